@@ -1,0 +1,45 @@
+/* Text forms of a packet record: the CSV packet-log row (DESIGN.md, "Files the collector
+ * writes") and the one-line text form used by --print and netvigil-ctl tail.
+ *
+ * Formatting writes into a caller's buffer of at least NVG_FORMAT_LINE_MAX bytes and never
+ * allocates: it runs once per packet. */
+#ifndef NVG_FORMAT_H
+#define NVG_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nvg-pkt.h"
+
+/* Longest row either formatter writes, including the sensor field (NVG_SENSOR_NAME_MAX bytes,
+ * possibly quoted) and the trailing '\n'. */
+#define NVG_SENSOR_NAME_MAX 64
+#define NVG_FORMAT_LINE_MAX 512
+
+#define NVG_CSV_HEADER "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload\n"
+
+/* ISO 8601 UTC with microseconds, "2024-07-28T18:58:41.123456Z" (27 bytes, NUL-terminated).
+ * Nanoseconds are truncated to microseconds, never rounded up into the next second. */
+size_t nvg_format_time_iso(char *buf, int64_t ts_ns);
+
+/* RFC 4180 field: copied as is, or in double quotes with quotes doubled when it holds a comma,
+ * quote, CR or LF. Returns bytes written (NUL-terminated); out must hold 2*len+3 bytes. */
+size_t nvg_csv_quote(char *out, const char *field, size_t len);
+
+/* Textual address per inet_ntop for ip_version 4 or 6; empty string otherwise. */
+size_t nvg_format_addr(char *buf, const uint8_t *addr, int ip_version);
+
+/* TCP flags as letters in bit order F S R P A U E C N, e.g. "PA" for PSH+ACK. */
+size_t nvg_format_tcp_flags(char *buf, uint16_t flags);
+
+/* One CSV row ending in '\n'. sensor_csv is the sensor name already passed through
+ * nvg_csv_quote (done once per sensor, not per packet). Returns bytes written. */
+size_t nvg_format_csv_row(char *buf, const struct nvg_pkt *pkt, const char *sensor_csv,
+                          size_t sensor_csv_len);
+
+/* One text line ending in '\n', e.g.
+ * "[2024-07-28 18:58:41.123456] TCP 172.16.211.96:65042 -> 162.255.45.55:443 flags=PA ttl=128
+ * len=66 payload=raw". sensor may be NULL (not printed) or a name printed in front. */
+size_t nvg_format_text_line(char *buf, const struct nvg_pkt *pkt, const char *sensor);
+
+#endif
