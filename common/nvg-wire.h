@@ -1,0 +1,88 @@
+/* The packet record and messages on the wire (proto/netvigil.proto), shared by the sensor, the
+ * collector and the clients.
+ *
+ * Everything that arrives from a socket is untrusted: _from_pb validates every field and length
+ * before it fills a record. Decoding a batch allocates from an arena that is reset per message,
+ * so a 1024-record batch costs no per-record malloc/free. */
+#ifndef NVG_WIRE_H
+#define NVG_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "netvigil.pb-c.h"
+#include "nvg-pkt.h"
+
+#define NVG_PROTOCOL_VERSION 1u
+
+/* Largest message any socket accepts (ZMQ_MAXMSGSIZE). A full 1024-record batch with payload is
+ * well under 1 MiB. */
+#define NVG_MAX_MSG_SIZE (8 * 1024 * 1024)
+
+#define NVG_PORT_SENSOR 7700
+#define NVG_PORT_FEED 7701
+#define NVG_PORT_CONTROL 7702
+
+/* Feed topics (first frame of every PUB message); subscribers match by prefix. */
+#define NVG_TOPIC_RECORDS "rec/"   /* + sensor name; body: Batch */
+#define NVG_TOPIC_RATES "rates"    /* body: RateBatch */
+#define NVG_TOPIC_STATUS "status"  /* body: CollectorStatus */
+#define NVG_TOPIC_TALKERS "talk/"  /* + sensor name; body: TopTalkers */
+#define NVG_TOPIC_EVENTS "event"   /* body: Event */
+#define NVG_TOPIC_ALERTS "alert"   /* body: Event */
+
+/* Fill pb from pkt. pb's byte fields point into pkt: pkt must outlive the pack. */
+void nvg_wire_record_to_pb(const struct nvg_pkt *pkt, Netvigil__PacketRecord *pb);
+
+/* Validate pb and fill pkt. Returns 0 or NVG_EMALFORMED (address length not matching the IP
+ * version, out-of-range enum, port, ttl or flags, payload too long, ...). On success every byte
+ * of pkt is defined (unused address/payload bytes and padding are 0); on error pkt is
+ * untouched. */
+int nvg_wire_record_from_pb(const Netvigil__PacketRecord *pb, struct nvg_pkt *pkt);
+
+/* Bump allocator for protobuf-c unpacking: allocations come from big chunks and are all
+ * released by nvg_arena_reset. */
+struct nvg_arena;
+/* chunk_size 0 = 64 KiB. Requests above chunk_size/4 get a chunk of their own. */
+struct nvg_arena *nvg_arena_new(size_t chunk_size);
+void nvg_arena_free(struct nvg_arena *arena);
+/* Releases every allocation at once. Normal chunks are kept for reuse (up to 4 MiB, always the
+ * first one); oversize chunks are freed. With an arena, *__free_unpacked() is optional: it only
+ * walks the message (the arena's free is a no-op), reset is what gives the memory back. */
+void nvg_arena_reset(struct nvg_arena *arena);
+ProtobufCAllocator *nvg_arena_allocator(struct nvg_arena *arena);
+/* Bytes the arena hands out between two resets at most; past it allocations fail, so unpack
+ * returns NULL. This bounds the memory a hostile message can make us allocate: protobuf-c
+ * allocates a whole struct for a 2-byte empty submessage (amplification ~80x). 0 restores the
+ * default, which fits any legitimate NVG_MAX_MSG_SIZE batch. */
+#define NVG_ARENA_DEFAULT_LIMIT ((size_t)64 * 1024 * 1024)
+void nvg_arena_set_limit(struct nvg_arena *arena, size_t limit);
+/* Bytes handed out since the last reset. */
+size_t nvg_arena_used(const struct nvg_arena *arena);
+
+/* Collects records and packs them into one SensorMessage{Batch}. _add copies the record into a
+ * preallocated slot (the per-packet path); _pack encodes once per batch. Not thread-safe: one
+ * encoder per thread. */
+struct nvg_batch_encoder;
+/* Largest max_records: a full batch of worst-case records stays under NVG_MAX_MSG_SIZE. */
+#define NVG_BATCH_MAX_RECORDS 32768u
+/* NULL when sensor is NULL, max_records is 0 or above NVG_BATCH_MAX_RECORDS, or out of memory.
+ * Everything (slots, pb structs, output buffer) is allocated here, nothing later. */
+struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boot_id,
+                                                size_t max_records);
+void nvg_batch_encoder_free(struct nvg_batch_encoder *enc);
+/* Returns the number of records now held; the caller packs when it reaches max_records. A
+ * record added to a full encoder is ignored (the count stays at max_records). */
+size_t nvg_batch_encoder_add(struct nvg_batch_encoder *enc, const struct nvg_pkt *pkt);
+size_t nvg_batch_encoder_count(const struct nvg_batch_encoder *enc);
+size_t nvg_batch_encoder_max(const struct nvg_batch_encoder *enc);
+/* Drop the held records without packing. */
+void nvg_batch_encoder_clear(struct nvg_batch_encoder *enc);
+/* Encode the held records as the batch with sequence number seq into an internal buffer and
+ * empty the encoder. *out stays valid until the next call. */
+int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const uint8_t **out,
+                           size_t *out_len);
+
+#endif

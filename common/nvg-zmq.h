@@ -1,0 +1,42 @@
+/* ZeroMQ helpers shared by every program: sockets with explicit limits, endpoints, and sending
+ * one packed protobuf as one frame. A socket stays with the thread that created it.
+ *
+ * Thread-safety: these functions keep no state of their own (no static or per-thread buffers),
+ * so any thread may call them, each on the sockets it owns. */
+#ifndef NVG_ZMQ_H
+#define NVG_ZMQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+struct nvg_sockopts {
+    int sndhwm;  /* messages; 0 = libzmq default */
+    int rcvhwm;
+    int linger_ms;
+};
+
+/* A socket of type with LINGER, HWMs and ZMQ_MAXMSGSIZE (NVG_MAX_MSG_SIZE) set; NULL on error
+ * with the reason in err (NVG_ERRBUF_SIZE). */
+void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err);
+
+/* "tcp://HOST:PORT", bracketing IPv6 literals. Returns 0 or NVG_EINVAL (too long). */
+int nvg_zmq_endpoint(char *buf, size_t size, const char *host, int port);
+
+/* Whether an address/endpoint names the loopback (127.0.0.0/8, ::1, localhost). */
+bool nvg_zmq_is_loopback(const char *host_or_endpoint);
+
+/* Pack msg and send it as one frame (flags: ZMQ_SNDMORE/ZMQ_DONTWAIT). The message is packed
+ * straight into the zmq_msg_t that libzmq then owns: no buffer of ours, no copy, and the one
+ * allocation libzmq makes for any frame above 33 bytes anyway (a reusable buffer would not save
+ * it, only add a copy). Returns 0, NVG_EAGAIN (would block with ZMQ_DONTWAIT, the socket's
+ * ZMQ_SNDTIMEO expired, or a signal interrupted the send: check your stop flag and retry),
+ * NVG_ETOOBIG (above NVG_MAX_MSG_SIZE), NVG_ENOMEM or NVG_EZMQ (zmq_errno() has the detail,
+ * e.g. EHOSTUNREACH from a ROUTER_MANDATORY socket). */
+int nvg_zmq_send_pb(void *sock, const ProtobufCMessage *msg, int flags);
+
+/* Already packed bytes (e.g. from nvg_batch_encoder_pack) as one frame; the same results. */
+int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags);
+
+#endif
