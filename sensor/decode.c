@@ -1,0 +1,146 @@
+/* Decoder entry point: picks the link layer by pcap link type, runs the layers, then derives
+ * the payload kind and copies payload bytes. Per-layer code is in decode-<layer>.c.
+ *
+ * Link types (tcpdump.org/linktypes.html): the numbers are those pcap_datalink() returns, so
+ * both the DLT_ values of the running platform and the file LINKTYPE_ values are accepted
+ * where they differ (DLT_RAW is 12 on Linux, 14 on OpenBSD, LINKTYPE_RAW is 101). */
+#include <string.h>
+
+#include "decode-internal.h"
+#include "decode.h"
+#include "nvg-error.h"
+
+enum {
+    LINK_NULL = 0,
+    LINK_ETHERNET = 1,
+    LINK_PPP = 9,
+    LINK_RAW_DLT = 12,
+    LINK_RAW_OPENBSD = 14,
+    LINK_PPP_HDLC = 50,
+    LINK_RAW = 101,
+    LINK_LOOP = 108,
+    LINK_LINUX_SLL = 113,
+    LINK_IPV4 = 228,
+    LINK_IPV6 = 229,
+    LINK_LINUX_SLL2 = 276,
+};
+
+void nvg_decoder_init(struct nvg_decoder *dec, int dlt, unsigned payload_max)
+{
+    memset(dec, 0, sizeof(*dec));
+    dec->dlt = dlt;
+    dec->payload_max = payload_max;
+}
+
+bool nvg_decode_link_supported(int dlt)
+{
+    switch (dlt) {
+    case LINK_NULL:
+    case LINK_ETHERNET:
+    case LINK_PPP:
+    case LINK_RAW_DLT:
+    case LINK_RAW_OPENBSD:
+    case LINK_PPP_HDLC:
+    case LINK_RAW:
+    case LINK_LOOP:
+    case LINK_LINUX_SLL:
+    case LINK_IPV4:
+    case LINK_IPV6:
+    case LINK_LINUX_SLL2:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void decode_link(struct nvg__dc *x, int dlt)
+{
+    switch (dlt) {
+    case LINK_ETHERNET:
+        nvg__decode_ether(x);
+        break;
+    case LINK_LINUX_SLL:
+        nvg__decode_sll(x);
+        break;
+    case LINK_LINUX_SLL2:
+        nvg__decode_sll2(x);
+        break;
+    case LINK_RAW_DLT:
+    case LINK_RAW_OPENBSD:
+    case LINK_RAW:
+        nvg__decode_raw(x);
+        break;
+    case LINK_IPV4:
+        nvg__decode_ipv4(x);
+        break;
+    case LINK_IPV6:
+        nvg__decode_ipv6(x);
+        break;
+    case LINK_NULL:
+    case LINK_LOOP:
+        nvg__decode_null(x);
+        break;
+    case LINK_PPP:
+        nvg__decode_ppp(x);
+        break;
+    case LINK_PPP_HDLC:
+        nvg__decode_ppp_hdlc(x);
+        break;
+    default:
+        nvg__event(x, 0, NVG_EV_LINK_UNKNOWN);
+        nvg__rest_is_payload(x);
+        break;
+    }
+}
+
+/* payload_kind from the innermost layer's declared payload; payload bytes only when asked. */
+static void finish_payload(const struct nvg__dc *x, unsigned payload_max, struct nvg_pkt *pkt)
+{
+    if (x->decl > 0)
+        pkt->payload_kind = NVG_PAYLOAD_RAW;
+    else if (x->trailer)
+        pkt->payload_kind = NVG_PAYLOAD_PADDING;
+    else
+        pkt->payload_kind = NVG_PAYLOAD_NONE;
+
+    if (payload_max == 0)
+        return;
+    size_t room = payload_max < NVG_PAYLOAD_MAX ? payload_max : NVG_PAYLOAD_MAX;
+    size_t n = 0;
+    if (pkt->payload_kind == NVG_PAYLOAD_RAW) {
+        n = x->c.left < room ? x->c.left : room;
+        memcpy(pkt->payload, x->c.p, n);
+    }
+    /* Keep the bytes a consumer may look at (up to the configured size) defined. */
+    memset(pkt->payload + n, 0, room - n);
+    pkt->payload_len = (uint8_t)n;
+}
+
+int nvg_decode(struct nvg_decoder *dec, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+               int64_t ts_ns, struct nvg_pkt *pkt)
+{
+    /* Everything but the payload area; payload[] is written below up to payload_max. */
+    memset(pkt, 0, offsetof(struct nvg_pkt, payload));
+    pkt->ts_ns = ts_ns;
+    pkt->wire_len = wirelen;
+    pkt->cap_len = caplen;
+    pkt->ip_proto = 255;
+
+    struct nvg__dc x;
+    x.dec = dec;
+    x.pkt = pkt;
+    x.c = nvg_cur_init(frame, frame ? caplen : 0);
+    x.decl = 0;
+    x.extra = wirelen > caplen ? wirelen - caplen : 0;
+    x.trailer = false;
+
+    dec->frames++;
+    decode_link(&x, dec->dlt);
+    finish_payload(&x, dec->payload_max, pkt);
+
+    if (pkt->flags & NVG_PKT_MALFORMED)
+        return NVG_EMALFORMED;
+    if (pkt->flags & NVG_PKT_TRUNCATED)
+        return NVG_ETRUNC;
+    return 0;
+}
