@@ -1,0 +1,276 @@
+#define _GNU_SOURCE /* memrchr */
+#include "csv-writer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvg-error.h"
+#include "nvg-log.h"
+#include "nvg-outbuf.h"
+
+struct nvg_csv_writer {
+    struct nvg_csv_writer_config cfg;
+    char *dir;
+    char *prefix;
+    char *header;
+    char path[4096];
+    int fd;
+    struct nvg_outbuf *ob;
+    uint64_t file_bytes;   /* written + buffered for the current file */
+    int64_t opened_ms;
+    int64_t last_flush_ms;
+    int64_t last_err_log_ms;
+    uint64_t files;        /* files opened so far; also the -N in the name */
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Open the next file, O_EXCL so a restarted collector never appends to (or truncates) an
+ * older file that happens to have the same second in its name. */
+static int open_next(struct nvg_csv_writer *w, char *err)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    for (int tries = 0; tries < 1000; tries++) {
+        w->files++;
+        snprintf(w->path, sizeof(w->path), "%s/%s-%s-%llu.csv", w->dir, w->prefix, stamp,
+                 (unsigned long long)w->files);
+        int fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            w->fd = fd;
+            w->file_bytes = 0;
+            w->opened_ms = wall_ms();
+            return 0;
+        }
+        if (errno != EEXIST) {
+            if (err)
+                snprintf(err, NVG_ERRBUF_SIZE, "%.400s: %s", w->path, strerror(errno));
+            return NVG_EIO;
+        }
+    }
+    if (err)
+        snprintf(err, NVG_ERRBUF_SIZE, "%.400s: too many files with the same name", w->path);
+    return NVG_EIO;
+}
+
+/* The header goes through the buffer like any row, so it is written with the first flush. */
+static int start_file(struct nvg_csv_writer *w, char *err)
+{
+    int rc = open_next(w, err);
+    if (rc < 0)
+        return rc;
+    if (w->ob) {
+        nvg_outbuf_free(w->ob);
+        w->ob = NULL;
+    }
+    w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
+    if (!w->ob) {
+        if (err)
+            snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        return NVG_ENOMEM;
+    }
+    size_t hlen = strlen(w->header);
+    nvg_outbuf_write(w->ob, w->header, hlen);
+    w->file_bytes = hlen;
+    return 0;
+}
+
+struct nvg_csv_writer *nvg_csv_writer_new(const struct nvg_csv_writer_config *cfg, char *err)
+{
+    struct nvg_csv_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->cfg = *cfg;
+    if (w->cfg.buffer_size < 64 * 1024)
+        w->cfg.buffer_size = 64 * 1024;
+    w->fd = -1;
+    w->dir = strdup(cfg->dir);
+    w->prefix = strdup(cfg->prefix);
+    w->header = strdup(cfg->header);
+    if (!w->dir || !w->prefix || !w->header || start_file(w, err) < 0) {
+        nvg_csv_writer_free(w);
+        return NULL;
+    }
+    w->last_flush_ms = wall_ms();
+    return w;
+}
+
+static void log_write_error(struct nvg_csv_writer *w, int64_t now_ms)
+{
+    if (now_ms - w->last_err_log_ms < 1000)
+        return;
+    w->last_err_log_ms = now_ms;
+    nvg_log(NVG_LOG_ERR, "writing %s failed: %s (%zu bytes kept for retry)", w->path,
+            strerror(nvg_outbuf_errno(w->ob)), nvg_outbuf_pending(w->ob));
+}
+
+int nvg_csv_writer_flush(struct nvg_csv_writer *w)
+{
+    int64_t now = wall_ms();
+    w->last_flush_ms = now;
+    if (nvg_outbuf_flush(w->ob) < 0) {
+        log_write_error(w, now);
+        return NVG_EIO;
+    }
+    return 0;
+}
+
+void nvg_csv_writer_free(struct nvg_csv_writer *w)
+{
+    if (!w)
+        return;
+    if (w->ob) {
+        if (nvg_outbuf_flush(w->ob) < 0)
+            nvg_log(NVG_LOG_ERR, "closing %s: %zu bytes could not be written: %s", w->path,
+                    nvg_outbuf_pending(w->ob), strerror(nvg_outbuf_errno(w->ob)));
+        nvg_outbuf_free(w->ob);
+    }
+    if (w->fd >= 0)
+        close(w->fd);
+    free(w->dir);
+    free(w->prefix);
+    free(w->header);
+    free(w);
+}
+
+char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
+{
+    char *p = nvg_outbuf_reserve(w->ob, n);
+    if (!p)
+        log_write_error(w, wall_ms());
+    return p;
+}
+
+void nvg_csv_writer_commit(struct nvg_csv_writer *w, size_t n)
+{
+    nvg_outbuf_commit(w->ob, n);
+    w->file_bytes += n;
+}
+
+/* Only after everything reached the old file: a file is closed complete or not at all. */
+static void rotate(struct nvg_csv_writer *w)
+{
+    if (nvg_csv_writer_flush(w) < 0)
+        return;
+    int old_fd = w->fd;
+    char old_path[sizeof(w->path)];
+    memcpy(old_path, w->path, sizeof(old_path));
+    char err[NVG_ERRBUF_SIZE];
+    if (open_next(w, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "rotating %s: %s; keeping the current file", old_path, err);
+        w->fd = old_fd;
+        memcpy(w->path, old_path, sizeof(old_path));
+        w->opened_ms = wall_ms(); /* retry at the next interval, not in a tight loop */
+        return;
+    }
+    close(old_fd);
+    nvg_outbuf_free(w->ob);
+    w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
+    if (!w->ob)
+        abort(); /* a few MiB at rotation time; nothing sensible is left to do */
+    size_t hlen = strlen(w->header);
+    nvg_outbuf_write(w->ob, w->header, hlen);
+    w->file_bytes = hlen;
+    nvg_log(NVG_LOG_INFO, "rotated %s -> %s", old_path, w->path);
+}
+
+void nvg_csv_writer_maybe_rotate(struct nvg_csv_writer *w)
+{
+    if (w->cfg.rotate_size && w->file_bytes >= w->cfg.rotate_size)
+        rotate(w);
+}
+
+void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
+{
+    if (w->cfg.rotate_interval_s && now_ms - w->opened_ms >= w->cfg.rotate_interval_s * 1000 &&
+        w->file_bytes > strlen(w->header)) {
+        rotate(w);
+        return;
+    }
+    if (now_ms - w->last_flush_ms >= 1000 || now_ms < w->last_flush_ms)
+        nvg_csv_writer_flush(w);
+}
+
+const char *nvg_csv_writer_path(const struct nvg_csv_writer *w)
+{
+    return w->path;
+}
+
+uint64_t nvg_csv_writer_files(const struct nvg_csv_writer *w)
+{
+    return w->files;
+}
+
+/* Cut one file back to its last '\n'. Returns 1 when it was cut, 0 when fine, <0 on error. */
+static int repair_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return NVG_EIO;
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        char buf[4096];
+        off_t end = st.st_size;
+        while (end > 0) {
+            off_t start = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
+            ssize_t n = pread(fd, buf, (size_t)(end - start), start);
+            if (n <= 0) {
+                rc = NVG_EIO;
+                break;
+            }
+            char *nl = memrchr(buf, '\n', (size_t)n);
+            if (nl) {
+                end = start + (nl - buf) + 1;
+                break;
+            }
+            end = start;
+        }
+        if (rc == 0 && end < st.st_size) {
+            rc = ftruncate(fd, end) == 0 ? 1 : NVG_EIO;
+            if (rc == 1)
+                nvg_log(NVG_LOG_WARNING, "%s ended in a torn line (crash?): cut %lld bytes",
+                        path, (long long)(st.st_size - end));
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+int nvg_csv_repair_dir(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t plen = strlen(prefix);
+    int repaired = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < plen + 5 || strncmp(e->d_name, prefix, plen) != 0 || e->d_name[plen] != '-' ||
+            strcmp(e->d_name + len - 4, ".csv") != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (repair_file(path) == 1)
+            repaired++;
+    }
+    closedir(d);
+    return repaired;
+}

@@ -1,0 +1,49 @@
+/* A CSV log that rotates: rows go into a large buffer in front of
+ * DIR/PREFIX-YYYYMMDDTHHMMSSZ-N.csv, written with big write(2) calls.
+ *
+ * Rows are reserved and committed whole, so the buffer (and every write of it) holds only
+ * complete rows; rotation happens only after a successful flush, so a closed file never ends
+ * in a torn line. A failed write (ENOSPC, EIO) keeps the unwritten rows in the buffer for the
+ * next try; rows that do not fit meanwhile are refused and counted by the caller as write
+ * failures. */
+#ifndef NVG_CSV_WRITER_H
+#define NVG_CSV_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nvg_csv_writer_config {
+    const char *dir;
+    const char *prefix;         /* "packets", "rates" */
+    const char *header;         /* first line of every file, with '\n' */
+    uint64_t rotate_size;       /* bytes, 0 = never */
+    int64_t rotate_interval_s;  /* 0 = never */
+    size_t buffer_size;
+};
+
+struct nvg_csv_writer;
+
+/* Opens the first file. NULL with the reason in err (NVG_ERRBUF_SIZE). */
+struct nvg_csv_writer *nvg_csv_writer_new(const struct nvg_csv_writer_config *cfg, char *err);
+/* Flush and close; what cannot be written is lost (and logged). */
+void nvg_csv_writer_free(struct nvg_csv_writer *w);
+
+/* Room for one row of up to n bytes, or NULL while the disk refuses writes. */
+char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n);
+void nvg_csv_writer_commit(struct nvg_csv_writer *w, size_t n);
+
+/* Row boundary: rotate when the file has reached rotate_size (call after a group of rows). */
+void nvg_csv_writer_maybe_rotate(struct nvg_csv_writer *w);
+/* Write what is buffered. 0 or NVG_EIO (logged, rate-limited). */
+int nvg_csv_writer_flush(struct nvg_csv_writer *w);
+/* Periodic work (call often): flush once a second, rotate by time. */
+void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms);
+
+const char *nvg_csv_writer_path(const struct nvg_csv_writer *w);
+uint64_t nvg_csv_writer_files(const struct nvg_csv_writer *w);
+
+/* Crash recovery for files a killed process left behind: cut every DIR/PREFIX-*.csv that does
+ * not end in '\n' back to its last complete line. Returns the number of files repaired. */
+int nvg_csv_repair_dir(const char *dir, const char *prefix);
+
+#endif

@@ -1,0 +1,391 @@
+/* The sensor side of the collector: every message from the sensor ROUTER (7700).
+ *
+ * Per message: unpack into an arena (reset per message, so records cost no malloc), check the
+ * version, dispatch on the body. A batch is validated whole before any of it is used, then
+ * each record is formatted straight into the CSV buffer and counted into the rates and the
+ * talkers; the received bytes are republished on the feed as they came. Nothing a peer sends
+ * can stop the loop: bad input is counted and logged at most once per interval. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "collector.h"
+#include "nvg-error.h"
+#include "nvg-zmq.h"
+
+#define MAX_FRAMES 2
+
+/* ---- rates ------------------------------------------------------------------------------- */
+
+static void rate_csv_row(struct nvg_collector *c, const struct nvg_sensor *s, int64_t sec,
+                         int proto, uint64_t packets, uint64_t bytes)
+{
+    char *row = nvg_csv_writer_reserve(c->rates_csv, 64 + sizeof(s->name_csv));
+    if (!row) {
+        c->c.write_failures++;
+        return;
+    }
+    char iso[32];
+    nvg_format_time_iso(iso, sec * 1000000000LL);
+    /* Whole seconds: "2024-07-28T18:58:41.000000Z" -> "2024-07-28T18:58:41Z". */
+    memcpy(iso + 19, "Z", 2);
+    int n = snprintf(row, 64 + sizeof(s->name_csv), "%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n", iso,
+                     s->name_csv, nvg_proto_name(proto), packets, bytes);
+    nvg_csv_writer_commit(c->rates_csv, (size_t)n);
+}
+
+void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes)
+{
+    struct nvg_sensor *s = ud;
+    struct nvg_collector *c = s->owner;
+    rate_csv_row(c, s, sec, proto, packets, bytes);
+    if (c->rate_n == c->rate_cap) {
+        size_t cap = c->rate_cap ? 2 * c->rate_cap : 256;
+        Netvigil__RateSample *v = realloc(c->rate_pending, cap * sizeof(*v));
+        if (!v)
+            return; /* the CSV row is written; only the feed misses this sample */
+        c->rate_pending = v;
+        c->rate_cap = cap;
+    }
+    Netvigil__RateSample *rs = &c->rate_pending[c->rate_n++];
+    netvigil__rate_sample__init(rs);
+    rs->time_s = sec;
+    rs->sensor = s->name;
+    rs->proto = (Netvigil__Protocol)proto;
+    rs->packets = packets;
+    rs->bytes = bytes;
+}
+
+/* ---- replies ----------------------------------------------------------------------------- */
+
+static void reply(struct nvg_collector *c, const zmq_msg_t *rid, Netvigil__CollectorMessage *m)
+{
+    m->protocol_version = NVG_PROTOCOL_VERSION;
+    /* A vanished peer is no error: ROUTER drops what it cannot route. */
+    if (zmq_send(c->router, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    nvg_zmq_send_pb(c->router, &m->base, ZMQ_DONTWAIT);
+}
+
+static void refuse(struct nvg_collector *c, const zmq_msg_t *rid, uint32_t their_version)
+{
+    c->c.refused++;
+    nvg__ratelog(&c->rl_refused, c->now_ms, NVG_LOG_WARNING,
+                 "refused a sensor speaking protocol version %u (this collector speaks %u)",
+                 their_version, NVG_PROTOCOL_VERSION);
+    char reason[128];
+    snprintf(reason, sizeof(reason), "protocol version %u is not supported; this collector "
+             "speaks version %u", their_version, NVG_PROTOCOL_VERSION);
+    Netvigil__Refused r = NETVIGIL__REFUSED__INIT;
+    r.supported_version = NVG_PROTOCOL_VERSION;
+    r.reason = reason;
+    Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
+    m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_REFUSED;
+    m.refused = &r;
+    reply(c, rid, &m);
+}
+
+/* ---- batches ----------------------------------------------------------------------------- */
+
+/* The Batch inside the received SensorMessage bytes (field 3, length-delimited), so it can be
+ * republished without re-encoding. Returns 0 when exactly one such field was found. */
+static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return NVG_EMALFORMED;
+}
+
+static int batch_slice(const uint8_t *p, size_t n, const uint8_t **out, size_t *out_len)
+{
+    const uint8_t *end = p + n;
+    int found = 0;
+    while (p < end) {
+        uint64_t key, v;
+        if (read_varint(&p, end, &key) < 0)
+            return NVG_EMALFORMED;
+        switch (key & 7) {
+        case 0:
+            if (read_varint(&p, end, &v) < 0)
+                return NVG_EMALFORMED;
+            break;
+        case 1:
+        case 5: {
+            size_t w = (key & 7) == 1 ? 8 : 4;
+            if ((size_t)(end - p) < w)
+                return NVG_EMALFORMED;
+            p += w;
+            break;
+        }
+        case 2:
+            if (read_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p))
+                return NVG_EMALFORMED;
+            if ((key >> 3) == 3) {
+                *out = p;
+                *out_len = (size_t)v;
+                found++;
+            }
+            p += v;
+            break;
+        default:
+            return NVG_EMALFORMED;
+        }
+    }
+    return found == 1 ? 0 : NVG_EMALFORMED;
+}
+
+static bool grow_scratch(struct nvg_collector *c, size_t n)
+{
+    if (n <= c->scratch_cap)
+        return true;
+    size_t cap = c->scratch_cap ? c->scratch_cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    struct nvg_pkt *v = realloc(c->scratch, cap * sizeof(*v));
+    if (!v)
+        return false;
+    c->scratch = v;
+    c->scratch_cap = cap;
+    return true;
+}
+
+static void reject_batch(struct nvg_collector *c, struct nvg_sensor *s, const char *why)
+{
+    c->c.invalid_batches++;
+    if (s)
+        s->invalid_batches++;
+    nvg__ratelog(&c->rl_invalid, c->now_ms, NVG_LOG_WARNING, "rejected a batch from '%s': %s",
+                 s ? s->name : "?", why);
+}
+
+/* The per-record path: format into the CSV buffer, count rates and talkers. No allocation. */
+static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t n)
+{
+    uint64_t bytes = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct nvg_pkt *pkt = &c->scratch[i];
+        char *row = nvg_csv_writer_reserve(c->packets, NVG_FORMAT_LINE_MAX);
+        if (row)
+            nvg_csv_writer_commit(c->packets, nvg_format_csv_row_r(&c->tc, row, pkt, s->name_csv,
+                                                                   s->name_csv_len));
+        else
+            failed++;
+        nvg_rates_add(&s->rates, pkt->ts_ns, pkt->proto, pkt->wire_len, c->now_ms);
+        nvg_talkers_add(s->talkers, pkt->src, pkt->ip_version, pkt->wire_len);
+        bytes += pkt->wire_len;
+    }
+    s->bytes_received += bytes;
+    s->write_failures += failed;
+    c->c.write_failures += failed;
+    c->c.records_written += n - failed;
+    if (failed)
+        nvg__ratelog(&c->rl_write, c->now_ms, NVG_LOG_ERR,
+                     "packet log full or failing: %" PRIu64 " record(s) of '%s' not written",
+                     failed, s->name);
+}
+
+static void handle_batch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
+                         size_t raw_len, const Netvigil__Batch *b)
+{
+    struct nvg_sensor *s = b->sensor ? nvg_sensor_get(&c->sensors, b->sensor) : NULL;
+    if (!s) {
+        reject_batch(c, NULL, "bad sensor name or too many sensors");
+        return;
+    }
+    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), c->now_ms);
+    nvg_sensor_set_boot(s, b->boot_id);
+    nvg_sensor_account_seq(s, b->seq);
+    c->state_dirty = true;
+    if (!grow_scratch(c, b->n_records)) {
+        reject_batch(c, s, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < b->n_records; i++) {
+        if (nvg_wire_record_from_pb(b->records[i], &c->scratch[i]) < 0) {
+            char why[64];
+            snprintf(why, sizeof(why), "record %zu of %zu is invalid", i, b->n_records);
+            reject_batch(c, s, why);
+            return;
+        }
+    }
+    s->batches_received++;
+    s->records_received += b->n_records;
+    s->boot_records += b->n_records;
+    write_records(c, s, b->n_records);
+    nvg_csv_writer_maybe_rotate(c->packets);
+
+    const uint8_t *body;
+    size_t body_len;
+    if (batch_slice(raw, raw_len, &body, &body_len) == 0)
+        nvg_fanout_raw(c, s->topic, s->topic_len, body, body_len);
+}
+
+/* ---- other bodies ------------------------------------------------------------------------ */
+
+static void handle_hello(struct nvg_collector *c, const zmq_msg_t *rid, const Netvigil__Hello *h)
+{
+    struct nvg_sensor *s = h->sensor ? nvg_sensor_get(&c->sensors, h->sensor) : NULL;
+    if (!s) {
+        c->c.malformed++;
+        nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING,
+                     "Hello with a bad sensor name, or too many sensors");
+        return;
+    }
+    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), c->now_ms);
+    nvg_sensor_set_boot(s, h->boot_id);
+    s->mode = h->mode;
+    nvg_rates_set_record_time_only(&s->rates, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
+    nvg_log(NVG_LOG_INFO, "sensor '%s' connected (boot id %016" PRIx64 ", %s %s, version %s)",
+            s->name, h->boot_id, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE ? "file" : "live",
+            h->source ? h->source : "", h->software_version ? h->software_version : "?");
+    nvg_fanout_event(c, "sensor-connected", s->name, h->source ? h->source : "");
+}
+
+static void handle_status(struct nvg_collector *c, const zmq_msg_t *rid,
+                          const Netvigil__SensorStatus *st)
+{
+    struct nvg_sensor *s = st->sensor ? nvg_sensor_get(&c->sensors, st->sensor) : NULL;
+    if (!s) {
+        c->c.malformed++;
+        nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING,
+                     "SensorStatus with a bad sensor name, or too many sensors");
+        return;
+    }
+    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), c->now_ms);
+    nvg_sensor_set_boot(s, st->boot_id);
+    nvg_sensor_store_status(s, st);
+}
+
+/* Everything of this sensor that is buffered reaches the files before the ack, so a sensor
+ * that exits on the ack has lost nothing. */
+static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
+                       const Netvigil__EndOfStream *eos)
+{
+    struct nvg_sensor *s = nvg_sensor_find_boot(&c->sensors, eos->boot_id);
+    Netvigil__EndOfStreamAck ack = NETVIGIL__END_OF_STREAM_ACK__INIT;
+    ack.boot_id = eos->boot_id;
+    ack.last_seq = eos->last_seq;
+    if (s) {
+        nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
+                        c->now_ms);
+        nvg_rates_flush(&s->rates);
+        ack.records_received = s->boot_records;
+        ack.batches_lost = s->boot_batches_lost;
+        ack.write_failures = s->write_failures;
+        nvg_log(NVG_LOG_INFO, "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64
+                " records, %" PRIu64 " batch(es) lost", s->name, s->boot_records, eos->records,
+                s->boot_batches_lost);
+    }
+    nvg_fanout_rates(c);
+    if (nvg_csv_writer_flush(c->packets) < 0 || nvg_csv_writer_flush(c->rates_csv) < 0)
+        nvg_log(NVG_LOG_ERR, "end of stream: flush failed; the ack reports what is pending");
+    nvg_sensor_state_save(&c->sensors, c->opts->out_dir);
+    Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
+    m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;
+    m.end_of_stream_ack = &ack;
+    reply(c, rid, &m);
+}
+
+static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
+                     size_t len, const Netvigil__SensorMessage *m)
+{
+    switch (m->body_case) {
+    case NETVIGIL__SENSOR_MESSAGE__BODY_HELLO:
+        handle_hello(c, rid, m->hello);
+        break;
+    case NETVIGIL__SENSOR_MESSAGE__BODY_BATCH:
+        handle_batch(c, rid, raw, len, m->batch);
+        break;
+    case NETVIGIL__SENSOR_MESSAGE__BODY_STATUS:
+        handle_status(c, rid, m->status);
+        break;
+    case NETVIGIL__SENSOR_MESSAGE__BODY_END_OF_STREAM:
+        handle_eos(c, rid, m->end_of_stream);
+        break;
+    case NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY:
+        /* Commands are routed from issue 4 on; until then no reply is expected. */
+        nvg_log(NVG_LOG_DEBUG, "command reply %" PRIu64 " ignored", m->command_reply->id);
+        break;
+    default:
+        c->c.unknown++;
+        nvg__ratelog(&c->rl_unknown, c->now_ms, NVG_LOG_WARNING,
+                     "sensor message without a known body (%d)", (int)m->body_case);
+        break;
+    }
+}
+
+static void malformed(struct nvg_collector *c, const char *why)
+{
+    c->c.malformed++;
+    nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING, "malformed sensor message: %s",
+                 why);
+}
+
+static void handle_message(struct nvg_collector *c, const zmq_msg_t *rid, zmq_msg_t *body)
+{
+    const uint8_t *raw = zmq_msg_data(body);
+    size_t len = zmq_msg_size(body);
+    ProtobufCAllocator *alloc = nvg_arena_allocator(c->arena);
+    Netvigil__SensorMessage *m = netvigil__sensor_message__unpack(alloc, len, raw);
+    if (!m) {
+        malformed(c, len ? "does not parse as SensorMessage" : "empty frame");
+    } else if (m->protocol_version != NVG_PROTOCOL_VERSION &&
+               m->body_case == NETVIGIL__SENSOR_MESSAGE__BODY__NOT_SET) {
+        /* No version and no body: noise that happens to parse, not an old peer. */
+        malformed(c, "neither a version nor a body");
+        netvigil__sensor_message__free_unpacked(m, alloc);
+        m = NULL;
+    } else if (m->protocol_version != NVG_PROTOCOL_VERSION) {
+        refuse(c, rid, m->protocol_version);
+    } else {
+        dispatch(c, rid, raw, len, m);
+    }
+    if (m)
+        netvigil__sensor_message__free_unpacked(m, alloc);
+    nvg_arena_reset(c->arena);
+}
+
+/* One message: [routing id][body]. Anything with more or fewer frames is dropped whole. */
+static int recv_one(struct nvg_collector *c)
+{
+    zmq_msg_t part[MAX_FRAMES];
+    int frames = 0, more = 1;
+    while (more) {
+        zmq_msg_t *m = &part[frames < MAX_FRAMES ? frames : MAX_FRAMES - 1];
+        if (frames >= MAX_FRAMES)
+            zmq_msg_close(m); /* keep the slot; count the extra frame */
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, c->router, frames == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(m);
+            for (int i = 0; i < frames && i < MAX_FRAMES; i++)
+                zmq_msg_close(&part[i]);
+            return frames == 0 ? 0 : -1;
+        }
+        more = zmq_msg_more(m);
+        frames++;
+    }
+    c->now_ms = nvg__wall_ms();
+    if (frames == 2)
+        handle_message(c, &part[0], &part[1]);
+    else
+        malformed(c, frames < 2 ? "no body frame" : "more than one body frame");
+    for (int i = 0; i < frames && i < MAX_FRAMES; i++)
+        zmq_msg_close(&part[i]);
+    return 1;
+}
+
+int nvg_ingest_drain(struct nvg_collector *c, int max)
+{
+    int done = 0;
+    while (done < max && recv_one(c) > 0)
+        done++;
+    return done;
+}

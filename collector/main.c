@@ -1,0 +1,268 @@
+/* netvigil-collector: one thread owns every socket and file.
+ *
+ * The loop polls the sensor ROUTER, the control ROUTER and the ROUTER's monitor pipe, drains
+ * what is ready in bounded bursts (so control requests are never starved by a flood of
+ * batches), and every 100 ms does the periodic work: flush the CSV logs once a second, close
+ * due seconds of the rates, publish status and talkers, save sequence positions. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "collector.h"
+#include "nvg-error.h"
+#include "nvg-zmq.h"
+
+#define BURST 256
+#define TICK_MS 100
+#define MONITOR_ENDPOINT "inproc://nvg-sensor-monitor"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int bind_socket(void *sock, const char *host, int port, const char *what)
+{
+    char ep[300];
+    if (nvg_zmq_endpoint(ep, sizeof(ep), host, port) < 0 || zmq_bind(sock, ep) != 0) {
+        nvg_log(NVG_LOG_ERR, "cannot bind the %s socket to %s: %s", what, ep,
+                zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
+    nvg_log(NVG_LOG_INFO, "%s socket on %s", what, ep);
+    return 0;
+}
+
+static int open_sockets(struct nvg_collector *c)
+{
+    char err[NVG_ERRBUF_SIZE];
+    const struct nvg_collector_options *o = c->opts;
+    /* Deep receive queue: the sensors' back-pressure starts only when it is full. */
+    struct nvg_sockopts in = {.rcvhwm = 4096, .sndhwm = 1000, .linger_ms = 0};
+    struct nvg_sockopts feed = {.sndhwm = 4096, .linger_ms = 0};
+    struct nvg_sockopts ctl = {.rcvhwm = 1000, .sndhwm = 1000, .linger_ms = 500};
+    if (!(c->router = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &in, err)) ||
+        !(c->pub = nvg_zmq_socket(c->zctx, ZMQ_PUB, &feed, err)) ||
+        !(c->control = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &ctl, err))) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return NVG_EZMQ;
+    }
+    if (bind_socket(c->router, o->bind, o->sensor_port, "sensor") < 0 ||
+        bind_socket(c->pub, o->bind, o->feed_port, "feed") < 0 ||
+        bind_socket(c->control, o->bind, o->control_port, "control") < 0)
+        return NVG_EZMQ;
+    /* Connection events of the sensor link: a sensor that sends a message above
+     * ZMQ_MAXMSGSIZE is disconnected by libzmq, and that is where we can count it. */
+    if (zmq_socket_monitor(c->router, MONITOR_ENDPOINT, ZMQ_EVENT_DISCONNECTED) == 0) {
+        c->monitor = zmq_socket(c->zctx, ZMQ_PAIR);
+        if (c->monitor && zmq_connect(c->monitor, MONITOR_ENDPOINT) != 0) {
+            zmq_close(c->monitor);
+            c->monitor = NULL;
+        }
+    }
+    return 0;
+}
+
+static void drain_monitor(struct nvg_collector *c)
+{
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, c->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        zmq_msg_init(&addr);
+        if (zmq_msg_more(&ev))
+            zmq_msg_recv(&addr, c->monitor, 0);
+        if (zmq_msg_size(&ev) >= 2) {
+            uint16_t id;
+            memcpy(&id, zmq_msg_data(&ev), 2);
+            if (id == ZMQ_EVENT_DISCONNECTED) {
+                c->c.disconnects++;
+                nvg_log(NVG_LOG_INFO, "a sensor connection closed (%llu so far)",
+                        (unsigned long long)c->c.disconnects);
+            }
+        }
+        zmq_msg_close(&addr);
+        zmq_msg_close(&ev);
+    }
+}
+
+static int open_files(struct nvg_collector *c, char *err)
+{
+    const struct nvg_collector_options *o = c->opts;
+    if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, NVG_ERRBUF_SIZE, "cannot create %s: %s", o->out_dir, strerror(errno));
+        return NVG_EIO;
+    }
+    nvg_csv_repair_dir(o->out_dir, "packets");
+    nvg_csv_repair_dir(o->out_dir, "rates");
+    struct nvg_csv_writer_config pk = {
+        .dir = o->out_dir, .prefix = "packets", .header = NVG_CSV_HEADER,
+        .rotate_size = o->rotate_size, .rotate_interval_s = o->rotate_interval_s,
+        .buffer_size = 4u << 20,
+    };
+    struct nvg_csv_writer_config rt = pk;
+    rt.prefix = "rates";
+    rt.header = "time,sensor,proto,packets,bytes\n";
+    rt.buffer_size = 256u << 10;
+    c->packets = nvg_csv_writer_new(&pk, err);
+    if (!c->packets)
+        return NVG_EIO;
+    c->rates_csv = nvg_csv_writer_new(&rt, err);
+    if (!c->rates_csv)
+        return NVG_EIO;
+    int loaded = nvg_sensor_state_load(&c->sensors, o->out_dir);
+    if (loaded > 0)
+        nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", loaded);
+    return 0;
+}
+
+struct ticker {
+    int64_t next_tick, next_second, talkers_start_s;
+};
+
+static void every_second(struct nvg_collector *c, int64_t now)
+{
+    for (size_t i = 0; i < c->sensors.n; i++)
+        nvg_sensor_update_speed(c->sensors.v[i], now);
+    nvg_csv_writer_tick(c->packets, now);
+    nvg_csv_writer_tick(c->rates_csv, now);
+    if (c->state_dirty && nvg_sensor_state_save(&c->sensors, c->opts->out_dir) == 0)
+        c->state_dirty = false;
+    nvg_fanout_status(c);
+}
+
+static void tick(struct nvg_collector *c, struct ticker *t, int64_t now)
+{
+    for (size_t i = 0; i < c->sensors.n; i++)
+        nvg_rates_tick(&c->sensors.v[i]->rates, now);
+    nvg_fanout_rates(c);
+    if (now >= t->next_second) {
+        every_second(c, now);
+        t->next_second = now + 1000;
+    }
+    int64_t iv = c->opts->talkers_interval_s;
+    if (now / 1000 >= t->talkers_start_s + iv) {
+        nvg_fanout_talkers(c, t->talkers_start_s, (uint32_t)iv);
+        t->talkers_start_s = now / 1000 / iv * iv;
+    }
+}
+
+static void run(struct nvg_collector *c)
+{
+    zmq_pollitem_t items[3] = {
+        {.socket = c->router, .events = ZMQ_POLLIN},
+        {.socket = c->control, .events = ZMQ_POLLIN},
+        {.socket = c->monitor, .events = ZMQ_POLLIN},
+    };
+    int nitems = c->monitor ? 3 : 2;
+    int64_t now = nvg__wall_ms();
+    int64_t iv = c->opts->talkers_interval_s;
+    struct ticker t = {now + TICK_MS, now + 1000, now / 1000 / iv * iv};
+    while (!stop_requested) {
+        int rc = zmq_poll(items, nitems, TICK_MS);
+        if (rc < 0 && zmq_errno() != EINTR) {
+            nvg_log(NVG_LOG_ERR, "zmq_poll: %s", zmq_strerror(zmq_errno()));
+            break;
+        }
+        if (rc > 0) {
+            if (items[0].revents & ZMQ_POLLIN)
+                nvg_ingest_drain(c, BURST);
+            if (items[1].revents & ZMQ_POLLIN)
+                nvg_control_drain(c, BURST);
+            if (nitems > 2 && (items[2].revents & ZMQ_POLLIN))
+                drain_monitor(c);
+        }
+        now = nvg__wall_ms();
+        if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
+            tick(c, &t, now);
+            t.next_tick = now + TICK_MS;
+        }
+    }
+}
+
+/* Close every open second, write everything, remember where each sensor is. */
+static void shutdown_collector(struct nvg_collector *c)
+{
+    for (size_t i = 0; i < c->sensors.n; i++)
+        nvg_rates_flush(&c->sensors.v[i]->rates);
+    if (c->pub)
+        nvg_fanout_rates(c);
+    nvg_csv_writer_free(c->packets);
+    nvg_csv_writer_free(c->rates_csv);
+    if (c->sensors.n)
+        nvg_sensor_state_save(&c->sensors, c->opts->out_dir);
+    nvg_sensor_table_free(&c->sensors);
+    free(c->rate_pending);
+    free(c->scratch);
+    nvg_arena_free(c->arena);
+    if (c->monitor) {
+        zmq_socket_monitor(c->router, NULL, 0);
+        zmq_close(c->monitor);
+    }
+    if (c->router)
+        zmq_close(c->router);
+    if (c->pub)
+        zmq_close(c->pub);
+    if (c->control)
+        zmq_close(c->control);
+    if (c->zctx)
+        zmq_ctx_term(c->zctx);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+    struct nvg_collector_options opts;
+    int rc = nvg_collector_options_parse(&opts, argc, argv);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    nvg_log_set_ident("netvigil-collector");
+    if (opts.verbose)
+        nvg_log_set_level(NVG_LOG_DEBUG);
+    install_signals();
+
+    struct nvg_collector c;
+    memset(&c, 0, sizeof(c));
+    c.opts = &opts;
+    c.start_ms = nvg__wall_ms();
+    nvg_sensor_table_init(&c.sensors, nvg_ingest_rate_closed, &c);
+    nvg_time_cache_init(&c.tc);
+    char err[NVG_ERRBUF_SIZE] = "";
+    int status = 1;
+    c.arena = nvg_arena_new(4u << 20);
+    c.zctx = zmq_ctx_new();
+    if (!c.arena || !c.zctx) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
+    } else if (open_files(&c, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+    } else if (open_sockets(&c) == 0) {
+        nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
+        run(&c);
+        nvg_log(NVG_LOG_NOTICE, "stopping: flushing and closing the logs");
+        status = 0;
+    }
+    shutdown_collector(&c);
+    return status;
+}

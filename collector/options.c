@@ -1,0 +1,212 @@
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nvg-error.h"
+#include "nvg-zmq.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: netvigil-collector [OPTION]...\n"
+            "Collect packet records from netvigil sensors, log them to CSV, aggregate them and\n"
+            "republish them on a live feed.\n\n"
+            "  --bind ADDR            address to bind the sockets to (default 127.0.0.1)\n"
+            "  --insecure             allow a non-loopback bind without CURVE keys\n"
+            "  --sensor-port N        sensor link port (default 7700)\n"
+            "  --feed-port N          live feed port (default 7701)\n"
+            "  --control-port N       control port (default 7702)\n"
+            "  -o, --out DIR          output directory (default ./netvigil-data)\n"
+            "  --rotate-size SIZE     start a new file after SIZE bytes, K/M/G suffixes\n"
+            "                         (default 256M, 0 = never)\n"
+            "  --rotate-interval T    start a new file every T, s/m/h suffixes (default 1h, 0 = "
+            "never)\n"
+            "  --talkers-interval T   top-talkers interval (default 10s)\n"
+            "  -v, --verbose          debug logging\n"
+            "  -h, --help             show this help\n"
+            "  -V, --version          show the version\n");
+}
+
+int nvg__parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || text[0] == '-')
+        return NVG_EINVAL;
+    unsigned shift = 0;
+    switch (toupper((unsigned char)*end)) {
+    case 'K':
+        shift = 10;
+        break;
+    case 'M':
+        shift = 20;
+        break;
+    case 'G':
+        shift = 30;
+        break;
+    case '\0':
+        break;
+    default:
+        return NVG_EINVAL;
+    }
+    if (shift) {
+        end++;
+        if (strcasecmp(end, "iB") == 0 || strcasecmp(end, "B") == 0)
+            end += strlen(end);
+    }
+    if (*end || (shift && v > (UINT64_MAX >> shift)))
+        return NVG_EINVAL;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int nvg__parse_duration(const char *text, int64_t *out_s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || v < 0)
+        return NVG_EINVAL;
+    long long mul = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    if (*end || v > INT64_MAX / mul)
+        return NVG_EINVAL;
+    *out_s = v * mul;
+    return 0;
+}
+
+static int parse_port(const char *text, int *port)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end || v < 1 || v > 65535)
+        return NVG_EINVAL;
+    *port = (int)v;
+    return 0;
+}
+
+enum {
+    OPT_BIND = 256,
+    OPT_INSECURE,
+    OPT_SENSOR_PORT,
+    OPT_FEED_PORT,
+    OPT_CONTROL_PORT,
+    OPT_ROTATE_SIZE,
+    OPT_ROTATE_INTERVAL,
+    OPT_TALKERS_INTERVAL,
+};
+
+static const struct option long_opts[] = {
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"sensor-port", required_argument, NULL, OPT_SENSOR_PORT},
+    {"feed-port", required_argument, NULL, OPT_FEED_PORT},
+    {"control-port", required_argument, NULL, OPT_CONTROL_PORT},
+    {"out", required_argument, NULL, 'o'},
+    {"rotate-size", required_argument, NULL, OPT_ROTATE_SIZE},
+    {"rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL},
+    {"talkers-interval", required_argument, NULL, OPT_TALKERS_INTERVAL},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option; returns 0, 1 (help/version done) or -1 (bad value, message printed). */
+static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
+{
+    int rc = 0;
+    switch (c) {
+    case OPT_BIND:
+        opts->bind = arg;
+        break;
+    case OPT_INSECURE:
+        opts->insecure = true;
+        break;
+    case OPT_SENSOR_PORT:
+        rc = parse_port(arg, &opts->sensor_port);
+        break;
+    case OPT_FEED_PORT:
+        rc = parse_port(arg, &opts->feed_port);
+        break;
+    case OPT_CONTROL_PORT:
+        rc = parse_port(arg, &opts->control_port);
+        break;
+    case 'o':
+        opts->out_dir = arg;
+        break;
+    case OPT_ROTATE_SIZE:
+        rc = nvg__parse_size(arg, &opts->rotate_size);
+        break;
+    case OPT_ROTATE_INTERVAL:
+        rc = nvg__parse_duration(arg, &opts->rotate_interval_s);
+        break;
+    case OPT_TALKERS_INTERVAL:
+        rc = nvg__parse_duration(arg, &opts->talkers_interval_s);
+        if (rc == 0 && opts->talkers_interval_s == 0)
+            rc = NVG_EINVAL;
+        break;
+    case 'v':
+        opts->verbose = true;
+        break;
+    case 'h':
+        usage(stdout);
+        return 1;
+    case 'V':
+        printf("netvigil-collector %s\n", NVG_VERSION);
+        return 1;
+    default:
+        usage(stderr);
+        return -1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "netvigil-collector: invalid value '%s'\n", arg);
+        return -1;
+    }
+    return 0;
+}
+
+int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, char **argv)
+{
+    *opts = (struct nvg_collector_options){
+        .bind = "127.0.0.1",
+        .sensor_port = 7700,
+        .feed_port = 7701,
+        .control_port = 7702,
+        .out_dir = "./netvigil-data",
+        .rotate_size = 256ull << 20,
+        .rotate_interval_s = 3600,
+        .talkers_interval_s = 10,
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {
+        int rc = apply_opt(opts, c, optarg);
+        if (rc != 0)
+            return rc;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "netvigil-collector: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!nvg_zmq_is_loopback(opts->bind) && !opts->insecure) {
+        fprintf(stderr,
+                "netvigil-collector: refusing to bind to non-loopback address '%s' without "
+                "CURVE keys (traffic would be unauthenticated and in clear text); pass "
+                "--insecure to do it anyway\n",
+                opts->bind);
+        return -1;
+    }
+    return 0;
+}

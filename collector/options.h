@@ -1,0 +1,30 @@
+/* Command-line options of netvigil-collector. */
+#ifndef NVG_COLLECTOR_OPTIONS_H
+#define NVG_COLLECTOR_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nvg_collector_options {
+    const char *bind;       /* address the three sockets bind to */
+    int sensor_port;
+    int feed_port;
+    int control_port;
+    const char *out_dir;
+    uint64_t rotate_size;   /* bytes; 0 = never by size */
+    int64_t rotate_interval_s; /* 0 = never by time */
+    int64_t talkers_interval_s;
+    bool insecure;
+    bool verbose;
+};
+
+/* Parse argv into opts. Returns 0 to run, 1 when --help/--version was printed (exit 0), or -1
+ * after printing an error (exit 2). */
+int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, char **argv);
+
+/* "256M" -> 268435456. Suffixes K, M, G (powers of 1024), optional trailing "iB"/"B". */
+int nvg__parse_size(const char *text, uint64_t *out);
+/* "90s", "5m", "1h", "2" (seconds). */
+int nvg__parse_duration(const char *text, int64_t *out_s);
+
+#endif

@@ -1,0 +1,277 @@
+#include "sensors.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nvg-error.h"
+#include "nvg-log.h"
+
+#define TALKER_COUNTERS 256
+
+void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rates_emit_fn rates_emit, void *owner)
+{
+    memset(t, 0, sizeof(*t));
+    t->rates_emit = rates_emit;
+    t->owner = owner;
+}
+
+void nvg_sensor_table_free(struct nvg_sensor_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        nvg_talkers_free(t->v[i]->talkers);
+        free(t->v[i]);
+    }
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+bool nvg_sensor_name_ok(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > NVG_SENSOR_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return false;
+    return true;
+}
+
+struct nvg_sensor *nvg_sensor_find(const struct nvg_sensor_table *t, const char *name)
+{
+    /* Linear: called per batch, not per record, and fleets are tens to hundreds. */
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i]->name, name) == 0)
+            return t->v[i];
+    return NULL;
+}
+
+struct nvg_sensor *nvg_sensor_find_boot(const struct nvg_sensor_table *t, uint64_t boot_id)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i]->have_boot && t->v[i]->boot_id == boot_id)
+            return t->v[i];
+    return NULL;
+}
+
+static struct nvg_sensor *sensor_new(struct nvg_sensor_table *t, const char *name)
+{
+    struct nvg_sensor *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->talkers = nvg_talkers_new(TALKER_COUNTERS);
+    if (!s->talkers) {
+        free(s);
+        return NULL;
+    }
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->name_csv_len = nvg_csv_quote(s->name_csv, s->name, strlen(s->name));
+    s->topic_len = (size_t)snprintf(s->topic, sizeof(s->topic), "%s%s", NVG_TOPIC_RECORDS, name);
+    s->owner = t->owner;
+    nvg_rates_init(&s->rates, t->rates_emit, s);
+    return s;
+}
+
+struct nvg_sensor *nvg_sensor_get(struct nvg_sensor_table *t, const char *name)
+{
+    struct nvg_sensor *s = nvg_sensor_find(t, name);
+    if (s)
+        return s;
+    if (!nvg_sensor_name_ok(name) || t->n >= NVG_SENSORS_MAX)
+        return NULL;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        struct nvg_sensor **v = realloc(t->v, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        t->v = v;
+        t->cap = cap;
+    }
+    s = sensor_new(t, name);
+    if (!s)
+        return NULL;
+    t->v[t->n++] = s;
+    nvg_log(NVG_LOG_INFO, "new sensor '%s'", s->name);
+    return s;
+}
+
+void nvg_sensor_seen(struct nvg_sensor *s, const uint8_t *rid, size_t rid_len, int64_t now_ms)
+{
+    s->last_seen_ms = now_ms;
+    if (rid_len <= sizeof(s->routing_id)) {
+        memcpy(s->routing_id, rid, rid_len);
+        s->routing_id_len = rid_len;
+    }
+}
+
+void nvg_sensor_set_boot(struct nvg_sensor *s, uint64_t boot_id)
+{
+    if (s->have_boot && s->boot_id == boot_id)
+        return;
+    if (s->have_boot)
+        nvg_log(NVG_LOG_INFO, "sensor '%s' restarted (boot id %016" PRIx64 " -> %016" PRIx64 ")",
+                s->name, s->boot_id, boot_id);
+    nvg_rates_flush(&s->rates);
+    s->have_boot = true;
+    s->boot_id = boot_id;
+    s->last_seq = 0;
+    s->boot_records = 0;
+    s->boot_batches_lost = 0;
+}
+
+uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq)
+{
+    uint64_t lost = 0;
+    if (seq > s->last_seq + 1)
+        lost = seq - s->last_seq - 1;
+    else if (seq <= s->last_seq)
+        nvg_log(NVG_LOG_WARNING, "sensor '%s': batch seq %" PRIu64 " after %" PRIu64
+                " (replayed or reordered)", s->name, seq, s->last_seq);
+    if (seq > s->last_seq)
+        s->last_seq = seq;
+    s->batches_lost += lost;
+    s->boot_batches_lost += lost;
+    if (lost)
+        nvg_log(NVG_LOG_WARNING, "sensor '%s': %" PRIu64 " batch(es) lost before seq %" PRIu64,
+                s->name, lost, seq);
+    return lost;
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus *st)
+{
+    struct nvg_sensor_heartbeat *hb = &s->hb;
+    hb->valid = true;
+    hb->state = st->state;
+    hb->mode = st->mode;
+    hb->pcap_received = st->pcap_received;
+    hb->pcap_dropped = st->pcap_dropped;
+    hb->pcap_ifdropped = st->pcap_ifdropped;
+    hb->batches_sent = st->batches_sent;
+    hb->records_sent = st->records_sent;
+    hb->records_dropped = st->records_dropped;
+    hb->batches_dropped = st->batches_dropped;
+    hb->uptime_ms = st->uptime_ms;
+    hb->last_seq = st->last_seq;
+    copy_str(hb->source, sizeof(hb->source), st->source);
+    copy_str(hb->filter, sizeof(hb->filter), st->filter);
+    copy_str(hb->version, sizeof(hb->version), st->software_version);
+    copy_str(hb->error, sizeof(hb->error), st->error);
+    s->mode = st->mode;
+    nvg_rates_set_record_time_only(&s->rates, st->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
+}
+
+void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms,
+                        Netvigil__SensorSummary *sum, Netvigil__SensorStatus *hb_out)
+{
+    const struct nvg_sensor_heartbeat *hb = &s->hb;
+    netvigil__sensor_status__init(hb_out);
+    /* The strings are lent from s: the summary lives only until it is packed. */
+    hb_out->sensor = (char *)s->name;
+    hb_out->boot_id = s->boot_id;
+    hb_out->state = hb->state;
+    hb_out->mode = s->mode;
+    hb_out->source = (char *)hb->source;
+    hb_out->filter = (char *)hb->filter;
+    hb_out->pcap_received = hb->pcap_received;
+    hb_out->pcap_dropped = hb->pcap_dropped;
+    hb_out->pcap_ifdropped = hb->pcap_ifdropped;
+    hb_out->batches_sent = hb->batches_sent;
+    hb_out->records_sent = hb->records_sent;
+    hb_out->records_dropped = hb->records_dropped;
+    hb_out->batches_dropped = hb->batches_dropped;
+    hb_out->uptime_ms = hb->uptime_ms;
+    hb_out->software_version = (char *)hb->version;
+    hb_out->last_seq = hb->last_seq;
+    hb_out->error = (char *)hb->error;
+
+    netvigil__sensor_summary__init(sum);
+    sum->last_status = hb_out;
+    sum->connected = s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_CONNECTED_MS;
+    sum->last_seen_ms = s->last_seen_ms;
+    sum->records_received = s->records_received;
+    sum->batches_received = s->batches_received;
+    sum->batches_lost = s->batches_lost;
+    sum->write_failures = s->write_failures;
+    sum->packets_per_s = s->pps;
+    sum->bytes_per_s = s->bps;
+    sum->invalid_batches = s->invalid_batches;
+    sum->last_batch_seq = s->last_seq;
+    sum->boot_records_received = s->boot_records;
+}
+
+void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms)
+{
+    if (s->prev_ms && now_ms > s->prev_ms) {
+        double dt = (double)(now_ms - s->prev_ms) / 1000.0;
+        s->pps = (double)(s->records_received - s->prev_records) / dt;
+        s->bps = (double)(s->bytes_received - s->prev_bytes) / dt;
+    }
+    s->prev_ms = now_ms;
+    s->prev_records = s->records_received;
+    s->prev_bytes = s->bytes_received;
+}
+
+/* ---- state file --------------------------------------------------------------------------
+ * One line per sensor: "boot_id last_seq boot_records boot_batches_lost name". Names have no
+ * control characters, so a line is unambiguous. Written to a temporary file and renamed, so a
+ * crash leaves the old or the new state, never half of one. */
+
+int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/sensors.state", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return NVG_EIO;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct nvg_sensor *s = t->v[i];
+        if (s->have_boot)
+            fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", s->boot_id,
+                    s->last_seq, s->boot_records, s->boot_batches_lost, s->name);
+    }
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return NVG_EIO;
+    }
+    return 0;
+}
+
+int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/sensors.state", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : NVG_EIO;
+    char line[NVG_SENSOR_NAME_MAX + 128];
+    int loaded = 0;
+    while (fgets(line, sizeof(line), f)) {
+        uint64_t boot, seq, recs, lost;
+        int off = 0;
+        line[strcspn(line, "\n")] = '\0';
+        if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %n", &boot, &seq,
+                   &recs, &lost, &off) != 4 || off == 0)
+            continue;
+        struct nvg_sensor *s = nvg_sensor_get(t, line + off);
+        if (!s)
+            continue;
+        nvg_sensor_set_boot(s, boot);
+        s->last_seq = seq;
+        s->boot_records = recs;
+        s->boot_batches_lost = lost;
+        loaded++;
+    }
+    fclose(f);
+    return loaded;
+}

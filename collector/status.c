@@ -1,0 +1,52 @@
+/* The collector's CollectorStatus, for the feed (once a second) and `status` requests. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "nvg-error.h"
+
+int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
+                     struct nvg_status_storage *store)
+{
+    size_t n = c->sensors.n;
+    memset(store, 0, sizeof(*store));
+    netvigil__collector_status__init(st);
+    if (n) {
+        /* Once a second or per request: allocation is fine here. */
+        store->sums = calloc(n, sizeof(*store->sums));
+        store->sum_ptrs = calloc(n, sizeof(*store->sum_ptrs));
+        store->hbs = calloc(n, sizeof(*store->hbs));
+        if (!store->sums || !store->sum_ptrs || !store->hbs) {
+            nvg_status_release(store);
+            return NVG_ENOMEM;
+        }
+    }
+    int64_t now = nvg__wall_ms();
+    for (size_t i = 0; i < n; i++) {
+        nvg_sensor_summary(c->sensors.v[i], now, &store->sums[i], &store->hbs[i]);
+        store->sum_ptrs[i] = &store->sums[i];
+    }
+    st->n_sensors = n;
+    st->sensors = store->sum_ptrs;
+    const struct nvg_collector_counters *k = &c->c;
+    st->malformed_messages = k->malformed;
+    st->unknown_messages = k->unknown;
+    st->refused_messages = k->refused;
+    st->invalid_batches = k->invalid_batches;
+    st->disconnects = k->disconnects;
+    st->rejected_messages = k->malformed + k->unknown + k->refused + k->invalid_batches;
+    st->records_written = k->records_written;
+    st->write_failures = k->write_failures;
+    st->uptime_ms = now - c->start_ms;
+    st->packets_file = (char *)nvg_csv_writer_path(c->packets);
+    st->rates_file = (char *)nvg_csv_writer_path(c->rates_csv);
+    return 0;
+}
+
+void nvg_status_release(struct nvg_status_storage *store)
+{
+    free(store->sums);
+    free(store->sum_ptrs);
+    free(store->hbs);
+    memset(store, 0, sizeof(*store));
+}

@@ -1,0 +1,229 @@
+/* `netvigil-ctl status`: one STATUS request on the control socket, printed as a table or as
+ * JSON. A collector that does not answer within the timeout is an error, never a hang. */
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "ctl.h"
+#include "nvg-error.h"
+#include "nvg-wire.h"
+#include "nvg-zmq.h"
+
+static const char *state_name(int state, bool connected)
+{
+    if (!connected)
+        return "silent";
+    switch (state) {
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING:
+        return "running";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED:
+        return "stopped";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED:
+        return "finished";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR:
+        return "error";
+    default:
+        return "unknown";
+    }
+}
+
+static void requester(char *buf, size_t size)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    char host[128] = "?";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(buf, size, "%s@%s", pw ? pw->pw_name : "?", host);
+}
+
+/* Send one request and wait for the reply with the same id. */
+static Netvigil__ControlReply *request(struct nvg_ctl *ctl, void *sock, uint64_t id)
+{
+    char who[200];
+    requester(who, sizeof(who));
+    Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
+    req.protocol_version = NVG_PROTOCOL_VERSION;
+    req.id = id;
+    req.kind = NETVIGIL__COMMAND_KIND__COMMAND_STATUS;
+    req.requester = who;
+    if (nvg_zmq_send_pb(sock, &req.base, ZMQ_DONTWAIT) < 0)
+        return NULL;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long left = ctl->timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
+                                       (t.tv_nsec - t0.tv_nsec) / 1000000);
+        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
+        if (left <= 0 || zmq_poll(&it, 1, left) <= 0)
+            return NULL;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        Netvigil__ControlReply *r = NULL;
+        if (zmq_msg_recv(&m, sock, 0) >= 0)
+            r = netvigil__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        if (r && r->id == id)
+            return r;
+        if (r)
+            netvigil__control_reply__free_unpacked(r, NULL);
+    }
+}
+
+static void human_rate(char *buf, size_t size, double v)
+{
+    if (v >= 1e9)
+        snprintf(buf, size, "%.1fG", v / 1e9);
+    else if (v >= 1e6)
+        snprintf(buf, size, "%.1fM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(buf, size, "%.1fk", v / 1e3);
+    else
+        snprintf(buf, size, "%.0f", v);
+}
+
+static void last_seen(char *buf, size_t size, int64_t ms)
+{
+    if (!ms) {
+        snprintf(buf, size, "never");
+        return;
+    }
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void print_table(const Netvigil__CollectorStatus *st)
+{
+    printf("%-16s %-8s %-16s %-16s %8s %8s %23s  %s\n", "SENSOR", "STATE", "SOURCE", "FILTER",
+           "PKT/S", "BYTES/S", "DROPS KERN/SENS/LINK/COLL", "LAST SEEN");
+    for (size_t i = 0; i < st->n_sensors; i++) {
+        const Netvigil__SensorSummary *s = st->sensors[i];
+        const Netvigil__SensorStatus *h = s->last_status;
+        char pps[16], bps[16], seen[32], drops[64];
+        human_rate(pps, sizeof(pps), s->packets_per_s);
+        human_rate(bps, sizeof(bps), s->bytes_per_s);
+        last_seen(seen, sizeof(seen), s->last_seen_ms);
+        snprintf(drops, sizeof(drops), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+                 h->pcap_dropped + h->pcap_ifdropped, h->records_dropped, s->batches_lost,
+                 s->write_failures);
+        printf("%-16s %-8s %-16.16s %-16.16s %8s %8s %23s  %s\n", h->sensor,
+               state_name(h->state, s->connected), h->source, h->filter[0] ? h->filter : "-",
+               pps, bps, drops, seen);
+    }
+    printf("collector: %" PRIu64 " records written, %" PRIu64 " write failures, %" PRIu64
+           " rejected messages (malformed %" PRIu64 ", unknown %" PRIu64 ", refused %" PRIu64
+           ", invalid batches %" PRIu64 "), %" PRIu64 " disconnects\n",
+           st->records_written, st->write_failures, st->rejected_messages, st->malformed_messages,
+           st->unknown_messages, st->refused_messages, st->invalid_batches, st->disconnects);
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+#define JU(name, v) printf(",\"%s\":%" PRIu64, name, (uint64_t)(v))
+
+static void print_json_sensor(const Netvigil__SensorSummary *s)
+{
+    const Netvigil__SensorStatus *h = s->last_status;
+    printf("{\"sensor\":");
+    json_str(h->sensor);
+    printf(",\"state\":");
+    json_str(state_name(h->state, s->connected));
+    printf(",\"connected\":%s,\"source\":", s->connected ? "true" : "false");
+    json_str(h->source);
+    printf(",\"filter\":");
+    json_str(h->filter);
+    printf(",\"boot_id\":\"%016" PRIx64 "\"", h->boot_id);
+    printf(",\"packets_per_s\":%.1f,\"bytes_per_s\":%.1f", s->packets_per_s, s->bytes_per_s);
+    JU("records_received", s->records_received);
+    JU("batches_received", s->batches_received);
+    JU("batches_lost", s->batches_lost);
+    JU("invalid_batches", s->invalid_batches);
+    JU("last_batch_seq", s->last_batch_seq);
+    JU("boot_records_received", s->boot_records_received);
+    JU("kernel_drops", h->pcap_dropped + h->pcap_ifdropped);
+    JU("pcap_dropped", h->pcap_dropped);
+    JU("pcap_ifdropped", h->pcap_ifdropped);
+    JU("sensor_drops", h->records_dropped);
+    JU("link_drops", s->batches_lost);
+    JU("write_failures", s->write_failures);
+    JU("records_sent", h->records_sent);
+    printf(",\"last_seen_ms\":%" PRId64 "}", s->last_seen_ms);
+}
+
+static void print_json(const Netvigil__CollectorStatus *st)
+{
+    printf("{\"uptime_ms\":%" PRId64, st->uptime_ms);
+    JU("records_written", st->records_written);
+    JU("write_failures", st->write_failures);
+    JU("rejected_messages", st->rejected_messages);
+    JU("malformed_messages", st->malformed_messages);
+    JU("unknown_messages", st->unknown_messages);
+    JU("refused_messages", st->refused_messages);
+    JU("invalid_batches", st->invalid_batches);
+    JU("disconnects", st->disconnects);
+    printf(",\"packets_file\":");
+    json_str(st->packets_file);
+    printf(",\"rates_file\":");
+    json_str(st->rates_file);
+    printf(",\"sensors\":[");
+    for (size_t i = 0; i < st->n_sensors; i++) {
+        if (i)
+            putchar(',');
+        print_json_sensor(st->sensors[i]);
+    }
+    printf("]}\n");
+}
+
+int nvg_ctl_status(struct nvg_ctl *ctl)
+{
+    char err[NVG_ERRBUF_SIZE];
+    struct nvg_sockopts so = {.linger_ms = 0};
+    void *sock = nvg_zmq_socket(ctl->zctx, ZMQ_DEALER, &so, err);
+    if (!sock || zmq_connect(sock, ctl->control_ep) != 0) {
+        fprintf(stderr, "netvigil-ctl: cannot connect to %s: %s\n", ctl->control_ep,
+                sock ? zmq_strerror(zmq_errno()) : err);
+        if (sock)
+            zmq_close(sock);
+        return 1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t id = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid();
+    Netvigil__ControlReply *r = request(ctl, sock, id);
+    zmq_close(sock);
+    if (!r) {
+        fprintf(stderr, "netvigil-ctl: no answer from the collector at %s within %d ms (not "
+                "running or not reachable?)\n", ctl->control_ep, ctl->timeout_ms);
+        return 1;
+    }
+    int rc = 0;
+    if (!r->ok || !r->status) {
+        fprintf(stderr, "netvigil-ctl: the collector refused: %s\n",
+                r->error && *r->error ? r->error : "(no reason)");
+        rc = 1;
+    } else if (ctl->json) {
+        print_json(r->status);
+    } else {
+        print_table(r->status);
+    }
+    netvigil__control_reply__free_unpacked(r, NULL);
+    return rc;
+}
