@@ -18,6 +18,18 @@
 
 #define NVG_CSV_HEADER "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload\n"
 
+/* Cache of the date and time-of-second text ("YYYY-MM-DDTHH:MM:SS") for the last second
+ * formatted, so that a stream of rows pays for the calendar arithmetic once per second. Each
+ * caller (thread, or stream of rows) keeps its own; zero-initialise it or call _init. The
+ * functions without _r use a thread-local cache. */
+struct nvg_time_cache {
+    int64_t sec; /* second the text is for */
+    int valid;
+    char text[20];
+};
+
+void nvg_time_cache_init(struct nvg_time_cache *tc);
+
 /* ISO 8601 UTC with microseconds, "2024-07-28T18:58:41.123456Z" (27 bytes, NUL-terminated).
  * Nanoseconds are truncated to microseconds, never rounded up into the next second. */
 size_t nvg_format_time_iso(char *buf, int64_t ts_ns);
@@ -37,9 +49,21 @@ size_t nvg_format_tcp_flags(char *buf, uint16_t flags);
 size_t nvg_format_csv_row(char *buf, const struct nvg_pkt *pkt, const char *sensor_csv,
                           size_t sensor_csv_len);
 
+size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct nvg_pkt *pkt,
+                            const char *sensor_csv, size_t sensor_csv_len);
+
 /* One text line ending in '\n', e.g.
  * "[2024-07-28 18:58:41.123456] TCP 172.16.211.96:65042 -> 162.255.45.55:443 flags=PA ttl=128
  * len=66 payload=raw". sensor may be NULL (not printed) or a name printed in front. */
+/* In order, each part only when the record has it: "[time] ", the sensor name (at most
+ * NVG_SENSOR_NAME_MAX bytes, control bytes as '?') and a space, the proto name, " src -> dst"
+ * (with ":port" when there are ports, IPv6 then in brackets: "[2001:db8::1]:443"), " vlan=N",
+ * " icmp=TYPE/CODE", " flags=LETTERS" ("none" when no flag is set), " ttl=N", always
+ * " len=N", " payload=raw|padding", " frag", " malformed=EVENT" or " truncated=EVENT"
+ * (nvg_decode_event_name), " data=HEX" (kept payload bytes). ARP shows its protocol
+ * addresses without ports; a record without addresses shows none ("Other len=60"). */
 size_t nvg_format_text_line(char *buf, const struct nvg_pkt *pkt, const char *sensor);
+size_t nvg_format_text_line_r(struct nvg_time_cache *tc, char *buf, const struct nvg_pkt *pkt,
+                              const char *sensor);
 
 #endif

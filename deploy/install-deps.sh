@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libprotobuf-c-dev
-            protobuf-c-compiler libgtk-4-dev)
+            protobuf-c-compiler libgtk-4-dev iputils-ping)
 test_pkgs=(libcmocka-dev tshark tcpdump iproute2 xvfb xauth dbus dbus-x11 procps python3)
 
 want=("${build_pkgs[@]}")

@@ -1,0 +1,506 @@
+/* CSV and text forms of a packet record.
+ *
+ * This runs once per packet at millions of packets per second, so it avoids the C library's
+ * formatting: no snprintf, strftime or inet_ntop per row. Digits come from a two-digit table,
+ * the calendar text of a second is computed once and cached, and addresses are written by hand
+ * (the IPv6 form is byte-for-byte what glibc's inet_ntop prints; tests/unit checks that). */
+#include "nvg-format.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#define NS_PER_SEC 1000000000LL
+#define SEC_PER_DAY 86400LL
+
+static const char digits2[201] = "00010203040506070809"
+                                 "10111213141516171819"
+                                 "20212223242526272829"
+                                 "30313233343536373839"
+                                 "40414243444546474849"
+                                 "50515253545556575859"
+                                 "60616263646566676869"
+                                 "70717273747576777879"
+                                 "80818283848586878889"
+                                 "90919293949596979899";
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* ---- numbers ------------------------------------------------------------------------------ */
+
+static inline char *put2(char *p, unsigned v)
+{
+    memcpy(p, digits2 + 2 * v, 2);
+    return p + 2;
+}
+
+/* Decimal without leading zeros. */
+static inline char *put_u32(char *p, uint32_t v)
+{
+    unsigned n;
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    if (v < 100)
+        return put2(p, v);
+    if (v < 1000)
+        n = 3;
+    else if (v < 10000)
+        n = 4;
+    else if (v < 100000)
+        n = 5;
+    else if (v < 1000000)
+        n = 6;
+    else if (v < 10000000)
+        n = 7;
+    else if (v < 100000000)
+        n = 8;
+    else if (v < 1000000000)
+        n = 9;
+    else
+        n = 10;
+    char *end = p + n;
+    char *q = end;
+    while (v >= 100) {
+        q -= 2;
+        memcpy(q, digits2 + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, digits2 + 2 * v, 2);
+    } else {
+        *--q = (char)('0' + v);
+    }
+    return end;
+}
+
+static inline char *put_u8(char *p, unsigned v)
+{
+    if (v >= 100) {
+        *p++ = (char)('0' + v / 100);
+        return put2(p, v % 100);
+    }
+    if (v >= 10)
+        return put2(p, v);
+    *p = (char)('0' + v);
+    return p + 1;
+}
+
+static inline char *put_hex16(char *p, unsigned v)
+{
+    if (v >= 0x1000)
+        *p++ = hexdigits[v >> 12];
+    if (v >= 0x100)
+        *p++ = hexdigits[(v >> 8) & 0xf];
+    if (v >= 0x10)
+        *p++ = hexdigits[(v >> 4) & 0xf];
+    *p++ = hexdigits[v & 0xf];
+    return p;
+}
+
+/* ---- time --------------------------------------------------------------------------------- */
+
+/* Proleptic Gregorian date of a day number (days since 1970-01-01), by counting 400-year eras
+ * that start on March 1st, so that the leap day is the last day of a year. */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+    days += 719468; /* days from 0000-03-01 to 1970-01-01 */
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);                       /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+    *day = doy - (153 * mp + 2) / 5 + 1;
+    *month = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
+
+static void split_ns(int64_t ts_ns, int64_t *sec, uint32_t *usec)
+{
+    int64_t s = ts_ns / NS_PER_SEC;
+    int64_t ns = ts_ns % NS_PER_SEC;
+    if (ns < 0) {
+        ns += NS_PER_SEC;
+        s -= 1;
+    }
+    *sec = s;
+    *usec = (uint32_t)(ns / 1000); /* truncate, never round into the next second */
+}
+
+static void cache_fill(struct nvg_time_cache *tc, int64_t sec)
+{
+    int64_t days = sec / SEC_PER_DAY;
+    int64_t rem = sec % SEC_PER_DAY;
+    if (rem < 0) {
+        rem += SEC_PER_DAY;
+        days -= 1;
+    }
+    int64_t year;
+    unsigned month, day;
+    civil_from_days(days, &year, &month, &day);
+    /* int64 nanoseconds span the years 1677..2262, so the year always has four digits. */
+    unsigned y = (unsigned)year;
+    char *p = tc->text;
+    p = put2(p, y / 100);
+    p = put2(p, y % 100);
+    *p++ = '-';
+    p = put2(p, month);
+    *p++ = '-';
+    p = put2(p, day);
+    *p++ = 'T';
+    unsigned r = (unsigned)rem;
+    p = put2(p, r / 3600);
+    *p++ = ':';
+    p = put2(p, (r / 60) % 60);
+    *p++ = ':';
+    p = put2(p, r % 60);
+    *p = '\0';
+    tc->sec = sec;
+    tc->valid = 1;
+}
+
+void nvg_time_cache_init(struct nvg_time_cache *tc)
+{
+    memset(tc, 0, sizeof(*tc));
+}
+
+/* Writes "YYYY-MM-DD?HH:MM:SS.uuuuuu" (26 bytes) with sep between date and time. */
+static inline char *put_time(char *p, struct nvg_time_cache *tc, int64_t ts_ns, char sep)
+{
+    int64_t sec;
+    uint32_t usec;
+    split_ns(ts_ns, &sec, &usec);
+    if (!tc->valid || tc->sec != sec)
+        cache_fill(tc, sec);
+    memcpy(p, tc->text, 19);
+    p[10] = sep;
+    p[19] = '.';
+    p = put2(p + 20, usec / 10000);
+    p = put2(p, (usec / 100) % 100);
+    return put2(p, usec % 100);
+}
+
+static _Thread_local struct nvg_time_cache thread_cache;
+
+size_t nvg_format_time_iso(char *buf, int64_t ts_ns)
+{
+    char *p = put_time(buf, &thread_cache, ts_ns, 'T');
+    *p++ = 'Z';
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+/* ---- addresses ---------------------------------------------------------------------------- */
+
+static inline char *put_ipv4(char *p, const uint8_t *a)
+{
+    p = put_u8(p, a[0]);
+    *p++ = '.';
+    p = put_u8(p, a[1]);
+    *p++ = '.';
+    p = put_u8(p, a[2]);
+    *p++ = '.';
+    return put_u8(p, a[3]);
+}
+
+/* RFC 5952 text as glibc's inet_ntop writes it: lowercase hex without leading zeros, the
+ * longest run (first on a tie) of two or more zero words shown as "::", and a dotted quad tail
+ * for IPv4-compatible (::a.b.c.d) and IPv4-mapped (::ffff:a.b.c.d) addresses. */
+static char *put_ipv6(char *p, const uint8_t *a)
+{
+    unsigned w[8];
+    int best = -1, best_len = 0, cur = -1, cur_len = 0;
+    for (int i = 0; i < 8; i++) {
+        w[i] = (unsigned)(a[2 * i] << 8 | a[2 * i + 1]);
+        if (w[i] == 0) {
+            if (cur < 0) {
+                cur = i;
+                cur_len = 0;
+            }
+            if (++cur_len > best_len) {
+                best = cur;
+                best_len = cur_len;
+            }
+        } else {
+            cur = -1;
+        }
+    }
+    if (best_len < 2)
+        best = -1;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best)
+                *p++ = ':';
+            continue;
+        }
+        if (i != 0)
+            *p++ = ':';
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+            return put_ipv4(p, a + 12);
+        p = put_hex16(p, w[i]);
+    }
+    if (best >= 0 && best + best_len == 8)
+        *p++ = ':';
+    return p;
+}
+
+static inline char *put_addr(char *p, const uint8_t *addr, int ip_version)
+{
+    if (ip_version == 4)
+        return put_ipv4(p, addr);
+    if (ip_version == 6)
+        return put_ipv6(p, addr);
+    return p;
+}
+
+size_t nvg_format_addr(char *buf, const uint8_t *addr, int ip_version)
+{
+    char *p = put_addr(buf, addr, ip_version);
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+/* ---- small fields ------------------------------------------------------------------------- */
+
+static inline char *put_flags(char *p, unsigned flags)
+{
+    static const char letters[9] = {'F', 'S', 'R', 'P', 'A', 'U', 'E', 'C', 'N'};
+    for (unsigned i = 0; i < 9; i++)
+        if (flags & (1u << i))
+            *p++ = letters[i];
+    return p;
+}
+
+size_t nvg_format_tcp_flags(char *buf, uint16_t flags)
+{
+    char *p = put_flags(buf, flags);
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+size_t nvg_csv_quote(char *out, const char *field, size_t len)
+{
+    bool quote = false;
+    for (size_t i = 0; i < len && !quote; i++) {
+        char c = field[i];
+        quote = c == ',' || c == '"' || c == '\r' || c == '\n';
+    }
+    if (!quote) {
+        memcpy(out, field, len);
+        out[len] = '\0';
+        return len;
+    }
+    char *p = out;
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (field[i] == '"')
+            *p++ = '"';
+        *p++ = field[i];
+    }
+    *p++ = '"';
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+struct name_text {
+    const char *s;
+    size_t len;
+};
+
+#define NT(str)                                                                                    \
+    {                                                                                              \
+        str, sizeof(str) - 1                                                                       \
+    }
+static const struct name_text proto_text[NVG_PROTO_COUNT] = {
+    [NVG_PROTO_OTHER] = NT("Other"),   [NVG_PROTO_IPV4] = NT("IPv4"), [NVG_PROTO_IPV6] = NT("IPv6"),
+    [NVG_PROTO_TCP] = NT("TCP"),       [NVG_PROTO_UDP] = NT("UDP"),   [NVG_PROTO_ICMP] = NT("ICMP"),
+    [NVG_PROTO_ICMPV6] = NT("ICMPv6"), [NVG_PROTO_ARP] = NT("ARP"),
+};
+static const struct name_text payload_text[3] = {
+    [NVG_PAYLOAD_NONE] = NT(""),
+    [NVG_PAYLOAD_RAW] = NT("raw"),
+    [NVG_PAYLOAD_PADDING] = NT("padding"),
+};
+#undef NT
+
+static inline char *put_name(char *p, const struct name_text *t)
+{
+    memcpy(p, t->s, t->len);
+    return p + t->len;
+}
+
+static inline const struct name_text *proto_of(const struct nvg_pkt *pkt)
+{
+    return &proto_text[pkt->proto < NVG_PROTO_COUNT ? pkt->proto : NVG_PROTO_OTHER];
+}
+
+static inline const struct name_text *payload_of(const struct nvg_pkt *pkt)
+{
+    return &payload_text[pkt->payload_kind <= NVG_PAYLOAD_PADDING ? pkt->payload_kind : 0];
+}
+
+/* ---- CSV row ------------------------------------------------------------------------------ */
+
+size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct nvg_pkt *pkt,
+                            const char *sensor_csv, size_t sensor_csv_len)
+{
+    char *p = put_time(buf, tc, pkt->ts_ns, 'T');
+    *p++ = 'Z';
+    *p++ = ',';
+    memcpy(p, sensor_csv, sensor_csv_len);
+    p += sensor_csv_len;
+    *p++ = ',';
+    p = put_name(p, proto_of(pkt));
+    *p++ = ',';
+    p = put_addr(p, pkt->src, pkt->ip_version);
+    *p++ = ',';
+    p = put_addr(p, pkt->dst, pkt->ip_version);
+    *p++ = ',';
+    if (pkt->flags & NVG_PKT_HAS_PORTS) {
+        p = put_u32(p, pkt->sport);
+        *p++ = ',';
+        p = put_u32(p, pkt->dport);
+    } else {
+        *p++ = ',';
+    }
+    *p++ = ',';
+    if (pkt->flags & NVG_PKT_HAS_TCPFLAGS)
+        p = put_flags(p, pkt->tcp_flags);
+    *p++ = ',';
+    if (pkt->flags & NVG_PKT_HAS_TTL)
+        p = put_u8(p, pkt->ttl);
+    *p++ = ',';
+    p = put_u32(p, pkt->wire_len);
+    *p++ = ',';
+    p = put_name(p, payload_of(pkt));
+    *p++ = '\n';
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+size_t nvg_format_csv_row(char *buf, const struct nvg_pkt *pkt, const char *sensor_csv,
+                          size_t sensor_csv_len)
+{
+    return nvg_format_csv_row_r(&thread_cache, buf, pkt, sensor_csv, sensor_csv_len);
+}
+
+/* ---- text line ---------------------------------------------------------------------------- */
+
+static inline char *put_lit(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+#define PUT_LIT(p, s) put_lit((p), (s), sizeof(s) - 1)
+
+static char *put_endpoint(char *p, const struct nvg_pkt *pkt, const uint8_t *addr, uint16_t port)
+{
+    bool ports = (pkt->flags & NVG_PKT_HAS_PORTS) != 0;
+    if (ports && pkt->ip_version == 6)
+        *p++ = '[';
+    p = put_addr(p, addr, pkt->ip_version);
+    if (!ports)
+        return p;
+    if (pkt->ip_version == 6)
+        *p++ = ']';
+    *p++ = ':';
+    return put_u32(p, port);
+}
+
+/* Printable copy of the sensor name, at most NVG_SENSOR_NAME_MAX bytes, control bytes as '?'. */
+static char *put_sensor_text(char *p, const char *sensor)
+{
+    for (size_t i = 0; i < NVG_SENSOR_NAME_MAX && sensor[i]; i++) {
+        unsigned char c = (unsigned char)sensor[i];
+        *p++ = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    *p++ = ' ';
+    return p;
+}
+
+/* The optional fields after the addresses: vlan, icmp, flags, ttl. */
+static char *put_text_details(char *p, const struct nvg_pkt *pkt)
+{
+    if (pkt->flags & NVG_PKT_HAS_VLAN) {
+        p = PUT_LIT(p, " vlan=");
+        p = put_u32(p, pkt->vlan_id);
+    }
+    if (pkt->flags & NVG_PKT_HAS_ICMP) {
+        p = PUT_LIT(p, " icmp=");
+        p = put_u8(p, pkt->icmp_type);
+        *p++ = '/';
+        p = put_u8(p, pkt->icmp_code);
+    }
+    if (pkt->flags & NVG_PKT_HAS_TCPFLAGS) {
+        p = PUT_LIT(p, " flags=");
+        if (pkt->tcp_flags & 0x1ff)
+            p = put_flags(p, pkt->tcp_flags);
+        else
+            p = PUT_LIT(p, "none");
+    }
+    if (pkt->flags & NVG_PKT_HAS_TTL) {
+        p = PUT_LIT(p, " ttl=");
+        p = put_u8(p, pkt->ttl);
+    }
+    return p;
+}
+
+/* The fields after len: payload kind, fragment, decode trouble, payload bytes. */
+static char *put_text_tail(char *p, const struct nvg_pkt *pkt)
+{
+    if (pkt->payload_kind != NVG_PAYLOAD_NONE) {
+        p = PUT_LIT(p, " payload=");
+        p = put_name(p, payload_of(pkt));
+    }
+    if (pkt->flags & NVG_PKT_FRAGMENT)
+        p = PUT_LIT(p, " frag");
+    if (pkt->flags & (NVG_PKT_MALFORMED | NVG_PKT_TRUNCATED)) {
+        if (pkt->flags & NVG_PKT_MALFORMED)
+            p = PUT_LIT(p, " malformed=");
+        else
+            p = PUT_LIT(p, " truncated=");
+        const char *ev = nvg_decode_event_name(pkt->event);
+        p = put_lit(p, ev, strlen(ev));
+    }
+    unsigned n = pkt->payload_len <= NVG_PAYLOAD_MAX ? pkt->payload_len : NVG_PAYLOAD_MAX;
+    if (n > 0) {
+        p = PUT_LIT(p, " data=");
+        for (unsigned i = 0; i < n; i++) {
+            *p++ = hexdigits[pkt->payload[i] >> 4];
+            *p++ = hexdigits[pkt->payload[i] & 0xf];
+        }
+    }
+    return p;
+}
+
+size_t nvg_format_text_line_r(struct nvg_time_cache *tc, char *buf, const struct nvg_pkt *pkt,
+                              const char *sensor)
+{
+    char *p = buf;
+    *p++ = '[';
+    p = put_time(p, tc, pkt->ts_ns, ' ');
+    *p++ = ']';
+    *p++ = ' ';
+    if (sensor)
+        p = put_sensor_text(p, sensor);
+    p = put_name(p, proto_of(pkt));
+    if (pkt->ip_version == 4 || pkt->ip_version == 6) {
+        *p++ = ' ';
+        p = put_endpoint(p, pkt, pkt->src, pkt->sport);
+        p = PUT_LIT(p, " -> ");
+        p = put_endpoint(p, pkt, pkt->dst, pkt->dport);
+    }
+    p = put_text_details(p, pkt);
+    p = PUT_LIT(p, " len=");
+    p = put_u32(p, pkt->wire_len);
+    p = put_text_tail(p, pkt);
+    *p++ = '\n';
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+size_t nvg_format_text_line(char *buf, const struct nvg_pkt *pkt, const char *sensor)
+{
+    return nvg_format_text_line_r(&thread_cache, buf, pkt, sensor);
+}

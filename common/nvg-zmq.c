@@ -1,0 +1,155 @@
+/* ZeroMQ helpers: sockets with explicit limits, endpoints, one protobuf per frame. See
+ * nvg-zmq.h. Nothing here keeps state, so every function is safe to call from any thread (each
+ * socket, as always, from the one thread that owns it). */
+#include "nvg-zmq.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zmq.h>
+
+#include "nvg-error.h"
+#include "nvg-wire.h"
+
+static void set_err(char *err, const char *what)
+{
+    if (err)
+        snprintf(err, NVG_ERRBUF_SIZE, "%s: %s", what, zmq_strerror(zmq_errno()));
+}
+
+void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err)
+{
+    void *sock = zmq_socket(ctx, type);
+    if (!sock) {
+        set_err(err, "zmq_socket");
+        return NULL;
+    }
+    int linger = opts ? opts->linger_ms : 0;
+    int64_t maxmsg = NVG_MAX_MSG_SIZE;
+    if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0) {
+        set_err(err, "zmq_setsockopt LINGER/MAXMSGSIZE");
+        goto fail;
+    }
+    if (opts && opts->sndhwm > 0 &&
+        zmq_setsockopt(sock, ZMQ_SNDHWM, &opts->sndhwm, sizeof(opts->sndhwm)) != 0) {
+        set_err(err, "zmq_setsockopt SNDHWM");
+        goto fail;
+    }
+    if (opts && opts->rcvhwm > 0 &&
+        zmq_setsockopt(sock, ZMQ_RCVHWM, &opts->rcvhwm, sizeof(opts->rcvhwm)) != 0) {
+        set_err(err, "zmq_setsockopt RCVHWM");
+        goto fail;
+    }
+    return sock;
+fail:
+    zmq_close(sock);
+    return NULL;
+}
+
+int nvg_zmq_endpoint(char *buf, size_t size, const char *host, int port)
+{
+    if (!buf || !host || !*host || port < 0 || port > 65535)
+        return NVG_EINVAL;
+    bool v6 = strchr(host, ':') != NULL && host[0] != '[';
+    int n = snprintf(buf, size, v6 ? "tcp://[%s]:%d" : "tcp://%s:%d", host, port);
+    if (n < 0 || (size_t)n >= size)
+        return NVG_EINVAL;
+    return 0;
+}
+
+/* Copy the host part of "HOST", "HOST:PORT", "[V6]:PORT", "V6" or a tcp endpoint into out. */
+static bool extract_host(const char *s, char *out, size_t size)
+{
+    bool endpoint = false;
+    const char *scheme = strstr(s, "://");
+    if (scheme) {
+        endpoint = true;
+        s = scheme + 3;
+    }
+    const char *semi = strchr(s, ';'); /* connect "tcp://SOURCE;DEST:PORT": DEST counts */
+    if (semi)
+        s = semi + 1;
+    const char *end;
+    if (s[0] == '[') {
+        s++;
+        end = strchr(s, ']');
+        if (!end)
+            return false;
+    } else {
+        const char *colon = strchr(s, ':');
+        const char *last = strrchr(s, ':');
+        if (endpoint || (colon && colon == last))
+            end = last ? last : s + strlen(s); /* strip ":PORT" */
+        else
+            end = s + strlen(s); /* bare IPv6 literal or plain host */
+    }
+    size_t n = (size_t)(end - s);
+    if (n == 0 || n >= size)
+        return false;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    char *zone = strchr(out, '%'); /* fe80::1%lo */
+    if (zone)
+        *zone = '\0';
+    return true;
+}
+
+bool nvg_zmq_is_loopback(const char *s)
+{
+    if (!s)
+        return false;
+    if (strncmp(s, "inproc://", 9) == 0 || strncmp(s, "ipc://", 6) == 0)
+        return true; /* never leaves the host */
+    if (strstr(s, "://") && strncmp(s, "tcp://", 6) != 0)
+        return false; /* pgm, epgm, udp, ...: multicast or network-wide */
+    char host[256];
+    if (!extract_host(s, host, sizeof(host)))
+        return false;
+    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0 ||
+        strcmp(host, "lo") == 0)
+        return true;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return true;
+        return memcmp(a6.s6_addr, mapped, 12) == 0 && a6.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+int nvg_zmq_send_pb(void *sock, const ProtobufCMessage *msg, int flags)
+{
+    /* Packed straight into the message libzmq will own: one allocation (libzmq's, which it makes
+     * for any frame above 33 bytes even with zmq_send) and no copy. */
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    if (len > NVG_MAX_MSG_SIZE)
+        return NVG_ETOOBIG;
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, len) != 0)
+        return NVG_ENOMEM;
+    protobuf_c_message_pack(msg, zmq_msg_data(&m));
+    if (zmq_msg_send(&m, sock, flags) < 0) {
+        int e = zmq_errno();
+        zmq_msg_close(&m);
+        return (e == EAGAIN || e == EINTR) ? NVG_EAGAIN : NVG_EZMQ;
+    }
+    return 0;
+}
+
+int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags)
+{
+    if (zmq_send(sock, data, len, flags) < 0) {
+        int e = zmq_errno();
+        return (e == EAGAIN || e == EINTR) ? NVG_EAGAIN : NVG_EZMQ;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The main job on an embedded default, all on this host and loopback only: a collector, a
+# sensor capturing on `lo`, and a client watching the live feed. Ctrl-C stops everything;
+# the collector's CSV files stay in ./netvigil-data.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+bash deploy/install-deps.sh
+cmake -S . -B build >/dev/null
+cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+
+bin=$top/build
+out=${NVG_OUT:-$top/netvigil-data}
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    echo "netvigil: stopped; logs in $out"
+}
+trap cleanup EXIT INT TERM
+
+"$bin/collector/netvigil-collector" --bind 127.0.0.1 -o "$out" &
+pids+=($!)
+"$bin/sensor/netvigil-sensor" -i lo -n "$(hostname)-lo" -c tcp://127.0.0.1:7700 &
+pids+=($!)
+# A little loopback traffic so there is always something to watch (2 pings a second,
+# to 127.0.0.1 only).
+if command -v ping >/dev/null; then
+    ping -q -i 0.5 127.0.0.1 >/dev/null 2>&1 &
+    pids+=($!)
+fi
+"$bin/viewer/netvigil-ctl" --collector 127.0.0.1 tail

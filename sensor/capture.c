@@ -1,0 +1,297 @@
+#include "capture.h"
+
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvg-error.h"
+#include "nvg-log.h"
+#include "nvg-time.h"
+
+struct nvg_capture {
+    pcap_t *p;
+    bool live;
+    bool nano;
+    bool paused;
+    bpf_u_int32 netmask;
+    char *filter;   /* last expression set, "" for none */
+    char name[256]; /* interface or file, for messages */
+};
+
+__attribute__((format(printf, 2, 3))) static void set_err(char *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, NVG_ERRBUF_SIZE, fmt, ap);
+    va_end(ap);
+}
+
+static struct nvg_capture *capture_new(pcap_t *p, const char *name, bool live)
+{
+    struct nvg_capture *cap = calloc(1, sizeof(*cap));
+    if (!cap)
+        return NULL;
+    cap->filter = strdup("");
+    if (!cap->filter) {
+        free(cap);
+        return NULL;
+    }
+    cap->p = p;
+    cap->live = live;
+    cap->netmask = PCAP_NETMASK_UNKNOWN;
+    snprintf(cap->name, sizeof(cap->name), "%s", name);
+    return cap;
+}
+
+void nvg_capture_free(struct nvg_capture *cap)
+{
+    if (!cap)
+        return;
+    if (cap->p)
+        pcap_close(cap->p);
+    free(cap->filter);
+    free(cap);
+}
+
+struct nvg_capture *nvg_capture_open_file(const char *path, char *err, int *rc)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    if (!p) {
+        set_err(err, "cannot read capture file %s: %s", path, ebuf);
+        if (rc)
+            *rc = NVG_EPCAP;
+        return NULL;
+    }
+    struct nvg_capture *cap = capture_new(p, path, false);
+    if (!cap) {
+        pcap_close(p);
+        set_err(err, "%s: out of memory", path);
+        if (rc)
+            *rc = NVG_ENOMEM;
+        return NULL;
+    }
+    cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    return cap;
+}
+
+/* Settings made between pcap_create and pcap_activate. */
+static int configure(pcap_t *p, const struct nvg_capture_params *par, char *err)
+{
+    if (pcap_set_snaplen(p, par->snaplen) != 0 || pcap_set_promisc(p, par->promisc) != 0 ||
+        pcap_set_timeout(p, par->timeout_ms) != 0 ||
+        pcap_set_buffer_size(p, (int)par->buffer_bytes) != 0) {
+        set_err(err, "%s: cannot configure capture: %s", par->iface, pcap_geterr(p));
+        return NVG_EPCAP;
+    }
+    /* Nanosecond time stamps where the platform has them; microseconds otherwise. */
+    (void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+    return 0;
+}
+
+static int activate_error(pcap_t *p, int status, const char *iface, char *err)
+{
+    const char *detail = pcap_geterr(p);
+    switch (status) {
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        set_err(err, "no such interface '%s' (%s)", iface, detail);
+        return NVG_ENOTFOUND;
+    case PCAP_ERROR_PERM_DENIED:
+    case PCAP_ERROR_PROMISC_PERM_DENIED:
+        set_err(err,
+                "permission denied capturing on '%s': run as root or with CAP_NET_RAW "
+                "(%s)",
+                iface, detail);
+        return NVG_EPERM;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        set_err(err, "interface '%s' is not up", iface);
+        return NVG_EPCAP;
+    default:
+        set_err(err, "cannot capture on '%s': %s%s%s", iface, pcap_statustostr(status),
+                detail[0] ? ": " : "", detail);
+        return NVG_EPCAP;
+    }
+}
+
+struct nvg_capture *nvg_capture_open_live(const struct nvg_capture_params *par, char *err, int *rc)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    int code = NVG_EPCAP;
+    pcap_t *p = pcap_create(par->iface, ebuf);
+    if (!p) {
+        set_err(err, "cannot capture on '%s': %s", par->iface, ebuf);
+        goto fail;
+    }
+    if ((code = configure(p, par, err)) < 0)
+        goto fail;
+    int status = pcap_activate(p);
+    if (status < 0) {
+        code = activate_error(p, status, par->iface, err);
+        goto fail;
+    }
+    if (status > 0)
+        nvg_log(NVG_LOG_WARNING, "%s: %s (%s)", par->iface, pcap_statustostr(status),
+                pcap_geterr(p));
+    struct nvg_capture *cap = capture_new(p, par->iface, true);
+    if (!cap) {
+        set_err(err, "%s: out of memory", par->iface);
+        code = NVG_ENOMEM;
+        goto fail;
+    }
+    cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    bpf_u_int32 net, mask;
+    if (pcap_lookupnet(par->iface, &net, &mask, ebuf) == 0)
+        cap->netmask = mask;
+    return cap;
+fail:
+    if (p)
+        pcap_close(p);
+    if (rc)
+        *rc = code;
+    return NULL;
+}
+
+static int compile_and_set(struct nvg_capture *cap, const char *expr, bool install, char *err)
+{
+    struct bpf_program prog;
+    if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
+        set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
+        return NVG_EFILTER;
+    }
+    int rc = 0;
+    if (install && pcap_setfilter(cap->p, &prog) != 0) {
+        set_err(err, "cannot install filter '%s': %s", expr, pcap_geterr(cap->p));
+        rc = NVG_EFILTER;
+    }
+    pcap_freecode(&prog);
+    return rc;
+}
+
+int nvg_capture_set_filter(struct nvg_capture *cap, const char *expr, char *err)
+{
+    if (!expr)
+        expr = "";
+    char *copy = strdup(expr);
+    if (!copy) {
+        set_err(err, "out of memory");
+        return NVG_ENOMEM;
+    }
+    int rc = compile_and_set(cap, expr, !cap->paused, err);
+    if (rc < 0) {
+        free(copy);
+        return rc;
+    }
+    free(cap->filter);
+    cap->filter = copy;
+    return 0;
+}
+
+int nvg_capture_pause(struct nvg_capture *cap, bool paused, char *err)
+{
+    if (paused == cap->paused)
+        return 0;
+    if (!paused) {
+        cap->paused = false;
+        int rc = compile_and_set(cap, cap->filter, true, err);
+        if (rc < 0)
+            cap->paused = true;
+        return rc;
+    }
+    /* One instruction: accept 0 bytes, i.e. drop every frame (in the kernel when live). */
+    struct bpf_insn reject = BPF_STMT(BPF_RET | BPF_K, 0);
+    struct bpf_program prog = {1, &reject};
+    if (pcap_setfilter(cap->p, &prog) != 0) {
+        set_err(err, "cannot pause capture: %s", pcap_geterr(cap->p));
+        return NVG_EPCAP;
+    }
+    cap->paused = true;
+    return 0;
+}
+
+bool nvg_capture_paused(const struct nvg_capture *cap)
+{
+    return cap->paused;
+}
+
+const char *nvg_capture_filter(const struct nvg_capture *cap)
+{
+    return cap->filter;
+}
+
+int nvg_capture_datalink(const struct nvg_capture *cap)
+{
+    return pcap_datalink(cap->p);
+}
+
+void nvg_capture_datalink_text(const struct nvg_capture *cap, char *buf, size_t len)
+{
+    int dlt = pcap_datalink(cap->p);
+    const char *name = pcap_datalink_val_to_name(dlt);
+    const char *desc = pcap_datalink_val_to_description(dlt);
+    if (name)
+        snprintf(buf, len, "%s (%s, %d)", name, desc ? desc : "no description", dlt);
+    else
+        snprintf(buf, len, "%d (not known to libpcap)", dlt);
+}
+
+bool nvg_capture_is_live(const struct nvg_capture *cap)
+{
+    return cap->live;
+}
+
+bool nvg_capture_nanosecond(const struct nvg_capture *cap)
+{
+    return cap->nano;
+}
+
+struct trampoline {
+    nvg_capture_fn fn;
+    void *ctx;
+    bool nano;
+};
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    const struct trampoline *t = (const struct trampoline *)user;
+    t->fn(t->ctx, bytes, h->caplen, h->len,
+          nvg_time_from_pcap((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, t->nano));
+}
+
+int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
+{
+    struct trampoline t = {fn, ctx, cap->nano};
+    int n = pcap_dispatch(cap->p, max > 0 ? max : -1, on_packet, (u_char *)&t);
+    if (n == PCAP_ERROR_BREAK)
+        return NVG_EAGAIN;
+    if (n < 0) {
+        set_err(err, "%s", pcap_geterr(cap->p));
+        return NVG_EPCAP;
+    }
+    return n;
+}
+
+void nvg_capture_break(struct nvg_capture *cap)
+{
+    pcap_breakloop(cap->p);
+}
+
+int nvg_capture_stats(struct nvg_capture *cap, struct nvg_capture_stats *st, char *err)
+{
+    struct pcap_stat ps;
+    if (!cap->live) {
+        set_err(err, "no kernel counters when reading a file");
+        return NVG_EINVAL;
+    }
+    if (pcap_stats(cap->p, &ps) != 0) {
+        set_err(err, "%s: %s", cap->name, pcap_geterr(cap->p));
+        return NVG_EPCAP;
+    }
+    st->received = ps.ps_recv;
+    st->dropped = ps.ps_drop;
+    st->ifdropped = ps.ps_ifdrop;
+    return 0;
+}

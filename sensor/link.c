@@ -1,0 +1,714 @@
+/* The sensor side of the sensor link. See link.h for the contract. */
+#include "link.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nvg-error.h"
+#include "nvg-log.h"
+#include "nvg-wire.h"
+#include "nvg-zmq.h"
+
+#ifndef NVG_VERSION
+#define NVG_VERSION "unknown"
+#endif
+
+#define NS_PER_MS 1000000LL
+#define RETRY_MS 100         /* pending Hello / replies are retried this often */
+#define EOS_RESEND_MS 1000   /* EndOfStream is re-sent this often until acknowledged */
+#define WARN_INTERVAL_MS 10000
+#define PENDING_MAX 8        /* command replies waiting for room on a full link */
+
+struct pending {
+    uint8_t *data;
+    size_t len;
+};
+
+struct nvg_link {
+    void *sock;     /* DEALER to the collector */
+    void *monitor;  /* PAIR receiving the DEALER's connect events */
+    char *endpoint;
+    char *sensor, *source, *version, *filter;
+    uint64_t boot_id;
+    enum nvg_link_mode mode;
+    struct nvg_link_opts opts;
+
+    struct nvg_batch_encoder *enc;
+    int64_t batch_open_ns; /* when the current batch got its first record */
+    int64_t start_ns;
+    int64_t next_hb_ns;
+    int64_t next_retry_ns;
+    int64_t last_warn_ns;
+    uint64_t warned_drops;
+    bool hello_pending;
+    bool refused;
+
+    bool eos_waiting;
+    bool ack_received;
+    Netvigil__EndOfStreamAck ack;
+
+    struct pending pending[PENDING_MAX];
+    int n_pending;
+
+    struct nvg_link_stats st;
+    char error[NVG_ERRBUF_SIZE];
+};
+
+int64_t nvg_link_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static bool interrupted(const struct nvg_link *link)
+{
+    return link->opts.interrupted && *link->opts.interrupted;
+}
+
+static void set_opt(void *sock, int opt, int value, bool *ok)
+{
+    if (zmq_setsockopt(sock, opt, &value, sizeof(value)) != 0)
+        *ok = false;
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+static void get_status(struct nvg_link *link, struct nvg_link_status *s)
+{
+    *s = (struct nvg_link_status){.state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING};
+    if (link->opts.status_cb)
+        link->opts.status_cb(link->opts.user, s);
+    if (s->filter && strcmp(s->filter, link->filter) != 0) {
+        char *f = strdup(s->filter);
+        if (f) {
+            free(link->filter);
+            link->filter = f;
+        }
+    }
+}
+
+/* Fill a SensorStatus; strings point into link or into the caller's status (lent). */
+static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
+                        Netvigil__SensorStatus *pb)
+{
+    netvigil__sensor_status__init(pb);
+    pb->sensor = link->sensor;
+    pb->boot_id = link->boot_id;
+    pb->state = s->state;
+    pb->mode = link->mode == NVG_LINK_FILE ? NETVIGIL__CAPTURE_MODE__CAPTURE_FILE
+                                           : NETVIGIL__CAPTURE_MODE__CAPTURE_LIVE;
+    pb->source = link->source;
+    pb->filter = link->filter;
+    pb->pcap_received = s->pcap_received;
+    pb->pcap_dropped = s->pcap_dropped;
+    pb->pcap_ifdropped = s->pcap_ifdropped;
+    pb->batches_sent = link->st.batches_sent;
+    pb->records_sent = link->st.records_sent;
+    pb->records_dropped = link->st.records_dropped;
+    pb->batches_dropped = link->st.batches_dropped;
+    pb->uptime_ms = (uint64_t)((nvg_link_now_ns() - link->start_ns) / NS_PER_MS);
+    pb->software_version = link->version;
+    pb->last_seq = link->st.last_seq;
+    pb->error = (char *)(s->error ? s->error : "");
+}
+
+static void sensor_message_init(Netvigil__SensorMessage *m)
+{
+    netvigil__sensor_message__init(m);
+    m->protocol_version = NVG_PROTOCOL_VERSION;
+}
+
+/* Control messages never block, in either mode: they are small and retried or periodic. */
+static int send_msg(struct nvg_link *link, const Netvigil__SensorMessage *m)
+{
+    return nvg_zmq_send_pb(link->sock, &m->base, ZMQ_DONTWAIT);
+}
+
+static void send_hello(struct nvg_link *link)
+{
+    struct nvg_link_status s;
+    get_status(link, &s);
+    Netvigil__Hello h = NETVIGIL__HELLO__INIT;
+    h.sensor = link->sensor;
+    h.boot_id = link->boot_id;
+    h.mode = link->mode == NVG_LINK_FILE ? NETVIGIL__CAPTURE_MODE__CAPTURE_FILE
+                                         : NETVIGIL__CAPTURE_MODE__CAPTURE_LIVE;
+    h.source = link->source;
+    h.filter = link->filter;
+    h.software_version = link->version;
+    Netvigil__SensorMessage m;
+    sensor_message_init(&m);
+    m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_HELLO;
+    m.hello = &h;
+    link->hello_pending = send_msg(link, &m) != 0;
+}
+
+static void send_status(struct nvg_link *link)
+{
+    struct nvg_link_status s;
+    get_status(link, &s);
+    Netvigil__SensorStatus pb;
+    fill_status(link, &s, &pb);
+    Netvigil__SensorMessage m;
+    sensor_message_init(&m);
+    m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_STATUS;
+    m.status = &pb;
+    send_msg(link, &m); /* a heartbeat lost to a full link is replaced by the next one */
+}
+
+static void send_eos(struct nvg_link *link)
+{
+    Netvigil__EndOfStream e = NETVIGIL__END_OF_STREAM__INIT;
+    e.boot_id = link->boot_id;
+    e.last_seq = link->st.last_seq;
+    e.records = link->st.records_sent;
+    Netvigil__SensorMessage m;
+    sensor_message_init(&m);
+    m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_END_OF_STREAM;
+    m.end_of_stream = &e;
+    send_msg(link, &m);
+}
+
+static void flush_pending(struct nvg_link *link)
+{
+    int done = 0;
+    while (done < link->n_pending) {
+        struct pending *p = &link->pending[done];
+        if (nvg_zmq_send_buf(link->sock, p->data, p->len, ZMQ_DONTWAIT) != 0)
+            break;
+        free(p->data);
+        done++;
+    }
+    if (done) {
+        memmove(link->pending, link->pending + done,
+                (size_t)(link->n_pending - done) * sizeof(link->pending[0]));
+        link->n_pending -= done;
+    }
+}
+
+/* A command reply must not be lost to a momentarily full link: keep it and retry. */
+static void send_reply(struct nvg_link *link, const Netvigil__SensorMessage *m)
+{
+    flush_pending(link);
+    if (link->n_pending == 0 && send_msg(link, m) == 0)
+        return;
+    size_t len = protobuf_c_message_get_packed_size(&m->base);
+    uint8_t *data = link->n_pending < PENDING_MAX ? malloc(len) : NULL;
+    if (!data) {
+        nvg_log(NVG_LOG_WARNING, "link to %s: command reply %" PRIu64 " dropped (link full)",
+                link->endpoint, m->command_reply->id);
+        return;
+    }
+    protobuf_c_message_pack(&m->base, data);
+    link->pending[link->n_pending++] = (struct pending){data, len};
+}
+
+static void count_drop(struct nvg_link *link, size_t n)
+{
+    link->st.batches_dropped++;
+    link->st.records_dropped += n;
+}
+
+/* Pack and send the current batch. Live: one non-blocking try, a full link drops and counts.
+ * File: block in slices until sent or interrupted. seq advances only for a batch sent. */
+static int send_batch(struct nvg_link *link)
+{
+    size_t n = nvg_batch_encoder_count(link->enc);
+    if (n == 0)
+        return 0;
+    if (link->refused) {
+        nvg_batch_encoder_clear(link->enc);
+        count_drop(link, n);
+        return NVG_EVERSION;
+    }
+    const uint8_t *data;
+    size_t len;
+    nvg_batch_encoder_pack(link->enc, link->st.last_seq + 1, &data, &len);
+    int flags = link->mode == NVG_LINK_LIVE ? ZMQ_DONTWAIT : 0;
+    int rc;
+    for (;;) {
+        rc = nvg_zmq_send_buf(link->sock, data, len, flags);
+        if (rc != NVG_EAGAIN || link->mode == NVG_LINK_LIVE || interrupted(link))
+            break;
+    }
+    if (rc == 0) {
+        link->st.last_seq++;
+        link->st.batches_sent++;
+        link->st.records_sent += n;
+        return 0;
+    }
+    count_drop(link, n);
+    if (rc == NVG_EAGAIN)
+        return link->mode == NVG_LINK_LIVE ? 0 : NVG_EAGAIN;
+    snprintf(link->error, sizeof(link->error), "sending to %s: %s", link->endpoint,
+             zmq_strerror(zmq_errno()));
+    return rc;
+}
+
+/* ---- receiving ---------------------------------------------------------------------------- */
+
+static void reject(struct nvg_link *link, const char *why)
+{
+    link->st.rejected++;
+    int64_t now = nvg_link_now_ns();
+    if (now - link->last_warn_ns >= WARN_INTERVAL_MS * NS_PER_MS) {
+        link->last_warn_ns = now;
+        nvg_log(NVG_LOG_WARNING, "link to %s: rejected a message from the collector: %s (%" PRIu64
+                " so far)", link->endpoint, why, link->st.rejected);
+    }
+}
+
+static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
+{
+    char err[NVG_ERRBUF_SIZE] = "";
+    int rc = 0;
+    switch (cmd->kind) {
+    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
+        break;
+    case NETVIGIL__COMMAND_KIND__COMMAND_START:
+    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
+    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
+    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
+        if (!link->opts.command_cb) {
+            rc = NVG_EINVAL;
+            snprintf(err, sizeof(err), "this sensor does not take commands");
+            break;
+        }
+        rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "",
+                                   err, sizeof(err));
+        if (rc != 0 && !err[0])
+            snprintf(err, sizeof(err), "%s", nvg_strerror(rc));
+        break;
+    default:
+        rc = NVG_EINVAL;
+        snprintf(err, sizeof(err), "unknown command kind %d", (int)cmd->kind);
+        break;
+    }
+    link->st.commands++;
+
+    struct nvg_link_status s;
+    get_status(link, &s);
+    Netvigil__SensorStatus status;
+    fill_status(link, &s, &status);
+    Netvigil__CommandReply reply = NETVIGIL__COMMAND_REPLY__INIT;
+    reply.id = cmd->id;
+    reply.ok = rc == 0;
+    reply.error = rc == 0 ? "" : err;
+    reply.status = &status;
+    Netvigil__SensorMessage m;
+    sensor_message_init(&m);
+    m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY;
+    m.command_reply = &reply;
+    send_reply(link, &m);
+}
+
+static void handle_refused(struct nvg_link *link, const Netvigil__Refused *r)
+{
+    link->refused = true;
+    snprintf(link->error, sizeof(link->error),
+             "the collector at %s refused this sensor: it speaks protocol version %u, this "
+             "sensor speaks version %u (%s)",
+             link->endpoint, r->supported_version, NVG_PROTOCOL_VERSION,
+             r->reason && r->reason[0] ? r->reason : "no reason given");
+    nvg_log(NVG_LOG_ERR, "%s", link->error);
+}
+
+static void handle_message(struct nvg_link *link, const uint8_t *data, size_t len)
+{
+    Netvigil__CollectorMessage *m = netvigil__collector_message__unpack(NULL, len, data);
+    if (!m) {
+        reject(link, "not a CollectorMessage");
+        return;
+    }
+    /* Refused is understood whatever the version: it is how versions are told apart. */
+    if (m->body_case == NETVIGIL__COLLECTOR_MESSAGE__BODY_REFUSED) {
+        handle_refused(link, m->refused);
+    } else if (m->protocol_version != NVG_PROTOCOL_VERSION) {
+        reject(link, "protocol version mismatch");
+    } else if (m->body_case == NETVIGIL__COLLECTOR_MESSAGE__BODY_COMMAND) {
+        handle_command(link, m->command);
+    } else if (m->body_case == NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK) {
+        const Netvigil__EndOfStreamAck *a = m->end_of_stream_ack;
+        if (link->eos_waiting && a->boot_id == link->boot_id &&
+            a->last_seq == link->st.last_seq) {
+            link->ack = *a;
+            link->ack.base.unknown_fields = NULL;
+            link->ack.base.n_unknown_fields = 0;
+            link->ack_received = true;
+        } else {
+            reject(link, "EndOfStreamAck for another stream");
+        }
+    } else {
+        reject(link, "empty CollectorMessage");
+    }
+    netvigil__collector_message__free_unpacked(m, NULL);
+}
+
+/* Drain the DEALER without waiting. Commands arrive one at a time; the cap keeps a flood from
+ * starving capture. */
+static int recv_all(struct nvg_link *link)
+{
+    for (int i = 0; i < 64; i++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, link->sock, ZMQ_DONTWAIT) < 0) {
+            int e = zmq_errno();
+            zmq_msg_close(&msg);
+            if (e == EAGAIN || e == EINTR)
+                return 0;
+            snprintf(link->error, sizeof(link->error), "receiving from %s: %s", link->endpoint,
+                     zmq_strerror(e));
+            return NVG_EZMQ;
+        }
+        bool multi = zmq_msg_more(&msg);
+        if (multi) {
+            reject(link, "multi-frame message");
+            while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, link->sock, ZMQ_DONTWAIT) >= 0) {
+            }
+        } else {
+            handle_message(link, zmq_msg_data(&msg), zmq_msg_size(&msg));
+        }
+        zmq_msg_close(&msg);
+    }
+    return 0;
+}
+
+/* Connection events: a (re)connected collector may be a new process that knows nothing of us,
+ * so we say Hello (and, while finishing, EndOfStream) again. */
+static void recv_monitor(struct nvg_link *link)
+{
+    for (;;) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, link->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&ev) >= 2)
+            memcpy(&event, zmq_msg_data(&ev), 2);
+        while (zmq_msg_more(&ev) && zmq_msg_recv(&ev, link->monitor, ZMQ_DONTWAIT) >= 0) {
+        }
+        zmq_msg_close(&ev);
+        if (event == ZMQ_EVENT_CONNECTED) {
+            link->st.connects++;
+            nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
+            send_hello(link);
+            if (link->eos_waiting)
+                send_eos(link);
+        } else if (event == ZMQ_EVENT_DISCONNECTED) {
+            nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
+        }
+    }
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static char *dup_or(const char *s, const char *dflt)
+{
+    return strdup(s ? s : dflt);
+}
+
+static int open_sockets(struct nvg_link *link, void *ctx, char *err)
+{
+    struct nvg_sockopts so = {.sndhwm = link->opts.sndhwm, .rcvhwm = 100, .linger_ms = 100};
+    link->sock = nvg_zmq_socket(ctx, ZMQ_DEALER, &so, err);
+    if (!link->sock)
+        return NVG_EZMQ;
+    bool ok = true;
+    set_opt(link->sock, ZMQ_IMMEDIATE, link->mode == NVG_LINK_LIVE, &ok);
+    set_opt(link->sock, ZMQ_RECONNECT_IVL, 100, &ok);
+    set_opt(link->sock, ZMQ_RECONNECT_IVL_MAX, 2000, &ok);
+    set_opt(link->sock, ZMQ_HEARTBEAT_IVL, 1000, &ok);
+    set_opt(link->sock, ZMQ_HEARTBEAT_TIMEOUT, 3000, &ok);
+    set_opt(link->sock, ZMQ_HEARTBEAT_TTL, 3000, &ok);
+    if (link->mode == NVG_LINK_FILE)
+        set_opt(link->sock, ZMQ_SNDTIMEO, link->opts.send_timeout_ms, &ok);
+    if (!ok) {
+        snprintf(err, NVG_ERRBUF_SIZE, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
+
+    /* The monitor must exist before connect, or the first CONNECTED is missed. */
+    char mon[64];
+    snprintf(mon, sizeof(mon), "inproc://nvg-link-monitor-%p", (void *)link);
+    if (zmq_socket_monitor(link->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+        snprintf(err, NVG_ERRBUF_SIZE, "zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
+    struct nvg_sockopts mo = {.linger_ms = 0};
+    link->monitor = nvg_zmq_socket(ctx, ZMQ_PAIR, &mo, err);
+    if (!link->monitor)
+        return NVG_EZMQ;
+    if (zmq_connect(link->monitor, mon) != 0) {
+        snprintf(err, NVG_ERRBUF_SIZE, "connecting the monitor: %s", zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
+    if (zmq_connect(link->sock, link->endpoint) != 0) {
+        snprintf(err, NVG_ERRBUF_SIZE, "cannot connect to %s: %s", link->endpoint,
+                 zmq_strerror(zmq_errno()));
+        return NVG_EINVAL;
+    }
+    return 0;
+}
+
+struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_link_info *info,
+                              const struct nvg_link_opts *opts, char *err)
+{
+    char dummy[NVG_ERRBUF_SIZE];
+    if (!err)
+        err = dummy;
+    err[0] = '\0';
+    if (!ctx || !endpoint || !info || !info->sensor || !info->sensor[0]) {
+        snprintf(err, NVG_ERRBUF_SIZE, "link: context, endpoint and sensor name are required");
+        return NULL;
+    }
+    struct nvg_link *link = calloc(1, sizeof(*link));
+    if (!link) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        return NULL;
+    }
+    if (opts)
+        link->opts = *opts;
+    struct nvg_link_opts *o = &link->opts;
+    if (o->batch_max == 0)
+        o->batch_max = 1024;
+    if (o->batch_ms <= 0)
+        o->batch_ms = 50;
+    if (o->sndhwm <= 0)
+        o->sndhwm = 64;
+    if (o->heartbeat_ms <= 0)
+        o->heartbeat_ms = 1000;
+    if (o->send_timeout_ms <= 0)
+        o->send_timeout_ms = 100;
+    if (o->batch_max > NVG_BATCH_MAX_RECORDS) {
+        snprintf(err, NVG_ERRBUF_SIZE, "batch size %zu is above the maximum %u", o->batch_max,
+                 NVG_BATCH_MAX_RECORDS);
+        free(link);
+        return NULL;
+    }
+    link->mode = info->mode;
+    link->boot_id = info->boot_id;
+    link->endpoint = strdup(endpoint);
+    link->sensor = strdup(info->sensor);
+    link->source = dup_or(info->source, "");
+    link->filter = dup_or(info->filter, "");
+    link->version = dup_or(info->version, NVG_VERSION);
+    link->enc = nvg_batch_encoder_new(info->sensor, info->boot_id, o->batch_max);
+    if (!link->endpoint || !link->sensor || !link->source || !link->filter || !link->version ||
+        !link->enc) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        nvg_link_free(link);
+        return NULL;
+    }
+    if (open_sockets(link, ctx, err) != 0) {
+        nvg_link_free(link);
+        return NULL;
+    }
+    link->start_ns = nvg_link_now_ns();
+    link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
+    send_hello(link); /* queued in file mode; live mode retries until connected */
+    return link;
+}
+
+void nvg_link_free(struct nvg_link *link)
+{
+    if (!link)
+        return;
+    if (link->sock) {
+        zmq_socket_monitor(link->sock, NULL, 0);
+        zmq_close(link->sock);
+    }
+    if (link->monitor)
+        zmq_close(link->monitor);
+    for (int i = 0; i < link->n_pending; i++)
+        free(link->pending[i].data);
+    nvg_batch_encoder_free(link->enc);
+    free(link->endpoint);
+    free(link->sensor);
+    free(link->source);
+    free(link->filter);
+    free(link->version);
+    free(link);
+}
+
+int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt)
+{
+    if (link->refused)
+        return NVG_EVERSION;
+    size_t n = nvg_batch_encoder_add(link->enc, pkt);
+    if (n == 1)
+        link->batch_open_ns = nvg_link_now_ns();
+    if (n >= link->opts.batch_max)
+        return send_batch(link);
+    return 0;
+}
+
+int nvg_link_flush(struct nvg_link *link)
+{
+    return send_batch(link);
+}
+
+static void warn_drops(struct nvg_link *link, int64_t now)
+{
+    if (link->st.batches_dropped == link->warned_drops ||
+        now - link->last_warn_ns < WARN_INTERVAL_MS * NS_PER_MS)
+        return;
+    link->last_warn_ns = now;
+    nvg_log(NVG_LOG_WARNING,
+            "link to %s full: dropped %" PRIu64 " batches (%" PRIu64 " records) so far",
+            link->endpoint, link->st.batches_dropped, link->st.records_dropped);
+    link->warned_drops = link->st.batches_dropped;
+}
+
+int nvg_link_tick(struct nvg_link *link, int64_t now)
+{
+    if (now == 0)
+        now = nvg_link_now_ns();
+    recv_monitor(link);
+    int rc = recv_all(link);
+    if (rc != 0)
+        return rc;
+    if (link->refused)
+        return NVG_EVERSION;
+    if (nvg_batch_encoder_count(link->enc) > 0 &&
+        now - link->batch_open_ns >= (int64_t)link->opts.batch_ms * NS_PER_MS) {
+        rc = send_batch(link);
+        if (rc != 0)
+            return rc;
+    }
+    if (now >= link->next_retry_ns) {
+        link->next_retry_ns = now + RETRY_MS * NS_PER_MS;
+        if (link->hello_pending)
+            send_hello(link);
+        flush_pending(link);
+    }
+    if (now >= link->next_hb_ns) {
+        link->next_hb_ns = now + (int64_t)link->opts.heartbeat_ms * NS_PER_MS;
+        send_status(link);
+        warn_drops(link, now);
+    }
+    return 0;
+}
+
+int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now)
+{
+    if (now == 0)
+        now = nvg_link_now_ns();
+    int64_t due = link->next_hb_ns;
+    if (nvg_batch_encoder_count(link->enc) > 0) {
+        int64_t close = link->batch_open_ns + (int64_t)link->opts.batch_ms * NS_PER_MS;
+        if (close < due)
+            due = close;
+    }
+    if ((link->hello_pending || link->n_pending) && link->next_retry_ns < due)
+        due = link->next_retry_ns;
+    if (due <= now)
+        return 0;
+    return (int)((due - now + NS_PER_MS - 1) / NS_PER_MS);
+}
+
+void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPOLL])
+{
+    items[0] = (zmq_pollitem_t){.socket = link->sock, .events = ZMQ_POLLIN};
+    items[1] = (zmq_pollitem_t){.socket = link->monitor, .events = ZMQ_POLLIN};
+}
+
+static int check_ack(struct nvg_link *link)
+{
+    const Netvigil__EndOfStreamAck *a = &link->ack;
+    if (a->records_received == link->st.records_sent) {
+        nvg_log(NVG_LOG_INFO,
+                "collector acknowledged all %" PRIu64 " records (%" PRIu64 " batches)",
+                a->records_received, link->st.batches_sent);
+        return 0;
+    }
+    snprintf(link->error, sizeof(link->error),
+             "the collector received %" PRIu64 " records but this sensor sent %" PRIu64
+             " (%" PRIu64 " batches, %" PRIu64 " reported lost)",
+             a->records_received, link->st.records_sent, link->st.batches_sent,
+             a->batches_lost);
+    nvg_log(NVG_LOG_ERR, "%s", link->error);
+    return NVG_EIO;
+}
+
+int nvg_link_finish(struct nvg_link *link, int timeout_ms)
+{
+    if (link->refused)
+        return NVG_EVERSION;
+    int rc = send_batch(link);
+    if (rc != 0 || link->mode == NVG_LINK_LIVE)
+        return rc;
+
+    int64_t now = nvg_link_now_ns();
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * NS_PER_MS;
+    link->eos_waiting = true;
+    link->ack_received = false;
+    send_eos(link);
+    int64_t next_eos = now + EOS_RESEND_MS * NS_PER_MS;
+    for (;;) {
+        zmq_pollitem_t items[NVG_LINK_NPOLL];
+        nvg_link_pollitems(link, items);
+        int wait = nvg_link_timeout_ms(link, now);
+        if (wait > RETRY_MS)
+            wait = RETRY_MS;
+        zmq_poll(items, NVG_LINK_NPOLL, wait);
+        now = nvg_link_now_ns();
+        rc = nvg_link_tick(link, now);
+        if (rc == 0 && link->ack_received)
+            rc = check_ack(link);
+        else if (rc == 0 && interrupted(link)) {
+            snprintf(link->error, sizeof(link->error),
+                     "interrupted while waiting for the collector to acknowledge %" PRIu64
+                     " records",
+                     link->st.records_sent);
+            rc = NVG_EAGAIN;
+        } else if (rc == 0 && now >= deadline) {
+            snprintf(link->error, sizeof(link->error),
+                     "no end-of-stream acknowledgement from %s within %d ms (%" PRIu64
+                     " records sent in %" PRIu64 " batches)",
+                     link->endpoint, timeout_ms, link->st.records_sent, link->st.batches_sent);
+            rc = NVG_ETIMEDOUT;
+        } else if (rc == 0) {
+            if (now >= next_eos) {
+                send_eos(link);
+                next_eos = now + EOS_RESEND_MS * NS_PER_MS;
+            }
+            continue;
+        }
+        link->eos_waiting = false;
+        return rc;
+    }
+}
+
+int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
+{
+    int rc = send_batch(link);
+    struct nvg_batch_encoder *enc =
+        nvg_batch_encoder_new(link->sensor, boot_id, link->opts.batch_max);
+    if (!enc)
+        return NVG_ENOMEM;
+    nvg_batch_encoder_free(link->enc);
+    link->enc = enc;
+    link->boot_id = boot_id;
+    uint64_t rejected = link->st.rejected, connects = link->st.connects;
+    link->st = (struct nvg_link_stats){.rejected = rejected, .connects = connects};
+    link->start_ns = nvg_link_now_ns();
+    send_hello(link);
+    return rc == NVG_EVERSION ? rc : 0;
+}
+
+void nvg_link_get_stats(const struct nvg_link *link, struct nvg_link_stats *stats)
+{
+    *stats = link->st;
+}
+
+const char *nvg_link_error(const struct nvg_link *link)
+{
+    return link->error;
+}

@@ -1,0 +1,300 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nvg-error.h"
+
+enum {
+    OPT_NO_PROMISC = 256,
+    OPT_CSV,
+    OPT_PRINT,
+    OPT_COUNT,
+    OPT_PAYLOAD,
+    OPT_HELP,
+    OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    {"interface", required_argument, NULL, 'i'},
+    {"read", required_argument, NULL, 'r'},
+    {"filter", required_argument, NULL, 'f'},
+    {"name", required_argument, NULL, 'n'},
+    {"snaplen", required_argument, NULL, 's'},
+    {"buffer-size", required_argument, NULL, 'B'},
+    {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"print", no_argument, NULL, OPT_PRINT},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"payload", required_argument, NULL, OPT_PAYLOAD},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+void nvg_options_usage(FILE *f, const char *prog)
+{
+    fprintf(f,
+            "Usage: %s (-i IFACE | -r FILE) [options] [FILTER EXPRESSION...]\n"
+            "Capture packets, decode them into records, write them as CSV and/or text.\n"
+            "\n"
+            "  -i, --interface IFACE  capture live on IFACE (\"any\" for all interfaces)\n"
+            "  -r, --read FILE        read a pcap or pcapng file (\"-\" for stdin)\n"
+            "                         exactly one of -i and -r is required\n"
+            "  -f, --filter EXPR      BPF pre-filter, tcpdump syntax; arguments left after\n"
+            "                         the options are taken as the filter too\n"
+            "  -n, --name NAME        sensor name (default: host name; at most %d bytes)\n"
+            "  -s, --snaplen BYTES    bytes captured per frame (default %d)\n"
+            "  -B, --buffer-size SIZE kernel capture ring; a bare number is MiB, or give a\n"
+            "                         suffix: 512k, 64M, 1G (default 32M)\n"
+            "      --no-promisc       do not put the interface into promiscuous mode\n"
+            "      --csv FILE         write the CSV packet log to FILE (\"-\" for stdout)\n"
+            "      --print            print one text line per packet to stdout (the default\n"
+            "                         when no other output is chosen)\n"
+            "      --count N          stop after N packets\n"
+            "      --payload N        keep the first N payload bytes per record (0..%d,\n"
+            "                         default 0)\n"
+            "      --help             show this help\n"
+            "      --version          show the version\n"
+            "\n"
+            "SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
+            "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
+            "2 usage error or bad filter expression.\n",
+            prog, NVG_SENSOR_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_PAYLOAD_MAX);
+}
+
+__attribute__((format(printf, 2, 3))) static int fail(char *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, NVG_ERRBUF_SIZE, fmt, ap);
+    va_end(ap);
+    return NVG_EINVAL;
+}
+
+/* Whole-string unsigned decimal in [min, max]. */
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+uint64_t nvg_options_parse_size(const char *s)
+{
+    if (!s || *s < '0' || *s > '9')
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return 0;
+    unsigned shift = 20;
+    if (*end) {
+        switch (*end) {
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            return 0;
+        }
+        if (end[1] && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0)
+            return 0;
+    }
+    if (v == 0 || v > (UINT64_MAX >> shift) || (v << shift) > (uint64_t)INT32_MAX)
+        return 0; /* libpcap takes an int */
+    return (uint64_t)v << shift;
+}
+
+static int set_name(struct nvg_sensor_opts *o, const char *name, char *err)
+{
+    size_t len = strlen(name);
+    if (len == 0)
+        return fail(err, "--name: the sensor name must not be empty");
+    if (len > NVG_SENSOR_NAME_MAX)
+        return fail(err, "--name: the sensor name is %zu bytes, at most %d are allowed", len,
+                    NVG_SENSOR_NAME_MAX);
+    memcpy(o->name, name, len + 1);
+    return 0;
+}
+
+static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *arg, char *err)
+{
+    uint64_t v;
+    switch (c) {
+    case 's':
+        if (parse_u64(arg, 1, NVG_SNAPLEN_MAX, &v) < 0)
+            return fail(err, "--snaplen: '%s' is not a number from 1 to %d", arg, NVG_SNAPLEN_MAX);
+        o->snaplen = (int)v;
+        return 0;
+    case 'B':
+        o->buffer_bytes = nvg_options_parse_size(arg);
+        if (o->buffer_bytes == 0)
+            return fail(err, "--buffer-size: '%s' is not a size such as 64 (MiB), 512k or 1G", arg);
+        return 0;
+    case OPT_COUNT:
+        if (parse_u64(arg, 1, UINT64_MAX, &v) < 0)
+            return fail(err, "--count: '%s' is not a positive number", arg);
+        o->count = v;
+        return 0;
+    case OPT_PAYLOAD:
+        if (parse_u64(arg, 0, NVG_PAYLOAD_MAX, &v) < 0)
+            return fail(err, "--payload: '%s' is not a number from 0 to %d", arg, NVG_PAYLOAD_MAX);
+        o->payload = (unsigned)v;
+        return 0;
+    }
+    return fail(err, "internal error: option %d", c);
+}
+
+/* One option; NVG_OPTS_HELP for --help/--version, 0 to go on, or a negative error. */
+static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE *out,
+                         const char *prog, char *err)
+{
+    switch (c) {
+    case 'i':
+        o->iface = arg;
+        return 0;
+    case 'r':
+        o->file = arg;
+        return 0;
+    case 'f':
+        o->filter = arg;
+        return 0;
+    case 'n':
+        return set_name(o, arg, err);
+    case OPT_NO_PROMISC:
+        o->promisc = false;
+        return 0;
+    case OPT_CSV:
+        o->csv_path = arg;
+        return 0;
+    case OPT_PRINT:
+        o->print = true;
+        return 0;
+    case OPT_HELP:
+        nvg_options_usage(out, prog);
+        return NVG_OPTS_HELP;
+    case OPT_VERSION:
+        fprintf(out, "netvigil-sensor %s\n", NVG_VERSION);
+        return NVG_OPTS_HELP;
+    default:
+        return handle_number_option(o, c, arg, err);
+    }
+}
+
+/* Arguments left after the options form the filter expression, as with tcpdump. */
+static int join_filter(struct nvg_sensor_opts *o, int argc, char **argv, int first, char *err)
+{
+    if (first >= argc)
+        return 0;
+    if (o->filter)
+        return fail(err, "a filter was given with -f and as arguments ('%s'); use one",
+                    argv[first]);
+    size_t len = 0;
+    for (int i = first; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (len + n + 2 > sizeof(o->filter_buf))
+            return fail(err, "filter expression longer than %d bytes", NVG_FILTER_MAX - 1);
+        if (len)
+            o->filter_buf[len++] = ' ';
+        memcpy(o->filter_buf + len, argv[i], n);
+        len += n;
+    }
+    o->filter_buf[len] = '\0';
+    o->filter = o->filter_buf;
+    return 0;
+}
+
+static int validate(struct nvg_sensor_opts *o, char *err)
+{
+    if (o->iface && o->file)
+        return fail(err, "-i and -r cannot be used together: capture live or read a file");
+    if (!o->iface && !o->file)
+        return fail(err, "nothing to capture: give -i IFACE (e.g. -i any) or -r FILE");
+    if (o->print && o->csv_path && strcmp(o->csv_path, "-") == 0)
+        return fail(err, "--print and --csv - both write to stdout; use one");
+    if (!o->csv_path)
+        o->print = true;
+    if (o->name[0] == '\0') {
+        char host[256];
+        if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+            strcpy(host, "sensor");
+        host[sizeof(host) - 1] = '\0';
+        host[NVG_SENSOR_NAME_MAX] = '\0';
+        memcpy(o->name, host, strlen(host) + 1);
+    }
+    return 0;
+}
+
+static void opts_init(struct nvg_sensor_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->snaplen = NVG_SNAPLEN_DEFAULT;
+    o->buffer_bytes = NVG_BUFFER_DEFAULT;
+    o->promisc = true;
+}
+
+/* The option getopt_long just complained about, for the message. */
+static const char *bad_option(int argc, char **argv, char *buf)
+{
+    if (optopt > 0 && optopt < 256) {
+        buf[0] = '-';
+        buf[1] = (char)optopt;
+        buf[2] = '\0';
+        return buf;
+    }
+    return argv[optind - 1 < argc ? optind - 1 : argc - 1];
+}
+
+static const char *empty_option(int c)
+{
+    for (const struct option *lo = long_opts; lo->name; lo++)
+        if (lo->val == c)
+            return lo->name;
+    return "?";
+}
+
+int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *out, char *err)
+{
+    opts_init(o);
+    err[0] = '\0';
+    optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
+    opterr = 0;
+    char buf[3];
+    int c;
+    while ((c = getopt_long(argc, argv, ":i:r:f:n:s:B:", long_opts, NULL)) != -1) {
+        if (c == '?')
+            return fail(err, "unknown option '%s' (see --help)", bad_option(argc, argv, buf));
+        if (c == ':')
+            return fail(err, "option '%s' needs an argument", bad_option(argc, argv, buf));
+        if (optarg && optarg[0] == '\0' && c != 'f')
+            return fail(err, "option --%s needs a non-empty argument", empty_option(c));
+        int rc = handle_option(o, c, optarg, out, argv[0], err);
+        if (rc != 0)
+            return rc;
+    }
+    int rc = join_filter(o, argc, argv, optind, err);
+    if (rc < 0)
+        return rc;
+    return validate(o, err);
+}

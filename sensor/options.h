@@ -1,0 +1,47 @@
+/* Command-line options of netvigil-sensor. */
+#ifndef NVG_SENSOR_OPTIONS_H
+#define NVG_SENSOR_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nvg-format.h"
+
+#define NVG_SNAPLEN_DEFAULT 262144
+#define NVG_SNAPLEN_MAX 262144
+#define NVG_BUFFER_DEFAULT (32u << 20) /* kernel ring, bytes */
+#define NVG_FILTER_MAX 4096
+
+struct nvg_sensor_opts {
+    const char *iface;  /* -i, live capture */
+    const char *file;   /* -r, read a capture file ("-" is stdin) */
+    const char *filter; /* -f or the remaining arguments joined; NULL when none */
+    char name[NVG_SENSOR_NAME_MAX + 1];
+    int snaplen;
+    uint64_t buffer_bytes;
+    bool promisc;
+    const char *csv_path; /* --csv, "-" is stdout; NULL when off */
+    bool print;           /* --print (also implied when no other output is asked for) */
+    uint64_t count;       /* --count, 0 is unlimited */
+    unsigned payload;     /* --payload, bytes of payload kept per record */
+    char filter_buf[NVG_FILTER_MAX];
+};
+
+enum {
+    NVG_OPTS_RUN = 0,  /* options are fine, capture */
+    NVG_OPTS_HELP = 1, /* --help or --version printed; exit 0 */
+};
+
+/* Parses argv into *o (fully initialised first). Returns NVG_OPTS_RUN, NVG_OPTS_HELP, or a
+ * negative NVG_E* with a one-line reason in err (NVG_ERRBUF_SIZE bytes). Help and version text
+ * go to out. Restartable: each call parses from scratch. */
+int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *out, char *err);
+
+void nvg_options_usage(FILE *f, const char *prog);
+
+/* "64", "16M", "512k", "1G" (bare numbers are MiB). Returns bytes, or 0 when invalid. */
+uint64_t nvg_options_parse_size(const char *s);
+
+#endif

@@ -1,0 +1,97 @@
+#include "pipeline.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "nvg-error.h"
+
+void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigned payload_max,
+                       uint64_t count_max)
+{
+    memset(pl, 0, sizeof(*pl));
+    pl->cap = cap;
+    pl->count_max = count_max;
+    nvg_decoder_init(&pl->dec, nvg_capture_datalink(cap), payload_max);
+}
+
+int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink)
+{
+    if (pl->nsinks >= NVG_PIPELINE_MAX_SINKS)
+        return NVG_EINVAL;
+    pl->sinks[pl->nsinks++] = sink;
+    return 0;
+}
+
+static void on_frame(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+                     int64_t ts_ns)
+{
+    struct nvg_pipeline *pl = ctx;
+    if (pl->failed)
+        return;
+    struct nvg_pkt pkt;
+    nvg_decode(&pl->dec, frame, caplen, wirelen, ts_ns, &pkt);
+    for (unsigned i = 0; i < pl->nsinks; i++) {
+        if (pl->sinks[i]->ops->emit(pl->sinks[i], &pkt) < 0) {
+            pl->failed = pl->sinks[i];
+            nvg_capture_break(pl->cap);
+            return;
+        }
+    }
+    pl->records++;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Frames to ask for in the next dispatch: what --count leaves (0: done), or -1 for all. */
+static int64_t next_batch(const struct nvg_pipeline *pl)
+{
+    if (!pl->count_max)
+        return -1;
+    uint64_t left = pl->count_max - pl->records;
+    return left > INT_MAX ? INT_MAX : (int64_t)left;
+}
+
+int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char *err)
+{
+    bool live = nvg_capture_is_live(pl->cap);
+    int64_t last_flush = now_ms();
+    while (!*stop) {
+        int64_t max = next_batch(pl);
+        if (max == 0)
+            break;
+        int n = nvg_capture_dispatch(pl->cap, (int)max, on_frame, pl, err);
+        if (pl->failed)
+            return NVG_EIO;
+        if (n == NVG_EAGAIN)
+            continue; /* a stop request; the loop condition decides */
+        if (n < 0)
+            return n;
+        if (n == 0 && !live)
+            break; /* end of file */
+        if (live && now_ms() - last_flush >= NVG_PIPELINE_FLUSH_MS) {
+            if (nvg_pipeline_flush(pl) < 0)
+                return NVG_EIO;
+            last_flush = now_ms();
+        }
+    }
+    return 0;
+}
+
+int nvg_pipeline_flush(struct nvg_pipeline *pl)
+{
+    int rc = 0;
+    for (unsigned i = 0; i < pl->nsinks; i++) {
+        if (pl->sinks[i]->ops->flush(pl->sinks[i]) < 0 && rc == 0) {
+            pl->failed = pl->sinks[i];
+            rc = NVG_EIO;
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,40 @@
+/* The sensor's per-packet path: capture -> decode -> every sink. Allocates nothing per packet.
+ * A later sink (the publisher) plugs in with nvg_pipeline_add_sink beside the file outputs. */
+#ifndef NVG_PIPELINE_H
+#define NVG_PIPELINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "sink.h"
+
+#define NVG_PIPELINE_MAX_SINKS 4
+#define NVG_PIPELINE_FLUSH_MS 100
+
+struct nvg_pipeline {
+    struct nvg_capture *cap; /* borrowed */
+    struct nvg_decoder dec;
+    struct nvg_sink *sinks[NVG_PIPELINE_MAX_SINKS]; /* borrowed */
+    unsigned nsinks;
+    uint64_t count_max;      /* 0: unlimited */
+    uint64_t records;        /* records handed to the sinks */
+    struct nvg_sink *failed; /* the sink whose emit failed, if any */
+};
+
+void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigned payload_max,
+                       uint64_t count_max);
+int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink);
+
+/* Runs until the file ends, count_max records were handled, *stop becomes non-zero (set it
+ * and call nvg_capture_break, e.g. from a signal handler) or something fails. Live capture
+ * flushes the sinks every NVG_PIPELINE_FLUSH_MS. Returns 0; NVG_EPCAP with libpcap's message
+ * in err (records before the failure were handed on); or NVG_EIO when a sink failed
+ * (pl->failed says which). Does not flush at the end: call nvg_pipeline_flush. */
+int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char *err);
+
+/* Flushes every sink; on failure returns NVG_EIO and sets pl->failed. */
+int nvg_pipeline_flush(struct nvg_pipeline *pl);
+
+#endif

@@ -1,0 +1,32 @@
+/* Where records go after decoding. The capture loop hands every record to each sink in turn;
+ * the CSV and text outputs are sinks, and so will be the publisher that batches records for
+ * the collector. */
+#ifndef NVG_SINK_H
+#define NVG_SINK_H
+
+#include "nvg-pkt.h"
+
+struct nvg_sink;
+
+struct nvg_sink_ops {
+    /* Per record: must not allocate or block for long. 0 or a negative NVG_E*. */
+    int (*emit)(struct nvg_sink *sink, const struct nvg_pkt *pkt);
+    /* Push out what is buffered (called about every 100 ms in live capture and at the end). */
+    int (*flush)(struct nvg_sink *sink);
+    void (*free)(struct nvg_sink *sink);
+};
+
+/* Implementations embed this as their first member. */
+struct nvg_sink {
+    const struct nvg_sink_ops *ops;
+    char what[300]; /* e.g. "CSV output out.csv", for messages */
+    int sys_errno;  /* errno of the last failure, 0 if none */
+};
+
+static inline void nvg_sink_free(struct nvg_sink *sink)
+{
+    if (sink)
+        sink->ops->free(sink);
+}
+
+#endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of the sensor -> collector -> CSV pipeline, against tshark, in one run.
+#
+#   tests/bench/bench-pipeline.sh BUILD_DIR [RECORDS]
+#
+# Prints: records/s end to end with a zero-loss check, tshark's records/s writing CSV fields
+# of (a prefix of) the same capture and the ratio, the collector's CPU per 100k records/s, and
+# its peak memory (VmHWM) with 50 sensors connected.
+#
+# The sensor side: netvigil-sensor -r F -c ENDPOINT when the sensor has its link (--collector in
+# its --help); until then nvg-fake-sensor plays the sensor with a generated record stream of
+# the same size (said so in the output). Not a ctest test: it prints figures, it does not fail.
+set -euo pipefail
+
+BUILD=${1:?usage: bench-pipeline.sh BUILD_DIR [RECORDS]}
+N=${2:-2000000}
+TSHARK_N=${TSHARK_N:-200000}
+BUILD=$(cd "$BUILD" && pwd)
+find_bin() { find "$BUILD" -type f -name "$1" -perm -u+x | head -n1; }
+COLLECTOR=$(find_bin netvigil-collector)
+FAKE=$(find_bin nvg-fake-sensor)
+SENSOR=$(find_bin netvigil-sensor || true)
+GEN=$(find_bin nvg-gen-pcap || true)
+[ -n "$COLLECTOR" ] && [ -n "$FAKE" ] || { echo "build netvigil-collector and nvg-fake-sensor first" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/nvg-bench.XXXXXX)
+COL_PID=
+cleanup() { [ -n "$COL_PID" ] && kill "$COL_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+if [ -z "$GEN" ]; then
+    # The generator is self-contained; build it here if the tree did not.
+    GEN=$WORK/nvg-gen-pcap
+    cc -O2 -o "$GEN" "$(dirname "$0")/../tools/gen-pcap.c"
+fi
+
+PORT=$(( 20000 + RANDOM % 20000 ))
+start_collector() { # out_dir
+    "$COLLECTOR" -o "$1" --sensor-port $PORT --feed-port $((PORT + 1)) \
+        --control-port $((PORT + 2)) 2>>"$WORK/collector.log" &
+    COL_PID=$!
+    sleep 0.3
+}
+stop_collector() {
+    kill -TERM "$COL_PID"; wait "$COL_PID" || true; COL_PID=
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+now() { date +%s.%N; }
+
+echo "== generating a $N-packet capture"
+"$GEN" -o "$WORK/cap.pcap" -n "$N" >/dev/null
+
+# ---- 1. the pipeline ----------------------------------------------------------------------
+USE_SENSOR=0
+if [ -n "$SENSOR" ] && "$SENSOR" --help 2>&1 | grep -q -- '--collector'; then
+    USE_SENSOR=1
+fi
+start_collector "$WORK/out"
+T0=$(cpu_ticks "$COL_PID")
+S=$(now)
+if [ $USE_SENSOR = 1 ]; then
+    echo "== sensor -r cap.pcap -> collector -> CSV"
+    "$SENSOR" -r "$WORK/cap.pcap" -c "tcp://127.0.0.1:$PORT" -n bench >"$WORK/sensor.out" 2>&1
+else
+    echo "== nvg-fake-sensor ($N generated records) -> collector -> CSV"
+    echo "   (netvigil-sensor has no --collector yet: the fake sensor plays it)"
+    "$FAKE" --endpoint "tcp://127.0.0.1:$PORT" --name bench --records "$N" --pps 1000000 \
+        --eos --timeout-ms 60000 >"$WORK/sensor.out"
+fi
+E=$(now)
+T1=$(cpu_ticks "$COL_PID")
+stop_collector
+ROWS=$(cat "$WORK"/out/packets-*.csv | wc -l)
+ROWS=$((ROWS - $(ls "$WORK"/out/packets-*.csv | wc -l)))
+HZ=$(getconf CLK_TCK)
+read -r SECS RPS COLCPU <<<"$(awk -v s="$S" -v e="$E" -v n="$ROWS" -v t0="$T0" -v t1="$T1" -v hz="$HZ" \
+    'BEGIN { d = e - s; c = (t1 - t0) / hz; printf "%.3f %.0f %.3f", d, n / d, c }')"
+if [ "$ROWS" -eq "$N" ] && grep -q "batches_lost=0" "$WORK/sensor.out" 2>/dev/null || \
+   { [ $USE_SENSOR = 1 ] && [ "$ROWS" -eq "$N" ]; }; then
+    LOSS="zero loss ($ROWS/$N rows)"
+else
+    LOSS="LOSS: $ROWS/$N rows"
+fi
+echo "pipeline: $N records in $SECS s = $RPS records/s end to end; $LOSS"
+awk -v c="$COLCPU" -v n="$N" 'BEGIN { printf "collector CPU: %.3f s for %d records = %.1f%% of a core per 100k records/s\n", c, n, 100 * c / (n / 100000) }'
+
+# ---- 2. tshark on a prefix of the same capture ---------------------------------------------
+if command -v tshark >/dev/null; then
+    "$GEN" -o "$WORK/prefix.pcap" -n "$TSHARK_N" >/dev/null  # same generator: the same first packets
+    S=$(now)
+    tshark -r "$WORK/prefix.pcap" -T fields -e frame.time_epoch -e _ws.col.Protocol \
+        -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport \
+        -e tcp.flags.str -e ip.ttl -e frame.len -E separator=, >"$WORK/tshark.csv" 2>/dev/null
+    E=$(now)
+    TROWS=$(wc -l <"$WORK/tshark.csv")
+    TRPS=$(awk -v s="$S" -v e="$E" -v n="$TROWS" 'BEGIN { printf "%.0f", n / (e - s) }')
+    echo "tshark: $TROWS records in $(awk -v s="$S" -v e="$E" 'BEGIN{printf "%.2f", e-s}') s = $TRPS records/s"
+    awk -v a="$RPS" -v b="$TRPS" 'BEGIN { printf "ratio: netvigil pipeline is %.1fx tshark\n", a / b }'
+else
+    echo "tshark: not installed, no ratio"
+fi
+
+# ---- 3. 50 sensors connected: peak memory ---------------------------------------------------
+start_collector "$WORK/out50"
+"$FAKE" --endpoint "tcp://127.0.0.1:$PORT" --name s --parallel 50 --records 20000 \
+    --rate 20000 --hold 2 --eos --quiet --timeout-ms 60000
+HWM=$(awk '/VmHWM/ {print $2, $3}' "/proc/$COL_PID/status")
+RSS=$(awk '/VmRSS/ {print $2, $3}' "/proc/$COL_PID/status")
+stop_collector
+echo "collector with 50 sensors (1M records, 50 x 20k/s): VmHWM $HWM, VmRSS $RSS"
