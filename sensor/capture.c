@@ -17,6 +17,7 @@ struct nvg_capture {
     bool paused;
     bpf_u_int32 netmask;
     char *filter;   /* last expression set, "" for none */
+    char *exclude;  /* traffic never captured (our own link to the collector), NULL for none */
     char name[256]; /* interface or file, for messages */
 };
 
@@ -54,6 +55,7 @@ void nvg_capture_free(struct nvg_capture *cap)
     if (cap->p)
         pcap_close(cap->p);
     free(cap->filter);
+    free(cap->exclude);
     free(cap);
 }
 
@@ -158,6 +160,21 @@ fail:
 static int compile_and_set(struct nvg_capture *cap, const char *expr, bool install, char *err)
 {
     struct bpf_program prog;
+    char combined[8192];
+    /* The user's expression is compiled on its own first so that a syntax error is reported
+     * against what the user wrote, not against the combined text. */
+    if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
+        set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
+        return NVG_EFILTER;
+    }
+    if (cap->exclude) {
+        pcap_freecode(&prog);
+        if (*expr)
+            snprintf(combined, sizeof(combined), "(%s) and not (%s)", expr, cap->exclude);
+        else
+            snprintf(combined, sizeof(combined), "not (%s)", cap->exclude);
+        expr = combined;
+    }
     if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
         set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
         return NVG_EFILTER;
@@ -187,6 +204,25 @@ int nvg_capture_set_filter(struct nvg_capture *cap, const char *expr, char *err)
     }
     free(cap->filter);
     cap->filter = copy;
+    return 0;
+}
+
+int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err)
+{
+    char *copy = expr && *expr ? strdup(expr) : NULL;
+    if (expr && *expr && !copy) {
+        set_err(err, "out of memory");
+        return NVG_ENOMEM;
+    }
+    char *old = cap->exclude;
+    cap->exclude = copy;
+    int rc = compile_and_set(cap, cap->filter, !cap->paused, err);
+    if (rc < 0) {
+        cap->exclude = old;
+        free(copy);
+        return rc;
+    }
+    free(old);
     return 0;
 }
 

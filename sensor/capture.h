@@ -39,6 +39,10 @@ void nvg_capture_free(struct nvg_capture *cap);
  * returns NVG_EFILTER with libpcap's message in err and keeps the filter in force. While
  * paused the new filter is checked and kept, and goes into force on resume. */
 int nvg_capture_set_filter(struct nvg_capture *cap, const char *expr, char *err);
+/* Traffic to leave out whatever the filter says (tcpdump syntax; NULL or "" for none), such
+ * as the sensor's own connection to the collector, which would otherwise feed on itself when
+ * capturing the interface it leaves by. Applied at once and to every later filter. */
+int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err);
 /* Stop (install a reject-all filter) or resume (reinstall the last filter). */
 int nvg_capture_pause(struct nvg_capture *cap, bool paused, char *err);
 bool nvg_capture_paused(const struct nvg_capture *cap);

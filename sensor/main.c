@@ -1,5 +1,5 @@
 /* netvigil-sensor: capture packets (live or from a file), pre-filter them with BPF, decode
- * them into records and write the records as CSV and/or text lines. */
+ * them into records, and send them to the collector and/or write them as CSV and text. */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "options.h"
 #include "output.h"
 #include "pipeline.h"
+#include "sensor.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -29,9 +30,21 @@ static void on_stop_signal(int sig)
         nvg_capture_break(signal_capture); /* pcap_breakloop is safe in a signal handler */
 }
 
+void nvg_sensor_set_signal_capture(struct nvg_capture *cap)
+{
+    /* Signals stay blocked while the pointer changes, so a handler never sees a freed one. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    signal_capture = cap;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void install_signals(struct nvg_capture *cap)
 {
-    signal_capture = cap;
+    nvg_sensor_set_signal_capture(cap);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop_signal; /* no SA_RESTART: let a blocking poll return */
@@ -42,8 +55,9 @@ static void install_signals(struct nvg_capture *cap)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static struct nvg_capture *open_capture(const struct nvg_sensor_opts *o)
+struct nvg_capture *nvg_sensor_open_capture(struct nvg_sensor *s)
 {
+    const struct nvg_sensor_opts *o = s->opts;
     char err[NVG_ERRBUF_SIZE];
     struct nvg_capture *cap;
     if (o->file) {
@@ -54,12 +68,21 @@ static struct nvg_capture *open_capture(const struct nvg_sensor_opts *o)
             .snaplen = o->snaplen,
             .buffer_bytes = o->buffer_bytes,
             .promisc = o->promisc,
-            .timeout_ms = LIVE_TIMEOUT_MS,
+            /* With a link the dispatch also paces batches, commands and heartbeats. */
+            .timeout_ms = o->collector && o->batch_ms < LIVE_TIMEOUT_MS ? o->batch_ms
+                                                                        : LIVE_TIMEOUT_MS,
         };
         cap = nvg_capture_open_live(&par, err, NULL);
     }
-    if (!cap)
+    if (!cap) {
         nvg_log(NVG_LOG_ERR, "%s", err);
+        return NULL;
+    }
+    if (s->exclude[0] && nvg_capture_set_exclude(cap, s->exclude, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        nvg_capture_free(cap);
+        return NULL;
+    }
     return cap;
 }
 
@@ -75,26 +98,26 @@ static void warn_unknown_link(struct nvg_capture *cap)
             text);
 }
 
-/* Creates the sinks asked for; 0, or -1 after logging why. */
-static int open_outputs(const struct nvg_sensor_opts *o, struct nvg_pipeline *pl,
-                        struct nvg_sink **sinks)
+/* Creates the file outputs asked for; 0, or -1 after logging why. */
+static int open_outputs(struct nvg_sensor *s)
 {
+    const struct nvg_sensor_opts *o = s->opts;
     char err[NVG_ERRBUF_SIZE];
     if (o->csv_path) {
-        sinks[0] = nvg_output_csv_new(o->csv_path, o->name, err);
-        if (!sinks[0]) {
+        s->outputs[NVG_OUT_CSV] = nvg_output_csv_new(o->csv_path, o->name, err);
+        if (!s->outputs[NVG_OUT_CSV]) {
             nvg_log(NVG_LOG_ERR, "%s", err);
             return -1;
         }
-        nvg_pipeline_add_sink(pl, sinks[0]);
+        nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_CSV]);
     }
     if (o->print) {
-        sinks[1] = nvg_output_text_new(NULL, err);
-        if (!sinks[1]) {
+        s->outputs[NVG_OUT_TEXT] = nvg_output_text_new(NULL, err);
+        if (!s->outputs[NVG_OUT_TEXT]) {
             nvg_log(NVG_LOG_ERR, "%s", err);
             return -1;
         }
-        nvg_pipeline_add_sink(pl, sinks[1]);
+        nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_TEXT]);
     }
     return 0;
 }
@@ -137,34 +160,34 @@ static void report_stats(struct nvg_capture *cap, const struct nvg_pipeline *pl)
 }
 
 /* Runs the capture to its end; returns the exit status. */
-static int capture_and_write(const struct nvg_sensor_opts *o, struct nvg_capture *cap)
+static int run(struct nvg_sensor *s)
 {
-    struct nvg_pipeline pl;
-    struct nvg_sink *sinks[2] = {NULL, NULL};
+    const struct nvg_sensor_opts *o = s->opts;
     char err[NVG_ERRBUF_SIZE] = "";
-    int status = EXIT_SUCCESS;
-    nvg_pipeline_init(&pl, cap, o->payload, o->count);
-    if (open_outputs(o, &pl, sinks) < 0) {
-        status = EXIT_RUNTIME;
-        goto out;
+    nvg_pipeline_init(&s->pl, s->cap, o->payload, o->count);
+    if (open_outputs(s) < 0 || nvg_remote_open(s) < 0)
+        return EXIT_RUNTIME;
+    if (o->stopped && nvg_capture_pause(s->cap, true, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return EXIT_RUNTIME;
     }
-    int rc = nvg_pipeline_run(&pl, &stop_requested, err);
+    int status = EXIT_SUCCESS;
+    int rc = nvg_pipeline_run(&s->pl, s->stop, err);
     if (rc == NVG_EPCAP) {
-        report_read_error(o, err, pl.records);
+        report_read_error(o, err, s->pl.records);
         status = EXIT_RUNTIME;
     }
     /* Flush even after a failure: every record before it is delivered to the other sinks. */
-    const struct nvg_sink *failed = rc == NVG_EIO ? pl.failed : NULL;
-    if (nvg_pipeline_flush(&pl) < 0 && !failed)
-        failed = pl.failed;
+    const struct nvg_sink *failed = rc == NVG_EIO ? s->pl.failed : NULL;
+    if (nvg_pipeline_flush(&s->pl) < 0 && !failed)
+        failed = s->pl.failed;
     if (failed) {
-        report_sink_failure(failed, pl.records);
+        report_sink_failure(failed, s->pl.records);
         status = EXIT_RUNTIME;
     }
-    report_stats(cap, &pl);
-out:
-    nvg_sink_free(sinks[0]);
-    nvg_sink_free(sinks[1]);
+    if (!(failed && failed == s->outputs[NVG_OUT_LINK]) && nvg_remote_finish(s) < 0)
+        status = EXIT_RUNTIME;
+    report_stats(s->cap, &s->pl);
     return status;
 }
 
@@ -180,18 +203,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "netvigil-sensor: %s\nTry 'netvigil-sensor --help'.\n", err);
         return EXIT_USAGE;
     }
-    struct nvg_capture *cap = open_capture(&opts);
-    if (!cap)
+    struct nvg_sensor s = {.opts = &opts, .stop = &stop_requested};
+    s.cap = nvg_sensor_open_capture(&s);
+    if (!s.cap)
         return EXIT_RUNTIME;
-    if (opts.filter && nvg_capture_set_filter(cap, opts.filter, err) < 0) {
+    if (opts.filter && nvg_capture_set_filter(s.cap, opts.filter, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
-        nvg_capture_free(cap);
+        nvg_capture_free(s.cap);
         return EXIT_USAGE;
     }
-    install_signals(cap);
-    warn_unknown_link(cap);
-    int status = capture_and_write(&opts, cap);
-    signal_capture = NULL;
-    nvg_capture_free(cap);
+    install_signals(s.cap);
+    warn_unknown_link(s.cap);
+    int status = run(&s);
+    nvg_sensor_set_signal_capture(NULL);
+    for (int i = 0; i < NVG_OUT_COUNT; i++)
+        nvg_sink_free(s.outputs[i]);
+    nvg_remote_close(&s);
+    nvg_capture_free(s.cap);
     return status;
 }

@@ -18,6 +18,9 @@ enum {
     OPT_PAYLOAD,
     OPT_HELP,
     OPT_VERSION,
+    OPT_BATCH_SIZE,
+    OPT_BATCH_MS,
+    OPT_STOPPED,
 };
 
 static const struct option long_opts[] = {
@@ -32,6 +35,10 @@ static const struct option long_opts[] = {
     {"print", no_argument, NULL, OPT_PRINT},
     {"count", required_argument, NULL, OPT_COUNT},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
+    {"collector", required_argument, NULL, 'c'},
+    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
+    {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
+    {"stopped", no_argument, NULL, OPT_STOPPED},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -41,7 +48,8 @@ void nvg_options_usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "Usage: %s (-i IFACE | -r FILE) [options] [FILTER EXPRESSION...]\n"
-            "Capture packets, decode them into records, write them as CSV and/or text.\n"
+            "Capture packets, decode them into records, and send them to a collector and/or\n"
+            "write them as CSV and text.\n"
             "\n"
             "  -i, --interface IFACE  capture live on IFACE (\"any\" for all interfaces)\n"
             "  -r, --read FILE        read a pcap or pcapng file (\"-\" for stdin)\n"
@@ -53,9 +61,16 @@ void nvg_options_usage(FILE *f, const char *prog)
             "  -B, --buffer-size SIZE kernel capture ring; a bare number is MiB, or give a\n"
             "                         suffix: 512k, 64M, 1G (default 32M)\n"
             "      --no-promisc       do not put the interface into promiscuous mode\n"
+            "  -c, --collector ENDPOINT  send records to the collector at ENDPOINT, e.g.\n"
+            "                         tcp://127.0.0.1:7700 (HOST or HOST:PORT also work; the\n"
+            "                         sensor's own traffic to it is never captured)\n"
+            "      --batch-size N     records per batch to the collector (1..%d, default %d)\n"
+            "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
+            "                         (1..10000, default %d)\n"
+            "      --stopped          start with recording stopped; wait for a start command\n"
             "      --csv FILE         write the CSV packet log to FILE (\"-\" for stdout)\n"
             "      --print            print one text line per packet to stdout (the default\n"
-            "                         when no other output is chosen)\n"
+            "                         when neither -c nor --csv is given)\n"
             "      --count N          stop after N packets\n"
             "      --payload N        keep the first N payload bytes per record (0..%d,\n"
             "                         default 0)\n"
@@ -65,7 +80,8 @@ void nvg_options_usage(FILE *f, const char *prog)
             "SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
             "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
             "2 usage error or bad filter expression.\n",
-            prog, NVG_SENSOR_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_PAYLOAD_MAX);
+            prog, NVG_SENSOR_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
+            NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX);
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(char *err, const char *fmt, ...)
@@ -157,6 +173,16 @@ static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *ar
             return fail(err, "--count: '%s' is not a positive number", arg);
         o->count = v;
         return 0;
+    case OPT_BATCH_SIZE:
+        if (parse_u64(arg, 1, NVG_BATCH_MAX, &v) < 0)
+            return fail(err, "--batch-size: '%s' is not a number from 1 to %d", arg, NVG_BATCH_MAX);
+        o->batch_max = (unsigned)v;
+        return 0;
+    case OPT_BATCH_MS:
+        if (parse_u64(arg, 1, 10000, &v) < 0)
+            return fail(err, "--batch-ms: '%s' is not a number from 1 to 10000", arg);
+        o->batch_ms = (int)v;
+        return 0;
     case OPT_PAYLOAD:
         if (parse_u64(arg, 0, NVG_PAYLOAD_MAX, &v) < 0)
             return fail(err, "--payload: '%s' is not a number from 0 to %d", arg, NVG_PAYLOAD_MAX);
@@ -190,6 +216,12 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         return 0;
     case OPT_PRINT:
         o->print = true;
+        return 0;
+    case 'c':
+        o->collector = arg;
+        return 0;
+    case OPT_STOPPED:
+        o->stopped = true;
         return 0;
     case OPT_HELP:
         nvg_options_usage(out, prog);
@@ -233,7 +265,7 @@ static int validate(struct nvg_sensor_opts *o, char *err)
         return fail(err, "nothing to capture: give -i IFACE (e.g. -i any) or -r FILE");
     if (o->print && o->csv_path && strcmp(o->csv_path, "-") == 0)
         return fail(err, "--print and --csv - both write to stdout; use one");
-    if (!o->csv_path)
+    if (!o->csv_path && !o->collector)
         o->print = true;
     if (o->name[0] == '\0') {
         char host[256];
@@ -252,6 +284,8 @@ static void opts_init(struct nvg_sensor_opts *o)
     o->snaplen = NVG_SNAPLEN_DEFAULT;
     o->buffer_bytes = NVG_BUFFER_DEFAULT;
     o->promisc = true;
+    o->batch_max = NVG_BATCH_DEFAULT;
+    o->batch_ms = NVG_BATCH_MS_DEFAULT;
 }
 
 /* The option getopt_long just complained about, for the message. */
@@ -282,7 +316,7 @@ int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *ou
     opterr = 0;
     char buf[3];
     int c;
-    while ((c = getopt_long(argc, argv, ":i:r:f:n:s:B:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":i:r:f:n:s:B:c:", long_opts, NULL)) != -1) {
         if (c == '?')
             return fail(err, "unknown option '%s' (see --help)", bad_option(argc, argv, buf));
         if (c == ':')

@@ -13,6 +13,9 @@
 #define NVG_SNAPLEN_MAX 262144
 #define NVG_BUFFER_DEFAULT (32u << 20) /* kernel ring, bytes */
 #define NVG_FILTER_MAX 4096
+#define NVG_BATCH_MAX 32768 /* NVG_BATCH_MAX_RECORDS of the wire encoder */
+#define NVG_BATCH_DEFAULT 1024
+#define NVG_BATCH_MS_DEFAULT 50
 
 struct nvg_sensor_opts {
     const char *iface;  /* -i, live capture */
@@ -26,6 +29,10 @@ struct nvg_sensor_opts {
     bool print;           /* --print (also implied when no other output is asked for) */
     uint64_t count;       /* --count, 0 is unlimited */
     unsigned payload;     /* --payload, bytes of payload kept per record */
+    const char *collector; /* -c, endpoint or HOST[:PORT]; NULL: no link */
+    unsigned batch_max;    /* --batch-size */
+    int batch_ms;          /* --batch-ms */
+    bool stopped;          /* --stopped */
     char filter_buf[NVG_FILTER_MAX];
 };
 

@@ -21,6 +21,8 @@ int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink)
     if (pl->nsinks >= NVG_PIPELINE_MAX_SINKS)
         return NVG_EINVAL;
     pl->sinks[pl->nsinks++] = sink;
+    if (sink->ops->tick)
+        pl->ticking = true;
     return 0;
 }
 
@@ -49,13 +51,29 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Frames to ask for in the next dispatch: what --count leaves (0: done), or -1 for all. */
+/* Frames to ask for in the next dispatch: what --count leaves (0: done), or -1 for all. A
+ * file is read in chunks so that sinks with timers get their ticks. */
 static int64_t next_batch(const struct nvg_pipeline *pl)
 {
+    int64_t chunk = pl->ticking ? NVG_PIPELINE_FILE_CHUNK : -1;
     if (!pl->count_max)
-        return -1;
+        return chunk;
     uint64_t left = pl->count_max - pl->records;
+    if (chunk > 0 && left > (uint64_t)chunk)
+        return chunk;
     return left > INT_MAX ? INT_MAX : (int64_t)left;
+}
+
+static int tick_sinks(struct nvg_pipeline *pl)
+{
+    for (unsigned i = 0; i < pl->nsinks; i++) {
+        struct nvg_sink *s = pl->sinks[i];
+        if (s->ops->tick && s->ops->tick(s) < 0) {
+            pl->failed = s;
+            return NVG_EIO;
+        }
+    }
+    return 0;
 }
 
 int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char *err)
@@ -63,14 +81,23 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
     bool live = nvg_capture_is_live(pl->cap);
     int64_t last_flush = now_ms();
     while (!*stop) {
+        if (!live && pl->ticking && nvg_capture_paused(pl->cap)) {
+            /* A stopped file read waits for a start instead of reading on into the void. */
+            if (tick_sinks(pl) < 0)
+                return NVG_EIO;
+            nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+            continue;
+        }
         int64_t max = next_batch(pl);
         if (max == 0)
             break;
         int n = nvg_capture_dispatch(pl->cap, (int)max, on_frame, pl, err);
         if (pl->failed)
             return NVG_EIO;
+        if (pl->ticking && tick_sinks(pl) < 0)
+            return NVG_EIO;
         if (n == NVG_EAGAIN)
-            continue; /* a stop request; the loop condition decides */
+            continue; /* a stop request or a command; the loop condition decides */
         if (n < 0)
             return n;
         if (n == 0 && !live)

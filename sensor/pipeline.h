@@ -4,6 +4,7 @@
 #define NVG_PIPELINE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "capture.h"
@@ -12,12 +13,14 @@
 
 #define NVG_PIPELINE_MAX_SINKS 4
 #define NVG_PIPELINE_FLUSH_MS 100
+#define NVG_PIPELINE_FILE_CHUNK 4096
 
 struct nvg_pipeline {
     struct nvg_capture *cap; /* borrowed */
     struct nvg_decoder dec;
     struct nvg_sink *sinks[NVG_PIPELINE_MAX_SINKS]; /* borrowed */
     unsigned nsinks;
+    bool ticking;            /* a sink has a tick op */
     uint64_t count_max;      /* 0: unlimited */
     uint64_t records;        /* records handed to the sinks */
     struct nvg_sink *failed; /* the sink whose emit failed, if any */

@@ -14,6 +14,10 @@ struct nvg_sink_ops {
     /* Push out what is buffered (called about every 100 ms in live capture and at the end). */
     int (*flush)(struct nvg_sink *sink);
     void (*free)(struct nvg_sink *sink);
+    /* Optional: called after every capture dispatch (at least every few tens of ms in live
+     * capture, every chunk of a file) for timers and incoming messages. 0 or a negative
+     * NVG_E*, which stops the capture. */
+    int (*tick)(struct nvg_sink *sink);
 };
 
 /* Implementations embed this as their first member. */

@@ -1,0 +1,235 @@
+/* The sensor's side of the fleet: connecting to the collector, reporting status, and running
+ * the commands that come down the link (start, stop, restart, set-filter). Commands arrive in
+ * the pipeline's tick, between two capture dispatches, so they can change the capture safely. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "link.h"
+#include "nvg-error.h"
+#include "nvg-log.h"
+#include "nvg-wire.h"
+#include "nvg-zmq.h"
+#include "publish.h"
+#include "sensor.h"
+
+static uint64_t new_boot_id(void)
+{
+    uint64_t id = 0;
+    while (id == 0) {
+        if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            id = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+        }
+    }
+    return id;
+}
+
+/* "tcp://H:P" as given, or HOST / HOST:PORT / [V6]:PORT completed to an endpoint. Also fills
+ * the BPF that keeps our own link traffic out of the capture when the host is an address. */
+static int resolve_endpoint(struct nvg_sensor *s, const char *arg)
+{
+    char host[256] = "";
+    int port = NVG_PORT_SENSOR;
+    if (strstr(arg, "://")) {
+        if (strlen(arg) >= sizeof(s->endpoint))
+            return -1;
+        strcpy(s->endpoint, arg);
+        const char *h = strstr(arg, "://") + 3;
+        const char *colon = strrchr(h, ':');
+        if (h[0] == '[') {
+            const char *close = strchr(h, ']');
+            if (close && (size_t)(close - h - 1) < sizeof(host))
+                snprintf(host, sizeof(host), "%.*s", (int)(close - h - 1), h + 1);
+        } else if (colon && (size_t)(colon - h) < sizeof(host)) {
+            snprintf(host, sizeof(host), "%.*s", (int)(colon - h), h);
+        }
+        if (colon)
+            port = atoi(colon + 1);
+    } else {
+        const char *colon = strrchr(arg, ':');
+        bool v6 = strchr(arg, ':') != colon || arg[0] == '[';
+        if (arg[0] == '[') {
+            const char *close = strchr(arg, ']');
+            if (!close || (size_t)(close - arg - 1) >= sizeof(host))
+                return -1;
+            snprintf(host, sizeof(host), "%.*s", (int)(close - arg - 1), arg + 1);
+            if (close[1] == ':')
+                port = atoi(close + 2);
+        } else if (colon && !v6) {
+            if ((size_t)(colon - arg) >= sizeof(host))
+                return -1;
+            snprintf(host, sizeof(host), "%.*s", (int)(colon - arg), arg);
+            port = atoi(colon + 1);
+        } else {
+            snprintf(host, sizeof(host), "%s", arg);
+        }
+        if (port <= 0 || port > 65535 ||
+            nvg_zmq_endpoint(s->endpoint, sizeof(s->endpoint), host, port) < 0)
+            return -1;
+    }
+    unsigned char addr[16];
+    bool literal = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    if (port > 0 && port <= 65535) {
+        if (literal)
+            snprintf(s->exclude, sizeof(s->exclude), "tcp port %d and host %s", port, host);
+        else
+            snprintf(s->exclude, sizeof(s->exclude), "tcp port %d", port);
+    }
+    return 0;
+}
+
+static void on_status(void *user, struct nvg_link_status *st)
+{
+    struct nvg_sensor *s = user;
+    if (nvg_capture_paused(s->cap))
+        st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED;
+    else if (s->finished)
+        st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED;
+    else
+        st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING;
+    st->filter = nvg_capture_filter(s->cap);
+    struct nvg_capture_stats cs;
+    char err[NVG_ERRBUF_SIZE];
+    if (nvg_capture_is_live(s->cap) && nvg_capture_stats(s->cap, &cs, err) == 0) {
+        st->pcap_received = cs.received;
+        st->pcap_dropped = cs.dropped;
+        st->pcap_ifdropped = cs.ifdropped;
+    }
+}
+
+/* Closes the capture and opens it again: counters start from zero and the sensor announces a
+ * fresh start under a new boot id. The filter and the exclusion carry over. */
+static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
+{
+    struct nvg_capture *fresh = nvg_sensor_open_capture(s);
+    if (!fresh) {
+        snprintf(err, errsize, "could not reopen the capture (see the sensor's log)");
+        return NVG_EPCAP;
+    }
+    char ferr[NVG_ERRBUF_SIZE];
+    if (nvg_capture_set_filter(fresh, nvg_capture_filter(s->cap), ferr) < 0) {
+        snprintf(err, errsize, "%s", ferr);
+        nvg_capture_free(fresh);
+        return NVG_EFILTER;
+    }
+    struct nvg_capture *old = s->cap;
+    nvg_sensor_set_signal_capture(fresh);
+    s->cap = fresh;
+    s->finished = false;
+    unsigned payload = s->pl.dec.payload_max;
+    s->pl.cap = fresh;
+    s->pl.records = 0;
+    nvg_decoder_init(&s->pl.dec, nvg_capture_datalink(fresh), payload);
+    nvg_capture_free(old);
+    uint64_t boot = new_boot_id();
+    nvg_log(NVG_LOG_NOTICE, "capture restarted by command; new boot id %016llx",
+            (unsigned long long)boot);
+    return nvg_link_restart(s->link, boot);
+}
+
+static int on_command(void *user, Netvigil__CommandKind kind, const char *filter, char *err,
+                      size_t errsize)
+{
+    struct nvg_sensor *s = user;
+    char cerr[NVG_ERRBUF_SIZE] = "";
+    int rc;
+    switch (kind) {
+    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
+        rc = nvg_capture_pause(s->cap, true, cerr);
+        break;
+    case NETVIGIL__COMMAND_KIND__COMMAND_START:
+        rc = nvg_capture_pause(s->cap, false, cerr);
+        break;
+    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
+        rc = nvg_capture_set_filter(s->cap, filter ? filter : "", cerr);
+        break;
+    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
+        return restart_capture(s, err, errsize);
+    default:
+        snprintf(err, errsize, "command %d is not supported by this sensor", (int)kind);
+        return NVG_EINVAL;
+    }
+    if (rc < 0)
+        snprintf(err, errsize, "%s", cerr);
+    nvg_log(NVG_LOG_NOTICE, "command %s: %s", kind == NETVIGIL__COMMAND_KIND__COMMAND_STOP ? "stop"
+            : kind == NETVIGIL__COMMAND_KIND__COMMAND_START ? "start" : "set-filter",
+            rc < 0 ? cerr : "ok");
+    return rc;
+}
+
+int nvg_remote_open(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    if (!o->collector)
+        return 0;
+    if (resolve_endpoint(s, o->collector) < 0) {
+        nvg_log(NVG_LOG_ERR, "--collector: '%s' is not an endpoint such as tcp://HOST:7700 or "
+                "HOST[:PORT]", o->collector);
+        return -1;
+    }
+    char err[NVG_ERRBUF_SIZE];
+    if (nvg_capture_is_live(s->cap) && s->exclude[0] &&
+        nvg_capture_set_exclude(s->cap, s->exclude, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    s->zmq_ctx = zmq_ctx_new();
+    if (!s->zmq_ctx) {
+        nvg_log(NVG_LOG_ERR, "cannot create a ZeroMQ context: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    struct nvg_link_info info = {
+        .sensor = o->name,
+        .boot_id = new_boot_id(),
+        .mode = o->file ? NVG_LINK_FILE : NVG_LINK_LIVE,
+        .source = o->file ? o->file : o->iface,
+        .filter = o->filter ? o->filter : "",
+    };
+    struct nvg_link_opts lo = {
+        .batch_max = o->batch_max,
+        .batch_ms = o->batch_ms,
+        .interrupted = s->stop,
+        .status_cb = on_status,
+        .command_cb = on_command,
+        .user = s,
+    };
+    s->outputs[NVG_OUT_LINK] = nvg_publish_new(s->zmq_ctx, s->endpoint, &info, &lo, err);
+    if (!s->outputs[NVG_OUT_LINK]) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    s->link = nvg_publish_link(s->outputs[NVG_OUT_LINK]);
+    nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_LINK]);
+    nvg_log(NVG_LOG_INFO, "sending records to %s as sensor '%s'", s->endpoint, o->name);
+    return 0;
+}
+
+int nvg_remote_finish(struct nvg_sensor *s)
+{
+    if (!s->link)
+        return 0;
+    s->finished = s->opts->file != NULL;
+    int rc = nvg_link_finish(s->link, -1);
+    if (rc == 0)
+        return 0;
+    if (rc == NVG_EAGAIN)
+        nvg_log(NVG_LOG_WARNING, "interrupted before the collector acknowledged every record");
+    else
+        nvg_log(NVG_LOG_ERR, "link to the collector: %s", nvg_link_error(s->link));
+    return -1;
+}
+
+void nvg_remote_close(struct nvg_sensor *s)
+{
+    /* The link's sockets are closed by freeing its sink, before the context is terminated. */
+    if (s->zmq_ctx)
+        zmq_ctx_term(s->zmq_ctx);
+    s->zmq_ctx = NULL;
+}
