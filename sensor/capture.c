@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nvg-error.h"
 #include "nvg-log.h"
@@ -15,6 +16,7 @@ struct nvg_capture {
     bool live;
     bool nano;
     bool paused;
+    int timeout_ms; /* live: how long the kernel may hold a block of frames */
     bpf_u_int32 netmask;
     char *filter;   /* last expression set, "" for none */
     char *exclude;  /* traffic never captured (our own link to the collector), NULL for none */
@@ -145,6 +147,7 @@ struct nvg_capture *nvg_capture_open_live(const struct nvg_capture_params *par, 
         goto fail;
     }
     cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    cap->timeout_ms = par->timeout_ms;
     bpf_u_int32 net, mask;
     if (pcap_lookupnet(par->iface, &net, &mask, ebuf) == 0)
         cap->netmask = mask;
@@ -174,10 +177,10 @@ static int compile_and_set(struct nvg_capture *cap, const char *expr, bool insta
         else
             snprintf(combined, sizeof(combined), "not (%s)", cap->exclude);
         expr = combined;
-    }
-    if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
-        set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
-        return NVG_EFILTER;
+        if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
+            set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
+            return NVG_EFILTER;
+        }
     }
     int rc = 0;
     if (install && pcap_setfilter(cap->p, &prog) != 0) {
@@ -308,6 +311,43 @@ int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, vo
         return NVG_EPCAP;
     }
     return n;
+}
+
+int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
+{
+    if (!cap->live)
+        return 0;
+    if (pcap_setnonblock(cap->p, 1, err ? err : (char[PCAP_ERRBUF_SIZE]){0}) != 0)
+        return NVG_EPCAP;
+    struct trampoline t = {fn, ctx, cap->nano};
+    struct timespec now, end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    int64_t wait_ns = ((int64_t)cap->timeout_ms + 20) * 1000000;
+    end.tv_sec += (time_t)(wait_ns / 1000000000);
+    end.tv_nsec += (long)(wait_ns % 1000000000);
+    if (end.tv_nsec >= 1000000000) {
+        end.tv_sec++;
+        end.tv_nsec -= 1000000000;
+    }
+    int total = 0;
+    for (;;) {
+        int n = pcap_dispatch(cap->p, max > 0 ? max - total : -1, on_packet, (u_char *)&t);
+        if (n == PCAP_ERROR_BREAK)
+            continue; /* the break that ended the capture, reported once */
+        if (n < 0) {
+            set_err(err, "%s", pcap_geterr(cap->p));
+            return NVG_EPCAP;
+        }
+        total += n;
+        if (max > 0 && total >= max)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+            break;
+        if (n == 0)
+            nanosleep(&(struct timespec){0, 5 * 1000000}, NULL);
+    }
+    return total;
 }
 
 void nvg_capture_break(struct nvg_capture *cap)

@@ -60,6 +60,10 @@ bool nvg_capture_nanosecond(const struct nvg_capture *cap);
  * when nvg_capture_break stopped it, or NVG_EPCAP with libpcap's message in err (a file cut
  * short, an interface gone). Frames handled before an error have been passed to fn. */
 int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err);
+/* After a stop: hands on the frames the kernel still holds (live capture; up to max when
+ * max > 0), waiting one block timeout for the last partly filled block to be released, so a
+ * stop loses nothing that was captured. Returns frames handled or NVG_EPCAP. */
+int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err);
 /* Makes the running or next dispatch return NVG_EAGAIN. Safe in a signal handler. */
 void nvg_capture_break(struct nvg_capture *cap);
 

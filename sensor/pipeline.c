@@ -108,6 +108,17 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
             last_flush = now_ms();
         }
     }
+    if (live && *stop) {
+        uint64_t left = pl->count_max ? pl->count_max - pl->records : 0;
+        int64_t max = !pl->count_max ? -1 : left > INT_MAX ? INT_MAX : (int64_t)left;
+        if (max != 0) {
+            int n = nvg_capture_drain(pl->cap, (int)max, on_frame, pl, err);
+            if (pl->failed)
+                return NVG_EIO;
+            if (n < 0)
+                return n;
+        }
+    }
     return 0;
 }
 
