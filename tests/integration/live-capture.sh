@@ -17,7 +17,8 @@
 #
 # Needs root and `ip netns`; otherwise it prints why and exits 77 (skipped). Everything it
 # starts runs under a timeout, and the namespaces go away on every exit path.
-# NVG_LIVE_KEEP=1 keeps the work directory (CSV files, captures, logs) for a look.
+# NVG_LIVE_KEEP=1 keeps the work directory (CSV files, captures, logs) for a look;
+# NVG_LIVE_TIMEOUT (seconds, default 55) bounds the whole run.
 set -uo pipefail
 
 sensor=${1:-}
@@ -58,6 +59,7 @@ started=$(date +%s)
 ok=0
 cleanup() {
     local ns pid
+    trap '' INT TERM # finish cleaning up even if asked to stop again
     for ns in "$A" "$B"; do
         # Everything still running inside our own namespaces was started by this script.
         for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -65,7 +67,7 @@ cleanup() {
         done
         ip netns del "$ns" 2>/dev/null
     done
-    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null
+    [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null && wait "$watchdog" 2>/dev/null
     if [ "$ok" -eq 1 ] && [ -z "${NVG_LIVE_KEEP:-}" ]; then
         rm -rf "$work"
     else
@@ -73,10 +75,17 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-trap 'echo "FAIL: interrupted or timed out"; exit 1' INT TERM
+trap 'echo "FAIL: interrupted, or the watchdog (NVG_LIVE_TIMEOUT) fired"; exit 1' INT TERM
 
-# The whole test is bounded even if something below hangs despite its own timeout.
-(sleep 55 && echo "FAIL: watchdog: test took over 55 s" && kill -TERM $$) 2>/dev/null &
+# The whole test is bounded even if something below hangs despite its own timeout. The
+# watchdog holds no copy of our stdout (ctest waits for every holder) and takes its sleep
+# with it when it is stopped.
+(
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep "${NVG_LIVE_TIMEOUT:-55}" &
+    sleeper=$!
+    wait "$sleeper" && kill -TERM $$
+) >/dev/null 2>&1 &
 watchdog=$!
 
 # ---- namespaces --------------------------------------------------------------------------
@@ -154,7 +163,7 @@ start_tcpdump() { # IFACE
     # one ring slot per snaplen, so keep snaplen small and the ring large to drop nothing.
     timeout 30 ip netns exec "$A" tcpdump -Z root -U --immediate-mode -s 2048 -B 8192 -n \
         -i "$1" -y LINUX_SLL2 \
-        -w "$work/sll2.pcap" 2>"$work/tcpdump.err" &
+        -w "$work/sll2.pcap" >/dev/null 2>"$work/tcpdump.err" &
     tcpdump_pid=$!
     if wait_for 5 grep -q 'listening on' "$work/tcpdump.err"; then
         sll2=1
@@ -174,7 +183,7 @@ fi
 
 # ---- the sensor in A -----------------------------------------------------------------------
 ip netns exec "$A" "$sensor" -i veth-a --no-promisc -n live-a -f "$FILTER" \
-    --csv "$work/live.csv" 2>"$work/sensor.err" &
+    --csv "$work/live.csv" >"$work/sensor.out" 2>"$work/sensor.err" &
 spid=$! # ip netns exec execs the sensor: same pid
 
 # Ready when it waits in poll(): the filter is installed before the capture loop starts.
