@@ -1,6 +1,8 @@
 #include "capture.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@ struct nvg_capture {
     bool nano;
     bool paused;
     int timeout_ms; /* live: how long the kernel may hold a block of frames */
+    int fd;         /* live: pcap's selectable descriptor */
     bpf_u_int32 netmask;
     char *filter;   /* last expression set, "" for none */
     char *exclude;  /* traffic never captured (our own link to the collector), NULL for none */
@@ -148,6 +151,18 @@ struct nvg_capture *nvg_capture_open_live(const struct nvg_capture_params *par, 
     }
     cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
     cap->timeout_ms = par->timeout_ms;
+    /* The kernel releases a block of frames only once it holds one, so on a quiet interface a
+     * blocking read would never return: wait on the descriptor with our own timeout instead,
+     * and read without blocking. */
+    cap->fd = pcap_get_selectable_fd(p);
+    if (cap->fd < 0 || pcap_setnonblock(p, 1, ebuf) != 0) {
+        set_err(err, "%s: cannot wait for frames with a timeout: %s", par->iface,
+                cap->fd < 0 ? "no selectable descriptor" : ebuf);
+        nvg_capture_free(cap);
+        if (rc)
+            *rc = NVG_EPCAP;
+        return NULL;
+    }
     bpf_u_int32 net, mask;
     if (pcap_lookupnet(par->iface, &net, &mask, ebuf) == 0)
         cap->netmask = mask;
@@ -303,6 +318,18 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
 {
     struct trampoline t = {fn, ctx, cap->nano};
+    if (cap->live) {
+        struct pollfd pfd = {.fd = cap->fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, cap->timeout_ms);
+        if (ready < 0 && errno == EINTR)
+            return NVG_EAGAIN;
+        if (ready < 0) {
+            set_err(err, "%s: waiting for frames: %s", cap->name, strerror(errno));
+            return NVG_EPCAP;
+        }
+        if (ready == 0)
+            return 0;
+    }
     int n = pcap_dispatch(cap->p, max > 0 ? max : -1, on_packet, (u_char *)&t);
     if (n == PCAP_ERROR_BREAK)
         return NVG_EAGAIN;
