@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,10 @@
 #endif
 
 #define NS_PER_MS 1000000LL
-#define RETRY_MS 100         /* pending Hello / replies are retried this often */
-#define EOS_RESEND_MS 1000   /* EndOfStream is re-sent this often until acknowledged */
+#define RETRY_MS 100       /* pending Hello / replies are retried this often */
+#define EOS_RESEND_MS 1000 /* EndOfStream is re-sent this often until acknowledged */
 #define WARN_INTERVAL_MS 10000
-#define PENDING_MAX 8        /* command replies waiting for room on a full link */
+#define PENDING_MAX 8 /* command replies waiting for room on a full link */
 
 struct pending {
     uint8_t *data;
@@ -29,8 +30,8 @@ struct pending {
 };
 
 struct nvg_link {
-    void *sock;     /* DEALER to the collector */
-    void *monitor;  /* PAIR receiving the DEALER's connect events */
+    void *sock;    /* DEALER to the collector */
+    void *monitor; /* PAIR receiving the DEALER's connect events */
     char *endpoint;
     char *sensor, *source, *version, *filter;
     uint64_t boot_id;
@@ -42,7 +43,8 @@ struct nvg_link {
     int64_t start_ns;
     int64_t next_hb_ns;
     int64_t next_retry_ns;
-    int64_t last_warn_ns;
+    int64_t last_warn_ns;      /* rejected messages */
+    int64_t last_drop_warn_ns; /* link full */
     uint64_t warned_drops;
     bool hello_pending;
     bool refused;
@@ -258,8 +260,9 @@ static void reject(struct nvg_link *link, const char *why)
     int64_t now = nvg_link_now_ns();
     if (now - link->last_warn_ns >= WARN_INTERVAL_MS * NS_PER_MS) {
         link->last_warn_ns = now;
-        nvg_log(NVG_LOG_WARNING, "link to %s: rejected a message from the collector: %s (%" PRIu64
-                " so far)", link->endpoint, why, link->st.rejected);
+        nvg_log(NVG_LOG_WARNING,
+                "link to %s: rejected a message from the collector: %s (%" PRIu64 " so far)",
+                link->endpoint, why, link->st.rejected);
     }
 }
 
@@ -279,8 +282,8 @@ static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
             snprintf(err, sizeof(err), "this sensor does not take commands");
             break;
         }
-        rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "",
-                                   err, sizeof(err));
+        rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "", err,
+                                   sizeof(err));
         if (rc != 0 && !err[0])
             snprintf(err, sizeof(err), "%s", nvg_strerror(rc));
         break;
@@ -334,8 +337,7 @@ static void handle_message(struct nvg_link *link, const uint8_t *data, size_t le
         handle_command(link, m->command);
     } else if (m->body_case == NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK) {
         const Netvigil__EndOfStreamAck *a = m->end_of_stream_ack;
-        if (link->eos_waiting && a->boot_id == link->boot_id &&
-            a->last_seq == link->st.last_seq) {
+        if (link->eos_waiting && a->boot_id == link->boot_id && a->last_seq == link->st.last_seq) {
             link->ack = *a;
             link->ack.base.unknown_fields = NULL;
             link->ack.base.n_unknown_fields = 0;
@@ -434,9 +436,12 @@ static int open_sockets(struct nvg_link *link, void *ctx, char *err)
         return NVG_EZMQ;
     }
 
-    /* The monitor must exist before connect, or the first CONNECTED is missed. */
+    /* The monitor must exist before connect, or the first CONNECTED is missed. Its name is
+     * unique per process: a closed link's inproc endpoint is released asynchronously, so a new
+     * link allocated at the same address could not reuse a pointer-based name. */
+    static atomic_ulong monitors;
     char mon[64];
-    snprintf(mon, sizeof(mon), "inproc://nvg-link-monitor-%p", (void *)link);
+    snprintf(mon, sizeof(mon), "inproc://nvg-link-monitor-%lu", atomic_fetch_add(&monitors, 1));
     if (zmq_socket_monitor(link->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
         snprintf(err, NVG_ERRBUF_SIZE, "zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
         return NVG_EZMQ;
@@ -557,9 +562,9 @@ int nvg_link_flush(struct nvg_link *link)
 static void warn_drops(struct nvg_link *link, int64_t now)
 {
     if (link->st.batches_dropped == link->warned_drops ||
-        now - link->last_warn_ns < WARN_INTERVAL_MS * NS_PER_MS)
+        now - link->last_drop_warn_ns < WARN_INTERVAL_MS * NS_PER_MS)
         return;
-    link->last_warn_ns = now;
+    link->last_drop_warn_ns = now;
     nvg_log(NVG_LOG_WARNING,
             "link to %s full: dropped %" PRIu64 " batches (%" PRIu64 " records) so far",
             link->endpoint, link->st.batches_dropped, link->st.records_dropped);
@@ -629,10 +634,9 @@ static int check_ack(struct nvg_link *link)
         return 0;
     }
     snprintf(link->error, sizeof(link->error),
-             "the collector received %" PRIu64 " records but this sensor sent %" PRIu64
-             " (%" PRIu64 " batches, %" PRIu64 " reported lost)",
-             a->records_received, link->st.records_sent, link->st.batches_sent,
-             a->batches_lost);
+             "the collector received %" PRIu64 " records but this sensor sent %" PRIu64 " (%" PRIu64
+             " batches, %" PRIu64 " reported lost)",
+             a->records_received, link->st.records_sent, link->st.batches_sent, a->batches_lost);
     nvg_log(NVG_LOG_ERR, "%s", link->error);
     return NVG_EIO;
 }

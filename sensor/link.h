@@ -36,8 +36,8 @@ enum nvg_link_mode {
 
 /* Who we are; copied by nvg_link_new. */
 struct nvg_link_info {
-    const char *sensor;  /* required */
-    uint64_t boot_id;    /* random per process start (and per restart) */
+    const char *sensor; /* required */
+    uint64_t boot_id;   /* random per process start (and per restart) */
     enum nvg_link_mode mode;
     const char *source;  /* interface name or file path; NULL = "" */
     const char *filter;  /* filter at start; later ones come from the status callback */
@@ -77,14 +77,14 @@ struct nvg_link_opts {
 };
 
 struct nvg_link_stats {
-    uint64_t batches_sent;    /* handed to the socket (each took a sequence number) */
+    uint64_t batches_sent; /* handed to the socket (each took a sequence number) */
     uint64_t records_sent;
     uint64_t batches_dropped; /* dropped by the sensor: link full (live) or interrupted (file) */
     uint64_t records_dropped;
     uint64_t last_seq;
-    uint64_t rejected;        /* malformed or unexpected messages from the collector */
-    uint64_t commands;        /* commands executed */
-    uint64_t connects;        /* (re)connections seen */
+    uint64_t rejected; /* malformed or unexpected messages from the collector */
+    uint64_t commands; /* commands executed */
+    uint64_t connects; /* (re)connections seen */
 };
 
 struct nvg_link;

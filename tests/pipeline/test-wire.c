@@ -99,9 +99,26 @@ static void test_to_pb_clamps_payload(void **state)
 }
 
 enum mutation {
-    M_SRC5, M_DST5, M_VER7, M_V6_WITH_V4_ADDR, M_V0_WITH_ADDR, M_PROTO, M_PROTO_NEG, M_IP_PROTO,
-    M_SPORT, M_DPORT, M_TCP_FLAGS, M_ICMP_TYPE, M_ICMP_CODE, M_TTL, M_VLAN, M_PAYLOAD_KIND,
-    M_FLAGS, M_EVENT, M_PAYLOAD_LONG, M_COUNT
+    M_SRC5,
+    M_DST5,
+    M_VER7,
+    M_V6_WITH_V4_ADDR,
+    M_V0_WITH_ADDR,
+    M_PROTO,
+    M_PROTO_NEG,
+    M_IP_PROTO,
+    M_SPORT,
+    M_DPORT,
+    M_TCP_FLAGS,
+    M_ICMP_TYPE,
+    M_ICMP_CODE,
+    M_TTL,
+    M_VLAN,
+    M_PAYLOAD_KIND,
+    M_FLAGS,
+    M_EVENT,
+    M_PAYLOAD_LONG,
+    M_COUNT
 };
 
 static void mutate(Netvigil__PacketRecord *pb, enum mutation m, uint8_t *scratch)
@@ -356,8 +373,8 @@ static void test_arena_limit_stops_amplification(void **state)
         buf[off++] = 0x00;
     }
     struct nvg_arena *arena = nvg_arena_new(0);
-    Netvigil__SensorMessage *m = netvigil__sensor_message__unpack(nvg_arena_allocator(arena),
-                                                                  off, buf);
+    Netvigil__SensorMessage *m =
+        netvigil__sensor_message__unpack(nvg_arena_allocator(arena), off, buf);
     assert_null(m);
     nvg_arena_reset(arena);
     nvg_arena_free(arena);
