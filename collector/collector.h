@@ -26,7 +26,10 @@ struct nvg_ratelog {
 struct nvg_collector_counters {
     uint64_t malformed, unknown, refused, invalid_batches, disconnects;
     uint64_t records_written, write_failures;
+    uint64_t control_rejected, commands_sent, commands_timed_out; /* control.c */
 };
+
+struct nvg_control; /* control.c: requests in flight and the audit log */
 
 struct nvg_collector {
     const struct nvg_collector_options *opts;
@@ -52,6 +55,7 @@ struct nvg_collector {
     size_t rate_n, rate_cap;
 
     struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid, rl_write;
+    struct nvg_control *ctl;
 };
 
 int64_t nvg__wall_ms(void);
@@ -83,7 +87,27 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
                      struct nvg_status_storage *store);
 void nvg_status_release(struct nvg_status_storage *store);
 
-/* control.c: drain the control ROUTER. */
+/* control.c: requests on the control ROUTER (7702), routed down the sensor links as Commands.
+ * _init opens the audit log (OUT/audit-*.csv) once the sockets are open; _free answers every
+ * request still in flight ("collector shutting down") and closes the log, before the sockets
+ * close. */
+int nvg_control_init(struct nvg_collector *c, char *err);
+void nvg_control_free(struct nvg_collector *c);
 int nvg_control_drain(struct nvg_collector *c, int max);
+/* A CommandReply from the sensor link (ingest.c), rid = the sender's routing id. */
+void nvg_control_command_reply(struct nvg_collector *c, const uint8_t *rid, size_t rid_len,
+                               const Netvigil__CommandReply *r);
+/* Answer the requests whose command timeout has passed; call after every poll. */
+void nvg_control_tick(struct nvg_collector *c, int64_t now_ms);
+/* Path of the current audit file ("" before _init). */
+const char *nvg_control_audit_path(const struct nvg_collector *c);
+
+/* audit.c: the audit trail of commands: one row per sensor and command in OUT/audit-*.csv
+ * (time,requester,sensor,command,filter,outcome; flushed at once), a log line, and an Event on
+ * the feed. error NULL = ok. */
+struct nvg_csv_writer *nvg_audit_open(const struct nvg_collector_options *o, char *err);
+void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit,
+                      const char *requester, const char *sensor, const char *command,
+                      const char *filter, const char *error);
 
 #endif

@@ -1,37 +1,109 @@
 /* The control socket (ROUTER, 7702): requests from netvigil-ctl and the viewer.
  *
  * A request is [routing id][optional empty delimiter (REQ peers)][ControlRequest]; the reply
- * goes back with the same envelope. Only STATUS is answered here for now. The commands that
- * act on sensors (start, stop, restart, set-filter) are routed down the sensor link from
- * issue 4 on: they go into route_command(), which will look the target up in c->sensors
- * (struct nvg_sensor keeps each sensor's routing id), send a Command, and answer once every
- * target replied or timed out. */
+ * goes back with the same envelope and the request's id. STATUS is answered at once. START,
+ * STOP, RESTART and SET_FILTER are routed: each targeted sensor (one by name, or every
+ * connected one) gets a Command{id, kind, filter} on the sensor ROUTER (7700) at the routing
+ * id its link last spoke from, and the request waits in a bounded table of requests in flight
+ * until every target has answered with a CommandReply or the command timeout has passed. Then
+ * the requester gets one ControlReply with a SensorResult per target: ok, or the sensor's own
+ * error text (for a bad filter, libpcap's message), "timed out after N s", or why the command
+ * never left (unknown sensor, not connected). Nothing here waits: many requests from many
+ * clients are in flight at once, each answered on its own.
+ *
+ * Command ids are assigned here and are unique for the collector's life (they start from the
+ * clock, so a late reply to a previous collector process cannot match either); a reply is only
+ * taken from the routing id the command was sent to. Every outcome goes to the audit trail
+ * (audit.c). A request that cannot be understood is answered with an error when its envelope
+ * allows it, counted (control_rejected) and logged, rate-limited; the collector stays up. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "collector.h"
+#include "nvg-error.h"
 #include "nvg-zmq.h"
 
 #define MAX_ENVELOPE 3
+#define ENVELOPE_FRAME_MAX 256 /* ZeroMQ routing ids are at most 255 bytes */
+#define PENDING_MAX 64         /* requests in flight; one more is refused at once */
+#define FILTER_MAX 1023        /* fits a heartbeat's filter field */
+#define REQUESTER_MAX 128      /* what the client says it is, before the peer address */
+#define WHO_MAX (REQUESTER_MAX + 80)
+#define SENSOR_ERROR_MAX 512 /* a sensor's error text kept per target */
 
 struct envelope {
-    zmq_msg_t part[MAX_ENVELOPE];
+    uint8_t part[MAX_ENVELOPE][ENVELOPE_FRAME_MAX];
+    size_t len[MAX_ENVELOPE];
     int n; /* frames before the body */
 };
 
-static void send_reply(struct nvg_collector *c, struct envelope *env, Netvigil__ControlReply *r)
+enum target_state { TARGET_WAITING, TARGET_DONE };
+
+struct target {
+    char sensor[NVG_SENSOR_NAME_MAX + 1];
+    uint64_t cmd_id;
+    uint8_t rid[NVG_ROUTING_ID_MAX];
+    size_t rid_len;
+    enum target_state state;
+    bool ok;
+    char error[SENSOR_ERROR_MAX];
+};
+
+struct pending {
+    bool used;
+    uint64_t req_id;
+    Netvigil__CommandKind kind;
+    char filter[FILTER_MAX + 1];
+    char who[WHO_MAX];
+    struct envelope env;
+    int64_t deadline_ms;
+    size_t n, waiting;
+    struct target *t;
+};
+
+struct nvg_control {
+    struct pending slot[PENDING_MAX];
+    size_t used;
+    uint64_t next_cmd_id;
+    struct nvg_csv_writer *audit;
+    struct nvg_ratelog rl_rejected, rl_stray;
+};
+
+static const char *kind_name(Netvigil__CommandKind kind)
+{
+    switch (kind) {
+    case NETVIGIL__COMMAND_KIND__COMMAND_START:
+        return "start";
+    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
+        return "stop";
+    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
+        return "restart";
+    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
+        return "set-filter";
+    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
+        return "status";
+    default:
+        return "?";
+    }
+}
+
+/* ---- replies ----------------------------------------------------------------------------- */
+
+static void send_reply(struct nvg_collector *c, const struct envelope *env,
+                       Netvigil__ControlReply *r)
 {
     r->protocol_version = NVG_PROTOCOL_VERSION;
+    /* A requester that went away is no error: ROUTER drops what it cannot route. */
     for (int i = 0; i < env->n; i++)
-        if (zmq_send(c->control, zmq_msg_data(&env->part[i]), zmq_msg_size(&env->part[i]),
-                     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        if (zmq_send(c->control, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
             return;
     nvg_zmq_send_pb(c->control, &r->base, ZMQ_DONTWAIT);
 }
 
-static void reply_error(struct nvg_collector *c, struct envelope *env, uint64_t id,
+static void reply_error(struct nvg_collector *c, const struct envelope *env, uint64_t id,
                         const char *error)
 {
     Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
@@ -41,7 +113,18 @@ static void reply_error(struct nvg_collector *c, struct envelope *env, uint64_t 
     send_reply(c, env, &r);
 }
 
-static void reply_status(struct nvg_collector *c, struct envelope *env, uint64_t id)
+/* A request we will not act on: answered, counted, logged (rate-limited). */
+static void reject(struct nvg_collector *c, const struct envelope *env, uint64_t id,
+                   const char *error)
+{
+    c->c.control_rejected++;
+    nvg__ratelog(&c->ctl->rl_rejected, c->now_ms, NVG_LOG_WARNING,
+                 "control request rejected: %s (%" PRIu64 " so far)", error, c->c.control_rejected);
+    if (env)
+        reply_error(c, env, id, error);
+}
+
+static void reply_status(struct nvg_collector *c, const struct envelope *env, uint64_t id)
 {
     Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
     Netvigil__CollectorStatus st;
@@ -57,48 +140,274 @@ static void reply_status(struct nvg_collector *c, struct envelope *env, uint64_t
     nvg_status_release(&store);
 }
 
-/* Issue 4 fills this in. */
-static void route_command(struct nvg_collector *c, struct envelope *env,
-                          const Netvigil__ControlRequest *req)
+/* ---- requests in flight ------------------------------------------------------------------ */
+
+static void target_done(struct nvg_collector *c, struct pending *p, struct target *t,
+                        const char *error)
 {
-    nvg_log(NVG_LOG_INFO, "control: '%s' asked for command %d on '%s': not implemented yet",
-            req->requester ? req->requester : "", (int)req->kind,
-            req->sensor && *req->sensor ? req->sensor : "(all)");
-    reply_error(c, env, req->id, "not implemented yet: sensor commands arrive with the control "
-                                 "plane (issue 4)");
+    if (t->state == TARGET_DONE)
+        return;
+    t->state = TARGET_DONE;
+    t->ok = error == NULL;
+    snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
+    p->waiting--;
+    nvg_audit_record(c, c->ctl->audit, p->who, t->sensor, kind_name(p->kind),
+                     p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "", error);
 }
 
-static void handle_request(struct nvg_collector *c, struct envelope *env, zmq_msg_t *body)
+/* Every target has its outcome: answer the requester and free the slot. */
+static void complete(struct nvg_collector *c, struct pending *p)
+{
+    Netvigil__SensorResult *res = calloc(p->n, sizeof(*res));
+    Netvigil__SensorResult **ptrs = calloc(p->n, sizeof(*ptrs));
+    Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
+    r.id = p->req_id;
+    if (!res || !ptrs) {
+        r.error = (char *)"out of memory (the commands were sent; see the audit log)";
+    } else {
+        r.ok = p->n > 0;
+        for (size_t i = 0; i < p->n; i++) {
+            netvigil__sensor_result__init(&res[i]);
+            res[i].sensor = p->t[i].sensor;
+            res[i].ok = p->t[i].ok;
+            res[i].error = p->t[i].error;
+            ptrs[i] = &res[i];
+            r.ok = r.ok && p->t[i].ok;
+        }
+        r.n_results = p->n;
+        r.results = ptrs;
+        /* One sensor named and it failed: that is also the request's answer. */
+        if (p->n == 1 && !p->t[0].ok)
+            r.error = p->t[0].error;
+    }
+    send_reply(c, &p->env, &r);
+    free(res);
+    free(ptrs);
+    free(p->t);
+    memset(p, 0, sizeof(*p));
+    c->ctl->used--;
+}
+
+static struct pending *free_slot(struct nvg_control *ctl)
+{
+    if (ctl->used >= PENDING_MAX)
+        return NULL;
+    for (size_t i = 0; i < PENDING_MAX; i++)
+        if (!ctl->slot[i].used)
+            return &ctl->slot[i];
+    return NULL;
+}
+
+static void format_timeout(char *buf, size_t size, int ms)
+{
+    if (ms % 1000 == 0)
+        snprintf(buf, size, "timed out after %d s", ms / 1000);
+    else
+        snprintf(buf, size, "timed out after %.1f s", ms / 1000.0);
+}
+
+/* ---- routing a command ------------------------------------------------------------------- */
+
+static bool connected(const struct nvg_sensor *s, int64_t now_ms)
+{
+    return s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_CONNECTED_MS &&
+           s->routing_id_len > 0;
+}
+
+/* Send the Command of target t; NULL when it left, else why not. */
+static const char *send_command(struct nvg_collector *c, struct pending *p, struct target *t)
+{
+    Netvigil__Command cmd = NETVIGIL__COMMAND__INIT;
+    cmd.id = t->cmd_id = c->ctl->next_cmd_id++;
+    cmd.kind = p->kind;
+    cmd.filter = p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : (char *)"";
+    Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
+    m.protocol_version = NVG_PROTOCOL_VERSION;
+    m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_COMMAND;
+    m.command = &cmd;
+    /* ROUTER_MANDATORY (set in _init): an unroutable id fails here instead of vanishing. */
+    if (zmq_send(c->router, t->rid, t->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        nvg_zmq_send_pb(c->router, &m.base, ZMQ_DONTWAIT) < 0) {
+        int e = zmq_errno();
+        if (e == EHOSTUNREACH)
+            return "not connected: its link to the collector is closed";
+        if (e == EAGAIN)
+            return "its link is full (the sensor is not reading); command not sent";
+        return "could not send the command on its link";
+    }
+    c->c.commands_sent++;
+    return NULL;
+}
+
+/* Fill target t for sensor name; returns the immediate error, or NULL (command sent). */
+static const char *start_target(struct nvg_collector *c, struct pending *p, struct target *t,
+                                const char *name, char *buf, size_t size)
+{
+    snprintf(t->sensor, sizeof(t->sensor), "%s", name);
+    t->state = TARGET_WAITING;
+    struct nvg_sensor *s = nvg_sensor_find(&c->sensors, name);
+    if (!s) {
+        snprintf(buf, size, "unknown sensor '%s': no sensor of that name has connected", name);
+        return buf;
+    }
+    if (!connected(s, c->now_ms)) {
+        if (s->last_seen_ms)
+            snprintf(buf, size, "not connected: last heard from %.1f s ago",
+                     (double)(c->now_ms - s->last_seen_ms) / 1000.0);
+        else
+            snprintf(buf, size, "not connected since the collector started");
+        return buf;
+    }
+    memcpy(t->rid, s->routing_id, s->routing_id_len);
+    t->rid_len = s->routing_id_len;
+    return send_command(c, p, t);
+}
+
+/* Start every target: the one named, or every connected sensor. */
+static void start_targets(struct nvg_collector *c, struct pending *p, const char *name)
+{
+    char buf[256];
+    size_t k = 0;
+    for (size_t i = 0; k < p->n && (name[0] ? k == 0 : i < c->sensors.n); i++) {
+        const char *tn = name;
+        if (!name[0]) {
+            if (!connected(c->sensors.v[i], c->now_ms))
+                continue;
+            tn = c->sensors.v[i]->name;
+        }
+        const char *err = start_target(c, p, &p->t[k], tn, buf, sizeof(buf));
+        if (err)
+            target_done(c, p, &p->t[k], err);
+        k++;
+    }
+}
+
+static void route_command(struct nvg_collector *c, const struct envelope *env,
+                          const Netvigil__ControlRequest *req, const char *who)
+{
+    const char *name = req->sensor ? req->sensor : "";
+    const char *filter = req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? req->filter : "";
+    struct pending *p = free_slot(c->ctl);
+    if (!p) {
+        char err[128];
+        snprintf(err, sizeof(err), "busy: %d requests already in flight; try again", PENDING_MAX);
+        reject(c, env, req->id, err);
+        return;
+    }
+    size_t n = 1;
+    if (!name[0]) {
+        n = 0;
+        for (size_t i = 0; i < c->sensors.n; i++)
+            n += connected(c->sensors.v[i], c->now_ms);
+    }
+    const char *why = n == 0 ? "no sensor is connected" : NULL;
+    struct target *t = n ? calloc(n, sizeof(*t)) : NULL;
+    if (n && !t)
+        why = "out of memory";
+    if (why) {
+        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)", kind_name(req->kind),
+                         filter, why);
+        reply_error(c, env, req->id, why);
+        return;
+    }
+    memset(p, 0, sizeof(*p));
+    p->used = true;
+    c->ctl->used++;
+    p->req_id = req->id;
+    p->kind = req->kind;
+    snprintf(p->filter, sizeof(p->filter), "%s", filter);
+    snprintf(p->who, sizeof(p->who), "%s", who);
+    p->env = *env;
+    p->t = t;
+    p->n = p->waiting = n;
+    p->deadline_ms = c->now_ms + c->opts->command_timeout_ms;
+    nvg_log(NVG_LOG_INFO, "control: request %" PRIu64 " from %s: %s on %s", req->id, who,
+            kind_name(req->kind), name[0] ? name : "all connected sensors");
+    start_targets(c, p, name);
+    if (p->waiting == 0)
+        complete(c, p);
+}
+
+/* ---- validating a request ---------------------------------------------------------------- */
+
+static bool has_control_chars(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+/* "requester text (peer address)", with control characters replaced and the length capped. */
+static void make_who(char *who, size_t size, const char *requester, const char *peer)
+{
+    char r[REQUESTER_MAX + 1];
+    size_t i = 0;
+    for (const char *s = requester ? requester : ""; *s && i < REQUESTER_MAX; s++)
+        r[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+    r[i] = '\0';
+    if (peer && *peer)
+        snprintf(who, size, "%s (%s)", i ? r : "unknown", peer);
+    else
+        snprintf(who, size, "%s", i ? r : "unknown");
+}
+
+/* The error text for a command request that must not go out, or NULL. */
+static const char *check_command(const Netvigil__ControlRequest *req)
+{
+    const char *name = req->sensor ? req->sensor : "";
+    const char *filter = req->filter ? req->filter : "";
+    if (name[0] && !nvg_sensor_name_ok(name))
+        return "bad request: invalid sensor name (1-64 bytes, no control characters)";
+    if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
+        if (!filter[0])
+            return "bad request: set-filter needs a filter expression";
+        if (strlen(filter) > FILTER_MAX)
+            return "bad request: filter expression longer than 1023 bytes";
+        if (has_control_chars(filter))
+            return "bad request: control characters in the filter expression";
+    }
+    return NULL;
+}
+
+static void handle_request(struct nvg_collector *c, const struct envelope *env, zmq_msg_t *body)
 {
     Netvigil__ControlRequest *req =
         netvigil__control_request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
     if (!req) {
         c->c.malformed++;
-        nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING,
-                     "malformed control request");
-        reply_error(c, env, 0, "malformed request: not a ControlRequest");
+        reject(c, env, 0, "malformed request: not a ControlRequest");
         return;
     }
+    const char *bad;
     if (req->protocol_version != NVG_PROTOCOL_VERSION) {
         char err[128];
-        snprintf(err, sizeof(err), "protocol version %u is not supported; this collector "
-                 "speaks version %u", req->protocol_version, NVG_PROTOCOL_VERSION);
+        snprintf(err, sizeof(err),
+                 "protocol version %u is not supported; this collector "
+                 "speaks version %u",
+                 req->protocol_version, NVG_PROTOCOL_VERSION);
         c->c.refused++;
-        reply_error(c, env, req->id, err);
+        reject(c, env, req->id, err);
     } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS) {
         reply_status(c, env, req->id);
-    } else if (req->kind >= NETVIGIL__COMMAND_KIND__COMMAND_START &&
-               req->kind <= NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
-        route_command(c, env, req);
-    } else {
+    } else if (req->kind < NETVIGIL__COMMAND_KIND__COMMAND_START ||
+               req->kind > NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
+        char err[64];
+        snprintf(err, sizeof(err), "bad request: unknown command kind %d", (int)req->kind);
         c->c.unknown++;
-        reply_error(c, env, req->id, "unknown command kind");
+        reject(c, env, req->id, err);
+    } else if ((bad = check_command(req)) != NULL) {
+        reject(c, env, req->id, bad);
+    } else {
+        char who[WHO_MAX];
+        make_who(who, sizeof(who), req->requester, zmq_msg_gets(body, "Peer-Address"));
+        route_command(c, env, req, who);
     }
     netvigil__control_request__free_unpacked(req, NULL);
 }
 
-/* Read one multipart request; everything up to and including an empty frame (or just the
- * routing id) is the envelope, the last frame the body. */
+/* Read one multipart request; everything before the last frame is the envelope (the routing id
+ * and, from REQ peers, an empty delimiter), the last frame the body. */
 static int recv_one(struct nvg_collector *c)
 {
     struct envelope env = {.n = 0};
@@ -116,9 +425,9 @@ static int recv_one(struct nvg_collector *c)
         frames++;
         if (!more) {
             zmq_msg_move(&body, &m);
-        } else if (env.n < MAX_ENVELOPE) {
-            zmq_msg_init(&env.part[env.n]);
-            zmq_msg_move(&env.part[env.n++], &m);
+        } else if (env.n < MAX_ENVELOPE && zmq_msg_size(&m) <= ENVELOPE_FRAME_MAX) {
+            memcpy(env.part[env.n], zmq_msg_data(&m), zmq_msg_size(&m));
+            env.len[env.n++] = zmq_msg_size(&m);
         } else {
             bad = 1;
         }
@@ -131,15 +440,54 @@ static int recv_one(struct nvg_collector *c)
     c->now_ms = nvg__wall_ms();
     if (bad || env.n == 0) {
         c->c.malformed++;
-        nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING,
-                     "control request with a bad envelope (%d frames)", frames);
+        char why[96];
+        snprintf(why, sizeof(why), "bad envelope (%d frames)", frames);
+        /* A reply needs at least the routing id, which a ROUTER always puts first. */
+        reject(c, env.n ? &env : NULL, 0, why);
     } else {
         handle_request(c, &env, &body);
     }
-    for (int i = 0; i < env.n; i++)
-        zmq_msg_close(&env.part[i]);
     zmq_msg_close(&body);
     return 1;
+}
+
+/* ---- public ------------------------------------------------------------------------------ */
+
+int nvg_control_init(struct nvg_collector *c, char *err)
+{
+    c->ctl = calloc(1, sizeof(*c->ctl));
+    if (!c->ctl) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        return NVG_ENOMEM;
+    }
+    /* Unique for this process, and apart from the ids of earlier collector processes. */
+    c->ctl->next_cmd_id = (uint64_t)nvg__wall_ms() << 16;
+    int one = 1;
+    if (zmq_setsockopt(c->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0) {
+        snprintf(err, NVG_ERRBUF_SIZE, "ZMQ_ROUTER_MANDATORY: %s", zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
+    c->ctl->audit = nvg_audit_open(c->opts, err);
+    return c->ctl->audit ? 0 : NVG_EIO;
+}
+
+void nvg_control_free(struct nvg_collector *c)
+{
+    struct nvg_control *ctl = c->ctl;
+    if (!ctl)
+        return;
+    for (size_t i = 0; i < PENDING_MAX; i++) {
+        struct pending *p = &ctl->slot[i];
+        if (!p->used)
+            continue;
+        for (size_t k = 0; k < p->n; k++)
+            if (p->t[k].state == TARGET_WAITING)
+                target_done(c, p, &p->t[k], "no reply yet: the collector is shutting down");
+        complete(c, p);
+    }
+    nvg_csv_writer_free(ctl->audit);
+    free(ctl);
+    c->ctl = NULL;
 }
 
 int nvg_control_drain(struct nvg_collector *c, int max)
@@ -148,4 +496,86 @@ int nvg_control_drain(struct nvg_collector *c, int max)
     while (done < max && recv_one(c) > 0)
         done++;
     return done;
+}
+
+static struct pending *find_command(struct nvg_control *ctl, uint64_t cmd_id, struct target **t)
+{
+    for (size_t i = 0; i < PENDING_MAX; i++) {
+        struct pending *p = &ctl->slot[i];
+        if (!p->used)
+            continue;
+        for (size_t k = 0; k < p->n; k++) {
+            if (p->t[k].cmd_id == cmd_id && p->t[k].state == TARGET_WAITING) {
+                *t = &p->t[k];
+                return p;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The status a reply carries is the sensor's state right after the command: `status` shows a
+ * stopped sensor as stopped at once, not at its next heartbeat. */
+static void store_reply_status(struct nvg_collector *c, const struct target *t,
+                               const Netvigil__SensorStatus *st)
+{
+    if (!st || !st->sensor || strcmp(st->sensor, t->sensor) != 0)
+        return;
+    struct nvg_sensor *s = nvg_sensor_find(&c->sensors, t->sensor);
+    if (!s)
+        return;
+    nvg_sensor_seen(s, t->rid, t->rid_len, c->now_ms);
+    nvg_sensor_set_boot(s, st->boot_id);
+    nvg_sensor_store_status(s, st);
+}
+
+void nvg_control_command_reply(struct nvg_collector *c, const uint8_t *rid, size_t rid_len,
+                               const Netvigil__CommandReply *r)
+{
+    struct target *t = NULL;
+    if (!c->ctl)
+        return;
+    struct pending *p = find_command(c->ctl, r->id, &t);
+    if (!p || t->rid_len != rid_len || memcmp(t->rid, rid, rid_len) != 0) {
+        /* Late (after its timeout), or from a link the command was not sent to. */
+        nvg__ratelog(&c->ctl->rl_stray, c->now_ms, NVG_LOG_INFO,
+                     "command reply %" PRIu64 " matches no command in flight (late?); ignored",
+                     r->id);
+        return;
+    }
+    store_reply_status(c, t, r->status);
+    if (r->ok) {
+        target_done(c, p, t, NULL);
+    } else {
+        const char *e = r->error && r->error[0] ? r->error : "the sensor refused (no reason given)";
+        target_done(c, p, t, e);
+    }
+    if (p->waiting == 0)
+        complete(c, p);
+}
+
+void nvg_control_tick(struct nvg_collector *c, int64_t now_ms)
+{
+    struct nvg_control *ctl = c->ctl;
+    if (!ctl || ctl->used == 0)
+        return;
+    char msg[64];
+    format_timeout(msg, sizeof(msg), c->opts->command_timeout_ms);
+    for (size_t i = 0; i < PENDING_MAX; i++) {
+        struct pending *p = &ctl->slot[i];
+        if (!p->used || now_ms < p->deadline_ms)
+            continue;
+        for (size_t k = 0; k < p->n; k++) {
+            if (p->t[k].state == TARGET_WAITING) {
+                c->c.commands_timed_out++;
+                target_done(c, p, &p->t[k], msg);
+            }
+        }
+        complete(c, p);
+    }
+}
+
+const char *nvg_control_audit_path(const struct nvg_collector *c)
+{
+    return c->ctl && c->ctl->audit ? nvg_csv_writer_path(c->ctl->audit) : "";
 }

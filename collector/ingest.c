@@ -311,8 +311,8 @@ static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_
         handle_eos(c, rid, m->end_of_stream);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY:
-        /* Commands are routed from issue 4 on; until then no reply is expected. */
-        nvg_log(NVG_LOG_DEBUG, "command reply %" PRIu64 " ignored", m->command_reply->id);
+        nvg_control_command_reply(c, zmq_msg_data((zmq_msg_t *)rid),
+                                  zmq_msg_size((zmq_msg_t *)rid), m->command_reply);
         break;
     default:
         c->c.unknown++;

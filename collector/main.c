@@ -185,6 +185,7 @@ static void run(struct nvg_collector *c)
                 drain_monitor(c);
         }
         now = nvg__wall_ms();
+        nvg_control_tick(c, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
             tick(c, &t, now);
             t.next_tick = now + TICK_MS;
@@ -195,6 +196,7 @@ static void run(struct nvg_collector *c)
 /* Close every open second, write everything, remember where each sensor is. */
 static void shutdown_collector(struct nvg_collector *c)
 {
+    nvg_control_free(c); /* answers the requests in flight: needs the sockets */
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rates_flush(&c->sensors.v[i]->rates);
     if (c->pub)
@@ -257,7 +259,11 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
-    } else if (open_sockets(&c) == 0) {
+    } else if (open_sockets(&c) < 0) {
+        /* logged */
+    } else if (nvg_control_init(&c, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+    } else {
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
         run(&c);
         nvg_log(NVG_LOG_NOTICE, "stopping: flushing and closing the logs");

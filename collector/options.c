@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "  --rotate-interval T    start a new file every T, s/m/h suffixes (default 1h, 0 = "
             "never)\n"
             "  --talkers-interval T   top-talkers interval (default 10s)\n"
+            "  --command-timeout T    how long a sensor has to answer a command, s or ms\n"
+            "                         suffix (default 3s, at most 60s)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -97,6 +99,27 @@ static int parse_port(const char *text, int *port)
     return 0;
 }
 
+/* "3s", "3", "1500ms": 1 ms .. 60 s. */
+static int parse_timeout_ms(const char *text, int *ms)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || v <= 0)
+        return NVG_EINVAL;
+    if (strcmp(end, "ms") != 0) {
+        if (*end && strcmp(end, "s") != 0)
+            return NVG_EINVAL;
+        if (v > 60)
+            return NVG_EINVAL;
+        v *= 1000;
+    }
+    if (v > 60000)
+        return NVG_EINVAL;
+    *ms = (int)v;
+    return 0;
+}
+
 enum {
     OPT_BIND = 256,
     OPT_INSECURE,
@@ -106,6 +129,7 @@ enum {
     OPT_ROTATE_SIZE,
     OPT_ROTATE_INTERVAL,
     OPT_TALKERS_INTERVAL,
+    OPT_COMMAND_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +142,7 @@ static const struct option long_opts[] = {
     {"rotate-size", required_argument, NULL, OPT_ROTATE_SIZE},
     {"rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL},
     {"talkers-interval", required_argument, NULL, OPT_TALKERS_INTERVAL},
+    {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -158,6 +183,9 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         if (rc == 0 && opts->talkers_interval_s == 0)
             rc = NVG_EINVAL;
         break;
+    case OPT_COMMAND_TIMEOUT:
+        rc = parse_timeout_ms(arg, &opts->command_timeout_ms);
+        break;
     case 'v':
         opts->verbose = true;
         break;
@@ -189,6 +217,7 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
         .rotate_size = 256ull << 20,
         .rotate_interval_s = 3600,
         .talkers_interval_s = 10,
+        .command_timeout_ms = 3000,
     };
     int c;
     while ((c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {

@@ -14,6 +14,7 @@ struct nvg_collector_options {
     uint64_t rotate_size;   /* bytes; 0 = never by size */
     int64_t rotate_interval_s; /* 0 = never by time */
     int64_t talkers_interval_s;
+    int command_timeout_ms; /* a sensor that has not answered a command by then: timed out */
     bool insecure;
     bool verbose;
 };

@@ -40,6 +40,10 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
     st->uptime_ms = now - c->start_ms;
     st->packets_file = (char *)nvg_csv_writer_path(c->packets);
     st->rates_file = (char *)nvg_csv_writer_path(c->rates_csv);
+    st->control_rejected = k->control_rejected;
+    st->commands_sent = k->commands_sent;
+    st->commands_timed_out = k->commands_timed_out;
+    st->audit_file = (char *)nvg_control_audit_path(c);
     return 0;
 }
 

@@ -173,3 +173,54 @@ int nvg_ctl_rates(struct nvg_ctl *ctl)
     zmq_close(sock);
     return 0;
 }
+
+/* Text from the network, printed on a terminal: control characters become '?'. */
+static void put_clean(const char *s)
+{
+    for (; s && *s; s++)
+        putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+}
+
+static long print_event(const zmq_msg_t *body)
+{
+    Netvigil__Event *ev = netvigil__event__unpack(NULL, zmq_msg_size((zmq_msg_t *)body),
+                                                  zmq_msg_data((zmq_msg_t *)body));
+    if (!ev)
+        return 0;
+    char iso[40];
+    nvg_format_time_iso(iso, ev->time_ms * 1000000LL);
+    printf("%s %s sensor=", iso, ev->kind && *ev->kind ? ev->kind : "event");
+    put_clean(ev->sensor);
+    if (ev->requester && *ev->requester) {
+        printf(" by=");
+        put_clean(ev->requester);
+    }
+    printf(" ");
+    put_clean(ev->text);
+    putchar('\n');
+    netvigil__event__free_unpacked(ev, NULL);
+    return 1;
+}
+
+int nvg_ctl_events(struct nvg_ctl *ctl)
+{
+    void *sock = subscribe(ctl, NVG_TOPIC_EVENTS);
+    if (!sock)
+        return 1;
+    long total = 0;
+    zmq_msg_t t, b;
+    while (ctl->count <= 0 || total < ctl->count) {
+        zmq_msg_init(&t);
+        zmq_msg_init(&b);
+        int rc = recv_feed(sock, &t, &b);
+        if (rc > 0)
+            total += print_event(&b);
+        zmq_msg_close(&t);
+        zmq_msg_close(&b);
+        if (rc == 0)
+            break;
+        fflush(stdout);
+    }
+    zmq_close(sock);
+    return 0;
+}

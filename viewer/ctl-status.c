@@ -1,7 +1,6 @@
 /* `netvigil-ctl status`: one STATUS request on the control socket, printed as a table or as
  * JSON. A collector that does not answer within the timeout is an error, never a hang. */
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -28,48 +27,6 @@ static const char *state_name(int state, bool connected)
         return "error";
     default:
         return "unknown";
-    }
-}
-
-static void requester(char *buf, size_t size)
-{
-    const struct passwd *pw = getpwuid(getuid());
-    char host[128] = "?";
-    gethostname(host, sizeof(host) - 1);
-    snprintf(buf, size, "%s@%s", pw ? pw->pw_name : "?", host);
-}
-
-/* Send one request and wait for the reply with the same id. */
-static Netvigil__ControlReply *request(struct nvg_ctl *ctl, void *sock, uint64_t id)
-{
-    char who[200];
-    requester(who, sizeof(who));
-    Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
-    req.protocol_version = NVG_PROTOCOL_VERSION;
-    req.id = id;
-    req.kind = NETVIGIL__COMMAND_KIND__COMMAND_STATUS;
-    req.requester = who;
-    if (nvg_zmq_send_pb(sock, &req.base, ZMQ_DONTWAIT) < 0)
-        return NULL;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        long left = ctl->timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
-                                       (t.tv_nsec - t0.tv_nsec) / 1000000);
-        zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
-        if (left <= 0 || zmq_poll(&it, 1, left) <= 0)
-            return NULL;
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        Netvigil__ControlReply *r = NULL;
-        if (zmq_msg_recv(&m, sock, 0) >= 0)
-            r = netvigil__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-        zmq_msg_close(&m);
-        if (r && r->id == id)
-            return r;
-        if (r)
-            netvigil__control_reply__free_unpacked(r, NULL);
     }
 }
 
@@ -120,6 +77,10 @@ static void print_table(const Netvigil__CollectorStatus *st)
            ", invalid batches %" PRIu64 "), %" PRIu64 " disconnects\n",
            st->records_written, st->write_failures, st->rejected_messages, st->malformed_messages,
            st->unknown_messages, st->refused_messages, st->invalid_batches, st->disconnects);
+    printf("control: %" PRIu64 " commands sent, %" PRIu64 " timed out, %" PRIu64
+           " requests rejected; audit log %s\n",
+           st->commands_sent, st->commands_timed_out, st->control_rejected,
+           st->audit_file && *st->audit_file ? st->audit_file : "-");
 }
 
 static void json_str(const char *s)
@@ -179,6 +140,11 @@ static void print_json(const Netvigil__CollectorStatus *st)
     JU("refused_messages", st->refused_messages);
     JU("invalid_batches", st->invalid_batches);
     JU("disconnects", st->disconnects);
+    JU("commands_sent", st->commands_sent);
+    JU("commands_timed_out", st->commands_timed_out);
+    JU("control_rejected", st->control_rejected);
+    printf(",\"audit_file\":");
+    json_str(st->audit_file);
     printf(",\"packets_file\":");
     json_str(st->packets_file);
     printf(",\"rates_file\":");
@@ -194,24 +160,17 @@ static void print_json(const Netvigil__CollectorStatus *st)
 
 int nvg_ctl_status(struct nvg_ctl *ctl)
 {
-    char err[NVG_ERRBUF_SIZE];
-    struct nvg_sockopts so = {.linger_ms = 0};
-    void *sock = nvg_zmq_socket(ctl->zctx, ZMQ_DEALER, &so, err);
-    if (!sock || zmq_connect(sock, ctl->control_ep) != 0) {
-        fprintf(stderr, "netvigil-ctl: cannot connect to %s: %s\n", ctl->control_ep,
-                sock ? zmq_strerror(zmq_errno()) : err);
-        if (sock)
-            zmq_close(sock);
+    void *sock = nvg_ctl_control_socket(ctl);
+    if (!sock)
         return 1;
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t id = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid();
-    Netvigil__ControlReply *r = request(ctl, sock, id);
+    int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_STATUS_TIMEOUT_MS;
+    Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
+    req.kind = NETVIGIL__COMMAND_KIND__COMMAND_STATUS;
+    Netvigil__ControlReply *r = nvg_ctl_request(ctl, sock, &req, timeout);
     zmq_close(sock);
     if (!r) {
         fprintf(stderr, "netvigil-ctl: no answer from the collector at %s within %d ms (not "
-                "running or not reachable?)\n", ctl->control_ep, ctl->timeout_ms);
+                "running or not reachable?)\n", ctl->control_ep, timeout);
         return 1;
     }
     int rc = 0;

@@ -4,9 +4,13 @@
  *   netvigil-ctl [--collector HOST] tail [--proto P] [--src NET] [--dst NET] [--port N]
  *                                        [--sensor NAME] [--count N]
  *   netvigil-ctl [--collector HOST] rates [--count N]
+ *   netvigil-ctl [--collector HOST] events [--count N]
+ *   netvigil-ctl [--collector HOST] start|stop|restart [SENSOR]
+ *   netvigil-ctl [--collector HOST] filter [SENSOR] EXPR
  *
- * Commands that act on sensors (start, stop, restart, filter) arrive with the control plane;
- * they will be one more entry in the command table below. */
+ * The sensor commands go to the collector's control socket, which routes them down each
+ * sensor's link and answers with one result per sensor; the exit status is 0 only when every
+ * targeted sensor said ok. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,23 +25,33 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: netvigil-ctl [OPTION]... COMMAND\n"
-            "Watch a netvigil collector.\n\n"
+            "Watch a netvigil collector and steer its sensors.\n\n"
             "Commands:\n"
             "  status                 sensors, rates and losses at every hop\n"
             "  tail                   print packet records as they arrive\n"
-            "  rates                  print per-second rates as they are closed\n\n"
+            "  rates                  print per-second rates as they are closed\n"
+            "  events                 print feed events: who sent which command, sensors\n"
+            "                         connecting, ...\n"
+            "  start [SENSOR]         start recording on SENSOR (default: every connected\n"
+            "                         sensor)\n"
+            "  stop [SENSOR]          stop recording; the sensor stays connected\n"
+            "  restart [SENSOR]       reopen the capture, reset its counters\n"
+            "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
+            "                         argument, EXPR for every sensor\n\n"
             "Options:\n"
             "  --collector HOST       collector host (default localhost)\n"
             "  --feed-endpoint EP     live feed endpoint (default tcp://HOST:7701)\n"
             "  --control-endpoint EP  control endpoint (default tcp://HOST:7702)\n"
-            "  --timeout MS           status request timeout (default 3000)\n"
-            "  --json                 status as JSON\n"
+            "  --timeout MS           request timeout (default 3000 for status, 5000 for\n"
+            "                         sensor commands, above the collector's 3 s)\n"
+            "  --requester TEXT       who is asking, for the audit trail (default user@host)\n"
+            "  --json                 status and command results as JSON\n"
             "  --proto P              tail: only this protocol (tcp, udp, icmp, icmpv6, arp, ...)\n"
             "  --src ADDR[/PREFIX]    tail: only from this address or network\n"
             "  --dst ADDR[/PREFIX]    tail: only to this address or network\n"
             "  --port N               tail: only with this source or destination port\n"
             "  --sensor NAME          tail: only from this sensor\n"
-            "  --count N              tail, rates: stop after N lines\n"
+            "  --count N              tail, rates, events: stop after N lines\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
 }
@@ -54,6 +68,7 @@ enum {
     OPT_PORT,
     OPT_SENSOR,
     OPT_COUNT,
+    OPT_REQUESTER,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +83,7 @@ static const struct option long_opts[] = {
     {"port", required_argument, NULL, OPT_PORT},
     {"sensor", required_argument, NULL, OPT_SENSOR},
     {"count", required_argument, NULL, OPT_COUNT},
+    {"requester", required_argument, NULL, OPT_REQUESTER},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -110,6 +126,11 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
     case OPT_COUNT:
         ctl->count = strtol(arg, &end, 10);
         return (*end || ctl->count <= 0) ? bad("count", arg) : 0;
+    case OPT_REQUESTER:
+        if (strlen(arg) == 0 || strlen(arg) >= sizeof(ctl->requester))
+            return bad("requester", arg);
+        snprintf(ctl->requester, sizeof(ctl->requester), "%s", arg);
+        return 0;
     case 'h': usage(stdout); return 1;
     case 'V': printf("netvigil-ctl %s\n", NVG_VERSION); return 1;
     default: usage(stderr); return -1;
@@ -134,39 +155,99 @@ static int endpoints(struct nvg_ctl *ctl, const struct parsed *p)
 static const struct {
     const char *name;
     int (*run)(struct nvg_ctl *ctl);
-} commands[] = {
+} watchers[] = {
     {"status", nvg_ctl_status},
     {"tail", nvg_ctl_tail},
     {"rates", nvg_ctl_rates},
+    {"events", nvg_ctl_events},
 };
+
+static const struct {
+    const char *name;
+    Netvigil__CommandKind kind;
+} sensor_commands[] = {
+    {"start", NETVIGIL__COMMAND_KIND__COMMAND_START},
+    {"stop", NETVIGIL__COMMAND_KIND__COMMAND_STOP},
+    {"restart", NETVIGIL__COMMAND_KIND__COMMAND_RESTART},
+    {"filter", NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER},
+};
+
+/* Check the arguments of a sensor command; returns 0 with *sensor and *filter set, or -1. */
+static int command_args(Netvigil__CommandKind kind, int nargs, char **args, const char **sensor,
+                        const char **filter)
+{
+    *sensor = "";
+    *filter = "";
+    if (kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
+        if (nargs < 1 || nargs > 2) {
+            fprintf(stderr, "netvigil-ctl: usage: filter [SENSOR] EXPR (quote EXPR)\n");
+            return -1;
+        }
+        *filter = args[nargs - 1];
+        if (nargs == 2)
+            *sensor = args[0];
+        if (!**filter) {
+            fprintf(stderr, "netvigil-ctl: filter: the expression is empty\n");
+            return -1;
+        }
+    } else if (nargs > 1) {
+        fprintf(stderr, "netvigil-ctl: usage: start|stop|restart [SENSOR]\n");
+        return -1;
+    } else if (nargs == 1) {
+        *sensor = args[0];
+    }
+    if (strlen(*sensor) > NVG_SENSOR_NAME_MAX || (nargs && !**sensor && kind !=
+                                                  NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER))
+        return bad("sensor name", *sensor);
+    return 0;
+}
+
+static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **args)
+{
+    for (size_t i = 0; i < sizeof(watchers) / sizeof(watchers[0]); i++) {
+        if (strcmp(name, watchers[i].name) != 0)
+            continue;
+        if (nargs != 0) {
+            fprintf(stderr, "netvigil-ctl: %s takes no arguments; see --help\n", name);
+            return 2;
+        }
+        return watchers[i].run(ctl);
+    }
+    for (size_t i = 0; i < sizeof(sensor_commands) / sizeof(sensor_commands[0]); i++) {
+        if (strcmp(name, sensor_commands[i].name) != 0)
+            continue;
+        const char *sensor, *filter;
+        if (command_args(sensor_commands[i].kind, nargs, args, &sensor, &filter) < 0)
+            return 2;
+        return nvg_ctl_command(ctl, sensor_commands[i].kind, sensor, filter);
+    }
+    fprintf(stderr, "netvigil-ctl: unknown command '%s'; see --help\n", name);
+    return 2;
+}
 
 int main(int argc, char **argv)
 {
-    struct nvg_ctl ctl = {.timeout_ms = 3000};
+    struct nvg_ctl ctl = {.timeout_ms = 0};
     struct parsed p = {0};
     nvg_ctl_filter_init(&ctl.filter);
+    nvg_ctl_default_requester(ctl.requester, sizeof(ctl.requester));
     int c;
     while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
         int rc = apply_opt(&ctl, &p, c, optarg);
         if (rc != 0)
             return rc > 0 ? 0 : 2;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "netvigil-ctl: expected one command (status, tail, rates); see --help\n");
+    if (optind >= argc) {
+        fprintf(stderr, "netvigil-ctl: expected a command (status, tail, rates, start, stop, "
+                "restart, filter); see --help\n");
         return 2;
     }
     if (endpoints(&ctl, &p) < 0)
         return 2;
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(argv[optind], commands[i].name) != 0)
-            continue;
-        ctl.zctx = zmq_ctx_new();
-        if (!ctl.zctx)
-            return 1;
-        int rc = commands[i].run(&ctl);
-        zmq_ctx_term(ctl.zctx);
-        return rc;
-    }
-    fprintf(stderr, "netvigil-ctl: unknown command '%s'; see --help\n", argv[optind]);
-    return 2;
+    ctl.zctx = zmq_ctx_new();
+    if (!ctl.zctx)
+        return 1;
+    int rc = run_command(&ctl, argv[optind], argc - optind - 1, argv + optind + 1);
+    zmq_ctx_term(ctl.zctx);
+    return rc;
 }
