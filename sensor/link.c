@@ -646,8 +646,13 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
     if (link->refused)
         return NVG_EVERSION;
     int rc = send_batch(link);
-    if (rc != 0 || link->mode == NVG_LINK_LIVE)
+    if (rc != 0)
         return rc;
+    /* A last heartbeat, so the collector holds the final counters and state even when the
+     * whole run was shorter than one heartbeat period. */
+    send_status(link);
+    if (link->mode == NVG_LINK_LIVE)
+        return 0;
 
     int64_t now = nvg_link_now_ns();
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * NS_PER_MS;
