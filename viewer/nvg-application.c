@@ -1,0 +1,237 @@
+#include "nvg-application.h"
+
+#include <glib-unix.h>
+#include <zmq.h>
+
+#include "netvigil.pb-c.h"
+
+struct _NvgApplication {
+    GtkApplication parent_instance;
+    struct nvg_viewer_config config;
+    NvgWindow *window; /* weak: the application holds it while it is open */
+};
+
+G_DEFINE_FINAL_TYPE(NvgApplication, nvg_application, GTK_TYPE_APPLICATION)
+
+static NvgWindow *win(NvgApplication *self)
+{
+    return self->window;
+}
+
+#define WITH_WINDOW(self, w)                                                                       \
+    NvgWindow *w = win(self);                                                                      \
+    if (!w)                                                                                        \
+        return;
+
+static void act_apply_filter(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    g_autoptr(GError) error = NULL;
+    if (!nvg_window_apply_filter_spec(w, g_variant_get_string(p, NULL), &error))
+        g_message("%s", error->message);
+}
+
+static void act_clear_filter(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    nvg_window_clear_filter(w);
+}
+
+static void act_export(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    const char *path = g_variant_get_string(p, NULL);
+    if (!*path) {
+        nvg_window_export_dialog(w);
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    if (!nvg_window_export(w, path, &error))
+        g_message("export: %s", error->message);
+}
+
+static void act_clear_list(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    nvg_window_clear_list(w);
+}
+
+static void act_toggle(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    g_autoptr(GVariant) state = g_action_get_state(G_ACTION(a));
+    g_action_change_state(G_ACTION(a), g_variant_new_boolean(!g_variant_get_boolean(state)));
+}
+
+static void change_pause(GSimpleAction *a, GVariant *v, gpointer data)
+{
+    g_simple_action_set_state(a, v);
+    if (win(data))
+        nvg_window_set_paused(win(data), g_variant_get_boolean(v));
+}
+
+static void change_follow(GSimpleAction *a, GVariant *v, gpointer data)
+{
+    g_simple_action_set_state(a, v);
+    if (win(data))
+        nvg_window_set_follow(win(data), g_variant_get_boolean(v));
+}
+
+static void act_select_sensor(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    if (!nvg_window_select_sensor(w, g_variant_get_string(p, NULL)))
+        g_message("select-sensor: no sensor '%s' in the collector's status",
+                  g_variant_get_string(p, NULL));
+}
+
+static void command(gpointer data, int kind, const char *sensor, const char *filter)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    nvg_window_command(w, kind, sensor, filter);
+}
+
+static void act_start(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    command(data, NETVIGIL__COMMAND_KIND__COMMAND_START, g_variant_get_string(p, NULL), NULL);
+}
+
+static void act_stop(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    command(data, NETVIGIL__COMMAND_KIND__COMMAND_STOP, g_variant_get_string(p, NULL), NULL);
+}
+
+static void act_restart(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    command(data, NETVIGIL__COMMAND_KIND__COMMAND_RESTART, g_variant_get_string(p, NULL), NULL);
+}
+
+static void act_set_filter(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    const char *sensor, *expr;
+    g_variant_get(p, "(&s&s)", &sensor, &expr);
+    command(data, NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER, sensor, expr);
+}
+
+static void act_focus_filter(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    nvg_window_focus_filter(w);
+}
+
+static void act_show_page(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    nvg_window_show_page(w, g_variant_get_string(p, NULL));
+}
+
+static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NvgApplication *self = data;
+    gtk_show_about_dialog(self->window ? GTK_WINDOW(self->window) : NULL, "program-name",
+                          "netvigil viewer", "version", NVG_VERSION, "comments",
+                          "Live packets, sensors and traffic of a netvigil collector",
+                          "logo-icon-name", "network-workgroup-symbolic", "license-type",
+                          GTK_LICENSE_UNKNOWN, NULL);
+}
+
+static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NvgApplication *self = data;
+    if (self->window)
+        gtk_window_destroy(GTK_WINDOW(self->window));
+    g_application_quit(G_APPLICATION(self));
+}
+
+static const GActionEntry app_actions[] = {
+    {"apply-filter", act_apply_filter, "s", NULL, NULL, {0}},
+    {"clear-filter", act_clear_filter, NULL, NULL, NULL, {0}},
+    {"export", act_export, "s", NULL, NULL, {0}},
+    {"clear-list", act_clear_list, NULL, NULL, NULL, {0}},
+    {"pause", act_toggle, NULL, "false", change_pause, {0}},
+    {"follow", act_toggle, NULL, "true", change_follow, {0}},
+    {"select-sensor", act_select_sensor, "s", NULL, NULL, {0}},
+    {"start", act_start, "s", NULL, NULL, {0}},
+    {"stop", act_stop, "s", NULL, NULL, {0}},
+    {"restart", act_restart, "s", NULL, NULL, {0}},
+    {"set-filter", act_set_filter, "(ss)", NULL, NULL, {0}},
+    {"focus-filter", act_focus_filter, NULL, NULL, NULL, {0}},
+    {"show-page", act_show_page, "s", NULL, NULL, {0}},
+    {"about", act_about, NULL, NULL, NULL, {0}},
+    {"quit", act_quit, NULL, NULL, NULL, {0}},
+};
+
+static gboolean on_signal(gpointer data)
+{
+    act_quit(NULL, NULL, data);
+    return G_SOURCE_CONTINUE;
+}
+
+static void nvg_application_startup(GApplication *app)
+{
+    G_APPLICATION_CLASS(nvg_application_parent_class)->startup(app);
+    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions),
+                                    app);
+    GtkApplication *gapp = GTK_APPLICATION(app);
+    gtk_application_set_accels_for_action(gapp, "app.quit", (const char *[]){"<Control>q", NULL});
+    gtk_application_set_accels_for_action(gapp, "app.pause", (const char *[]){"<Control>p", NULL});
+    gtk_application_set_accels_for_action(gapp, "app.export('')",
+                                          (const char *[]){"<Control>e", NULL});
+    gtk_application_set_accels_for_action(gapp, "app.focus-filter",
+                                          (const char *[]){"<Control>f", NULL});
+    GtkCssProvider *css = gtk_css_provider_new();
+    gtk_css_provider_load_from_resource(css, "/org/netvigil/Viewer/style.css");
+    gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
+                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    g_object_unref(css);
+    g_unix_signal_add(SIGINT, on_signal, app);
+    g_unix_signal_add(SIGTERM, on_signal, app);
+}
+
+static void on_window_destroy(GtkWidget *w, NvgApplication *self)
+{
+    self->window = NULL;
+}
+
+static void nvg_application_activate(GApplication *app)
+{
+    NvgApplication *self = NVG_APPLICATION(app);
+    if (!self->window) {
+        self->window = nvg_window_new(GTK_APPLICATION(app), &self->config);
+        g_signal_connect(self->window, "destroy", G_CALLBACK(on_window_destroy), self);
+        nvg_window_set_follow(self->window, TRUE);
+    }
+    gtk_window_present(GTK_WINDOW(self->window));
+}
+
+static void nvg_application_finalize(GObject *object)
+{
+    NvgApplication *self = NVG_APPLICATION(object);
+    g_free(self->config.feed_ep);
+    g_free(self->config.control_ep);
+    if (self->config.zctx)
+        zmq_ctx_term(self->config.zctx); /* every socket is closed by now (LINGER 0) */
+    G_OBJECT_CLASS(nvg_application_parent_class)->finalize(object);
+}
+
+static void nvg_application_class_init(NvgApplicationClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = nvg_application_finalize;
+    G_APPLICATION_CLASS(klass)->startup = nvg_application_startup;
+    G_APPLICATION_CLASS(klass)->activate = nvg_application_activate;
+}
+
+static void nvg_application_init(NvgApplication *self)
+{
+}
+
+NvgApplication *nvg_application_new(const char *app_id, const struct nvg_viewer_config *config)
+{
+    NvgApplication *self = g_object_new(NVG_TYPE_APPLICATION, "application-id", app_id, "flags",
+                                        G_APPLICATION_DEFAULT_FLAGS, "resource-base-path",
+                                        "/org/netvigil/Viewer", NULL);
+    self->config.feed_ep = g_strdup(config->feed_ep);
+    self->config.control_ep = g_strdup(config->control_ep);
+    self->config.ring_size = config->ring_size;
+    self->config.zctx = config->zctx;
+    return self;
+}

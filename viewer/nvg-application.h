@@ -1,0 +1,34 @@
+/* NvgApplication: the viewer's GtkApplication. Holds the configuration and the ZeroMQ context,
+ * creates the window, and defines the app actions (exported on D-Bus by GApplication, so
+ * scripts can drive the viewer):
+ *
+ *   app.apply-filter s   display filter "proto=udp;src=NET;dst=NET;port=N;sensor=NAME" ("" clears)
+ *   app.clear-filter     clear the display filter
+ *   app.export s         write the shown rows as CSV to the path; "" opens a file chooser
+ *   app.clear-list       forget the rows held
+ *   app.pause            (stateful b) pause the list; activate toggles
+ *   app.follow           (stateful b) keep the newest row in view
+ *   app.select-sensor s  scope list, chart and commands to one sensor ("" = all)
+ *   app.start s, app.stop s, app.restart s    sensor name or "" for all
+ *   app.set-filter (ss)  sensor ("" = all), BPF expression
+ *   app.about, app.quit */
+#ifndef NVG_APPLICATION_H
+#define NVG_APPLICATION_H
+
+#include <gtk/gtk.h>
+
+#include "nvg-window.h"
+
+G_BEGIN_DECLS
+
+#define NVG_APPLICATION_ID "org.netvigil.Viewer"
+
+#define NVG_TYPE_APPLICATION (nvg_application_get_type())
+G_DECLARE_FINAL_TYPE(NvgApplication, nvg_application, NVG, APPLICATION, GtkApplication)
+
+/* config is copied; zctx is taken (terminated at shutdown). */
+NvgApplication *nvg_application_new(const char *app_id, const struct nvg_viewer_config *config);
+
+G_END_DECLS
+
+#endif

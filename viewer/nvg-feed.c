@@ -1,0 +1,423 @@
+/* The feed worker: see nvg-feed.h. */
+#include "nvg-feed.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "nvg-error.h"
+#include "nvg-wire.h"
+#include "nvg-zmq.h"
+
+struct request {
+    uint64_t id;
+    int kind;
+    char *sensor;
+    char *filter;
+};
+
+struct nvg_feed {
+    void *zctx;
+    char *feed_ep, *control_ep;
+    struct nvg_sensor_names *names;
+    GThread *thread;
+    GCond ready_cond;  /* startup handshake, under lock */
+    int ready;         /* 0 starting, 1 running, -1 failed (ready_error) */
+    GError *ready_error;
+    int wake_fd; /* eventfd: main -> worker */
+    gint stop;
+    char requester[200];
+
+    /* worker-owned */
+    void *sub, *dealer;
+    struct nvg_arena *arena;
+
+    /* hand-over, under lock */
+    GMutex lock;
+    struct nvg_view_rec *fill, *spare;
+    guint fill_n, cap;
+    struct nvg_feed_stats stats;
+
+    GAsyncQueue *out;      /* struct nvg_feed_msg * */
+    GAsyncQueue *requests; /* struct request * */
+};
+
+void nvg_feed_msg_free(struct nvg_feed_msg *msg)
+{
+    if (!msg)
+        return;
+    if (msg->pb)
+        protobuf_c_message_free_unpacked(msg->pb, NULL);
+    g_free(msg->error);
+    g_free(msg);
+}
+
+static void request_free(struct request *r)
+{
+    g_free(r->sensor);
+    g_free(r->filter);
+    g_free(r);
+}
+
+static void push(struct nvg_feed *feed, enum nvg_feed_kind kind, ProtobufCMessage *pb,
+                 uint64_t id, const char *error)
+{
+    struct nvg_feed_msg *m = g_new0(struct nvg_feed_msg, 1);
+    m->kind = kind;
+    m->pb = pb;
+    m->request_id = id;
+    m->error = g_strdup(error);
+    g_async_queue_push(feed->out, m);
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
+{
+    ProtobufCAllocator *alloc = nvg_arena_allocator(feed->arena);
+    Netvigil__Batch *b = netvigil__batch__unpack(alloc, len, data);
+    if (!b || !b->sensor) {
+        g_mutex_lock(&feed->lock);
+        feed->stats.invalid++;
+        g_mutex_unlock(&feed->lock);
+        nvg_arena_reset(feed->arena);
+        return;
+    }
+    uint16_t sid = nvg_sensor_names_intern(feed->names, b->sensor);
+    uint64_t bad = 0, dropped = 0, ok = 0;
+    g_mutex_lock(&feed->lock);
+    for (size_t i = 0; i < b->n_records; i++) {
+        if (feed->fill_n >= feed->cap) {
+            dropped += b->n_records - i;
+            break;
+        }
+        struct nvg_view_rec *r = &feed->fill[feed->fill_n];
+        if (nvg_wire_record_from_pb(b->records[i], &r->pkt) < 0) {
+            bad++;
+            continue;
+        }
+        r->sensor = sid;
+        feed->fill_n++;
+        ok++;
+    }
+    feed->stats.records += ok;
+    feed->stats.records_dropped += dropped;
+    feed->stats.invalid += bad;
+    feed->stats.last_rx_us = g_get_monotonic_time();
+    g_mutex_unlock(&feed->lock);
+    nvg_arena_reset(feed->arena);
+}
+
+/* ---- other feed messages ---------------------------------------------------------------- */
+
+static void take_other(struct nvg_feed *feed, const char *topic, size_t tlen, const void *data,
+                       size_t len)
+{
+    ProtobufCMessage *pb = NULL;
+    enum nvg_feed_kind kind;
+#define IS(t) (tlen >= strlen(t) && memcmp(topic, t, strlen(t)) == 0)
+    if (IS(NVG_TOPIC_STATUS)) {
+        kind = NVG_FEED_STATUS;
+        pb = (ProtobufCMessage *)netvigil__collector_status__unpack(NULL, len, data);
+    } else if (IS(NVG_TOPIC_RATES)) {
+        kind = NVG_FEED_RATES;
+        pb = (ProtobufCMessage *)netvigil__rate_batch__unpack(NULL, len, data);
+    } else if (IS(NVG_TOPIC_TALKERS)) {
+        kind = NVG_FEED_TALKERS;
+        pb = (ProtobufCMessage *)netvigil__top_talkers__unpack(NULL, len, data);
+    } else if (IS(NVG_TOPIC_EVENTS) || IS(NVG_TOPIC_ALERTS)) {
+        kind = NVG_FEED_EVENT;
+        pb = (ProtobufCMessage *)netvigil__event__unpack(NULL, len, data);
+    } else {
+        kind = NVG_FEED_EVENT;
+    }
+#undef IS
+    g_mutex_lock(&feed->lock);
+    feed->stats.last_rx_us = g_get_monotonic_time();
+    if (!pb)
+        feed->stats.invalid++;
+    g_mutex_unlock(&feed->lock);
+    if (pb)
+        push(feed, kind, pb, 0, NULL);
+}
+
+/* Drain the SUB socket (bounded per call so a stop request is seen promptly). */
+static void drain_sub(struct nvg_feed *feed)
+{
+    for (int n = 0; n < 512; n++) {
+        zmq_msg_t topic, body;
+        zmq_msg_init(&topic);
+        if (zmq_msg_recv(&topic, feed->sub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&topic);
+            return;
+        }
+        int more = zmq_msg_more(&topic);
+        zmq_msg_init(&body);
+        int frames = 1;
+        if (more && zmq_msg_recv(&body, feed->sub, 0) >= 0) {
+            frames = 2;
+            while (zmq_msg_more(&body)) { /* extra frames: drop the whole message */
+                zmq_msg_t extra;
+                zmq_msg_init(&extra);
+                zmq_msg_recv(&extra, feed->sub, 0);
+                zmq_msg_close(&extra);
+                frames++;
+            }
+        }
+        if (frames != 2) {
+            g_mutex_lock(&feed->lock);
+            feed->stats.invalid++;
+            g_mutex_unlock(&feed->lock);
+        } else {
+            const char *t = zmq_msg_data(&topic);
+            size_t tl = zmq_msg_size(&topic);
+            if (tl >= strlen(NVG_TOPIC_RECORDS) &&
+                memcmp(t, NVG_TOPIC_RECORDS, strlen(NVG_TOPIC_RECORDS)) == 0)
+                take_batch(feed, zmq_msg_data(&body), zmq_msg_size(&body));
+            else
+                take_other(feed, t, tl, zmq_msg_data(&body), zmq_msg_size(&body));
+        }
+        zmq_msg_close(&topic);
+        zmq_msg_close(&body);
+    }
+}
+
+/* ---- control ----------------------------------------------------------------------------- */
+
+static void send_requests(struct nvg_feed *feed)
+{
+    struct request *r;
+    while ((r = g_async_queue_try_pop(feed->requests))) {
+        Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
+        req.protocol_version = NVG_PROTOCOL_VERSION;
+        req.id = r->id;
+        req.kind = (Netvigil__CommandKind)r->kind;
+        req.sensor = r->sensor;
+        req.filter = r->filter;
+        req.requester = feed->requester;
+        /* ZMQ_IMMEDIATE: with no live connection this fails now instead of queueing a command
+         * that would run whenever the collector comes back. */
+        int rc = nvg_zmq_send_pb(feed->dealer, &req.base, ZMQ_DONTWAIT);
+        if (rc < 0)
+            push(feed, NVG_FEED_REPLY, NULL, r->id,
+                 rc == NVG_EAGAIN ? "not connected to the collector's control socket"
+                                  : nvg_strerror(rc));
+        request_free(r);
+    }
+}
+
+static void drain_dealer(struct nvg_feed *feed)
+{
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, feed->dealer, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        Netvigil__ControlReply *r =
+            netvigil__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        if (r)
+            push(feed, NVG_FEED_REPLY, &r->base, r->id, NULL);
+    }
+}
+
+static int open_sockets(struct nvg_feed *feed, GError **error);
+
+static gpointer worker(gpointer data)
+{
+    struct nvg_feed *feed = data;
+    GError *error = NULL;
+    int rc = open_sockets(feed, &error);
+    g_mutex_lock(&feed->lock);
+    feed->ready = rc < 0 ? -1 : 1;
+    feed->ready_error = error;
+    g_cond_signal(&feed->ready_cond);
+    g_mutex_unlock(&feed->lock);
+    while (rc == 0 && !g_atomic_int_get(&feed->stop)) {
+        zmq_pollitem_t it[3] = {
+            {.socket = feed->sub, .events = ZMQ_POLLIN},
+            {.socket = feed->dealer, .events = ZMQ_POLLIN},
+            {.fd = feed->wake_fd, .events = ZMQ_POLLIN},
+        };
+        if (zmq_poll(it, 3, 500) < 0) {
+            if (zmq_errno() == EINTR)
+                continue;
+            g_warning("feed: zmq_poll: %s", zmq_strerror(zmq_errno()));
+            break;
+        }
+        if (it[2].revents & ZMQ_POLLIN) {
+            uint64_t v;
+            if (read(feed->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                g_warning("feed: eventfd: %s", g_strerror(errno));
+            send_requests(feed);
+        }
+        if (it[0].revents & ZMQ_POLLIN)
+            drain_sub(feed);
+        if (it[1].revents & ZMQ_POLLIN)
+            drain_dealer(feed);
+    }
+    if (feed->sub)
+        zmq_close(feed->sub);
+    if (feed->dealer)
+        zmq_close(feed->dealer);
+    feed->sub = feed->dealer = NULL;
+    return NULL;
+}
+
+static void requester_name(char *buf, size_t size)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    char host[128] = "?";
+    gethostname(host, sizeof(host) - 1);
+    g_snprintf(buf, size, "%s@%s (viewer)", pw ? pw->pw_name : "?", host);
+}
+
+static const char *const topics[] = {NVG_TOPIC_RECORDS, NVG_TOPIC_RATES, NVG_TOPIC_STATUS,
+                                     NVG_TOPIC_TALKERS, NVG_TOPIC_EVENTS, NVG_TOPIC_ALERTS};
+
+/* Runs on the worker: it creates, uses and closes both sockets. */
+static int open_sockets(struct nvg_feed *feed, GError **error)
+{
+    char err[NVG_ERRBUF_SIZE];
+    struct nvg_sockopts sub_opts = {.rcvhwm = 20000, .linger_ms = 0};
+    struct nvg_sockopts dealer_opts = {.sndhwm = 100, .rcvhwm = 100, .linger_ms = 0};
+    feed->sub = nvg_zmq_socket(feed->zctx, ZMQ_SUB, &sub_opts, err);
+    if (feed->sub)
+        feed->dealer = nvg_zmq_socket(feed->zctx, ZMQ_DEALER, &dealer_opts, err);
+    if (!feed->sub || !feed->dealer) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err);
+        return -1;
+    }
+    int one = 1, ivl = 2000, ttl = 6000, reconnect_max = 2000;
+    zmq_setsockopt(feed->dealer, ZMQ_IMMEDIATE, &one, sizeof(one));
+    void *socks[2] = {feed->sub, feed->dealer};
+    for (int i = 0; i < 2; i++) {
+        /* Notice a silent peer (cable pulled) and back off reconnects up to 2 s. */
+        zmq_setsockopt(socks[i], ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl));
+        zmq_setsockopt(socks[i], ZMQ_HEARTBEAT_TIMEOUT, &ttl, sizeof(ttl));
+        zmq_setsockopt(socks[i], ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof(reconnect_max));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(topics); i++)
+        zmq_setsockopt(feed->sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
+    if (zmq_connect(feed->sub, feed->feed_ep) != 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "cannot use feed endpoint %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    if (zmq_connect(feed->dealer, feed->control_ep) != 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "cannot use control endpoint %s: %s", feed->control_ep,
+                    zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
+                              guint pending_cap, struct nvg_sensor_names *names, GError **error)
+{
+    struct nvg_feed *feed = g_new0(struct nvg_feed, 1);
+    feed->zctx = zctx;
+    feed->feed_ep = g_strdup(feed_ep);
+    feed->control_ep = g_strdup(control_ep);
+    feed->names = names;
+    feed->cap = MAX(pending_cap, 1024u);
+    feed->fill = g_new(struct nvg_view_rec, feed->cap);
+    feed->spare = g_new(struct nvg_view_rec, feed->cap);
+    g_mutex_init(&feed->lock);
+    feed->out = g_async_queue_new_full((GDestroyNotify)nvg_feed_msg_free);
+    feed->requests = g_async_queue_new_full((GDestroyNotify)request_free);
+    feed->arena = nvg_arena_new(1u << 20);
+    feed->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    requester_name(feed->requester, sizeof(feed->requester));
+    if (feed->wake_fd < 0 || !feed->arena) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "out of resources");
+        nvg_feed_free(feed);
+        return NULL;
+    }
+    g_cond_init(&feed->ready_cond);
+    feed->thread = g_thread_new("nvg-feed", worker, feed);
+    g_mutex_lock(&feed->lock);
+    while (feed->ready == 0)
+        g_cond_wait(&feed->ready_cond, &feed->lock);
+    g_mutex_unlock(&feed->lock);
+    if (feed->ready < 0) {
+        g_propagate_error(error, feed->ready_error);
+        feed->ready_error = NULL;
+        nvg_feed_free(feed);
+        return NULL;
+    }
+    return feed;
+}
+
+static void wake(struct nvg_feed *feed)
+{
+    uint64_t one = 1;
+    if (write(feed->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        g_warning("feed: eventfd: %s", g_strerror(errno));
+}
+
+void nvg_feed_free(struct nvg_feed *feed)
+{
+    if (!feed)
+        return;
+    if (feed->thread) {
+        g_atomic_int_set(&feed->stop, 1);
+        wake(feed);
+        g_thread_join(feed->thread);
+    }
+    if (feed->wake_fd >= 0)
+        close(feed->wake_fd);
+    nvg_arena_free(feed->arena);
+    g_async_queue_unref(feed->out);
+    g_async_queue_unref(feed->requests);
+    g_mutex_clear(&feed->lock);
+    if (feed->thread)
+        g_cond_clear(&feed->ready_cond);
+    g_free(feed->fill);
+    g_free(feed->spare);
+    g_free(feed->feed_ep);
+    g_free(feed->control_ep);
+    g_free(feed);
+}
+
+const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *feed, guint *n)
+{
+    g_mutex_lock(&feed->lock);
+    struct nvg_view_rec *full = feed->fill;
+    *n = feed->fill_n;
+    feed->fill = feed->spare;
+    feed->fill_n = 0;
+    feed->spare = full;
+    g_mutex_unlock(&feed->lock);
+    return full;
+}
+
+struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *feed)
+{
+    return g_async_queue_try_pop(feed->out);
+}
+
+void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats)
+{
+    g_mutex_lock(&feed->lock);
+    *stats = feed->stats;
+    g_mutex_unlock(&feed->lock);
+}
+
+void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
+                      const char *filter)
+{
+    struct request *r = g_new0(struct request, 1);
+    r->id = id;
+    r->kind = kind;
+    r->sensor = g_strdup(sensor ? sensor : "");
+    r->filter = g_strdup(filter ? filter : "");
+    g_async_queue_push(feed->requests, r);
+    wake(feed);
+}
