@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on an embedded default, all on this host and loopback only: a collector, a
-# sensor capturing on `lo`, and a client watching the live feed. Ctrl-C stops everything;
-# the collector's CSV files stay in ./netvigil-data.
+# sensor capturing on `lo`, and the GTK viewer (or, without a display, `netvigil-ctl tail`)
+# watching the live feed. Closing the viewer or Ctrl-C stops everything; the collector's CSV
+# files stay in ./netvigil-data.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -30,4 +31,9 @@ if command -v ping >/dev/null; then
     ping -q -i 0.5 127.0.0.1 >/dev/null 2>&1 &
     pids+=($!)
 fi
-"$bin/viewer/netvigil-ctl" --collector 127.0.0.1 tail
+if { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; } && [ -x "$bin/viewer/netvigil-viewer" ]; then
+    "$bin/viewer/netvigil-viewer" --collector 127.0.0.1
+else
+    echo "netvigil: no display (or no viewer built): following the live feed with netvigil-ctl tail" >&2
+    "$bin/viewer/netvigil-ctl" --collector 127.0.0.1 tail
+fi
