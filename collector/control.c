@@ -72,24 +72,6 @@ struct nvg_control {
     struct nvg_ratelog rl_rejected, rl_stray;
 };
 
-static const char *kind_name(Netvigil__CommandKind kind)
-{
-    switch (kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_START:
-        return "start";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
-        return "stop";
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
-        return "restart";
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        return "set-filter";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
-        return "status";
-    default:
-        return "?";
-    }
-}
-
 /* ---- replies ----------------------------------------------------------------------------- */
 
 static void send_reply(struct nvg_collector *c, const struct envelope *env,
@@ -151,7 +133,7 @@ static void target_done(struct nvg_collector *c, struct pending *p, struct targe
     t->ok = error == NULL;
     snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
     p->waiting--;
-    nvg_audit_record(c, c->ctl->audit, p->who, t->sensor, kind_name(p->kind),
+    nvg_audit_record(c, c->ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
                      p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "", error);
 }
 
@@ -305,7 +287,7 @@ static void route_command(struct nvg_collector *c, const struct envelope *env,
     if (n && !t)
         why = "out of memory";
     if (why) {
-        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)", kind_name(req->kind),
+        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)", nvg_wire_command_name(req->kind),
                          filter, why);
         reply_error(c, env, req->id, why);
         return;
@@ -322,7 +304,7 @@ static void route_command(struct nvg_collector *c, const struct envelope *env,
     p->n = p->waiting = n;
     p->deadline_ms = c->now_ms + c->opts->command_timeout_ms;
     nvg_log(NVG_LOG_INFO, "control: request %" PRIu64 " from %s: %s on %s", req->id, who,
-            kind_name(req->kind), name[0] ? name : "all connected sensors");
+            nvg_wire_command_name(req->kind), name[0] ? name : "all connected sensors");
     start_targets(c, p, name);
     if (p->waiting == 0)
         complete(c, p);

@@ -366,3 +366,21 @@ int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const ui
     *out_len = len;
     return 0;
 }
+
+const char *nvg_wire_command_name(Netvigil__CommandKind kind)
+{
+    switch (kind) {
+    case NETVIGIL__COMMAND_KIND__COMMAND_START:
+        return "start";
+    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
+        return "stop";
+    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
+        return "restart";
+    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
+        return "set-filter";
+    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
+        return "status";
+    default:
+        return "?";
+    }
+}

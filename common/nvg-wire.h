@@ -33,6 +33,9 @@
 #define NVG_TOPIC_EVENTS "event"   /* body: Event */
 #define NVG_TOPIC_ALERTS "alert"   /* body: Event */
 
+/* "start", "stop", "restart", "set-filter", "status"; "?" for anything else. */
+const char *nvg_wire_command_name(Netvigil__CommandKind kind);
+
 /* Fill pb from pkt. pb's byte fields point into pkt: pkt must outlive the pack. */
 void nvg_wire_record_to_pb(const struct nvg_pkt *pkt, Netvigil__PacketRecord *pb);
 

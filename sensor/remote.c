@@ -158,9 +158,7 @@ static int on_command(void *user, Netvigil__CommandKind kind, const char *filter
     }
     if (rc < 0)
         snprintf(err, errsize, "%s", cerr);
-    nvg_log(NVG_LOG_NOTICE, "command %s: %s", kind == NETVIGIL__COMMAND_KIND__COMMAND_STOP ? "stop"
-            : kind == NETVIGIL__COMMAND_KIND__COMMAND_START ? "start" : "set-filter",
-            rc < 0 ? cerr : "ok");
+    nvg_log(NVG_LOG_NOTICE, "command %s: %s", nvg_wire_command_name(kind), rc < 0 ? cerr : "ok");
     return rc;
 }
 

@@ -96,50 +96,19 @@ Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, void *sock,
 
 /* ---- sensor commands --------------------------------------------------------------------- */
 
-static const char *kind_word(Netvigil__CommandKind kind)
-{
-    switch (kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_START:
-        return "start";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
-        return "stop";
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
-        return "restart";
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        return "filter";
-    default:
-        return "?";
-    }
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
 static void print_json(const Netvigil__ControlReply *r, const char *command)
 {
     printf("{\"command\":");
-    json_str(command);
+    nvg_ctl_json_str(command);
     printf(",\"id\":%" PRIu64 ",\"ok\":%s,\"error\":", r->id, r->ok ? "true" : "false");
-    json_str(r->error);
+    nvg_ctl_json_str(r->error);
     printf(",\"results\":[");
     for (size_t i = 0; i < r->n_results; i++) {
         const Netvigil__SensorResult *s = r->results[i];
         printf("%s{\"sensor\":", i ? "," : "");
-        json_str(s->sensor);
+        nvg_ctl_json_str(s->sensor);
         printf(",\"ok\":%s,\"error\":", s->ok ? "true" : "false");
-        json_str(s->error);
+        nvg_ctl_json_str(s->error);
         putchar('}');
     }
     printf("]}\n");
@@ -199,8 +168,8 @@ int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char 
         snprintf(what, sizeof(what), "filter '%s' on %s%s", req.filter,
                  req.sensor[0] ? "" : "all sensors", req.sensor);
     else
-        snprintf(what, sizeof(what), "%s %s%s", kind_word(kind), req.sensor[0] ? "" : "all sensors",
-                 req.sensor);
+        snprintf(what, sizeof(what), "%s %s%s", nvg_wire_command_name(kind),
+                 req.sensor[0] ? "" : "all sensors", req.sensor);
     if (!r) {
         fprintf(stderr,
                 "netvigil-ctl: %s: no answer from the collector at %s within %d ms (not "

@@ -99,6 +99,42 @@ static long print_batch(struct nvg_ctl *ctl, struct nvg_arena *arena, struct nvg
     return printed;
 }
 
+/* Prints the lines of one feed message, at most limit of them (0: no limit); returns how many
+ * it printed. */
+typedef long (*feed_printer)(void *state, const zmq_msg_t *body, long limit);
+
+/* Receives and prints until --count lines, a signal or the end of the feed; closes sock. */
+static void follow(struct nvg_ctl *ctl, void *sock, feed_printer print, void *state)
+{
+    long total = 0;
+    zmq_msg_t t, b;
+    while (ctl->count <= 0 || total < ctl->count) {
+        zmq_msg_init(&t);
+        zmq_msg_init(&b);
+        int rc = recv_feed(sock, &t, &b);
+        if (rc > 0)
+            total += print(state, &b, ctl->count > 0 ? ctl->count - total : 0);
+        zmq_msg_close(&t);
+        zmq_msg_close(&b);
+        if (rc == 0)
+            break;
+        fflush(stdout);
+    }
+    zmq_close(sock);
+}
+
+struct tail_state {
+    struct nvg_ctl *ctl;
+    struct nvg_arena *arena;
+    struct nvg_time_cache *tc;
+};
+
+static long print_tail(void *state, const zmq_msg_t *body, long limit)
+{
+    struct tail_state *st = state;
+    return print_batch(st->ctl, st->arena, st->tc, body, limit);
+}
+
 int nvg_ctl_tail(struct nvg_ctl *ctl)
 {
     char topic[sizeof(NVG_TOPIC_RECORDS) + NVG_SENSOR_NAME_MAX];
@@ -113,26 +149,13 @@ int nvg_ctl_tail(struct nvg_ctl *ctl)
     }
     struct nvg_time_cache tc;
     nvg_time_cache_init(&tc);
-    long total = 0;
-    zmq_msg_t t, b;
-    while (ctl->count <= 0 || total < ctl->count) {
-        zmq_msg_init(&t);
-        zmq_msg_init(&b);
-        int rc = recv_feed(sock, &t, &b);
-        if (rc > 0)
-            total += print_batch(ctl, arena, &tc, &b, ctl->count > 0 ? ctl->count - total : 0);
-        zmq_msg_close(&t);
-        zmq_msg_close(&b);
-        if (rc == 0)
-            break;
-        fflush(stdout);
-    }
+    struct tail_state st = {ctl, arena, &tc};
+    follow(ctl, sock, print_tail, &st);
     nvg_arena_free(arena);
-    zmq_close(sock);
     return 0;
 }
 
-static long print_rates(const zmq_msg_t *body, long limit)
+static long print_rates(void *state, const zmq_msg_t *body, long limit)
 {
     Netvigil__RateBatch *rb = netvigil__rate_batch__unpack(NULL, zmq_msg_size((zmq_msg_t *)body),
                                                            zmq_msg_data((zmq_msg_t *)body));
@@ -156,21 +179,7 @@ int nvg_ctl_rates(struct nvg_ctl *ctl)
     void *sock = subscribe(ctl, NVG_TOPIC_RATES);
     if (!sock)
         return 1;
-    long total = 0;
-    zmq_msg_t t, b;
-    while (ctl->count <= 0 || total < ctl->count) {
-        zmq_msg_init(&t);
-        zmq_msg_init(&b);
-        int rc = recv_feed(sock, &t, &b);
-        if (rc > 0)
-            total += print_rates(&b, ctl->count > 0 ? ctl->count - total : 0);
-        zmq_msg_close(&t);
-        zmq_msg_close(&b);
-        if (rc == 0)
-            break;
-        fflush(stdout);
-    }
-    zmq_close(sock);
+    follow(ctl, sock, print_rates, NULL);
     return 0;
 }
 
@@ -181,7 +190,7 @@ static void put_clean(const char *s)
         putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
-static long print_event(const zmq_msg_t *body)
+static long print_event(void *state, const zmq_msg_t *body, long limit)
 {
     Netvigil__Event *ev = netvigil__event__unpack(NULL, zmq_msg_size((zmq_msg_t *)body),
                                                   zmq_msg_data((zmq_msg_t *)body));
@@ -207,20 +216,6 @@ int nvg_ctl_events(struct nvg_ctl *ctl)
     void *sock = subscribe(ctl, NVG_TOPIC_EVENTS);
     if (!sock)
         return 1;
-    long total = 0;
-    zmq_msg_t t, b;
-    while (ctl->count <= 0 || total < ctl->count) {
-        zmq_msg_init(&t);
-        zmq_msg_init(&b);
-        int rc = recv_feed(sock, &t, &b);
-        if (rc > 0)
-            total += print_event(&b);
-        zmq_msg_close(&t);
-        zmq_msg_close(&b);
-        if (rc == 0)
-            break;
-        fflush(stdout);
-    }
-    zmq_close(sock);
+    follow(ctl, sock, print_event, NULL);
     return 0;
 }

@@ -83,7 +83,7 @@ static void print_table(const Netvigil__CollectorStatus *st)
            st->audit_file && *st->audit_file ? st->audit_file : "-");
 }
 
-static void json_str(const char *s)
+void nvg_ctl_json_str(const char *s)
 {
     putchar('"');
     for (; s && *s; s++) {
@@ -104,13 +104,13 @@ static void print_json_sensor(const Netvigil__SensorSummary *s)
 {
     const Netvigil__SensorStatus *h = s->last_status;
     printf("{\"sensor\":");
-    json_str(h->sensor);
+    nvg_ctl_json_str(h->sensor);
     printf(",\"state\":");
-    json_str(state_name(h->state, s->connected));
+    nvg_ctl_json_str(state_name(h->state, s->connected));
     printf(",\"connected\":%s,\"source\":", s->connected ? "true" : "false");
-    json_str(h->source);
+    nvg_ctl_json_str(h->source);
     printf(",\"filter\":");
-    json_str(h->filter);
+    nvg_ctl_json_str(h->filter);
     printf(",\"boot_id\":\"%016" PRIx64 "\"", h->boot_id);
     printf(",\"packets_per_s\":%.1f,\"bytes_per_s\":%.1f", s->packets_per_s, s->bytes_per_s);
     JU("records_received", s->records_received);
@@ -144,11 +144,11 @@ static void print_json(const Netvigil__CollectorStatus *st)
     JU("commands_timed_out", st->commands_timed_out);
     JU("control_rejected", st->control_rejected);
     printf(",\"audit_file\":");
-    json_str(st->audit_file);
+    nvg_ctl_json_str(st->audit_file);
     printf(",\"packets_file\":");
-    json_str(st->packets_file);
+    nvg_ctl_json_str(st->packets_file);
     printf(",\"rates_file\":");
-    json_str(st->rates_file);
+    nvg_ctl_json_str(st->rates_file);
     printf(",\"sensors\":[");
     for (size_t i = 0; i < st->n_sensors; i++) {
         if (i)

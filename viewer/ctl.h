@@ -39,6 +39,8 @@ int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char 
 
 /* ctl-status.c */
 int nvg_ctl_status(struct nvg_ctl *ctl);
+/* s as a JSON string literal on stdout (quotes, backslashes and control bytes escaped). */
+void nvg_ctl_json_str(const char *s);
 /* ctl-feed.c */
 int nvg_ctl_tail(struct nvg_ctl *ctl);
 int nvg_ctl_rates(struct nvg_ctl *ctl);
