@@ -323,7 +323,7 @@ int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *ou
             return fail(err, "option '%s' needs an argument", bad_option(argc, argv, buf));
         if (optarg && optarg[0] == '\0' && c != 'f')
             return fail(err, "option --%s needs a non-empty argument", empty_option(c));
-        int rc = handle_option(o, c, optarg, out, argv[0], err);
+        int rc = handle_option(o, c, optarg, out, "netvigil-sensor", err);
         if (rc != 0)
             return rc;
     }
