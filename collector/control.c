@@ -342,8 +342,10 @@ static const char *check_command(const Netvigil__ControlRequest *req)
     if (name[0] && !nvg_sensor_name_ok(name))
         return "bad request: invalid sensor name (1-64 bytes, no control characters)";
     if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
-        if (!filter[0])
-            return "bad request: set-filter needs a filter expression";
+        if (!filter[0] && !req->clear_filter)
+            return "bad request: set-filter needs a filter expression (or clear_filter)";
+        if (filter[0] && req->clear_filter)
+            return "bad request: clear_filter with a filter expression";
         if (strlen(filter) > FILTER_MAX)
             return "bad request: filter expression longer than 1023 bytes";
         if (has_control_chars(filter))

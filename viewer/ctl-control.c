@@ -159,12 +159,16 @@ int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char 
     req.kind = kind;
     req.sensor = (char *)(sensor ? sensor : "");
     req.filter = (char *)(filter ? filter : "");
+    req.clear_filter = kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER && !filter;
     int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_COMMAND_TIMEOUT_MS;
     Netvigil__ControlReply *r = nvg_ctl_request(ctl, sock, &req, timeout);
     zmq_close(sock);
 
     char what[1200];
-    if (kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER)
+    if (req.clear_filter)
+        snprintf(what, sizeof(what), "clear-filter on %s%s", req.sensor[0] ? "" : "all sensors",
+                 req.sensor);
+    else if (kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER)
         snprintf(what, sizeof(what), "filter '%s' on %s%s", req.filter,
                  req.sensor[0] ? "" : "all sensors", req.sensor);
     else

@@ -36,6 +36,7 @@ static void usage(FILE *out)
             "                         sensor)\n"
             "  stop [SENSOR]          stop recording; the sensor stays connected\n"
             "  restart [SENSOR]       reopen the capture, reset its counters\n"
+            "  clear-filter [SENSOR]  remove the capture filter: capture everything\n"
             "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
             "                         argument, EXPR for every sensor\n\n"
             "Options:\n"
@@ -170,6 +171,9 @@ static const struct {
     {"stop", NETVIGIL__COMMAND_KIND__COMMAND_STOP},
     {"restart", NETVIGIL__COMMAND_KIND__COMMAND_RESTART},
     {"filter", NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER},
+    /* A set-filter with no expression, spelled out so that an empty shell variable cannot
+     * open the capture to everything by accident. */
+    {"clear-filter", NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER},
 };
 
 /* Check the arguments of a sensor command; returns 0 with *sensor and *filter set, or -1. */
@@ -191,7 +195,7 @@ static int command_args(Netvigil__CommandKind kind, int nargs, char **args, cons
             return -1;
         }
     } else if (nargs > 1) {
-        fprintf(stderr, "netvigil-ctl: usage: start|stop|restart [SENSOR]\n");
+        fprintf(stderr, "netvigil-ctl: usage: start|stop|restart|clear-filter [SENSOR]\n");
         return -1;
     } else if (nargs == 1) {
         *sensor = args[0];
@@ -217,6 +221,12 @@ static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **
         if (strcmp(name, sensor_commands[i].name) != 0)
             continue;
         const char *sensor, *filter;
+        if (strcmp(name, "clear-filter") == 0) {
+            if (command_args(NETVIGIL__COMMAND_KIND__COMMAND_START, nargs, args, &sensor,
+                             &filter) < 0)
+                return 2;
+            return nvg_ctl_command(ctl, sensor_commands[i].kind, sensor, NULL);
+        }
         if (command_args(sensor_commands[i].kind, nargs, args, &sensor, &filter) < 0)
             return 2;
         return nvg_ctl_command(ctl, sensor_commands[i].kind, sensor, filter);

@@ -32,7 +32,8 @@ void *nvg_ctl_control_socket(struct nvg_ctl *ctl);
  * reply with its id. NULL on timeout; free with netvigil__control_reply__free_unpacked. */
 Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, void *sock,
                                         Netvigil__ControlRequest *req, int timeout_ms);
-/* start / stop / restart / set-filter on one sensor (sensor non-empty) or all; prints the
+/* start / stop / restart / set-filter on one sensor (sensor non-empty) or all (a set-filter
+ * with filter NULL clears the filter: capture everything); prints the
  * per-sensor results. Returns the exit status: 0 only when every targeted sensor said ok. */
 int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char *sensor,
                     const char *filter);

@@ -198,6 +198,18 @@ lost=$(field hostB batches_lost)
 [ "$(field hostB filter)" = udp ] && pass "filter kept across the restart" ||
     fail "filter after restart: '$(field hostB filter)'"
 
+# ---- clear-filter -------------------------------------------------------------------------
+out=$(ctl clear-filter hostB); rc=$?
+T_CLR=$(now)
+[ $rc = 0 ] && pass "clear-filter hostB acknowledged" || fail "clear-filter: rc $rc: $out"
+[ "$(field hostB filter)" = "" ] && pass "no filter reported after clear-filter" ||
+    fail "filter after clear-filter: '$(field hostB filter)'"
+sleep 1
+settle
+non_udp=$(records hostB "$(python3 -c "print($T_CLR + 0.1)")" "$(now)" --not UDP)
+[ "$non_udp" -gt 10 ] && pass "everything captured again after clear-filter ($non_udp non-UDP)" ||
+    fail "after clear-filter: only $non_udp non-UDP records"
+
 # ---- all sensors, two clients -------------------------------------------------------------
 out=$(ctl filter 'ip or arp'); rc=$?
 n=$(echo "$out" | grep -cE "^host[AB]  *ok")
