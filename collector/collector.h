@@ -48,7 +48,10 @@ struct nvg_collector {
     struct nvg_collector_counters c;
     int64_t start_ms;
     int64_t now_ms; /* wall clock, refreshed per message */
-    bool state_dirty;
+    bool state_dirty; /* sequence accounting changed since sensors.state was saved */
+    /* The packet log's last durable point that sensors.state records (main.c). */
+    char state_log_name[256];
+    uint64_t state_log_length;
 
     /* Rate samples closed since the last publish. */
     Netvigil__RateSample *rate_pending;

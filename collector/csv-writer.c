@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,34 @@ struct nvg_csv_writer {
     int64_t last_flush_ms;
     int64_t last_err_log_ms;
     uint64_t files;        /* files opened so far; also the -N in the name */
+    bool in_group;
 };
+
+/* The file's name inside dir. */
+static const char *base_name(const struct nvg_csv_writer *w)
+{
+    const char *slash = strrchr(w->path, '/');
+    return slash ? slash + 1 : w->path;
+}
+
+/* Everything committed has been written and no group is open: tell the owner. */
+static void report_durable(struct nvg_csv_writer *w)
+{
+    if (w->cfg.on_durable && !w->in_group && nvg_outbuf_pending(w->ob) == 0)
+        w->cfg.on_durable(w->cfg.on_durable_ud, base_name(w), w->file_bytes);
+}
+
+/* A new file gets its header at once, so the first durable point of a file is known before
+ * any row can reach it (crash recovery cuts back to it). A failed write keeps the header
+ * buffered for the next flush. */
+static void write_header(struct nvg_csv_writer *w)
+{
+    size_t hlen = strlen(w->header);
+    nvg_outbuf_write(w->ob, w->header, hlen);
+    w->file_bytes = hlen;
+    if (nvg_outbuf_flush(w->ob) == 0)
+        report_durable(w);
+}
 
 static int64_t wall_ms(void)
 {
@@ -69,7 +97,6 @@ static int open_next(struct nvg_csv_writer *w, char *err)
     return NVG_EIO;
 }
 
-/* The header goes through the buffer like any row, so it is written with the first flush. */
 static int start_file(struct nvg_csv_writer *w, char *err)
 {
     int rc = open_next(w, err);
@@ -85,9 +112,7 @@ static int start_file(struct nvg_csv_writer *w, char *err)
             snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
         return NVG_ENOMEM;
     }
-    size_t hlen = strlen(w->header);
-    nvg_outbuf_write(w->ob, w->header, hlen);
-    w->file_bytes = hlen;
+    write_header(w);
     return 0;
 }
 
@@ -128,6 +153,7 @@ int nvg_csv_writer_flush(struct nvg_csv_writer *w)
         log_write_error(w, now);
         return NVG_EIO;
     }
+    report_durable(w);
     return 0;
 }
 
@@ -136,9 +162,12 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
     if (!w)
         return;
     if (w->ob) {
+        w->in_group = false;
         if (nvg_outbuf_flush(w->ob) < 0)
             nvg_log(NVG_LOG_ERR, "closing %s: %zu bytes could not be written: %s", w->path,
                     nvg_outbuf_pending(w->ob), strerror(nvg_outbuf_errno(w->ob)));
+        else
+            report_durable(w);
         nvg_outbuf_free(w->ob);
     }
     if (w->fd >= 0)
@@ -149,8 +178,30 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
     free(w);
 }
 
+void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes)
+{
+    if (max_bytes > w->cfg.buffer_size)
+        max_bytes = w->cfg.buffer_size; /* cannot be kept whole: at least start empty */
+    size_t pending = nvg_outbuf_pending(w->ob);
+    if (pending && w->cfg.buffer_size - pending < max_bytes)
+        nvg_csv_writer_flush(w); /* on a boundary, so reported */
+    w->in_group = true;
+}
+
+void nvg_csv_writer_end_group(struct nvg_csv_writer *w)
+{
+    w->in_group = false;
+}
+
 char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
 {
+    /* Outside a group every row is a boundary: flush here (reported) rather than inside the
+     * buffer (not reported). */
+    if (!w->in_group && n <= w->cfg.buffer_size) {
+        size_t pending = nvg_outbuf_pending(w->ob);
+        if (pending && w->cfg.buffer_size - pending < n)
+            nvg_csv_writer_flush(w);
+    }
     char *p = nvg_outbuf_reserve(w->ob, n);
     if (!p)
         log_write_error(w, wall_ms());
@@ -184,9 +235,7 @@ static void rotate(struct nvg_csv_writer *w)
     w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
     if (!w->ob)
         abort(); /* a few MiB at rotation time; nothing sensible is left to do */
-    size_t hlen = strlen(w->header);
-    nvg_outbuf_write(w->ob, w->header, hlen);
-    w->file_bytes = hlen;
+    write_header(w);
     nvg_log(NVG_LOG_INFO, "rotated %s -> %s", old_path, w->path);
 }
 
@@ -210,6 +259,11 @@ void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w)
 {
     return w->path;
+}
+
+size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w)
+{
+    return w->cfg.buffer_size;
 }
 
 uint64_t nvg_csv_writer_files(const struct nvg_csv_writer *w)
@@ -273,4 +327,33 @@ int nvg_csv_repair_dir(const char *dir, const char *prefix)
     }
     closedir(d);
     return repaired;
+}
+
+int64_t nvg_csv_cut_back(const char *dir, const char *prefix, const char *name, uint64_t length)
+{
+    size_t plen = strlen(prefix), len = strlen(name);
+    /* Only a plain name of our own files: the state file is input too. */
+    if (len < plen + 5 || strncmp(name, prefix, plen) != 0 || name[plen] != '-' ||
+        strcmp(name + len - 4, ".csv") != 0 || strchr(name, '/'))
+        return NVG_EINVAL;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : NVG_EIO;
+    struct stat st;
+    int64_t cut = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        cut = NVG_EIO;
+    } else if ((uint64_t)st.st_size > length) {
+        if (ftruncate(fd, (off_t)length) == 0) {
+            cut = (int64_t)((uint64_t)st.st_size - length);
+            nvg_log(NVG_LOG_WARNING, "%s: cut %" PRId64 " bytes written after the last saved "
+                    "sequence positions (their batches count as lost)", path, cut);
+        } else {
+            cut = NVG_EIO;
+        }
+    }
+    close(fd);
+    return cut;
 }

@@ -5,12 +5,25 @@
  * complete rows; rotation happens only after a successful flush, so a closed file never ends
  * in a torn line. A failed write (ENOSPC, EIO) keeps the unwritten rows in the buffer for the
  * next try; rows that do not fit meanwhile are refused and counted by the caller as write
- * failures. */
+ * failures.
+ *
+ * Durability hook: rows may be grouped (begin_group/end_group, e.g. the rows of one batch).
+ * Whenever everything committed outside a group has reached the file through write(2) -- after
+ * a flush at a group boundary, and when a new file has been started with its header written --
+ * on_durable is told the file's name and length. A group that does not fit in the free part of
+ * the buffer makes the writer flush before the group starts, so a full buffer never splits a
+ * group in the normal case; a group bigger than the whole buffer may be split, and such a
+ * mid-group flush is not reported. What has been reported can be trusted to be on disk
+ * (barring a system crash: no fsync) and to end on a group boundary. */
 #ifndef NVG_CSV_WRITER_H
 #define NVG_CSV_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* name: the file's name inside dir; length: its bytes, all written, ending on a row and group
+ * boundary. */
+typedef void (*nvg_csv_durable_fn)(void *ud, const char *name, uint64_t length);
 
 struct nvg_csv_writer_config {
     const char *dir;
@@ -19,6 +32,8 @@ struct nvg_csv_writer_config {
     uint64_t rotate_size;       /* bytes, 0 = never */
     int64_t rotate_interval_s;  /* 0 = never */
     size_t buffer_size;
+    nvg_csv_durable_fn on_durable; /* optional */
+    void *on_durable_ud;
 };
 
 struct nvg_csv_writer;
@@ -28,7 +43,13 @@ struct nvg_csv_writer *nvg_csv_writer_new(const struct nvg_csv_writer_config *cf
 /* Flush and close; what cannot be written is lost (and logged). */
 void nvg_csv_writer_free(struct nvg_csv_writer *w);
 
-/* Room for one row of up to n bytes, or NULL while the disk refuses writes. */
+/* Rows up to end_group belong together (see above); max_bytes bounds what they may take.
+ * Groups do not nest. */
+void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes);
+void nvg_csv_writer_end_group(struct nvg_csv_writer *w);
+
+/* Room for one row (or several consecutive rows) of up to n bytes, or NULL while the disk
+ * refuses writes or n exceeds the buffer. */
 char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n);
 void nvg_csv_writer_commit(struct nvg_csv_writer *w, size_t n);
 
@@ -40,10 +61,16 @@ int nvg_csv_writer_flush(struct nvg_csv_writer *w);
 void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms);
 
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w);
+size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w);
 uint64_t nvg_csv_writer_files(const struct nvg_csv_writer *w);
 
 /* Crash recovery for files a killed process left behind: cut every DIR/PREFIX-*.csv that does
  * not end in '\n' back to its last complete line. Returns the number of files repaired. */
 int nvg_csv_repair_dir(const char *dir, const char *prefix);
+
+/* Crash recovery against a durability record: cut DIR/NAME (a file of this prefix) back to
+ * length bytes when it is longer -- rows written after the last durable point that was
+ * recorded. Returns the bytes cut (0 when none or no such file), or <0 on error. */
+int64_t nvg_csv_cut_back(const char *dir, const char *prefix, const char *name, uint64_t length);
 
 #endif

@@ -166,18 +166,33 @@ static void reject_batch(struct nvg_collector *c, struct nvg_sensor *s, const ch
                  s ? s->name : "?", why);
 }
 
-/* The per-record path: format into the CSV buffer, count rates and talkers. No allocation. */
+/* The per-record path: format into the CSV buffer, count rates and talkers. No allocation.
+ * The whole batch's worst case is reserved at once when the buffer can hold it (the group
+ * begun in handle_batch made room), so the rows go in back to back with one commit. */
 static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t n)
 {
     uint64_t bytes = 0, failed = 0;
+    size_t worst = n * NVG_FORMAT_LINE_MAX;
+    char *all = worst <= nvg_csv_writer_buffer_size(c->packets)
+                    ? nvg_csv_writer_reserve(c->packets, worst) : NULL;
+    if (all) {
+        char *p = all;
+        for (size_t i = 0; i < n; i++)
+            p += nvg_format_csv_row_r(&c->tc, p, &c->scratch[i], s->name_csv, s->name_csv_len);
+        nvg_csv_writer_commit(c->packets, (size_t)(p - all));
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            char *row = nvg_csv_writer_reserve(c->packets, NVG_FORMAT_LINE_MAX);
+            if (row)
+                nvg_csv_writer_commit(c->packets,
+                                      nvg_format_csv_row_r(&c->tc, row, &c->scratch[i],
+                                                           s->name_csv, s->name_csv_len));
+            else
+                failed++;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         const struct nvg_pkt *pkt = &c->scratch[i];
-        char *row = nvg_csv_writer_reserve(c->packets, NVG_FORMAT_LINE_MAX);
-        if (row)
-            nvg_csv_writer_commit(c->packets, nvg_format_csv_row_r(&c->tc, row, pkt, s->name_csv,
-                                                                   s->name_csv_len));
-        else
-            failed++;
         nvg_rates_add(&s->rates, pkt->ts_ns, pkt->proto, pkt->wire_len, c->now_ms);
         nvg_talkers_add(s->talkers, pkt->src, pkt->ip_version, pkt->wire_len);
         bytes += pkt->wire_len;
@@ -192,8 +207,8 @@ static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t 
                      failed, s->name);
 }
 
-static void handle_batch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
-                         size_t raw_len, const Netvigil__Batch *b)
+static void batch_rows(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
+                       size_t raw_len, const Netvigil__Batch *b)
 {
     struct nvg_sensor *s = b->sensor ? nvg_sensor_get(&c->sensors, b->sensor) : NULL;
     if (!s) {
@@ -220,12 +235,23 @@ static void handle_batch(struct nvg_collector *c, const zmq_msg_t *rid, const ui
     s->records_received += b->n_records;
     s->boot_records += b->n_records;
     write_records(c, s, b->n_records);
-    nvg_csv_writer_maybe_rotate(c->packets);
 
     const uint8_t *body;
     size_t body_len;
     if (batch_slice(raw, raw_len, &body, &body_len) == 0)
         nvg_fanout_raw(c, s->topic, s->topic_len, body, body_len);
+}
+
+/* A batch's rows are one group of the packet log, begun before its sequence number is
+ * accounted: any flush that reports a durable point (and so saves the sensors' positions)
+ * happens between batches, where the positions and the log agree. */
+static void handle_batch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
+                         size_t raw_len, const Netvigil__Batch *b)
+{
+    nvg_csv_writer_begin_group(c->packets, b->n_records * NVG_FORMAT_LINE_MAX);
+    batch_rows(c, rid, raw, raw_len, b);
+    nvg_csv_writer_end_group(c->packets);
+    nvg_csv_writer_maybe_rotate(c->packets);
 }
 
 /* ---- other bodies ------------------------------------------------------------------------ */
@@ -277,6 +303,8 @@ static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
         nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
                         c->now_ms);
         nvg_rates_flush(&s->rates);
+        if (nvg_sensor_account_tail(s, eos->last_seq))
+            c->state_dirty = true;
         ack.records_received = s->boot_records;
         ack.batches_lost = s->boot_batches_lost;
         ack.write_failures = s->write_failures;
@@ -287,7 +315,6 @@ static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
     nvg_fanout_rates(c);
     if (nvg_csv_writer_flush(c->packets) < 0 || nvg_csv_writer_flush(c->rates_csv) < 0)
         nvg_log(NVG_LOG_ERR, "end of stream: flush failed; the ack reports what is pending");
-    nvg_sensor_state_save(&c->sensors, c->opts->out_dir);
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;
     m.end_of_stream_ack = &ack;
@@ -341,15 +368,13 @@ static void handle_message(struct nvg_collector *c, const zmq_msg_t *rid, zmq_ms
                m->body_case == NETVIGIL__SENSOR_MESSAGE__BODY__NOT_SET) {
         /* No version and no body: noise that happens to parse, not an old peer. */
         malformed(c, "neither a version nor a body");
-        netvigil__sensor_message__free_unpacked(m, alloc);
-        m = NULL;
     } else if (m->protocol_version != NVG_PROTOCOL_VERSION) {
         refuse(c, rid, m->protocol_version);
     } else {
         dispatch(c, rid, raw, len, m);
     }
-    if (m)
-        netvigil__sensor_message__free_unpacked(m, alloc);
+    /* No free_unpacked: with the arena it would only walk every record to call a no-op free;
+     * the reset gives the memory back. */
     nvg_arena_reset(c->arena);
 }
 

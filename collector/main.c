@@ -3,7 +3,8 @@
  * The loop polls the sensor ROUTER, the control ROUTER and the ROUTER's monitor pipe, drains
  * what is ready in bounded bursts (so control requests are never starved by a flood of
  * batches), and every 100 ms does the periodic work: flush the CSV logs once a second, close
- * due seconds of the rates, publish status and talkers, save sequence positions. */
+ * due seconds of the rates, publish status and talkers. Sequence positions are saved right
+ * after each flush of the packet log (packets_durable), never ahead of it. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -98,6 +99,25 @@ static void drain_monitor(struct nvg_collector *c)
     }
 }
 
+/* The packet log is written up to a batch boundary: what the sensors sent so far is in it.
+ * Record that, then save it; if the save fails, the next flush tries again. */
+static void packets_durable(void *ud, const char *name, uint64_t length)
+{
+    struct nvg_collector *c = ud;
+    nvg_sensor_table_mark_durable(&c->sensors);
+    if (!c->state_dirty && length == c->state_log_length && strcmp(name, c->state_log_name) == 0)
+        return;
+    if (nvg_sensor_state_save(&c->sensors, c->opts->out_dir, name, length) == 0) {
+        c->state_dirty = false;
+        snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
+        c->state_log_length = length;
+    } else {
+        c->state_dirty = true;
+        nvg__ratelog(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
+                     c->opts->out_dir);
+    }
+}
+
 static int open_files(struct nvg_collector *c, char *err)
 {
     const struct nvg_collector_options *o = c->opts;
@@ -105,14 +125,27 @@ static int open_files(struct nvg_collector *c, char *err)
         snprintf(err, NVG_ERRBUF_SIZE, "cannot create %s: %s", o->out_dir, strerror(errno));
         return NVG_EIO;
     }
+    /* Positions first: rows written after the saved ones belong to batches the restart will
+     * count as lost, so they are cut from the log (then every log ends on a whole line). */
+    char log_name[256];
+    uint64_t log_length;
+    int loaded = nvg_sensor_state_load(&c->sensors, o->out_dir, log_name, sizeof(log_name),
+                                       &log_length);
+    if (loaded > 0)
+        nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", loaded);
+    if (log_name[0] && nvg_csv_cut_back(o->out_dir, "packets", log_name, log_length) < 0)
+        nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", o->out_dir,
+                log_name);
     nvg_csv_repair_dir(o->out_dir, "packets");
     nvg_csv_repair_dir(o->out_dir, "rates");
     struct nvg_csv_writer_config pk = {
         .dir = o->out_dir, .prefix = "packets", .header = NVG_CSV_HEADER,
         .rotate_size = o->rotate_size, .rotate_interval_s = o->rotate_interval_s,
-        .buffer_size = 4u << 20,
+        .buffer_size = 4u << 20, .on_durable = packets_durable, .on_durable_ud = c,
     };
     struct nvg_csv_writer_config rt = pk;
+    rt.on_durable = NULL;
+    rt.on_durable_ud = NULL;
     rt.prefix = "rates";
     rt.header = "time,sensor,proto,packets,bytes\n";
     rt.buffer_size = 256u << 10;
@@ -122,9 +155,6 @@ static int open_files(struct nvg_collector *c, char *err)
     c->rates_csv = nvg_csv_writer_new(&rt, err);
     if (!c->rates_csv)
         return NVG_EIO;
-    int loaded = nvg_sensor_state_load(&c->sensors, o->out_dir);
-    if (loaded > 0)
-        nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", loaded);
     return 0;
 }
 
@@ -138,8 +168,6 @@ static void every_second(struct nvg_collector *c, int64_t now)
         nvg_sensor_update_speed(c->sensors.v[i], now);
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
-    if (c->state_dirty && nvg_sensor_state_save(&c->sensors, c->opts->out_dir) == 0)
-        c->state_dirty = false;
     nvg_fanout_status(c);
 }
 
@@ -201,10 +229,8 @@ static void shutdown_collector(struct nvg_collector *c)
         nvg_rates_flush(&c->sensors.v[i]->rates);
     if (c->pub)
         nvg_fanout_rates(c);
-    nvg_csv_writer_free(c->packets);
+    nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
-    if (c->sensors.n)
-        nvg_sensor_state_save(&c->sensors, c->opts->out_dir);
     nvg_sensor_table_free(&c->sensors);
     free(c->rate_pending);
     free(c->scratch);

@@ -140,6 +140,19 @@ uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq)
     return lost;
 }
 
+uint64_t nvg_sensor_account_tail(struct nvg_sensor *s, uint64_t last_seq)
+{
+    if (last_seq <= s->last_seq)
+        return 0;
+    uint64_t lost = last_seq - s->last_seq;
+    s->last_seq = last_seq;
+    s->batches_lost += lost;
+    s->boot_batches_lost += lost;
+    nvg_log(NVG_LOG_WARNING, "sensor '%s': %" PRIu64 " batch(es) lost at the end of its stream",
+            s->name, lost);
+    return lost;
+}
+
 static void copy_str(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
@@ -220,11 +233,24 @@ void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms)
 }
 
 /* ---- state file --------------------------------------------------------------------------
- * One line per sensor: "boot_id last_seq boot_records boot_batches_lost name". Names have no
- * control characters, so a line is unambiguous. Written to a temporary file and renamed, so a
- * crash leaves the old or the new state, never half of one. */
+ * First line "log LENGTH NAME": the packet log file the positions belong to and its length.
+ * Then one line per sensor: "boot_id last_seq boot_records boot_batches_lost name". Names have
+ * no control characters, so a line is unambiguous. Written to a temporary file and renamed,
+ * so a crash leaves the old or the new state, never half of one. */
 
-int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir)
+void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        struct nvg_sensor *s = t->v[i];
+        s->durable = (struct nvg_seq_pos){
+            .valid = s->have_boot, .boot_id = s->boot_id, .last_seq = s->last_seq,
+            .boot_records = s->boot_records, .boot_batches_lost = s->boot_batches_lost,
+        };
+    }
+}
+
+int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
+                          uint64_t log_length)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
@@ -232,11 +258,14 @@ int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir)
     FILE *f = fopen(tmp, "w");
     if (!f)
         return NVG_EIO;
+    if (log_name && *log_name)
+        fprintf(f, "log %" PRIu64 " %s\n", log_length, log_name);
     for (size_t i = 0; i < t->n; i++) {
         const struct nvg_sensor *s = t->v[i];
-        if (s->have_boot)
-            fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", s->boot_id,
-                    s->last_seq, s->boot_records, s->boot_batches_lost, s->name);
+        const struct nvg_seq_pos *d = &s->durable;
+        if (d->valid)
+            fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", d->boot_id,
+                    d->last_seq, d->boot_records, d->boot_batches_lost, s->name);
     }
     bool ok = fflush(f) == 0 && !ferror(f);
     ok = (fclose(f) == 0) && ok;
@@ -247,19 +276,31 @@ int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir)
     return 0;
 }
 
-int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir)
+int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,
+                          size_t log_name_size, uint64_t *log_length)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
+    if (log_name_size)
+        log_name[0] = '\0';
+    *log_length = 0;
     FILE *f = fopen(path, "r");
     if (!f)
         return errno == ENOENT ? 0 : NVG_EIO;
-    char line[NVG_SENSOR_NAME_MAX + 128];
+    char line[NVG_SENSOR_NAME_MAX + 4096];
     int loaded = 0;
     while (fgets(line, sizeof(line), f)) {
         uint64_t boot, seq, recs, lost;
         int off = 0;
         line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "log ", 4) == 0) {
+            if (sscanf(line + 4, "%" SCNu64 " %n", &boot, &off) == 1 && off > 0 &&
+                strlen(line + 4 + off) < log_name_size) {
+                snprintf(log_name, log_name_size, "%s", line + 4 + off);
+                *log_length = boot;
+            }
+            continue;
+        }
         if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %n", &boot, &seq,
                    &recs, &lost, &off) != 4 || off == 0)
             continue;
@@ -270,6 +311,10 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir)
         s->last_seq = seq;
         s->boot_records = recs;
         s->boot_batches_lost = lost;
+        s->durable = (struct nvg_seq_pos){
+            .valid = true, .boot_id = boot, .last_seq = seq, .boot_records = recs,
+            .boot_batches_lost = lost,
+        };
         loaded++;
     }
     fclose(f);

@@ -34,6 +34,12 @@ struct nvg_sensor_heartbeat {
     char error[256];
 };
 
+/* Where a sensor's sequence accounting stood at some point. */
+struct nvg_seq_pos {
+    bool valid;
+    uint64_t boot_id, last_seq, boot_records, boot_batches_lost;
+};
+
 struct nvg_sensor {
     char name[NVG_SENSOR_NAME_MAX + 1];
     char name_csv[2 * NVG_SENSOR_NAME_MAX + 3]; /* quoted once for every CSV row */
@@ -50,6 +56,10 @@ struct nvg_sensor {
     uint64_t boot_records;    /* records received for boot_id */
     uint64_t boot_batches_lost;
     int mode;                 /* Netvigil__CaptureMode from Hello/status */
+    /* The position as of the last time every row received was durably in the packet log:
+     * what the state file holds, so a restart after a crash counts exactly what the log
+     * lacks. */
+    struct nvg_seq_pos durable;
 
     uint64_t records_received, batches_received, batches_lost;
     uint64_t invalid_batches, write_failures, bytes_received;
@@ -91,6 +101,9 @@ void nvg_sensor_seen(struct nvg_sensor *s, const uint8_t *rid, size_t rid_len, i
 void nvg_sensor_set_boot(struct nvg_sensor *s, uint64_t boot_id);
 /* Sequence accounting for one batch of boot_id; returns the number of batches it shows lost. */
 uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq);
+/* The sensor's last batch of the current boot was last_seq (end of stream): batches after the
+ * last one received are lost. Returns how many. */
+uint64_t nvg_sensor_account_tail(struct nvg_sensor *s, uint64_t last_seq);
 void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus *st);
 
 /* Fill a summary for status replies and the feed. The summary points into s and *hb_out. */
@@ -100,8 +113,20 @@ void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms,
 void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms);
 
 /* Sequence positions survive a collector restart in DIR/sensors.state, so the batches a crash
- * lost show as a gap instead of silence. Saved after each CSV flush. */
-int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir);
-int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir);
+ * lost show as a gap instead of silence -- exactly: the state holds each sensor's durable
+ * position together with the packet log file and its length at that moment (log_name,
+ * log_length), and a restart cuts that file back to that length. Rows in the log and
+ * batches counted lost then add up to what was sent, whenever the crash came.
+ *
+ * _mark_durable: every received row is now in the file (call right after a flush that left
+ * nothing pending, at a batch boundary); copies each sensor's position into s->durable.
+ * _save writes the durable positions (temporary file + rename). _load restores them (as both
+ * the live and the durable position) and returns the number of sensors, with the log file's
+ * name ("" when the state names none) and length. */
+void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t);
+int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
+                          uint64_t log_length);
+int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,
+                          size_t log_name_size, uint64_t *log_length);
 
 #endif

@@ -6,12 +6,22 @@
 
 #define EMPTY UINT16_MAX
 
+/* One entry of the min-heap over the counters. key is the counter's byte count when the
+ * entry was last placed, so key <= the counter's bytes at all times (counts only grow within
+ * an interval); a stale key is refreshed only when the entry reaches the top. */
+struct heap_entry {
+    uint64_t key;
+    uint16_t k; /* counter index */
+};
+
 struct nvg_talkers {
     size_t cap;     /* counters */
     size_t used;
     size_t mask;    /* hash slots - 1; slots = 2 * cap keeps probes short */
     uint16_t *slot; /* counter index or EMPTY */
+    uint32_t *hash; /* per counter: hash of its address, for probing and deletion */
     struct nvg_talker *c;
+    struct heap_entry *heap; /* used entries, a min-heap by key */
 };
 
 static size_t pow2_at_least(size_t n)
@@ -35,8 +45,10 @@ struct nvg_talkers *nvg_talkers_new(size_t capacity)
     t->cap = capacity;
     t->mask = 2 * capacity - 1;
     t->slot = malloc(2 * capacity * sizeof(*t->slot));
+    t->hash = calloc(capacity, sizeof(*t->hash));
     t->c = calloc(capacity, sizeof(*t->c));
-    if (!t->slot || !t->c) {
+    t->heap = calloc(capacity, sizeof(*t->heap));
+    if (!t->slot || !t->hash || !t->c || !t->heap) {
         nvg_talkers_free(t);
         return NULL;
     }
@@ -49,7 +61,9 @@ void nvg_talkers_free(struct nvg_talkers *t)
     if (!t)
         return;
     free(t->slot);
+    free(t->hash);
     free(t->c);
+    free(t->heap);
     free(t);
 }
 
@@ -64,32 +78,64 @@ size_t nvg_talkers_count(const struct nvg_talkers *t)
     return t->used;
 }
 
+size_t nvg_talkers_memory(const struct nvg_talkers *t)
+{
+    return sizeof(*t) + (t->mask + 1) * sizeof(*t->slot) +
+           t->cap * (sizeof(*t->hash) + sizeof(*t->c) + sizeof(*t->heap));
+}
+
 static size_t addr_len(int ip_version)
 {
     return ip_version == 6 ? 16 : 4;
 }
 
-static size_t hash_addr(const uint8_t *addr, int ip_version)
+/* Multiply-xorshift over the address words: a few cycles instead of a byte loop. */
+static uint32_t hash_addr(const uint8_t *addr, int ip_version)
 {
-    /* FNV-1a: a handful of bytes, no need for more. */
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)ip_version;
-    for (size_t i = 0; i < addr_len(ip_version); i++) {
-        h ^= addr[i];
-        h *= 1099511628211ull;
+    uint64_t h;
+    if (ip_version == 6) {
+        uint64_t a, b;
+        memcpy(&a, addr, 8);
+        memcpy(&b, addr + 8, 8);
+        h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^ 6;
+    } else {
+        uint32_t a;
+        memcpy(&a, addr, 4);
+        h = ((uint64_t)a * 0x9e3779b97f4a7c15ull) ^ 4;
     }
-    return (size_t)(h ^ (h >> 29));
+    h ^= h >> 32;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 29;
+    return (uint32_t)h;
 }
 
 static bool same(const struct nvg_talker *c, const uint8_t *addr, int ip_version)
 {
-    return c->ip_version == ip_version && memcmp(c->addr, addr, addr_len(ip_version)) == 0;
+    if (c->ip_version != ip_version)
+        return false;
+    if (ip_version == 4)
+        return memcmp(c->addr, addr, 4) == 0;
+    return memcmp(c->addr, addr, 16) == 0;
 }
 
 /* Slot holding addr, or the empty slot where it would go. */
-static size_t find_slot(const struct nvg_talkers *t, const uint8_t *addr, int ip_version)
+static size_t find_slot(const struct nvg_talkers *t, const uint8_t *addr, int ip_version,
+                        uint32_t h)
 {
-    size_t i = hash_addr(addr, ip_version) & t->mask;
-    while (t->slot[i] != EMPTY && !same(&t->c[t->slot[i]], addr, ip_version))
+    size_t i = h & t->mask;
+    for (;;) {
+        uint16_t k = t->slot[i];
+        if (k == EMPTY || (t->hash[k] == h && same(&t->c[k], addr, ip_version)))
+            return i;
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* Slot holding counter k (which is in the table). */
+static size_t slot_of(const struct nvg_talkers *t, uint16_t k)
+{
+    size_t i = t->hash[k] & t->mask;
+    while (t->slot[i] != k)
         i = (i + 1) & t->mask;
     return i;
 }
@@ -105,8 +151,7 @@ static void remove_slot(struct nvg_talkers *t, size_t i)
             j = (j + 1) & t->mask;
             if (t->slot[j] == EMPTY)
                 return;
-            const struct nvg_talker *c = &t->c[t->slot[j]];
-            size_t home = hash_addr(c->addr, c->ip_version) & t->mask;
+            size_t home = t->hash[t->slot[j]] & t->mask;
             /* Move j to i unless its home lies cyclically in (i, j]. */
             bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
             if (!stays)
@@ -117,21 +162,61 @@ static void remove_slot(struct nvg_talkers *t, size_t i)
     }
 }
 
-static uint16_t min_counter(const struct nvg_talkers *t)
+/* ---- the min-heap ------------------------------------------------------------------------- */
+
+static void sift_up(struct heap_entry *h, size_t i)
 {
-    size_t m = 0;
-    for (size_t k = 1; k < t->used; k++)
-        if (t->c[k].bytes < t->c[m].bytes)
-            m = k;
-    return (uint16_t)m;
+    struct heap_entry e = h[i];
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p].key <= e.key)
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = e;
+}
+
+static void sift_down(struct heap_entry *h, size_t n, size_t i)
+{
+    struct heap_entry e = h[i];
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n)
+            break;
+        size_t m = (l + 1 < n && h[l + 1].key < h[l].key) ? l + 1 : l;
+        if (h[m].key >= e.key)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = e;
+}
+
+/* The counter with the fewest bytes, at the heap's top on return. Stale keys met at the top
+ * are brought up to date and sunk: each counter hit since its last refresh is refreshed at most
+ * once, so the cost is O(log n) amortised over the hits that made the keys stale. Once the top
+ * is fresh it is the true minimum, since every other key is <= its own counter's bytes. */
+static uint16_t min_counter(struct nvg_talkers *t)
+{
+    for (;;) {
+        struct heap_entry *top = &t->heap[0];
+        uint64_t bytes = t->c[top->k].bytes;
+        if (top->key == bytes)
+            return top->k;
+        top->key = bytes;
+        sift_down(t->heap, t->used, 0);
+    }
 }
 
 void nvg_talkers_add(struct nvg_talkers *t, const uint8_t *addr, int ip_version, uint32_t bytes)
 {
     if (ip_version != 4 && ip_version != 6)
         return;
-    size_t i = find_slot(t, addr, ip_version);
+    uint32_t h = hash_addr(addr, ip_version);
+    size_t i = find_slot(t, addr, ip_version, h);
     if (t->slot[i] != EMPTY) {
+        /* The common case: a hit touches only the counter (its heap key goes stale). */
         struct nvg_talker *c = &t->c[t->slot[i]];
         c->bytes += bytes;
         c->packets++;
@@ -141,12 +226,16 @@ void nvg_talkers_add(struct nvg_talkers *t, const uint8_t *addr, int ip_version,
     uint64_t base = 0;
     if (t->used < t->cap) {
         k = (uint16_t)t->used++;
+        t->heap[k] = (struct heap_entry){.key = bytes, .k = k};
+        sift_up(t->heap, k);
     } else {
         /* Take over the smallest counter: the newcomer inherits its count as error. */
         k = min_counter(t);
         base = t->c[k].bytes;
-        remove_slot(t, find_slot(t, t->c[k].addr, t->c[k].ip_version));
-        i = find_slot(t, addr, ip_version);
+        remove_slot(t, slot_of(t, k));
+        i = find_slot(t, addr, ip_version, h);
+        t->heap[0].key = base + bytes;
+        sift_down(t->heap, t->used, 0);
     }
     struct nvg_talker *c = &t->c[k];
     memset(c->addr, 0, sizeof(c->addr));
@@ -155,6 +244,7 @@ void nvg_talkers_add(struct nvg_talkers *t, const uint8_t *addr, int ip_version,
     c->bytes = base + bytes;
     c->error = base;
     c->packets = 1;
+    t->hash[k] = h;
     t->slot[i] = k;
 }
 

@@ -4,8 +4,11 @@
  * counter takes over the smallest one and inherits its count as its error bound. Any address
  * that sent more than total/capacity bytes is guaranteed to hold a counter, and each reported
  * count overestimates by at most its error. Lookup is a linear-probing hash over the counters,
- * so the per-record cost is a hash and a compare; only a miss with all counters taken scans
- * for the minimum. */
+ * so a hit costs a hash and a compare. The smallest counter is found through a lazy min-heap:
+ * a hit does not touch the heap (its key just falls behind the count); a miss with all
+ * counters taken refreshes stale keys as they surface at the top, O(log n) amortised, instead
+ * of scanning every counter. Memory is fixed at creation (nvg_talkers_memory) and nothing is
+ * allocated after it. */
 #ifndef NVG_TALKERS_H
 #define NVG_TALKERS_H
 
@@ -31,5 +34,7 @@ size_t nvg_talkers_top(const struct nvg_talkers *t, struct nvg_talker *out, size
 /* Start a new interval. */
 void nvg_talkers_reset(struct nvg_talkers *t);
 size_t nvg_talkers_count(const struct nvg_talkers *t);
+/* Bytes the table holds, fixed at creation. */
+size_t nvg_talkers_memory(const struct nvg_talkers *t);
 
 #endif
