@@ -19,11 +19,15 @@ cleanup() {
     wait 2>/dev/null || true
     echo "netvigil: stopped; logs in $out"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 "$bin/collector/netvigil-collector" --bind 127.0.0.1 -o "$out" &
 pids+=($!)
-"$bin/sensor/netvigil-sensor" -i lo -n "$(hostname)-lo" -c tcp://127.0.0.1:7700 &
+# The sensor leaves out its own link (7700) by itself; the filter also leaves out the feed and
+# control traffic of the viewer, which would otherwise show the feed's own packets on the feed.
+"$bin/sensor/netvigil-sensor" -i lo -n "$(hostname)-lo" -c tcp://127.0.0.1:7700 \
+    -f 'not (tcp port 7701 or tcp port 7702)' &
 pids+=($!)
 # A little loopback traffic so there is always something to watch (2 pings a second,
 # to 127.0.0.1 only).
