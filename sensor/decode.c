@@ -109,7 +109,8 @@ static void finish_payload(const struct nvg__dc *x, unsigned payload_max, struct
     size_t n = 0;
     if (pkt->payload_kind == NVG_PAYLOAD_RAW) {
         n = x->c.left < room ? x->c.left : room;
-        memcpy(pkt->payload, x->c.p, n);
+        if (n > 0) /* a zero-length frame may come with no buffer at all */
+            memcpy(pkt->payload, x->c.p, n);
     }
     /* Keep the bytes a consumer may look at (up to the configured size) defined. */
     memset(pkt->payload + n, 0, room - n);

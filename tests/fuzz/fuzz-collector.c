@@ -1,0 +1,195 @@
+/* See fuzz-collector.h. Mirrors collector/main.c (open_files, open_sockets, shutdown) with the
+ * sockets on inproc:// and no monitor; keep the two in step. */
+#include "fuzz-collector.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "fuzz.h"
+#include "nvg-error.h"
+#include "nvg-zmq.h"
+
+#define EP_SENSOR "inproc://fuzz-sensor"
+#define EP_FEED "inproc://fuzz-feed"
+#define EP_CONTROL "inproc://fuzz-control"
+/* Start the logs afresh every so many inputs, so a long fuzzing run does not fill the disk. */
+#define RECYCLE_EVERY 2048
+
+static struct fuzz_collector *fc;
+
+static void remove_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+static void open_files(struct fuzz_collector *f)
+{
+    char err[NVG_ERRBUF_SIZE] = "";
+    struct nvg_csv_writer_config pk = {
+        .dir = f->dir, .prefix = "packets", .header = NVG_CSV_HEADER,
+        .buffer_size = 1u << 20,
+    };
+    struct nvg_csv_writer_config rt = pk;
+    rt.prefix = "rates";
+    rt.header = "time,sensor,proto,packets,bytes\n";
+    rt.buffer_size = 64u << 10;
+    f->c.packets = nvg_csv_writer_new(&pk, err);
+    FUZZ_CHECK(f->c.packets != NULL);
+    f->c.rates_csv = nvg_csv_writer_new(&rt, err);
+    FUZZ_CHECK(f->c.rates_csv != NULL);
+    FUZZ_CHECK(nvg_control_init(&f->c, err) == 0);
+}
+
+static void close_files(struct fuzz_collector *f)
+{
+    nvg_control_free(&f->c);
+    nvg_csv_writer_free(f->c.packets);
+    nvg_csv_writer_free(f->c.rates_csv);
+    f->c.packets = f->c.rates_csv = NULL;
+}
+
+static void *peer(struct fuzz_collector *f, const char *ep, const char *rid)
+{
+    void *s = zmq_socket(f->c.zctx, ZMQ_DEALER);
+    FUZZ_CHECK(s != NULL);
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+    FUZZ_CHECK(zmq_setsockopt(s, ZMQ_ROUTING_ID, rid, strlen(rid)) == 0);
+    FUZZ_CHECK(zmq_connect(s, ep) == 0);
+    return s;
+}
+
+static void open_sockets(struct fuzz_collector *f)
+{
+    char err[NVG_ERRBUF_SIZE] = "";
+    struct nvg_sockopts in = {.rcvhwm = 4096, .sndhwm = 1000, .linger_ms = 0};
+    struct nvg_sockopts feed = {.sndhwm = 4096, .linger_ms = 0};
+    struct nvg_sockopts ctl = {.rcvhwm = 1000, .sndhwm = 1000, .linger_ms = 0};
+    f->c.router = nvg_zmq_socket(f->c.zctx, ZMQ_ROUTER, &in, err);
+    f->c.pub = nvg_zmq_socket(f->c.zctx, ZMQ_PUB, &feed, err);
+    f->c.control = nvg_zmq_socket(f->c.zctx, ZMQ_ROUTER, &ctl, err);
+    FUZZ_CHECK(f->c.router && f->c.pub && f->c.control);
+    FUZZ_CHECK(zmq_bind(f->c.router, EP_SENSOR) == 0);
+    FUZZ_CHECK(zmq_bind(f->c.pub, EP_FEED) == 0);
+    FUZZ_CHECK(zmq_bind(f->c.control, EP_CONTROL) == 0);
+    f->sensor = peer(f, EP_SENSOR, FUZZ_SENSOR_RID);
+    f->client = peer(f, EP_CONTROL, "fuzz-client");
+}
+
+static void teardown(void)
+{
+    struct fuzz_collector *f = fc;
+    if (!f)
+        return;
+    close_files(f);
+    nvg_sensor_table_free(&f->c.sensors);
+    free(f->c.rate_pending);
+    free(f->c.scratch);
+    nvg_arena_free(f->c.arena);
+    zmq_close(f->sensor);
+    zmq_close(f->client);
+    zmq_close(f->c.router);
+    zmq_close(f->c.pub);
+    zmq_close(f->c.control);
+    zmq_ctx_term(f->c.zctx);
+    remove_files(f->dir);
+    rmdir(f->dir);
+    free(f);
+    fc = NULL;
+}
+
+struct fuzz_collector *fuzz_collector_get(void)
+{
+    if (fc)
+        return fc;
+    struct fuzz_collector *f = calloc(1, sizeof(*f));
+    FUZZ_CHECK(f != NULL);
+    /* Quiet: every rejected input would log a warning. */
+    nvg_log_set_level((enum nvg_log_level)0);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/nvg-fuzz-XXXXXX");
+    FUZZ_CHECK(mkdtemp(f->dir) != NULL);
+    f->opts.bind = "127.0.0.1";
+    f->opts.out_dir = f->dir;
+    f->opts.talkers_interval_s = 10;
+    f->opts.command_timeout_ms = 5000;
+    f->c.opts = &f->opts;
+    f->c.start_ms = nvg__wall_ms();
+    nvg_sensor_table_init(&f->c.sensors, nvg_ingest_rate_closed, &f->c);
+    nvg_time_cache_init(&f->c.tc);
+    f->c.arena = nvg_arena_new(4u << 20);
+    f->c.zctx = zmq_ctx_new();
+    FUZZ_CHECK(f->c.arena && f->c.zctx);
+    open_sockets(f);
+    open_files(f);
+    fc = f;
+    atexit(teardown);
+    return f;
+}
+
+void fuzz_collector_begin(struct fuzz_collector *f)
+{
+    if (++f->inputs % RECYCLE_EVERY == 0) {
+        close_files(f);
+        remove_files(f->dir);
+        open_files(f);
+    }
+    nvg_sensor_table_free(&f->c.sensors);
+    nvg_sensor_table_init(&f->c.sensors, nvg_ingest_rate_closed, &f->c);
+    f->c.rate_n = 0;
+    memset(&f->c.c, 0, sizeof(f->c.c));
+    f->c.state_dirty = false;
+    f->c.now_ms = nvg__wall_ms();
+}
+
+void fuzz_collector_end(struct fuzz_collector *f)
+{
+    struct nvg_collector *c = &f->c;
+    int64_t now = nvg__wall_ms();
+    /* Far past every deadline: each request in flight is answered and its slot freed. */
+    nvg_control_tick(c, now + 24 * 3600 * 1000LL);
+    for (size_t i = 0; i < c->sensors.n; i++) {
+        nvg_rates_tick(&c->sensors.v[i]->rates, now);
+        nvg_rates_flush(&c->sensors.v[i]->rates);
+        nvg_sensor_update_speed(c->sensors.v[i], now + 1000);
+    }
+    nvg_fanout_rates(c);
+    nvg_fanout_status(c);
+    nvg_fanout_talkers(c, now / 1000 - 10, 10);
+    nvg_csv_writer_flush(c->packets);
+    nvg_csv_writer_flush(c->rates_csv);
+    fuzz_drain_peer(f->sensor);
+    fuzz_drain_peer(f->client);
+}
+
+void fuzz_send(void *sock, const void *const *frame, const size_t *len, int n)
+{
+    for (int i = 0; i < n; i++)
+        FUZZ_CHECK(zmq_send(sock, frame[i], len[i], i + 1 < n ? ZMQ_SNDMORE : 0) >= 0);
+}
+
+void fuzz_drain_peer(void *sock)
+{
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        int rc = zmq_msg_recv(&m, sock, ZMQ_DONTWAIT);
+        zmq_msg_close(&m);
+        if (rc < 0)
+            return;
+    }
+}

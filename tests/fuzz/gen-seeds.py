@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Writes the seed files of tests/fuzz/corpus/ (run once; the corpus is committed).
+
+    tests/fuzz/gen-seeds.py [PCAP_DIR]
+
+Seeds are small: a handful of real frames per link type from PCAP_DIR (default
+../shared/pcaps), and hand-built protobuf messages (a minimal encoder below, field numbers from
+proto/netvigil.proto). Files are named seed-*; fuzzer finds added later keep libFuzzer's
+hash names."""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+LINKS = [0, 1, 9, 12, 14, 50, 101, 108, 113, 228, 229, 276, 147]
+SEP = b"\xf0NVG\xf0"
+
+
+def write(harness, name, data):
+    d = os.path.join(CORPUS, harness)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+# ---- protobuf ---------------------------------------------------------------------------
+
+def varint(v):
+    v &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def f_varint(num, v):
+    return varint(num << 3) + varint(v)
+
+
+def f_bytes(num, b):
+    if isinstance(b, str):
+        b = b.encode()
+    return varint(num << 3 | 2) + varint(len(b)) + b
+
+
+def f_sfixed64(num, v):
+    return varint(num << 3 | 1) + struct.pack("<q", v)
+
+
+def record(ipv=4, src=b"\x0a\x00\x00\x01", dst=b"\xc0\xa8\x01\x02", proto=3, sport=40000,
+           dport=443, tcp_flags=0x18, ttl=64, flags=0x04 | 0x08 | 0x80, payload=b"",
+           kind=0, event=0, vlan=0, icmp=(0, 0)):
+    r = f_sfixed64(1, 1722193121123456789)
+    r += f_varint(2, ipv) + f_bytes(3, src) + f_bytes(4, dst) + f_varint(5, proto)
+    r += f_varint(6, 6 if proto == 3 else 17) + f_varint(7, sport) + f_varint(8, dport)
+    r += f_varint(9, tcp_flags) + f_varint(10, icmp[0]) + f_varint(11, icmp[1])
+    r += f_varint(12, ttl) + f_varint(13, 66) + f_varint(14, 66) + f_varint(15, vlan)
+    r += f_varint(16, kind) + f_varint(17, flags) + f_varint(18, event)
+    if payload:
+        r += f_bytes(19, payload)
+    return r
+
+
+def sensor_msg(body_field, body, version=1):
+    return (f_varint(1, version) if version else b"") + f_bytes(body_field, body)
+
+
+def hello(name="s1", boot=7, mode=0):
+    return sensor_msg(2, f_bytes(1, name) + f_varint(2, boot) + f_varint(3, mode) +
+                      f_bytes(4, "eth0") + f_bytes(5, "tcp") + f_bytes(6, "0.1.0"))
+
+
+def batch(name="s1", boot=7, seq=1, records=()):
+    b = f_bytes(1, name) + f_varint(2, boot) + f_varint(3, seq)
+    for r in records:
+        b += f_bytes(4, r)
+    return sensor_msg(3, b)
+
+
+def status(name="s1", boot=7):
+    st = f_bytes(1, name) + f_varint(2, boot) + f_varint(3, 1) + f_bytes(5, "eth0")
+    st += f_bytes(6, "port 443") + f_varint(7, 1000) + f_varint(8, 3) + f_varint(16, 2)
+    st += f_bytes(15, "0.1.0") + f_bytes(17, "")
+    return sensor_msg(4, st)
+
+
+def eos(boot=7, last=2, records=3):
+    return sensor_msg(5, f_varint(1, boot) + f_varint(2, last) + f_varint(3, records))
+
+
+def cmd_reply(id_=1, ok=True, error=""):
+    return sensor_msg(6, f_varint(1, id_) + f_varint(2, int(ok)) + f_bytes(3, error))
+
+
+V6A = bytes.fromhex("20010db8000000000000000000000001")
+V6B = bytes.fromhex("ff0200000000000000000000000000fb")
+RECORDS = [
+    record(),
+    record(ipv=6, src=V6A, dst=V6B, proto=4, sport=5353, dport=5353, tcp_flags=0,
+           flags=0x04 | 0x08, payload=b"\x00\x01abc", kind=1),
+    record(ipv=4, proto=5, sport=0, dport=0, tcp_flags=0, flags=0x08 | 0x20, icmp=(8, 0)),
+    record(ipv=0, src=b"", dst=b"", proto=0, sport=0, dport=0, tcp_flags=0, flags=0x02,
+           event=1),
+    record(ipv=4, proto=7, sport=0, dport=0, tcp_flags=0, flags=0x10, vlan=100, kind=2),
+]
+BAD_RECORDS = [
+    record(ipv=5),
+    record(src=b"\x01\x02\x03"),
+    record(proto=9),
+    record(sport=70000),
+    record(payload=b"x" * 65),
+    record(event=99),
+    record(flags=0x100),
+    record(vlan=4096),
+]
+
+
+def wire_seeds():
+    seeds = {
+        "empty": b"",
+        "hello": hello(),
+        "hello-file": hello(mode=1, name='a,"b"'),
+        "batch-1": batch(records=RECORDS[:1]),
+        "batch-all": batch(records=RECORDS),
+        "batch-empty": batch(records=()),
+        "batch-noname": batch(name="", records=RECORDS[:1]),
+        "batch-ctlname": batch(name="a\nb", records=RECORDS[:1]),
+        "status": status(),
+        "eos": eos(),
+        "cmd-reply": cmd_reply(),
+        "old-version": f_varint(1, 0) + hello()[2:],
+        "version-2": f_varint(1, 2) + hello()[2:],
+        "no-body": f_varint(1, 1),
+        "unknown-body": f_varint(1, 1) + f_bytes(9, b"\x08\x01"),
+        "two-batches": batch(records=RECORDS[:1]) + f_bytes(3, f_bytes(1, "s2")),
+        "truncated": batch(records=RECORDS)[:-7],
+    }
+    for i, r in enumerate(BAD_RECORDS):
+        seeds["bad-record-%d" % i] = batch(records=[RECORDS[0], r])
+    return seeds
+
+
+def ingest_seeds():
+    w = wire_seeds()
+    seeds = {k: w[k] for k in ("hello", "batch-all", "status", "eos", "bad-record-0",
+                               "version-2", "no-body")}
+    seeds["session"] = SEP.join([hello(), batch(seq=1, records=RECORDS),
+                                 batch(seq=3, records=RECORDS[:2]), status(), eos(last=4)])
+    seeds["restart"] = SEP.join([hello(boot=1), batch(boot=1, seq=1, records=RECORDS[:1]),
+                                 hello(boot=2), batch(boot=2, seq=1, records=RECORDS[1:3]),
+                                 eos(boot=1), eos(boot=2, last=1)])
+    seeds["two-sensors"] = SEP.join([batch(name="a", records=RECORDS[:2]),
+                                     batch(name='b,"x"', records=RECORDS[2:]),
+                                     eos(boot=7, last=1)])
+    return seeds
+
+
+def control_req(kind, sensor="", flt="", requester="fuzz@host", id_=1, version=1):
+    r = (f_varint(1, version) if version else b"") + f_varint(2, id_) + f_varint(3, kind)
+    if sensor:
+        r += f_bytes(4, sensor)
+    if flt:
+        r += f_bytes(5, flt)
+    return r + f_bytes(6, requester)
+
+
+def control_seeds():
+    reply_ok = f_varint(2, 1) + f_bytes(4, f_bytes(1, "s1") + f_varint(3, 2))
+    reply_err = f_varint(2, 0) + f_bytes(3, "syntax error in filter expression")
+    return {
+        "status": b"\x00" + control_req(5),
+        "status-req": b"\x01" + control_req(5),
+        "stop-s1": b"\x00" + control_req(2, sensor="s1"),
+        "stop-all": b"\x00" + control_req(2),
+        "start-old": b"\x02" + control_req(1, sensor="old"),
+        "start-never": b"\x00" + control_req(1, sensor="never"),
+        "restart-unknown": b"\x00" + control_req(3, sensor="nosuch"),
+        "filter-s1": b"\x00" + control_req(4, sensor="s1", flt="tcp port 443"),
+        "filter-empty": b"\x00" + control_req(4, sensor="s1"),
+        "filter-ctl": b"\x00" + control_req(4, sensor="s1", flt="tcp\nport 1"),
+        "filter-long": b"\x00" + control_req(4, flt="x" * 1100),
+        "bad-name": b"\x00" + control_req(2, sensor="a\x01b"),
+        "kind-0": b"\x00" + control_req(0),
+        "kind-9": b"\x00" + control_req(9),
+        "version-0": b"\x00" + control_req(5, version=0),
+        "garbage": b"\x00\xff\xff\xff",
+        "env-long": b"\x03" + control_req(5),
+        "env-big": b"\x04" + control_req(5),
+        "reply-ok": SEP.join([b"\x00" + control_req(2, sensor="s1", id_=5), b"\x05" + reply_ok]),
+        "reply-err": SEP.join([b"\x01" + control_req(4, flt="bad(", id_=6),
+                               b"\x05" + reply_err]),
+        "many": SEP.join([b"\x00" + control_req(2, id_=i) for i in range(70)]),
+        "reply-none": b"\x05" + reply_ok,
+    }
+
+
+# ---- frames ----------------------------------------------------------------------------
+
+def pcap_frames(path, limit):
+    """(linktype, frame) of the first small frames of a pcap (not pcapng) file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        end = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        end = ">"
+    else:
+        return []
+    link = struct.unpack(end + "I", data[20:24])[0] & 0x3FFFFFF
+    out, off = [], 24
+    while off + 16 <= len(data) and len(out) < limit:
+        _, _, incl, orig = struct.unpack(end + "IIII", data[off:off + 16])
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(frame) <= 256:
+            out.append((link, orig, frame))
+    return out
+
+
+def decode_seeds(pcap_dir):
+    seeds = {}
+    per_link = {}
+    if os.path.isdir(pcap_dir):
+        for name in sorted(os.listdir(pcap_dir)):
+            if not name.endswith(".pcap"):
+                continue
+            for i, (link, orig, frame) in enumerate(pcap_frames(os.path.join(pcap_dir, name), 2)):
+                if link not in LINKS or per_link.get(link, 0) >= 6:
+                    continue
+                per_link[link] = per_link.get(link, 0) + 1
+                wire = 0 if orig <= len(frame) else 1
+                seeds["%s-%d" % (name[:-5], i)] = bytes([LINKS.index(link), 64, wire]) + frame
+    # Hand-made: each link type with a tiny IPv4/TCP packet behind the right link header.
+    ip = bytes.fromhex("45000028000140004006000a0a0000010a000002")
+    tcp = bytes.fromhex("9c4001bb00000001000000005012ffff00000000")
+    v6 = bytes.fromhex("6000000000083a40") + V6A + V6B + bytes.fromhex("8000000000010001")
+    eth = bytes(6) + bytes.fromhex("020000000001") + b"\x08\x00"
+    heads = {
+        0: b"\x02\x00\x00\x00", 1: eth, 9: b"\x00\x21", 12: b"", 14: b"", 50: b"\xff\x03\x00\x21",
+        101: b"", 108: b"\x00\x00\x00\x02", 113: bytes(14) + b"\x08\x00",
+        228: b"", 276: b"\x08\x00" + bytes(18), 147: b"",
+    }
+    for link, head in heads.items():
+        seeds["made-%d" % link] = bytes([LINKS.index(link), 16, 0]) + head + ip + tcp
+    seeds["made-229"] = bytes([LINKS.index(229), 64, 0]) + v6
+    seeds["made-vlan-mpls"] = bytes([1, 8, 3]) + bytes(12) + b"\x81\x00\x00\x64\x88\x47" + \
+        b"\x00\x01\x01\x40" + ip + tcp
+    seeds["made-ether-trunc"] = bytes([1, 0, 255]) + eth + ip[:10]
+    seeds["made-wire-short"] = bytes([7, 64, 254]) + ip + tcp + b"payload!"
+    return seeds
+
+
+def main():
+    pcap_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../shared/pcaps")
+    for name, data in decode_seeds(pcap_dir).items():
+        write("fuzz-decode", name, data)
+    for name, data in wire_seeds().items():
+        write("fuzz-wire", name, data)
+    for name, data in ingest_seeds().items():
+        write("fuzz-ingest", name, data)
+    for name, data in control_seeds().items():
+        write("fuzz-control", name, data)
+    filters = {
+        "v4": b"tcp\n10.0.0.0/8\n192.168.7.1\n443\ns1",
+        "v6": b"UDP\n2001:db8::/32\nff02::fb/128\n5353\n",
+        "mapped": b"icmpv6\n::ffff:10.1.2.3/100\n::\n0\n",
+        "bad": b"nope\n10.0.0.0/33\n1.2.3.4/\n65536\n" + b"x" * 80,
+        "prefix0": b"\n0.0.0.0/0\n::/0\n-1\ns1",
+        "empty": b"",
+    }
+    for name, data in filters.items():
+        write("fuzz-filter", name, data)
+    pkt_size = 136  # sizeof(struct nvg_pkt) on x86-64; shorter inputs are zero-filled
+    fmt = {
+        "zeros": bytes(pkt_size) + b"sensor",
+        "ones": b"\xff" * pkt_size + b'a,"b"\nc',
+        "short": b"\x01\x02\x03",
+        "pattern": bytes(range(pkt_size)) + b"x" * 64,
+        "quote": bytes(pkt_size) + b'"' * 64,
+    }
+    for name, data in fmt.items():
+        write("fuzz-format", name, data)
+
+
+if __name__ == "__main__":
+    main()
