@@ -163,11 +163,22 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
         return;
     if (w->ob) {
         w->in_group = false;
-        if (nvg_outbuf_flush(w->ob) < 0)
-            nvg_log(NVG_LOG_ERR, "closing %s: %zu bytes could not be written: %s", w->path,
-                    nvg_outbuf_pending(w->ob), strerror(nvg_outbuf_errno(w->ob)));
-        else
+        if (nvg_outbuf_flush(w->ob) < 0) {
+            /* The file ends on its last whole row (nvg_outbuf cuts a torn one back); the rows
+             * still buffered are lost: say how many. */
+            size_t pending = nvg_outbuf_pending(w->ob), rows = 0;
+            const char *p = nvg_outbuf_data(w->ob), *end = p + pending;
+            while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+                rows++;
+                p++;
+            }
+            if (rows && w->file_bytes - pending < strlen(w->header))
+                rows--; /* the header never made it either */
+            nvg_log(NVG_LOG_ERR, "closing %s: %zu bytes (%zu rows) could not be written: %s; "
+                    "they are lost", w->path, pending, rows, strerror(nvg_outbuf_errno(w->ob)));
+        } else {
             report_durable(w);
+        }
         nvg_outbuf_free(w->ob);
     }
     if (w->fd >= 0)

@@ -1,8 +1,10 @@
+#define _GNU_SOURCE /* memrchr */
 #include "nvg-outbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nvg-error.h"
@@ -38,6 +40,28 @@ void nvg_outbuf_free(struct nvg_outbuf *ob)
     free(ob);
 }
 
+/* A write that stopped short (a full disk takes what fits, then fails) may have ended inside a
+ * line. For a regular file, cut the file back to the end of the last whole line written and
+ * count only that much as done: the file never ends in a torn line, and the rest (which starts
+ * on a line) stays buffered for the retry. A pipe or terminal keeps what it got. */
+static size_t cut_torn_line(struct nvg_outbuf *ob, size_t done)
+{
+    if (done == 0 || ob->buf[done - 1] == '\n')
+        return done;
+    struct stat st;
+    if (fstat(ob->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return done;
+    const char *nl = memrchr(ob->buf, '\n', done);
+    size_t keep = nl ? (size_t)(nl - ob->buf) + 1 : 0;
+    off_t end = lseek(ob->fd, 0, SEEK_CUR);
+    if (end < (off_t)(done - keep))
+        return done;
+    off_t cut = end - (off_t)(done - keep);
+    if (ftruncate(ob->fd, cut) != 0 || lseek(ob->fd, cut, SEEK_SET) != cut)
+        return done;
+    return keep;
+}
+
 int nvg_outbuf_flush(struct nvg_outbuf *ob)
 {
     size_t done = 0;
@@ -51,6 +75,8 @@ int nvg_outbuf_flush(struct nvg_outbuf *ob)
         }
         done += (size_t)n;
     }
+    if (done < ob->len)
+        done = cut_torn_line(ob, done);
     /* Keep what was not written at the front, so a later flush (after space was freed, say)
      * can still deliver it. */
     if (done > 0 && done < ob->len)
@@ -107,6 +133,11 @@ int nvg_outbuf_write(struct nvg_outbuf *ob, const void *data, size_t n)
 int nvg_outbuf_errno(const struct nvg_outbuf *ob)
 {
     return ob->err;
+}
+
+const char *nvg_outbuf_data(const struct nvg_outbuf *ob)
+{
+    return ob->buf;
 }
 
 size_t nvg_outbuf_pending(const struct nvg_outbuf *ob)

@@ -1,6 +1,8 @@
 /* A large output buffer in front of a file descriptor: rows are formatted straight into it and
  * written with few, large write(2) calls. Write errors (a full disk, a closed pipe) are kept and
- * reported; a failed flush keeps the unwritten bytes so nothing is silently lost. */
+ * reported; a failed flush keeps the unwritten bytes so nothing is silently lost. The contents
+ * are lines: when a write to a regular file stops short inside a line, the file is cut back to
+ * its last whole line and that line stays buffered, so the file never ends in a torn line. */
 #ifndef NVG_OUTBUF_H
 #define NVG_OUTBUF_H
 
@@ -21,5 +23,8 @@ int nvg_outbuf_write(struct nvg_outbuf *ob, const void *data, size_t n);
 int nvg_outbuf_flush(struct nvg_outbuf *ob);
 int nvg_outbuf_errno(const struct nvg_outbuf *ob);
 size_t nvg_outbuf_pending(const struct nvg_outbuf *ob);
+/* The pending bytes (nvg_outbuf_pending of them), e.g. to count the lines a failed close
+ * loses. */
+const char *nvg_outbuf_data(const struct nvg_outbuf *ob);
 
 #endif
