@@ -25,7 +25,7 @@ struct _NvgWindow {
     GtkButton *filter_button;
     GtkLabel *filter_error;
     GtkScrolledWindow *list_scroll;
-    GtkColumnView *column_view;
+    GtkListView *list_view;
     GtkLabel *details_label;
     GtkLabel *target_label;
     GtkButton *start_button, *stop_button, *restart_button, *bpf_button;

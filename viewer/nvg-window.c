@@ -10,6 +10,7 @@
 
 #include "nvg-format.h"
 #include "nvg-packet-item.h"
+#include "nvg-packet-row.h"
 
 #define DRAIN_INTERVAL_MS 50   /* at most 20 list updates per second */
 #define CONN_SILENT_US (3 * G_USEC_PER_SEC) /* the collector publishes status every second */
@@ -19,96 +20,28 @@ enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED };
 
 G_DEFINE_FINAL_TYPE(NvgWindow, nvg_window, GTK_TYPE_APPLICATION_WINDOW)
 
-/* ---- packet list columns ----------------------------------------------------------------- */
+/* ---- packet list rows ----------------------------------------------------------------------- */
 
-enum col {
-    COL_TIME, COL_SENSOR, COL_PROTO, COL_SRC, COL_DST, COL_SPORT, COL_DPORT,
-    COL_FLAGS, COL_TTL, COL_LEN, COL_PAYLOAD, N_COLS
-};
-
-static const struct {
-    const char *title;
-    int chars;    /* natural width in characters */
-    float xalign;
-    gboolean expand;
-} columns[N_COLS] = {
-    [COL_TIME] = {"Time (UTC)", 15, 0, FALSE},   [COL_SENSOR] = {"Sensor", 10, 0, FALSE},
-    [COL_PROTO] = {"Protocol", 7, 0, FALSE},     [COL_SRC] = {"Source", 22, 0, TRUE},
-    [COL_DST] = {"Destination", 22, 0, TRUE},    [COL_SPORT] = {"Src port", 6, 1, FALSE},
-    [COL_DPORT] = {"Dst port", 6, 1, FALSE},     [COL_FLAGS] = {"Flags", 6, 0, FALSE},
-    [COL_TTL] = {"TTL", 4, 1, FALSE},            [COL_LEN] = {"Length", 6, 1, FALSE},
-    [COL_PAYLOAD] = {"Payload", 7, 0, FALSE},
-};
-
-static void format_cell(enum col col, NvgPacketItem *item, char *buf, size_t size)
+/* One NvgPacketRow widget per row (not a cell widget per field): binding is a pointer swap, and
+ * re-binding a row that keeps its record (its position moved after a front trim) is a no-op. */
+static void row_setup(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
 {
-    const struct nvg_pkt *p = nvg_packet_item_get_pkt(item);
-    buf[0] = '\0';
-    switch (col) {
-    case COL_TIME: {
-        char iso[40];
-        nvg_format_time_iso(iso, p->ts_ns);
-        g_strlcpy(buf, iso + 11, MIN(size, 16)); /* HH:MM:SS.uuuuuu */
-        break;
-    }
-    case COL_SENSOR: g_strlcpy(buf, nvg_packet_item_get_sensor(item), size); break;
-    case COL_PROTO: g_strlcpy(buf, nvg_proto_name(p->proto), size); break;
-    case COL_SRC: nvg_format_addr(buf, p->src, p->ip_version); break;
-    case COL_DST: nvg_format_addr(buf, p->dst, p->ip_version); break;
-    case COL_SPORT:
-        if (p->flags & NVG_PKT_HAS_PORTS)
-            g_snprintf(buf, size, "%u", p->sport);
-        break;
-    case COL_DPORT:
-        if (p->flags & NVG_PKT_HAS_PORTS)
-            g_snprintf(buf, size, "%u", p->dport);
-        break;
-    case COL_FLAGS:
-        if (p->flags & NVG_PKT_HAS_TCPFLAGS)
-            nvg_format_tcp_flags(buf, p->tcp_flags);
-        break;
-    case COL_TTL:
-        if (p->flags & NVG_PKT_HAS_TTL)
-            g_snprintf(buf, size, "%u", p->ttl);
-        break;
-    case COL_LEN: g_snprintf(buf, size, "%u", p->wire_len); break;
-    case COL_PAYLOAD:
-        if (p->payload_kind != NVG_PAYLOAD_NONE)
-            g_strlcpy(buf, nvg_payload_kind_name(p->payload_kind), size);
-        break;
-    case N_COLS: break;
-    }
+    gtk_list_item_set_child(li, nvg_packet_row_new());
 }
 
-static void cell_setup(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+static void row_bind(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
 {
-    enum col col = GPOINTER_TO_INT(data);
-    GtkWidget *ins = gtk_inscription_new(NULL);
-    gtk_inscription_set_xalign(GTK_INSCRIPTION(ins), columns[col].xalign);
-    gtk_inscription_set_nat_chars(GTK_INSCRIPTION(ins), (guint)columns[col].chars);
-    gtk_inscription_set_min_chars(GTK_INSCRIPTION(ins), 3);
-    gtk_list_item_set_child(li, ins);
+    nvg_packet_row_set_item(NVG_PACKET_ROW(gtk_list_item_get_child(li)),
+                            gtk_list_item_get_item(li));
 }
 
-static void cell_bind(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+static void setup_list(NvgWindow *self)
 {
-    char buf[128];
-    format_cell(GPOINTER_TO_INT(data), gtk_list_item_get_item(li), buf, sizeof(buf));
-    gtk_inscription_set_text(GTK_INSCRIPTION(gtk_list_item_get_child(li)), buf);
-}
-
-static void setup_columns(NvgWindow *self)
-{
-    for (int c = 0; c < N_COLS; c++) {
-        GtkListItemFactory *f = gtk_signal_list_item_factory_new();
-        g_signal_connect(f, "setup", G_CALLBACK(cell_setup), GINT_TO_POINTER(c));
-        g_signal_connect(f, "bind", G_CALLBACK(cell_bind), GINT_TO_POINTER(c));
-        GtkColumnViewColumn *col = gtk_column_view_column_new(columns[c].title, f);
-        gtk_column_view_column_set_resizable(col, TRUE);
-        gtk_column_view_column_set_expand(col, columns[c].expand);
-        gtk_column_view_append_column(self->column_view, col);
-        g_object_unref(col);
-    }
+    GtkListItemFactory *f = gtk_signal_list_item_factory_new();
+    g_signal_connect(f, "setup", G_CALLBACK(row_setup), NULL);
+    g_signal_connect(f, "bind", G_CALLBACK(row_bind), NULL);
+    gtk_list_view_set_factory(self->list_view, f);
+    g_object_unref(f);
 }
 
 /* ---- details pane --------------------------------------------------------------------------- */
@@ -178,24 +111,13 @@ static void on_selected(GtkSingleSelection *sel, GParamSpec *pspec, NvgWindow *s
     show_details(self, gtk_single_selection_get_selected_item(sel));
 }
 
-/* The GtkListView inside the column view: its "list.scroll-to-item" action is how GTK 4.8
- * scrolls a row into view (gtk_column_view_scroll_to arrives in 4.12). */
-static GtkWidget *inner_list_view(NvgWindow *self)
-{
-    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->column_view)); c;
-         c = gtk_widget_get_next_sibling(c))
-        if (GTK_IS_LIST_VIEW(c))
-            return c;
-    return NULL;
-}
-
 /* Follow: bring the newest row into view (after each drain that added rows). */
 static void follow_tail(NvgWindow *self)
 {
+    /* "list.scroll-to-item": GTK 4.8 has no gtk_list_view_scroll_to() (4.12) */
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->store));
-    GtkWidget *lv = inner_list_view(self);
-    if (n && lv)
-        gtk_widget_activate_action(lv, "list.scroll-to-item", "u", n - 1);
+    if (n)
+        gtk_widget_activate_action(GTK_WIDGET(self->list_view), "list.scroll-to-item", "u", n - 1);
 }
 
 void nvg_window_set_follow(NvgWindow *self, gboolean follow)
@@ -650,8 +572,8 @@ static void nvg_window_dispose(GObject *object)
     g_clear_handle_id(&self->toast_id, g_source_remove);
     nvg_feed_free(self->feed); /* joins the worker: no more producers after this */
     self->feed = NULL;
-    if (self->column_view)
-        gtk_column_view_set_model(self->column_view, NULL);
+    if (self->list_view)
+        gtk_list_view_set_model(self->list_view, NULL);
     nvg__window_fleet_dispose(self);
     gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_WINDOW);
     g_clear_object(&self->selection);
@@ -676,11 +598,12 @@ static void nvg_window_class_init(NvgWindowClass *klass)
     oc->dispose = nvg_window_dispose;
     oc->finalize = nvg_window_finalize;
     g_type_ensure(NVG_TYPE_RATE_CHART);
+    g_type_ensure(NVG_TYPE_PACKET_HEADER);
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(wc, NvgWindow, name)
     CHILD(sensor_selector); CHILD(conn_label); CHILD(stack); CHILD(toast_revealer);
     CHILD(toast_label); CHILD(proto_drop); CHILD(src_entry); CHILD(dst_entry); CHILD(port_entry);
-    CHILD(filter_button); CHILD(filter_error); CHILD(list_scroll); CHILD(column_view);
+    CHILD(filter_button); CHILD(filter_error); CHILD(list_scroll); CHILD(list_view);
     CHILD(details_label); CHILD(target_label); CHILD(start_button); CHILD(stop_button);
     CHILD(restart_button); CHILD(bpf_button); CHILD(bpf_entry); CHILD(result_label);
     CHILD(sensors_grid); CHILD(events_list); CHILD(metric_drop); CHILD(window_drop);
@@ -696,7 +619,7 @@ static void nvg_window_init(NvgWindow *self)
     self->selected = g_strdup("");
     self->conn_state = -1;
     nvg_ctl_filter_init(&self->filter);
-    setup_columns(self);
+    setup_list(self);
     g_signal_connect(self->filter_button, "clicked", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->src_entry, "activate", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->dst_entry, "activate", G_CALLBACK(on_filter_clicked), self);
@@ -707,7 +630,7 @@ static void nvg_window_init(NvgWindow *self)
         GTK_SHORTCUT_CONTROLLER(sc),
         gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_space, 0),
                          gtk_named_action_new("app.pause")));
-    gtk_widget_add_controller(GTK_WIDGET(self->column_view), sc);
+    gtk_widget_add_controller(GTK_WIDGET(self->list_view), sc);
     g_signal_connect(self, "realize", G_CALLBACK(on_realize), self);
     show_details(self, NULL);
 }
@@ -724,7 +647,7 @@ NvgWindow *nvg_window_new(GtkApplication *app, const struct nvg_viewer_config *c
     gtk_single_selection_set_autoselect(self->selection, FALSE);
     gtk_single_selection_set_can_unselect(self->selection, TRUE);
     g_signal_connect(self->selection, "notify::selected-item", G_CALLBACK(on_selected), self);
-    gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
+    gtk_list_view_set_model(self->list_view, GTK_SELECTION_MODEL(self->selection));
 
     char ep[700];
     g_snprintf(ep, sizeof(ep), "feed %s · control %s", config->feed_ep, config->control_ep);
