@@ -265,10 +265,18 @@ static void handle_hello(struct nvg_collector *c, const zmq_msg_t *rid, const Ne
                      "Hello with a bad sensor name, or too many sensors");
         return;
     }
-    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), c->now_ms);
+    /* A sensor says Hello on start and again on every (re)connection of its socket, so the
+     * same Hello can arrive twice in a row: announce only what is news. */
+    size_t rid_len = zmq_msg_size((zmq_msg_t *)rid);
+    bool news = !s->have_boot || s->boot_id != h->boot_id || s->routing_id_len != rid_len ||
+                memcmp(s->routing_id, zmq_msg_data((zmq_msg_t *)rid), rid_len) != 0 ||
+                c->now_ms - s->last_seen_ms > NVG_SENSOR_CONNECTED_MS;
+    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), rid_len, c->now_ms);
     nvg_sensor_set_boot(s, h->boot_id);
     s->mode = h->mode;
     nvg_rates_set_record_time_only(&s->rates, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
+    if (!news)
+        return;
     nvg_log(NVG_LOG_INFO, "sensor '%s' connected (boot id %016" PRIx64 ", %s %s, version %s)",
             s->name, h->boot_id, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE ? "file" : "live",
             h->source ? h->source : "", h->software_version ? h->software_version : "?");
