@@ -48,6 +48,8 @@ struct nvg_link {
     uint64_t warned_drops;
     bool hello_pending;
     bool refused;
+    bool connected;
+    int64_t next_wait_note_ns; /* file mode: when to say again that we are waiting */
 
     bool eos_waiting;
     bool ack_received;
@@ -216,6 +218,29 @@ static void count_drop(struct nvg_link *link, size_t n)
     link->st.records_dropped += n;
 }
 
+static void recv_monitor(struct nvg_link *link);
+
+/* File mode blocks until the collector takes our records; say so when that lasts, so that a
+ * sensor waiting for an absent collector is not mistaken for a hung one. */
+static void note_waiting(struct nvg_link *link)
+{
+    recv_monitor(link);
+    if (link->connected) {
+        link->next_wait_note_ns = 0;
+        return;
+    }
+    int64_t now = nvg_link_now_ns();
+    if (link->next_wait_note_ns == 0) {
+        link->next_wait_note_ns = now + 2000 * NS_PER_MS;
+    } else if (now >= link->next_wait_note_ns) {
+        nvg_log(NVG_LOG_WARNING,
+                "waiting for the collector at %s (not reachable); the records are kept, "
+                "Ctrl-C gives up",
+                link->endpoint);
+        link->next_wait_note_ns = now + 10000 * NS_PER_MS;
+    }
+}
+
 /* Pack and send the current batch. Live: one non-blocking try, a full link drops and counts.
  * File: block in slices until sent or interrupted. seq advances only for a batch sent. */
 static int send_batch(struct nvg_link *link)
@@ -237,6 +262,7 @@ static int send_batch(struct nvg_link *link)
         rc = nvg_zmq_send_buf(link->sock, data, len, flags);
         if (rc != NVG_EAGAIN || link->mode == NVG_LINK_LIVE || interrupted(link))
             break;
+        note_waiting(link);
     }
     if (rc == 0) {
         link->st.last_seq++;
@@ -398,12 +424,14 @@ static void recv_monitor(struct nvg_link *link)
         }
         zmq_msg_close(&ev);
         if (event == ZMQ_EVENT_CONNECTED) {
+            link->connected = true;
             link->st.connects++;
             nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
             send_hello(link);
             if (link->eos_waiting)
                 send_eos(link);
         } else if (event == ZMQ_EVENT_DISCONNECTED) {
+            link->connected = false;
             nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
         }
     }
@@ -669,6 +697,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
         zmq_poll(items, NVG_LINK_NPOLL, wait);
         now = nvg_link_now_ns();
         rc = nvg_link_tick(link, now);
+        note_waiting(link);
         if (rc == 0 && link->ack_received)
             rc = check_ack(link);
         else if (rc == 0 && interrupted(link)) {
