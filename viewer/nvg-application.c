@@ -142,7 +142,23 @@ static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
     g_application_quit(G_APPLICATION(self));
 }
 
+/* app.connection: read-only; its state is the window's connection ('connecting', 'connected',
+ * 'reconnecting', 'failed'), so scripts can read it (org.gtk.Actions.Describe) or watch it
+ * (org.gtk.Actions.Changed). Requests to change it are ignored. */
+static void change_readonly(GSimpleAction *a, GVariant *v, gpointer data)
+{
+}
+
+static void on_connection(NvgWindow *w, GParamSpec *pspec, NvgApplication *self)
+{
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "connection");
+    if (a)
+        g_simple_action_set_state(G_SIMPLE_ACTION(a),
+                                  g_variant_new_string(nvg_window_get_connection(w)));
+}
+
 static const GActionEntry app_actions[] = {
+    {"connection", NULL, NULL, "'connecting'", change_readonly, {0}},
     {"apply-filter", act_apply_filter, "s", NULL, NULL, {0}},
     {"clear-filter", act_clear_filter, NULL, NULL, NULL, {0}},
     {"export", act_export, "s", NULL, NULL, {0}},
@@ -198,6 +214,8 @@ static void nvg_application_activate(GApplication *app)
     if (!self->window) {
         self->window = nvg_window_new(GTK_APPLICATION(app), &self->config);
         g_signal_connect(self->window, "destroy", G_CALLBACK(on_window_destroy), self);
+        g_signal_connect(self->window, "notify::connection", G_CALLBACK(on_connection), self);
+        on_connection(self->window, NULL, self);
         nvg_window_set_follow(self->window, TRUE);
     }
     gtk_window_present(GTK_WINDOW(self->window));

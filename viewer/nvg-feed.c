@@ -33,6 +33,8 @@ struct nvg_feed {
 
     /* worker-owned */
     void *sub, *dealer;
+    void *monitor; /* PAIR: the SUB socket's connect/disconnect events */
+    int links;     /* connected pipes of the SUB socket */
     struct nvg_arena *arena;
 
     /* hand-over, under lock */
@@ -226,6 +228,45 @@ static void drain_dealer(struct nvg_feed *feed)
     }
 }
 
+/* ---- link state (socket monitor) ------------------------------------------------------- */
+
+static void drain_monitor(struct nvg_feed *feed)
+{
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, feed->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t id = 0;
+        if (zmq_msg_size(&ev) >= sizeof(id))
+            memcpy(&id, zmq_msg_data(&ev), sizeof(id));
+        int more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        if (more) { /* second frame: the endpoint */
+            zmq_msg_init(&addr);
+            zmq_msg_recv(&addr, feed->monitor, 0);
+            zmq_msg_close(&addr);
+        }
+        int was = feed->links > 0;
+        if (id == ZMQ_EVENT_CONNECTED)
+            feed->links++;
+        else if (id == ZMQ_EVENT_DISCONNECTED && feed->links > 0)
+            feed->links--;
+        else
+            continue;
+        int up = feed->links > 0;
+        g_mutex_lock(&feed->lock);
+        feed->stats.link_up = up;
+        if (up != was)
+            feed->stats.link_change_us = g_get_monotonic_time();
+        if (id == ZMQ_EVENT_DISCONNECTED)
+            feed->stats.disconnects++;
+        g_mutex_unlock(&feed->lock);
+    }
+}
+
 static int open_sockets(struct nvg_feed *feed, GError **error);
 
 static gpointer worker(gpointer data)
@@ -239,12 +280,13 @@ static gpointer worker(gpointer data)
     g_cond_signal(&feed->ready_cond);
     g_mutex_unlock(&feed->lock);
     while (rc == 0 && !g_atomic_int_get(&feed->stop)) {
-        zmq_pollitem_t it[3] = {
+        zmq_pollitem_t it[4] = {
             {.socket = feed->sub, .events = ZMQ_POLLIN},
             {.socket = feed->dealer, .events = ZMQ_POLLIN},
             {.fd = feed->wake_fd, .events = ZMQ_POLLIN},
+            {.socket = feed->monitor, .events = ZMQ_POLLIN},
         };
-        if (zmq_poll(it, 3, 500) < 0) {
+        if (zmq_poll(it, feed->monitor ? 4 : 3, 500) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             g_warning("feed: zmq_poll: %s", zmq_strerror(zmq_errno()));
@@ -256,6 +298,9 @@ static gpointer worker(gpointer data)
                 g_warning("feed: eventfd: %s", g_strerror(errno));
             send_requests(feed);
         }
+        /* link events first: a connect is then never seen after the data that followed it */
+        if (feed->monitor && (it[3].revents & ZMQ_POLLIN))
+            drain_monitor(feed);
         if (it[0].revents & ZMQ_POLLIN)
             drain_sub(feed);
         if (it[1].revents & ZMQ_POLLIN)
@@ -265,7 +310,9 @@ static gpointer worker(gpointer data)
         zmq_close(feed->sub);
     if (feed->dealer)
         zmq_close(feed->dealer);
-    feed->sub = feed->dealer = NULL;
+    if (feed->monitor)
+        zmq_close(feed->monitor);
+    feed->sub = feed->dealer = feed->monitor = NULL;
     return NULL;
 }
 
@@ -304,6 +351,23 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
     }
     for (size_t i = 0; i < G_N_ELEMENTS(topics); i++)
         zmq_setsockopt(feed->sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
+    /* Connect/disconnect events of the feed socket. Optional: without them the connection
+     * state falls back to the silence timeout alone. */
+    char mon_ep[64];
+    g_snprintf(mon_ep, sizeof(mon_ep), "inproc://nvg-feed-monitor-%p", (void *)feed);
+    if (zmq_socket_monitor(feed->sub, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0) {
+        feed->monitor = zmq_socket(feed->zctx, ZMQ_PAIR);
+        int zero = 0;
+        if (feed->monitor)
+            zmq_setsockopt(feed->monitor, ZMQ_LINGER, &zero, sizeof(zero));
+        if (feed->monitor && zmq_connect(feed->monitor, mon_ep) != 0) {
+            zmq_close(feed->monitor);
+            feed->monitor = NULL;
+        }
+    }
+    if (!feed->monitor)
+        g_warning("feed: no socket monitor (%s): link loss is noticed by silence only",
+                  zmq_strerror(zmq_errno()));
     if (zmq_connect(feed->sub, feed->feed_ep) != 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "cannot use feed endpoint %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));

@@ -44,6 +44,11 @@ struct nvg_feed_stats {
     uint64_t records_dropped; /* did not fit the hand-over buffer (main thread too slow) */
     uint64_t invalid;        /* messages or records that failed to parse or validate */
     int64_t last_rx_us;      /* monotonic time of the last feed message, 0 = never */
+    /* The feed socket's TCP link as ZeroMQ reports it (socket monitor): a collector that
+     * exits or is killed shows up here at once, before any silence timeout. */
+    int link_up;             /* connected now */
+    int64_t link_change_us;  /* monotonic time link_up last changed, 0 = never */
+    uint64_t disconnects;    /* links lost since start */
 };
 
 struct nvg_feed;

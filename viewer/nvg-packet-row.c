@@ -2,8 +2,10 @@
  *
  * Column geometry is computed once per font (a static cache keyed by the font description):
  * fixed columns get max(chars × digit width, bold title width) plus padding; Source and
- * Destination get a minimum and share whatever width is left. Rows format their text lazily in
- * snapshot(), so rows the list view keeps realised off screen cost a pointer swap per bind. */
+ * Destination get a minimum and share whatever width is left. A row formats its fields once per
+ * record (when the record changes, into buffers inside the row: no heap), builds its accessible
+ * label from them, and hands them to its layouts in the next snapshot(); a re-bind to the same
+ * record costs a pointer swap. */
 #include "nvg-packet-row.h"
 
 #include "nvg-format.h"
@@ -257,12 +259,64 @@ static void fields_draw(struct fields *f, GtkSnapshot *snapshot, const int x[N_C
 
 /* ---- NvgPacketRow ------------------------------------------------------------------------- */
 
+#define FIELD_MAX 72 /* a sensor name (NVG_SENSOR_NAME_MAX) or an IPv6 address, and a NUL */
+G_STATIC_ASSERT(FIELD_MAX > NVG_SENSOR_NAME_MAX);
+
 struct _NvgPacketRow {
     GtkWidget parent_instance;
     NvgPacketItem *item;
     struct fields fields;
-    gboolean dirty; /* item changed since the text was set */
+    char text[N_COLS][FIELD_MAX]; /* the item's fields, formatted when it changed */
+    gboolean dirty;               /* text changed since the layouts were given it */
 };
+
+/* Append to a fixed buffer; *len stays at most size - 1 (a cut is harmless: it is a label). */
+static void put(char *buf, gsize size, gsize *len, const char *a, const char *b)
+{
+    if (*len + 1 >= size)
+        return;
+    *len += g_strlcpy(buf + *len, a, size - *len);
+    if (b && *len + 1 < size)
+        *len += g_strlcpy(buf + *len, b, size - *len);
+    *len = MIN(*len, size - 1);
+}
+
+/* "12:00:01.123456 web-1 TCP 10.0.0.1 port 443 to 10.0.0.2 port 51000 flags PA TTL 64
+ * length 66 payload TLS", leaving out what the record does not have. */
+static gsize label_from_fields(char text[N_COLS][FIELD_MAX], char *buf, gsize size)
+{
+    gsize n = 0;
+    buf[0] = '\0';
+    put(buf, size, &n, text[COL_TIME], " ");
+    put(buf, size, &n, text[COL_SENSOR], " ");
+    put(buf, size, &n, text[COL_PROTO], NULL);
+    if (text[COL_SRC][0] || text[COL_SPORT][0]) {
+        put(buf, size, &n, " ", text[COL_SRC][0] ? text[COL_SRC] : "?");
+        if (text[COL_SPORT][0])
+            put(buf, size, &n, " port ", text[COL_SPORT]);
+    }
+    if (text[COL_DST][0] || text[COL_DPORT][0]) {
+        put(buf, size, &n, " to ", text[COL_DST][0] ? text[COL_DST] : "?");
+        if (text[COL_DPORT][0])
+            put(buf, size, &n, " port ", text[COL_DPORT]);
+    }
+    if (text[COL_FLAGS][0])
+        put(buf, size, &n, " flags ", text[COL_FLAGS]);
+    if (text[COL_TTL][0])
+        put(buf, size, &n, " TTL ", text[COL_TTL]);
+    put(buf, size, &n, " length ", text[COL_LEN]);
+    if (text[COL_PAYLOAD][0])
+        put(buf, size, &n, " payload ", text[COL_PAYLOAD]);
+    return n;
+}
+
+gsize nvg_packet_row_format_label(NvgPacketItem *item, char *buf, gsize size)
+{
+    char text[N_COLS][FIELD_MAX];
+    for (int c = 0; c < N_COLS; c++)
+        nvg_packet_row_format_field((guint)c, item, text[c], FIELD_MAX);
+    return label_from_fields(text, buf, size);
+}
 
 G_DEFINE_FINAL_TYPE(NvgPacketRow, nvg_packet_row, GTK_TYPE_WIDGET)
 
@@ -281,13 +335,11 @@ static void row_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     if (fields_prepare(&self->fields, widget, FALSE, width, x))
         self->dirty = TRUE;
     if (self->dirty) {
-        char buf[128];
         self->fields.empty = 0;
         for (int c = 0; c < N_COLS; c++) {
-            nvg_packet_row_format_field((guint)c, self->item, buf, sizeof(buf));
-            if (!buf[0])
+            if (!self->text[c][0])
                 self->fields.empty |= (guint16)(1u << c);
-            pango_layout_set_text(self->fields.layout[c], buf, -1);
+            pango_layout_set_text(self->fields.layout[c], self->text[c], -1);
         }
         self->dirty = FALSE;
     }
@@ -336,10 +388,23 @@ void nvg_packet_row_set_item(NvgPacketRow *self, NvgPacketItem *item)
         g_object_ref(item);
     g_clear_object(&self->item);
     self->item = item;
-    if (!same) {
-        self->dirty = TRUE;
-        gtk_widget_queue_draw(GTK_WIDGET(self));
+    if (same)
+        return;
+    if (item) {
+        char label[NVG_FORMAT_LINE_MAX];
+        for (int c = 0; c < N_COLS; c++)
+            nvg_packet_row_format_field((guint)c, item, self->text[c], FIELD_MAX);
+        label_from_fields(self->text, label, sizeof(label));
+        /* (GTK copies the string into its accessible value) */
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       label, -1);
+    } else {
+        for (int c = 0; c < N_COLS; c++)
+            self->text[c][0] = '\0';
+        gtk_accessible_reset_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL);
     }
+    self->dirty = TRUE;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 NvgPacketItem *nvg_packet_row_get_item(NvgPacketRow *self)
@@ -398,6 +463,13 @@ static void nvg_packet_header_class_init(NvgPacketHeaderClass *klass)
 static void nvg_packet_header_init(NvgPacketHeader *self)
 {
     self->fields.laid_width = -1;
+    /* the titles are drawn, so say them: "Columns: Time (UTC), Sensor, ..., Payload" */
+    char label[256];
+    gsize n = 0;
+    for (int c = 0; c < N_COLS; c++)
+        put(label, sizeof(label), &n, c ? ", " : "Columns: ", columns[c].title);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                   -1);
 }
 
 GtkWidget *nvg_packet_header_new(void)

@@ -32,6 +32,10 @@ GtkWidget *nvg_packet_header_new(void);
  * Destination, Src port, Dst port, Flags, TTL, Length, Payload). */
 #define NVG_PACKET_ROW_N_COLUMNS 11
 void nvg_packet_row_format_field(guint column, NvgPacketItem *item, char *buf, gsize size);
+/* The row's accessible label (GTK_ACCESSIBLE_PROPERTY_LABEL), one line: "12:00:01.123456 web-1
+ * TCP 10.0.0.1 port 443 to 10.0.0.2 port 51000 flags PA TTL 64 length 66 payload TLS", without
+ * the parts the record lacks. Returns its length (cut to fit size). */
+gsize nvg_packet_row_format_label(NvgPacketItem *item, char *buf, gsize size);
 
 G_END_DECLS
 

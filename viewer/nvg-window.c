@@ -20,6 +20,9 @@ enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED };
 
 G_DEFINE_FINAL_TYPE(NvgWindow, nvg_window, GTK_TYPE_APPLICATION_WINDOW)
 
+enum { PROP_0, PROP_CONNECTION, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
 /* ---- packet list rows ----------------------------------------------------------------------- */
 
 /* One NvgPacketRow widget per row (not a cell widget per field): binding is a pointer swap, and
@@ -412,7 +415,21 @@ static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
     set_label(self->status_dropped, text);
 }
 
-static void set_conn_state(NvgWindow *self, int state, gint64 silent_s)
+static const char *const conn_names[] = {
+    [CONN_CONNECTING] = "connecting",
+    [CONN_OK] = "connected",
+    [CONN_RECONNECTING] = "reconnecting",
+    [CONN_FAILED] = "failed",
+};
+
+const char *nvg_window_get_connection(NvgWindow *self)
+{
+    g_return_val_if_fail(NVG_IS_WINDOW(self), NULL);
+    return self->conn_state >= 0 ? conn_names[self->conn_state] : conn_names[CONN_CONNECTING];
+}
+
+/* The badge and the "connection" property (app.connection's state) both come from here. */
+static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
 {
     static const char *const classes[] = {"conn-ok", "conn-wait", "conn-lost"};
     const char *cls = state == CONN_OK ? classes[0] : state == CONN_FAILED ? classes[2] : classes[1];
@@ -421,7 +438,11 @@ static void set_conn_state(NvgWindow *self, int state, gint64 silent_s)
     case CONN_OK: g_strlcpy(text, "● Connected", sizeof(text)); break;
     case CONN_CONNECTING: g_strlcpy(text, "Connecting…", sizeof(text)); break;
     case CONN_RECONNECTING:
-        g_snprintf(text, sizeof(text), "Reconnecting… (silent %" G_GINT64_FORMAT " s)", silent_s);
+        if (away_s > 0)
+            g_snprintf(text, sizeof(text), "Reconnecting… (collector away %" G_GINT64_FORMAT " s)",
+                       away_s);
+        else
+            g_strlcpy(text, "Reconnecting…", sizeof(text));
         break;
     default: g_strlcpy(text, "Not connected", sizeof(text)); break;
     }
@@ -433,21 +454,34 @@ static void set_conn_state(NvgWindow *self, int state, gint64 silent_s)
         g_info("feed %s: %s", self->config.feed_ep,
                state == CONN_OK ? "connected" : state == CONN_FAILED ? "failed" : "waiting");
         self->conn_state = state;
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTION]);
     }
 }
 
+/* connected: the feed link is up and a message came over it within CONN_SILENT_US (the
+ * collector publishes its status every second). reconnecting: it was connected once and the
+ * link dropped (noticed at once through the socket monitor) or went silent; ZeroMQ reconnects
+ * by itself (backing off up to 2 s) and the state returns to connected with the next message. */
 static void update_connection(NvgWindow *self, const struct nvg_feed_stats *fs, gint64 now)
 {
     if (!self->feed) {
         set_conn_state(self, CONN_FAILED, 0);
         return;
     }
-    if (fs->last_rx_us == 0)
-        set_conn_state(self, CONN_CONNECTING, 0);
-    else if (now - fs->last_rx_us < CONN_SILENT_US)
+    gboolean ever = fs->last_rx_us != 0 || fs->disconnects != 0;
+    /* with a monitor, data counts only when it came after the latest (re)connect */
+    gboolean link_ok = fs->link_change_us == 0 ||
+                       (fs->link_up && fs->last_rx_us >= fs->link_change_us);
+    if (link_ok && fs->last_rx_us && now - fs->last_rx_us < CONN_SILENT_US)
         set_conn_state(self, CONN_OK, 0);
-    else
-        set_conn_state(self, CONN_RECONNECTING, (now - fs->last_rx_us) / G_USEC_PER_SEC);
+    else if (!ever)
+        set_conn_state(self, CONN_CONNECTING, 0);
+    else {
+        gint64 since = fs->last_rx_us;
+        if (!fs->link_up && fs->link_change_us > since)
+            since = fs->link_change_us;
+        set_conn_state(self, CONN_RECONNECTING, since ? (now - since) / G_USEC_PER_SEC : 0);
+    }
 }
 
 /* ---- the drain -------------------------------------------------------------------------- */
@@ -591,12 +625,27 @@ static void nvg_window_finalize(GObject *object)
     G_OBJECT_CLASS(nvg_window_parent_class)->finalize(object);
 }
 
+static void nvg_window_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    switch (id) {
+    case PROP_CONNECTION:
+        g_value_set_string(value, nvg_window_get_connection(NVG_WINDOW(object)));
+        break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
 static void nvg_window_class_init(NvgWindowClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     oc->dispose = nvg_window_dispose;
     oc->finalize = nvg_window_finalize;
+    oc->get_property = nvg_window_get_property;
+    props[PROP_CONNECTION] = g_param_spec_string(
+        "connection", NULL, NULL, "connecting",
+        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_object_class_install_properties(oc, N_PROPS, props);
     g_type_ensure(NVG_TYPE_RATE_CHART);
     g_type_ensure(NVG_TYPE_PACKET_HEADER);
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-window.ui");

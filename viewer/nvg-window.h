@@ -36,6 +36,10 @@ void nvg_window_show_page(NvgWindow *self, const char *name);
 void nvg_window_command(NvgWindow *self, int kind, const char *sensor, const char *filter);
 /* "" = all sensors. FALSE for a sensor the collector does not report. */
 gboolean nvg_window_select_sensor(NvgWindow *self, const char *sensor);
+/* The feed's connection as the badge shows it: "connecting", "connected", "reconnecting" or
+ * "failed" (the feed could not start). Also the read-only property "connection" (notified on
+ * change), which NvgApplication mirrors as the state of app.connection. */
+const char *nvg_window_get_connection(NvgWindow *self);
 /* NVG_VIEWER_STATS: main-loop stall, frames, records, memory, printed to stdout. */
 void nvg_window_print_stats(NvgWindow *self);
 
