@@ -18,11 +18,13 @@ import ipaddress
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from nvgtest import free_ports  # noqa: E402
 
 APP_ID = "org.netvigil.ViewerTest"
 OBJ = "/" + APP_ID.replace(".", "/")
@@ -31,18 +33,6 @@ BIN = {}
 
 def log(*a):
     print("[viewer-gui]", *a, flush=True)
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
 
 
 def find(name, dirs):
