@@ -281,38 +281,26 @@ def test_control(st):
     return "passed"
 
 
-def main():
+def run_gui_test(prefix, body, binaries):
+    """Common frame of the Xvfb tests: options, binaries, display check, a Stack in a work
+    dir, body(st), then every process stopped and, on failure, the logs shown."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin-dir", action="append", default=[])
     ap.add_argument("--artifacts", default=".")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
-    for key, name in (("viewer", "netvigil-viewer"), ("collector", "netvigil-collector"),
-                      ("ctl", "netvigil-ctl"), ("fake", "nvg-fake-sensor"),
-                      ("sensor", "netvigil-sensor")):
+    for key, name in binaries:
         BIN[key] = find(name, a.bin_dir)
         assert BIN[key], "cannot find " + name
     if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         print("run under xvfb-run and dbus-run-session")
         return 77
     os.makedirs(a.artifacts, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="nvg-viewer-gui-")
+    work = tempfile.mkdtemp(prefix=prefix)
     st = Stack(work, a.artifacts)
     ok = False
     try:
-        st.start_collector()
-        st.start_viewer()
-        test_feed_and_filters(st)
-        st.screenshot("viewer-packets.png")
-        control = test_control(st)
-        action("select-sensor", s(""))
-        action("show-page", s("traffic"))
-        time.sleep(0.5)
-        st.screenshot("viewer-traffic.png")
-        action("show-page", s("packets"))
-        action("quit")
-        assert st.viewer.wait(timeout=10) == 0, "viewer exit status"
-        log("viewer quit cleanly; control:", control)
+        body(st)
         ok = True
     finally:
         st.stop_all()
@@ -327,6 +315,29 @@ def main():
         else:
             log("work dir kept:", work)
     return 0
+
+
+def run_all(st):
+    st.start_collector()
+    st.start_viewer()
+    test_feed_and_filters(st)
+    st.screenshot("viewer-packets.png")
+    control = test_control(st)
+    action("select-sensor", s(""))
+    action("show-page", s("traffic"))
+    time.sleep(0.5)
+    st.screenshot("viewer-traffic.png")
+    action("show-page", s("packets"))
+    action("quit")
+    assert st.viewer.wait(timeout=10) == 0, "viewer exit status"
+    log("viewer quit cleanly; control:", control)
+
+
+def main():
+    return run_gui_test("nvg-viewer-gui-", run_all,
+                        (("viewer", "netvigil-viewer"), ("collector", "netvigil-collector"),
+                         ("ctl", "netvigil-ctl"), ("fake", "nvg-fake-sensor"),
+                         ("sensor", "netvigil-sensor")))
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ with org.gtk.Actions.Describe; and app.export for the rows shown.
 """
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -122,39 +120,9 @@ def run(st):
 
 
 def main():
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin-dir", action="append", default=[])
-    ap.add_argument("--artifacts", default=".")
-    ap.add_argument("--keep", action="store_true")
-    a = ap.parse_args()
-    for key, name in (("viewer", "netvigil-viewer"), ("collector", "netvigil-collector"),
-                      ("ctl", "netvigil-ctl"), ("fake", "nvg-fake-sensor")):
-        g.BIN[key] = g.find(name, a.bin_dir)
-        assert g.BIN[key], "cannot find " + name
-    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        print("run under xvfb-run and dbus-run-session")
-        return 77
-    os.makedirs(a.artifacts, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="nvg-viewer-reconnect-")
-    st = g.Stack(work, a.artifacts)
-    ok = False
-    try:
-        run(st)
-        ok = True
-    finally:
-        st.stop_all()
-        if not ok:
-            for name in ("viewer.log", "collector.log"):
-                p = os.path.join(work, name)
-                if os.path.exists(p):
-                    sys.stdout.write("---- %s ----\n" % name)
-                    sys.stdout.write(open(p, errors="replace").read()[-4000:])
-        if ok and not a.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            log("work dir kept:", work)
-    return 0
+    return g.run_gui_test("nvg-viewer-reconnect-", run,
+                          (("viewer", "netvigil-viewer"), ("collector", "netvigil-collector"),
+                           ("ctl", "netvigil-ctl"), ("fake", "nvg-fake-sensor")))
 
 
 if __name__ == "__main__":
