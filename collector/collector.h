@@ -12,7 +12,7 @@
 #include "nvg-format.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
-#include "options.h"
+#include "collector-options.h"
 #include "sensors.h"
 
 #define NVG_RATELOG_INTERVAL_MS 5000

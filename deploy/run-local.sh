@@ -35,9 +35,9 @@ if command -v ping >/dev/null; then
     ping -q -i 0.5 127.0.0.1 >/dev/null 2>&1 &
     pids+=($!)
 fi
-if { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; } && [ -x "$bin/viewer/netvigil-viewer" ]; then
-    "$bin/viewer/netvigil-viewer" --collector 127.0.0.1
+if { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; } && [ -x "$bin/viewer/gtk/netvigil-viewer" ]; then
+    "$bin/viewer/gtk/netvigil-viewer" --collector 127.0.0.1
 else
     echo "netvigil: no display (or no viewer built): following the live feed with netvigil-ctl tail" >&2
-    "$bin/viewer/netvigil-ctl" --collector 127.0.0.1 tail
+    "$bin/viewer/ctl/netvigil-ctl" --collector 127.0.0.1 tail
 fi

@@ -10,7 +10,7 @@
 #include "decode.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
-#include "options.h"
+#include "sensor-options.h"
 #include "output.h"
 #include "pipeline.h"
 #include "sensor.h"

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "capture.h"
-#include "options.h"
+#include "sensor-options.h"
 #include "pipeline.h"
 
 struct nvg_link;

@@ -16,7 +16,7 @@ work=$(mktemp -d /tmp/nvg-bench-viewer.XXXXXX)
 base=$((27700 + RANDOM % 2000 * 3))
 ports=("$base" $((base + 1)) $((base + 2)))
 
-for b in collector/netvigil-collector viewer/netvigil-viewer tests/pipeline/nvg-fake-sensor; do
+for b in collector/netvigil-collector viewer/gtk/netvigil-viewer tests/tools/nvg-fake-sensor; do
     [ -x "$build/$b" ] || { echo "bench-viewer: missing $build/$b (build first)" >&2; exit 1; }
 done
 
@@ -29,14 +29,14 @@ cat > "$work/inner.sh" <<INNER
 set -eu
 app=org.netvigil.ViewerBench
 NVG_VIEWER_STATS=1 G_MESSAGES_DEBUG=netvigil-viewer GTK_A11Y=none ${GSK_RENDERER:+GSK_RENDERER=$GSK_RENDERER} \\
-    "$build/viewer/netvigil-viewer" --app-id \$app --ring-size $ring \\
+    "$build/viewer/gtk/netvigil-viewer" --app-id \$app --ring-size $ring \\
     --feed-endpoint tcp://127.0.0.1:${ports[1]} --control-endpoint tcp://127.0.0.1:${ports[2]} \\
     > "$work/viewer.out" 2> "$work/viewer.log" &
 vpid=\$!
 for i in \$(seq 1 100); do grep -q ': connected' "$work/viewer.out" && break; sleep 0.2; done
 grep -q ': connected' "$work/viewer.out" || { echo "viewer did not connect" >&2; exit 1; }
 t0=\$(date +%s.%N)
-"$build/tests/pipeline/nvg-fake-sensor" --endpoint tcp://127.0.0.1:${ports[0]} --name bench \\
+"$build/tests/tools/nvg-fake-sensor" --endpoint tcp://127.0.0.1:${ports[0]} --name bench \\
     --records $records --rate $rate --pps $rate --batch 1024 --eos --quiet --timeout-ms 60000 &
 fpid=\$!
 peak=0

@@ -9,7 +9,7 @@
  * formatted source address with the parsed prefix. */
 #include <string.h>
 
-#include "ctl-filter.h"
+#include "nvg-filter.h"
 #include "fuzz.h"
 #include "nvg-error.h"
 
@@ -23,10 +23,10 @@ static struct nvg_pkt make_pkt(int ip_version, int proto, const char *src, const
     memset(&p, 0, sizeof(p));
     p.ip_version = (uint8_t)ip_version;
     p.proto = (uint8_t)proto;
-    struct nvg_ctl_net n;
-    if (src && nvg_ctl_parse_net(src, &n) == 0)
+    struct nvg_filter_net n;
+    if (src && nvg_filter_parse_net(src, &n) == 0)
         memcpy(p.src, n.addr, sizeof(p.src));
-    if (dst && nvg_ctl_parse_net(dst, &n) == 0)
+    if (dst && nvg_filter_parse_net(dst, &n) == 0)
         memcpy(p.dst, n.addr, sizeof(p.dst));
     if (proto == NVG_PROTO_TCP || proto == NVG_PROTO_UDP) {
         p.flags |= NVG_PKT_HAS_PORTS;
@@ -37,7 +37,7 @@ static struct nvg_pkt make_pkt(int ip_version, int proto, const char *src, const
     return p;
 }
 
-static void check_net(const struct nvg_ctl_net *net)
+static void check_net(const struct nvg_filter_net *net)
 {
     FUZZ_CHECK(net->set);
     FUZZ_CHECK(net->ip_version == 4 || net->ip_version == 6);
@@ -48,7 +48,7 @@ static void check_net(const struct nvg_ctl_net *net)
 }
 
 /* The record's own source address, formatted, with the prefix of net: it must match. */
-static void check_self_match(const struct nvg_pkt *pkt, const struct nvg_ctl_net *net)
+static void check_self_match(const struct nvg_pkt *pkt, const struct nvg_filter_net *net)
 {
     if (pkt->ip_version != 4 && pkt->ip_version != 6)
         return;
@@ -56,10 +56,10 @@ static void check_self_match(const struct nvg_pkt *pkt, const struct nvg_ctl_net
     size_t n = nvg_format_addr(text, pkt->src, pkt->ip_version);
     int bits = pkt->ip_version == 4 ? 32 : 128;
     snprintf(text + n, sizeof(text) - n, "/%d", net->prefix <= bits ? net->prefix : bits);
-    struct nvg_ctl_filter f;
-    nvg_ctl_filter_init(&f);
-    FUZZ_CHECK(nvg_ctl_parse_net(text, &f.src) == 0);
-    FUZZ_CHECK(nvg_ctl_filter_match(&f, "s", pkt));
+    struct nvg_filter f;
+    nvg_filter_init(&f);
+    FUZZ_CHECK(nvg_filter_parse_net(text, &f.src) == 0);
+    FUZZ_CHECK(nvg_filter_match(&f, "s", pkt));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -77,23 +77,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off++;
     }
 
-    struct nvg_ctl_filter f;
-    nvg_ctl_filter_init(&f);
+    struct nvg_filter f;
+    nvg_filter_init(&f);
     int proto, port;
-    if (nvg_ctl_parse_proto(text[0], &proto) == 0) {
+    if (nvg_filter_parse_proto(text[0], &proto) == 0) {
         FUZZ_CHECK(proto >= 0 && proto < NVG_PROTO_COUNT);
         f.proto = proto;
     }
-    struct nvg_ctl_net net;
-    if (nvg_ctl_parse_net(text[1], &net) == 0) {
+    struct nvg_filter_net net;
+    if (nvg_filter_parse_net(text[1], &net) == 0) {
         check_net(&net);
         f.src = net;
     }
-    if (nvg_ctl_parse_net(text[2], &net) == 0) {
+    if (nvg_filter_parse_net(text[2], &net) == 0) {
         check_net(&net);
         f.dst = net;
     }
-    if (nvg_ctl_parse_port(text[3], &port) == 0) {
+    if (nvg_filter_parse_port(text[3], &port) == 0) {
         FUZZ_CHECK(port >= 0 && port <= 65535);
         f.port = port;
     }
@@ -112,12 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(&pkts[4], data, size < sizeof(pkts[4]) ? size : sizeof(pkts[4]));
     pkts[4].ip_version = pkts[4].ip_version & 1 ? 6 : 4;
 
-    struct nvg_ctl_filter any;
-    nvg_ctl_filter_init(&any);
+    struct nvg_filter any;
+    nvg_filter_init(&any);
     for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
-        (void)nvg_ctl_filter_match(&f, "s1", &pkts[i]);
-        (void)nvg_ctl_filter_match(&f, text[4], &pkts[i]);
-        FUZZ_CHECK(nvg_ctl_filter_match(&any, text[4], &pkts[i]));
+        (void)nvg_filter_match(&f, "s1", &pkts[i]);
+        (void)nvg_filter_match(&f, text[4], &pkts[i]);
+        FUZZ_CHECK(nvg_filter_match(&any, text[4], &pkts[i]));
         if (f.src.set)
             check_self_match(&pkts[i], &f.src);
     }

@@ -154,7 +154,7 @@ static void test_filtered_wrap(void)
     nvg_packet_store_append(f.store, r, 4);
 
     struct nvg_view_fields fields;
-    struct nvg_ctl_filter filter;
+    struct nvg_filter filter;
     g_assert_cmpuint(nvg_view_fields_parse("proto=udp", &fields), ==, 0);
     g_assert_cmpuint(nvg_view_filter_compile(&fields, &filter), ==, 0);
     g_array_set_size(f.w.changes, 0);
@@ -197,7 +197,7 @@ static void test_random_against_reference(void)
     setup(&f, cap);
     GListModel *m = G_LIST_MODEL(f.store);
     struct nvg_view_fields fields;
-    struct nvg_ctl_filter filter;
+    struct nvg_filter filter;
     nvg_view_fields_parse("proto=udp", &fields);
     nvg_view_filter_compile(&fields, &filter);
     nvg_packet_store_set_filter(f.store, &filter);

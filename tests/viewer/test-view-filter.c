@@ -37,10 +37,10 @@ static struct nvg_pkt pkt6(const char *src, const char *dst, int proto, int spor
     return p;
 }
 
-static struct nvg_ctl_filter compile_ok(const char *spec)
+static struct nvg_filter compile_ok(const char *spec)
 {
     struct nvg_view_fields fields;
-    struct nvg_ctl_filter f;
+    struct nvg_filter f;
     g_assert_cmpuint(nvg_view_fields_parse(spec, &fields), ==, 0);
     g_assert_cmpuint(nvg_view_filter_compile(&fields, &f), ==, 0);
     return f;
@@ -49,9 +49,9 @@ static struct nvg_ctl_filter compile_ok(const char *spec)
 static unsigned compile_bad(const char *spec)
 {
     struct nvg_view_fields fields;
-    struct nvg_ctl_filter f;
+    struct nvg_filter f;
     memset(&f, 0xab, sizeof(f));
-    struct nvg_ctl_filter before = f;
+    struct nvg_filter before = f;
     unsigned bad = nvg_view_fields_parse(spec, &fields);
     if (!bad)
         bad = nvg_view_filter_compile(&fields, &f);
@@ -110,59 +110,59 @@ static void test_match_v4(void)
     struct nvg_pkt web = pkt4("172.16.0.9", "10.1.2.3", NVG_PROTO_TCP, 443, 51000);
     struct nvg_pkt ping = pkt4("10.1.2.3", "8.8.8.8", NVG_PROTO_ICMP, -1, -1);
 
-    struct nvg_ctl_filter f = compile_ok("");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &dns));
+    struct nvg_filter f = compile_ok("");
+    g_assert_true(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("proto=any");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &ping));
+    g_assert_true(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("proto=udp;port=53");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &dns));
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &web));
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &ping));
+    g_assert_true(nvg_filter_match(&f, "s", &dns));
+    g_assert_false(nvg_filter_match(&f, "s", &web));
+    g_assert_false(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("port=443"); /* source or destination port */
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &web));
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &ping)); /* no ports at all */
+    g_assert_true(nvg_filter_match(&f, "s", &web));
+    g_assert_false(nvg_filter_match(&f, "s", &ping)); /* no ports at all */
     f = compile_ok("port=0");
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &ping));
+    g_assert_false(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("src=10.0.0.0/8");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &dns));
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &web));
+    g_assert_true(nvg_filter_match(&f, "s", &dns));
+    g_assert_false(nvg_filter_match(&f, "s", &web));
     f = compile_ok("src=10.1.2.0/23"); /* prefix not on a byte boundary */
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &dns));
+    g_assert_true(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("src=10.1.4.0/23");
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &dns));
+    g_assert_false(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("dst=10.1.2.3");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &web));
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &dns));
+    g_assert_true(nvg_filter_match(&f, "s", &web));
+    g_assert_false(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("src=0.0.0.0/0");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &web));
+    g_assert_true(nvg_filter_match(&f, "s", &web));
     f = compile_ok("src=10.1.2.3;dst=8.8.8.8;proto=icmp");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &ping));
+    g_assert_true(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("sensor=web-1");
-    g_assert_true(nvg_ctl_filter_match(&f, "web-1", &dns));
-    g_assert_false(nvg_ctl_filter_match(&f, "web-10", &dns));
+    g_assert_true(nvg_filter_match(&f, "web-1", &dns));
+    g_assert_false(nvg_filter_match(&f, "web-10", &dns));
 }
 
 static void test_match_v6(void)
 {
     struct nvg_pkt p = pkt6("2001:db8:1::5", "fe80::1", NVG_PROTO_TCP, 51000, 80);
-    struct nvg_ctl_filter f = compile_ok("src=2001:db8::/32");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &p));
+    struct nvg_filter f = compile_ok("src=2001:db8::/32");
+    g_assert_true(nvg_filter_match(&f, "s", &p));
     f = compile_ok("src=2001:db8:2::/48");
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &p));
+    g_assert_false(nvg_filter_match(&f, "s", &p));
     f = compile_ok("src=2001:db8:1::/47");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &p));
+    g_assert_true(nvg_filter_match(&f, "s", &p));
     f = compile_ok("dst=fe80::1;port=80;proto=tcp");
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &p));
+    g_assert_true(nvg_filter_match(&f, "s", &p));
     f = compile_ok("src=10.0.0.0/8"); /* a v4 network never matches a v6 address */
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &p));
+    g_assert_false(nvg_filter_match(&f, "s", &p));
     struct nvg_pkt v4 = pkt4("0.0.0.0", "0.0.0.0", NVG_PROTO_UDP, 1, 2);
     f = compile_ok("src=::/0");
-    g_assert_false(nvg_ctl_filter_match(&f, "s", &v4));
-    g_assert_true(nvg_ctl_filter_match(&f, "s", &p));
+    g_assert_false(nvg_filter_match(&f, "s", &v4));
+    g_assert_true(nvg_filter_match(&f, "s", &p));
 }
 
 int main(int argc, char **argv)

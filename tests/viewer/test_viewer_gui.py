@@ -195,7 +195,7 @@ def check_same(got, want, what):
 
 
 def test_feed_and_filters(st):
-    # two sensors, a known stream each (tests/pipeline/nvg-fake-sensor.c: five record kinds,
+    # two sensors, a known stream each (tests/tools/nvg-fake-sensor.c: five record kinds,
     # UDP/53, UDP/123, TCP/443 over IPv4, ICMP, TCP/80 over IPv6)
     for name, n in (("web-1", 6000), ("db-2", 3000)):
         p = st.spawn([BIN["fake"], "--endpoint", st.ep[0], "--name", name, "--records", str(n),

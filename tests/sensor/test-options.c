@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "nvg-error.h"
-#include "options.h"
+#include "sensor-options.h"
 
 struct parsed {
     struct nvg_sensor_opts o;

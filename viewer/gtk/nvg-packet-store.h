@@ -10,7 +10,7 @@
 
 #include <gio/gio.h>
 
-#include "ctl-filter.h"
+#include "nvg-filter.h"
 #include "nvg-feed.h"
 #include "nvg-sensor-names.h"
 
@@ -29,7 +29,7 @@ guint nvg_packet_store_get_capacity(NvgPacketStore *self);
  * rest are counted in `overwritten`. */
 void nvg_packet_store_append(NvgPacketStore *self, const struct nvg_view_rec *recs, guint n);
 /* Replace the display filter (NULL = show everything). */
-void nvg_packet_store_set_filter(NvgPacketStore *self, const struct nvg_ctl_filter *filter);
+void nvg_packet_store_set_filter(NvgPacketStore *self, const struct nvg_filter *filter);
 /* Forget every record (counters stay). */
 void nvg_packet_store_clear(NvgPacketStore *self);
 

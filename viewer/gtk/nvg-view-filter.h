@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "ctl-filter.h"
+#include "nvg-filter.h"
 
 enum nvg_view_field {
     NVG_VIEW_FIELD_PROTO = 1u << 0,
@@ -36,6 +36,6 @@ char *nvg_view_fields_to_spec(const struct nvg_view_fields *fields);
 
 /* Check every field and build the matcher. Returns 0, or the NVG_VIEW_FIELD_* bits of the
  * invalid fields, in which case f is untouched. "any" (or "") is any protocol. */
-unsigned nvg_view_filter_compile(const struct nvg_view_fields *fields, struct nvg_ctl_filter *f);
+unsigned nvg_view_filter_compile(const struct nvg_view_fields *fields, struct nvg_filter *f);
 
 #endif

@@ -1,4 +1,4 @@
-#include "ctl-filter.h"
+#include "nvg-filter.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 #include "nvg-error.h"
 
-void nvg_ctl_filter_init(struct nvg_ctl_filter *f)
+void nvg_filter_init(struct nvg_filter *f)
 {
     memset(f, 0, sizeof(*f));
     f->proto = -1;
@@ -24,7 +24,7 @@ static void mask_addr(uint8_t *addr, int bytes, int prefix)
     }
 }
 
-int nvg_ctl_parse_net(const char *text, struct nvg_ctl_net *net)
+int nvg_filter_parse_net(const char *text, struct nvg_filter_net *net)
 {
     char buf[INET6_ADDRSTRLEN + 8];
     if (strlen(text) >= sizeof(buf))
@@ -55,7 +55,7 @@ int nvg_ctl_parse_net(const char *text, struct nvg_ctl_net *net)
     return 0;
 }
 
-int nvg_ctl_parse_port(const char *text, int *port)
+int nvg_filter_parse_port(const char *text, int *port)
 {
     char *end;
     long v = strtol(text, &end, 10);
@@ -65,7 +65,7 @@ int nvg_ctl_parse_port(const char *text, int *port)
     return 0;
 }
 
-int nvg_ctl_parse_proto(const char *text, int *proto)
+int nvg_filter_parse_proto(const char *text, int *proto)
 {
     int p = nvg_proto_from_name(text);
     if (p < 0)
@@ -74,7 +74,7 @@ int nvg_ctl_parse_proto(const char *text, int *proto)
     return 0;
 }
 
-static bool net_match(const struct nvg_ctl_net *net, int ip_version, const uint8_t *addr)
+static bool net_match(const struct nvg_filter_net *net, int ip_version, const uint8_t *addr)
 {
     if (!net->set)
         return true;
@@ -87,7 +87,7 @@ static bool net_match(const struct nvg_ctl_net *net, int ip_version, const uint8
     return memcmp(a, net->addr, (size_t)bytes) == 0;
 }
 
-bool nvg_ctl_filter_match(const struct nvg_ctl_filter *f, const char *sensor,
+bool nvg_filter_match(const struct nvg_filter *f, const char *sensor,
                           const struct nvg_pkt *pkt)
 {
     if (f->proto >= 0 && pkt->proto != f->proto)

@@ -112,13 +112,13 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
         ctl->timeout_ms = (int)strtol(arg, &end, 10);
         return (*end || ctl->timeout_ms <= 0) ? bad("timeout", arg) : 0;
     case OPT_PROTO:
-        return nvg_ctl_parse_proto(arg, &ctl->filter.proto) < 0 ? bad("protocol", arg) : 0;
+        return nvg_filter_parse_proto(arg, &ctl->filter.proto) < 0 ? bad("protocol", arg) : 0;
     case OPT_SRC:
-        return nvg_ctl_parse_net(arg, &ctl->filter.src) < 0 ? bad("source", arg) : 0;
+        return nvg_filter_parse_net(arg, &ctl->filter.src) < 0 ? bad("source", arg) : 0;
     case OPT_DST:
-        return nvg_ctl_parse_net(arg, &ctl->filter.dst) < 0 ? bad("destination", arg) : 0;
+        return nvg_filter_parse_net(arg, &ctl->filter.dst) < 0 ? bad("destination", arg) : 0;
     case OPT_PORT:
-        return nvg_ctl_parse_port(arg, &ctl->filter.port) < 0 ? bad("port", arg) : 0;
+        return nvg_filter_parse_port(arg, &ctl->filter.port) < 0 ? bad("port", arg) : 0;
     case OPT_SENSOR:
         if (strlen(arg) == 0 || strlen(arg) > NVG_SENSOR_NAME_MAX)
             return bad("sensor name", arg);
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 {
     struct nvg_ctl ctl = {.timeout_ms = 0};
     struct parsed p = {0};
-    nvg_ctl_filter_init(&ctl.filter);
+    nvg_filter_init(&ctl.filter);
     nvg_ctl_default_requester(ctl.requester, sizeof(ctl.requester));
     int c;
     while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {

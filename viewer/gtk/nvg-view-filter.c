@@ -68,19 +68,19 @@ char *nvg_view_fields_to_spec(const struct nvg_view_fields *f)
     return g_string_free(s, FALSE);
 }
 
-unsigned nvg_view_filter_compile(const struct nvg_view_fields *fields, struct nvg_ctl_filter *f)
+unsigned nvg_view_filter_compile(const struct nvg_view_fields *fields, struct nvg_filter *f)
 {
-    struct nvg_ctl_filter out;
+    struct nvg_filter out;
     unsigned bad = 0;
-    nvg_ctl_filter_init(&out);
+    nvg_filter_init(&out);
     if (fields->proto[0] && g_ascii_strcasecmp(fields->proto, "any") != 0 &&
-        nvg_ctl_parse_proto(fields->proto, &out.proto) < 0)
+        nvg_filter_parse_proto(fields->proto, &out.proto) < 0)
         bad |= NVG_VIEW_FIELD_PROTO;
-    if (fields->src[0] && nvg_ctl_parse_net(fields->src, &out.src) < 0)
+    if (fields->src[0] && nvg_filter_parse_net(fields->src, &out.src) < 0)
         bad |= NVG_VIEW_FIELD_SRC;
-    if (fields->dst[0] && nvg_ctl_parse_net(fields->dst, &out.dst) < 0)
+    if (fields->dst[0] && nvg_filter_parse_net(fields->dst, &out.dst) < 0)
         bad |= NVG_VIEW_FIELD_DST;
-    if (fields->port[0] && nvg_ctl_parse_port(fields->port, &out.port) < 0)
+    if (fields->port[0] && nvg_filter_parse_port(fields->port, &out.port) < 0)
         bad |= NVG_VIEW_FIELD_PORT;
     if (fields->sensor[0]) {
         if (strlen(fields->sensor) > NVG_SENSOR_NAME_MAX)

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ctl-filter.h"
+#include "nvg-filter.h"
 #include "netvigil.pb-c.h"
 
 #define NVG_CTL_STATUS_TIMEOUT_MS 3000
@@ -20,7 +20,7 @@ struct nvg_ctl {
     int timeout_ms;  /* request timeout; 0 = the command's default */
     char requester[256]; /* for the audit trail; default user@host */
     bool json;
-    struct nvg_ctl_filter filter;
+    struct nvg_filter filter;
     long count;      /* tail/rates: stop after this many lines, 0 = never */
 };
 

@@ -86,7 +86,7 @@ static long print_batch(struct nvg_ctl *ctl, struct nvg_arena *arena, struct nvg
         for (size_t i = 0; i < b->n_records && (limit <= 0 || printed < limit); i++) {
             struct nvg_pkt pkt;
             if (nvg_wire_record_from_pb(b->records[i], &pkt) < 0 ||
-                !nvg_ctl_filter_match(&ctl->filter, b->sensor, &pkt))
+                !nvg_filter_match(&ctl->filter, b->sensor, &pkt))
                 continue;
             size_t n = nvg_format_text_line_r(tc, line, &pkt, b->sensor);
             fwrite(line, 1, n, stdout);

@@ -16,7 +16,7 @@ struct _NvgPacketStore {
     guint64 floor;    /* records below this were cleared */
     guint64 *vis;
     guint vis_head, vis_len;
-    struct nvg_ctl_filter filter;
+    struct nvg_filter filter;
     gboolean filtering;
 };
 
@@ -72,7 +72,7 @@ static void nvg_packet_store_class_init(NvgPacketStoreClass *klass)
 
 static void nvg_packet_store_init(NvgPacketStore *self)
 {
-    nvg_ctl_filter_init(&self->filter);
+    nvg_filter_init(&self->filter);
 }
 
 NvgPacketStore *nvg_packet_store_new(guint capacity, const struct nvg_sensor_names *names)
@@ -93,7 +93,7 @@ guint nvg_packet_store_get_capacity(NvgPacketStore *self)
 static inline gboolean passes(NvgPacketStore *self, const struct nvg_view_rec *r)
 {
     return !self->filtering ||
-           nvg_ctl_filter_match(&self->filter, nvg_sensor_names_get(self->names, r->sensor),
+           nvg_filter_match(&self->filter, nvg_sensor_names_get(self->names, r->sensor),
                                 &r->pkt);
 }
 
@@ -152,14 +152,14 @@ static void rescan(NvgPacketStore *self)
         g_list_model_items_changed(G_LIST_MODEL(self), 0, old, self->vis_len);
 }
 
-void nvg_packet_store_set_filter(NvgPacketStore *self, const struct nvg_ctl_filter *filter)
+void nvg_packet_store_set_filter(NvgPacketStore *self, const struct nvg_filter *filter)
 {
     g_return_if_fail(NVG_IS_PACKET_STORE(self));
     if (filter)
         self->filter = *filter;
     else
-        nvg_ctl_filter_init(&self->filter);
-    const struct nvg_ctl_filter *f = &self->filter;
+        nvg_filter_init(&self->filter);
+    const struct nvg_filter *f = &self->filter;
     self->filtering = f->proto >= 0 || f->port >= 0 || f->src.set || f->dst.set || f->sensor[0];
     rescan(self);
 }

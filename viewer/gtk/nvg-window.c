@@ -216,7 +216,7 @@ static void show_filter_error(NvgWindow *self, unsigned bad)
 
 void nvg__window_refilter(NvgWindow *self)
 {
-    struct nvg_ctl_filter f = self->filter;
+    struct nvg_filter f = self->filter;
     if (!f.sensor[0] && self->selected && self->selected[0])
         g_strlcpy(f.sensor, self->selected, sizeof(f.sensor));
     nvg_packet_store_set_filter(self->store, &f);
@@ -227,7 +227,7 @@ void nvg__window_refilter(NvgWindow *self)
 /* Compile and apply fields; on error mark the fields and keep the current filter. */
 static unsigned apply_fields(NvgWindow *self, const struct nvg_view_fields *fields)
 {
-    struct nvg_ctl_filter f;
+    struct nvg_filter f;
     unsigned bad = nvg_view_filter_compile(fields, &f);
     show_filter_error(self, bad);
     if (bad)
@@ -667,7 +667,7 @@ static void nvg_window_init(NvgWindow *self)
     self->names = nvg_sensor_names_new();
     self->selected = g_strdup("");
     self->conn_state = -1;
-    nvg_ctl_filter_init(&self->filter);
+    nvg_filter_init(&self->filter);
     setup_list(self);
     g_signal_connect(self->filter_button, "clicked", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->src_entry, "activate", G_CALLBACK(on_filter_clicked), self);

@@ -1,0 +1,105 @@
+/* Unit tests of netvigil-ctl's display filter (viewer/ctl-filter.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nvg-filter.h"
+#include "nvg-error.h"
+
+static struct nvg_pkt udp(const char *src4, uint16_t sport, uint16_t dport)
+{
+    struct nvg_pkt p;
+    memset(&p, 0, sizeof(p));
+    p.ip_version = 4;
+    p.proto = NVG_PROTO_UDP;
+    p.flags = NVG_PKT_HAS_PORTS;
+    p.sport = sport;
+    p.dport = dport;
+    struct nvg_filter_net n;
+    assert_int_equal(nvg_filter_parse_net(src4, &n), 0);
+    memcpy(p.src, n.addr, 4);
+    p.dst[0] = 192, p.dst[1] = 168, p.dst[3] = 1;
+    return p;
+}
+
+static void test_parse_net(void **state)
+{
+    (void)state;
+    struct nvg_filter_net n;
+    assert_int_equal(nvg_filter_parse_net("10.1.2.3/8", &n), 0);
+    assert_int_equal(n.ip_version, 4);
+    assert_int_equal(n.prefix, 8);
+    assert_int_equal(n.addr[0], 10);
+    assert_int_equal(n.addr[1], 0); /* masked */
+    assert_int_equal(nvg_filter_parse_net("2001:db8::1", &n), 0);
+    assert_int_equal(n.ip_version, 6);
+    assert_int_equal(n.prefix, 128);
+    assert_int_equal(nvg_filter_parse_net("2001:db8::/33", &n), 0);
+    assert_int_equal(n.prefix, 33);
+    assert_int_equal(nvg_filter_parse_net("10.0.0.0/33", &n), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_net("10.0.0.0/", &n), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_net("10.0.0.0/x", &n), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_net("10.0.0", &n), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_net("example.com", &n), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_net("", &n), NVG_EINVAL);
+}
+
+static void test_parse_port_proto(void **state)
+{
+    (void)state;
+    int v;
+    assert_int_equal(nvg_filter_parse_port("53", &v), 0);
+    assert_int_equal(v, 53);
+    assert_int_equal(nvg_filter_parse_port("65536", &v), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_port("-1", &v), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_port("5x", &v), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_port("", &v), NVG_EINVAL);
+    assert_int_equal(nvg_filter_parse_proto("udp", &v), 0);
+    assert_int_equal(v, NVG_PROTO_UDP);
+    assert_int_equal(nvg_filter_parse_proto("ICMPv6", &v), 0);
+    assert_int_equal(v, NVG_PROTO_ICMPV6);
+    assert_int_equal(nvg_filter_parse_proto("sctp", &v), NVG_EINVAL);
+}
+
+static void test_match(void **state)
+{
+    (void)state;
+    struct nvg_filter f;
+    nvg_filter_init(&f);
+    struct nvg_pkt dns = udp("10.1.2.3", 40000, 53), ntp = udp("172.16.0.1", 123, 123);
+    assert_true(nvg_filter_match(&f, "a", &dns));
+    assert_int_equal(nvg_filter_parse_port("53", &f.port), 0);
+    assert_true(nvg_filter_match(&f, "a", &dns));
+    assert_false(nvg_filter_match(&f, "a", &ntp));
+    dns.flags = 0; /* ports not valid (a later fragment): no port match */
+    assert_false(nvg_filter_match(&f, "a", &dns));
+    dns.flags = NVG_PKT_HAS_PORTS;
+    assert_int_equal(nvg_filter_parse_net("10.0.0.0/8", &f.src), 0);
+    assert_true(nvg_filter_match(&f, "a", &dns));
+    assert_int_equal(nvg_filter_parse_net("10.2.0.0/16", &f.src), 0);
+    assert_false(nvg_filter_match(&f, "a", &dns));
+    nvg_filter_init(&f);
+    assert_int_equal(nvg_filter_parse_proto("tcp", &f.proto), 0);
+    assert_false(nvg_filter_match(&f, "a", &dns));
+    nvg_filter_init(&f);
+    strcpy(f.sensor, "ab");
+    assert_false(nvg_filter_match(&f, "abc", &dns)); /* topic prefix is not enough */
+    assert_true(nvg_filter_match(&f, "ab", &dns));
+    nvg_filter_init(&f);
+    assert_int_equal(nvg_filter_parse_net("2001:db8::/32", &f.dst), 0);
+    assert_false(nvg_filter_match(&f, "a", &dns)); /* v6 filter, v4 packet */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_net),
+        cmocka_unit_test(test_parse_port_proto),
+        cmocka_unit_test(test_match),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
