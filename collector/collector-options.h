@@ -6,12 +6,12 @@
 #include <stdint.h>
 
 struct nvg_collector_options {
-    const char *bind;       /* address the three sockets bind to */
+    const char *bind; /* address the three sockets bind to */
     int sensor_port;
     int feed_port;
     int control_port;
     const char *out_dir;
-    uint64_t rotate_size;   /* bytes; 0 = never by size */
+    uint64_t rotate_size;      /* bytes; 0 = never by size */
     int64_t rotate_interval_s; /* 0 = never by time */
     int64_t talkers_interval_s;
     int command_timeout_ms; /* a sensor that has not answered a command by then: timed out */

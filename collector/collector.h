@@ -8,11 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector-options.h"
 #include "csv-writer.h"
 #include "nvg-format.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
-#include "collector-options.h"
 #include "sensors.h"
 
 #define NVG_RATELOG_INTERVAL_MS 5000
@@ -47,7 +47,7 @@ struct nvg_collector {
     struct nvg_time_cache tc;
     struct nvg_collector_counters c;
     int64_t start_ms;
-    int64_t now_ms; /* wall clock, refreshed per message */
+    int64_t now_ms;   /* wall clock, refreshed per message */
     bool state_dirty; /* sequence accounting changed since sensors.state was saved */
     /* The packet log's last durable point that sensors.state records (main.c). */
     char state_log_name[256];
@@ -62,8 +62,8 @@ struct nvg_collector {
 };
 
 int64_t nvg__wall_ms(void);
-void nvg__ratelog(struct nvg_ratelog *rl, int64_t now_ms, enum nvg_log_level level,
-                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void nvg__ratelog(struct nvg_ratelog *rl, int64_t now_ms, enum nvg_log_level level, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
 
 /* ingest.c: drain the sensor ROUTER (at most max messages); returns messages handled. */
 int nvg_ingest_drain(struct nvg_collector *c, int max);
@@ -71,8 +71,8 @@ int nvg_ingest_drain(struct nvg_collector *c, int max);
 void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes);
 
 /* fanout.c: the live feed. */
-void nvg_fanout_raw(struct nvg_collector *c, const char *topic, size_t topic_len,
-                    const void *body, size_t len);
+void nvg_fanout_raw(struct nvg_collector *c, const char *topic, size_t topic_len, const void *body,
+                    size_t len);
 void nvg_fanout_pb(struct nvg_collector *c, const char *topic, const ProtobufCMessage *msg);
 void nvg_fanout_rates(struct nvg_collector *c);
 void nvg_fanout_status(struct nvg_collector *c);
@@ -109,8 +109,8 @@ const char *nvg_control_audit_path(const struct nvg_collector *c);
  * (time,requester,sensor,command,filter,outcome; flushed at once), a log line, and an Event on
  * the feed. error NULL = ok. */
 struct nvg_csv_writer *nvg_audit_open(const struct nvg_collector_options *o, char *err);
-void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit,
-                      const char *requester, const char *sensor, const char *command,
-                      const char *filter, const char *error);
+void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit, const char *requester,
+                      const char *sensor, const char *command, const char *filter,
+                      const char *error);
 
 #endif

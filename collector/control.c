@@ -287,8 +287,8 @@ static void route_command(struct nvg_collector *c, const struct envelope *env,
     if (n && !t)
         why = "out of memory";
     if (why) {
-        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)", nvg_wire_command_name(req->kind),
-                         filter, why);
+        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)",
+                         nvg_wire_command_name(req->kind), filter, why);
         reply_error(c, env, req->id, why);
         return;
     }

@@ -25,11 +25,11 @@ struct nvg_csv_writer {
     char path[4096];
     int fd;
     struct nvg_outbuf *ob;
-    uint64_t file_bytes;   /* written + buffered for the current file */
+    uint64_t file_bytes; /* written + buffered for the current file */
     int64_t opened_ms;
     int64_t last_flush_ms;
     int64_t last_err_log_ms;
-    uint64_t files;        /* files opened so far; also the -N in the name */
+    uint64_t files; /* files opened so far; also the -N in the name */
     bool in_group;
 };
 
@@ -174,8 +174,10 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
             }
             if (rows && w->file_bytes - pending < strlen(w->header))
                 rows--; /* the header never made it either */
-            nvg_log(NVG_LOG_ERR, "closing %s: %zu bytes (%zu rows) could not be written: %s; "
-                    "they are lost", w->path, pending, rows, strerror(nvg_outbuf_errno(w->ob)));
+            nvg_log(NVG_LOG_ERR,
+                    "closing %s: %zu bytes (%zu rows) could not be written: %s; "
+                    "they are lost",
+                    w->path, pending, rows, strerror(nvg_outbuf_errno(w->ob)));
         } else {
             report_durable(w);
         }
@@ -310,8 +312,8 @@ static int repair_file(const char *path)
         if (rc == 0 && end < st.st_size) {
             rc = ftruncate(fd, end) == 0 ? 1 : NVG_EIO;
             if (rc == 1)
-                nvg_log(NVG_LOG_WARNING, "%s ended in a torn line (crash?): cut %lld bytes",
-                        path, (long long)(st.st_size - end));
+                nvg_log(NVG_LOG_WARNING, "%s ended in a torn line (crash?): cut %lld bytes", path,
+                        (long long)(st.st_size - end));
         }
     }
     close(fd);
@@ -359,8 +361,10 @@ int64_t nvg_csv_cut_back(const char *dir, const char *prefix, const char *name, 
     } else if ((uint64_t)st.st_size > length) {
         if (ftruncate(fd, (off_t)length) == 0) {
             cut = (int64_t)((uint64_t)st.st_size - length);
-            nvg_log(NVG_LOG_WARNING, "%s: cut %" PRId64 " bytes written after the last saved "
-                    "sequence positions (their batches count as lost)", path, cut);
+            nvg_log(NVG_LOG_WARNING,
+                    "%s: cut %" PRId64 " bytes written after the last saved "
+                    "sequence positions (their batches count as lost)",
+                    path, cut);
         } else {
             cut = NVG_EIO;
         }

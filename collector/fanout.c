@@ -12,8 +12,8 @@
 
 #define TOP_TALKERS 10
 
-void nvg_fanout_raw(struct nvg_collector *c, const char *topic, size_t topic_len,
-                    const void *body, size_t len)
+void nvg_fanout_raw(struct nvg_collector *c, const char *topic, size_t topic_len, const void *body,
+                    size_t len)
 {
     if (zmq_send(c->pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;

@@ -77,8 +77,10 @@ static void refuse(struct nvg_collector *c, const zmq_msg_t *rid, uint32_t their
                  "refused a sensor speaking protocol version %u (this collector speaks %u)",
                  their_version, NVG_PROTOCOL_VERSION);
     char reason[128];
-    snprintf(reason, sizeof(reason), "protocol version %u is not supported; this collector "
-             "speaks version %u", their_version, NVG_PROTOCOL_VERSION);
+    snprintf(reason, sizeof(reason),
+             "protocol version %u is not supported; this collector "
+             "speaks version %u",
+             their_version, NVG_PROTOCOL_VERSION);
     Netvigil__Refused r = NETVIGIL__REFUSED__INIT;
     r.supported_version = NVG_PROTOCOL_VERSION;
     r.reason = reason;
@@ -174,7 +176,8 @@ static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t 
     uint64_t bytes = 0, failed = 0;
     size_t worst = n * NVG_FORMAT_LINE_MAX;
     char *all = worst <= nvg_csv_writer_buffer_size(c->packets)
-                    ? nvg_csv_writer_reserve(c->packets, worst) : NULL;
+                    ? nvg_csv_writer_reserve(c->packets, worst)
+                    : NULL;
     if (all) {
         char *p = all;
         for (size_t i = 0; i < n; i++)
@@ -185,8 +188,8 @@ static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t 
             char *row = nvg_csv_writer_reserve(c->packets, NVG_FORMAT_LINE_MAX);
             if (row)
                 nvg_csv_writer_commit(c->packets,
-                                      nvg_format_csv_row_r(&c->tc, row, &c->scratch[i],
-                                                           s->name_csv, s->name_csv_len));
+                                      nvg_format_csv_row_r(&c->tc, row, &c->scratch[i], s->name_csv,
+                                                           s->name_csv_len));
             else
                 failed++;
         }
@@ -316,9 +319,10 @@ static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
         ack.records_received = s->boot_records;
         ack.batches_lost = s->boot_batches_lost;
         ack.write_failures = s->write_failures;
-        nvg_log(NVG_LOG_INFO, "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64
-                " records, %" PRIu64 " batch(es) lost", s->name, s->boot_records, eos->records,
-                s->boot_batches_lost);
+        nvg_log(NVG_LOG_INFO,
+                "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64 " records, %" PRIu64
+                " batch(es) lost",
+                s->name, s->boot_records, eos->records, s->boot_batches_lost);
     }
     nvg_fanout_rates(c);
     if (nvg_csv_writer_flush(c->packets) < 0 || nvg_csv_writer_flush(c->rates_csv) < 0)
@@ -329,8 +333,8 @@ static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
     reply(c, rid, &m);
 }
 
-static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
-                     size_t len, const Netvigil__SensorMessage *m)
+static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw, size_t len,
+                     const Netvigil__SensorMessage *m)
 {
     switch (m->body_case) {
     case NETVIGIL__SENSOR_MESSAGE__BODY_HELLO:
@@ -346,8 +350,8 @@ static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_
         handle_eos(c, rid, m->end_of_stream);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY:
-        nvg_control_command_reply(c, zmq_msg_data((zmq_msg_t *)rid),
-                                  zmq_msg_size((zmq_msg_t *)rid), m->command_reply);
+        nvg_control_command_reply(c, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
+                                  m->command_reply);
         break;
     default:
         c->c.unknown++;
@@ -360,8 +364,7 @@ static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_
 static void malformed(struct nvg_collector *c, const char *why)
 {
     c->c.malformed++;
-    nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING, "malformed sensor message: %s",
-                 why);
+    nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING, "malformed sensor message: %s", why);
 }
 
 static void handle_message(struct nvg_collector *c, const zmq_msg_t *rid, zmq_msg_t *body)

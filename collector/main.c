@@ -129,19 +129,23 @@ static int open_files(struct nvg_collector *c, char *err)
      * count as lost, so they are cut from the log (then every log ends on a whole line). */
     char log_name[256];
     uint64_t log_length;
-    int loaded = nvg_sensor_state_load(&c->sensors, o->out_dir, log_name, sizeof(log_name),
-                                       &log_length);
+    int loaded =
+        nvg_sensor_state_load(&c->sensors, o->out_dir, log_name, sizeof(log_name), &log_length);
     if (loaded > 0)
         nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", loaded);
     if (log_name[0] && nvg_csv_cut_back(o->out_dir, "packets", log_name, log_length) < 0)
-        nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", o->out_dir,
-                log_name);
+        nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", o->out_dir, log_name);
     nvg_csv_repair_dir(o->out_dir, "packets");
     nvg_csv_repair_dir(o->out_dir, "rates");
     struct nvg_csv_writer_config pk = {
-        .dir = o->out_dir, .prefix = "packets", .header = NVG_CSV_HEADER,
-        .rotate_size = o->rotate_size, .rotate_interval_s = o->rotate_interval_s,
-        .buffer_size = 4u << 20, .on_durable = packets_durable, .on_durable_ud = c,
+        .dir = o->out_dir,
+        .prefix = "packets",
+        .header = NVG_CSV_HEADER,
+        .rotate_size = o->rotate_size,
+        .rotate_interval_s = o->rotate_interval_s,
+        .buffer_size = 4u << 20,
+        .on_durable = packets_durable,
+        .on_durable_ud = c,
     };
     struct nvg_csv_writer_config rt = pk;
     rt.on_durable = NULL;

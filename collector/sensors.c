@@ -128,8 +128,9 @@ uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq)
     if (seq > s->last_seq + 1)
         lost = seq - s->last_seq - 1;
     else if (seq <= s->last_seq)
-        nvg_log(NVG_LOG_WARNING, "sensor '%s': batch seq %" PRIu64 " after %" PRIu64
-                " (replayed or reordered)", s->name, seq, s->last_seq);
+        nvg_log(NVG_LOG_WARNING,
+                "sensor '%s': batch seq %" PRIu64 " after %" PRIu64 " (replayed or reordered)",
+                s->name, seq, s->last_seq);
     if (seq > s->last_seq)
         s->last_seq = seq;
     s->batches_lost += lost;
@@ -181,8 +182,8 @@ void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus 
     nvg_rates_set_record_time_only(&s->rates, st->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
 }
 
-void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms,
-                        Netvigil__SensorSummary *sum, Netvigil__SensorStatus *hb_out)
+void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms, Netvigil__SensorSummary *sum,
+                        Netvigil__SensorStatus *hb_out)
 {
     const struct nvg_sensor_heartbeat *hb = &s->hb;
     netvigil__sensor_status__init(hb_out);
@@ -243,8 +244,11 @@ void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t)
     for (size_t i = 0; i < t->n; i++) {
         struct nvg_sensor *s = t->v[i];
         s->durable = (struct nvg_seq_pos){
-            .valid = s->have_boot, .boot_id = s->boot_id, .last_seq = s->last_seq,
-            .boot_records = s->boot_records, .boot_batches_lost = s->boot_batches_lost,
+            .valid = s->have_boot,
+            .boot_id = s->boot_id,
+            .last_seq = s->last_seq,
+            .boot_records = s->boot_records,
+            .boot_batches_lost = s->boot_batches_lost,
         };
     }
 }
@@ -301,8 +305,9 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log
             }
             continue;
         }
-        if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %n", &boot, &seq,
-                   &recs, &lost, &off) != 4 || off == 0)
+        if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %n", &boot, &seq, &recs,
+                   &lost, &off) != 4 ||
+            off == 0)
             continue;
         struct nvg_sensor *s = nvg_sensor_get(t, line + off);
         if (!s)
@@ -312,7 +317,10 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log
         s->boot_records = recs;
         s->boot_batches_lost = lost;
         s->durable = (struct nvg_seq_pos){
-            .valid = true, .boot_id = boot, .last_seq = seq, .boot_records = recs,
+            .valid = true,
+            .boot_id = boot,
+            .last_seq = seq,
+            .boot_records = recs,
             .boot_batches_lost = lost,
         };
         loaded++;

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nvg-wire.h"
 #include "nvg-format.h"
+#include "nvg-wire.h"
 #include "rates.h"
 #include "talkers.h"
 
@@ -52,10 +52,10 @@ struct nvg_sensor {
 
     bool have_boot;
     uint64_t boot_id;
-    uint64_t last_seq;        /* of boot_id; 0 before its first batch */
-    uint64_t boot_records;    /* records received for boot_id */
+    uint64_t last_seq;     /* of boot_id; 0 before its first batch */
+    uint64_t boot_records; /* records received for boot_id */
     uint64_t boot_batches_lost;
-    int mode;                 /* Netvigil__CaptureMode from Hello/status */
+    int mode; /* Netvigil__CaptureMode from Hello/status */
     /* The position as of the last time every row received was durably in the packet log:
      * what the state file holds, so a restart after a crash counts exactly what the log
      * lacks. */
@@ -107,8 +107,8 @@ uint64_t nvg_sensor_account_tail(struct nvg_sensor *s, uint64_t last_seq);
 void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus *st);
 
 /* Fill a summary for status replies and the feed. The summary points into s and *hb_out. */
-void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms,
-                        Netvigil__SensorSummary *sum, Netvigil__SensorStatus *hb_out);
+void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms, Netvigil__SensorSummary *sum,
+                        Netvigil__SensorStatus *hb_out);
 /* Once a second: refresh pps/bps. */
 void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms);
 

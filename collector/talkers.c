@@ -15,7 +15,7 @@ struct heap_entry {
 };
 
 struct nvg_talkers {
-    size_t cap;     /* counters */
+    size_t cap; /* counters */
     size_t used;
     size_t mask;    /* hash slots - 1; slots = 2 * cap keeps probes short */
     uint16_t *slot; /* counter index or EMPTY */

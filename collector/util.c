@@ -12,8 +12,8 @@ int64_t nvg__wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void nvg__ratelog(struct nvg_ratelog *rl, int64_t now_ms, enum nvg_log_level level,
-                  const char *fmt, ...)
+void nvg__ratelog(struct nvg_ratelog *rl, int64_t now_ms, enum nvg_log_level level, const char *fmt,
+                  ...)
 {
     if (rl->last_ms && now_ms - rl->last_ms < NVG_RATELOG_INTERVAL_MS) {
         rl->suppressed++;

@@ -87,16 +87,15 @@ static bool net_match(const struct nvg_filter_net *net, int ip_version, const ui
     return memcmp(a, net->addr, (size_t)bytes) == 0;
 }
 
-bool nvg_filter_match(const struct nvg_filter *f, const char *sensor,
-                          const struct nvg_pkt *pkt)
+bool nvg_filter_match(const struct nvg_filter *f, const char *sensor, const struct nvg_pkt *pkt)
 {
     if (f->proto >= 0 && pkt->proto != f->proto)
         return false;
     /* The topic prefix "rec/ab" also delivers "rec/abc": compare the name itself. */
     if (f->sensor[0] && strcmp(f->sensor, sensor) != 0)
         return false;
-    if (f->port >= 0 && (!(pkt->flags & NVG_PKT_HAS_PORTS) ||
-                         (pkt->sport != f->port && pkt->dport != f->port)))
+    if (f->port >= 0 &&
+        (!(pkt->flags & NVG_PKT_HAS_PORTS) || (pkt->sport != f->port && pkt->dport != f->port)))
         return false;
     return net_match(&f->src, pkt->ip_version, pkt->src) &&
            net_match(&f->dst, pkt->ip_version, pkt->dst);

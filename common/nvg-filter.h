@@ -18,9 +18,9 @@ struct nvg_filter_net {
 };
 
 struct nvg_filter {
-    int proto;          /* enum nvg_proto, -1 = any */
+    int proto; /* enum nvg_proto, -1 = any */
     struct nvg_filter_net src, dst;
-    int port;           /* -1 = any; matches sport or dport */
+    int port;                             /* -1 = any; matches sport or dport */
     char sensor[NVG_SENSOR_NAME_MAX + 1]; /* "" = any */
 };
 
@@ -30,7 +30,6 @@ int nvg_filter_parse_net(const char *text, struct nvg_filter_net *net);
 int nvg_filter_parse_port(const char *text, int *port);
 /* "tcp", "UDP", "icmpv6", ... Returns 0 or NVG_EINVAL. */
 int nvg_filter_parse_proto(const char *text, int *proto);
-bool nvg_filter_match(const struct nvg_filter *f, const char *sensor,
-                          const struct nvg_pkt *pkt);
+bool nvg_filter_match(const struct nvg_filter *f, const char *sensor, const struct nvg_pkt *pkt);
 
 #endif

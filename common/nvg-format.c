@@ -3,7 +3,8 @@
  * This runs once per packet at millions of packets per second, so it avoids the C library's
  * formatting: no snprintf, strftime or inet_ntop per row. Digits come from a two-digit table,
  * the calendar text of a second is computed once and cached, and addresses are written by hand
- * (the IPv6 form is byte-for-byte what glibc's inet_ntop prints; tests/common/test-format.c checks that). */
+ * (the IPv6 form is byte-for-byte what glibc's inet_ntop prints; tests/common/test-format.c checks
+ * that). */
 #include "nvg-format.h"
 
 #include <stdbool.h>

@@ -3,8 +3,8 @@
 #include <strings.h>
 
 static const char *const proto_names[NVG_PROTO_COUNT] = {
-    [NVG_PROTO_OTHER] = "Other", [NVG_PROTO_IPV4] = "IPv4",     [NVG_PROTO_IPV6] = "IPv6",
-    [NVG_PROTO_TCP] = "TCP",     [NVG_PROTO_UDP] = "UDP",       [NVG_PROTO_ICMP] = "ICMP",
+    [NVG_PROTO_OTHER] = "Other",   [NVG_PROTO_IPV4] = "IPv4", [NVG_PROTO_IPV6] = "IPv6",
+    [NVG_PROTO_TCP] = "TCP",       [NVG_PROTO_UDP] = "UDP",   [NVG_PROTO_ICMP] = "ICMP",
     [NVG_PROTO_ICMPV6] = "ICMPv6", [NVG_PROTO_ARP] = "ARP",
 };
 

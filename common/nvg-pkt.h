@@ -30,13 +30,13 @@ enum nvg_payload_kind {
 };
 
 /* pkt->flags bits */
-#define NVG_PKT_MALFORMED 0x01u  /* a header field is impossible (bad IHL, bad version, ...) */
-#define NVG_PKT_TRUNCATED 0x02u  /* the capture ended inside a header or a declared length */
-#define NVG_PKT_HAS_PORTS 0x04u  /* sport/dport valid (TCP/UDP, first fragment) */
-#define NVG_PKT_HAS_TTL 0x08u    /* ttl valid (IPv4 TTL or IPv6 hop limit) */
-#define NVG_PKT_HAS_VLAN 0x10u   /* vlan_id valid (outermost tag) */
-#define NVG_PKT_HAS_ICMP 0x20u   /* icmp_type/icmp_code valid */
-#define NVG_PKT_FRAGMENT 0x40u   /* IP fragment (any); ports only when offset is 0 */
+#define NVG_PKT_MALFORMED 0x01u /* a header field is impossible (bad IHL, bad version, ...) */
+#define NVG_PKT_TRUNCATED 0x02u /* the capture ended inside a header or a declared length */
+#define NVG_PKT_HAS_PORTS 0x04u /* sport/dport valid (TCP/UDP, first fragment) */
+#define NVG_PKT_HAS_TTL 0x08u   /* ttl valid (IPv4 TTL or IPv6 hop limit) */
+#define NVG_PKT_HAS_VLAN 0x10u  /* vlan_id valid (outermost tag) */
+#define NVG_PKT_HAS_ICMP 0x20u  /* icmp_type/icmp_code valid */
+#define NVG_PKT_FRAGMENT 0x40u  /* IP fragment (any); ports only when offset is 0 */
 #define NVG_PKT_HAS_TCPFLAGS 0x80u
 
 /* TCP flag bits, in header bit order: F S R P A U E C N (N = AE / former NS, bit 8). */
@@ -53,19 +53,19 @@ enum nvg_payload_kind {
 /* Why a record is flagged; one named event per record (the first one met). */
 enum nvg_decode_event {
     NVG_EV_NONE = 0,
-    NVG_EV_LINK_UNKNOWN,   /* link type the decoder does not know */
-    NVG_EV_LINK_TRUNC,     /* link header cut short (Ethernet, SLL, NULL, VLAN tag) */
+    NVG_EV_LINK_UNKNOWN, /* link type the decoder does not know */
+    NVG_EV_LINK_TRUNC,   /* link header cut short (Ethernet, SLL, NULL, VLAN tag) */
     NVG_EV_IPV4_TRUNC,
-    NVG_EV_IPV4_VERSION,   /* version nibble is not 4 where IPv4 was expected */
-    NVG_EV_IPV4_IHL,       /* IHL < 5 */
-    NVG_EV_IPV4_TOTLEN,    /* total length < header length */
+    NVG_EV_IPV4_VERSION, /* version nibble is not 4 where IPv4 was expected */
+    NVG_EV_IPV4_IHL,     /* IHL < 5 */
+    NVG_EV_IPV4_TOTLEN,  /* total length < header length */
     NVG_EV_IPV6_TRUNC,
     NVG_EV_IPV6_VERSION,
     NVG_EV_IPV6_EXT_TRUNC, /* extension-header chain runs past the data */
     NVG_EV_IPV6_EXT_LIMIT, /* too many extension headers */
     NVG_EV_ARP_TRUNC,
     NVG_EV_TCP_TRUNC,
-    NVG_EV_TCP_DOFF,       /* data offset < 5 */
+    NVG_EV_TCP_DOFF, /* data offset < 5 */
     NVG_EV_UDP_TRUNC,
     NVG_EV_ICMP_TRUNC,
     NVG_EV_ICMPV6_TRUNC,

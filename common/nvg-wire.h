@@ -26,12 +26,12 @@
 #define NVG_PORT_CONTROL 7702
 
 /* Feed topics (first frame of every PUB message); subscribers match by prefix. */
-#define NVG_TOPIC_RECORDS "rec/"   /* + sensor name; body: Batch */
-#define NVG_TOPIC_RATES "rates"    /* body: RateBatch */
-#define NVG_TOPIC_STATUS "status"  /* body: CollectorStatus */
-#define NVG_TOPIC_TALKERS "talk/"  /* + sensor name; body: TopTalkers */
-#define NVG_TOPIC_EVENTS "event"   /* body: Event */
-#define NVG_TOPIC_ALERTS "alert"   /* body: Event */
+#define NVG_TOPIC_RECORDS "rec/"  /* + sensor name; body: Batch */
+#define NVG_TOPIC_RATES "rates"   /* body: RateBatch */
+#define NVG_TOPIC_STATUS "status" /* body: CollectorStatus */
+#define NVG_TOPIC_TALKERS "talk/" /* + sensor name; body: TopTalkers */
+#define NVG_TOPIC_EVENTS "event"  /* body: Event */
+#define NVG_TOPIC_ALERTS "alert"  /* body: Event */
 
 /* "start", "stop", "restart", "set-filter", "status"; "?" for anything else. */
 const char *nvg_wire_command_name(Netvigil__CommandKind kind);

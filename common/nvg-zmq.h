@@ -12,7 +12,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 struct nvg_sockopts {
-    int sndhwm;  /* messages; 0 = libzmq default */
+    int sndhwm; /* messages; 0 = libzmq default */
     int rcvhwm;
     int linger_ms;
 };

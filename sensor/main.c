@@ -10,9 +10,9 @@
 #include "decode.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
-#include "sensor-options.h"
 #include "output.h"
 #include "pipeline.h"
+#include "sensor-options.h"
 #include "sensor.h"
 
 #define EXIT_RUNTIME 1
@@ -69,8 +69,8 @@ struct nvg_capture *nvg_sensor_open_capture(struct nvg_sensor *s)
             .buffer_bytes = o->buffer_bytes,
             .promisc = o->promisc,
             /* With a link the dispatch also paces batches, commands and heartbeats. */
-            .timeout_ms = o->collector && o->batch_ms < LIVE_TIMEOUT_MS ? o->batch_ms
-                                                                        : LIVE_TIMEOUT_MS,
+            .timeout_ms =
+                o->collector && o->batch_ms < LIVE_TIMEOUT_MS ? o->batch_ms : LIVE_TIMEOUT_MS,
         };
         cap = nvg_capture_open_live(&par, err, NULL);
     }

@@ -71,8 +71,10 @@ static void output_free(struct nvg_sink *sink)
     free(o);
 }
 
-static const struct nvg_sink_ops csv_ops = {.emit = csv_emit, .flush = output_flush, .free = output_free};
-static const struct nvg_sink_ops text_ops = {.emit = text_emit, .flush = output_flush, .free = output_free};
+static const struct nvg_sink_ops csv_ops = {
+    .emit = csv_emit, .flush = output_flush, .free = output_free};
+static const struct nvg_sink_ops text_ops = {
+    .emit = text_emit, .flush = output_flush, .free = output_free};
 
 static struct output *output_new(const struct nvg_sink_ops *ops, int fd, bool own_fd, char *err)
 {

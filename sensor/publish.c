@@ -56,8 +56,8 @@ static const struct nvg_sink_ops publish_ops = {
 };
 
 struct nvg_sink *nvg_publish_new(void *zmq_ctx, const char *endpoint,
-                                 const struct nvg_link_info *info,
-                                 const struct nvg_link_opts *opts, char *err)
+                                 const struct nvg_link_info *info, const struct nvg_link_opts *opts,
+                                 char *err)
 {
     struct publish *pub = calloc(1, sizeof(*pub));
     if (!pub) {

@@ -8,8 +8,8 @@
 
 /* NULL on error with the reason in err (NVG_ERRBUF_SIZE bytes). */
 struct nvg_sink *nvg_publish_new(void *zmq_ctx, const char *endpoint,
-                                 const struct nvg_link_info *info,
-                                 const struct nvg_link_opts *opts, char *err);
+                                 const struct nvg_link_info *info, const struct nvg_link_opts *opts,
+                                 char *err);
 /* The link inside the sink (lent). */
 struct nvg_link *nvg_publish_link(struct nvg_sink *sink);
 

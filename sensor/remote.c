@@ -168,8 +168,10 @@ int nvg_remote_open(struct nvg_sensor *s)
     if (!o->collector)
         return 0;
     if (resolve_endpoint(s, o->collector) < 0) {
-        nvg_log(NVG_LOG_ERR, "--collector: '%s' is not an endpoint such as tcp://HOST:7700 or "
-                "HOST[:PORT]", o->collector);
+        nvg_log(NVG_LOG_ERR,
+                "--collector: '%s' is not an endpoint such as tcp://HOST:7700 or "
+                "HOST[:PORT]",
+                o->collector);
         return -1;
     }
     char err[NVG_ERRBUF_SIZE];

@@ -25,10 +25,10 @@ struct nvg_sensor_opts {
     int snaplen;
     uint64_t buffer_bytes;
     bool promisc;
-    const char *csv_path; /* --csv, "-" is stdout; NULL when off */
-    bool print;           /* --print (also implied when no other output is asked for) */
-    uint64_t count;       /* --count, 0 is unlimited */
-    unsigned payload;     /* --payload, bytes of payload kept per record */
+    const char *csv_path;  /* --csv, "-" is stdout; NULL when off */
+    bool print;            /* --print (also implied when no other output is asked for) */
+    uint64_t count;        /* --count, 0 is unlimited */
+    unsigned payload;      /* --payload, bytes of payload kept per record */
     const char *collector; /* -c, endpoint or HOST[:PORT]; NULL: no link */
     unsigned batch_max;    /* --batch-size */
     int batch_ms;          /* --batch-ms */

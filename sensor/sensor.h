@@ -7,8 +7,8 @@
 #include <stdbool.h>
 
 #include "capture.h"
-#include "sensor-options.h"
 #include "pipeline.h"
+#include "sensor-options.h"
 
 struct nvg_link;
 
@@ -23,7 +23,7 @@ struct nvg_sensor {
     struct nvg_link *link; /* lent from outputs[NVG_OUT_LINK] */
     bool finished;         /* the capture file has been read to its end */
     char endpoint[300];
-    char exclude[320];     /* BPF for our own link traffic, "" when none */
+    char exclude[320]; /* BPF for our own link traffic, "" when none */
     volatile sig_atomic_t *stop;
 };
 

@@ -13,10 +13,10 @@
 #include "nvg-pkt.h"
 
 struct nvg_decoder {
-    int dlt;                           /* pcap link type (DLT_* / LINKTYPE_*) */
-    unsigned payload_max;              /* payload bytes to copy per record (0: none) */
-    uint64_t frames;                   /* frames decoded */
-    uint64_t events[NVG_EV_COUNT];     /* per named decode event */
+    int dlt;                       /* pcap link type (DLT_* / LINKTYPE_*) */
+    unsigned payload_max;          /* payload bytes to copy per record (0: none) */
+    uint64_t frames;               /* frames decoded */
+    uint64_t events[NVG_EV_COUNT]; /* per named decode event */
 };
 
 void nvg_decoder_init(struct nvg_decoder *dec, int dlt, unsigned payload_max);

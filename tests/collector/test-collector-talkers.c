@@ -12,7 +12,8 @@
 
 static void v4(uint8_t *a, uint32_t x)
 {
-    a[0] = (uint8_t)(x >> 24), a[1] = (uint8_t)(x >> 16), a[2] = (uint8_t)(x >> 8), a[3] = (uint8_t)x;
+    a[0] = (uint8_t)(x >> 24), a[1] = (uint8_t)(x >> 16), a[2] = (uint8_t)(x >> 8),
+    a[3] = (uint8_t)x;
 }
 
 static void test_exact_when_few(void **state)
@@ -215,9 +216,9 @@ static void test_exact_at_capacity(void **state)
     nvg_talkers_free(t);
 }
 
-/* A skewed stream (geometric heavy hitters, a flat middle) over far more keys than counters, weighted,
- * with a cyclic scan of one-off keys mixed in (the pattern that makes nearly every record a
- * miss). Checks the space-saving guarantees against the exact counts:
+/* A skewed stream (geometric heavy hitters, a flat middle) over far more keys than counters,
+ * weighted, with a cyclic scan of one-off keys mixed in (the pattern that makes nearly every record
+ * a miss). Checks the space-saving guarantees against the exact counts:
  *   - every key with more than total/capacity bytes holds a counter;
  *   - each counter: bytes - error <= true bytes <= bytes, and error <= total/capacity;
  *   - the counters' bytes add up to the stream's total (no weight lost or invented);

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "nvg-filter.h"
 #include "nvg-error.h"
+#include "nvg-filter.h"
 
 static struct nvg_pkt udp(const char *src4, uint16_t sport, uint16_t dport)
 {

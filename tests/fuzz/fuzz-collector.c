@@ -41,7 +41,9 @@ static void open_files(struct fuzz_collector *f)
 {
     char err[NVG_ERRBUF_SIZE] = "";
     struct nvg_csv_writer_config pk = {
-        .dir = f->dir, .prefix = "packets", .header = NVG_CSV_HEADER,
+        .dir = f->dir,
+        .prefix = "packets",
+        .header = NVG_CSV_HEADER,
         .buffer_size = 1u << 20,
     };
     struct nvg_csv_writer_config rt = pk;

@@ -9,9 +9,9 @@
  * formatted source address with the parsed prefix. */
 #include <string.h>
 
-#include "nvg-filter.h"
 #include "fuzz.h"
 #include "nvg-error.h"
+#include "nvg-filter.h"
 
 #define FIELDS 5
 #define TEXT_MAX 256

@@ -103,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* Same row from a cache that holds another second, and from the thread's cache. */
     struct nvg_pkt other = pkt;
-    other.ts_ns = pkt.ts_ns > INT64_MIN + 2000000000LL ? pkt.ts_ns - 1000000000LL
-                                                      : pkt.ts_ns + 1000000000LL;
+    other.ts_ns =
+        pkt.ts_ns > INT64_MIN + 2000000000LL ? pkt.ts_ns - 1000000000LL : pkt.ts_ns + 1000000000LL;
     char row2[NVG_FORMAT_LINE_MAX];
     nvg_format_csv_row_r(&tc, row2, &other, quoted, qlen);
     FUZZ_CHECK(nvg_format_csv_row_r(&tc, row2, &pkt, quoted, qlen) == n);

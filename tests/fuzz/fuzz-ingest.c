@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_send(f->sensor, frame, &len, 1);
         /* inproc: the message is queued when send returns; drain exactly that one. */
         FUZZ_CHECK(nvg_ingest_drain(&f->c, 4) == 1);
-        uint64_t rejected = f->c.c.malformed + f->c.c.unknown + f->c.c.refused +
-                            f->c.c.invalid_batches;
+        uint64_t rejected =
+            f->c.c.malformed + f->c.c.unknown + f->c.c.refused + f->c.c.invalid_batches;
         FUZZ_CHECK(rejected <= (uint64_t)i + 1);
         fuzz_drain_peer(f->sensor);
     }

@@ -137,9 +137,9 @@ struct flow {
     uint16_t sport, dport;
     uint8_t kind; /* enum flow_kind */
     uint8_t v6;
-    uint8_t ecn;  /* TCP: ECN negotiated */
+    uint8_t ecn;   /* TCP: ECN negotiated */
     uint8_t tsopt; /* TCP: timestamps option on every segment */
-    uint8_t hbh;  /* IPv6 extension headers on this flow's packets (bitmask EXT_*) */
+    uint8_t hbh;   /* IPv6 extension headers on this flow's packets (bitmask EXT_*) */
     uint8_t v4opt; /* IPv4 header with options */
     uint16_t step;
     uint16_t steps; /* data steps before closing */
@@ -179,10 +179,10 @@ static const uint16_t tcp_ports[] = {80, 443, 443, 443, 22, 25, 993, 3306, 5432,
 /* No tunnel ports (VXLAN, GTP, L2TP, Geneve, Teredo, IPsec NAT-T, OpenVPN): tshark would
  * report the inner packet's addresses. */
 static const uint16_t udp_ports[] = {443, 443, 123, 514, 161, 5004, 27015, 9999};
-static const char *const dns_names[] = {"www", "mail", "api", "cdn", "login", "static", "db",
-                                        "ntp", "git", "files", "img", "auth"};
-static const char *const dns_zones[] = {"example", "example-corp", "test-site", "acme",
-                                        "cloud-svc", "intranet"};
+static const char *const dns_names[] = {"www", "mail", "api", "cdn",   "login", "static",
+                                        "db",  "ntp",  "git", "files", "img",   "auth"};
+static const char *const dns_zones[] = {"example", "example-corp", "test-site",
+                                        "acme",    "cloud-svc",    "intranet"};
 
 static void init_hosts(struct gen *g)
 {
@@ -482,7 +482,7 @@ static void tcp_segment(struct gen *g, struct flow *f, int dir, uint16_t flags, 
     put16(t + 18, 0);
     if (syn) { /* MSS, SACK permitted, timestamps, window scale */
         static const uint8_t o[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
-                                      0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+                                      0, 0, 0,    0,    0, 0, 1, 3,  3, 7};
         memcpy(t + 20, o, 20);
         put32(t + 28, (uint32_t)rnd(&g->r));
         hl = 40;
@@ -763,11 +763,21 @@ static void generate(struct gen *g)
         return gen_other(g);
     struct flow *f = &g->flows[below(r, NFLOWS)];
     switch (f->kind) {
-    case FLOW_TCP: step_tcp(g, f); break;
-    case FLOW_SCAN: step_scan(g, f); break;
-    case FLOW_UDP: step_udp(g, f); break;
-    case FLOW_DNS: step_dns(g, f); break;
-    default: step_icmp(g, f); break;
+    case FLOW_TCP:
+        step_tcp(g, f);
+        break;
+    case FLOW_SCAN:
+        step_scan(g, f);
+        break;
+    case FLOW_UDP:
+        step_udp(g, f);
+        break;
+    case FLOW_DNS:
+        step_dns(g, f);
+        break;
+    default:
+        step_icmp(g, f);
+        break;
     }
     if (f->step == 0xffff)
         spawn_flow(g, f);
@@ -898,12 +908,15 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"count", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 's'},   {"link", required_argument, NULL, 'l'},
-        {"nano", no_argument, NULL, 'N'},         {"pps", required_argument, NULL, 'p'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"count", required_argument, NULL, 'n'},
+                                             {"seed", required_argument, NULL, 's'},
+                                             {"link", required_argument, NULL, 'l'},
+                                             {"nano", no_argument, NULL, 'N'},
+                                             {"pps", required_argument, NULL, 'p'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *out = NULL;
     uint64_t count = 0, seed = 1, pps = 100000;
     bool have_count = false, nano = false, verbose = false;
@@ -941,7 +954,11 @@ int main(int argc, char **argv)
         }
         if (!ok) {
             fprintf(stderr, "nvg-gen-pcap: bad value for --%s: %s\n",
-                    c == 'n' ? "count" : c == 's' ? "seed" : c == 'p' ? "pps" : "link", optarg);
+                    c == 'n'   ? "count"
+                    : c == 's' ? "seed"
+                    : c == 'p' ? "pps"
+                               : "link",
+                    optarg);
             return 2;
         }
     }
@@ -1021,13 +1038,13 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "nvg-gen-pcap: %" PRIu64 " packets, %" PRIu64 " bytes, mean %.1f, min %" PRIu64
                 ", max %" PRIu64 ", span %.3f s\n"
-                "  generated: tcp %" PRIu64 " udp %" PRIu64 " icmp-echo %" PRIu64
-                " arp %" PRIu64 " nd %" PRIu64 " frag4-trains %" PRIu64 " frag6-trains %" PRIu64
-                " other %" PRIu64 "\n  written: ipv6 %" PRIu64 " vlan-tagged %" PRIu64 "\n",
-                count, bytes, (double)bytes / (double)count, minlen, maxlen,
-                (double)(t - t0) / 1e9, g->stats[ST_TCP], g->stats[ST_UDP], g->stats[ST_ICMP],
-                g->stats[ST_ARP], g->stats[ST_ND], g->stats[ST_FRAG4], g->stats[ST_FRAG6],
-                g->stats[ST_OTHER], g->stats[ST_V6], g->stats[ST_VLAN]);
+                "  generated: tcp %" PRIu64 " udp %" PRIu64 " icmp-echo %" PRIu64 " arp %" PRIu64
+                " nd %" PRIu64 " frag4-trains %" PRIu64 " frag6-trains %" PRIu64 " other %" PRIu64
+                "\n  written: ipv6 %" PRIu64 " vlan-tagged %" PRIu64 "\n",
+                count, bytes, (double)bytes / (double)count, minlen, maxlen, (double)(t - t0) / 1e9,
+                g->stats[ST_TCP], g->stats[ST_UDP], g->stats[ST_ICMP], g->stats[ST_ARP],
+                g->stats[ST_ND], g->stats[ST_FRAG4], g->stats[ST_FRAG6], g->stats[ST_OTHER],
+                g->stats[ST_V6], g->stats[ST_VLAN]);
     }
     free(w.buf);
     free(g);

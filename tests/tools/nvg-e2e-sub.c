@@ -69,8 +69,8 @@ static void handle(const char *t, size_t tlen, const uint8_t *body, size_t blen)
         for (size_t i = 0; i < rb->n_samples; i++) {
             const Netvigil__RateSample *s = rb->samples[i];
             printf("rate %" PRId64 " %s %s %" PRIu64 " %" PRIu64 "\n", s->time_s,
-                   s->sensor ? s->sensor : "", nvg_proto_name((enum nvg_proto)s->proto),
-                   s->packets, s->bytes);
+                   s->sensor ? s->sensor : "", nvg_proto_name((enum nvg_proto)s->proto), s->packets,
+                   s->bytes);
         }
         netvigil__rate_batch__free_unpacked(rb, NULL);
     } else if (topic_is(t, tlen, NVG_TOPIC_STATUS, true)) {
@@ -81,8 +81,8 @@ static void handle(const char *t, size_t tlen, const uint8_t *body, size_t blen)
         }
         for (size_t i = 0; i < st->n_sensors; i++) {
             const Netvigil__SensorSummary *s = st->sensors[i];
-            const char *name = s->last_status && s->last_status->sensor ? s->last_status->sensor
-                                                                        : "";
+            const char *name =
+                s->last_status && s->last_status->sensor ? s->last_status->sensor : "";
             printf("status %s %" PRIu64 " %" PRIu64 "\n", name, s->records_received,
                    s->batches_lost);
         }

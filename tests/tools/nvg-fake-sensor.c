@@ -33,7 +33,7 @@ struct fake_opts {
     uint64_t records;
     size_t batch;
     int64_t start_s;
-    uint64_t pps;               /* record-time spacing */
+    uint64_t pps; /* record-time spacing */
     uint32_t per_second[MAX_SECONDS];
     int n_per_second;
     uint64_t seq_start;
@@ -41,13 +41,13 @@ struct fake_opts {
     int n_skip;
     int garbage, truncated, bad_addr, unknown, extra_frames;
     bool huge;
-    int version;                /* protocol version of every message */
+    int version; /* protocol version of every message */
     bool eos;
     bool status;
     uint64_t kernel_drops, sensor_drops;
     int parallel;
-    double rate;                /* records per wall second, 0 = as fast as the link takes */
-    double hold_s;              /* stay connected (status every second) after sending */
+    double rate;   /* records per wall second, 0 = as fast as the link takes */
+    double hold_s; /* stay connected (status every second) after sending */
     int timeout_ms;
     const char *expected_rates;
     bool quiet;
@@ -153,8 +153,8 @@ static int write_expected_rates(const struct fake_opts *o)
         if (sec != cur) {
             for (int k = 0; k < NVG_PROTO_COUNT; k++)
                 if (pk[k])
-                    fprintf(f, "%" PRId64 ",%s,%" PRIu64 ",%" PRIu64 "\n", cur,
-                            nvg_proto_name(k), pk[k], by[k]);
+                    fprintf(f, "%" PRId64 ",%s,%" PRIu64 ",%" PRIu64 "\n", cur, nvg_proto_name(k),
+                            pk[k], by[k]);
             memset(pk, 0, sizeof(pk));
             memset(by, 0, sizeof(by));
             cur = sec;
@@ -310,8 +310,8 @@ static void send_hostile(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
         send_raw(fs, "a", 1, ZMQ_SNDMORE);
         send_raw(fs, "b", 1, 0);
     }
-    say(fs, "sent %d garbage, %d truncated, %d bad-address, %d unknown, %d multi-frame",
-        o->garbage, o->truncated, o->bad_addr, o->unknown, o->extra_frames);
+    say(fs, "sent %d garbage, %d truncated, %d bad-address, %d unknown, %d multi-frame", o->garbage,
+        o->truncated, o->bad_addr, o->unknown, o->extra_frames);
 }
 
 /* 100 MB in one frame: above ZMQ_MAXMSGSIZE, libzmq drops the connection. */
@@ -420,9 +420,10 @@ static int end_of_stream(struct fake_sensor *fs)
         return 1;
     }
     const Netvigil__EndOfStreamAck *a = cm->end_of_stream_ack;
-    say(fs, "ack records_received=%" PRIu64 " batches_lost=%" PRIu64 " write_failures=%" PRIu64
-        " sent=%" PRIu64 " skipped=%" PRIu64, a->records_received, a->batches_lost,
-        a->write_failures, fs->sent_records, fs->skipped);
+    say(fs,
+        "ack records_received=%" PRIu64 " batches_lost=%" PRIu64 " write_failures=%" PRIu64
+        " sent=%" PRIu64 " skipped=%" PRIu64,
+        a->records_received, a->batches_lost, a->write_failures, fs->sent_records, fs->skipped);
     int rc = (a->records_received == fs->sent_records && a->batches_lost == fs->skipped) ? 0 : 1;
     if (fs->o->no_check)
         rc = 0;
@@ -538,56 +539,110 @@ static int parse_list(const char *s, uint32_t *out, int max)
 static int parse_opts(struct fake_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"endpoint", 1, 0, 'e'},     {"name", 1, 0, 'n'},        {"boot-id", 1, 0, 'b'},
-        {"records", 1, 0, 'r'},      {"batch", 1, 0, 'B'},       {"start-time", 1, 0, 't'},
-        {"pps", 1, 0, 'p'},          {"per-second", 1, 0, 'P'},  {"expected-rates", 1, 0, 'X'},
-        {"seq-start", 1, 0, 's'},    {"skip-seq", 1, 0, 'k'},    {"garbage", 1, 0, 'g'},
-        {"truncated", 1, 0, 'T'},    {"bad-addr", 1, 0, 'a'},    {"unknown", 1, 0, 'u'},
-        {"extra-frames", 1, 0, 'x'}, {"huge", 0, 0, 'H'},        {"version", 1, 0, 'v'},
+        {"endpoint", 1, 0, 'e'},     {"name", 1, 0, 'n'},         {"boot-id", 1, 0, 'b'},
+        {"records", 1, 0, 'r'},      {"batch", 1, 0, 'B'},        {"start-time", 1, 0, 't'},
+        {"pps", 1, 0, 'p'},          {"per-second", 1, 0, 'P'},   {"expected-rates", 1, 0, 'X'},
+        {"seq-start", 1, 0, 's'},    {"skip-seq", 1, 0, 'k'},     {"garbage", 1, 0, 'g'},
+        {"truncated", 1, 0, 'T'},    {"bad-addr", 1, 0, 'a'},     {"unknown", 1, 0, 'u'},
+        {"extra-frames", 1, 0, 'x'}, {"huge", 0, 0, 'H'},         {"version", 1, 0, 'v'},
         {"status", 0, 0, 'S'},       {"kernel-drops", 1, 0, 'K'}, {"sensor-drops", 1, 0, 'D'},
-        {"eos", 0, 0, 'E'},          {"parallel", 1, 0, 'j'},    {"rate", 1, 0, 'R'},
-        {"hold", 1, 0, 'h'},         {"timeout-ms", 1, 0, 'w'},  {"quiet", 0, 0, 'q'},       {"no-check", 0, 0, 'N'},
-        {"help", 0, 0, '?'},         {0, 0, 0, 0},
+        {"eos", 0, 0, 'E'},          {"parallel", 1, 0, 'j'},     {"rate", 1, 0, 'R'},
+        {"hold", 1, 0, 'h'},         {"timeout-ms", 1, 0, 'w'},   {"quiet", 0, 0, 'q'},
+        {"no-check", 0, 0, 'N'},     {"help", 0, 0, '?'},         {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'e': o->endpoint = optarg; break;
-        case 'n': o->name = optarg; break;
-        case 'b': o->boot_id = strtoull(optarg, NULL, 0); break;
-        case 'r': o->records = strtoull(optarg, NULL, 10); break;
-        case 'B': o->batch = strtoul(optarg, NULL, 10); break;
-        case 't': o->start_s = strtoll(optarg, NULL, 10); break;
-        case 'p': o->pps = strtoull(optarg, NULL, 10); break;
+        case 'e':
+            o->endpoint = optarg;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'b':
+            o->boot_id = strtoull(optarg, NULL, 0);
+            break;
+        case 'r':
+            o->records = strtoull(optarg, NULL, 10);
+            break;
+        case 'B':
+            o->batch = strtoul(optarg, NULL, 10);
+            break;
+        case 't':
+            o->start_s = strtoll(optarg, NULL, 10);
+            break;
+        case 'p':
+            o->pps = strtoull(optarg, NULL, 10);
+            break;
         case 'P':
             o->n_per_second = parse_list(optarg, o->per_second, MAX_SECONDS);
             if (o->n_per_second < 0)
                 return -1;
             break;
-        case 'X': o->expected_rates = optarg; break;
-        case 's': o->seq_start = strtoull(optarg, NULL, 10); break;
+        case 'X':
+            o->expected_rates = optarg;
+            break;
+        case 's':
+            o->seq_start = strtoull(optarg, NULL, 10);
+            break;
         case 'k':
             if (o->n_skip < MAX_SKIP)
                 o->skip[o->n_skip++] = strtoull(optarg, NULL, 10);
             break;
-        case 'g': o->garbage = atoi(optarg); break;
-        case 'T': o->truncated = atoi(optarg); break;
-        case 'a': o->bad_addr = atoi(optarg); break;
-        case 'u': o->unknown = atoi(optarg); break;
-        case 'x': o->extra_frames = atoi(optarg); break;
-        case 'H': o->huge = true; break;
-        case 'v': o->version = atoi(optarg); break;
-        case 'S': o->status = true; break;
-        case 'K': o->kernel_drops = strtoull(optarg, NULL, 10); break;
-        case 'D': o->sensor_drops = strtoull(optarg, NULL, 10); break;
-        case 'E': o->eos = true; break;
-        case 'j': o->parallel = atoi(optarg); break;
-        case 'R': o->rate = atof(optarg); break;
-        case 'h': o->hold_s = atof(optarg); break;
-        case 'w': o->timeout_ms = atoi(optarg); break;
-        case 'q': o->quiet = true; break;
-        case 'N': o->no_check = true; break;
-        default: usage(c == '?' && optopt == 0 ? stdout : stderr); return -1;
+        case 'g':
+            o->garbage = atoi(optarg);
+            break;
+        case 'T':
+            o->truncated = atoi(optarg);
+            break;
+        case 'a':
+            o->bad_addr = atoi(optarg);
+            break;
+        case 'u':
+            o->unknown = atoi(optarg);
+            break;
+        case 'x':
+            o->extra_frames = atoi(optarg);
+            break;
+        case 'H':
+            o->huge = true;
+            break;
+        case 'v':
+            o->version = atoi(optarg);
+            break;
+        case 'S':
+            o->status = true;
+            break;
+        case 'K':
+            o->kernel_drops = strtoull(optarg, NULL, 10);
+            break;
+        case 'D':
+            o->sensor_drops = strtoull(optarg, NULL, 10);
+            break;
+        case 'E':
+            o->eos = true;
+            break;
+        case 'j':
+            o->parallel = atoi(optarg);
+            break;
+        case 'R':
+            o->rate = atof(optarg);
+            break;
+        case 'h':
+            o->hold_s = atof(optarg);
+            break;
+        case 'w':
+            o->timeout_ms = atoi(optarg);
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'N':
+            o->no_check = true;
+            break;
+        default:
+            usage(c == '?' && optopt == 0 ? stdout : stderr);
+            return -1;
         }
     }
     if (o->batch == 0 || o->batch > 65536 || o->seq_start == 0 || o->parallel < 1 ||
@@ -601,9 +656,16 @@ static int parse_opts(struct fake_opts *o, int argc, char **argv)
 int main(int argc, char **argv)
 {
     struct fake_opts o = {
-        .endpoint = "tcp://127.0.0.1:7700", .name = "fake", .records = 10000, .batch = 1024,
-        .start_s = 1700000000, .pps = 1000, .seq_start = 1, .version = NVG_PROTOCOL_VERSION,
-        .parallel = 1, .timeout_ms = 10000,
+        .endpoint = "tcp://127.0.0.1:7700",
+        .name = "fake",
+        .records = 10000,
+        .batch = 1024,
+        .start_s = 1700000000,
+        .pps = 1000,
+        .seq_start = 1,
+        .version = NVG_PROTOCOL_VERSION,
+        .parallel = 1,
+        .timeout_ms = 10000,
     };
     if (parse_opts(&o, argc, argv) < 0)
         return 2;

@@ -40,7 +40,8 @@ static NvgPacketItem *other(guint64 number)
     return nvg_packet_item_new(&r, "db-2", number);
 }
 
-#define WANT_TCP "22:20:01.123456 web-1 TCP 10.0.0.1 port 443 to 10.0.0.2 port 51000 flags PA TTL 64 length 66"
+#define WANT_TCP                                                                                   \
+    "22:20:01.123456 web-1 TCP 10.0.0.1 port 443 to 10.0.0.2 port 51000 flags PA TTL 64 length 66"
 
 static void test_label_text(void)
 {
@@ -61,8 +62,8 @@ static void test_label_text(void)
 static void test_row_label(void)
 {
     GtkWidget *row = g_object_ref_sink(nvg_packet_row_new());
-    g_assert_false(gtk_test_accessible_has_property(GTK_ACCESSIBLE(row),
-                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
+    g_assert_false(
+        gtk_test_accessible_has_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL));
     g_autoptr(NvgPacketItem) a = tcp4(1, 443);
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), a);
     gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -70,20 +71,20 @@ static void test_row_label(void)
     /* a new record: the label follows */
     g_autoptr(NvgPacketItem) b = tcp4(2, 8443);
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), b);
-    gtk_test_accessible_assert_property(
-        GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-        "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 port 51000 flags PA TTL 64 length 66");
+    gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 "
+                                        "port 51000 flags PA TTL 64 length 66");
     /* the same record in a new wrapper (what a re-bind after a front trim gives): kept */
     g_autoptr(NvgPacketItem) b2 = tcp4(2, 8443);
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), b2);
     g_assert_true(nvg_packet_row_get_item(NVG_PACKET_ROW(row)) == b2);
-    gtk_test_accessible_assert_property(
-        GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-        "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 port 51000 flags PA TTL 64 length 66");
+    gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 "
+                                        "port 51000 flags PA TTL 64 length 66");
     /* blank row: no label */
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), NULL);
-    g_assert_false(gtk_test_accessible_has_property(GTK_ACCESSIBLE(row),
-                                                    GTK_ACCESSIBLE_PROPERTY_LABEL));
+    g_assert_false(
+        gtk_test_accessible_has_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL));
     g_object_unref(row);
 }
 

@@ -89,7 +89,7 @@ static void append_range(struct fixture *f, guint64 from, guint n, int proto)
 }
 
 #define CHANGE(i) g_array_index(f.w.changes, struct change, i)
-#define ASSERT_CHANGE(i, p, r, a)                                                                   \
+#define ASSERT_CHANGE(i, p, r, a)                                                                  \
     do {                                                                                           \
         g_assert_cmpuint(CHANGE(i).pos, ==, p);                                                    \
         g_assert_cmpuint(CHANGE(i).removed, ==, r);                                                \
@@ -103,11 +103,11 @@ static void test_wrap(void)
     GListModel *m = G_LIST_MODEL(f.store);
     g_assert_true(g_list_model_get_item_type(m) == NVG_TYPE_PACKET_ITEM);
 
-    append_range(&f, 0, 3, NVG_PROTO_TCP);          /* records 1..3 */
+    append_range(&f, 0, 3, NVG_PROTO_TCP); /* records 1..3 */
     g_assert_cmpuint(f.w.changes->len, ==, 1);
     ASSERT_CHANGE(0, 0, 0, 3);
 
-    append_range(&f, 3, 4, NVG_PROTO_TCP);          /* 1..7 in a ring of 5: 1, 2 fall off */
+    append_range(&f, 3, 4, NVG_PROTO_TCP); /* 1..7 in a ring of 5: 1, 2 fall off */
     g_assert_cmpuint(f.w.changes->len, ==, 2);
     ASSERT_CHANGE(0, 0, 2, 0);
     ASSERT_CHANGE(1, 1, 0, 4);
@@ -116,7 +116,7 @@ static void test_wrap(void)
         g_assert_cmpuint(number_at(m, i), ==, 3 + i);
     g_assert_null(g_list_model_get_item(m, 5));
 
-    append_range(&f, 7, 12, NVG_PROTO_TCP);         /* more than the ring: only 15..19 stay */
+    append_range(&f, 7, 12, NVG_PROTO_TCP); /* more than the ring: only 15..19 stay */
     g_assert_cmpuint(f.w.changes->len, ==, 2);
     ASSERT_CHANGE(0, 0, 5, 0);
     ASSERT_CHANGE(1, 0, 0, 5);
@@ -130,7 +130,7 @@ static void test_wrap(void)
     g_assert_cmpuint(c.in_ring, ==, 5);
     g_assert_cmpuint(c.shown, ==, 5);
 
-    append_range(&f, 19, 0, NVG_PROTO_TCP);         /* nothing: no signal */
+    append_range(&f, 19, 0, NVG_PROTO_TCP); /* nothing: no signal */
     g_assert_cmpuint(f.w.changes->len, ==, 0);
 
     g_array_set_size(f.w.changes, 0);

@@ -63,7 +63,9 @@ static void test_parse_spec(void)
 {
     struct nvg_view_fields f;
     g_assert_cmpuint(nvg_view_fields_parse(" proto = UDP ; src=10.0.0.0/8,dst=::1;port=53;"
-                                           "sensor=web-1 ", &f), ==, 0);
+                                           "sensor=web-1 ",
+                                           &f),
+                     ==, 0);
     g_assert_cmpstr(f.proto, ==, "UDP");
     g_assert_cmpstr(f.src, ==, "10.0.0.0/8");
     g_assert_cmpstr(f.dst, ==, "::1");

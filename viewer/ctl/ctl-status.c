@@ -69,8 +69,8 @@ static void print_table(const Netvigil__CollectorStatus *st)
                  h->pcap_dropped + h->pcap_ifdropped, h->records_dropped, s->batches_lost,
                  s->write_failures);
         printf("%-16s %-8s %-16.16s %-16.16s %8s %8s %23s  %s\n", h->sensor,
-               state_name(h->state, s->connected), h->source, h->filter[0] ? h->filter : "-",
-               pps, bps, drops, seen);
+               state_name(h->state, s->connected), h->source, h->filter[0] ? h->filter : "-", pps,
+               bps, drops, seen);
     }
     printf("collector: %" PRIu64 " records written, %" PRIu64 " write failures, %" PRIu64
            " rejected messages (malformed %" PRIu64 ", unknown %" PRIu64 ", refused %" PRIu64
@@ -169,8 +169,10 @@ int nvg_ctl_status(struct nvg_ctl *ctl)
     Netvigil__ControlReply *r = nvg_ctl_request(ctl, sock, &req, timeout);
     zmq_close(sock);
     if (!r) {
-        fprintf(stderr, "netvigil-ctl: no answer from the collector at %s within %d ms (not "
-                "running or not reachable?)\n", ctl->control_ep, timeout);
+        fprintf(stderr,
+                "netvigil-ctl: no answer from the collector at %s within %d ms (not "
+                "running or not reachable?)\n",
+                ctl->control_ep, timeout);
         return 1;
     }
     int rc = 0;

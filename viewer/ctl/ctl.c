@@ -104,10 +104,18 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
 {
     char *end;
     switch (c) {
-    case OPT_COLLECTOR: p->host = arg; return 0;
-    case OPT_FEED: p->feed = arg; return 0;
-    case OPT_CONTROL: p->control = arg; return 0;
-    case OPT_JSON: ctl->json = true; return 0;
+    case OPT_COLLECTOR:
+        p->host = arg;
+        return 0;
+    case OPT_FEED:
+        p->feed = arg;
+        return 0;
+    case OPT_CONTROL:
+        p->control = arg;
+        return 0;
+    case OPT_JSON:
+        ctl->json = true;
+        return 0;
     case OPT_TIMEOUT:
         ctl->timeout_ms = (int)strtol(arg, &end, 10);
         return (*end || ctl->timeout_ms <= 0) ? bad("timeout", arg) : 0;
@@ -132,9 +140,15 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
             return bad("requester", arg);
         snprintf(ctl->requester, sizeof(ctl->requester), "%s", arg);
         return 0;
-    case 'h': usage(stdout); return 1;
-    case 'V': printf("netvigil-ctl %s\n", NVG_VERSION); return 1;
-    default: usage(stderr); return -1;
+    case 'h':
+        usage(stdout);
+        return 1;
+    case 'V':
+        printf("netvigil-ctl %s\n", NVG_VERSION);
+        return 1;
+    default:
+        usage(stderr);
+        return -1;
     }
 }
 
@@ -147,8 +161,7 @@ static int endpoints(struct nvg_ctl *ctl, const struct parsed *p)
         return bad("collector host", host);
     if (p->control)
         snprintf(ctl->control_ep, sizeof(ctl->control_ep), "%s", p->control);
-    else if (nvg_zmq_endpoint(ctl->control_ep, sizeof(ctl->control_ep), host,
-                              NVG_PORT_CONTROL) < 0)
+    else if (nvg_zmq_endpoint(ctl->control_ep, sizeof(ctl->control_ep), host, NVG_PORT_CONTROL) < 0)
         return bad("collector host", host);
     return 0;
 }
@@ -200,8 +213,8 @@ static int command_args(Netvigil__CommandKind kind, int nargs, char **args, cons
     } else if (nargs == 1) {
         *sensor = args[0];
     }
-    if (strlen(*sensor) > NVG_SENSOR_NAME_MAX || (nargs && !**sensor && kind !=
-                                                  NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER))
+    if (strlen(*sensor) > NVG_SENSOR_NAME_MAX ||
+        (nargs && !**sensor && kind != NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER))
         return bad("sensor name", *sensor);
     return 0;
 }
@@ -222,8 +235,8 @@ static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **
             continue;
         const char *sensor, *filter;
         if (strcmp(name, "clear-filter") == 0) {
-            if (command_args(NETVIGIL__COMMAND_KIND__COMMAND_START, nargs, args, &sensor,
-                             &filter) < 0)
+            if (command_args(NETVIGIL__COMMAND_KIND__COMMAND_START, nargs, args, &sensor, &filter) <
+                0)
                 return 2;
             return nvg_ctl_command(ctl, sensor_commands[i].kind, sensor, NULL);
         }
@@ -249,7 +262,7 @@ int main(int argc, char **argv)
     }
     if (optind >= argc) {
         fprintf(stderr, "netvigil-ctl: expected a command (status, tail, rates, start, stop, "
-                "restart, filter); see --help\n");
+                        "restart, filter); see --help\n");
         return 2;
     }
     if (endpoints(&ctl, &p) < 0)

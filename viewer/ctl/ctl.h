@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "nvg-filter.h"
 #include "netvigil.pb-c.h"
+#include "nvg-filter.h"
 
 #define NVG_CTL_STATUS_TIMEOUT_MS 3000
 /* Longer than the collector's default command timeout (3 s), so its per-sensor "timed out"
@@ -17,11 +17,11 @@ struct nvg_ctl {
     void *zctx;
     char feed_ep[300];
     char control_ep[300];
-    int timeout_ms;  /* request timeout; 0 = the command's default */
+    int timeout_ms;      /* request timeout; 0 = the command's default */
     char requester[256]; /* for the audit trail; default user@host */
     bool json;
     struct nvg_filter filter;
-    long count;      /* tail/rates: stop after this many lines, 0 = never */
+    long count; /* tail/rates: stop after this many lines, 0 = never */
 };
 
 /* ctl-control.c: the control socket. */

@@ -185,8 +185,7 @@ static gboolean on_signal(gpointer data)
 static void nvg_application_startup(GApplication *app)
 {
     G_APPLICATION_CLASS(nvg_application_parent_class)->startup(app);
-    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions),
-                                    app);
+    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
     GtkApplication *gapp = GTK_APPLICATION(app);
     gtk_application_set_accels_for_action(gapp, "app.quit", (const char *[]){"<Control>q", NULL});
     gtk_application_set_accels_for_action(gapp, "app.pause", (const char *[]){"<Control>p", NULL});

@@ -24,8 +24,8 @@ struct nvg_feed {
     char *feed_ep, *control_ep;
     struct nvg_sensor_names *names;
     GThread *thread;
-    GCond ready_cond;  /* startup handshake, under lock */
-    int ready;         /* 0 starting, 1 running, -1 failed (ready_error) */
+    GCond ready_cond; /* startup handshake, under lock */
+    int ready;        /* 0 starting, 1 running, -1 failed (ready_error) */
     GError *ready_error;
     int wake_fd; /* eventfd: main -> worker */
     gint stop;
@@ -64,8 +64,8 @@ static void request_free(struct request *r)
     g_free(r);
 }
 
-static void push(struct nvg_feed *feed, enum nvg_feed_kind kind, ProtobufCMessage *pb,
-                 uint64_t id, const char *error)
+static void push(struct nvg_feed *feed, enum nvg_feed_kind kind, ProtobufCMessage *pb, uint64_t id,
+                 const char *error)
 {
     struct nvg_feed_msg *m = g_new0(struct nvg_feed_msg, 1);
     m->kind = kind;
@@ -324,7 +324,7 @@ static void requester_name(char *buf, size_t size)
     g_snprintf(buf, size, "%s@%s (viewer)", pw ? pw->pw_name : "?", host);
 }
 
-static const char *const topics[] = {NVG_TOPIC_RECORDS, NVG_TOPIC_RATES, NVG_TOPIC_STATUS,
+static const char *const topics[] = {NVG_TOPIC_RECORDS, NVG_TOPIC_RATES,  NVG_TOPIC_STATUS,
                                      NVG_TOPIC_TALKERS, NVG_TOPIC_EVENTS, NVG_TOPIC_ALERTS};
 
 /* Runs on the worker: it creates, uses and closes both sockets. */

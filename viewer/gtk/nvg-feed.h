@@ -40,15 +40,15 @@ struct nvg_feed_msg {
 void nvg_feed_msg_free(struct nvg_feed_msg *msg);
 
 struct nvg_feed_stats {
-    uint64_t records;        /* records received (valid) */
+    uint64_t records;         /* records received (valid) */
     uint64_t records_dropped; /* did not fit the hand-over buffer (main thread too slow) */
-    uint64_t invalid;        /* messages or records that failed to parse or validate */
-    int64_t last_rx_us;      /* monotonic time of the last feed message, 0 = never */
+    uint64_t invalid;         /* messages or records that failed to parse or validate */
+    int64_t last_rx_us;       /* monotonic time of the last feed message, 0 = never */
     /* The feed socket's TCP link as ZeroMQ reports it (socket monitor): a collector that
      * exits or is killed shows up here at once, before any silence timeout. */
-    int link_up;             /* connected now */
-    int64_t link_change_us;  /* monotonic time link_up last changed, 0 = never */
-    uint64_t disconnects;    /* links lost since start */
+    int link_up;            /* connected now */
+    int64_t link_change_us; /* monotonic time link_up last changed, 0 = never */
+    uint64_t disconnects;   /* links lost since start */
 };
 
 struct nvg_feed;
@@ -56,8 +56,7 @@ struct nvg_feed;
 /* Starts the worker. pending_cap bounds the records handed over per drain. zctx is the
  * process's ZeroMQ context. NULL with error set when the sockets cannot be set up. */
 struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
-                              guint pending_cap, struct nvg_sensor_names *names,
-                              GError **error);
+                              guint pending_cap, struct nvg_sensor_names *names, GError **error);
 /* Stops and joins the worker, closes its sockets. NULL does nothing. */
 void nvg_feed_free(struct nvg_feed *feed);
 

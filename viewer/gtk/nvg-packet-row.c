@@ -15,15 +15,25 @@
 #define HEADER_PAD_Y 5
 
 enum col {
-    COL_TIME, COL_SENSOR, COL_PROTO, COL_SRC, COL_DST, COL_SPORT, COL_DPORT,
-    COL_FLAGS, COL_TTL, COL_LEN, COL_PAYLOAD, N_COLS
+    COL_TIME,
+    COL_SENSOR,
+    COL_PROTO,
+    COL_SRC,
+    COL_DST,
+    COL_SPORT,
+    COL_DPORT,
+    COL_FLAGS,
+    COL_TTL,
+    COL_LEN,
+    COL_PAYLOAD,
+    N_COLS
 };
 G_STATIC_ASSERT(N_COLS == NVG_PACKET_ROW_N_COLUMNS);
 
 static const struct {
     const char *title;
-    int chars;   /* width in digit widths (minimum for the expanding columns) */
-    int nat;     /* natural width of the expanding columns (IPv6 fits in 39) */
+    int chars; /* width in digit widths (minimum for the expanding columns) */
+    int nat;   /* natural width of the expanding columns (IPv6 fits in 39) */
     gboolean right;
     gboolean expand;
 } columns[N_COLS] = {
@@ -47,7 +57,7 @@ struct geometry {
     int w[N_COLS];              /* fixed widths; minimum widths of the expanding ones */
     int nat_extra;              /* natural width beyond the minimum (expanding columns) */
     int min_total;
-    int line_h;                 /* logical height of one line of text */
+    int line_h; /* logical height of one line of text */
 };
 
 static struct geometry geo; /* main thread only */
@@ -162,10 +172,18 @@ void nvg_packet_row_format_field(guint column, NvgPacketItem *item, char *buf, g
         g_strlcpy(buf, iso + 11, MIN(size, 16)); /* HH:MM:SS.uuuuuu */
         break;
     }
-    case COL_SENSOR: g_strlcpy(buf, nvg_packet_item_get_sensor(item), size); break;
-    case COL_PROTO: g_strlcpy(buf, nvg_proto_name(p->proto), size); break;
-    case COL_SRC: nvg_format_addr(buf, p->src, p->ip_version); break;
-    case COL_DST: nvg_format_addr(buf, p->dst, p->ip_version); break;
+    case COL_SENSOR:
+        g_strlcpy(buf, nvg_packet_item_get_sensor(item), size);
+        break;
+    case COL_PROTO:
+        g_strlcpy(buf, nvg_proto_name(p->proto), size);
+        break;
+    case COL_SRC:
+        nvg_format_addr(buf, p->src, p->ip_version);
+        break;
+    case COL_DST:
+        nvg_format_addr(buf, p->dst, p->ip_version);
+        break;
     case COL_SPORT:
         if (p->flags & NVG_PKT_HAS_PORTS)
             g_snprintf(buf, size, "%u", p->sport);
@@ -182,12 +200,15 @@ void nvg_packet_row_format_field(guint column, NvgPacketItem *item, char *buf, g
         if (p->flags & NVG_PKT_HAS_TTL)
             g_snprintf(buf, size, "%u", p->ttl);
         break;
-    case COL_LEN: g_snprintf(buf, size, "%u", p->wire_len); break;
+    case COL_LEN:
+        g_snprintf(buf, size, "%u", p->wire_len);
+        break;
     case COL_PAYLOAD:
         if (p->payload_kind != NVG_PAYLOAD_NONE)
             g_strlcpy(buf, nvg_payload_kind_name(p->payload_kind), size);
         break;
-    case N_COLS: break;
+    case N_COLS:
+        break;
     }
 }
 
@@ -195,9 +216,9 @@ void nvg_packet_row_format_field(guint column, NvgPacketItem *item, char *buf, g
 
 struct fields {
     PangoLayout *layout[N_COLS];
-    guint16 empty;     /* bit per column with no text */
-    int laid_width;    /* row width the layouts' widths were set for; -1 = none */
-    guint ctx_serial;  /* pango context serial the layouts were made for */
+    guint16 empty;    /* bit per column with no text */
+    int laid_width;   /* row width the layouts' widths were set for; -1 = none */
+    guint ctx_serial; /* pango context serial the layouts were made for */
 };
 
 static void fields_clear(struct fields *f)
@@ -396,8 +417,8 @@ void nvg_packet_row_set_item(NvgPacketRow *self, NvgPacketItem *item)
             nvg_packet_row_format_field((guint)c, item, self->text[c], FIELD_MAX);
         label_from_fields(self->text, label, sizeof(label));
         /* (GTK copies the string into its accessible value) */
-        gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       label, -1);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                       -1);
     } else {
         for (int c = 0; c < N_COLS; c++)
             self->text[c][0] = '\0';
@@ -468,8 +489,7 @@ static void nvg_packet_header_init(NvgPacketHeader *self)
     gsize n = 0;
     for (int c = 0; c < N_COLS; c++)
         put(label, sizeof(label), &n, c ? ", " : "Columns: ", columns[c].title);
-    gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                   -1);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
 GtkWidget *nvg_packet_header_new(void)

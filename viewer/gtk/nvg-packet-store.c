@@ -93,8 +93,7 @@ guint nvg_packet_store_get_capacity(NvgPacketStore *self)
 static inline gboolean passes(NvgPacketStore *self, const struct nvg_view_rec *r)
 {
     return !self->filtering ||
-           nvg_filter_match(&self->filter, nvg_sensor_names_get(self->names, r->sensor),
-                                &r->pkt);
+           nvg_filter_match(&self->filter, nvg_sensor_names_get(self->names, r->sensor), &r->pkt);
 }
 
 static guint64 oldest_live(NvgPacketStore *self, guint64 appended)

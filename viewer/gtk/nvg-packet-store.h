@@ -10,8 +10,8 @@
 
 #include <gio/gio.h>
 
-#include "nvg-filter.h"
 #include "nvg-feed.h"
+#include "nvg-filter.h"
 #include "nvg-sensor-names.h"
 
 G_BEGIN_DECLS

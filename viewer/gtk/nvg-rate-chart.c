@@ -29,9 +29,8 @@ G_DEFINE_FINAL_TYPE(NvgRateChart, nvg_rate_chart, GTK_TYPE_WIDGET)
 void nvg_rate_chart_proto_color(int proto, GdkRGBA *c)
 {
     static const char *const colors[NVG_PROTO_COUNT] = {
-        [NVG_PROTO_OTHER] = "#77767b", [NVG_PROTO_IPV4] = "#865e3c",
-        [NVG_PROTO_IPV6] = "#c061cb",  [NVG_PROTO_TCP] = "#3584e4",
-        [NVG_PROTO_UDP] = "#2ec27e",   [NVG_PROTO_ICMP] = "#ff7800",
+        [NVG_PROTO_OTHER] = "#77767b",  [NVG_PROTO_IPV4] = "#865e3c", [NVG_PROTO_IPV6] = "#c061cb",
+        [NVG_PROTO_TCP] = "#3584e4",    [NVG_PROTO_UDP] = "#2ec27e",  [NVG_PROTO_ICMP] = "#ff7800",
         [NVG_PROTO_ICMPV6] = "#e01b24", [NVG_PROTO_ARP] = "#9141ac",
     };
     gdk_rgba_parse(c, colors[proto >= 0 && proto < NVG_PROTO_COUNT ? proto : 0]);
@@ -129,8 +128,7 @@ static void draw_legend(NvgRateChart *self, cairo_t *cr, PangoLayout *layout, co
     }
 }
 
-static void draw_lines(NvgRateChart *self, cairo_t *cr, double x0, double y0, double pw,
-                       double ph)
+static void draw_lines(NvgRateChart *self, cairo_t *cr, double x0, double y0, double pw, double ph)
 {
     const struct nvg_rate_view *v = &self->view;
     cairo_set_line_width(cr, 1.5);
@@ -236,8 +234,8 @@ static void nvg_rate_chart_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     if (!self->series || !nvg_rate_series_latest(self->series, &latest) ||
         self->view.window_s < 2) {
         set_source(cr, &fg, 0.55);
-        text_at(cr, layout, "Waiting for per-second rates from the collector…", w / 2, h / 2,
-                0.5, 0.5);
+        text_at(cr, layout, "Waiting for per-second rates from the collector…", w / 2, h / 2, 0.5,
+                0.5);
     } else {
         draw_axes(self, cr, layout, &fg, x0, y0, pw, ph);
         draw_legend(self, cr, layout, &fg, x0 + 40, 14);
@@ -271,9 +269,14 @@ static void nvg_rate_chart_get_property(GObject *object, guint prop_id, GValue *
 {
     NvgRateChart *self = NVG_RATE_CHART(object);
     switch (prop_id) {
-    case PROP_WINDOW: g_value_set_uint(value, self->window_s); break;
-    case PROP_BYTES: g_value_set_boolean(value, self->bytes); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    case PROP_WINDOW:
+        g_value_set_uint(value, self->window_s);
+        break;
+    case PROP_BYTES:
+        g_value_set_boolean(value, self->bytes);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
 }
 
@@ -282,9 +285,14 @@ static void nvg_rate_chart_set_property(GObject *object, guint prop_id, const GV
 {
     NvgRateChart *self = NVG_RATE_CHART(object);
     switch (prop_id) {
-    case PROP_WINDOW: nvg_rate_chart_set_window(self, g_value_get_uint(value)); break;
-    case PROP_BYTES: nvg_rate_chart_set_bytes(self, g_value_get_boolean(value)); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    case PROP_WINDOW:
+        nvg_rate_chart_set_window(self, g_value_get_uint(value));
+        break;
+    case PROP_BYTES:
+        nvg_rate_chart_set_bytes(self, g_value_get_boolean(value));
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
 }
 
@@ -301,12 +309,12 @@ static void nvg_rate_chart_class_init(NvgRateChartClass *klass)
     oc->set_property = nvg_rate_chart_set_property;
     oc->finalize = nvg_rate_chart_finalize;
     GTK_WIDGET_CLASS(klass)->snapshot = nvg_rate_chart_snapshot;
-    props[PROP_WINDOW] = g_param_spec_uint("window", NULL, NULL, 60, NVG_RATE_SERIES_SPAN, 300,
-                                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
-                                               G_PARAM_STATIC_STRINGS);
-    props[PROP_BYTES] = g_param_spec_boolean("bytes", NULL, NULL, FALSE,
-                                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
-                                                 G_PARAM_STATIC_STRINGS);
+    props[PROP_WINDOW] =
+        g_param_spec_uint("window", NULL, NULL, 60, NVG_RATE_SERIES_SPAN, 300,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    props[PROP_BYTES] =
+        g_param_spec_boolean("bytes", NULL, NULL, FALSE,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
     gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "ratechart");
 }

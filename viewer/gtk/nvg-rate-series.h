@@ -34,12 +34,12 @@ uint64_t nvg_rate_series_rejected(const struct nvg_rate_series *s);
 
 /* What the chart draws: window_s values per protocol, pre-scaled to 0..1 of `top`. */
 struct nvg_rate_view {
-    int64_t end_s;        /* the last second shown (right edge) */
-    guint window_s;       /* seconds shown */
-    bool bytes;           /* bytes/s instead of packets/s */
-    unsigned proto_mask;  /* bit p: protocol p has traffic in the window */
-    double top, step;     /* y axis: 0..top in ticks of step (a 1/2/5 x 10^k value) */
-    double peak;          /* largest value in the window */
+    int64_t end_s;             /* the last second shown (right edge) */
+    guint window_s;            /* seconds shown */
+    bool bytes;                /* bytes/s instead of packets/s */
+    unsigned proto_mask;       /* bit p: protocol p has traffic in the window */
+    double top, step;          /* y axis: 0..top in ticks of step (a 1/2/5 x 10^k value) */
+    double peak;               /* largest value in the window */
     float *v[NVG_PROTO_COUNT]; /* window_s values each; index 0 is end_s - window_s + 1 */
 };
 

@@ -23,9 +23,10 @@ static unsigned set_field(struct nvg_view_fields *f, const char *key, const char
         size_t off, size;
         unsigned bit;
     } keys[] = {
-#define K(k, m, b) {k, offsetof(struct nvg_view_fields, m), sizeof(((struct nvg_view_fields *)0)->m), b}
-        K("proto", proto, NVG_VIEW_FIELD_PROTO),   K("src", src, NVG_VIEW_FIELD_SRC),
-        K("dst", dst, NVG_VIEW_FIELD_DST),         K("port", port, NVG_VIEW_FIELD_PORT),
+#define K(k, m, b)                                                                                 \
+    {k, offsetof(struct nvg_view_fields, m), sizeof(((struct nvg_view_fields *)0)->m), b}
+        K("proto", proto, NVG_VIEW_FIELD_PROTO),    K("src", src, NVG_VIEW_FIELD_SRC),
+        K("dst", dst, NVG_VIEW_FIELD_DST),          K("port", port, NVG_VIEW_FIELD_PORT),
         K("sensor", sensor, NVG_VIEW_FIELD_SENSOR),
 #undef K
     };

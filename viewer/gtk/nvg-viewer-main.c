@@ -29,11 +29,16 @@ int main(int argc, char **argv)
     gint ring = NVG_PACKET_STORE_DEFAULT_CAPACITY;
     gboolean version = FALSE;
     GOptionEntry entries[] = {
-        {"collector", 0, 0, G_OPTION_ARG_STRING, &host, "Collector host (default localhost)", "HOST"},
-        {"feed-endpoint", 0, 0, G_OPTION_ARG_STRING, &feed, "Live feed endpoint (default tcp://HOST:7701)", "EP"},
-        {"control-endpoint", 0, 0, G_OPTION_ARG_STRING, &control, "Control endpoint (default tcp://HOST:7702)", "EP"},
-        {"ring-size", 0, 0, G_OPTION_ARG_INT, &ring, "Rows the packet list keeps (default 200000)", "N"},
-        {"app-id", 0, 0, G_OPTION_ARG_STRING, &app_id, "D-Bus application id (default " NVG_APPLICATION_ID ")", "ID"},
+        {"collector", 0, 0, G_OPTION_ARG_STRING, &host, "Collector host (default localhost)",
+         "HOST"},
+        {"feed-endpoint", 0, 0, G_OPTION_ARG_STRING, &feed,
+         "Live feed endpoint (default tcp://HOST:7701)", "EP"},
+        {"control-endpoint", 0, 0, G_OPTION_ARG_STRING, &control,
+         "Control endpoint (default tcp://HOST:7702)", "EP"},
+        {"ring-size", 0, 0, G_OPTION_ARG_INT, &ring, "Rows the packet list keeps (default 200000)",
+         "N"},
+        {"app-id", 0, 0, G_OPTION_ARG_STRING, &app_id,
+         "D-Bus application id (default " NVG_APPLICATION_ID ")", "ID"},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Show the version", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };

@@ -35,12 +35,18 @@ static void free_pb(gpointer pb)
 static const char *kind_verb(int kind)
 {
     switch (kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_START: return "start";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP: return "stop";
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART: return "restart";
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER: return "set-filter";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS: return "status";
-    default: return "command";
+    case NETVIGIL__COMMAND_KIND__COMMAND_START:
+        return "start";
+    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
+        return "stop";
+    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
+        return "restart";
+    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
+        return "set-filter";
+    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
+        return "status";
+    default:
+        return "command";
     }
 }
 
@@ -49,11 +55,16 @@ static const char *state_name(const Netvigil__SensorSummary *s)
     if (!s->connected)
         return "silent";
     switch (s->last_status ? s->last_status->state : 0) {
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING: return "running";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED: return "stopped";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED: return "finished";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR: return "error";
-    default: return "unknown";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING:
+        return "running";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED:
+        return "stopped";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED:
+        return "finished";
+    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR:
+        return "error";
+    default:
+        return "unknown";
     }
 }
 
@@ -90,8 +101,8 @@ void nvg_window_command(NvgWindow *self, int kind, const char *sensor, const cha
     pd->t0 = g_get_monotonic_time();
     g_hash_table_insert(self->pending, g_memdup2(&id, sizeof(id)), pd);
     nvg_feed_request(self->feed, id, kind, sensor ? sensor : "", filter);
-    g_autofree char *text = g_strdup_printf("%s %s: sent, waiting for the answer…",
-                                            kind_verb(kind), target);
+    g_autofree char *text =
+        g_strdup_printf("%s %s: sent, waiting for the answer…", kind_verb(kind), target);
     show_result(self, text, -1);
     if (kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER)
         gtk_widget_remove_css_class(GTK_WIDGET(self->bpf_entry), "error");
@@ -136,9 +147,9 @@ static void expire_requests(NvgWindow *self)
         struct nvg_pending *pd = value;
         if (now - pd->t0 < REQUEST_TIMEOUT_US)
             continue;
-        g_autofree char *text = g_strdup_printf(
-            "%s %s: no answer from the collector within %d s", kind_verb(pd->kind), pd->sensor,
-            (int)(REQUEST_TIMEOUT_US / G_USEC_PER_SEC));
+        g_autofree char *text =
+            g_strdup_printf("%s %s: no answer from the collector within %d s", kind_verb(pd->kind),
+                            pd->sensor, (int)(REQUEST_TIMEOUT_US / G_USEC_PER_SEC));
         show_result(self, text, FALSE);
         g_hash_table_iter_remove(&it);
     }
@@ -146,7 +157,7 @@ static void expire_requests(NvgWindow *self)
 
 static void on_control_clicked(GtkButton *b, NvgWindow *self)
 {
-    const char *action = b == self->start_button ? "start"
+    const char *action = b == self->start_button  ? "start"
                          : b == self->stop_button ? "stop"
                                                   : "restart";
     g_action_group_activate_action(G_ACTION_GROUP(gtk_window_get_application(GTK_WINDOW(self))),
@@ -180,9 +191,9 @@ static void update_buttons(NvgWindow *self)
 
 /* ---- sensors table ------------------------------------------------------------------------ */
 
-static const char *const grid_titles[] = {"Sensor",  "State",   "Source",   "Capture filter",
-                                          "Pkt/s",   "Bytes/s", "Kernel drops", "Sensor drops",
-                                          "Link losses", "Collector failures", "Last seen"};
+static const char *const grid_titles[] = {
+    "Sensor",       "State",        "Source",      "Capture filter",     "Pkt/s",    "Bytes/s",
+    "Kernel drops", "Sensor drops", "Link losses", "Collector failures", "Last seen"};
 #define GRID_COLS G_N_ELEMENTS(grid_titles)
 
 static GtkWidget *cell(GtkGrid *g, int col, int row, const char *text, gboolean numeric)
@@ -207,7 +218,8 @@ static void header_row(GtkGrid *g, const char *const *titles, guint n, int numer
                        int numeric_to)
 {
     for (guint c = 0; c < n; c++) {
-        GtkWidget *l = cell(g, (int)c, 0, titles[c], (int)c >= numeric_from && (int)c <= numeric_to);
+        GtkWidget *l =
+            cell(g, (int)c, 0, titles[c], (int)c >= numeric_from && (int)c <= numeric_to);
         gtk_widget_add_css_class(l, "table-header");
     }
 }
@@ -367,7 +379,8 @@ static void update_talkers(NvgWindow *self)
                 idx = GUINT_TO_POINTER(rows->len);
                 g_hash_table_insert(sum, g_strdup(ts.addr), idx);
             }
-            struct talker_sum *r = &g_array_index(rows, struct talker_sum, GPOINTER_TO_UINT(idx) - 1);
+            struct talker_sum *r =
+                &g_array_index(rows, struct talker_sum, GPOINTER_TO_UINT(idx) - 1);
             r->bytes += t->talkers[i]->bytes;
             r->packets += t->talkers[i]->packets;
         }
@@ -399,8 +412,9 @@ static void update_talkers(NvgWindow *self)
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(when, sizeof(when), "%H:%M:%S", &tm);
-        g_autofree char *cap = g_strdup_printf("By bytes, %u s interval from %s UTC · %s", interval,
-                                               when, self->selected[0] ? self->selected : "all sensors");
+        g_autofree char *cap =
+            g_strdup_printf("By bytes, %u s interval from %s UTC · %s", interval, when,
+                            self->selected[0] ? self->selected : "all sensors");
         gtk_label_set_text(self->talkers_caption, cap);
     }
     g_array_free(rows, TRUE);
@@ -533,11 +547,21 @@ gboolean nvg_window_select_sensor(NvgWindow *self, const char *sensor)
 void nvg__window_fleet_message(NvgWindow *self, struct nvg_feed_msg *m)
 {
     switch (m->kind) {
-    case NVG_FEED_STATUS: on_status(self, m); break;
-    case NVG_FEED_RATES: on_rates(self, (const Netvigil__RateBatch *)m->pb); break;
-    case NVG_FEED_TALKERS: on_talkers(self, m); break;
-    case NVG_FEED_EVENT: on_event(self, (const Netvigil__Event *)m->pb); break;
-    case NVG_FEED_REPLY: on_reply(self, m); break;
+    case NVG_FEED_STATUS:
+        on_status(self, m);
+        break;
+    case NVG_FEED_RATES:
+        on_rates(self, (const Netvigil__RateBatch *)m->pb);
+        break;
+    case NVG_FEED_TALKERS:
+        on_talkers(self, m);
+        break;
+    case NVG_FEED_EVENT:
+        on_event(self, (const Netvigil__Event *)m->pb);
+        break;
+    case NVG_FEED_REPLY:
+        on_reply(self, m);
+        break;
     }
 }
 
@@ -554,8 +578,7 @@ void nvg__window_fleet_init(NvgWindow *self)
     self->series_all = nvg_rate_series_new();
     self->series_by_sensor = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                    (GDestroyNotify)nvg_rate_series_free);
-    self->talkers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                          free_pb);
+    self->talkers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_pb);
     self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
     nvg_rate_chart_set_series(self->chart, self->series_all);
     on_chart_options(NULL, NULL, self);

@@ -49,7 +49,7 @@ struct _NvgWindow {
     NvgPacketStore *store;
     GtkSingleSelection *selection;
     struct nvg_view_fields fields; /* applied display filter (text) */
-    struct nvg_filter filter;  /* ... compiled */
+    struct nvg_filter filter;      /* ... compiled */
     gboolean paused, follow;
     guint64 missed_paused;
     guint drain_id;

@@ -12,7 +12,7 @@
 #include "nvg-packet-item.h"
 #include "nvg-packet-row.h"
 
-#define DRAIN_INTERVAL_MS 50   /* at most 20 list updates per second */
+#define DRAIN_INTERVAL_MS 50                /* at most 20 list updates per second */
 #define CONN_SILENT_US (3 * G_USEC_PER_SEC) /* the collector publishes status every second */
 #define MAX_MSGS_PER_DRAIN 400
 
@@ -60,8 +60,9 @@ static void opt_uint(char *buf, size_t size, gboolean has, unsigned v)
 static void show_details(NvgWindow *self, NvgPacketItem *item)
 {
     if (!item) {
-        gtk_label_set_markup(self->details_label,
-                             "<span alpha=\"60%\">Select a packet to see all of its fields.</span>");
+        gtk_label_set_markup(
+            self->details_label,
+            "<span alpha=\"60%\">Select a packet to see all of its fields.</span>");
         return;
     }
     const struct nvg_pkt *p = nvg_packet_item_get_pkt(item);
@@ -99,10 +100,9 @@ static void show_details(NvgWindow *self, NvgPacketItem *item)
         "<b>Text form</b>    %s",
         nvg_packet_item_get_number(item), nvg_packet_item_get_sensor(item), iso,
         nvg_proto_name(p->proto), p->ip_version, p->ip_proto == 255 ? 0u : p->ip_proto,
-        src[0] ? src : "—", sport, dst[0] ? dst : "—", dport, flags, icmp, ttl, vlan,
-        p->wire_len, p->cap_len,
-        p->payload_kind ? nvg_payload_kind_name(p->payload_kind) : "none", hex->str, decode,
-        (p->flags & NVG_PKT_FRAGMENT) ? ", IP fragment" : "", p->event ? ", event " : "",
+        src[0] ? src : "—", sport, dst[0] ? dst : "—", dport, flags, icmp, ttl, vlan, p->wire_len,
+        p->cap_len, p->payload_kind ? nvg_payload_kind_name(p->payload_kind) : "none", hex->str,
+        decode, (p->flags & NVG_PKT_FRAGMENT) ? ", IP fragment" : "", p->event ? ", event " : "",
         p->event ? nvg_decode_event_name(p->event) : "", line);
     gtk_label_set_markup(self->details_label, m);
     g_free(m);
@@ -144,7 +144,7 @@ void nvg_window_clear_list(NvgWindow *self)
 
 /* ---- display filter ------------------------------------------------------------------------ */
 
-static const char *const proto_choices[] = {"", "tcp", "udp", "icmp", "icmpv6",
+static const char *const proto_choices[] = {"",    "tcp",  "udp",  "icmp", "icmpv6",
                                             "arp", "ipv4", "ipv6", "other"};
 
 static void mark(GtkWidget *w, gboolean bad)
@@ -160,9 +160,12 @@ static void read_fields(NvgWindow *self, struct nvg_view_fields *f)
     nvg_view_fields_clear(f);
     guint p = gtk_drop_down_get_selected(self->proto_drop);
     g_strlcpy(f->proto, p < G_N_ELEMENTS(proto_choices) ? proto_choices[p] : "", sizeof(f->proto));
-    g_autofree char *src = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->src_entry))));
-    g_autofree char *dst = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->dst_entry))));
-    g_autofree char *port = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->port_entry))));
+    g_autofree char *src =
+        g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->src_entry))));
+    g_autofree char *dst =
+        g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->dst_entry))));
+    g_autofree char *port =
+        g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->port_entry))));
     /* Too long to fit is invalid anyway: keep a marker that fails to parse. */
     if (g_strlcpy(f->src, src, sizeof(f->src)) >= sizeof(f->src))
         g_strlcpy(f->src, "?", sizeof(f->src));
@@ -199,7 +202,8 @@ static void show_filter_error(NvgWindow *self, unsigned bad)
     if (bad & NVG_VIEW_FIELD_PROTO)
         g_string_append(s, "unknown protocol; ");
     if (bad & NVG_VIEW_FIELD_SRC)
-        g_string_append(s, "source must be an IPv4/IPv6 address or CIDR (10.0.0.0/8, 2001:db8::/32); ");
+        g_string_append(
+            s, "source must be an IPv4/IPv6 address or CIDR (10.0.0.0/8, 2001:db8::/32); ");
     if (bad & NVG_VIEW_FIELD_DST)
         g_string_append(s, "destination must be an IPv4/IPv6 address or CIDR; ");
     if (bad & NVG_VIEW_FIELD_PORT)
@@ -207,7 +211,8 @@ static void show_filter_error(NvgWindow *self, unsigned bad)
     if (bad & NVG_VIEW_FIELD_SENSOR)
         g_string_append(s, "sensor name too long; ");
     if (bad & NVG_VIEW_FIELD_SPEC)
-        g_string_append(s, "use key=value items (proto, src, dst, port, sensor) separated by ';'; ");
+        g_string_append(s,
+                        "use key=value items (proto, src, dst, port, sensor) separated by ';'; ");
     g_string_truncate(s, s->len - 2);
     gtk_label_set_text(self->filter_error, s->str);
     gtk_widget_set_visible(GTK_WIDGET(self->filter_error), TRUE);
@@ -255,8 +260,8 @@ gboolean nvg_window_apply_filter_spec(NvgWindow *self, const char *spec, GError 
     else
         show_filter_error(self, bad);
     if (bad) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "invalid display filter '%s'", spec);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "invalid display filter '%s'",
+                    spec);
         return FALSE;
     }
     return TRUE;
@@ -432,11 +437,17 @@ const char *nvg_window_get_connection(NvgWindow *self)
 static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
 {
     static const char *const classes[] = {"conn-ok", "conn-wait", "conn-lost"};
-    const char *cls = state == CONN_OK ? classes[0] : state == CONN_FAILED ? classes[2] : classes[1];
+    const char *cls = state == CONN_OK       ? classes[0]
+                      : state == CONN_FAILED ? classes[2]
+                                             : classes[1];
     char text[80];
     switch (state) {
-    case CONN_OK: g_strlcpy(text, "● Connected", sizeof(text)); break;
-    case CONN_CONNECTING: g_strlcpy(text, "Connecting…", sizeof(text)); break;
+    case CONN_OK:
+        g_strlcpy(text, "● Connected", sizeof(text));
+        break;
+    case CONN_CONNECTING:
+        g_strlcpy(text, "Connecting…", sizeof(text));
+        break;
     case CONN_RECONNECTING:
         if (away_s > 0)
             g_snprintf(text, sizeof(text), "Reconnecting… (collector away %" G_GINT64_FORMAT " s)",
@@ -444,7 +455,9 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
         else
             g_strlcpy(text, "Reconnecting…", sizeof(text));
         break;
-    default: g_strlcpy(text, "Not connected", sizeof(text)); break;
+    default:
+        g_strlcpy(text, "Not connected", sizeof(text));
+        break;
     }
     set_label(self->conn_label, text);
     if (state != self->conn_state) {
@@ -452,7 +465,9 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
             gtk_widget_remove_css_class(GTK_WIDGET(self->conn_label), classes[i]);
         gtk_widget_add_css_class(GTK_WIDGET(self->conn_label), cls);
         g_info("feed %s: %s", self->config.feed_ep,
-               state == CONN_OK ? "connected" : state == CONN_FAILED ? "failed" : "waiting");
+               state == CONN_OK       ? "connected"
+               : state == CONN_FAILED ? "failed"
+                                      : "waiting");
         self->conn_state = state;
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTION]);
     }
@@ -470,8 +485,8 @@ static void update_connection(NvgWindow *self, const struct nvg_feed_stats *fs, 
     }
     gboolean ever = fs->last_rx_us != 0 || fs->disconnects != 0;
     /* with a monitor, data counts only when it came after the latest (re)connect */
-    gboolean link_ok = fs->link_change_us == 0 ||
-                       (fs->link_up && fs->last_rx_us >= fs->link_change_us);
+    gboolean link_ok =
+        fs->link_change_us == 0 || (fs->link_up && fs->last_rx_us >= fs->link_change_us);
     if (link_ok && fs->last_rx_us && now - fs->last_rx_us < CONN_SILENT_US)
         set_conn_state(self, CONN_OK, 0);
     else if (!ever)
@@ -518,7 +533,8 @@ static gboolean drain(gpointer data)
         nvg_feed_get_stats(self->feed, &fs);
     }
     if (t0 - self->rate_t0 >= G_USEC_PER_SEC) {
-        self->feed_rate = (double)(fs.records - self->rate_n0) * G_USEC_PER_SEC / (t0 - self->rate_t0);
+        self->feed_rate =
+            (double)(fs.records - self->rate_n0) * G_USEC_PER_SEC / (t0 - self->rate_t0);
         self->rate_t0 = t0;
         self->rate_n0 = fs.records;
         nvg__window_fleet_tick(self);
@@ -580,12 +596,12 @@ void nvg_window_print_stats(NvgWindow *self)
     struct nvg_packet_store_counts c;
     nvg_packet_store_get_counts(self->store, &c);
     /* the tick runs every 10 ms: a gap above that is a stall of the main loop */
-    printf("viewer-stats: seconds=%.1f max_stall_ms=%.1f steady_max_stall_ms=%.1f max_drain_ms=%.1f frames=%" G_GUINT64_FORMAT
-           " fps=%.1f records=%" G_GUINT64_FORMAT " dropped_handover=%" G_GUINT64_FORMAT
+    printf("viewer-stats: seconds=%.1f max_stall_ms=%.1f steady_max_stall_ms=%.1f "
+           "max_drain_ms=%.1f frames=%" G_GUINT64_FORMAT " fps=%.1f records=%" G_GUINT64_FORMAT
+           " dropped_handover=%" G_GUINT64_FORMAT
            " in_ring=%u shown=%u vmrss_kb=%ld vmhwm_kb=%ld max_append_ms=%.1f max_follow_ms=%.1f\n",
            secs, self->stats_max_stall / 1000.0, self->stats_max_stall_steady / 1000.0,
-           self->stats_max_drain / 1000.0,
-           self->stats_frames - self->stats_frames_at_feed,
+           self->stats_max_drain / 1000.0, self->stats_frames - self->stats_frames_at_feed,
            secs > 0 ? (self->stats_frames - self->stats_frames_at_feed) / secs : 0.0, fs.records,
            fs.records_dropped, c.in_ring, c.shown, vm_kb("VmRSS:"), vm_kb("VmHWM:"),
            self->stats_max_append / 1000.0, self->stats_max_follow / 1000.0);
@@ -631,7 +647,8 @@ static void nvg_window_get_property(GObject *object, guint id, GValue *value, GP
     case PROP_CONNECTION:
         g_value_set_string(value, nvg_window_get_connection(NVG_WINDOW(object)));
         break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
 
@@ -642,22 +659,47 @@ static void nvg_window_class_init(NvgWindowClass *klass)
     oc->dispose = nvg_window_dispose;
     oc->finalize = nvg_window_finalize;
     oc->get_property = nvg_window_get_property;
-    props[PROP_CONNECTION] = g_param_spec_string(
-        "connection", NULL, NULL, "connecting",
-        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    props[PROP_CONNECTION] =
+        g_param_spec_string("connection", NULL, NULL, "connecting",
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
     g_type_ensure(NVG_TYPE_RATE_CHART);
     g_type_ensure(NVG_TYPE_PACKET_HEADER);
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(wc, NvgWindow, name)
-    CHILD(sensor_selector); CHILD(conn_label); CHILD(stack); CHILD(toast_revealer);
-    CHILD(toast_label); CHILD(proto_drop); CHILD(src_entry); CHILD(dst_entry); CHILD(port_entry);
-    CHILD(filter_button); CHILD(filter_error); CHILD(list_scroll); CHILD(list_view);
-    CHILD(details_label); CHILD(target_label); CHILD(start_button); CHILD(stop_button);
-    CHILD(restart_button); CHILD(bpf_button); CHILD(bpf_entry); CHILD(result_label);
-    CHILD(sensors_grid); CHILD(events_list); CHILD(metric_drop); CHILD(window_drop);
-    CHILD(chart); CHILD(talkers_caption); CHILD(talkers_grid); CHILD(status_shown);
-    CHILD(status_received); CHILD(status_rate); CHILD(status_dropped); CHILD(status_endpoint);
+    CHILD(sensor_selector);
+    CHILD(conn_label);
+    CHILD(stack);
+    CHILD(toast_revealer);
+    CHILD(toast_label);
+    CHILD(proto_drop);
+    CHILD(src_entry);
+    CHILD(dst_entry);
+    CHILD(port_entry);
+    CHILD(filter_button);
+    CHILD(filter_error);
+    CHILD(list_scroll);
+    CHILD(list_view);
+    CHILD(details_label);
+    CHILD(target_label);
+    CHILD(start_button);
+    CHILD(stop_button);
+    CHILD(restart_button);
+    CHILD(bpf_button);
+    CHILD(bpf_entry);
+    CHILD(result_label);
+    CHILD(sensors_grid);
+    CHILD(events_list);
+    CHILD(metric_drop);
+    CHILD(window_drop);
+    CHILD(chart);
+    CHILD(talkers_caption);
+    CHILD(talkers_grid);
+    CHILD(status_shown);
+    CHILD(status_received);
+    CHILD(status_rate);
+    CHILD(status_dropped);
+    CHILD(status_endpoint);
 #undef CHILD
 }
 
@@ -675,10 +717,9 @@ static void nvg_window_init(NvgWindow *self)
     g_signal_connect(self->port_entry, "activate", G_CALLBACK(on_filter_clicked), self);
     /* Space toggles pause while the list has the focus (not in entries, where it types). */
     GtkEventController *sc = gtk_shortcut_controller_new();
-    gtk_shortcut_controller_add_shortcut(
-        GTK_SHORTCUT_CONTROLLER(sc),
-        gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_space, 0),
-                         gtk_named_action_new("app.pause")));
+    gtk_shortcut_controller_add_shortcut(GTK_SHORTCUT_CONTROLLER(sc),
+                                         gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_space, 0),
+                                                          gtk_named_action_new("app.pause")));
     gtk_widget_add_controller(GTK_WIDGET(self->list_view), sc);
     g_signal_connect(self, "realize", G_CALLBACK(on_realize), self);
     show_details(self, NULL);
