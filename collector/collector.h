@@ -67,7 +67,7 @@ void nvg__ratelog(struct nvg_ratelog *rl, int64_t now_ms, enum nvg_log_level lev
 
 /* ingest.c: drain the sensor ROUTER (at most max messages); returns messages handled. */
 int nvg_ingest_drain(struct nvg_collector *c, int max);
-/* ingest.c: the rates callback (ud = struct nvg_sensor). */
+/* ingest.c: the rates callback (ud = struct nvg_sensor_entry). */
 void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes);
 
 /* fanout.c: the live feed. */

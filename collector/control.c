@@ -190,7 +190,7 @@ static void format_timeout(char *buf, size_t size, int ms)
 
 /* ---- routing a command ------------------------------------------------------------------- */
 
-static bool connected(const struct nvg_sensor *s, int64_t now_ms)
+static bool connected(const struct nvg_sensor_entry *s, int64_t now_ms)
 {
     return s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_CONNECTED_MS &&
            s->routing_id_len > 0;
@@ -227,7 +227,7 @@ static const char *start_target(struct nvg_collector *c, struct pending *p, stru
 {
     snprintf(t->sensor, sizeof(t->sensor), "%s", name);
     t->state = TARGET_WAITING;
-    struct nvg_sensor *s = nvg_sensor_find(&c->sensors, name);
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(&c->sensors, name);
     if (!s) {
         snprintf(buf, size, "unknown sensor '%s': no sensor of that name has connected", name);
         return buf;
@@ -505,12 +505,12 @@ static void store_reply_status(struct nvg_collector *c, const struct target *t,
 {
     if (!st || !st->sensor || strcmp(st->sensor, t->sensor) != 0)
         return;
-    struct nvg_sensor *s = nvg_sensor_find(&c->sensors, t->sensor);
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(&c->sensors, t->sensor);
     if (!s)
         return;
-    nvg_sensor_seen(s, t->rid, t->rid_len, c->now_ms);
-    nvg_sensor_set_boot(s, st->boot_id);
-    nvg_sensor_store_status(s, st);
+    nvg_sensor_entry_seen(s, t->rid, t->rid_len, c->now_ms);
+    nvg_sensor_entry_set_boot(s, st->boot_id);
+    nvg_sensor_entry_store_status(s, st);
 }
 
 void nvg_control_command_reply(struct nvg_collector *c, const uint8_t *rid, size_t rid_len,

@@ -57,7 +57,7 @@ void nvg_fanout_status(struct nvg_collector *c)
     nvg_status_release(&store);
 }
 
-static void talkers_of(struct nvg_collector *c, struct nvg_sensor *s, int64_t start_s,
+static void talkers_of(struct nvg_collector *c, struct nvg_sensor_entry *s, int64_t start_s,
                        uint32_t interval_s)
 {
     struct nvg_talker top[TOP_TALKERS];

@@ -19,7 +19,7 @@
 
 /* ---- rates ------------------------------------------------------------------------------- */
 
-static void rate_csv_row(struct nvg_collector *c, const struct nvg_sensor *s, int64_t sec,
+static void rate_csv_row(struct nvg_collector *c, const struct nvg_sensor_entry *s, int64_t sec,
                          int proto, uint64_t packets, uint64_t bytes)
 {
     char *row = nvg_csv_writer_reserve(c->rates_csv, 64 + sizeof(s->name_csv));
@@ -38,7 +38,7 @@ static void rate_csv_row(struct nvg_collector *c, const struct nvg_sensor *s, in
 
 void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes)
 {
-    struct nvg_sensor *s = ud;
+    struct nvg_sensor_entry *s = ud;
     struct nvg_collector *c = s->owner;
     rate_csv_row(c, s, sec, proto, packets, bytes);
     if (c->rate_n == c->rate_cap) {
@@ -159,7 +159,7 @@ static bool grow_scratch(struct nvg_collector *c, size_t n)
     return true;
 }
 
-static void reject_batch(struct nvg_collector *c, struct nvg_sensor *s, const char *why)
+static void reject_batch(struct nvg_collector *c, struct nvg_sensor_entry *s, const char *why)
 {
     c->c.invalid_batches++;
     if (s)
@@ -171,7 +171,7 @@ static void reject_batch(struct nvg_collector *c, struct nvg_sensor *s, const ch
 /* The per-record path: format into the CSV buffer, count rates and talkers. No allocation.
  * The whole batch's worst case is reserved at once when the buffer can hold it (the group
  * begun in handle_batch made room), so the rows go in back to back with one commit. */
-static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t n)
+static void write_records(struct nvg_collector *c, struct nvg_sensor_entry *s, size_t n)
 {
     uint64_t bytes = 0, failed = 0;
     size_t worst = n * NVG_FORMAT_LINE_MAX;
@@ -196,7 +196,7 @@ static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t 
     }
     for (size_t i = 0; i < n; i++) {
         const struct nvg_pkt *pkt = &c->scratch[i];
-        nvg_rates_add(&s->rates, pkt->ts_ns, pkt->proto, pkt->wire_len, c->now_ms);
+        nvg_rate_window_add(&s->rates, pkt->ts_ns, pkt->proto, pkt->wire_len, c->now_ms);
         nvg_talkers_add(s->talkers, pkt->src, pkt->ip_version, pkt->wire_len);
         bytes += pkt->wire_len;
     }
@@ -213,14 +213,15 @@ static void write_records(struct nvg_collector *c, struct nvg_sensor *s, size_t 
 static void batch_rows(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_t *raw,
                        size_t raw_len, const Netvigil__Batch *b)
 {
-    struct nvg_sensor *s = b->sensor ? nvg_sensor_get(&c->sensors, b->sensor) : NULL;
+    struct nvg_sensor_entry *s = b->sensor ? nvg_sensor_table_get(&c->sensors, b->sensor) : NULL;
     if (!s) {
         reject_batch(c, NULL, "bad sensor name or too many sensors");
         return;
     }
-    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), c->now_ms);
-    nvg_sensor_set_boot(s, b->boot_id);
-    nvg_sensor_account_seq(s, b->seq);
+    nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
+                          c->now_ms);
+    nvg_sensor_entry_set_boot(s, b->boot_id);
+    nvg_sensor_entry_account_seq(s, b->seq);
     c->state_dirty = true;
     if (!grow_scratch(c, b->n_records)) {
         reject_batch(c, s, "out of memory");
@@ -261,7 +262,7 @@ static void handle_batch(struct nvg_collector *c, const zmq_msg_t *rid, const ui
 
 static void handle_hello(struct nvg_collector *c, const zmq_msg_t *rid, const Netvigil__Hello *h)
 {
-    struct nvg_sensor *s = h->sensor ? nvg_sensor_get(&c->sensors, h->sensor) : NULL;
+    struct nvg_sensor_entry *s = h->sensor ? nvg_sensor_table_get(&c->sensors, h->sensor) : NULL;
     if (!s) {
         c->c.malformed++;
         nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING,
@@ -274,10 +275,11 @@ static void handle_hello(struct nvg_collector *c, const zmq_msg_t *rid, const Ne
     bool news = !s->have_boot || s->boot_id != h->boot_id || s->routing_id_len != rid_len ||
                 memcmp(s->routing_id, zmq_msg_data((zmq_msg_t *)rid), rid_len) != 0 ||
                 c->now_ms - s->last_seen_ms > NVG_SENSOR_CONNECTED_MS;
-    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), rid_len, c->now_ms);
-    nvg_sensor_set_boot(s, h->boot_id);
+    nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), rid_len, c->now_ms);
+    nvg_sensor_entry_set_boot(s, h->boot_id);
     s->mode = h->mode;
-    nvg_rates_set_record_time_only(&s->rates, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
+    nvg_rate_window_set_record_time_only(&s->rates,
+                                         h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
     if (!news)
         return;
     nvg_log(NVG_LOG_INFO, "sensor '%s' connected (boot id %016" PRIx64 ", %s %s, version %s)",
@@ -289,16 +291,17 @@ static void handle_hello(struct nvg_collector *c, const zmq_msg_t *rid, const Ne
 static void handle_status(struct nvg_collector *c, const zmq_msg_t *rid,
                           const Netvigil__SensorStatus *st)
 {
-    struct nvg_sensor *s = st->sensor ? nvg_sensor_get(&c->sensors, st->sensor) : NULL;
+    struct nvg_sensor_entry *s = st->sensor ? nvg_sensor_table_get(&c->sensors, st->sensor) : NULL;
     if (!s) {
         c->c.malformed++;
         nvg__ratelog(&c->rl_malformed, c->now_ms, NVG_LOG_WARNING,
                      "SensorStatus with a bad sensor name, or too many sensors");
         return;
     }
-    nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), c->now_ms);
-    nvg_sensor_set_boot(s, st->boot_id);
-    nvg_sensor_store_status(s, st);
+    nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
+                          c->now_ms);
+    nvg_sensor_entry_set_boot(s, st->boot_id);
+    nvg_sensor_entry_store_status(s, st);
 }
 
 /* Everything of this sensor that is buffered reaches the files before the ack, so a sensor
@@ -306,15 +309,15 @@ static void handle_status(struct nvg_collector *c, const zmq_msg_t *rid,
 static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
                        const Netvigil__EndOfStream *eos)
 {
-    struct nvg_sensor *s = nvg_sensor_find_boot(&c->sensors, eos->boot_id);
+    struct nvg_sensor_entry *s = nvg_sensor_table_find_boot(&c->sensors, eos->boot_id);
     Netvigil__EndOfStreamAck ack = NETVIGIL__END_OF_STREAM_ACK__INIT;
     ack.boot_id = eos->boot_id;
     ack.last_seq = eos->last_seq;
     if (s) {
-        nvg_sensor_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
-                        c->now_ms);
-        nvg_rates_flush(&s->rates);
-        if (nvg_sensor_account_tail(s, eos->last_seq))
+        nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
+                              c->now_ms);
+        nvg_rate_window_flush(&s->rates);
+        if (nvg_sensor_entry_account_tail(s, eos->last_seq))
             c->state_dirty = true;
         ack.records_received = s->boot_records;
         ack.batches_lost = s->boot_batches_lost;

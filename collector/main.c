@@ -169,7 +169,7 @@ struct ticker {
 static void every_second(struct nvg_collector *c, int64_t now)
 {
     for (size_t i = 0; i < c->sensors.n; i++)
-        nvg_sensor_update_speed(c->sensors.v[i], now);
+        nvg_sensor_entry_update_speed(c->sensors.v[i], now);
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
     nvg_fanout_status(c);
@@ -178,7 +178,7 @@ static void every_second(struct nvg_collector *c, int64_t now)
 static void tick(struct nvg_collector *c, struct ticker *t, int64_t now)
 {
     for (size_t i = 0; i < c->sensors.n; i++)
-        nvg_rates_tick(&c->sensors.v[i]->rates, now);
+        nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
     nvg_fanout_rates(c);
     if (now >= t->next_second) {
         every_second(c, now);
@@ -230,7 +230,7 @@ static void shutdown_collector(struct nvg_collector *c)
 {
     nvg_control_free(c); /* answers the requests in flight: needs the sockets */
     for (size_t i = 0; i < c->sensors.n; i++)
-        nvg_rates_flush(&c->sensors.v[i]->rates);
+        nvg_rate_window_flush(&c->sensors.v[i]->rates);
     if (c->pub)
         nvg_fanout_rates(c);
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */

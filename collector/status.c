@@ -23,7 +23,7 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
     }
     int64_t now = nvg__wall_ms();
     for (size_t i = 0; i < n; i++) {
-        nvg_sensor_summary(c->sensors.v[i], now, &store->sums[i], &store->hbs[i]);
+        nvg_sensor_entry_summary(c->sensors.v[i], now, &store->sums[i], &store->hbs[i]);
         store->sum_ptrs[i] = &store->sums[i];
     }
     st->n_sensors = n;

@@ -165,9 +165,9 @@ void fuzz_collector_end(struct fuzz_collector *f)
     /* Far past every deadline: each request in flight is answered and its slot freed. */
     nvg_control_tick(c, now + 24 * 3600 * 1000LL);
     for (size_t i = 0; i < c->sensors.n; i++) {
-        nvg_rates_tick(&c->sensors.v[i]->rates, now);
-        nvg_rates_flush(&c->sensors.v[i]->rates);
-        nvg_sensor_update_speed(c->sensors.v[i], now + 1000);
+        nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
+        nvg_rate_window_flush(&c->sensors.v[i]->rates);
+        nvg_sensor_entry_update_speed(c->sensors.v[i], now + 1000);
     }
     nvg_fanout_rates(c);
     nvg_fanout_status(c);

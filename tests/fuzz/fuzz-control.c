@@ -48,10 +48,10 @@ static void setup_sensors(struct fuzz_collector *f)
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_HELLO;
     m.hello = &h;
     send_sensor_msg(f, &m);
-    struct nvg_sensor *old = nvg_sensor_get(&f->c.sensors, "old");
+    struct nvg_sensor_entry *old = nvg_sensor_table_get(&f->c.sensors, "old");
     FUZZ_CHECK(old != NULL);
-    nvg_sensor_seen(old, (const uint8_t *)"gone", 4, f->c.now_ms - 10000);
-    FUZZ_CHECK(nvg_sensor_get(&f->c.sensors, "never") != NULL);
+    nvg_sensor_entry_seen(old, (const uint8_t *)"gone", 4, f->c.now_ms - 10000);
+    FUZZ_CHECK(nvg_sensor_table_get(&f->c.sensors, "never") != NULL);
 }
 
 /* The id of the next Command the collector sent to the sensor; false when there is none. */
