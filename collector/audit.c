@@ -100,6 +100,6 @@ void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit, con
     ev.requester = (char *)requester;
     ev.sensor = (char *)sensor;
     ev.text = text;
-    if (c->pub)
-        nvg_fanout_pb(c, NVG_TOPIC_EVENTS, &ev.base);
+    if (c->feed)
+        nvg_fanout_pb(c->feed, NVG_TOPIC_EVENTS, &ev.base);
 }

@@ -10,18 +10,12 @@
 
 #include "collector-options.h"
 #include "csv-writer.h"
+#include "fanout.h"
 #include "nvg-format.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
 #include "sensors.h"
-
-#define NVG_RATELOG_INTERVAL_MS 5000
-
-/* A warning printed at most once per interval, with the number of repeats it stood for. */
-struct nvg_ratelog {
-    int64_t last_ms;
-    uint64_t suppressed;
-};
+#include "util.h"
 
 struct nvg_collector_counters {
     uint64_t malformed, unknown, refused, invalid_batches, disconnects;
@@ -34,8 +28,9 @@ struct nvg_control; /* control.c: requests in flight and the audit log */
 struct nvg_collector {
     const struct nvg_collector_options *opts;
     void *zctx;
-    void *router;  /* 7700: sensors */
-    void *pub;     /* 7701: live feed */
+    void *router; /* 7700: sensors */
+    void *pub;    /* 7701: live feed */
+    struct nvg_fanout *feed;
     void *control; /* 7702: control requests */
     void *monitor; /* PAIR receiving the router's connection events */
     struct nvg_csv_writer *packets;
@@ -53,32 +48,14 @@ struct nvg_collector {
     char state_log_name[256];
     uint64_t state_log_length;
 
-    /* Rate samples closed since the last publish. */
-    Netvigil__RateSample *rate_pending;
-    size_t rate_n, rate_cap;
-
     struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid, rl_write;
     struct nvg_control *ctl;
 };
-
-int64_t nvg__wall_ms(void);
-void nvg__ratelog(struct nvg_ratelog *rl, int64_t now_ms, enum nvg_log_level level, const char *fmt,
-                  ...) __attribute__((format(printf, 4, 5)));
 
 /* ingest.c: drain the sensor ROUTER (at most max messages); returns messages handled. */
 int nvg_ingest_drain(struct nvg_collector *c, int max);
 /* ingest.c: the rates callback (ud = struct nvg_sensor_entry). */
 void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes);
-
-/* fanout.c: the live feed. */
-void nvg_fanout_raw(struct nvg_collector *c, const char *topic, size_t topic_len, const void *body,
-                    size_t len);
-void nvg_fanout_pb(struct nvg_collector *c, const char *topic, const ProtobufCMessage *msg);
-void nvg_fanout_rates(struct nvg_collector *c);
-void nvg_fanout_status(struct nvg_collector *c);
-void nvg_fanout_talkers(struct nvg_collector *c, int64_t interval_start_s, uint32_t interval_s);
-void nvg_fanout_event(struct nvg_collector *c, const char *kind, const char *sensor,
-                      const char *text);
 
 /* status.c: a CollectorStatus of the whole collector; free with nvg_status_release. */
 struct nvg_status_storage {
@@ -89,6 +66,8 @@ struct nvg_status_storage {
 int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
                      struct nvg_status_storage *store);
 void nvg_status_release(struct nvg_status_storage *store);
+/* status.c: the CollectorStatus on the feed (once a second). */
+void nvg_status_publish(struct nvg_collector *c);
 
 /* control.c: requests on the control ROUTER (7702), routed down the sensor links as Commands.
  * _init opens the audit log (OUT/audit-*.csv) once the sockets are open; _free answers every

@@ -41,21 +41,7 @@ void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, 
     struct nvg_sensor_entry *s = ud;
     struct nvg_collector *c = s->owner;
     rate_csv_row(c, s, sec, proto, packets, bytes);
-    if (c->rate_n == c->rate_cap) {
-        size_t cap = c->rate_cap ? 2 * c->rate_cap : 256;
-        Netvigil__RateSample *v = realloc(c->rate_pending, cap * sizeof(*v));
-        if (!v)
-            return; /* the CSV row is written; only the feed misses this sample */
-        c->rate_pending = v;
-        c->rate_cap = cap;
-    }
-    Netvigil__RateSample *rs = &c->rate_pending[c->rate_n++];
-    netvigil__rate_sample__init(rs);
-    rs->time_s = sec;
-    rs->sensor = s->name;
-    rs->proto = (Netvigil__Protocol)proto;
-    rs->packets = packets;
-    rs->bytes = bytes;
+    nvg_fanout_queue_rate(c->feed, s->name, sec, proto, packets, bytes);
 }
 
 /* ---- replies ----------------------------------------------------------------------------- */
@@ -243,7 +229,7 @@ static void batch_rows(struct nvg_collector *c, const zmq_msg_t *rid, const uint
     const uint8_t *body;
     size_t body_len;
     if (batch_slice(raw, raw_len, &body, &body_len) == 0)
-        nvg_fanout_raw(c, s->topic, s->topic_len, body, body_len);
+        nvg_fanout_raw(c->feed, s->topic, s->topic_len, body, body_len);
 }
 
 /* A batch's rows are one group of the packet log, begun before its sequence number is
@@ -285,7 +271,7 @@ static void handle_hello(struct nvg_collector *c, const zmq_msg_t *rid, const Ne
     nvg_log(NVG_LOG_INFO, "sensor '%s' connected (boot id %016" PRIx64 ", %s %s, version %s)",
             s->name, h->boot_id, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE ? "file" : "live",
             h->source ? h->source : "", h->software_version ? h->software_version : "?");
-    nvg_fanout_event(c, "sensor-connected", s->name, h->source ? h->source : "");
+    nvg_fanout_event(c->feed, "sensor-connected", s->name, h->source ? h->source : "");
 }
 
 static void handle_status(struct nvg_collector *c, const zmq_msg_t *rid,
@@ -327,7 +313,7 @@ static void handle_eos(struct nvg_collector *c, const zmq_msg_t *rid,
                 " batch(es) lost",
                 s->name, s->boot_records, eos->records, s->boot_batches_lost);
     }
-    nvg_fanout_rates(c);
+    nvg_fanout_rates(c->feed);
     if (nvg_csv_writer_flush(c->packets) < 0 || nvg_csv_writer_flush(c->rates_csv) < 0)
         nvg_log(NVG_LOG_ERR, "end of stream: flush failed; the ack reports what is pending");
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;

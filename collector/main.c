@@ -172,21 +172,21 @@ static void every_second(struct nvg_collector *c, int64_t now)
         nvg_sensor_entry_update_speed(c->sensors.v[i], now);
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
-    nvg_fanout_status(c);
+    nvg_status_publish(c);
 }
 
 static void tick(struct nvg_collector *c, struct ticker *t, int64_t now)
 {
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
-    nvg_fanout_rates(c);
+    nvg_fanout_rates(c->feed);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
     }
     int64_t iv = c->opts->talkers_interval_s;
     if (now / 1000 >= t->talkers_start_s + iv) {
-        nvg_fanout_talkers(c, t->talkers_start_s, (uint32_t)iv);
+        nvg_fanout_talkers(c->feed, t->talkers_start_s, (uint32_t)iv);
         t->talkers_start_s = now / 1000 / iv * iv;
     }
 }
@@ -231,12 +231,12 @@ static void shutdown_collector(struct nvg_collector *c)
     nvg_control_free(c); /* answers the requests in flight: needs the sockets */
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rate_window_flush(&c->sensors.v[i]->rates);
-    if (c->pub)
-        nvg_fanout_rates(c);
+    if (c->feed)
+        nvg_fanout_rates(c->feed);
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
+    nvg_fanout_free(c->feed);
     nvg_sensor_table_free(&c->sensors);
-    free(c->rate_pending);
     free(c->scratch);
     nvg_arena_free(c->arena);
     if (c->monitor) {
@@ -291,6 +291,8 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "%s", err);
     } else if (open_sockets(&c) < 0) {
         /* logged */
+    } else if (!(c.feed = nvg_fanout_new(c.pub, &c.sensors))) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (nvg_control_init(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
     } else {

@@ -47,6 +47,16 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
     return 0;
 }
 
+void nvg_status_publish(struct nvg_collector *c)
+{
+    Netvigil__CollectorStatus st;
+    struct nvg_status_storage store;
+    if (nvg_status_build(c, &st, &store) < 0)
+        return;
+    nvg_fanout_pb(c->feed, NVG_TOPIC_STATUS, &st.base);
+    nvg_status_release(&store);
+}
+
 void nvg_status_release(struct nvg_status_storage *store)
 {
     free(store->sums);

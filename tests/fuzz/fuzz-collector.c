@@ -89,6 +89,8 @@ static void open_sockets(struct fuzz_collector *f)
     FUZZ_CHECK(zmq_bind(f->c.router, EP_SENSOR) == 0);
     FUZZ_CHECK(zmq_bind(f->c.pub, EP_FEED) == 0);
     FUZZ_CHECK(zmq_bind(f->c.control, EP_CONTROL) == 0);
+    f->c.feed = nvg_fanout_new(f->c.pub, &f->c.sensors);
+    FUZZ_CHECK(f->c.feed != NULL);
     f->sensor = peer(f, EP_SENSOR, FUZZ_SENSOR_RID);
     f->client = peer(f, EP_CONTROL, "fuzz-client");
 }
@@ -100,7 +102,7 @@ static void teardown(void)
         return;
     close_files(f);
     nvg_sensor_table_free(&f->c.sensors);
-    free(f->c.rate_pending);
+    nvg_fanout_free(f->c.feed);
     free(f->c.scratch);
     nvg_arena_free(f->c.arena);
     zmq_close(f->sensor);
@@ -152,7 +154,6 @@ void fuzz_collector_begin(struct fuzz_collector *f)
     }
     nvg_sensor_table_free(&f->c.sensors);
     nvg_sensor_table_init(&f->c.sensors, nvg_ingest_rate_closed, &f->c);
-    f->c.rate_n = 0;
     memset(&f->c.c, 0, sizeof(f->c.c));
     f->c.state_dirty = false;
     f->c.now_ms = nvg__wall_ms();
@@ -169,9 +170,9 @@ void fuzz_collector_end(struct fuzz_collector *f)
         nvg_rate_window_flush(&c->sensors.v[i]->rates);
         nvg_sensor_entry_update_speed(c->sensors.v[i], now + 1000);
     }
-    nvg_fanout_rates(c);
-    nvg_fanout_status(c);
-    nvg_fanout_talkers(c, now / 1000 - 10, 10);
+    nvg_fanout_rates(c->feed);
+    nvg_status_publish(c);
+    nvg_fanout_talkers(c->feed, now / 1000 - 10, 10);
     nvg_csv_writer_flush(c->packets);
     nvg_csv_writer_flush(c->rates_csv);
     fuzz_drain_peer(f->sensor);

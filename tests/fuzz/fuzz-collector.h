@@ -26,7 +26,8 @@ struct fuzz_collector {
 
 /* The collector, created on first use; aborts when it cannot be set up. */
 struct fuzz_collector *fuzz_collector_get(void);
-/* Forget what the previous input left: sensors, counters, rates pending. */
+/* Forget what the previous input left: sensors and counters (its rates went out in
+ * fuzz_collector_end). */
 void fuzz_collector_begin(struct fuzz_collector *f);
 /* After an input: time out the requests in flight, run the periodic work once (rates, status,
  * talkers, flush), and read whatever the collector sent to the two peers. */
