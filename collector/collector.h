@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "collector-options.h"
 #include "csv-writer.h"
 #include "fanout.h"
@@ -31,6 +32,7 @@ struct nvg_collector {
     void *router; /* 7700: sensors */
     void *pub;    /* 7701: live feed */
     struct nvg_fanout *feed;
+    struct nvg_audit *audit;
     void *control; /* 7702: control requests */
     void *monitor; /* PAIR receiving the router's connection events */
     struct nvg_csv_writer *packets;
@@ -69,10 +71,9 @@ void nvg_status_release(struct nvg_status_storage *store);
 /* status.c: the CollectorStatus on the feed (once a second). */
 void nvg_status_publish(struct nvg_collector *c);
 
-/* control.c: requests on the control ROUTER (7702), routed down the sensor links as Commands.
- * _init opens the audit log (OUT/audit-*.csv) once the sockets are open; _free answers every
- * request still in flight ("collector shutting down") and closes the log, before the sockets
- * close. */
+/* control.c: requests on the control ROUTER (7702), routed down the sensor links as Commands,
+ * every outcome recorded in c->audit. _free answers every request still in flight ("collector
+ * shutting down"), before the audit and the sockets close. */
 int nvg_control_init(struct nvg_collector *c, char *err);
 void nvg_control_free(struct nvg_collector *c);
 int nvg_control_drain(struct nvg_collector *c, int max);
@@ -81,15 +82,5 @@ void nvg_control_command_reply(struct nvg_collector *c, const uint8_t *rid, size
                                const Netvigil__CommandReply *r);
 /* Answer the requests whose command timeout has passed; call after every poll. */
 void nvg_control_tick(struct nvg_collector *c, int64_t now_ms);
-/* Path of the current audit file ("" before _init). */
-const char *nvg_control_audit_path(const struct nvg_collector *c);
-
-/* audit.c: the audit trail of commands: one row per sensor and command in OUT/audit-*.csv
- * (time,requester,sensor,command,filter,outcome; flushed at once), a log line, and an Event on
- * the feed. error NULL = ok. */
-struct nvg_csv_writer *nvg_audit_open(const struct nvg_collector_options *o, char *err);
-void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit, const char *requester,
-                      const char *sensor, const char *command, const char *filter,
-                      const char *error);
 
 #endif

@@ -68,7 +68,6 @@ struct nvg_control {
     struct pending slot[PENDING_MAX];
     size_t used;
     uint64_t next_cmd_id;
-    struct nvg_csv_writer *audit;
     struct nvg_ratelog rl_rejected, rl_stray;
 };
 
@@ -133,7 +132,7 @@ static void target_done(struct nvg_collector *c, struct pending *p, struct targe
     t->ok = error == NULL;
     snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
     p->waiting--;
-    nvg_audit_record(c, c->ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
+    nvg_audit_record(c->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
                      p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "", error);
 }
 
@@ -207,7 +206,7 @@ static const char *send_command(struct nvg_collector *c, struct pending *p, stru
     m.protocol_version = NVG_PROTOCOL_VERSION;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_COMMAND;
     m.command = &cmd;
-    /* ROUTER_MANDATORY (set in _init): an unroutable id fails here instead of vanishing. */
+    /* ROUTER_MANDATORY (main.c sets it): an unroutable id fails here instead of vanishing. */
     if (zmq_send(c->router, t->rid, t->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         nvg_zmq_send_pb(c->router, &m.base, ZMQ_DONTWAIT) < 0) {
         int e = zmq_errno();
@@ -287,8 +286,8 @@ static void route_command(struct nvg_collector *c, const struct envelope *env,
     if (n && !t)
         why = "out of memory";
     if (why) {
-        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)",
-                         nvg_wire_command_name(req->kind), filter, why);
+        nvg_audit_record(c->audit, who, name[0] ? name : "(all)", nvg_wire_command_name(req->kind),
+                         filter, why);
         reply_error(c, env, req->id, why);
         return;
     }
@@ -446,13 +445,7 @@ int nvg_control_init(struct nvg_collector *c, char *err)
     }
     /* Unique for this process, and apart from the ids of earlier collector processes. */
     c->ctl->next_cmd_id = (uint64_t)nvg__wall_ms() << 16;
-    int one = 1;
-    if (zmq_setsockopt(c->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "ZMQ_ROUTER_MANDATORY: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
-    c->ctl->audit = nvg_audit_open(c->opts, err);
-    return c->ctl->audit ? 0 : NVG_EIO;
+    return 0;
 }
 
 void nvg_control_free(struct nvg_collector *c)
@@ -469,7 +462,6 @@ void nvg_control_free(struct nvg_collector *c)
                 target_done(c, p, &p->t[k], "no reply yet: the collector is shutting down");
         complete(c, p);
     }
-    nvg_csv_writer_free(ctl->audit);
     free(ctl);
     c->ctl = NULL;
 }
@@ -557,9 +549,4 @@ void nvg_control_tick(struct nvg_collector *c, int64_t now_ms)
         }
         complete(c, p);
     }
-}
-
-const char *nvg_control_audit_path(const struct nvg_collector *c)
-{
-    return c->ctl && c->ctl->audit ? nvg_csv_writer_path(c->ctl->audit) : "";
 }

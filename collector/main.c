@@ -70,6 +70,13 @@ static int open_sockets(struct nvg_collector *c)
             c->monitor = NULL;
         }
     }
+    /* Commands go out on the sensor ROUTER: an unroutable id must fail the send (the
+     * requester is told the sensor is not connected) instead of vanishing. */
+    int one = 1;
+    if (zmq_setsockopt(c->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0) {
+        nvg_log(NVG_LOG_ERR, "ZMQ_ROUTER_MANDATORY: %s", zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
     return 0;
 }
 
@@ -229,6 +236,7 @@ static void run(struct nvg_collector *c)
 static void shutdown_collector(struct nvg_collector *c)
 {
     nvg_control_free(c); /* answers the requests in flight: needs the sockets */
+    nvg_audit_free(c->audit);
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rate_window_flush(&c->sensors.v[i]->rates);
     if (c->feed)
@@ -293,6 +301,8 @@ int main(int argc, char **argv)
         /* logged */
     } else if (!(c.feed = nvg_fanout_new(c.pub, &c.sensors))) {
         nvg_log(NVG_LOG_ERR, "out of memory");
+    } else if (!(c.audit = nvg_audit_new(&opts, c.feed, err))) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
     } else if (nvg_control_init(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
     } else {

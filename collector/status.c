@@ -43,7 +43,7 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
     st->control_rejected = k->control_rejected;
     st->commands_sent = k->commands_sent;
     st->commands_timed_out = k->commands_timed_out;
-    st->audit_file = (char *)nvg_control_audit_path(c);
+    st->audit_file = (char *)nvg_audit_path(c->audit);
     return 0;
 }
 

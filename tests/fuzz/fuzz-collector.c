@@ -54,12 +54,16 @@ static void open_files(struct fuzz_collector *f)
     FUZZ_CHECK(f->c.packets != NULL);
     f->c.rates_csv = nvg_csv_writer_new(&rt, err);
     FUZZ_CHECK(f->c.rates_csv != NULL);
+    f->c.audit = nvg_audit_new(&f->opts, f->c.feed, err);
+    FUZZ_CHECK(f->c.audit != NULL);
     FUZZ_CHECK(nvg_control_init(&f->c, err) == 0);
 }
 
 static void close_files(struct fuzz_collector *f)
 {
     nvg_control_free(&f->c);
+    nvg_audit_free(f->c.audit);
+    f->c.audit = NULL;
     nvg_csv_writer_free(f->c.packets);
     nvg_csv_writer_free(f->c.rates_csv);
     f->c.packets = f->c.rates_csv = NULL;
@@ -86,6 +90,8 @@ static void open_sockets(struct fuzz_collector *f)
     f->c.pub = nvg_zmq_socket(f->c.zctx, ZMQ_PUB, &feed, err);
     f->c.control = nvg_zmq_socket(f->c.zctx, ZMQ_ROUTER, &ctl, err);
     FUZZ_CHECK(f->c.router && f->c.pub && f->c.control);
+    int one = 1;
+    FUZZ_CHECK(zmq_setsockopt(f->c.router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) == 0);
     FUZZ_CHECK(zmq_bind(f->c.router, EP_SENSOR) == 0);
     FUZZ_CHECK(zmq_bind(f->c.pub, EP_FEED) == 0);
     FUZZ_CHECK(zmq_bind(f->c.control, EP_CONTROL) == 0);
