@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "collector-options.h"
+#include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
 #include "nvg-format.h"
@@ -21,10 +22,13 @@
 struct nvg_collector_counters {
     uint64_t malformed, unknown, refused, invalid_batches, disconnects;
     uint64_t records_written, write_failures;
-    uint64_t control_rejected, commands_sent, commands_timed_out; /* control.c */
 };
 
-struct nvg_control; /* control.c: requests in flight and the audit log */
+struct nvg_status_storage {
+    Netvigil__SensorSummary *sums;
+    Netvigil__SensorSummary **sum_ptrs;
+    Netvigil__SensorStatus *hbs;
+};
 
 struct nvg_collector {
     const struct nvg_collector_options *opts;
@@ -52,6 +56,8 @@ struct nvg_collector {
 
     struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid, rl_write;
     struct nvg_control *ctl;
+    Netvigil__CollectorStatus status_msg; /* what nvg_status_lend lends */
+    struct nvg_status_storage status_store;
 };
 
 /* ingest.c: drain the sensor ROUTER (at most max messages); returns messages handled. */
@@ -60,27 +66,12 @@ int nvg_ingest_drain(struct nvg_collector *c, int max);
 void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes);
 
 /* status.c: a CollectorStatus of the whole collector; free with nvg_status_release. */
-struct nvg_status_storage {
-    Netvigil__SensorSummary *sums;
-    Netvigil__SensorSummary **sum_ptrs;
-    Netvigil__SensorStatus *hbs;
-};
 int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
                      struct nvg_status_storage *store);
 void nvg_status_release(struct nvg_status_storage *store);
 /* status.c: the CollectorStatus on the feed (once a second). */
 void nvg_status_publish(struct nvg_collector *c);
-
-/* control.c: requests on the control ROUTER (7702), routed down the sensor links as Commands,
- * every outcome recorded in c->audit. _free answers every request still in flight ("collector
- * shutting down"), before the audit and the sockets close. */
-int nvg_control_init(struct nvg_collector *c, char *err);
-void nvg_control_free(struct nvg_collector *c);
-int nvg_control_drain(struct nvg_collector *c, int max);
-/* A CommandReply from the sensor link (ingest.c), rid = the sender's routing id. */
-void nvg_control_command_reply(struct nvg_collector *c, const uint8_t *rid, size_t rid_len,
-                               const Netvigil__CommandReply *r);
-/* Answer the requests whose command timeout has passed; call after every poll. */
-void nvg_control_tick(struct nvg_collector *c, int64_t now_ms);
+/* status.c: for control's STATUS replies (ud = the collector); lent until the next call. */
+const Netvigil__CollectorStatus *nvg_status_lend(void *ud);
 
 #endif

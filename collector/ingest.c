@@ -339,8 +339,8 @@ static void dispatch(struct nvg_collector *c, const zmq_msg_t *rid, const uint8_
         handle_eos(c, rid, m->end_of_stream);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY:
-        nvg_control_command_reply(c, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
-                                  m->command_reply);
+        nvg_control_command_reply(c->ctl, zmq_msg_data((zmq_msg_t *)rid),
+                                  zmq_msg_size((zmq_msg_t *)rid), m->command_reply);
         break;
     default:
         c->c.unknown++;

@@ -219,12 +219,12 @@ static void run(struct nvg_collector *c)
             if (items[0].revents & ZMQ_POLLIN)
                 nvg_ingest_drain(c, BURST);
             if (items[1].revents & ZMQ_POLLIN)
-                nvg_control_drain(c, BURST);
+                nvg_control_drain(c->ctl, BURST);
             if (nitems > 2 && (items[2].revents & ZMQ_POLLIN))
                 drain_monitor(c);
         }
         now = nvg__wall_ms();
-        nvg_control_tick(c, now);
+        nvg_control_tick(c->ctl, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
             tick(c, &t, now);
             t.next_tick = now + TICK_MS;
@@ -235,7 +235,7 @@ static void run(struct nvg_collector *c)
 /* Close every open second, write everything, remember where each sensor is. */
 static void shutdown_collector(struct nvg_collector *c)
 {
-    nvg_control_free(c); /* answers the requests in flight: needs the sockets */
+    nvg_control_free(c->ctl); /* answers the requests in flight: needs the sockets */
     nvg_audit_free(c->audit);
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rate_window_flush(&c->sensors.v[i]->rates);
@@ -243,6 +243,7 @@ static void shutdown_collector(struct nvg_collector *c)
         nvg_fanout_rates(c->feed);
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
+    nvg_status_release(&c->status_store);
     nvg_fanout_free(c->feed);
     nvg_sensor_table_free(&c->sensors);
     free(c->scratch);
@@ -303,8 +304,17 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (!(c.audit = nvg_audit_new(&opts, c.feed, err))) {
         nvg_log(NVG_LOG_ERR, "%s", err);
-    } else if (nvg_control_init(&c, err) < 0) {
-        nvg_log(NVG_LOG_ERR, "%s", err);
+    } else if (!(c.ctl = nvg_control_new(&(struct nvg_control_config){
+                     .control = c.control,
+                     .router = c.router,
+                     .sensors = &c.sensors,
+                     .audit = c.audit,
+                     .command_timeout_ms = opts.command_timeout_ms,
+                     .status = nvg_status_lend,
+                     .status_ud = &c,
+                     .now_ms = &c.now_ms,
+                 }))) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
     } else {
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
         run(&c);

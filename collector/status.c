@@ -29,20 +29,22 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
     st->n_sensors = n;
     st->sensors = store->sum_ptrs;
     const struct nvg_collector_counters *k = &c->c;
-    st->malformed_messages = k->malformed;
-    st->unknown_messages = k->unknown;
-    st->refused_messages = k->refused;
+    const struct nvg_control_counters *ck = nvg_control_counters(c->ctl);
+    st->malformed_messages = k->malformed + ck->malformed;
+    st->unknown_messages = k->unknown + ck->unknown;
+    st->refused_messages = k->refused + ck->refused;
     st->invalid_batches = k->invalid_batches;
     st->disconnects = k->disconnects;
-    st->rejected_messages = k->malformed + k->unknown + k->refused + k->invalid_batches;
+    st->rejected_messages =
+        st->malformed_messages + st->unknown_messages + st->refused_messages + st->invalid_batches;
     st->records_written = k->records_written;
     st->write_failures = k->write_failures;
     st->uptime_ms = now - c->start_ms;
     st->packets_file = (char *)nvg_csv_writer_path(c->packets);
     st->rates_file = (char *)nvg_csv_writer_path(c->rates_csv);
-    st->control_rejected = k->control_rejected;
-    st->commands_sent = k->commands_sent;
-    st->commands_timed_out = k->commands_timed_out;
+    st->control_rejected = ck->rejected;
+    st->commands_sent = ck->commands_sent;
+    st->commands_timed_out = ck->commands_timed_out;
     st->audit_file = (char *)nvg_audit_path(c->audit);
     return 0;
 }
@@ -63,4 +65,13 @@ void nvg_status_release(struct nvg_status_storage *store)
     free(store->sum_ptrs);
     free(store->hbs);
     memset(store, 0, sizeof(*store));
+}
+
+const Netvigil__CollectorStatus *nvg_status_lend(void *ud)
+{
+    struct nvg_collector *c = ud;
+    nvg_status_release(&c->status_store);
+    if (nvg_status_build(c, &c->status_msg, &c->status_store) < 0)
+        return NULL;
+    return &c->status_msg;
 }

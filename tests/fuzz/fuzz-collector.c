@@ -56,12 +56,24 @@ static void open_files(struct fuzz_collector *f)
     FUZZ_CHECK(f->c.rates_csv != NULL);
     f->c.audit = nvg_audit_new(&f->opts, f->c.feed, err);
     FUZZ_CHECK(f->c.audit != NULL);
-    FUZZ_CHECK(nvg_control_init(&f->c, err) == 0);
+    struct nvg_control_config cc = {
+        .control = f->c.control,
+        .router = f->c.router,
+        .sensors = &f->c.sensors,
+        .audit = f->c.audit,
+        .command_timeout_ms = f->opts.command_timeout_ms,
+        .status = nvg_status_lend,
+        .status_ud = &f->c,
+        .now_ms = &f->c.now_ms,
+    };
+    f->c.ctl = nvg_control_new(&cc);
+    FUZZ_CHECK(f->c.ctl != NULL);
 }
 
 static void close_files(struct fuzz_collector *f)
 {
-    nvg_control_free(&f->c);
+    nvg_control_free(f->c.ctl);
+    f->c.ctl = NULL;
     nvg_audit_free(f->c.audit);
     f->c.audit = NULL;
     nvg_csv_writer_free(f->c.packets);
@@ -108,6 +120,7 @@ static void teardown(void)
         return;
     close_files(f);
     nvg_sensor_table_free(&f->c.sensors);
+    nvg_status_release(&f->c.status_store);
     nvg_fanout_free(f->c.feed);
     free(f->c.scratch);
     nvg_arena_free(f->c.arena);
@@ -170,7 +183,7 @@ void fuzz_collector_end(struct fuzz_collector *f)
     struct nvg_collector *c = &f->c;
     int64_t now = nvg__wall_ms();
     /* Far past every deadline: each request in flight is answered and its slot freed. */
-    nvg_control_tick(c, now + 24 * 3600 * 1000LL);
+    nvg_control_tick(c->ctl, now + 24 * 3600 * 1000LL);
     for (size_t i = 0; i < c->sensors.n; i++) {
         nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
         nvg_rate_window_flush(&c->sensors.v[i]->rates);

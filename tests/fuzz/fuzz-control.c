@@ -166,11 +166,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         frame[n] = body;
         flen[n++] = blen;
         fuzz_send(f->client, frame, flen, n);
-        FUZZ_CHECK(nvg_control_drain(&f->c, 4) == 1);
+        FUZZ_CHECK(nvg_control_drain(f->c.ctl, 4) == 1);
         requests++;
         replies += client_replies(f);
     }
-    nvg_control_tick(&f->c, nvg__wall_ms() + 24 * 3600 * 1000LL);
+    nvg_control_tick(f->c.ctl, nvg__wall_ms() + 24 * 3600 * 1000LL);
     replies += client_replies(f);
     FUZZ_CHECK(replies == requests);
     fuzz_collector_end(f);
