@@ -13,6 +13,7 @@
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
+#include "ingest.h"
 #include "nvg-format.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
@@ -20,8 +21,7 @@
 #include "util.h"
 
 struct nvg_collector_counters {
-    uint64_t malformed, unknown, refused, invalid_batches, disconnects;
-    uint64_t records_written, write_failures;
+    uint64_t disconnects;
 };
 
 struct nvg_status_storage {
@@ -42,28 +42,19 @@ struct nvg_collector {
     struct nvg_csv_writer *packets;
     struct nvg_csv_writer *rates_csv;
     struct nvg_sensor_table sensors;
-    struct nvg_arena *arena;
-    struct nvg_pkt *scratch; /* validated records of the batch at hand */
-    size_t scratch_cap;
-    struct nvg_time_cache tc;
+    struct nvg_ingest *ingest;
     struct nvg_collector_counters c;
     int64_t start_ms;
-    int64_t now_ms;   /* wall clock, refreshed per message */
-    bool state_dirty; /* sequence accounting changed since sensors.state was saved */
+    int64_t now_ms; /* wall clock, refreshed per message */
     /* The packet log's last durable point that sensors.state records (main.c). */
     char state_log_name[256];
     uint64_t state_log_length;
 
-    struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid, rl_write;
+    struct nvg_ratelog rl_write;
     struct nvg_control *ctl;
     Netvigil__CollectorStatus status_msg; /* what nvg_status_lend lends */
     struct nvg_status_storage status_store;
 };
-
-/* ingest.c: drain the sensor ROUTER (at most max messages); returns messages handled. */
-int nvg_ingest_drain(struct nvg_collector *c, int max);
-/* ingest.c: the rates callback (ud = struct nvg_sensor_entry). */
-void nvg_ingest_rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes);
 
 /* status.c: a CollectorStatus of the whole collector; free with nvg_status_release. */
 int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,

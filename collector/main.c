@@ -106,20 +106,30 @@ static void drain_monitor(struct nvg_collector *c)
     }
 }
 
+/* A closed second of a sensor's rates. The table holds sensors (those of sensors.state) before
+ * ingest exists, so its callback reaches ingest through the collector. */
+static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes)
+{
+    struct nvg_sensor_entry *s = ud;
+    struct nvg_collector *c = s->owner;
+    nvg_ingest_rate_closed(c->ingest, s, sec, proto, packets, bytes);
+}
+
 /* The packet log is written up to a batch boundary: what the sensors sent so far is in it.
  * Record that, then save it; if the save fails, the next flush tries again. */
 static void packets_durable(void *ud, const char *name, uint64_t length)
 {
     struct nvg_collector *c = ud;
     nvg_sensor_table_mark_durable(&c->sensors);
-    if (!c->state_dirty && length == c->state_log_length && strcmp(name, c->state_log_name) == 0)
+    if (!c->sensors.state_dirty && length == c->state_log_length &&
+        strcmp(name, c->state_log_name) == 0)
         return;
     if (nvg_sensor_state_save(&c->sensors, c->opts->out_dir, name, length) == 0) {
-        c->state_dirty = false;
+        c->sensors.state_dirty = false;
         snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
         c->state_log_length = length;
     } else {
-        c->state_dirty = true;
+        c->sensors.state_dirty = true;
         nvg__ratelog(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
                      c->opts->out_dir);
     }
@@ -217,7 +227,7 @@ static void run(struct nvg_collector *c)
         }
         if (rc > 0) {
             if (items[0].revents & ZMQ_POLLIN)
-                nvg_ingest_drain(c, BURST);
+                nvg_ingest_drain(c->ingest, BURST);
             if (items[1].revents & ZMQ_POLLIN)
                 nvg_control_drain(c->ctl, BURST);
             if (nitems > 2 && (items[2].revents & ZMQ_POLLIN))
@@ -246,8 +256,7 @@ static void shutdown_collector(struct nvg_collector *c)
     nvg_status_release(&c->status_store);
     nvg_fanout_free(c->feed);
     nvg_sensor_table_free(&c->sensors);
-    free(c->scratch);
-    nvg_arena_free(c->arena);
+    nvg_ingest_free(c->ingest);
     if (c->monitor) {
         zmq_socket_monitor(c->router, NULL, 0);
         zmq_close(c->monitor);
@@ -288,13 +297,11 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     c.opts = &opts;
     c.start_ms = nvg__wall_ms();
-    nvg_sensor_table_init(&c.sensors, nvg_ingest_rate_closed, &c);
-    nvg_time_cache_init(&c.tc);
+    nvg_sensor_table_init(&c.sensors, rate_closed, &c);
     char err[NVG_ERRBUF_SIZE] = "";
     int status = 1;
-    c.arena = nvg_arena_new(4u << 20);
     c.zctx = zmq_ctx_new();
-    if (!c.arena || !c.zctx) {
+    if (!c.zctx) {
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
@@ -313,6 +320,17 @@ int main(int argc, char **argv)
                      .status = nvg_status_lend,
                      .status_ud = &c,
                      .now_ms = &c.now_ms,
+                 }))) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
+    } else if (!(c.ingest = nvg_ingest_new(&(struct nvg_ingest_config){
+                     .router = c.router,
+                     .sensors = &c.sensors,
+                     .packets = c.packets,
+                     .rates = c.rates_csv,
+                     .feed = c.feed,
+                     .control = c.ctl,
+                     .now_ms = &c.now_ms,
+                     .write_log = &c.rl_write,
                  }))) {
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else {

@@ -73,7 +73,7 @@ struct nvg_sensor_entry {
 
     struct nvg_rate_window rates;
     struct nvg_talkers *talkers;
-    void *owner; /* the collector, for the rates callback */
+    void *owner; /* the table's owner, for the rates callback */
 };
 
 struct nvg_sensor_table {
@@ -82,6 +82,9 @@ struct nvg_sensor_table {
     size_t cap;
     nvg_rate_window_emit_fn rates_emit; /* ud is the struct nvg_sensor_entry */
     void *owner;                        /* copied into each sensor */
+    /* Sequence accounting changed since sensors.state was last saved: set by ingest, cleared
+     * by whoever saves the state. */
+    bool state_dirty;
 };
 
 void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rate_window_emit_fn rates_emit,

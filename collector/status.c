@@ -28,17 +28,18 @@ int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
     }
     st->n_sensors = n;
     st->sensors = store->sum_ptrs;
-    const struct nvg_collector_counters *k = &c->c;
+    const struct nvg_ingest_counters *ik = nvg_ingest_counters(c->ingest);
     const struct nvg_control_counters *ck = nvg_control_counters(c->ctl);
-    st->malformed_messages = k->malformed + ck->malformed;
-    st->unknown_messages = k->unknown + ck->unknown;
-    st->refused_messages = k->refused + ck->refused;
-    st->invalid_batches = k->invalid_batches;
-    st->disconnects = k->disconnects;
+    st->malformed_messages = ik->malformed + ck->malformed;
+    st->unknown_messages = ik->unknown + ck->unknown;
+    st->refused_messages = ik->refused + ck->refused;
+    st->invalid_batches = ik->invalid_batches;
+    st->disconnects = c->c.disconnects;
     st->rejected_messages =
         st->malformed_messages + st->unknown_messages + st->refused_messages + st->invalid_batches;
-    st->records_written = k->records_written;
-    st->write_failures = k->write_failures;
+    st->records_written = nvg_csv_writer_rows_written(c->packets);
+    st->write_failures =
+        nvg_csv_writer_rows_failed(c->packets) + nvg_csv_writer_rows_failed(c->rates_csv);
     st->uptime_ms = now - c->start_ms;
     st->packets_file = (char *)nvg_csv_writer_path(c->packets);
     st->rates_file = (char *)nvg_csv_writer_path(c->rates_csv);

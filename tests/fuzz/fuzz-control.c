@@ -35,7 +35,7 @@ static void send_sensor_msg(struct fuzz_collector *f, Netvigil__SensorMessage *m
     netvigil__sensor_message__pack(m, buf);
     const void *frame[1] = {buf};
     fuzz_send(f->sensor, frame, &n, 1);
-    FUZZ_CHECK(nvg_ingest_drain(&f->c, 4) == 1);
+    FUZZ_CHECK(nvg_ingest_drain(f->c.ingest, 4) == 1);
 }
 
 static void setup_sensors(struct fuzz_collector *f)
