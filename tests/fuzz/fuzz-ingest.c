@@ -17,7 +17,7 @@
 
 static uint64_t rejected(const struct fuzz_collector *f)
 {
-    const struct nvg_ingest_counters *k = nvg_ingest_counters(f->c.ingest);
+    const struct nvg_ingest_counters *k = nvg_ingest_counters(f->ingest);
     return k->malformed + k->unknown + k->refused + k->invalid_batches;
 }
 
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const void *frame[1] = {piece};
         fuzz_send(f->sensor, frame, &len, 1);
         /* inproc: the message is queued when send returns; drain exactly that one. */
-        FUZZ_CHECK(nvg_ingest_drain(f->c.ingest, 4) == 1);
+        FUZZ_CHECK(nvg_ingest_drain(f->ingest, 4) == 1);
         FUZZ_CHECK(rejected(f) - rejected_before <= (uint64_t)i + 1);
         fuzz_drain_peer(f->sensor);
     }
