@@ -27,7 +27,7 @@ typedef void (*nvg_csv_durable_fn)(void *ud, const char *name, uint64_t length);
 
 struct nvg_csv_writer_config {
     const char *dir;
-    const char *prefix;        /* "packets", "rates" */
+    const char *prefix;        /* "packets", "rates", "audit" */
     const char *header;        /* first line of every file, with '\n' */
     uint64_t rotate_size;      /* bytes, 0 = never */
     int64_t rotate_interval_s; /* 0 = never */

@@ -101,7 +101,8 @@ static void refuse(struct nvg_ingest *ing, const zmq_msg_t *rid, uint32_t their_
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
-/* One protobuf varint at *p, advancing *p past it. */
+/* One protobuf varint at *p, advancing *p past it; NVG_EMALFORMED when it does not end within
+ * end or 64 bits. */
 static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     *v = 0;

@@ -30,9 +30,10 @@ struct nvg_ingest_config {
     struct nvg_ratelog *write_log;
 };
 
-/* Messages ingest refused, for status: ones that do not parse or lack a body or a valid
- * sensor name, ones with an unknown body, ones of another protocol version, and batches with
- * an invalid record. */
+/* The messages ingest turned away, for status: malformed (does not parse, wrong frames, no
+ * version and no body, a Hello or SensorStatus whose sensor gets no entry), unknown (a body
+ * this collector does not know), refused (another protocol version), invalid_batches (a Batch
+ * whose sensor gets no entry, or with an invalid record). */
 struct nvg_ingest_counters {
     uint64_t malformed, unknown, refused, invalid_batches;
 };

@@ -54,8 +54,7 @@ struct collector {
     struct nvg_status *status;
     int64_t start_ms;
     /* The wall clock as of the message at hand: the ingest and control drains refresh it per
-     * message, and packets_durable, which runs inside their writes or between messages, reads
-     * it. */
+     * message; packets_durable, called from ingest's writes and from main's flushes, reads it. */
     int64_t now_ms;
     uint64_t disconnects; /* of sensor links, from the monitor */
     /* The packet log's last durable point that sensors.state records. */

@@ -1,9 +1,9 @@
 /* What the collector knows about each sensor: identity, where to route commands, sequence
  * accounting, counters, its last heartbeat, and its aggregates.
  *
- * Entries are created when a sensor first speaks (Hello, Batch or SensorStatus) and kept for
- * the collector's lifetime (a sensor that went quiet still shows in `status`); the table is
- * capped so a peer inventing names cannot exhaust memory. */
+ * Entries are created when a sensor first speaks (Hello, Batch or SensorStatus) or, at start,
+ * from sensors.state, and kept for the collector's lifetime (a sensor that went quiet still
+ * shows in `status`); the table is capped so a peer inventing names cannot exhaust memory. */
 #ifndef NVG_SENSORS_H
 #define NVG_SENSORS_H
 
@@ -46,7 +46,7 @@ struct nvg_sensor_entry {
     size_t name_csv_len;
     char topic[sizeof(NVG_TOPIC_RECORDS) + NVG_SENSOR_NAME_MAX];
     size_t topic_len;
-    /* Where this sensor's link ends on the ROUTER: commands (issue 4) are routed here. */
+    /* Where this sensor's link ends on the ROUTER: commands are routed here. */
     uint8_t routing_id[NVG_ROUTING_ID_MAX];
     size_t routing_id_len;
 
