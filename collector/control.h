@@ -47,7 +47,8 @@ struct nvg_control_config {
 };
 
 /* What control counted, for status. malformed, unknown, refused: requests that failed those
- * checks; rejected: every request answered with an error without being acted on. */
+ * checks; rejected: requests turned down unread or unrouted, as bad (those three included) or
+ * because too many were in flight. */
 struct nvg_control_counters {
     uint64_t malformed, unknown, refused;
     uint64_t rejected, commands_sent, commands_timed_out;
