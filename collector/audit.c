@@ -1,20 +1,31 @@
-/* The audit trail of sensor commands: who asked which sensor to do what, and what came of it.
- *
- * One outcome = one row of OUT/audit-*.csv (RFC 4180, time,requester,sensor,command,filter,
- * outcome), written through at once (commands are rare and a trail that a crash can lose is no
- * trail), one log line on stderr, and one Event (kind "command") on the live feed so every
- * viewer sees who stopped what. */
+/* See audit.h. */
+#include "audit.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "csv-writer.h"
 #include "nvg-error.h"
+#include "nvg-format.h"
+#include "util.h"
 
 #define AUDIT_HEADER "time,requester,sensor,command,filter,outcome\n"
 #define FIELD_MAX 1024 /* longest field kept; longer text is cut */
 
-struct nvg_csv_writer *nvg_audit_open(const struct nvg_collector_options *o, char *err)
+struct nvg_audit {
+    struct nvg_csv_writer *csv;
+    struct nvg_fanout *feed;
+};
+
+struct nvg_audit *nvg_audit_new(const struct nvg_collector_options *o, struct nvg_fanout *feed,
+                                char *err)
 {
+    struct nvg_audit *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        return NULL;
+    }
     nvg_csv_repair_dir(o->out_dir, "audit");
     struct nvg_csv_writer_config cfg = {
         .dir = o->out_dir,
@@ -24,7 +35,26 @@ struct nvg_csv_writer *nvg_audit_open(const struct nvg_collector_options *o, cha
         .rotate_interval_s = o->rotate_interval_s,
         .buffer_size = 64u << 10,
     };
-    return nvg_csv_writer_new(&cfg, err);
+    a->csv = nvg_csv_writer_new(&cfg, err);
+    if (!a->csv) {
+        free(a);
+        return NULL;
+    }
+    a->feed = feed;
+    return a;
+}
+
+void nvg_audit_free(struct nvg_audit *a)
+{
+    if (!a)
+        return;
+    nvg_csv_writer_free(a->csv);
+    free(a);
+}
+
+const char *nvg_audit_path(const struct nvg_audit *a)
+{
+    return a ? nvg_csv_writer_path(a->csv) : "";
 }
 
 /* One RFC 4180 field (cut to FIELD_MAX bytes) and a separator; returns bytes written. */
@@ -63,9 +93,8 @@ static void printable(char *out, size_t size, const char *text)
     out[i] = '\0';
 }
 
-void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit, const char *requester,
-                      const char *sensor, const char *command, const char *filter,
-                      const char *error)
+void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *sensor,
+                      const char *command, const char *filter, const char *error)
 {
     int64_t now = nvg__wall_ms();
     char outcome[FIELD_MAX + 16];
@@ -74,10 +103,8 @@ void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit, con
     else
         snprintf(outcome, sizeof(outcome), "ok");
 
-    if (audit) {
-        const char *fields[5] = {requester, sensor, command, filter, outcome};
-        write_row(audit, now, fields);
-    }
+    const char *fields[5] = {requester, sensor, command, filter, outcome};
+    write_row(a->csv, now, fields);
 
     char who[256], what[FIELD_MAX + 32], res[sizeof(outcome)];
     printable(who, sizeof(who), requester);
@@ -100,6 +127,6 @@ void nvg_audit_record(struct nvg_collector *c, struct nvg_csv_writer *audit, con
     ev.requester = (char *)requester;
     ev.sensor = (char *)sensor;
     ev.text = text;
-    if (c->pub)
-        nvg_fanout_pb(c, NVG_TOPIC_EVENTS, &ev.base);
+    if (a->feed)
+        nvg_fanout_pb(a->feed, NVG_TOPIC_EVENTS, &ev.base);
 }

@@ -1,30 +1,15 @@
-/* The control socket (ROUTER, 7702): requests from netvigil-ctl and the viewer.
- *
- * A request is [routing id][optional empty delimiter (REQ peers)][ControlRequest]; the reply
- * goes back with the same envelope and the request's id. STATUS is answered at once. START,
- * STOP, RESTART and SET_FILTER are routed: each targeted sensor (one by name, or every
- * connected one) gets a Command{id, kind, filter} on the sensor ROUTER (7700) at the routing
- * id its link last spoke from, and the request waits in a bounded table of requests in flight
- * until every target has answered with a CommandReply or the command timeout has passed. Then
- * the requester gets one ControlReply with a SensorResult per target: ok, or the sensor's own
- * error text (for a bad filter, libpcap's message), "timed out after N s", or why the command
- * never left (unknown sensor, not connected). Nothing here waits: many requests from many
- * clients are in flight at once, each answered on its own.
- *
- * Command ids are assigned here and are unique for the collector's life (they start from the
- * clock, so a late reply to a previous collector process cannot match either); a reply is only
- * taken from the routing id the command was sent to. Every outcome goes to the audit trail
- * (audit.c). A request that cannot be understood is answered with an error when its envelope
- * allows it, counted (control_rejected) and logged, rate-limited; the collector stays up. */
+/* See control.h. */
+#include "control.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#include "collector.h"
 #include "nvg-error.h"
 #include "nvg-zmq.h"
+#include "util.h"
 
 #define MAX_ENVELOPE 3
 #define ENVELOPE_FRAME_MAX 256 /* ZeroMQ routing ids are at most 255 bytes */
@@ -65,66 +50,71 @@ struct pending {
 };
 
 struct nvg_control {
+    void *control, *router;
+    struct nvg_sensor_table *sensors;
+    struct nvg_audit *audit;
+    int64_t *now_ms;
+    int command_timeout_ms;
+    nvg_control_status_fn status;
+    void *status_ud;
     struct pending slot[PENDING_MAX];
     size_t used;
     uint64_t next_cmd_id;
-    struct nvg_csv_writer *audit;
+    struct nvg_control_counters counts;
     struct nvg_ratelog rl_rejected, rl_stray;
 };
 
 /* ---- replies ----------------------------------------------------------------------------- */
 
-static void send_reply(struct nvg_collector *c, const struct envelope *env,
+static void send_reply(struct nvg_control *ctl, const struct envelope *env,
                        Netvigil__ControlReply *r)
 {
     r->protocol_version = NVG_PROTOCOL_VERSION;
     /* A requester that went away is no error: ROUTER drops what it cannot route. */
     for (int i = 0; i < env->n; i++)
-        if (zmq_send(c->control, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        if (zmq_send(ctl->control, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
             return;
-    nvg_zmq_send_pb(c->control, &r->base, ZMQ_DONTWAIT);
+    nvg_zmq_send_pb(ctl->control, &r->base, ZMQ_DONTWAIT);
 }
 
-static void reply_error(struct nvg_collector *c, const struct envelope *env, uint64_t id,
+static void reply_error(struct nvg_control *ctl, const struct envelope *env, uint64_t id,
                         const char *error)
 {
     Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
     r.id = id;
     r.ok = false;
     r.error = (char *)error;
-    send_reply(c, env, &r);
+    send_reply(ctl, env, &r);
 }
 
 /* A request we will not act on: answered, counted, logged (rate-limited). */
-static void reject(struct nvg_collector *c, const struct envelope *env, uint64_t id,
+static void reject(struct nvg_control *ctl, const struct envelope *env, uint64_t id,
                    const char *error)
 {
-    c->c.control_rejected++;
-    nvg__ratelog(&c->ctl->rl_rejected, c->now_ms, NVG_LOG_WARNING,
-                 "control request rejected: %s (%" PRIu64 " so far)", error, c->c.control_rejected);
+    ctl->counts.rejected++;
+    nvg__ratelog(&ctl->rl_rejected, *ctl->now_ms, NVG_LOG_WARNING,
+                 "control request rejected: %s (%" PRIu64 " so far)", error, ctl->counts.rejected);
     if (env)
-        reply_error(c, env, id, error);
+        reply_error(ctl, env, id, error);
 }
 
-static void reply_status(struct nvg_collector *c, const struct envelope *env, uint64_t id)
+static void reply_status(struct nvg_control *ctl, const struct envelope *env, uint64_t id)
 {
-    Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
-    Netvigil__CollectorStatus st;
-    struct nvg_status_storage store;
-    if (nvg_status_build(c, &st, &store) < 0) {
-        reply_error(c, env, id, "out of memory");
+    const Netvigil__CollectorStatus *st = ctl->status(ctl->status_ud);
+    if (!st) {
+        reply_error(ctl, env, id, "out of memory");
         return;
     }
+    Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
     r.id = id;
     r.ok = true;
-    r.status = &st;
-    send_reply(c, env, &r);
-    nvg_status_release(&store);
+    r.status = (Netvigil__CollectorStatus *)st; /* only packed */
+    send_reply(ctl, env, &r);
 }
 
 /* ---- requests in flight ------------------------------------------------------------------ */
 
-static void target_done(struct nvg_collector *c, struct pending *p, struct target *t,
+static void target_done(struct nvg_control *ctl, struct pending *p, struct target *t,
                         const char *error)
 {
     if (t->state == TARGET_DONE)
@@ -133,12 +123,12 @@ static void target_done(struct nvg_collector *c, struct pending *p, struct targe
     t->ok = error == NULL;
     snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
     p->waiting--;
-    nvg_audit_record(c, c->ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
+    nvg_audit_record(ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
                      p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "", error);
 }
 
 /* Every target has its outcome: answer the requester and free the slot. */
-static void complete(struct nvg_collector *c, struct pending *p)
+static void complete(struct nvg_control *ctl, struct pending *p)
 {
     Netvigil__SensorResult *res = calloc(p->n, sizeof(*res));
     Netvigil__SensorResult **ptrs = calloc(p->n, sizeof(*ptrs));
@@ -162,12 +152,12 @@ static void complete(struct nvg_collector *c, struct pending *p)
         if (p->n == 1 && !p->t[0].ok)
             r.error = p->t[0].error;
     }
-    send_reply(c, &p->env, &r);
+    send_reply(ctl, &p->env, &r);
     free(res);
     free(ptrs);
     free(p->t);
     memset(p, 0, sizeof(*p));
-    c->ctl->used--;
+    ctl->used--;
 }
 
 static struct pending *free_slot(struct nvg_control *ctl)
@@ -190,26 +180,26 @@ static void format_timeout(char *buf, size_t size, int ms)
 
 /* ---- routing a command ------------------------------------------------------------------- */
 
-static bool connected(const struct nvg_sensor *s, int64_t now_ms)
+static bool connected(const struct nvg_sensor_entry *s, int64_t now_ms)
 {
     return s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_CONNECTED_MS &&
            s->routing_id_len > 0;
 }
 
 /* Send the Command of target t; NULL when it left, else why not. */
-static const char *send_command(struct nvg_collector *c, struct pending *p, struct target *t)
+static const char *send_command(struct nvg_control *ctl, struct pending *p, struct target *t)
 {
     Netvigil__Command cmd = NETVIGIL__COMMAND__INIT;
-    cmd.id = t->cmd_id = c->ctl->next_cmd_id++;
+    cmd.id = t->cmd_id = ctl->next_cmd_id++;
     cmd.kind = p->kind;
     cmd.filter = p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : (char *)"";
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.protocol_version = NVG_PROTOCOL_VERSION;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_COMMAND;
     m.command = &cmd;
-    /* ROUTER_MANDATORY (set in _init): an unroutable id fails here instead of vanishing. */
-    if (zmq_send(c->router, t->rid, t->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        nvg_zmq_send_pb(c->router, &m.base, ZMQ_DONTWAIT) < 0) {
+    /* ROUTER_MANDATORY (main.c sets it): an unroutable id fails here instead of vanishing. */
+    if (zmq_send(ctl->router, t->rid, t->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        nvg_zmq_send_pb(ctl->router, &m.base, ZMQ_DONTWAIT) < 0) {
         int e = zmq_errno();
         if (e == EHOSTUNREACH)
             return "not connected: its link to the collector is closed";
@@ -217,84 +207,84 @@ static const char *send_command(struct nvg_collector *c, struct pending *p, stru
             return "its link is full (the sensor is not reading); command not sent";
         return "could not send the command on its link";
     }
-    c->c.commands_sent++;
+    ctl->counts.commands_sent++;
     return NULL;
 }
 
 /* Fill target t for sensor name; returns the immediate error, or NULL (command sent). */
-static const char *start_target(struct nvg_collector *c, struct pending *p, struct target *t,
+static const char *start_target(struct nvg_control *ctl, struct pending *p, struct target *t,
                                 const char *name, char *buf, size_t size)
 {
     snprintf(t->sensor, sizeof(t->sensor), "%s", name);
     t->state = TARGET_WAITING;
-    struct nvg_sensor *s = nvg_sensor_find(&c->sensors, name);
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(ctl->sensors, name);
     if (!s) {
         snprintf(buf, size, "unknown sensor '%s': no sensor of that name has connected", name);
         return buf;
     }
-    if (!connected(s, c->now_ms)) {
+    if (!connected(s, *ctl->now_ms)) {
         if (s->last_seen_ms)
             snprintf(buf, size, "not connected: last heard from %.1f s ago",
-                     (double)(c->now_ms - s->last_seen_ms) / 1000.0);
+                     (double)(*ctl->now_ms - s->last_seen_ms) / 1000.0);
         else
             snprintf(buf, size, "not connected since the collector started");
         return buf;
     }
     memcpy(t->rid, s->routing_id, s->routing_id_len);
     t->rid_len = s->routing_id_len;
-    return send_command(c, p, t);
+    return send_command(ctl, p, t);
 }
 
 /* Start every target: the one named, or every connected sensor. */
-static void start_targets(struct nvg_collector *c, struct pending *p, const char *name)
+static void start_targets(struct nvg_control *ctl, struct pending *p, const char *name)
 {
     char buf[256];
     size_t k = 0;
-    for (size_t i = 0; k < p->n && (name[0] ? k == 0 : i < c->sensors.n); i++) {
+    for (size_t i = 0; k < p->n && (name[0] ? k == 0 : i < ctl->sensors->n); i++) {
         const char *tn = name;
         if (!name[0]) {
-            if (!connected(c->sensors.v[i], c->now_ms))
+            if (!connected(ctl->sensors->v[i], *ctl->now_ms))
                 continue;
-            tn = c->sensors.v[i]->name;
+            tn = ctl->sensors->v[i]->name;
         }
-        const char *err = start_target(c, p, &p->t[k], tn, buf, sizeof(buf));
+        const char *err = start_target(ctl, p, &p->t[k], tn, buf, sizeof(buf));
         if (err)
-            target_done(c, p, &p->t[k], err);
+            target_done(ctl, p, &p->t[k], err);
         k++;
     }
 }
 
-static void route_command(struct nvg_collector *c, const struct envelope *env,
+static void route_command(struct nvg_control *ctl, const struct envelope *env,
                           const Netvigil__ControlRequest *req, const char *who)
 {
     const char *name = req->sensor ? req->sensor : "";
     const char *filter = req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? req->filter : "";
-    struct pending *p = free_slot(c->ctl);
+    struct pending *p = free_slot(ctl);
     if (!p) {
         char err[128];
         snprintf(err, sizeof(err), "busy: %d requests already in flight; try again", PENDING_MAX);
-        reject(c, env, req->id, err);
+        reject(ctl, env, req->id, err);
         return;
     }
     size_t n = 1;
     if (!name[0]) {
         n = 0;
-        for (size_t i = 0; i < c->sensors.n; i++)
-            n += connected(c->sensors.v[i], c->now_ms);
+        for (size_t i = 0; i < ctl->sensors->n; i++)
+            n += connected(ctl->sensors->v[i], *ctl->now_ms);
     }
     const char *why = n == 0 ? "no sensor is connected" : NULL;
     struct target *t = n ? calloc(n, sizeof(*t)) : NULL;
     if (n && !t)
         why = "out of memory";
     if (why) {
-        nvg_audit_record(c, c->ctl->audit, who, name[0] ? name : "(all)",
+        nvg_audit_record(ctl->audit, who, name[0] ? name : "(all)",
                          nvg_wire_command_name(req->kind), filter, why);
-        reply_error(c, env, req->id, why);
+        reply_error(ctl, env, req->id, why);
         return;
     }
     memset(p, 0, sizeof(*p));
     p->used = true;
-    c->ctl->used++;
+    ctl->used++;
     p->req_id = req->id;
     p->kind = req->kind;
     snprintf(p->filter, sizeof(p->filter), "%s", filter);
@@ -302,12 +292,12 @@ static void route_command(struct nvg_collector *c, const struct envelope *env,
     p->env = *env;
     p->t = t;
     p->n = p->waiting = n;
-    p->deadline_ms = c->now_ms + c->opts->command_timeout_ms;
+    p->deadline_ms = *ctl->now_ms + ctl->command_timeout_ms;
     nvg_log(NVG_LOG_INFO, "control: request %" PRIu64 " from %s: %s on %s", req->id, who,
             nvg_wire_command_name(req->kind), name[0] ? name : "all connected sensors");
-    start_targets(c, p, name);
+    start_targets(ctl, p, name);
     if (p->waiting == 0)
-        complete(c, p);
+        complete(ctl, p);
 }
 
 /* ---- validating a request ---------------------------------------------------------------- */
@@ -354,13 +344,13 @@ static const char *check_command(const Netvigil__ControlRequest *req)
     return NULL;
 }
 
-static void handle_request(struct nvg_collector *c, const struct envelope *env, zmq_msg_t *body)
+static void handle_request(struct nvg_control *ctl, const struct envelope *env, zmq_msg_t *body)
 {
     Netvigil__ControlRequest *req =
         netvigil__control_request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
     if (!req) {
-        c->c.malformed++;
-        reject(c, env, 0, "malformed request: not a ControlRequest");
+        ctl->counts.malformed++;
+        reject(ctl, env, 0, "malformed request: not a ControlRequest");
         return;
     }
     const char *bad;
@@ -370,29 +360,29 @@ static void handle_request(struct nvg_collector *c, const struct envelope *env, 
                  "protocol version %u is not supported; this collector "
                  "speaks version %u",
                  req->protocol_version, NVG_PROTOCOL_VERSION);
-        c->c.refused++;
-        reject(c, env, req->id, err);
+        ctl->counts.refused++;
+        reject(ctl, env, req->id, err);
     } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS) {
-        reply_status(c, env, req->id);
+        reply_status(ctl, env, req->id);
     } else if (req->kind < NETVIGIL__COMMAND_KIND__COMMAND_START ||
                req->kind > NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
         char err[64];
         snprintf(err, sizeof(err), "bad request: unknown command kind %d", (int)req->kind);
-        c->c.unknown++;
-        reject(c, env, req->id, err);
+        ctl->counts.unknown++;
+        reject(ctl, env, req->id, err);
     } else if ((bad = check_command(req)) != NULL) {
-        reject(c, env, req->id, bad);
+        reject(ctl, env, req->id, bad);
     } else {
         char who[WHO_MAX];
         make_who(who, sizeof(who), req->requester, zmq_msg_gets(body, "Peer-Address"));
-        route_command(c, env, req, who);
+        route_command(ctl, env, req, who);
     }
     netvigil__control_request__free_unpacked(req, NULL);
 }
 
 /* Read one multipart request; everything before the last frame is the envelope (the routing id
  * and, from REQ peers, an empty delimiter), the last frame the body. */
-static int recv_one(struct nvg_collector *c)
+static int recv_one(struct nvg_control *ctl)
 {
     struct envelope env = {.n = 0};
     zmq_msg_t body;
@@ -401,7 +391,7 @@ static int recv_one(struct nvg_collector *c)
     while (more) {
         zmq_msg_t m;
         zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, c->control, frames == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+        if (zmq_msg_recv(&m, ctl->control, frames == 0 ? ZMQ_DONTWAIT : 0) < 0) {
             zmq_msg_close(&m);
             break;
         }
@@ -421,15 +411,15 @@ static int recv_one(struct nvg_collector *c)
         zmq_msg_close(&body);
         return 0;
     }
-    c->now_ms = nvg__wall_ms();
+    *ctl->now_ms = nvg__wall_ms();
     if (bad || env.n == 0) {
-        c->c.malformed++;
+        ctl->counts.malformed++;
         char why[96];
         snprintf(why, sizeof(why), "bad envelope (%d frames)", frames);
         /* A reply needs at least the routing id, which a ROUTER always puts first. */
-        reject(c, env.n ? &env : NULL, 0, why);
+        reject(ctl, env.n ? &env : NULL, 0, why);
     } else {
-        handle_request(c, &env, &body);
+        handle_request(ctl, &env, &body);
     }
     zmq_msg_close(&body);
     return 1;
@@ -437,27 +427,26 @@ static int recv_one(struct nvg_collector *c)
 
 /* ---- public ------------------------------------------------------------------------------ */
 
-int nvg_control_init(struct nvg_collector *c, char *err)
+struct nvg_control *nvg_control_new(const struct nvg_control_config *cfg)
 {
-    c->ctl = calloc(1, sizeof(*c->ctl));
-    if (!c->ctl) {
-        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
-        return NVG_ENOMEM;
-    }
+    struct nvg_control *ctl = calloc(1, sizeof(*ctl));
+    if (!ctl)
+        return NULL;
+    ctl->control = cfg->control;
+    ctl->router = cfg->router;
+    ctl->sensors = cfg->sensors;
+    ctl->audit = cfg->audit;
+    ctl->now_ms = cfg->now_ms;
+    ctl->command_timeout_ms = cfg->command_timeout_ms;
+    ctl->status = cfg->status;
+    ctl->status_ud = cfg->status_ud;
     /* Unique for this process, and apart from the ids of earlier collector processes. */
-    c->ctl->next_cmd_id = (uint64_t)nvg__wall_ms() << 16;
-    int one = 1;
-    if (zmq_setsockopt(c->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "ZMQ_ROUTER_MANDATORY: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
-    c->ctl->audit = nvg_audit_open(c->opts, err);
-    return c->ctl->audit ? 0 : NVG_EIO;
+    ctl->next_cmd_id = (uint64_t)nvg__wall_ms() << 16;
+    return ctl;
 }
 
-void nvg_control_free(struct nvg_collector *c)
+void nvg_control_free(struct nvg_control *ctl)
 {
-    struct nvg_control *ctl = c->ctl;
     if (!ctl)
         return;
     for (size_t i = 0; i < PENDING_MAX; i++) {
@@ -466,18 +455,16 @@ void nvg_control_free(struct nvg_collector *c)
             continue;
         for (size_t k = 0; k < p->n; k++)
             if (p->t[k].state == TARGET_WAITING)
-                target_done(c, p, &p->t[k], "no reply yet: the collector is shutting down");
-        complete(c, p);
+                target_done(ctl, p, &p->t[k], "no reply yet: the collector is shutting down");
+        complete(ctl, p);
     }
-    nvg_csv_writer_free(ctl->audit);
     free(ctl);
-    c->ctl = NULL;
 }
 
-int nvg_control_drain(struct nvg_collector *c, int max)
+int nvg_control_drain(struct nvg_control *ctl, int max)
 {
     int done = 0;
-    while (done < max && recv_one(c) > 0)
+    while (done < max && recv_one(ctl) > 0)
         done++;
     return done;
 }
@@ -500,66 +487,63 @@ static struct pending *find_command(struct nvg_control *ctl, uint64_t cmd_id, st
 
 /* The status a reply carries is the sensor's state right after the command: `status` shows a
  * stopped sensor as stopped at once, not at its next heartbeat. */
-static void store_reply_status(struct nvg_collector *c, const struct target *t,
+static void store_reply_status(struct nvg_control *ctl, const struct target *t,
                                const Netvigil__SensorStatus *st)
 {
     if (!st || !st->sensor || strcmp(st->sensor, t->sensor) != 0)
         return;
-    struct nvg_sensor *s = nvg_sensor_find(&c->sensors, t->sensor);
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(ctl->sensors, t->sensor);
     if (!s)
         return;
-    nvg_sensor_seen(s, t->rid, t->rid_len, c->now_ms);
-    nvg_sensor_set_boot(s, st->boot_id);
-    nvg_sensor_store_status(s, st);
+    nvg_sensor_entry_seen(s, t->rid, t->rid_len, *ctl->now_ms);
+    nvg_sensor_entry_set_boot(s, st->boot_id);
+    nvg_sensor_entry_store_status(s, st);
 }
 
-void nvg_control_command_reply(struct nvg_collector *c, const uint8_t *rid, size_t rid_len,
+void nvg_control_command_reply(struct nvg_control *ctl, const uint8_t *rid, size_t rid_len,
                                const Netvigil__CommandReply *r)
 {
     struct target *t = NULL;
-    if (!c->ctl)
-        return;
-    struct pending *p = find_command(c->ctl, r->id, &t);
+    struct pending *p = find_command(ctl, r->id, &t);
     if (!p || t->rid_len != rid_len || memcmp(t->rid, rid, rid_len) != 0) {
         /* Late (after its timeout), or from a link the command was not sent to. */
-        nvg__ratelog(&c->ctl->rl_stray, c->now_ms, NVG_LOG_INFO,
+        nvg__ratelog(&ctl->rl_stray, *ctl->now_ms, NVG_LOG_INFO,
                      "command reply %" PRIu64 " matches no command in flight (late?); ignored",
                      r->id);
         return;
     }
-    store_reply_status(c, t, r->status);
+    store_reply_status(ctl, t, r->status);
     if (r->ok) {
-        target_done(c, p, t, NULL);
+        target_done(ctl, p, t, NULL);
     } else {
         const char *e = r->error && r->error[0] ? r->error : "the sensor refused (no reason given)";
-        target_done(c, p, t, e);
+        target_done(ctl, p, t, e);
     }
     if (p->waiting == 0)
-        complete(c, p);
+        complete(ctl, p);
 }
 
-void nvg_control_tick(struct nvg_collector *c, int64_t now_ms)
+void nvg_control_tick(struct nvg_control *ctl, int64_t now_ms)
 {
-    struct nvg_control *ctl = c->ctl;
-    if (!ctl || ctl->used == 0)
+    if (ctl->used == 0)
         return;
     char msg[64];
-    format_timeout(msg, sizeof(msg), c->opts->command_timeout_ms);
+    format_timeout(msg, sizeof(msg), ctl->command_timeout_ms);
     for (size_t i = 0; i < PENDING_MAX; i++) {
         struct pending *p = &ctl->slot[i];
         if (!p->used || now_ms < p->deadline_ms)
             continue;
         for (size_t k = 0; k < p->n; k++) {
             if (p->t[k].state == TARGET_WAITING) {
-                c->c.commands_timed_out++;
-                target_done(c, p, &p->t[k], msg);
+                ctl->counts.commands_timed_out++;
+                target_done(ctl, p, &p->t[k], msg);
             }
         }
-        complete(c, p);
+        complete(ctl, p);
     }
 }
 
-const char *nvg_control_audit_path(const struct nvg_collector *c)
+const struct nvg_control_counters *nvg_control_counters(const struct nvg_control *ctl)
 {
-    return c->ctl && c->ctl->audit ? nvg_csv_writer_path(c->ctl->audit) : "";
+    return &ctl->counts;
 }

@@ -31,6 +31,7 @@ struct nvg_csv_writer {
     int64_t last_err_log_ms;
     uint64_t files; /* files opened so far; also the -N in the name */
     bool in_group;
+    uint64_t rows_written, rows_failed;
 };
 
 /* The file's name inside dir. */
@@ -279,9 +280,20 @@ size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w)
     return w->cfg.buffer_size;
 }
 
-uint64_t nvg_csv_writer_files(const struct nvg_csv_writer *w)
+void nvg_csv_writer_count_rows(struct nvg_csv_writer *w, uint64_t written, uint64_t failed)
 {
-    return w->files;
+    w->rows_written += written;
+    w->rows_failed += failed;
+}
+
+uint64_t nvg_csv_writer_rows_written(const struct nvg_csv_writer *w)
+{
+    return w->rows_written;
+}
+
+uint64_t nvg_csv_writer_rows_failed(const struct nvg_csv_writer *w)
+{
+    return w->rows_failed;
 }
 
 /* Cut one file back to its last '\n'. Returns 1 when it was cut, 0 when fine, <0 on error. */

@@ -27,7 +27,7 @@ typedef void (*nvg_csv_durable_fn)(void *ud, const char *name, uint64_t length);
 
 struct nvg_csv_writer_config {
     const char *dir;
-    const char *prefix;        /* "packets", "rates" */
+    const char *prefix;        /* "packets", "rates", "audit" */
     const char *header;        /* first line of every file, with '\n' */
     uint64_t rotate_size;      /* bytes, 0 = never */
     int64_t rotate_interval_s; /* 0 = never */
@@ -60,9 +60,14 @@ int nvg_csv_writer_flush(struct nvg_csv_writer *w);
 /* Periodic work (call often): flush once a second, rotate by time. */
 void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms);
 
+/* Row accounting, for status. The writer sees bytes, so its caller counts the rows: written
+ * went into the buffer, failed found no room there. */
+void nvg_csv_writer_count_rows(struct nvg_csv_writer *w, uint64_t written, uint64_t failed);
+uint64_t nvg_csv_writer_rows_written(const struct nvg_csv_writer *w);
+uint64_t nvg_csv_writer_rows_failed(const struct nvg_csv_writer *w);
+
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w);
 size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w);
-uint64_t nvg_csv_writer_files(const struct nvg_csv_writer *w);
 
 /* Crash recovery for files a killed process left behind: cut every DIR/PREFIX-*.csv that does
  * not end in '\n' back to its last complete line. Returns the number of files repaired. */

@@ -1,63 +1,98 @@
-/* The live feed (PUB, 7701): two frames per message, a topic then one protobuf body.
- *
- * PUB never blocks: a subscriber that cannot keep up loses messages at its high-water mark,
- * and the collector's logging never waits for a viewer. */
+/* See fanout.h. */
+#include "fanout.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#include "collector.h"
 #include "nvg-zmq.h"
+#include "util.h"
 
 #define TOP_TALKERS 10
+#define RATE_BATCH_MAX 1024
 
-void nvg_fanout_raw(struct nvg_collector *c, const char *topic, size_t topic_len, const void *body,
+struct nvg_fanout {
+    void *pub;
+    struct nvg_sensor_table *sensors;
+    /* Rate samples closed since the last publish. */
+    Netvigil__RateSample *rate_pending;
+    size_t rate_n, rate_cap;
+};
+
+struct nvg_fanout *nvg_fanout_new(void *pub, struct nvg_sensor_table *sensors)
+{
+    struct nvg_fanout *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->pub = pub;
+    f->sensors = sensors;
+    return f;
+}
+
+void nvg_fanout_free(struct nvg_fanout *f)
+{
+    if (!f)
+        return;
+    free(f->rate_pending);
+    free(f);
+}
+
+void nvg_fanout_raw(struct nvg_fanout *f, const char *topic, size_t topic_len, const void *body,
                     size_t len)
 {
-    if (zmq_send(c->pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    if (zmq_send(f->pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
-    zmq_send(c->pub, body, len, ZMQ_DONTWAIT);
+    zmq_send(f->pub, body, len, ZMQ_DONTWAIT);
 }
 
-void nvg_fanout_pb(struct nvg_collector *c, const char *topic, const ProtobufCMessage *msg)
+void nvg_fanout_pb(struct nvg_fanout *f, const char *topic, const ProtobufCMessage *msg)
 {
-    if (zmq_send(c->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    if (zmq_send(f->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
-    nvg_zmq_send_pb(c->pub, msg, ZMQ_DONTWAIT);
+    nvg_zmq_send_pb(f->pub, msg, ZMQ_DONTWAIT);
 }
 
-/* Publish the closed seconds in RateBatches of at most 1024 samples. */
-void nvg_fanout_rates(struct nvg_collector *c)
+void nvg_fanout_queue_rate(struct nvg_fanout *f, const char *sensor, int64_t sec, int proto,
+                           uint64_t packets, uint64_t bytes)
 {
-    Netvigil__RateSample *ptrs[1024];
+    if (f->rate_n == f->rate_cap) {
+        size_t cap = f->rate_cap ? 2 * f->rate_cap : 256;
+        Netvigil__RateSample *v = realloc(f->rate_pending, cap * sizeof(*v));
+        if (!v)
+            return;
+        f->rate_pending = v;
+        f->rate_cap = cap;
+    }
+    Netvigil__RateSample *rs = &f->rate_pending[f->rate_n++];
+    netvigil__rate_sample__init(rs);
+    rs->time_s = sec;
+    rs->sensor = (char *)sensor;
+    rs->proto = (Netvigil__Protocol)proto;
+    rs->packets = packets;
+    rs->bytes = bytes;
+}
+
+void nvg_fanout_rates(struct nvg_fanout *f)
+{
+    Netvigil__RateSample *ptrs[RATE_BATCH_MAX];
     size_t done = 0;
-    while (done < c->rate_n) {
-        size_t n = c->rate_n - done;
-        if (n > 1024)
-            n = 1024;
+    while (done < f->rate_n) {
+        size_t n = f->rate_n - done;
+        if (n > RATE_BATCH_MAX)
+            n = RATE_BATCH_MAX;
         for (size_t i = 0; i < n; i++)
-            ptrs[i] = &c->rate_pending[done + i];
+            ptrs[i] = &f->rate_pending[done + i];
         Netvigil__RateBatch rb = NETVIGIL__RATE_BATCH__INIT;
         rb.n_samples = n;
         rb.samples = ptrs;
-        nvg_fanout_pb(c, NVG_TOPIC_RATES, &rb.base);
+        nvg_fanout_pb(f, NVG_TOPIC_RATES, &rb.base);
         done += n;
     }
-    c->rate_n = 0;
+    f->rate_n = 0;
 }
 
-void nvg_fanout_status(struct nvg_collector *c)
-{
-    Netvigil__CollectorStatus st;
-    struct nvg_status_storage store;
-    if (nvg_status_build(c, &st, &store) < 0)
-        return;
-    nvg_fanout_pb(c, NVG_TOPIC_STATUS, &st.base);
-    nvg_status_release(&store);
-}
-
-static void talkers_of(struct nvg_collector *c, struct nvg_sensor *s, int64_t start_s,
+static void talkers_of(struct nvg_fanout *f, struct nvg_sensor_entry *s, int64_t start_s,
                        uint32_t interval_s)
 {
     struct nvg_talker top[TOP_TALKERS];
@@ -82,17 +117,16 @@ static void talkers_of(struct nvg_collector *c, struct nvg_sensor *s, int64_t st
     tt.talkers = tp;
     char topic[sizeof(NVG_TOPIC_TALKERS) + NVG_SENSOR_NAME_MAX];
     snprintf(topic, sizeof(topic), "%s%s", NVG_TOPIC_TALKERS, s->name);
-    nvg_fanout_pb(c, topic, &tt.base);
+    nvg_fanout_pb(f, topic, &tt.base);
 }
 
-void nvg_fanout_talkers(struct nvg_collector *c, int64_t interval_start_s, uint32_t interval_s)
+void nvg_fanout_talkers(struct nvg_fanout *f, int64_t interval_start_s, uint32_t interval_s)
 {
-    for (size_t i = 0; i < c->sensors.n; i++)
-        talkers_of(c, c->sensors.v[i], interval_start_s, interval_s);
+    for (size_t i = 0; i < f->sensors->n; i++)
+        talkers_of(f, f->sensors->v[i], interval_start_s, interval_s);
 }
 
-void nvg_fanout_event(struct nvg_collector *c, const char *kind, const char *sensor,
-                      const char *text)
+void nvg_fanout_event(struct nvg_fanout *f, const char *kind, const char *sensor, const char *text)
 {
     Netvigil__Event ev = NETVIGIL__EVENT__INIT;
     ev.time_ms = nvg__wall_ms();
@@ -100,5 +134,5 @@ void nvg_fanout_event(struct nvg_collector *c, const char *kind, const char *sen
     ev.requester = (char *)"";
     ev.sensor = (char *)sensor;
     ev.text = (char *)text;
-    nvg_fanout_pb(c, NVG_TOPIC_EVENTS, &ev.base);
+    nvg_fanout_pb(f, NVG_TOPIC_EVENTS, &ev.base);
 }

@@ -1,5 +1,9 @@
 /* netvigil-collector: one thread owns every socket and file.
  *
+ * main.c owns the three sockets, the sensor ROUTER's monitor, the sensor table, and the packet
+ * and rates logs with the sequence positions saved beside them (sensors.state). It creates the
+ * modules (fanout, audit, control, ingest, status) and lends each what it uses.
+ *
  * The loop polls the sensor ROUTER, the control ROUTER and the ROUTER's monitor pipe, drains
  * what is ready in bounded bursts (so control requests are never starved by a flood of
  * batches), and every 100 ms does the periodic work: flush the CSV logs once a second, close
@@ -15,13 +19,49 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "collector.h"
+#include "audit.h"
+#include "collector-options.h"
+#include "control.h"
+#include "csv-writer.h"
+#include "fanout.h"
+#include "ingest.h"
 #include "nvg-error.h"
+#include "nvg-format.h"
 #include "nvg-zmq.h"
+#include "sensors.h"
+#include "status.h"
+#include "util.h"
 
 #define BURST 256
 #define TICK_MS 100
 #define MONITOR_ENDPOINT "inproc://nvg-sensor-monitor"
+
+/* Everything the collector's thread owns. */
+struct collector {
+    const struct nvg_collector_options *opts;
+    void *zctx;
+    void *router;  /* 7700: sensors */
+    void *pub;     /* 7701: live feed */
+    void *control; /* 7702: control requests */
+    void *monitor; /* PAIR receiving the router's connection events */
+    struct nvg_csv_writer *packets;
+    struct nvg_csv_writer *rates_csv;
+    struct nvg_sensor_table sensors;
+    struct nvg_fanout *feed;
+    struct nvg_audit *audit;
+    struct nvg_control *ctl;
+    struct nvg_ingest *ingest;
+    struct nvg_status *status;
+    int64_t start_ms;
+    /* The wall clock as of the message at hand: the ingest and control drains refresh it per
+     * message; packets_durable, called from ingest's writes and from main's flushes, reads it. */
+    int64_t now_ms;
+    uint64_t disconnects; /* of sensor links, from the monitor */
+    /* The packet log's last durable point that sensors.state records. */
+    char state_log_name[256];
+    uint64_t state_log_length;
+    struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -43,7 +83,7 @@ static int bind_socket(void *sock, const char *host, int port, const char *what)
     return 0;
 }
 
-static int open_sockets(struct nvg_collector *c)
+static int open_sockets(struct collector *c)
 {
     char err[NVG_ERRBUF_SIZE];
     const struct nvg_collector_options *o = c->opts;
@@ -70,10 +110,17 @@ static int open_sockets(struct nvg_collector *c)
             c->monitor = NULL;
         }
     }
+    /* Commands go out on the sensor ROUTER: an unroutable id must fail the send (the
+     * requester is told the sensor is not connected) instead of vanishing. */
+    int one = 1;
+    if (zmq_setsockopt(c->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0) {
+        nvg_log(NVG_LOG_ERR, "ZMQ_ROUTER_MANDATORY: %s", zmq_strerror(zmq_errno()));
+        return NVG_EZMQ;
+    }
     return 0;
 }
 
-static void drain_monitor(struct nvg_collector *c)
+static void drain_monitor(struct collector *c)
 {
     for (;;) {
         zmq_msg_t ev, addr;
@@ -89,9 +136,9 @@ static void drain_monitor(struct nvg_collector *c)
             uint16_t id;
             memcpy(&id, zmq_msg_data(&ev), 2);
             if (id == ZMQ_EVENT_DISCONNECTED) {
-                c->c.disconnects++;
+                c->disconnects++;
                 nvg_log(NVG_LOG_INFO, "a sensor connection closed (%llu so far)",
-                        (unsigned long long)c->c.disconnects);
+                        (unsigned long long)c->disconnects);
             }
         }
         zmq_msg_close(&addr);
@@ -99,26 +146,37 @@ static void drain_monitor(struct nvg_collector *c)
     }
 }
 
+/* A closed second of a sensor's rates. The table holds sensors (those of sensors.state) before
+ * ingest exists, so its callback reaches ingest through the collector. */
+static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes)
+{
+    struct nvg_sensor_entry *s = ud;
+    struct collector *c = s->owner;
+    if (c->ingest) /* without it nothing was counted, so nothing closes */
+        nvg_ingest_rate_closed(c->ingest, s, sec, proto, packets, bytes);
+}
+
 /* The packet log is written up to a batch boundary: what the sensors sent so far is in it.
  * Record that, then save it; if the save fails, the next flush tries again. */
 static void packets_durable(void *ud, const char *name, uint64_t length)
 {
-    struct nvg_collector *c = ud;
+    struct collector *c = ud;
     nvg_sensor_table_mark_durable(&c->sensors);
-    if (!c->state_dirty && length == c->state_log_length && strcmp(name, c->state_log_name) == 0)
+    if (!c->sensors.state_dirty && length == c->state_log_length &&
+        strcmp(name, c->state_log_name) == 0)
         return;
     if (nvg_sensor_state_save(&c->sensors, c->opts->out_dir, name, length) == 0) {
-        c->state_dirty = false;
+        c->sensors.state_dirty = false;
         snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
         c->state_log_length = length;
     } else {
-        c->state_dirty = true;
+        c->sensors.state_dirty = true;
         nvg__ratelog(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
                      c->opts->out_dir);
     }
 }
 
-static int open_files(struct nvg_collector *c, char *err)
+static int open_files(struct collector *c, char *err)
 {
     const struct nvg_collector_options *o = c->opts;
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
@@ -162,36 +220,112 @@ static int open_files(struct nvg_collector *c, char *err)
     return 0;
 }
 
+/* For STATUS requests: control gets the status through this, not from the status module
+ * (which reads control's counters). */
+static const Netvigil__CollectorStatus *status_for_control(void *ud)
+{
+    struct collector *c = ud;
+    return nvg_status_build(c->status);
+}
+
+/* control is lent to ingest, which passes it the CommandReplies. */
+static int open_control_ingest(struct collector *c)
+{
+    struct nvg_control_config cc = {
+        .control = c->control,
+        .router = c->router,
+        .sensors = &c->sensors,
+        .audit = c->audit,
+        .command_timeout_ms = c->opts->command_timeout_ms,
+        .status = status_for_control,
+        .status_ud = c,
+        .now_ms = &c->now_ms,
+    };
+    c->ctl = nvg_control_new(&cc);
+    if (!c->ctl)
+        return NVG_ENOMEM;
+    struct nvg_ingest_config ic = {
+        .router = c->router,
+        .sensors = &c->sensors,
+        .packets = c->packets,
+        .rates = c->rates_csv,
+        .feed = c->feed,
+        .control = c->ctl,
+        .now_ms = &c->now_ms,
+        .write_log = &c->rl_write,
+    };
+    c->ingest = nvg_ingest_new(&ic);
+    return c->ingest ? 0 : NVG_ENOMEM;
+}
+
+/* Last: it reads every other module. */
+static int open_status(struct collector *c)
+{
+    struct nvg_status_config sc = {
+        .sensors = &c->sensors,
+        .ingest = c->ingest,
+        .control = c->ctl,
+        .audit = c->audit,
+        .packets = c->packets,
+        .rates = c->rates_csv,
+        .disconnects = &c->disconnects,
+        .feed = c->feed,
+        .start_ms = c->start_ms,
+    };
+    c->status = nvg_status_new(&sc);
+    return c->status ? 0 : NVG_ENOMEM;
+}
+
+static int open_modules(struct collector *c)
+{
+    char err[NVG_ERRBUF_SIZE];
+    c->feed = nvg_fanout_new(c->pub, &c->sensors);
+    if (!c->feed) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
+        return NVG_ENOMEM;
+    }
+    c->audit = nvg_audit_new(c->opts, c->feed, err);
+    if (!c->audit) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return NVG_EIO;
+    }
+    if (open_control_ingest(c) < 0 || open_status(c) < 0) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
+        return NVG_ENOMEM;
+    }
+    return 0;
+}
+
 struct ticker {
     int64_t next_tick, next_second, talkers_start_s;
 };
 
-static void every_second(struct nvg_collector *c, int64_t now)
+static void every_second(struct collector *c, int64_t now)
 {
     for (size_t i = 0; i < c->sensors.n; i++)
-        nvg_sensor_update_speed(c->sensors.v[i], now);
+        nvg_sensor_entry_update_speed(c->sensors.v[i], now);
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
-    nvg_fanout_status(c);
+    nvg_status_publish(c->status);
 }
 
-static void tick(struct nvg_collector *c, struct ticker *t, int64_t now)
+static void tick(struct collector *c, struct ticker *t, int64_t now)
 {
     for (size_t i = 0; i < c->sensors.n; i++)
-        nvg_rates_tick(&c->sensors.v[i]->rates, now);
-    nvg_fanout_rates(c);
+        nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
+    nvg_fanout_rates(c->feed);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
     }
     int64_t iv = c->opts->talkers_interval_s;
     if (now / 1000 >= t->talkers_start_s + iv) {
-        nvg_fanout_talkers(c, t->talkers_start_s, (uint32_t)iv);
+        nvg_fanout_talkers(c->feed, t->talkers_start_s, (uint32_t)iv);
         t->talkers_start_s = now / 1000 / iv * iv;
     }
 }
 
-static void run(struct nvg_collector *c)
+static void run(struct collector *c)
 {
     zmq_pollitem_t items[3] = {
         {.socket = c->router, .events = ZMQ_POLLIN},
@@ -210,14 +344,14 @@ static void run(struct nvg_collector *c)
         }
         if (rc > 0) {
             if (items[0].revents & ZMQ_POLLIN)
-                nvg_ingest_drain(c, BURST);
+                nvg_ingest_drain(c->ingest, BURST);
             if (items[1].revents & ZMQ_POLLIN)
-                nvg_control_drain(c, BURST);
+                nvg_control_drain(c->ctl, BURST);
             if (nitems > 2 && (items[2].revents & ZMQ_POLLIN))
                 drain_monitor(c);
         }
         now = nvg__wall_ms();
-        nvg_control_tick(c, now);
+        nvg_control_tick(c->ctl, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
             tick(c, &t, now);
             t.next_tick = now + TICK_MS;
@@ -226,19 +360,21 @@ static void run(struct nvg_collector *c)
 }
 
 /* Close every open second, write everything, remember where each sensor is. */
-static void shutdown_collector(struct nvg_collector *c)
+static void shutdown_collector(struct collector *c)
 {
-    nvg_control_free(c); /* answers the requests in flight: needs the sockets */
+    /* Answers the requests in flight: needs the sockets and the audit. */
+    nvg_control_free(c->ctl);
+    nvg_audit_free(c->audit);
     for (size_t i = 0; i < c->sensors.n; i++)
-        nvg_rates_flush(&c->sensors.v[i]->rates);
-    if (c->pub)
-        nvg_fanout_rates(c);
+        nvg_rate_window_flush(&c->sensors.v[i]->rates);
+    if (c->feed)
+        nvg_fanout_rates(c->feed);
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
+    nvg_status_free(c->status);
+    nvg_ingest_free(c->ingest);
+    nvg_fanout_free(c->feed);
     nvg_sensor_table_free(&c->sensors);
-    free(c->rate_pending);
-    free(c->scratch);
-    nvg_arena_free(c->arena);
     if (c->monitor) {
         zmq_socket_monitor(c->router, NULL, 0);
         zmq_close(c->monitor);
@@ -275,24 +411,22 @@ int main(int argc, char **argv)
         nvg_log_set_level(NVG_LOG_DEBUG);
     install_signals();
 
-    struct nvg_collector c;
+    struct collector c;
     memset(&c, 0, sizeof(c));
     c.opts = &opts;
     c.start_ms = nvg__wall_ms();
-    nvg_sensor_table_init(&c.sensors, nvg_ingest_rate_closed, &c);
-    nvg_time_cache_init(&c.tc);
+    nvg_sensor_table_init(&c.sensors, rate_closed, &c);
     char err[NVG_ERRBUF_SIZE] = "";
     int status = 1;
-    c.arena = nvg_arena_new(4u << 20);
     c.zctx = zmq_ctx_new();
-    if (!c.arena || !c.zctx) {
+    if (!c.zctx) {
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
     } else if (open_sockets(&c) < 0) {
         /* logged */
-    } else if (nvg_control_init(&c, err) < 0) {
-        nvg_log(NVG_LOG_ERR, "%s", err);
+    } else if (open_modules(&c) < 0) {
+        /* logged */
     } else {
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
         run(&c);

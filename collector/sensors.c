@@ -12,7 +12,8 @@
 
 #define TALKER_COUNTERS 256
 
-void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rates_emit_fn rates_emit, void *owner)
+void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rate_window_emit_fn rates_emit,
+                           void *owner)
 {
     memset(t, 0, sizeof(*t));
     t->rates_emit = rates_emit;
@@ -40,7 +41,7 @@ bool nvg_sensor_name_ok(const char *name)
     return true;
 }
 
-struct nvg_sensor *nvg_sensor_find(const struct nvg_sensor_table *t, const char *name)
+struct nvg_sensor_entry *nvg_sensor_table_find(const struct nvg_sensor_table *t, const char *name)
 {
     /* Linear: called per batch, not per record, and fleets are tens to hundreds. */
     for (size_t i = 0; i < t->n; i++)
@@ -49,7 +50,8 @@ struct nvg_sensor *nvg_sensor_find(const struct nvg_sensor_table *t, const char 
     return NULL;
 }
 
-struct nvg_sensor *nvg_sensor_find_boot(const struct nvg_sensor_table *t, uint64_t boot_id)
+struct nvg_sensor_entry *nvg_sensor_table_find_boot(const struct nvg_sensor_table *t,
+                                                    uint64_t boot_id)
 {
     for (size_t i = 0; i < t->n; i++)
         if (t->v[i]->have_boot && t->v[i]->boot_id == boot_id)
@@ -57,9 +59,9 @@ struct nvg_sensor *nvg_sensor_find_boot(const struct nvg_sensor_table *t, uint64
     return NULL;
 }
 
-static struct nvg_sensor *sensor_new(struct nvg_sensor_table *t, const char *name)
+static struct nvg_sensor_entry *sensor_new(struct nvg_sensor_table *t, const char *name)
 {
-    struct nvg_sensor *s = calloc(1, sizeof(*s));
+    struct nvg_sensor_entry *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->talkers = nvg_talkers_new(TALKER_COUNTERS);
@@ -71,20 +73,20 @@ static struct nvg_sensor *sensor_new(struct nvg_sensor_table *t, const char *nam
     s->name_csv_len = nvg_csv_quote(s->name_csv, s->name, strlen(s->name));
     s->topic_len = (size_t)snprintf(s->topic, sizeof(s->topic), "%s%s", NVG_TOPIC_RECORDS, name);
     s->owner = t->owner;
-    nvg_rates_init(&s->rates, t->rates_emit, s);
+    nvg_rate_window_init(&s->rates, t->rates_emit, s);
     return s;
 }
 
-struct nvg_sensor *nvg_sensor_get(struct nvg_sensor_table *t, const char *name)
+struct nvg_sensor_entry *nvg_sensor_table_get(struct nvg_sensor_table *t, const char *name)
 {
-    struct nvg_sensor *s = nvg_sensor_find(t, name);
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(t, name);
     if (s)
         return s;
     if (!nvg_sensor_name_ok(name) || t->n >= NVG_SENSORS_MAX)
         return NULL;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
-        struct nvg_sensor **v = realloc(t->v, cap * sizeof(*v));
+        struct nvg_sensor_entry **v = realloc(t->v, cap * sizeof(*v));
         if (!v)
             return NULL;
         t->v = v;
@@ -98,7 +100,8 @@ struct nvg_sensor *nvg_sensor_get(struct nvg_sensor_table *t, const char *name)
     return s;
 }
 
-void nvg_sensor_seen(struct nvg_sensor *s, const uint8_t *rid, size_t rid_len, int64_t now_ms)
+void nvg_sensor_entry_seen(struct nvg_sensor_entry *s, const uint8_t *rid, size_t rid_len,
+                           int64_t now_ms)
 {
     s->last_seen_ms = now_ms;
     if (rid_len <= sizeof(s->routing_id)) {
@@ -107,14 +110,14 @@ void nvg_sensor_seen(struct nvg_sensor *s, const uint8_t *rid, size_t rid_len, i
     }
 }
 
-void nvg_sensor_set_boot(struct nvg_sensor *s, uint64_t boot_id)
+void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
 {
     if (s->have_boot && s->boot_id == boot_id)
         return;
     if (s->have_boot)
         nvg_log(NVG_LOG_INFO, "sensor '%s' restarted (boot id %016" PRIx64 " -> %016" PRIx64 ")",
                 s->name, s->boot_id, boot_id);
-    nvg_rates_flush(&s->rates);
+    nvg_rate_window_flush(&s->rates);
     s->have_boot = true;
     s->boot_id = boot_id;
     s->last_seq = 0;
@@ -122,7 +125,7 @@ void nvg_sensor_set_boot(struct nvg_sensor *s, uint64_t boot_id)
     s->boot_batches_lost = 0;
 }
 
-uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq)
+uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq)
 {
     uint64_t lost = 0;
     if (seq > s->last_seq + 1)
@@ -141,7 +144,7 @@ uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq)
     return lost;
 }
 
-uint64_t nvg_sensor_account_tail(struct nvg_sensor *s, uint64_t last_seq)
+uint64_t nvg_sensor_entry_account_tail(struct nvg_sensor_entry *s, uint64_t last_seq)
 {
     if (last_seq <= s->last_seq)
         return 0;
@@ -159,7 +162,7 @@ static void copy_str(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus *st)
+void nvg_sensor_entry_store_status(struct nvg_sensor_entry *s, const Netvigil__SensorStatus *st)
 {
     struct nvg_sensor_heartbeat *hb = &s->hb;
     hb->valid = true;
@@ -179,11 +182,12 @@ void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus 
     copy_str(hb->version, sizeof(hb->version), st->software_version);
     copy_str(hb->error, sizeof(hb->error), st->error);
     s->mode = st->mode;
-    nvg_rates_set_record_time_only(&s->rates, st->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
+    nvg_rate_window_set_record_time_only(&s->rates,
+                                         st->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
 }
 
-void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms, Netvigil__SensorSummary *sum,
-                        Netvigil__SensorStatus *hb_out)
+void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
+                              Netvigil__SensorSummary *sum, Netvigil__SensorStatus *hb_out)
 {
     const struct nvg_sensor_heartbeat *hb = &s->hb;
     netvigil__sensor_status__init(hb_out);
@@ -221,7 +225,7 @@ void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms, Netvigil__Se
     sum->boot_records_received = s->boot_records;
 }
 
-void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms)
+void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms)
 {
     if (s->prev_ms && now_ms > s->prev_ms) {
         double dt = (double)(now_ms - s->prev_ms) / 1000.0;
@@ -242,7 +246,7 @@ void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms)
 void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t)
 {
     for (size_t i = 0; i < t->n; i++) {
-        struct nvg_sensor *s = t->v[i];
+        struct nvg_sensor_entry *s = t->v[i];
         s->durable = (struct nvg_seq_pos){
             .valid = s->have_boot,
             .boot_id = s->boot_id,
@@ -265,7 +269,7 @@ int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, con
     if (log_name && *log_name)
         fprintf(f, "log %" PRIu64 " %s\n", log_length, log_name);
     for (size_t i = 0; i < t->n; i++) {
-        const struct nvg_sensor *s = t->v[i];
+        const struct nvg_sensor_entry *s = t->v[i];
         const struct nvg_seq_pos *d = &s->durable;
         if (d->valid)
             fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", d->boot_id,
@@ -309,10 +313,10 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log
                    &lost, &off) != 4 ||
             off == 0)
             continue;
-        struct nvg_sensor *s = nvg_sensor_get(t, line + off);
+        struct nvg_sensor_entry *s = nvg_sensor_table_get(t, line + off);
         if (!s)
             continue;
-        nvg_sensor_set_boot(s, boot);
+        nvg_sensor_entry_set_boot(s, boot);
         s->last_seq = seq;
         s->boot_records = recs;
         s->boot_batches_lost = lost;

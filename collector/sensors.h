@@ -1,9 +1,9 @@
 /* What the collector knows about each sensor: identity, where to route commands, sequence
  * accounting, counters, its last heartbeat, and its aggregates.
  *
- * Entries are created when a sensor first speaks (Hello, Batch or SensorStatus) and kept for
- * the collector's lifetime (a sensor that went quiet still shows in `status`); the table is
- * capped so a peer inventing names cannot exhaust memory. */
+ * Entries are created when a sensor first speaks (Hello, Batch or SensorStatus) or, at start,
+ * from sensors.state, and kept for the collector's lifetime (a sensor that went quiet still
+ * shows in `status`); the table is capped so a peer inventing names cannot exhaust memory. */
 #ifndef NVG_SENSORS_H
 #define NVG_SENSORS_H
 
@@ -13,7 +13,7 @@
 
 #include "nvg-format.h"
 #include "nvg-wire.h"
-#include "rates.h"
+#include "rate-window.h"
 #include "talkers.h"
 
 #define NVG_SENSORS_MAX 1024
@@ -40,13 +40,13 @@ struct nvg_seq_pos {
     uint64_t boot_id, last_seq, boot_records, boot_batches_lost;
 };
 
-struct nvg_sensor {
+struct nvg_sensor_entry {
     char name[NVG_SENSOR_NAME_MAX + 1];
     char name_csv[2 * NVG_SENSOR_NAME_MAX + 3]; /* quoted once for every CSV row */
     size_t name_csv_len;
     char topic[sizeof(NVG_TOPIC_RECORDS) + NVG_SENSOR_NAME_MAX];
     size_t topic_len;
-    /* Where this sensor's link ends on the ROUTER: commands (issue 4) are routed here. */
+    /* Where this sensor's link ends on the ROUTER: commands are routed here. */
     uint8_t routing_id[NVG_ROUTING_ID_MAX];
     size_t routing_id_len;
 
@@ -71,46 +71,52 @@ struct nvg_sensor {
     int64_t prev_ms;
     double pps, bps;
 
-    struct nvg_rates rates;
+    struct nvg_rate_window rates;
     struct nvg_talkers *talkers;
-    void *owner; /* the collector, for the rates callback */
+    void *owner; /* the table's owner, for the rates callback */
 };
 
 struct nvg_sensor_table {
-    struct nvg_sensor **v;
+    struct nvg_sensor_entry **v;
     size_t n;
     size_t cap;
-    nvg_rates_emit_fn rates_emit; /* ud is the struct nvg_sensor */
-    void *owner;                  /* copied into each sensor */
+    nvg_rate_window_emit_fn rates_emit; /* ud is the struct nvg_sensor_entry */
+    void *owner;                        /* copied into each sensor */
+    /* Sequence accounting changed since sensors.state was last saved: set by ingest, cleared
+     * by whoever saves the state. */
+    bool state_dirty;
 };
 
-void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rates_emit_fn rates_emit, void *owner);
+void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rate_window_emit_fn rates_emit,
+                           void *owner);
 void nvg_sensor_table_free(struct nvg_sensor_table *t);
 
 /* Whether name is acceptable: 1..NVG_SENSOR_NAME_MAX bytes, no control characters. */
 bool nvg_sensor_name_ok(const char *name);
-struct nvg_sensor *nvg_sensor_find(const struct nvg_sensor_table *t, const char *name);
-struct nvg_sensor *nvg_sensor_find_boot(const struct nvg_sensor_table *t, uint64_t boot_id);
+struct nvg_sensor_entry *nvg_sensor_table_find(const struct nvg_sensor_table *t, const char *name);
+struct nvg_sensor_entry *nvg_sensor_table_find_boot(const struct nvg_sensor_table *t,
+                                                    uint64_t boot_id);
 /* Find or create; NULL when the name is bad, the table is full or memory ran out. */
-struct nvg_sensor *nvg_sensor_get(struct nvg_sensor_table *t, const char *name);
+struct nvg_sensor_entry *nvg_sensor_table_get(struct nvg_sensor_table *t, const char *name);
 
 /* Note that the sensor spoke from routing id rid at now_ms. */
-void nvg_sensor_seen(struct nvg_sensor *s, const uint8_t *rid, size_t rid_len, int64_t now_ms);
+void nvg_sensor_entry_seen(struct nvg_sensor_entry *s, const uint8_t *rid, size_t rid_len,
+                           int64_t now_ms);
 /* Switch to boot_id if it differs: closes the old boot's open seconds and starts fresh
  * sequence accounting. A new boot id is a restart, never a loss. */
-void nvg_sensor_set_boot(struct nvg_sensor *s, uint64_t boot_id);
+void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id);
 /* Sequence accounting for one batch of boot_id; returns the number of batches it shows lost. */
-uint64_t nvg_sensor_account_seq(struct nvg_sensor *s, uint64_t seq);
+uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq);
 /* The sensor's last batch of the current boot was last_seq (end of stream): batches after the
  * last one received are lost. Returns how many. */
-uint64_t nvg_sensor_account_tail(struct nvg_sensor *s, uint64_t last_seq);
-void nvg_sensor_store_status(struct nvg_sensor *s, const Netvigil__SensorStatus *st);
+uint64_t nvg_sensor_entry_account_tail(struct nvg_sensor_entry *s, uint64_t last_seq);
+void nvg_sensor_entry_store_status(struct nvg_sensor_entry *s, const Netvigil__SensorStatus *st);
 
 /* Fill a summary for status replies and the feed. The summary points into s and *hb_out. */
-void nvg_sensor_summary(const struct nvg_sensor *s, int64_t now_ms, Netvigil__SensorSummary *sum,
-                        Netvigil__SensorStatus *hb_out);
+void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
+                              Netvigil__SensorSummary *sum, Netvigil__SensorStatus *hb_out);
 /* Once a second: refresh pps/bps. */
-void nvg_sensor_update_speed(struct nvg_sensor *s, int64_t now_ms);
+void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
 
 /* Sequence positions survive a collector restart in DIR/sensors.state, so the batches a crash
  * lost show as a gap instead of silence -- exactly: the state holds each sensor's durable

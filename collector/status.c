@@ -1,56 +1,106 @@
-/* The collector's CollectorStatus, for the feed (once a second) and `status` requests. */
+/* See status.h. */
+#include "status.h"
+
+#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "collector.h"
-#include "nvg-error.h"
+#include "util.h"
 
-int nvg_status_build(struct nvg_collector *c, Netvigil__CollectorStatus *st,
-                     struct nvg_status_storage *store)
+struct nvg_status {
+    struct nvg_status_config cfg;
+    Netvigil__CollectorStatus msg;
+    /* Per sensor, kept between builds and grown with the sensor table. */
+    Netvigil__SensorSummary *sums;
+    Netvigil__SensorSummary **sum_ptrs;
+    Netvigil__SensorStatus *hbs;
+    size_t cap;
+};
+
+struct nvg_status *nvg_status_new(const struct nvg_status_config *cfg)
 {
-    size_t n = c->sensors.n;
-    memset(store, 0, sizeof(*store));
-    netvigil__collector_status__init(st);
-    if (n) {
-        /* Once a second or per request: allocation is fine here. */
-        store->sums = calloc(n, sizeof(*store->sums));
-        store->sum_ptrs = calloc(n, sizeof(*store->sum_ptrs));
-        store->hbs = calloc(n, sizeof(*store->hbs));
-        if (!store->sums || !store->sum_ptrs || !store->hbs) {
-            nvg_status_release(store);
-            return NVG_ENOMEM;
-        }
-    }
-    int64_t now = nvg__wall_ms();
-    for (size_t i = 0; i < n; i++) {
-        nvg_sensor_summary(c->sensors.v[i], now, &store->sums[i], &store->hbs[i]);
-        store->sum_ptrs[i] = &store->sums[i];
-    }
-    st->n_sensors = n;
-    st->sensors = store->sum_ptrs;
-    const struct nvg_collector_counters *k = &c->c;
-    st->malformed_messages = k->malformed;
-    st->unknown_messages = k->unknown;
-    st->refused_messages = k->refused;
-    st->invalid_batches = k->invalid_batches;
-    st->disconnects = k->disconnects;
-    st->rejected_messages = k->malformed + k->unknown + k->refused + k->invalid_batches;
-    st->records_written = k->records_written;
-    st->write_failures = k->write_failures;
-    st->uptime_ms = now - c->start_ms;
-    st->packets_file = (char *)nvg_csv_writer_path(c->packets);
-    st->rates_file = (char *)nvg_csv_writer_path(c->rates_csv);
-    st->control_rejected = k->control_rejected;
-    st->commands_sent = k->commands_sent;
-    st->commands_timed_out = k->commands_timed_out;
-    st->audit_file = (char *)nvg_control_audit_path(c);
-    return 0;
+    struct nvg_status *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    st->cfg = *cfg;
+    return st;
 }
 
-void nvg_status_release(struct nvg_status_storage *store)
+void nvg_status_free(struct nvg_status *st)
 {
-    free(store->sums);
-    free(store->sum_ptrs);
-    free(store->hbs);
-    memset(store, 0, sizeof(*store));
+    if (!st)
+        return;
+    free(st->sums);
+    free(st->sum_ptrs);
+    free(st->hbs);
+    free(st);
+}
+
+/* Room for n sensors. Once a second or per request: allocation is fine here. */
+static bool reserve(struct nvg_status *st, size_t n)
+{
+    if (n <= st->cap)
+        return true;
+    Netvigil__SensorSummary *sums = realloc(st->sums, n * sizeof(*sums));
+    if (sums)
+        st->sums = sums;
+    Netvigil__SensorSummary **ptrs = realloc(st->sum_ptrs, n * sizeof(*ptrs));
+    if (ptrs)
+        st->sum_ptrs = ptrs;
+    Netvigil__SensorStatus *hbs = realloc(st->hbs, n * sizeof(*hbs));
+    if (hbs)
+        st->hbs = hbs;
+    if (!sums || !ptrs || !hbs)
+        return false;
+    st->cap = n;
+    return true;
+}
+
+static void fill_counters(const struct nvg_status_config *cfg, Netvigil__CollectorStatus *m)
+{
+    const struct nvg_ingest_counters *ik = nvg_ingest_counters(cfg->ingest);
+    const struct nvg_control_counters *ck = nvg_control_counters(cfg->control);
+    m->malformed_messages = ik->malformed + ck->malformed;
+    m->unknown_messages = ik->unknown + ck->unknown;
+    m->refused_messages = ik->refused + ck->refused;
+    m->invalid_batches = ik->invalid_batches;
+    m->disconnects = *cfg->disconnects;
+    m->rejected_messages =
+        m->malformed_messages + m->unknown_messages + m->refused_messages + m->invalid_batches;
+    m->records_written = nvg_csv_writer_rows_written(cfg->packets);
+    m->write_failures =
+        nvg_csv_writer_rows_failed(cfg->packets) + nvg_csv_writer_rows_failed(cfg->rates);
+    m->control_rejected = ck->rejected;
+    m->commands_sent = ck->commands_sent;
+    m->commands_timed_out = ck->commands_timed_out;
+}
+
+const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
+{
+    const struct nvg_status_config *cfg = &st->cfg;
+    size_t n = cfg->sensors->n;
+    if (!reserve(st, n))
+        return NULL;
+    Netvigil__CollectorStatus *m = &st->msg;
+    netvigil__collector_status__init(m);
+    int64_t now = nvg__wall_ms();
+    for (size_t i = 0; i < n; i++) {
+        nvg_sensor_entry_summary(cfg->sensors->v[i], now, &st->sums[i], &st->hbs[i]);
+        st->sum_ptrs[i] = &st->sums[i];
+    }
+    m->n_sensors = n;
+    m->sensors = st->sum_ptrs;
+    fill_counters(cfg, m);
+    m->uptime_ms = now - cfg->start_ms;
+    /* Lent: the message lives only until it is packed. */
+    m->packets_file = (char *)nvg_csv_writer_path(cfg->packets);
+    m->rates_file = (char *)nvg_csv_writer_path(cfg->rates);
+    m->audit_file = (char *)nvg_audit_path(cfg->audit);
+    return m;
+}
+
+void nvg_status_publish(struct nvg_status *st)
+{
+    const Netvigil__CollectorStatus *m = nvg_status_build(st);
+    if (m)
+        nvg_fanout_pb(st->cfg.feed, NVG_TOPIC_STATUS, &m->base);
 }

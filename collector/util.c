@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "collector.h"
+#include "util.h"
 
 int64_t nvg__wall_ms(void)
 {

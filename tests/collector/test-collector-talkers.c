@@ -223,22 +223,19 @@ static void test_exact_at_capacity(void **state)
  *   - each counter: bytes - error <= true bytes <= bytes, and error <= total/capacity;
  *   - the counters' bytes add up to the stream's total (no weight lost or invented);
  *   - the true top 5 (all heavy) come out as the top 5, in order. */
-static void test_heavy_hitters_skewed(void **state)
+enum { SKEW_CAP = 256, SKEW_KEYS = 200000, SKEW_N = 2000000 };
+
+static void feed_skewed(struct nvg_talkers *t, struct exact *e)
 {
-    (void)state;
-    enum { CAP = 256, KEYS = 200000, N = 2000000 };
-    struct nvg_talkers *t = nvg_talkers_new(CAP);
-    struct exact e = exact_new(KEYS);
-    size_t mem0 = nvg_talkers_memory(t);
     rng_state = 0xfeedface;
     uint32_t scan = 60000;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < SKEW_N; i++) {
         uint32_t id;
         uint64_t r = rnd();
         switch (i % 3) {
         case 0: /* one-off keys, cycling through a large range */
             id = scan++;
-            if (scan >= KEYS)
+            if (scan >= SKEW_KEYS)
                 scan = 60000;
             break;
         case 1: /* geometric: key j with probability 2^-(j+1), the heavy hitters */
@@ -248,48 +245,67 @@ static void test_heavy_hitters_skewed(void **state)
             id = 1000 + (uint32_t)(r % 50000);
             break;
         }
-        feed(t, &e, id, 40 + (uint32_t)(rnd() % 1461));
+        feed(t, e, id, 40 + (uint32_t)(rnd() % 1461));
     }
-    assert_true(nvg_talkers_count(t) <= CAP);
-    assert_int_equal(nvg_talkers_memory(t), mem0);
+}
 
-    struct nvg_talker all[CAP];
-    size_t n = all_counters(t, all, CAP);
-    assert_int_equal(n, CAP);
-    uint64_t bound = e.total / CAP, sum = 0;
-    uint8_t *held = calloc(KEYS, 1);
+/* The per-counter bounds, the total, and that every heavy key holds a counter. */
+static void check_skewed_counters(const struct nvg_talkers *t, const struct exact *e)
+{
+    struct nvg_talker all[SKEW_CAP];
+    size_t n = all_counters(t, all, SKEW_CAP);
+    assert_int_equal(n, SKEW_CAP);
+    uint64_t bound = e->total / SKEW_CAP, sum = 0;
+    uint8_t *held = calloc(SKEW_KEYS, 1);
     assert_non_null(held);
     for (size_t k = 0; k < n; k++) {
         uint32_t id = addr_key(&all[k]);
-        assert_true(id < KEYS);
+        assert_true(id < SKEW_KEYS);
         assert_false(held[id]); /* one counter per key */
         held[id] = 1;
-        assert_true(all[k].bytes >= e.bytes[id]);
-        assert_true(all[k].bytes - all[k].error <= e.bytes[id]);
+        assert_true(all[k].bytes >= e->bytes[id]);
+        assert_true(all[k].bytes - all[k].error <= e->bytes[id]);
         assert_true(all[k].error <= bound);
         sum += all[k].bytes;
     }
-    assert_int_equal(sum, e.total);
+    assert_int_equal(sum, e->total);
     size_t heavy = 0;
-    for (uint32_t id = 0; id < KEYS; id++)
-        if (e.bytes[id] > bound) {
+    for (uint32_t id = 0; id < SKEW_KEYS; id++)
+        if (e->bytes[id] > bound) {
             assert_true(held[id]);
             heavy++;
         }
     assert_true(heavy >= 5);
-    /* The five biggest keys come out first, in the exact order. */
-    uint64_t *sorted = malloc(KEYS * sizeof(*sorted));
+    free(held);
+}
+
+/* The five biggest keys come out first, in the exact order. */
+static void check_skewed_top(const struct nvg_talkers *t, const struct exact *e)
+{
+    uint64_t *sorted = malloc(SKEW_KEYS * sizeof(*sorted));
     assert_non_null(sorted);
-    memcpy(sorted, e.bytes, KEYS * sizeof(*sorted));
-    qsort(sorted, KEYS, sizeof(sorted[0]), by_bytes_desc);
+    memcpy(sorted, e->bytes, SKEW_KEYS * sizeof(*sorted));
+    qsort(sorted, SKEW_KEYS, sizeof(sorted[0]), by_bytes_desc);
     struct nvg_talker top[5];
     assert_int_equal(nvg_talkers_top(t, top, 5), 5);
     for (int k = 0; k < 5; k++) {
-        assert_int_equal(e.bytes[addr_key(&top[k])], sorted[k]);
+        assert_int_equal(e->bytes[addr_key(&top[k])], sorted[k]);
         assert_true(top[k].bytes - top[k].error <= sorted[k] && sorted[k] <= top[k].bytes);
     }
     free(sorted);
-    free(held);
+}
+
+static void test_heavy_hitters_skewed(void **state)
+{
+    (void)state;
+    struct nvg_talkers *t = nvg_talkers_new(SKEW_CAP);
+    struct exact e = exact_new(SKEW_KEYS);
+    size_t mem0 = nvg_talkers_memory(t);
+    feed_skewed(t, &e);
+    assert_true(nvg_talkers_count(t) <= SKEW_CAP);
+    assert_int_equal(nvg_talkers_memory(t), mem0);
+    check_skewed_counters(t, &e);
+    check_skewed_top(t, &e);
     exact_free(&e);
     nvg_talkers_free(t);
 }

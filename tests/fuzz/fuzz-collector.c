@@ -1,5 +1,6 @@
-/* See fuzz-collector.h. Mirrors collector/main.c (open_files, open_sockets, shutdown) with the
- * sockets on inproc:// and no monitor; keep the two in step. */
+/* See fuzz-collector.h. Mirrors collector/main.c (open_sockets, open_files, open_modules,
+ * shutdown) with the sockets on inproc://, no monitor and no sensors.state; keep the two in
+ * step. */
 #include "fuzz-collector.h"
 
 #include <dirent.h>
@@ -21,6 +22,20 @@
 
 static struct fuzz_collector *fc;
 
+/* As in main.c: the table's rates callback reaches ingest through the harness. */
+static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint64_t bytes)
+{
+    struct nvg_sensor_entry *s = ud;
+    struct fuzz_collector *f = s->owner;
+    nvg_ingest_rate_closed(f->ingest, s, sec, proto, packets, bytes);
+}
+
+static const Netvigil__CollectorStatus *status_for_control(void *ud)
+{
+    struct fuzz_collector *f = ud;
+    return nvg_status_build(f->status);
+}
+
 static void remove_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -37,6 +52,35 @@ static void remove_files(const char *dir)
     closedir(d);
 }
 
+static void open_control_ingest(struct fuzz_collector *f)
+{
+    struct nvg_control_config cc = {
+        .control = f->control,
+        .router = f->router,
+        .sensors = &f->sensors,
+        .audit = f->audit,
+        .command_timeout_ms = f->opts.command_timeout_ms,
+        .status = status_for_control,
+        .status_ud = f,
+        .now_ms = &f->now_ms,
+    };
+    f->ctl = nvg_control_new(&cc);
+    FUZZ_CHECK(f->ctl != NULL);
+    struct nvg_ingest_config ic = {
+        .router = f->router,
+        .sensors = &f->sensors,
+        .packets = f->packets,
+        .rates = f->rates,
+        .feed = f->feed,
+        .control = f->ctl,
+        .now_ms = &f->now_ms,
+        .write_log = &f->rl_write,
+    };
+    f->ingest = nvg_ingest_new(&ic);
+    FUZZ_CHECK(f->ingest != NULL);
+}
+
+/* The logs and every module that holds one. */
 static void open_files(struct fuzz_collector *f)
 {
     char err[NVG_ERRBUF_SIZE] = "";
@@ -50,24 +94,46 @@ static void open_files(struct fuzz_collector *f)
     rt.prefix = "rates";
     rt.header = "time,sensor,proto,packets,bytes\n";
     rt.buffer_size = 64u << 10;
-    f->c.packets = nvg_csv_writer_new(&pk, err);
-    FUZZ_CHECK(f->c.packets != NULL);
-    f->c.rates_csv = nvg_csv_writer_new(&rt, err);
-    FUZZ_CHECK(f->c.rates_csv != NULL);
-    FUZZ_CHECK(nvg_control_init(&f->c, err) == 0);
+    f->packets = nvg_csv_writer_new(&pk, err);
+    FUZZ_CHECK(f->packets != NULL);
+    f->rates = nvg_csv_writer_new(&rt, err);
+    FUZZ_CHECK(f->rates != NULL);
+    f->audit = nvg_audit_new(&f->opts, f->feed, err);
+    FUZZ_CHECK(f->audit != NULL);
+    open_control_ingest(f);
+    struct nvg_status_config sc = {
+        .sensors = &f->sensors,
+        .ingest = f->ingest,
+        .control = f->ctl,
+        .audit = f->audit,
+        .packets = f->packets,
+        .rates = f->rates,
+        .disconnects = &f->disconnects,
+        .feed = f->feed,
+        .start_ms = f->start_ms,
+    };
+    f->status = nvg_status_new(&sc);
+    FUZZ_CHECK(f->status != NULL);
 }
 
 static void close_files(struct fuzz_collector *f)
 {
-    nvg_control_free(&f->c);
-    nvg_csv_writer_free(f->c.packets);
-    nvg_csv_writer_free(f->c.rates_csv);
-    f->c.packets = f->c.rates_csv = NULL;
+    nvg_status_free(f->status);
+    nvg_ingest_free(f->ingest);
+    nvg_control_free(f->ctl);
+    nvg_audit_free(f->audit);
+    nvg_csv_writer_free(f->packets);
+    nvg_csv_writer_free(f->rates);
+    f->status = NULL;
+    f->ingest = NULL;
+    f->ctl = NULL;
+    f->audit = NULL;
+    f->packets = f->rates = NULL;
 }
 
 static void *peer(struct fuzz_collector *f, const char *ep, const char *rid)
 {
-    void *s = zmq_socket(f->c.zctx, ZMQ_DEALER);
+    void *s = zmq_socket(f->zctx, ZMQ_DEALER);
     FUZZ_CHECK(s != NULL);
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
@@ -82,13 +148,17 @@ static void open_sockets(struct fuzz_collector *f)
     struct nvg_sockopts in = {.rcvhwm = 4096, .sndhwm = 1000, .linger_ms = 0};
     struct nvg_sockopts feed = {.sndhwm = 4096, .linger_ms = 0};
     struct nvg_sockopts ctl = {.rcvhwm = 1000, .sndhwm = 1000, .linger_ms = 0};
-    f->c.router = nvg_zmq_socket(f->c.zctx, ZMQ_ROUTER, &in, err);
-    f->c.pub = nvg_zmq_socket(f->c.zctx, ZMQ_PUB, &feed, err);
-    f->c.control = nvg_zmq_socket(f->c.zctx, ZMQ_ROUTER, &ctl, err);
-    FUZZ_CHECK(f->c.router && f->c.pub && f->c.control);
-    FUZZ_CHECK(zmq_bind(f->c.router, EP_SENSOR) == 0);
-    FUZZ_CHECK(zmq_bind(f->c.pub, EP_FEED) == 0);
-    FUZZ_CHECK(zmq_bind(f->c.control, EP_CONTROL) == 0);
+    f->router = nvg_zmq_socket(f->zctx, ZMQ_ROUTER, &in, err);
+    f->pub = nvg_zmq_socket(f->zctx, ZMQ_PUB, &feed, err);
+    f->control = nvg_zmq_socket(f->zctx, ZMQ_ROUTER, &ctl, err);
+    FUZZ_CHECK(f->router && f->pub && f->control);
+    int one = 1;
+    FUZZ_CHECK(zmq_setsockopt(f->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) == 0);
+    FUZZ_CHECK(zmq_bind(f->router, EP_SENSOR) == 0);
+    FUZZ_CHECK(zmq_bind(f->pub, EP_FEED) == 0);
+    FUZZ_CHECK(zmq_bind(f->control, EP_CONTROL) == 0);
+    f->feed = nvg_fanout_new(f->pub, &f->sensors);
+    FUZZ_CHECK(f->feed != NULL);
     f->sensor = peer(f, EP_SENSOR, FUZZ_SENSOR_RID);
     f->client = peer(f, EP_CONTROL, "fuzz-client");
 }
@@ -99,16 +169,14 @@ static void teardown(void)
     if (!f)
         return;
     close_files(f);
-    nvg_sensor_table_free(&f->c.sensors);
-    free(f->c.rate_pending);
-    free(f->c.scratch);
-    nvg_arena_free(f->c.arena);
+    nvg_fanout_free(f->feed);
+    nvg_sensor_table_free(&f->sensors);
     zmq_close(f->sensor);
     zmq_close(f->client);
-    zmq_close(f->c.router);
-    zmq_close(f->c.pub);
-    zmq_close(f->c.control);
-    zmq_ctx_term(f->c.zctx);
+    zmq_close(f->router);
+    zmq_close(f->pub);
+    zmq_close(f->control);
+    zmq_ctx_term(f->zctx);
     remove_files(f->dir);
     rmdir(f->dir);
     free(f);
@@ -129,13 +197,10 @@ struct fuzz_collector *fuzz_collector_get(void)
     f->opts.out_dir = f->dir;
     f->opts.talkers_interval_s = 10;
     f->opts.command_timeout_ms = 5000;
-    f->c.opts = &f->opts;
-    f->c.start_ms = nvg__wall_ms();
-    nvg_sensor_table_init(&f->c.sensors, nvg_ingest_rate_closed, &f->c);
-    nvg_time_cache_init(&f->c.tc);
-    f->c.arena = nvg_arena_new(4u << 20);
-    f->c.zctx = zmq_ctx_new();
-    FUZZ_CHECK(f->c.arena && f->c.zctx);
+    f->start_ms = nvg__wall_ms();
+    nvg_sensor_table_init(&f->sensors, rate_closed, f);
+    f->zctx = zmq_ctx_new();
+    FUZZ_CHECK(f->zctx != NULL);
     open_sockets(f);
     open_files(f);
     fc = f;
@@ -150,30 +215,26 @@ void fuzz_collector_begin(struct fuzz_collector *f)
         remove_files(f->dir);
         open_files(f);
     }
-    nvg_sensor_table_free(&f->c.sensors);
-    nvg_sensor_table_init(&f->c.sensors, nvg_ingest_rate_closed, &f->c);
-    f->c.rate_n = 0;
-    memset(&f->c.c, 0, sizeof(f->c.c));
-    f->c.state_dirty = false;
-    f->c.now_ms = nvg__wall_ms();
+    nvg_sensor_table_free(&f->sensors);
+    nvg_sensor_table_init(&f->sensors, rate_closed, f);
+    f->now_ms = nvg__wall_ms();
 }
 
 void fuzz_collector_end(struct fuzz_collector *f)
 {
-    struct nvg_collector *c = &f->c;
     int64_t now = nvg__wall_ms();
     /* Far past every deadline: each request in flight is answered and its slot freed. */
-    nvg_control_tick(c, now + 24 * 3600 * 1000LL);
-    for (size_t i = 0; i < c->sensors.n; i++) {
-        nvg_rates_tick(&c->sensors.v[i]->rates, now);
-        nvg_rates_flush(&c->sensors.v[i]->rates);
-        nvg_sensor_update_speed(c->sensors.v[i], now + 1000);
+    nvg_control_tick(f->ctl, now + 24 * 3600 * 1000LL);
+    for (size_t i = 0; i < f->sensors.n; i++) {
+        nvg_rate_window_tick(&f->sensors.v[i]->rates, now);
+        nvg_rate_window_flush(&f->sensors.v[i]->rates);
+        nvg_sensor_entry_update_speed(f->sensors.v[i], now + 1000);
     }
-    nvg_fanout_rates(c);
-    nvg_fanout_status(c);
-    nvg_fanout_talkers(c, now / 1000 - 10, 10);
-    nvg_csv_writer_flush(c->packets);
-    nvg_csv_writer_flush(c->rates_csv);
+    nvg_fanout_rates(f->feed);
+    nvg_status_publish(f->status);
+    nvg_fanout_talkers(f->feed, now / 1000 - 10, 10);
+    nvg_csv_writer_flush(f->packets);
+    nvg_csv_writer_flush(f->rates);
     fuzz_drain_peer(f->sensor);
     fuzz_drain_peer(f->client);
 }

@@ -35,7 +35,7 @@ static void send_sensor_msg(struct fuzz_collector *f, Netvigil__SensorMessage *m
     netvigil__sensor_message__pack(m, buf);
     const void *frame[1] = {buf};
     fuzz_send(f->sensor, frame, &n, 1);
-    FUZZ_CHECK(nvg_ingest_drain(&f->c, 4) == 1);
+    FUZZ_CHECK(nvg_ingest_drain(f->ingest, 4) == 1);
 }
 
 static void setup_sensors(struct fuzz_collector *f)
@@ -48,10 +48,10 @@ static void setup_sensors(struct fuzz_collector *f)
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_HELLO;
     m.hello = &h;
     send_sensor_msg(f, &m);
-    struct nvg_sensor *old = nvg_sensor_get(&f->c.sensors, "old");
+    struct nvg_sensor_entry *old = nvg_sensor_table_get(&f->sensors, "old");
     FUZZ_CHECK(old != NULL);
-    nvg_sensor_seen(old, (const uint8_t *)"gone", 4, f->c.now_ms - 10000);
-    FUZZ_CHECK(nvg_sensor_get(&f->c.sensors, "never") != NULL);
+    nvg_sensor_entry_seen(old, (const uint8_t *)"gone", 4, f->now_ms - 10000);
+    FUZZ_CHECK(nvg_sensor_table_get(&f->sensors, "never") != NULL);
 }
 
 /* The id of the next Command the collector sent to the sensor; false when there is none. */
@@ -166,11 +166,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         frame[n] = body;
         flen[n++] = blen;
         fuzz_send(f->client, frame, flen, n);
-        FUZZ_CHECK(nvg_control_drain(&f->c, 4) == 1);
+        FUZZ_CHECK(nvg_control_drain(f->ctl, 4) == 1);
         requests++;
         replies += client_replies(f);
     }
-    nvg_control_tick(&f->c, nvg__wall_ms() + 24 * 3600 * 1000LL);
+    nvg_control_tick(f->ctl, nvg__wall_ms() + 24 * 3600 * 1000LL);
     replies += client_replies(f);
     FUZZ_CHECK(replies == requests);
     fuzz_collector_end(f);

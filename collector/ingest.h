@@ -1,0 +1,54 @@
+/* The sensor side of the collector: every message from the sensor ROUTER (7700).
+ *
+ * Hello, Batch, SensorStatus and EndOfStream update the sensor table; a batch's records become
+ * rows of the packet log, counts of its sensor's rates and talkers, and a republished message
+ * on the feed. CommandReplies are passed to control. Replies to a sensor (Refused,
+ * EndOfStreamAck) go back on the same socket. */
+#ifndef NVG_INGEST_H
+#define NVG_INGEST_H
+
+#include <stdint.h>
+
+#include "control.h"
+#include "csv-writer.h"
+#include "fanout.h"
+#include "sensors.h"
+#include "util.h"
+
+/* Everything is lent and must outlive the ingest. */
+struct nvg_ingest_config {
+    void *router; /* the sensor ROUTER (7700) */
+    struct nvg_sensor_table *sensors;
+    struct nvg_csv_writer *packets; /* one row per record */
+    struct nvg_csv_writer *rates;   /* one row per closed (second, sensor, protocol) */
+    struct nvg_fanout *feed;
+    struct nvg_control *control; /* takes the CommandReplies */
+    /* The collector's clock, the wall time of the message at hand: set here per message. */
+    int64_t *now_ms;
+    /* The rate limit of the packet log's write failures, shared with main's sensors.state
+     * warnings: a failing disk is reported once per interval whichever way it shows. */
+    struct nvg_ratelog *write_log;
+};
+
+/* The messages ingest turned away, for status: malformed (does not parse, wrong frames, no
+ * version and no body, a Hello or SensorStatus whose sensor gets no entry), unknown (a body
+ * this collector does not know), refused (another protocol version), invalid_batches (a Batch
+ * whose sensor gets no entry, or with an invalid record). */
+struct nvg_ingest_counters {
+    uint64_t malformed, unknown, refused, invalid_batches;
+};
+
+struct nvg_ingest;
+
+/* NULL when out of memory. */
+struct nvg_ingest *nvg_ingest_new(const struct nvg_ingest_config *cfg);
+void nvg_ingest_free(struct nvg_ingest *ing);
+/* Handle up to max messages waiting on the sensor ROUTER; returns how many. */
+int nvg_ingest_drain(struct nvg_ingest *ing, int max);
+/* One closed second of sensor s's rates: a row of the rates log and a sample queued on the
+ * feed. The sensor table's rates callback ends here. */
+void nvg_ingest_rate_closed(struct nvg_ingest *ing, const struct nvg_sensor_entry *s, int64_t sec,
+                            int proto, uint64_t packets, uint64_t bytes);
+const struct nvg_ingest_counters *nvg_ingest_counters(const struct nvg_ingest *ing);
+
+#endif

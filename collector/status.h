@@ -1,0 +1,39 @@
+/* The collector's CollectorStatus: every sensor's summary and the counters of each module, for
+ * the feed (once a second) and for STATUS requests. Counters stay with the module that counts
+ * them; this reads them through their getters. */
+#ifndef NVG_STATUS_H
+#define NVG_STATUS_H
+
+#include <stdint.h>
+
+#include "audit.h"
+#include "control.h"
+#include "csv-writer.h"
+#include "fanout.h"
+#include "ingest.h"
+#include "sensors.h"
+
+/* Everything is lent and must outlive the status object. */
+struct nvg_status_config {
+    const struct nvg_sensor_table *sensors;
+    const struct nvg_ingest *ingest;
+    const struct nvg_control *control;
+    const struct nvg_audit *audit;
+    const struct nvg_csv_writer *packets, *rates;
+    const uint64_t *disconnects; /* of the sensor link, counted by main.c's socket monitor */
+    struct nvg_fanout *feed;     /* where nvg_status_publish sends it */
+    int64_t start_ms;            /* wall clock at start, for the uptime */
+};
+
+struct nvg_status;
+
+/* NULL when out of memory. */
+struct nvg_status *nvg_status_new(const struct nvg_status_config *cfg);
+void nvg_status_free(struct nvg_status *st);
+/* The status as of now, lent until the next call or _free (its strings point into the
+ * modules); NULL when out of memory. */
+const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st);
+/* Build and publish it on the feed (topic "status"); skipped when out of memory. */
+void nvg_status_publish(struct nvg_status *st);
+
+#endif
