@@ -196,6 +196,56 @@ static void test_filtered_wrap(void **state)
     teardown(&f);
 }
 
+/* Replays the signals of one append on mirror (the record numbers a GListStore following the
+ * signals would hold): at most two, a front removal then a back addition. */
+static void replay_changes(struct fixture *f, GArray *mirror)
+{
+    assert_in_range(f->w.changes->len, 0, 2);
+    for (guint k = 0; k < f->w.changes->len; k++) {
+        struct change c = g_array_index(f->w.changes, struct change, k);
+        if (c.removed) {
+            assert_int_equal(c.pos, 0);
+            assert_int_equal(c.added, 0);
+            g_array_remove_range(mirror, 0, c.removed);
+        }
+        if (c.added) {
+            assert_int_equal(c.pos, mirror->len);
+            for (guint i = 0; i < c.added; i++) {
+                guint64 num = number_at(G_LIST_MODEL(f->store), c.pos + i);
+                g_array_append_val(mirror, num);
+            }
+        }
+    }
+}
+
+/* After appending r[0..n-1] as records next+1 .. next+n to a ring of cap: the mirror and the
+ * store hold exactly the UDP records of the last cap, in order. */
+static void check_reference(struct fixture *f, GArray *mirror, const struct nvg_view_rec *r,
+                            guint n, guint64 next, guint cap)
+{
+    GListModel *m = G_LIST_MODEL(f->store);
+    guint64 total = next + n;
+    guint64 lo = total > cap ? total - cap : 0;
+    guint expect = 0;
+    for (guint64 a = MAX(lo, next); a < total; a++)
+        expect += r[a - next].pkt.proto == NVG_PROTO_UDP;
+    guint kept_old = 0;
+    for (guint i = 0; i < mirror->len; i++)
+        kept_old += g_array_index(mirror, guint64, i) <= next;
+    assert_int_equal(mirror->len, kept_old + expect);
+    assert_int_equal(g_list_model_get_n_items(m), mirror->len);
+    for (guint i = 0; i < mirror->len; i++) {
+        guint64 num = g_array_index(mirror, guint64, i);
+        assert_in_range(num, lo + 1, UINT64_MAX);
+        assert_int_equal(number_at(m, i), num);
+        const struct nvg_view_rec *pr = nvg_packet_store_peek(f->store, i);
+        assert_int_equal(pr->pkt.ts_ns, (int64_t)(num - 1));
+        assert_int_equal(pr->pkt.proto, NVG_PROTO_UDP);
+        if (i)
+            assert_in_range(num, g_array_index(mirror, guint64, i - 1) + 1, UINT64_MAX);
+    }
+}
+
 /* Random batch sizes over many wraps of the ring and of the row deque, compared with a
  * brute-force list after every batch; replaying the signals on a GListStore mirror must give
  * the same rows. */
@@ -205,7 +255,6 @@ static void test_random_against_reference(void **state)
     struct fixture f;
     const guint cap = 37;
     setup(&f, cap);
-    GListModel *m = G_LIST_MODEL(f.store);
     struct nvg_view_fields fields;
     struct nvg_filter filter;
     nvg_view_fields_parse("proto=udp", &fields);
@@ -221,45 +270,9 @@ static void test_random_against_reference(void **state)
             r[i] = mk(next + i, g_rand_boolean(rand) ? NVG_PROTO_UDP : NVG_PROTO_TCP, f.a);
         g_array_set_size(f.w.changes, 0);
         nvg_packet_store_append(f.store, r, n);
-        /* at most two signals: a front removal then a back addition */
-        assert_in_range(f.w.changes->len, 0, 2);
-        for (guint k = 0; k < f.w.changes->len; k++) {
-            struct change c = g_array_index(f.w.changes, struct change, k);
-            if (c.removed) {
-                assert_int_equal(c.pos, 0);
-                assert_int_equal(c.added, 0);
-                g_array_remove_range(mirror, 0, c.removed);
-            }
-            if (c.added) {
-                assert_int_equal(c.pos, mirror->len);
-                for (guint i = 0; i < c.added; i++) {
-                    guint64 num = number_at(m, c.pos + i);
-                    g_array_append_val(mirror, num);
-                }
-            }
-        }
-        /* reference: records next+n-cap .. next+n-1 that are UDP */
-        guint64 total = next + n;
-        guint64 lo = total > cap ? total - cap : 0;
-        guint expect = 0;
-        for (guint64 a = MAX(lo, next); a < total; a++)
-            expect += r[a - next].pkt.proto == NVG_PROTO_UDP;
-        guint kept_old = 0;
-        for (guint i = 0; i < mirror->len; i++)
-            kept_old += g_array_index(mirror, guint64, i) <= next;
-        assert_int_equal(mirror->len, kept_old + expect);
-        assert_int_equal(g_list_model_get_n_items(m), mirror->len);
-        for (guint i = 0; i < mirror->len; i++) {
-            guint64 num = g_array_index(mirror, guint64, i);
-            assert_in_range(num, lo + 1, UINT64_MAX);
-            assert_int_equal(number_at(m, i), num);
-            const struct nvg_view_rec *pr = nvg_packet_store_peek(f.store, i);
-            assert_int_equal(pr->pkt.ts_ns, (int64_t)(num - 1));
-            assert_int_equal(pr->pkt.proto, NVG_PROTO_UDP);
-            if (i)
-                assert_in_range(num, g_array_index(mirror, guint64, i - 1) + 1, UINT64_MAX);
-        }
-        next = total;
+        replay_changes(&f, mirror);
+        check_reference(&f, mirror, r, n, next, cap);
+        next += n;
         g_free(r);
     }
     assert_true(f.w.consistent);
