@@ -36,7 +36,7 @@ trap cleanup EXIT
 if [ -z "$GEN" ]; then
     # The generator is self-contained; build it here if the tree did not.
     GEN=$WORK/nvg-gen-pcap
-    cc -O2 -o "$GEN" "$(dirname "$0")/../tools/gen-pcap.c"
+    cc -O2 -o "$GEN" "$(dirname "$0")"/../tools/gen-pcap*.c
 fi
 
 PORT=$(( 20000 + RANDOM % 20000 ))

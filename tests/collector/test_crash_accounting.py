@@ -11,22 +11,22 @@ exactly: nothing is lost silently (rows missing without a gap) and nothing is co
 the log, once, or wholly absent, and the absent ones are exactly the batches counted lost.
 
 Usage: test_crash_accounting.py --bin-dir DIR [--bin-dir DIR...] [--seed N] [--kills N]
-(the helpers and the way programs are found come from test_pipeline.py). NVG_TEST_SEED in the
-environment also sets the seed; the seed is printed so a failure can be replayed.
+(the collector, the fake sensors and the log readers come from tests/lib/nvgtest.py).
+NVG_TEST_SEED in the environment also sets the seed; the seed is printed so a failure can be
+replayed.
 """
-import argparse
 import calendar
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_pipeline as tp  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import nvgtest  # noqa: E402
+
+PROGRAMS = ("netvigil-collector", "netvigil-ctl", "nvg-fake-sensor")
 
 SENSORS = 3
 BATCH = 500
@@ -46,97 +46,74 @@ def record_index(t, cache={}):
     return ((sec - START_S) * 1000000 + us) * PPS // 1000000
 
 
-def run(bins, seed, kills):
+def run(args, work):
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1 << 31)
+    kills = args.kills
     rng = random.Random(seed)
     print("seed %d, %d kills" % (seed, kills))
-    with tempfile.TemporaryDirectory(prefix="nvg-crash-") as tmp:
-        out = os.path.join(tmp, "out")
-        os.mkdir(out)
-        col = tp.Collector(out).start()
-        sensor = None
-        try:
-            sensor = subprocess.Popen(
-                [tp.BIN["fake"], "--endpoint", col.sensor_ep, "--name", "cr",
-                 "--parallel", str(SENSORS), "--records", str(RECORDS), "--batch", str(BATCH),
-                 "--pps", str(PPS), "--start-time", str(START_S), "--rate", str(RATE),
-                 "--eos", "--no-check", "--timeout-ms", "60000"],
-                stdout=subprocess.PIPE, text=True)
-            for k in range(kills):
-                time.sleep(rng.uniform(0.15, 1.0))
-                assert sensor.poll() is None, "the stream ended before kill %d: make it longer" % k
-                col.stop(signal.SIGKILL)
-                time.sleep(rng.uniform(0.0, 0.3))
-                col.start()
-            assert sensor.poll() is None, "the stream ended during the kills: make it longer"
-            out_text, _ = sensor.communicate(timeout=120)
-            assert sensor.returncode == 0, out_text
-            col.stop()
-        except BaseException:
-            if sensor and sensor.poll() is None:
-                sensor.kill()
-            col.stop(signal.SIGKILL)
-            sys.stderr.write(open(os.path.join(tmp, "collector.log"), errors="replace").read()[-6000:])
-            raise
-
-        acks = {}
-        for m in re.finditer(r"^(\S+): ack records_received=(\d+) batches_lost=(\d+) "
-                             r"write_failures=(\d+) sent=(\d+)", out_text, re.M):
-            acks[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4, 5))
-        names = ["cr-%d" % (i + 1) for i in range(SENSORS)]
-        assert sorted(acks) == names, out_text
-
-        rows = tp.read_packets(out)  # every file: header, 11 columns, no torn line
-        seen = {n: {} for n in names}
-        for r in rows:
-            per = seen[r[1]]
-            i = record_index(r[0])
-            assert i not in per, "record %d of %s is in the log twice" % (i, r[1])
-            per[i] = True
-
-        total_lost = 0
-        for n in names:
-            received, lost, wfail, sent = acks[n]
-            have = seen[n]
-            assert sent == RECORDS and wfail == 0, (n, acks[n])
-            # Whole batches only: batch b holds records b*BATCH .. b*BATCH+BATCH-1.
-            present = set()
-            for b in range(BATCHES):
-                k = sum(1 for i in range(b * BATCH, (b + 1) * BATCH) if i in have)
-                assert k in (0, BATCH), "%s: batch %d is partly in the log (%d/%d rows)" % (
-                    n, b + 1, k, BATCH)
-                if k:
-                    present.add(b)
-            print("%s: %d rows, %d batches lost, ack records_received %d" % (
-                n, len(have), lost, received))
-            assert len(have) == received, \
-                "%s: %d rows in the log but the collector counts %d received" % (n, len(have), received)
-            assert len(have) + lost * BATCH == sent, \
-                "%s: %d rows + %d lost batches x %d != %d sent (%s)" % (
-                    n, len(have), lost, BATCH, sent,
-                    "silent loss" if len(have) + lost * BATCH < sent else "double counting")
-            assert BATCHES - len(present) == lost, (n, BATCHES - len(present), lost)
-            total_lost += lost
-        # Kills while rows sat in the buffer: the test did exercise recovery.
-        assert total_lost > 0, "no loss at all across %d kills: nothing was tested" % kills
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin-dir", action="append", required=True)
-    ap.add_argument("--seed", type=int,
-                    default=int(os.environ.get("NVG_TEST_SEED", "0")) or None)
-    ap.add_argument("--kills", type=int, default=5)
-    a = ap.parse_args()
-    for name, exe in (("collector", "netvigil-collector"), ("ctl", "netvigil-ctl"),
-                      ("fake", "nvg-fake-sensor")):
-        for d in a.bin_dir:
-            if os.path.exists(os.path.join(d, exe)):
-                tp.BIN[name] = os.path.join(d, exe)
-        assert name in tp.BIN, "%s not found in %s" % (exe, a.bin_dir)
-    seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1, 1 << 31)
-    run(a.bin_dir, seed, a.kills)
+    col = nvgtest.Collector(work).start()
+    sensor = col.start_fake("--name", "cr", "--parallel", SENSORS, "--records", RECORDS,
+                            "--batch", BATCH, "--pps", PPS, "--start-time", START_S, "--rate",
+                            RATE, "--eos", "--no-check", "--timeout-ms", "60000",
+                            stdout=subprocess.PIPE, text=True)
+    for k in range(kills):
+        time.sleep(rng.uniform(0.15, 1.0))
+        assert sensor.poll() is None, "the stream ended before kill %d: make it longer" % k
+        col.stop(signal.SIGKILL)
+        time.sleep(rng.uniform(0.0, 0.3))
+        col.start()
+    assert sensor.poll() is None, "the stream ended during the kills: make it longer"
+    out_text, _ = sensor.communicate(timeout=120)
+    assert sensor.returncode == 0, out_text
+    col.stop()
+    check(out_text, col.out, kills)
     print("ok crash-accounting")
 
 
+def check(out_text, out_dir, kills):
+    acks = nvgtest.fake_acks(out_text)
+    names = ["cr-%d" % (i + 1) for i in range(SENSORS)]
+    assert sorted(acks) == names, out_text
+
+    rows = nvgtest.read_packets(out_dir)  # every file: header, 11 columns, no torn line
+    seen = {n: {} for n in names}
+    for r in rows:
+        per = seen[r[1]]
+        i = record_index(r[0])
+        assert i not in per, "record %d of %s is in the log twice" % (i, r[1])
+        per[i] = True
+
+    total_lost = 0
+    for n in names:
+        received, lost, wfail, sent = acks[n]
+        have = seen[n]
+        assert sent == RECORDS and wfail == 0, (n, acks[n])
+        # Whole batches only: batch b holds records b*BATCH .. b*BATCH+BATCH-1.
+        present = set()
+        for b in range(BATCHES):
+            k = sum(1 for i in range(b * BATCH, (b + 1) * BATCH) if i in have)
+            assert k in (0, BATCH), "%s: batch %d is partly in the log (%d/%d rows)" % (
+                n, b + 1, k, BATCH)
+            if k:
+                present.add(b)
+        print("%s: %d rows, %d batches lost, ack records_received %d" % (
+            n, len(have), lost, received))
+        assert len(have) == received, \
+            "%s: %d rows in the log but the collector counts %d received" % (n, len(have), received)
+        assert len(have) + lost * BATCH == sent, \
+            "%s: %d rows + %d lost batches x %d != %d sent (%s)" % (
+                n, len(have), lost, BATCH, sent,
+                "silent loss" if len(have) + lost * BATCH < sent else "double counting")
+        assert BATCHES - len(present) == lost, (n, BATCHES - len(present), lost)
+        total_lost += lost
+    # Kills while rows sat in the buffer: the test did exercise recovery.
+    assert total_lost > 0, "no loss at all across %d kills: nothing was tested" % kills
+
+
+def options(ap):
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("NVG_TEST_SEED", "0")) or None)
+    ap.add_argument("--kills", type=int, default=5)
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(nvgtest.main(run, "nvg-crash-", PROGRAMS, add_args=options))

@@ -25,7 +25,6 @@ Usage: test_disk_full.py --bin-dir DIR [--bin-dir DIR...] [SCENARIO...]   (defau
 """
 import argparse
 import contextlib
-import csv
 import glob
 import os
 import re
@@ -33,23 +32,19 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_pipeline as tp  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import nvgtest  # noqa: E402
+from nvgtest import Skip, prog  # noqa: E402
 
-SKIP = 77
+PROGRAMS = ("netvigil-collector", "netvigil-ctl", "nvg-fake-sensor", "netvigil-sensor")
 ENOSPC_TEXT = "No space left on device"
 TMPFS_SIZE = "8m"    # more than the collector's 4 MiB packet buffer: it must fit once freed
 LEFT_FREE = 30000
 RECORDS = 60000      # ~6 MB of rows: more than the buffer and the free space together
 BATCH = 500
 RATE = 30000
-
-
-class Skip(Exception):
-    pass
 
 
 @contextlib.contextmanager
@@ -104,24 +99,6 @@ def complete_rows(out_dir, prefix="packets"):
     return n
 
 
-def read_packets_lenient(out_dir):
-    """Like tp.read_packets, but a file that never got its header written (empty: the disk was
-    full from its creation on) is allowed. Anything else must be whole rows."""
-    rows = []
-    for path in sorted(glob.glob(os.path.join(out_dir, "packets-*.csv"))):
-        with open(path, "rb") as f:
-            data = f.read()
-        if not data:
-            continue
-        assert data.endswith(b"\n"), "%s ends in a torn line: %r" % (path, data[-120:])
-        reader = csv.reader(data.decode("utf-8").splitlines())
-        assert next(reader) == tp.COLUMNS, path
-        for i, row in enumerate(reader):
-            assert len(row) == 11, "%s line %d: %d columns: %r" % (path, i + 2, len(row), row)
-            rows.append(row)
-    return rows
-
-
 def check_unique(rows):
     seen = set()
     for r in rows:
@@ -130,38 +107,18 @@ def check_unique(rows):
         seen.add(k)
 
 
-def log_text(tmp):
-    with open(os.path.join(tmp, "collector.log"), errors="replace") as f:
-        return f.read()
-
-
-def ack(out_text):
-    m = re.search(r"ack records_received=(\d+) batches_lost=(\d+) write_failures=(\d+) sent=(\d+)",
-                  out_text)
-    assert m, out_text
-    return tuple(int(x) for x in m.groups())
-
-
 def start_stream(col, name, records, extra=()):
-    return subprocess.Popen([tp.BIN["fake"], "--endpoint", col.sensor_ep, "--name", name,
-                             "--records", str(records), "--batch", str(BATCH), "--rate", str(RATE),
-                             "--eos", "--no-check", "--timeout-ms", "20000"] + list(extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def dump_log(tmp):
-    p = os.path.join(tmp, "collector.log")
-    if os.path.exists(p):
-        sys.stderr.write("---- collector log (tail) ----\n" + log_text(tmp)[-5000:])
+    return col.start_fake("--name", name, "--records", records, "--batch", BATCH, "--rate", RATE,
+                          "--eos", "--no-check", "--timeout-ms", "20000", *extra,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 # ---- scenarios ---------------------------------------------------------------------------
 
-def scenario_collector(tmp):
-    mnt = os.path.join(tmp, "mnt")
+def scenario_collector(w):
+    mnt = w.path("mnt")
     with tmpfs(mnt, TMPFS_SIZE):
-        col = tp.Collector(mnt, extra=["--rotate-size", "1M"]).start()
-        sensor = None
+        col = nvgtest.Collector(w, out=mnt, extra=["--rotate-size", "1M"]).start()
         try:
             filler, free = fill(mnt, LEFT_FREE)
             print("collector: disk filled, %d bytes free" % free)
@@ -179,12 +136,11 @@ def scenario_collector(tmp):
                 time.sleep(0.2)
             assert st["write_failures"] >= s[0]["write_failures"] > 0, st
             out, _ = sensor.communicate(timeout=60)
-            sensor = None
-            received, lost, ack_wf, sent = ack(out)
+            received, lost, ack_wf, sent = nvgtest.fake_ack(out)
             assert (received, lost, sent) == (RECORDS, 0, RECORDS), out
             time.sleep(1.5)  # a few more failed flush attempts
             st = col.status()
-            s = col.sensor(st, "df")
+            s = col.sensor("df", st)
             wf = s["write_failures"]
             assert wf == ack_wf > 0, (s, out)
             assert s["batches_lost"] == 0 and s["records_received"] == RECORDS, s
@@ -197,7 +153,7 @@ def scenario_collector(tmp):
                     data = f.read()
                 assert not data or data.endswith(b"\n"), \
                     "%s ends in a torn line while the disk is full: %r" % (path, data[-120:])
-            log = log_text(tmp)
+            log = col.log_text()
             nospc = [ln for ln in log.splitlines() if ENOSPC_TEXT in ln or "ENOSPC" in ln]
             assert nospc, "no ENOSPC error in the log:\n" + log[-3000:]
             # Rate-limited: about one line a second per log (packets, rates), not one per batch.
@@ -216,18 +172,14 @@ def scenario_collector(tmp):
             # And new input is written normally.
             sensor = start_stream(col, "df-after", 5000)
             out, _ = sensor.communicate(timeout=60)
-            sensor = None
-            assert ack(out) == (5000, 0, 0, 5000), out
+            assert nvgtest.fake_ack(out) == (5000, 0, 0, 5000), out
             st = col.status()
-            assert col.sensor(st, "df")["write_failures"] == wf, st
+            assert col.sensor("df", st)["write_failures"] == wf, st
             col.stop()  # SIGTERM, exit status 0
         except BaseException:
-            if sensor:
-                sensor.kill()
-            col.stop(signal.SIGKILL)
-            dump_log(tmp)
+            w.kill_all()  # before the unmount
             raise
-        rows = tp.read_packets(mnt)  # header, 11 columns, whole lines, every file
+        rows = nvgtest.read_packets(mnt)  # header, 11 columns, whole lines, every file
         check_unique(rows)
         n_df = sum(1 for r in rows if r[1] == "df")
         n_after = sum(1 for r in rows if r[1] == "df-after")
@@ -236,36 +188,32 @@ def scenario_collector(tmp):
         assert n_df + wf == RECORDS, (n_df, wf, RECORDS)
         assert n_after == 5000, n_after
         # The rates log parses too.
-        tp.read_rates(mnt)
+        nvgtest.read_rates(mnt)
 
 
-def write_pcap(path, n):
-    """n Ethernet/IPv4/UDP frames, 1 ms apart."""
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i in range(n):
-            payload = b"x" * (i % 40)
-            udp = struct.pack("!HHHH", 1024 + i % 5000, 53, 8 + len(payload), 0) + payload
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0,
-                             bytes([10, 0, (i >> 8) & 255, i & 255]), bytes([192, 168, 1, 1]))
-            frame = b"\x02\0\0\0\0\x01" + b"\x02\0\0\0\0\x02" + b"\x08\x00" + ip + udp
-            ts = 1700000000 * 1000000 + i * 1000
-            f.write(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame)))
-            f.write(frame)
+def udp_frames(n):
+    """n Ethernet/IPv4/UDP frames, 1 ms apart: (time in microseconds, frame)."""
+    for i in range(n):
+        payload = b"x" * (i % 40)
+        udp = struct.pack("!HHHH", 1024 + i % 5000, 53, 8 + len(payload), 0) + payload
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0,
+                         bytes([10, 0, (i >> 8) & 255, i & 255]), bytes([192, 168, 1, 1]))
+        frame = b"\x02\0\0\0\0\x01" + b"\x02\0\0\0\0\x02" + b"\x08\x00" + ip + udp
+        yield 1700000000 * 1000000 + i * 1000, frame
 
 
-def scenario_sensor(tmp):
-    pcap = os.path.join(tmp, "in.pcap")
+def scenario_sensor(w):
+    pcap = w.path("in.pcap")
     n = 60000
-    write_pcap(pcap, n)
+    nvgtest.write_pcap(pcap, udp_frames(n))
     # tmpfs takes whole pages, so where the file stops depends on the free space: several
     # amounts (with this input 28 KiB, 48 KiB and 68 KiB all stop inside a row), and none.
     for leave in (30000, 50000, 70000, 0):
-        mnt = os.path.join(tmp, "full-%d" % leave)
+        mnt = w.path("full-%d" % leave)
         with tmpfs(mnt, "1m"):
             fill(mnt, leave)
             out = os.path.join(mnt, "out.csv")
-            r = subprocess.run([tp.BIN["sensor"], "-r", pcap, "-n", "s1", "--csv", out],
+            r = subprocess.run([prog("netvigil-sensor"), "-r", pcap, "-n", "s1", "--csv", out],
                                capture_output=True, text=True, timeout=60)
             assert r.returncode == 1, "exit status %d on a full disk:\n%s" % (r.returncode, r.stderr)
             assert out in r.stderr and ENOSPC_TEXT in r.stderr, r.stderr
@@ -274,33 +222,24 @@ def scenario_sensor(tmp):
                 data = f.read()
             err_line = [ln for ln in r.stderr.splitlines() if ENOSPC_TEXT in ln][0]
             print("sensor (%d bytes free): %d bytes written; %s" % (leave, len(data), err_line))
-            if data:
-                assert data.endswith(b"\n"), "torn last line: %r" % data[-120:]
-                reader = csv.reader(data.decode("utf-8").splitlines())
-                assert next(reader) == tp.COLUMNS
-                k = 0
-                for i, row in enumerate(reader):
-                    assert len(row) == 11, "line %d: %r" % (i + 2, row)
-                    k += 1
-                assert k < n
+            if data:  # whole rows: no torn last line, the header, 11 columns
+                assert len(nvgtest.read_csv_log(out, nvgtest.COLUMNS)) < n
             if leave:
                 assert len(data) > 0, "nothing written although %d bytes were free" % leave
 
 
-def scenario_sigterm(tmp):
-    mnt = os.path.join(tmp, "mnt-term")
+def scenario_sigterm(w):
+    mnt = w.path("mnt-term")
     with tmpfs(mnt, TMPFS_SIZE):
         filler, free = fill(mnt, LEFT_FREE)  # full before the collector starts
-        col = tp.Collector(mnt).start()
-        sensor = None
+        col = nvgtest.Collector(w, out=mnt).start()
         try:
             sensor = start_stream(col, "tt", RECORDS)
             out, _ = sensor.communicate(timeout=60)
-            sensor = None
-            received, lost, ack_wf, sent = ack(out)
+            received, lost, ack_wf, sent = nvgtest.fake_ack(out)
             assert (received, lost, sent) == (RECORDS, 0, RECORDS), out
             st = col.status()
-            wf = col.sensor(st, "tt")["write_failures"]
+            wf = col.sensor("tt", st)["write_failures"]
             assert wf == ack_wf > 0, (st, out)
             proc = col.proc
             t0 = time.time()
@@ -313,18 +252,15 @@ def scenario_sigterm(tmp):
             col.proc = None
             assert rc == 0, "collector exit status %d after SIGTERM on a full disk" % rc
         except BaseException:
-            if sensor:
-                sensor.kill()
-            col.stop(signal.SIGKILL)
-            dump_log(tmp)
+            w.kill_all()  # before the unmount
             raise
-        log = log_text(tmp)
+        log = col.log_text()
         assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
         m = re.search(r"closing (\S*packets-\S+\.csv): \d+ bytes \((\d+) rows?\) could not be "
                       r"written: " + ENOSPC_TEXT, log)
         assert m, "no clear error about the rows lost at the close:\n" + log[-3000:]
         lost_at_close = int(m.group(2))
-        rows = read_packets_lenient(mnt)
+        rows = nvgtest.read_packets(mnt, empty_ok=True)  # a file may lack even its header
         check_unique(rows)
         print("sigterm: exit 0 in %.1f s; %d rows + %d write failures + %d lost at close = %d "
               "(sent %d)" % (took, len(rows), wf, lost_at_close, len(rows) + wf + lost_at_close,
@@ -340,36 +276,24 @@ SCENARIOS = {"collector": scenario_collector, "sensor": scenario_sensor,
              "sigterm": scenario_sigterm}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin-dir", action="append", required=True)
-    ap.add_argument("scenario", nargs="*", help=", ".join(sorted(SCENARIOS)))
-    a = ap.parse_args()
-    for name in a.scenario:
-        if name not in SCENARIOS:
-            ap.error("unknown scenario %r" % name)
+def scenario(name):
+    if name not in SCENARIOS:
+        raise argparse.ArgumentTypeError("unknown scenario %r" % name)
+    return name
+
+
+def run(args, work):
     if os.geteuid() != 0:
-        print("SKIP: needs root to mount a tmpfs")
-        return SKIP
-    for name, exe in (("collector", "netvigil-collector"), ("ctl", "netvigil-ctl"),
-                      ("fake", "nvg-fake-sensor"), ("sensor", "netvigil-sensor")):
-        for d in a.bin_dir:
-            if os.path.exists(os.path.join(d, exe)):
-                tp.BIN[name] = os.path.join(d, exe)
-        assert name in tp.BIN, "%s not found in %s" % (exe, a.bin_dir)
-    # SIGTERM (a ctest timeout, ^C) still runs the finally blocks that unmount.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    try:
-        for name in a.scenario or ["collector", "sensor", "sigterm"]:
-            with tempfile.TemporaryDirectory(prefix="nvg-diskfull-") as tmp:
-                SCENARIOS[name](tmp)
-            print("ok", name)
-    except Skip as e:
-        print("SKIP:", e)
-        return SKIP
+        raise Skip("needs root to mount a tmpfs")
+    # Each scenario in a work dir of its own (its own collector log). A failure, or SIGTERM (a
+    # ctest timeout, ^C), still runs the finally blocks that unmount.
+    for name in args.scenario or ["collector", "sensor", "sigterm"]:
+        with nvgtest.Work("nvg-diskfull-%s-" % name) as w:
+            SCENARIOS[name](w)
+        print("ok", name)
     print("ok disk-full")
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(nvgtest.main(run, "nvg-diskfull-", PROGRAMS, add_args=lambda ap: ap.add_argument(
+        "scenario", nargs="*", type=scenario, help=", ".join(sorted(SCENARIOS)))))

@@ -12,199 +12,61 @@ with other suites. Every process a test starts is killed when the test ends, how
 Environment:
   NVG_E2E_PACKETS   packets of the big capture in file-equality (default 1000000); the
                     sanitizer build passes a smaller number. The other tests scale from it.
-  NVG_E2E_KEEP      keep the work directory (printed) instead of removing it.
+  NVG_E2E_KEEP      keep the work directory (printed) instead of removing it;
+                    NVG_E2E_KEEP_FAILED only when the test fails (tests/lib/nvgtest.py).
 Exit status: 0 pass, 1 fail, 77 skipped (e.g. no capture rights for the live test).
 """
-import argparse
 import collections
 import csv
-import ctypes
-import datetime
-import glob
 import hashlib
-import io
 import json
 import os
 import random
 import re
-import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-COLUMNS = ["time", "sensor", "proto", "src", "dst", "sport", "dport", "flags", "ttl", "len",
-           "payload"]
-RATE_COLUMNS = ["time", "sensor", "proto", "packets", "bytes"]
-BIN = {}
-PROCS = []       # every Popen we started, killed at exit
-WORK = None
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import nvgtest  # noqa: E402
+from nvgtest import COLUMNS, RATE_COLUMNS, Skip, prog, wait_for  # noqa: E402
+from nvgtest import log_files, parse_iso_second, read_csv_log  # noqa: E402
+
+PROGRAMS = ("netvigil-sensor", "netvigil-collector", "netvigil-ctl", "nvg-gen-pcap",
+            "nvg-e2e-sub")
+W = None         # the nvgtest.Work of the test: its processes are killed at exit
+WORK = None      # its directory
 PORT = None
-
-
-class Skip(Exception):
-    pass
 
 
 def log(*a):
     print("[e2e %s]" % time.strftime("%H:%M:%S"), *a, flush=True)
 
 
-# ---- processes ------------------------------------------------------------------------------
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _die_with_parent():
-    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphans if ctest kills us
-
-
-def spawn(args, stdout=None, stderr=None, stdin=None, name=None):
-    p = subprocess.Popen([str(a) for a in args], stdout=stdout, stderr=stderr, stdin=stdin,
-                         preexec_fn=_die_with_parent)
-    p.nvg_name = name or os.path.basename(str(args[0]))
-    PROCS.append(p)
-    return p
-
-
-def logfile(name):
-    return open(os.path.join(WORK, name), "ab")
-
-
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            try:
-                p.kill()
-                p.wait(5)
-            except Exception:
-                pass
-
-
-def sanitizer_errors(path):
-    """Lines of an ASan/UBSan/LSan report in a log file, if any."""
-    try:
+def check_logs():
+    """No ASan / UBSan / LSan report in any log of the test."""
+    bad = []
+    for path in W.logs():
         with open(path, "rb") as f:
             text = f.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return ""
-    m = re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer)", text)
-    return text[max(0, m.start() - 200):m.start() + 3000] if m else ""
-
-
-def check_logs():
-    bad = []
-    for path in glob.glob(os.path.join(WORK, "*.log")):
-        e = sanitizer_errors(path)
-        if e:
-            bad.append("%s:\n%s" % (path, e))
+        m = nvgtest.sanitizer_report(text)
+        if m:
+            bad.append("%s:\n%s" % (path, text[max(0, m.start() - 200):m.start() + 3000]))
     assert not bad, "sanitizer report(s):\n" + "\n".join(bad)
-
-
-def wait_for(what, fn, timeout, interval=0.1):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError("timed out after %.0f s waiting for %s (last: %r)" % (timeout, what, last))
-
-
-def port_free(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 # ---- the programs ---------------------------------------------------------------------------
 
-class Collector:
-    def __init__(self, out_dir, base_port, extra=()):
-        self.out = out_dir
-        self.ports = (base_port, base_port + 1, base_port + 2)
-        self.extra = list(extra)
-        self.proc = None
-        self.starts = 0
-        os.makedirs(out_dir, exist_ok=True)
-
-    @property
-    def sensor_ep(self):
-        return "tcp://127.0.0.1:%d" % self.ports[0]
-
-    @property
-    def feed_ep(self):
-        return "tcp://127.0.0.1:%d" % self.ports[1]
-
-    @property
-    def control_ep(self):
-        return "tcp://127.0.0.1:%d" % self.ports[2]
-
-    def start(self):
-        deadline = time.time() + 10
-        for p in self.ports:  # a collector just SIGKILLed may hold them for a moment
-            wait_for("port %d to be free (another test or program holds it?)" % p,
-                     lambda: port_free(p), max(0.5, deadline - time.time()))
-        self.starts += 1
-        args = [BIN["netvigil-collector"], "-o", self.out, "--sensor-port", self.ports[0],
-                "--feed-port", self.ports[1], "--control-port", self.ports[2]] + self.extra
-        self.proc = spawn(args, stderr=logfile("collector-%d.log" % self.starts),
-                          name="collector")
-        wait_for("the collector to answer status",
-                 lambda: self.proc.poll() is not None or self.status(300, check=False) is not None,
-                 15)
-        assert self.proc.poll() is None, "collector exited at start (rc %s), see %s" % (
-            self.proc.returncode, os.path.join(WORK, "collector-%d.log" % self.starts))
-        return self
-
-    def ctl_args(self):
-        return [BIN["netvigil-ctl"], "--feed-endpoint", self.feed_ep,
-                "--control-endpoint", self.control_ep]
-
-    def status(self, timeout=3000, check=True):
-        r = subprocess.run([str(a) for a in self.ctl_args() + ["--timeout", timeout, "status",
-                                                               "--json"]],
-                           capture_output=True, text=True, timeout=timeout / 1000 + 10)
-        if r.returncode != 0:
-            assert not check, "netvigil-ctl status failed (%d): %s" % (r.returncode, r.stderr)
-            return None
-        return json.loads(r.stdout)
-
-    def sensor(self, name, st=None):
-        st = st or self.status()
-        for s in st["sensors"]:
-            if s["sensor"] == name:
-                return s
-        return None
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(10)
-        self.proc = None
-
-    def stop(self):
-        """SIGTERM: must flush, close and exit 0."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            rc = self.proc.wait(timeout=60)
-            assert rc == 0, "collector exit status %d after SIGTERM (see collector-%d.log)" % (
-                rc, self.starts)
-        self.proc = None
+def collector(extra=()):
+    """The test's collector on its fixed ports: PORT (sensors), PORT+1 (feed), PORT+2
+    (control)."""
+    return nvgtest.Collector(W, ports=(PORT, PORT + 1, PORT + 2), extra=extra)
 
 
 def gen_pcap(path, count, seed=None, pps=None):
-    args = [BIN["nvg-gen-pcap"], "-o", path, "-n", count]
+    args = [prog("nvg-gen-pcap"), "-o", path, "-n", count]
     if seed is not None:
         args += ["--seed", seed]
     if pps is not None:
@@ -216,19 +78,11 @@ def gen_pcap(path, count, seed=None, pps=None):
 
 def sensor_csv(pcap, name, out_csv, extra=()):
     """The sensor's own CSV of a capture: the reference the collector's output must equal."""
-    with logfile("sensor-local-%s.log" % name) as err:
-        r = subprocess.run([str(a) for a in [BIN["netvigil-sensor"], "-r", pcap, "-n", name,
-                                             "--csv", out_csv] + list(extra)],
-                           stderr=err, timeout=900, preexec_fn=_die_with_parent)
+    r = W.run([prog("netvigil-sensor"), "-r", pcap, "-n", name, "--csv", out_csv] + list(extra),
+              log="sensor-local-%s.log" % name, timeout=900)
     assert r.returncode == 0, "netvigil-sensor --csv exit %d (sensor-local-%s.log)" % (
         r.returncode, name)
     return out_csv
-
-
-def sensor_to(col, pcap, name, extra=()):
-    """Start netvigil-sensor -r pcap -c collector; returns the Popen."""
-    return spawn([BIN["netvigil-sensor"], "-r", pcap, "-n", name, "-c", col.sensor_ep]
-                 + list(extra), stderr=logfile("sensor-%s.log" % name), name="sensor-" + name)
 
 
 def wait_ok(p, timeout, what):
@@ -240,39 +94,6 @@ def wait_ok(p, timeout, what):
 
 
 # ---- the collector's files ------------------------------------------------------------------
-
-_NAME = re.compile(r"^(?P<prefix>[a-z]+)-(?P<stamp>\d{8}T\d{6}Z)-(?P<n>\d+)\.csv$")
-
-
-def files_in_order(out_dir, prefix):
-    """The rotated files of one log in the order they were written (stamp, then -N)."""
-    found = []
-    for path in glob.glob(os.path.join(out_dir, prefix + "-*.csv")):
-        m = _NAME.match(os.path.basename(path))
-        assert m, "unexpected file name %s" % path
-        found.append((m.group("stamp"), int(m.group("n")), path))
-    return [p for _, _, p in sorted(found)]
-
-
-def read_csv_file(path, header):
-    """All rows of one closed CSV file, checking the header, the column count of every row,
-    UTF-8 and that it ends in a complete line."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data:
-        return []  # opened, nothing ever flushed (the header goes with the first flush)
-    assert data.endswith(b"\n"), "%s ends in a torn line: %r" % (path, data[-80:])
-    assert b"\r" not in data, "%s has CR line ends" % path
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
-    got = next(reader)
-    assert got == header, "%s: header %r" % (path, got)
-    rows = []
-    for row in reader:
-        assert len(row) == len(header), "%s line %d: %d columns: %r" % (
-            path, reader.line_num, len(row), row)
-        rows.append(row)
-    return rows
-
 
 def csv_body_lines(paths):
     """The raw lines after the header of each file, in order (bytes, with their \\n)."""
@@ -291,22 +112,6 @@ def first_difference(a_lines, b_lines):
         if a != b:
             return i, a, b
     return None
-
-
-def parse_iso_second(t):
-    return int(datetime.datetime.strptime(t[:19], "%Y-%m-%dT%H:%M:%S").replace(
-        tzinfo=datetime.timezone.utc).timestamp())
-
-
-def rates_from_files(out_dir):
-    sums = collections.Counter()
-    for path in files_in_order(out_dir, "rates"):
-        for t, sensor, proto, pk, by in read_csv_file(path, RATE_COLUMNS):
-            assert t.endswith("Z") and len(t) == 20, "rates time %r" % t
-            k = (parse_iso_second(t), sensor, proto)
-            sums[k + ("packets",)] += int(pk)
-            sums[k + ("bytes",)] += int(by)
-    return sums
 
 
 def rates_from_sensor_csv(path):
@@ -380,9 +185,9 @@ def test_file_equality():
     ref = sensor_csv(pcap, "one", os.path.join(WORK, "one.csv"))
 
     # Rotation by size on purpose: the comparison must see the files join without a seam.
-    col = Collector(os.path.join(WORK, "out"), PORT, ["--rotate-size", "8M"]).start()
+    col = collector(["--rotate-size", "8M"]).start()
     t0 = time.time()
-    s = sensor_to(col, pcap, "one")
+    s = col.start_sensor("one", "-r", pcap)
     wait_ok(s, 600, "netvigil-sensor -r -c")
     dt = time.time() - t0
     log("sensor -> collector: %d records in %.2f s (%.0f records/s, including start-up)" % (
@@ -394,7 +199,7 @@ def test_file_equality():
     assert st["records_written"] == n, st
     col.stop()
 
-    files = files_in_order(col.out, "packets")
+    files = log_files(col.out, "packets")
     log("%d packet file(s): %s" % (len(files), ", ".join(os.path.basename(f) for f in files)))
     assert len(files) > 1 or n < 200000, "expected rotation with --rotate-size 8M"
     for f in files:  # each closed file: complete lines, header
@@ -438,8 +243,8 @@ def test_multi_sensor():
     for i, name in enumerate(names):
         pcaps[name] = gen_pcap(os.path.join(WORK, name + ".pcap"), n + i * 1000, seed=100 + i)
         refs[name] = sensor_csv(pcaps[name], name, os.path.join(WORK, name + ".csv"))
-    col = Collector(os.path.join(WORK, "out"), PORT).start()
-    procs = {name: sensor_to(col, pcaps[name], name, batch[name]) for name in names}
+    col = collector().start()
+    procs = {name: col.start_sensor(name, "-r", pcaps[name], *batch[name]) for name in names}
     for name, p in procs.items():
         wait_ok(p, 600, "sensor " + name)
     st = col.status()
@@ -448,8 +253,8 @@ def test_multi_sensor():
     col.stop()
 
     got = collections.defaultdict(list)
-    for path in files_in_order(col.out, "packets"):
-        for row in read_csv_file(path, COLUMNS):
+    for path in log_files(col.out, "packets"):
+        for row in read_csv_log(path, COLUMNS):
             got[row[1]].append(row)
     assert sorted(got) == names, "sensors in the CSV: %r" % sorted(got)
     for name in names:
@@ -494,8 +299,8 @@ print(n, flush=True)
 
 
 def udp_stream(dport, sport, seconds, pps):
-    return spawn([sys.executable, "-c", UDP_SENDER, dport, sport, seconds, pps],
-                 stdout=subprocess.PIPE, name="udp-%d" % sport)
+    return W.spawn([sys.executable, "-c", UDP_SENDER, dport, sport, seconds, pps],
+                   stdout=subprocess.PIPE)
 
 
 def udp_sent(p, timeout):
@@ -505,9 +310,8 @@ def udp_sent(p, timeout):
 
 
 def live_sensor(col, name, dport, tag):
-    return spawn([BIN["netvigil-sensor"], "-i", "lo", "-n", name, "-c", col.sensor_ep,
-                  "--batch-ms", "20", "udp and dst port %d" % dport],
-                 stderr=logfile("sensor-%s.log" % tag), name="sensor-" + tag)
+    return col.start_sensor(name, "-i", "lo", "--batch-ms", "20", "udp and dst port %d" % dport,
+                            log="sensor-%s.log" % tag)
 
 
 def check_capture_rights(col, dport):
@@ -535,21 +339,22 @@ def test_collector_kill():
     packet comes; reported), so without it the sensor would neither say hello, nor heartbeat,
     nor close its last batch."""
     dport, sport_a, sport_b, sport_k = PORT + 5, PORT + 6, PORT + 7, PORT + 8
-    col = Collector(os.path.join(WORK, "out"), PORT).start()
+    col = collector().start()
     check_capture_rights(col, dport)
     keep = udp_stream(dport, sport_k, 60.0, 200)
 
     # Phase A: stream, kill the collector in the middle, restart it.
     s1 = live_sensor(col, "live", dport, "live-1")
-    wait_for("the live sensor in status", lambda: (col.sensor("live") or {}).get("connected"), 15)
+    wait_for(lambda: (col.find_sensor("live") or {}).get("connected"), 15,
+             "the live sensor in status")
     gen = udp_stream(dport, sport_a, 6.0, 5000)
-    wait_for("records flowing", lambda: col.sensor("live")["records_received"] > 3000, 15)
+    wait_for(lambda: col.sensor("live")["records_received"] > 3000, 15, "records flowing")
     # Kill half a second after a flush (the packet file grew): ~25 batches received but not
     # yet on disk nor in sensors.state, so the restarted collector must see a gap.
     def file_size():
-        return sum(os.path.getsize(p) for p in files_in_order(col.out, "packets"))
+        return sum(os.path.getsize(p) for p in log_files(col.out, "packets"))
     size0 = file_size()
-    wait_for("a flush of the packet file", lambda: file_size() != size0, 5, interval=0.01)
+    wait_for(lambda: file_size() != size0, 5, "a flush of the packet file", interval=0.01)
     time.sleep(0.5)
     before = col.sensor("live")
     boot1 = before["boot_id"]
@@ -558,19 +363,19 @@ def test_collector_kill():
     time.sleep(0.7)
     col.start()
     log("collector restarted")
-    wait_for("the sensor to reconnect and records to flow again",
-             lambda: (col.sensor("live") or {}).get("records_received", 0) > 500, 20)
+    wait_for(lambda: (col.find_sensor("live") or {}).get("records_received", 0) > 500, 20,
+             "the sensor to reconnect and records to flow again")
     sent_a = udp_sent(gen, 30)
     # The sensor's heartbeat has handled every phase-A packet (sent, dropped or kernel-dropped).
-    a = wait_for("the sensor to account for all phase-A packets",
-                 lambda: (lambda x: x if x["records_sent"] + x["sensor_drops"] + x["kernel_drops"]
-                          >= sent_a else None)(col.sensor("live")), 20)
+    a = wait_for(lambda: (lambda x: x if x["records_sent"] + x["sensor_drops"] + x["kernel_drops"]
+                          >= sent_a else None)(col.sensor("live")), 20,
+                 "the sensor to account for all phase-A packets")
     time.sleep(1.5)  # a flush of the collector after the last phase-A batch
     a = col.sensor("live")
     assert a["boot_id"] == boot1 and a["connected"], "sensor restarted or gone? %r" % a
     lost = a["batches_lost"]
-    rows_a = sum(1 for p in files_in_order(col.out, "packets")
-                 for r in read_csv_file(p, COLUMNS) if r[5] == str(sport_a))
+    rows_a = sum(1 for p in log_files(col.out, "packets")
+                 for r in read_csv_log(p, COLUMNS) if r[5] == str(sport_a))
     log("phase A: %d packets sent; on disk %d; sensor: %d dropped while the link was down, "
         "%d kernel drops; collector: %d batch(es) lost (sequence gap)" % (
             sent_a, rows_a, a["sensor_drops"], a["kernel_drops"], lost))
@@ -589,9 +394,8 @@ def test_collector_kill():
     s1.kill()
     s1.wait(10)
     s2 = live_sensor(col, "live", dport, "live-2")
-    wait_for("the new boot id in status",
-             lambda: col.sensor("live")["boot_id"] != boot1 and col.sensor("live")["connected"],
-             20)
+    wait_for(lambda: col.sensor("live")["boot_id"] != boot1 and col.sensor("live")["connected"],
+             20, "the new boot id in status")
     gen = udp_stream(dport, sport_b, 3.0, 5000)
     sent_b = udp_sent(gen, 30)
     time.sleep(0.5)
@@ -610,15 +414,15 @@ def test_collector_kill():
 
     # Every closed file parses: header, 11 columns, no torn line; rates 5 columns.
     n_rows = collections.Counter()
-    pk_files = files_in_order(col.out, "packets")
+    pk_files = log_files(col.out, "packets")
     assert len(pk_files) >= 2, pk_files
     for p in pk_files:
-        for r in read_csv_file(p, COLUMNS):
+        for r in read_csv_log(p, COLUMNS):
             assert r[1] == "live" and r[2] == "UDP" and r[6] == str(dport), r
             assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", r[0]), r
             n_rows[r[5]] += 1
-    for p in files_in_order(col.out, "rates"):
-        read_csv_file(p, RATE_COLUMNS)
+    for p in log_files(col.out, "rates"):
+        read_csv_log(p, RATE_COLUMNS)
     assert n_rows[str(sport_b)] == sent_b, "phase B: %d rows for %d packets" % (
         n_rows[str(sport_b)], sent_b)
     assert set(n_rows) == {str(sport_a), str(sport_b), str(sport_k)}, n_rows
@@ -628,16 +432,6 @@ def test_collector_kill():
 
 
 # ---- 4. rates -------------------------------------------------------------------------------
-
-def pcap_write(path, packets):
-    """packets: (ts_us, frame bytes). Classic pcap, Ethernet."""
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for ts_us, frame in packets:
-            f.write(struct.pack("<IIII", ts_us // 1000000, ts_us % 1000000, len(frame),
-                                len(frame)))
-            f.write(frame)
-
 
 def ip_checksum(b):
     if len(b) % 2:
@@ -701,7 +495,7 @@ def test_rates():
             want[(t0 + sec, "crafted", proto, "bytes")] += len(frame)
             i += 1
     crafted = os.path.join(WORK, "crafted.pcap")
-    pcap_write(crafted, pkts)
+    nvgtest.write_pcap(crafted, pkts)
     ref_c = sensor_csv(crafted, "crafted", os.path.join(WORK, "crafted.csv"))
     from_csv = rates_from_sensor_csv(ref_c)
     assert from_csv == want, "the sensor decodes the crafted capture differently than " \
@@ -713,14 +507,14 @@ def test_rates():
     ref_g = sensor_csv(gen, "generated", os.path.join(WORK, "generated.csv"))
     want_g = rates_from_sensor_csv(ref_g)
 
-    col = Collector(os.path.join(WORK, "out"), PORT).start()
+    col = collector().start()
     for pcap, name in ((crafted, "crafted"), (gen, "generated")):
-        wait_ok(sensor_to(col, pcap, name, ["--batch-size", "333"]), 300, "sensor " + name)
+        wait_ok(col.start_sensor(name, "-r", pcap, "--batch-size", "333"), 300, "sensor " + name)
     st = col.status()
     zero_loss(st, "crafted", len(pkts))
     zero_loss(st, "generated", n)
     col.stop()
-    got = rates_from_files(col.out)
+    got = nvgtest.read_rates(col.out)
     got_c = collections.Counter({k: v for k, v in got.items() if k[1] == "crafted"})
     got_g = collections.Counter({k: v for k, v in got.items() if k[1] == "generated"})
     assert got_c == want, "crafted capture: " + diff_counters(got_c, want)
@@ -735,9 +529,8 @@ def test_rates():
 def text_lines(pcap, name):
     """(csv row, text line) pairs from the sensor's own --csv and --print of one run."""
     csv_path = os.path.join(WORK, name + "-feed.csv")
-    with logfile("sensor-local-print.log") as err:
-        r = subprocess.run([BIN["netvigil-sensor"], "-r", pcap, "-n", name, "--csv", csv_path,
-                            "--print"], stdout=subprocess.PIPE, stderr=err, timeout=300)
+    r = W.run([prog("netvigil-sensor"), "-r", pcap, "-n", name, "--csv", csv_path, "--print"],
+              stdout=subprocess.PIPE, log="sensor-local-print.log", timeout=300)
     assert r.returncode == 0
     lines = r.stdout.decode().splitlines()
     with open(csv_path, newline="") as f:
@@ -760,16 +553,14 @@ def test_feed():
     assert want_tail, "the generated capture has no UDP port 53"
     want_rates = rates_from_sensor_csv(os.path.join(WORK, "feedy-feed.csv"))
 
-    col = Collector(os.path.join(WORK, "out"), PORT).start()
-    sub = spawn([BIN["nvg-e2e-sub"], col.feed_ep, 120], stdout=subprocess.PIPE,
-                stderr=logfile("sub.log"), name="sub")
-    tail = spawn(col.ctl_args() + ["tail", "--proto", "udp", "--port", "53"],
-                 stdout=open(os.path.join(WORK, "tail.out"), "wb"), stderr=logfile("tail.log"))
-    tail_all = spawn(col.ctl_args() + ["tail", "--sensor", "feedy", "--count", want_all],
-                     stdout=open(os.path.join(WORK, "tail-all.out"), "wb"),
-                     stderr=logfile("tail-all.log"))
-    rates = spawn(col.ctl_args() + ["rates"], stdout=open(os.path.join(WORK, "rates.out"), "wb"),
-                  stderr=logfile("rates.log"))
+    col = collector().start()
+    sub = W.spawn([prog("nvg-e2e-sub"), col.feed_ep, 120], stdout=subprocess.PIPE, log="sub.log")
+    tail = W.spawn(col.ctl_args("tail", "--proto", "udp", "--port", "53"),
+                   stdout=open(os.path.join(WORK, "tail.out"), "wb"), log="tail.log")
+    tail_all = W.spawn(col.ctl_args("tail", "--sensor", "feedy", "--count", want_all),
+                       stdout=open(os.path.join(WORK, "tail-all.out"), "wb"), log="tail-all.log")
+    rates = W.spawn(col.ctl_args("rates"), stdout=open(os.path.join(WORK, "rates.out"), "wb"),
+                    log="rates.log")
     # The subscription is live once a status message (published every second) arrived.
     seen = []
     deadline = time.time() + 15
@@ -783,7 +574,7 @@ def test_feed():
         raise AssertionError("no status message on the feed within 15 s")
     time.sleep(1.0)  # ctl's SUB sockets connected at the same time; give them the same margin
 
-    wait_ok(sensor_to(col, pcap, "feedy", ["--batch-size", "512"]), 300, "sensor feedy")
+    wait_ok(col.start_sensor("feedy", "-r", pcap, "--batch-size", "512"), 300, "sensor feedy")
     zero_loss(col.status(), "feedy", want_all)
     wait_ok(tail_all, 20, "netvigil-ctl tail --count %d" % want_all)
 
@@ -862,55 +653,18 @@ def test_feed():
 
 # ---- main -----------------------------------------------------------------------------------
 
-def main():
-    global WORK, PORT
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin-dir", action="append", required=True)
-    ap.add_argument("--port-base", type=int, required=True)
-    ap.add_argument("test")
-    a = ap.parse_args()
-    for prog in ("netvigil-sensor", "netvigil-collector", "netvigil-ctl", "nvg-gen-pcap",
-                 "nvg-e2e-sub"):
-        for d in a.bin_dir:
-            p = os.path.join(d, prog)
-            if os.access(p, os.X_OK):
-                BIN[prog] = p
-                break
-        else:
-            print("missing program %s in %s" % (prog, a.bin_dir), file=sys.stderr)
-            return 1
-    fn = globals().get("test_" + a.test.replace("-", "_"))
-    if not fn:
-        print("no test %r" % a.test, file=sys.stderr)
-        return 2
-    PORT = a.port_base
-    WORK = tempfile.mkdtemp(prefix="nvg-e2e-%s-" % a.test)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    rc = 1
-    try:
-        log("%s: work dir %s, ports %d..%d" % (a.test, WORK, PORT, PORT + 9))
-        fn()
-        kill_all()
-        check_logs()
-        rc = 0
-    except Skip as e:
-        log("SKIP:", e)
-        rc = 77
-    except BaseException:
-        traceback.print_exc()
-        for path in sorted(glob.glob(os.path.join(WORK, "*.log"))):
-            with open(path, errors="replace") as f:
-                text = f.read()
-            print("---- %s (last 3000 chars)\n%s" % (os.path.basename(path), text[-3000:]))
-        rc = 1
-    finally:
-        kill_all()
-        if os.environ.get("NVG_E2E_KEEP") or (rc == 1 and os.environ.get("NVG_E2E_KEEP_FAILED")):
-            log("kept", WORK)
-        else:
-            shutil.rmtree(WORK, ignore_errors=True)
-    return rc
+def run(args, work):
+    global W, WORK, PORT
+    W, WORK, PORT = work, work.dir, args.port_base
+    log("%s: work dir %s, ports %d..%d" % (args.test, WORK, PORT, PORT + 9))
+    args.fn()
+    work.kill_all()
+    check_logs()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(nvgtest.main(run, "nvg-e2e-", PROGRAMS, tests=globals(),
+                          add_args=lambda ap: ap.add_argument("--port-base", type=int,
+                                                              required=True),
+                          keep=bool(os.environ.get("NVG_E2E_KEEP")),
+                          keep_failed=bool(os.environ.get("NVG_E2E_KEEP_FAILED"))))

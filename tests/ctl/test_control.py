@@ -6,114 +6,46 @@ Usage: test_control.py --bin-dir DIR [--bin-dir DIR...] TEST   (TEST is one of t
 named test_* below, without the prefix). Each test starts its own collector on free ports with
 its own output directory, and stops everything it started on every exit path.
 """
-import argparse
-import csv
-import glob
 import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nvgtest import free_ports  # noqa: E402
+import nvgtest  # noqa: E402
+from nvgtest import prog  # noqa: E402
 
-BIN = {}
+PROGRAMS = ("netvigil-collector", "netvigil-ctl", "nvg-ctl-peer")
+AUDIT_COLUMNS = ["time", "requester", "sensor", "command", "filter", "outcome"]
 
 
-class World:
-    """A collector plus the peers of one test; stop() ends every process it started."""
+class World(nvgtest.Collector):
+    """The collector of one test and its peers (sensors on the real sensor link)."""
 
-    def __init__(self, tmp, extra=()):
-        self.tmp = tmp
-        self.out = os.path.join(tmp, "out")
-        self.ports = free_ports(3)
-        self.procs = []
-        self.log = open(os.path.join(tmp, "collector.log"), "ab")
-        args = [BIN["netvigil-collector"], "-o", self.out,
-                "--sensor-port", str(self.ports[0]), "--feed-port", str(self.ports[1]),
-                "--control-port", str(self.ports[2])] + list(extra)
-        self.collector = self.spawn(args, stderr=self.log)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.ctl("--timeout", "300", "status").returncode == 0:
-                return
-            assert self.collector.poll() is None, "collector exited at start"
-        raise AssertionError("collector did not answer status")
-
-    def spawn(self, args, **kw):
-        p = subprocess.Popen(args, **kw)
-        self.procs.append(p)
-        return p
-
-    @property
-    def sensor_ep(self):
-        return "tcp://127.0.0.1:%d" % self.ports[0]
-
-    @property
-    def control_ep(self):
-        return "tcp://127.0.0.1:%d" % self.ports[2]
-
-    def ctl_args(self, *args):
-        return [BIN["netvigil-ctl"], "--feed-endpoint", "tcp://127.0.0.1:%d" % self.ports[1],
-                "--control-endpoint", self.control_ep] + list(args)
-
-    def ctl(self, *args):
-        return subprocess.run(self.ctl_args(*args), capture_output=True, text=True, timeout=30)
+    def __init__(self, work):
+        super().__init__(work)
+        self.start()
 
     def peer(self, name, *extra):
-        log = open(os.path.join(self.tmp, "peer-%s.log" % name), "ab")
-        return self.spawn([BIN["nvg-ctl-peer"], "sensor", "-e", self.sensor_ep, "-n", name]
-                          + list(extra), stderr=log)
-
-    def status(self):
-        r = self.ctl("status", "--json")
-        assert r.returncode == 0, "status failed: " + r.stderr
-        return json.loads(r.stdout)
-
-    def sensor(self, name, st=None):
-        for s in (st or self.status())["sensors"]:
-            if s["sensor"] == name:
-                return s
-        return None
+        return self.work.spawn([prog("nvg-ctl-peer"), "sensor", "-e", self.sensor_ep, "-n", name]
+                               + list(extra), log="peer-%s.log" % name)
 
     def wait_connected(self, *names, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
             st = self.status()
-            if all((self.sensor(n, st) or {}).get("connected") and
-                   self.sensor(n, st)["state"] != "unknown" for n in names):  # heartbeat seen
+            if all((self.find_sensor(n, st) or {}).get("connected") and
+                   self.find_sensor(n, st)["state"] != "unknown" for n in names):  # heartbeat seen
                 return st
             time.sleep(0.1)
         raise AssertionError("sensors %s did not connect" % (names,))
 
-    def stop(self):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.log.close()
-        # A clean SIGTERM shutdown exits 0 (under ASan/LSan also: no error, no leak).
-        check(self.collector.returncode == 0,
-              "collector exit status %s" % self.collector.returncode)
-
     def audit_rows(self):
-        rows = []
-        for path in sorted(glob.glob(os.path.join(self.out, "audit-*.csv"))):
-            with open(path, newline="") as f:
-                r = csv.reader(f)
-                assert next(r) == ["time", "requester", "sensor", "command", "filter",
-                                   "outcome"], path
-                rows.extend(r)
-        return rows
+        return [row for path in nvgtest.log_files(self.out, "audit")
+                for row in nvgtest.read_csv_log(path, AUDIT_COLUMNS, empty_ok=False)]
 
 
 def results(out):
@@ -143,14 +75,14 @@ def test_route(w):
     check(r.returncode == 0, "stop alpha: %s %s" % (r.stdout, r.stderr))
     check(results(r.stdout) == {"alpha": "ok"}, r.stdout)
     st = w.status()  # the reply carried the sensor's status: stopped at once
-    check(w.sensor("alpha", st)["state"] == "stopped", st)
-    check(w.sensor("beta", st)["state"] == "running", st)
+    check(w.find_sensor("alpha", st)["state"] == "stopped", st)
+    check(w.find_sensor("beta", st)["state"] == "running", st)
     r = w.ctl("--json", "start")
     check(r.returncode == 0, r.stdout + r.stderr)
     j = json.loads(r.stdout)
     check(j["ok"] and sorted(x["sensor"] for x in j["results"]) == ["alpha", "beta"], j)
     st = w.status()
-    check(all(w.sensor(n, st)["state"] == "running" for n in ("alpha", "beta")), st)
+    check(all(w.find_sensor(n, st)["state"] == "running" for n in ("alpha", "beta")), st)
     r = w.ctl("stop")
     check(r.returncode == 0 and results(r.stdout) == {"alpha": "ok", "beta": "ok"}, r.stdout)
 
@@ -162,16 +94,16 @@ def test_filter(w):
     w.wait_connected("alpha", "beta")
     r = w.ctl("filter", "alpha", "udp port 53")
     check(r.returncode == 0 and results(r.stdout) == {"alpha": "ok"}, r.stdout + r.stderr)
-    check(w.sensor("alpha")["filter"] == "udp port 53", "filter not in status")
+    check(w.find_sensor("alpha")["filter"] == "udp port 53", "filter not in status")
     r = w.ctl("filter", "alpha", "udp port ((")
     check(r.returncode == 1, "bad filter must fail: " + r.stdout)
     res = results(r.stdout)["alpha"]
     check(res.startswith("error: ") and "syntax error" in res, res)
-    check(w.sensor("alpha")["filter"] == "udp port 53", "old filter must stay")
+    check(w.find_sensor("alpha")["filter"] == "udp port 53", "old filter must stay")
     r = w.ctl("filter", "tcp")  # one argument: the expression, for all sensors
     check(r.returncode == 0 and results(r.stdout) == {"alpha": "ok", "beta": "ok"}, r.stdout)
     st = w.status()
-    check(all(w.sensor(n, st)["filter"] == "tcp" for n in ("alpha", "beta")), st)
+    check(all(w.find_sensor(n, st)["filter"] == "tcp" for n in ("alpha", "beta")), st)
     r = w.ctl("filter", "alpha", "")
     check(r.returncode == 2, "empty filter is a usage error")
 
@@ -181,11 +113,11 @@ def test_restart(w):
     w.peer("alpha")
     st = w.wait_connected("alpha")
     time.sleep(2.2)  # a couple of batches (one record a second)
-    before = w.sensor("alpha")
+    before = w.find_sensor("alpha")
     r = w.ctl("restart", "alpha")
     check(r.returncode == 0, r.stdout + r.stderr)
     time.sleep(1.5)
-    after = w.sensor("alpha")
+    after = w.find_sensor("alpha")
     check(after["boot_id"] != before["boot_id"], "boot id unchanged")
     check(after["batches_lost"] == 0, "false loss after restart: %s" % after)
     check(after["state"] == "running", after)
@@ -225,7 +157,7 @@ def test_timeout(w):
     time.sleep(3)  # the previous request times out
     p = subprocess.Popen(w.ctl_args("stop", "mute"), stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)
-    w.collector.send_signal(signal.SIGTERM)
+    w.proc.send_signal(signal.SIGTERM)
     out, _ = p.communicate(timeout=10)
     check(p.returncode == 1 and "collector is shutting down" in out, out)
 
@@ -269,11 +201,11 @@ def test_hostile(w):
     """Malformed requests get error replies and a counter; the collector stays up."""
     w.peer("alpha")
     w.wait_connected("alpha")
-    r = subprocess.run([BIN["nvg-ctl-peer"], "hostile", "-c", w.control_ep],
+    r = subprocess.run([prog("nvg-ctl-peer"), "hostile", "-c", w.control_ep],
                        capture_output=True, text=True, timeout=30)
     sys.stdout.write(r.stdout)
     check(r.returncode == 0, r.stdout + r.stderr)
-    check(w.collector.poll() is None, "collector died")
+    check(w.proc.poll() is None, "collector died")
     st = w.status()
     check(st["control_rejected"] >= 9, st)
     r = w.ctl("stop", "alpha")  # and it still routes commands
@@ -285,12 +217,12 @@ def test_flood(w):
     every request still gets exactly one answer."""
     w.peer("slow", "--delay-ms", "20")
     w.wait_connected("slow")
-    r = subprocess.run([BIN["nvg-ctl-peer"], "flood", "-c", w.control_ep, "-n", "slow",
+    r = subprocess.run([prog("nvg-ctl-peer"), "flood", "-c", w.control_ep, "-n", "slow",
                         "--count", "100", "--expect-busy", "1"],
                        capture_output=True, text=True, timeout=40)
     sys.stdout.write(r.stdout)
     check(r.returncode == 0, r.stdout + r.stderr)
-    check(w.collector.poll() is None, "collector died")
+    check(w.proc.poll() is None, "collector died")
     check(w.ctl("stop", "slow").returncode == 0, "commands work after the flood")
 
 
@@ -314,16 +246,14 @@ def test_killed(w):
     r = w.ctl("stop")
     check(r.returncode == 0 and results(r.stdout) == {"beta": "ok"}, r.stdout)
     st = w.status()
-    check(w.sensor("alpha", st)["state"] == "silent", st)
+    check(w.find_sensor("alpha", st)["state"] == "silent", st)
 
 
 def test_audit(w):
     """Every command outcome is in the audit CSV and on the feed as an event."""
     w.peer("alpha")
     w.wait_connected("alpha")
-    ev = subprocess.Popen(w.ctl_args("events", "--count", "3"), stdout=subprocess.PIPE,
-                          text=True)
-    w.procs.append(ev)
+    ev = w.work.spawn(w.ctl_args("events", "--count", "3"), stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)  # the subscription reaches the collector
     check(w.ctl("--requester", "carol, \"the admin\"", "stop", "alpha").returncode == 0, "stop")
     check(w.ctl("filter", "alpha", "udp or (tcp").returncode == 1, "bad filter")
@@ -340,40 +270,16 @@ def test_audit(w):
           rows[1][5].startswith("error: "), rows[1])
     check(rows[2][2:4] == ["nosuch", "start"] and "unknown sensor" in rows[2][5], rows[2])
     check(rows[0][0].endswith("Z") and "T" in rows[0][0], rows[0])
-    with open(os.path.join(w.tmp, "collector.log")) as f:
-        log = f.read()
+    log = w.log_text()
     check("audit: carol" in log and "stop on sensor 'alpha': ok" in log, "no audit log line")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin-dir", action="append", default=[])
-    ap.add_argument("test")
-    a = ap.parse_args()
-    for name in ("netvigil-collector", "netvigil-ctl", "nvg-ctl-peer"):
-        for d in a.bin_dir:
-            if os.path.exists(os.path.join(d, name)):
-                BIN[name] = os.path.join(d, name)
-        if name not in BIN:
-            print("missing program %s" % name)
-            return 1
-    fn = globals().get("test_" + a.test)
-    if not fn:
-        print("unknown test %s" % a.test)
-        return 2
-    with tempfile.TemporaryDirectory(prefix="nvg-control-") as tmp:
-        w = World(tmp)
-        try:
-            fn(w)
-        except Exception:
-            w.stop()
-            with open(os.path.join(tmp, "collector.log")) as f:
-                sys.stderr.write("---- collector log ----\n" + f.read()[-4000:])
-            raise
-        w.stop()
-    print("PASS %s" % a.test)
-    return 0
+def run(args, work):
+    w = World(work)
+    args.fn(w)
+    w.stop()  # SIGTERM: a clean shutdown exits 0 (under ASan/LSan also: no error, no leak)
+    print("PASS %s" % args.test)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(nvgtest.main(run, "nvg-control-", PROGRAMS, tests=globals()))

@@ -30,6 +30,43 @@ static uint32_t wire_len_of(uint8_t mode, uint32_t caplen)
     return caplen + (uint32_t)mode * 61u;
 }
 
+/* Layer facts: what each protocol and each present field imply about the others. */
+static void check_layers(const struct nvg_decoder *dec, const struct nvg_pkt *pkt)
+{
+    switch (pkt->proto) {
+    case NVG_PROTO_TCP:
+    case NVG_PROTO_UDP:
+        FUZZ_CHECK(pkt->ip_version == 4 || pkt->ip_version == 6);
+        break;
+    case NVG_PROTO_ICMP:
+        FUZZ_CHECK(pkt->ip_version == 4);
+        break;
+    case NVG_PROTO_ICMPV6:
+        FUZZ_CHECK(pkt->ip_version == 6);
+        break;
+    case NVG_PROTO_IPV4: /* 0: the header was cut before the addresses */
+        FUZZ_CHECK(pkt->ip_version == 4 || pkt->ip_version == 0);
+        break;
+    case NVG_PROTO_IPV6:
+        FUZZ_CHECK(pkt->ip_version == 6 || pkt->ip_version == 0);
+        break;
+    default:
+        break;
+    }
+    if (pkt->flags & NVG_PKT_HAS_PORTS)
+        FUZZ_CHECK(pkt->proto == NVG_PROTO_TCP || pkt->proto == NVG_PROTO_UDP);
+    if (pkt->flags & NVG_PKT_HAS_TCPFLAGS)
+        FUZZ_CHECK(pkt->proto == NVG_PROTO_TCP && (pkt->tcp_flags & ~0x1ffu) == 0);
+    if (pkt->flags & NVG_PKT_HAS_ICMP)
+        FUZZ_CHECK(pkt->proto == NVG_PROTO_ICMP || pkt->proto == NVG_PROTO_ICMPV6);
+    if (pkt->flags & NVG_PKT_HAS_VLAN)
+        FUZZ_CHECK(pkt->vlan_id <= 4095);
+    if (pkt->flags & NVG_PKT_HAS_TTL) /* read before the addresses: ip_version may be 0 */
+        FUZZ_CHECK(pkt->proto != NVG_PROTO_ARP);
+    if (!nvg_decode_link_supported(dec->dlt))
+        FUZZ_CHECK(pkt->event == NVG_EV_LINK_UNKNOWN && pkt->proto == NVG_PROTO_OTHER);
+}
+
 static void check_record(const struct nvg_decoder *dec, const struct nvg_pkt *pkt, int rc,
                          uint32_t caplen, uint32_t wirelen)
 {
@@ -64,39 +101,7 @@ static void check_record(const struct nvg_decoder *dec, const struct nvg_pkt *pk
     if (pkt->event != NVG_EV_NONE)
         FUZZ_CHECK(dec->events[pkt->event] == 1);
     FUZZ_CHECK(dec->frames == 1);
-    /* Layer facts. */
-    switch (pkt->proto) {
-    case NVG_PROTO_TCP:
-    case NVG_PROTO_UDP:
-        FUZZ_CHECK(pkt->ip_version == 4 || pkt->ip_version == 6);
-        break;
-    case NVG_PROTO_ICMP:
-        FUZZ_CHECK(pkt->ip_version == 4);
-        break;
-    case NVG_PROTO_ICMPV6:
-        FUZZ_CHECK(pkt->ip_version == 6);
-        break;
-    case NVG_PROTO_IPV4: /* 0: the header was cut before the addresses */
-        FUZZ_CHECK(pkt->ip_version == 4 || pkt->ip_version == 0);
-        break;
-    case NVG_PROTO_IPV6:
-        FUZZ_CHECK(pkt->ip_version == 6 || pkt->ip_version == 0);
-        break;
-    default:
-        break;
-    }
-    if (pkt->flags & NVG_PKT_HAS_PORTS)
-        FUZZ_CHECK(pkt->proto == NVG_PROTO_TCP || pkt->proto == NVG_PROTO_UDP);
-    if (pkt->flags & NVG_PKT_HAS_TCPFLAGS)
-        FUZZ_CHECK(pkt->proto == NVG_PROTO_TCP && (pkt->tcp_flags & ~0x1ffu) == 0);
-    if (pkt->flags & NVG_PKT_HAS_ICMP)
-        FUZZ_CHECK(pkt->proto == NVG_PROTO_ICMP || pkt->proto == NVG_PROTO_ICMPV6);
-    if (pkt->flags & NVG_PKT_HAS_VLAN)
-        FUZZ_CHECK(pkt->vlan_id <= 4095);
-    if (pkt->flags & NVG_PKT_HAS_TTL) /* read before the addresses: ip_version may be 0 */
-        FUZZ_CHECK(pkt->proto != NVG_PROTO_ARP);
-    if (!nvg_decode_link_supported(dec->dlt))
-        FUZZ_CHECK(pkt->event == NVG_EV_LINK_UNKNOWN && pkt->proto == NVG_PROTO_OTHER);
+    check_layers(dec, pkt);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -12,6 +12,9 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import nvgtest  # noqa: E402
+
 CORPUS = os.path.join(HERE, "corpus")
 LINKS = [0, 1, 9, 12, 14, 50, 101, 108, 113, 228, 229, 276, 147]
 SEP = b"\xf0NVG\xf0"
@@ -206,23 +209,17 @@ def pcap_frames(path, limit):
     """(linktype, frame) of the first small frames of a pcap (not pcapng) file."""
     with open(path, "rb") as f:
         data = f.read()
-    if len(data) < 24:
+    parsed = nvgtest.pcap_records(data)
+    if not parsed:
         return []
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        end = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        end = ">"
-    else:
-        return []
-    link = struct.unpack(end + "I", data[20:24])[0] & 0x3FFFFFF
-    out, off = [], 24
-    while off + 16 <= len(data) and len(out) < limit:
-        _, _, incl, orig = struct.unpack(end + "IIII", data[off:off + 16])
+    link, records = parsed
+    out = []
+    for off, incl, orig in records:
         frame = data[off + 16:off + 16 + incl]
-        off += 16 + incl
         if len(frame) <= 256:
             out.append((link, orig, frame))
+            if len(out) == limit:
+                break
     return out
 
 

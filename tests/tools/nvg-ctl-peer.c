@@ -313,11 +313,10 @@ static int expect_error(void *sock, const char *what, uint64_t id, const char *n
     return bad;
 }
 
-static int run_hostile(const struct opts *o, void *ctx)
+/* Malformed requests on a DEALER: each gets an error reply naming what is wrong. Returns the
+ * number of failed expectations. */
+static int hostile_requests(void *s)
 {
-    void *s = control_socket(ctx, o->control, ZMQ_DEALER);
-    if (!s)
-        return 1;
     int fails = 0;
     static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x34};
     zmq_send(s, garbage, sizeof(garbage), 0);
@@ -362,14 +361,19 @@ static int run_hostile(const struct opts *o, void *ctx)
     Netvigil__ControlReply *r = recv_reply(s, 500, &frames);
     if (r)
         netvigil__control_reply__free_unpacked(r, NULL);
-    zmq_close(s);
+    return fails;
+}
 
-    /* A REQ client: [id][empty][body] envelope, reply comes back through it. */
+/* A REQ client ([id][empty][body] envelope, the reply comes back through it) asks for the
+ * status, which must count the rejected requests. Returns the number of failures. */
+static int req_status(const struct opts *o, void *ctx)
+{
     void *req = control_socket(ctx, o->control, ZMQ_REQ);
     if (!req)
         return 1;
+    int fails = 0, frames;
     send_request(req, NVG_PROTOCOL_VERSION, 21, NETVIGIL__COMMAND_KIND__COMMAND_STATUS, "", "");
-    r = recv_reply(req, 3000, &frames);
+    Netvigil__ControlReply *r = recv_reply(req, 3000, &frames);
     if (!r || !r->ok || r->id != 21 || !r->status) {
         fprintf(stderr, "FAIL REQ status: no good reply\n");
         fails++;
@@ -384,6 +388,17 @@ static int run_hostile(const struct opts *o, void *ctx)
     if (r)
         netvigil__control_reply__free_unpacked(r, NULL);
     zmq_close(req);
+    return fails;
+}
+
+static int run_hostile(const struct opts *o, void *ctx)
+{
+    void *s = control_socket(ctx, o->control, ZMQ_DEALER);
+    if (!s)
+        return 1;
+    int fails = hostile_requests(s);
+    zmq_close(s);
+    fails += req_status(o, ctx);
     return fails ? 1 : 0;
 }
 
@@ -428,6 +443,49 @@ static int run_flood(const struct opts *o, void *ctx)
 
 /* ---- main -------------------------------------------------------------------------------- */
 
+/* The options after the mode (argv[1]); 0, or 2 on bad usage. */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    static const struct option lo[] = {
+        {"endpoint", 1, 0, 'e'}, {"control", 1, 0, 'c'},     {"name", 1, 0, 'n'},
+        {"delay-ms", 1, 0, 'd'}, {"mute", 0, 0, 'm'},        {"stopped", 0, 0, 's'},
+        {"count", 1, 0, 'N'},    {"expect-busy", 1, 0, 'b'}, {0, 0, 0, 0},
+    };
+    optind = 2;
+    int c;
+    while ((c = getopt_long(argc, argv, "e:c:n:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+            o->endpoint = optarg;
+            break;
+        case 'c':
+            o->control = optarg;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'd':
+            o->delay_ms = atoi(optarg);
+            break;
+        case 'm':
+            o->mute = true;
+            break;
+        case 's':
+            o->stopped = true;
+            break;
+        case 'N':
+            o->count = atoi(optarg);
+            break;
+        case 'b':
+            o->expect_busy = atoi(optarg);
+            break;
+        default:
+            return 2;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o = {.endpoint = "tcp://127.0.0.1:7700",
@@ -439,43 +497,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *mode = argv[1];
-    static const struct option lo[] = {
-        {"endpoint", 1, 0, 'e'}, {"control", 1, 0, 'c'},     {"name", 1, 0, 'n'},
-        {"delay-ms", 1, 0, 'd'}, {"mute", 0, 0, 'm'},        {"stopped", 0, 0, 's'},
-        {"count", 1, 0, 'N'},    {"expect-busy", 1, 0, 'b'}, {0, 0, 0, 0},
-    };
-    optind = 2;
-    int c;
-    while ((c = getopt_long(argc, argv, "e:c:n:", lo, NULL)) != -1) {
-        switch (c) {
-        case 'e':
-            o.endpoint = optarg;
-            break;
-        case 'c':
-            o.control = optarg;
-            break;
-        case 'n':
-            o.name = optarg;
-            break;
-        case 'd':
-            o.delay_ms = atoi(optarg);
-            break;
-        case 'm':
-            o.mute = true;
-            break;
-        case 's':
-            o.stopped = true;
-            break;
-        case 'N':
-            o.count = atoi(optarg);
-            break;
-        case 'b':
-            o.expect_busy = atoi(optarg);
-            break;
-        default:
-            return 2;
-        }
-    }
+    if (parse_opts(argc, argv, &o) != 0)
+        return 2;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;

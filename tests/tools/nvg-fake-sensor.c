@@ -536,6 +536,123 @@ static int parse_list(const char *s, uint32_t *out, int max)
     return n;
 }
 
+/* The options that say who the sensor is and which records it sends: 1 when c is one of them,
+ * -1 for a bad --per-second list, 0 for any other option. */
+static int stream_opt(struct fake_opts *o, int c)
+{
+    switch (c) {
+    case 'e':
+        o->endpoint = optarg;
+        break;
+    case 'n':
+        o->name = optarg;
+        break;
+    case 'b':
+        o->boot_id = strtoull(optarg, NULL, 0);
+        break;
+    case 'r':
+        o->records = strtoull(optarg, NULL, 10);
+        break;
+    case 'B':
+        o->batch = strtoul(optarg, NULL, 10);
+        break;
+    case 't':
+        o->start_s = strtoll(optarg, NULL, 10);
+        break;
+    case 'p':
+        o->pps = strtoull(optarg, NULL, 10);
+        break;
+    case 'P':
+        o->n_per_second = parse_list(optarg, o->per_second, MAX_SECONDS);
+        return o->n_per_second < 0 ? -1 : 1;
+    case 'X':
+        o->expected_rates = optarg;
+        break;
+    case 's':
+        o->seq_start = strtoull(optarg, NULL, 10);
+        break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
+/* The options that make it misbehave: 1 when c is one of them, 0 otherwise. */
+static int fault_opt(struct fake_opts *o, int c)
+{
+    switch (c) {
+    case 'k':
+        if (o->n_skip < MAX_SKIP)
+            o->skip[o->n_skip++] = strtoull(optarg, NULL, 10);
+        break;
+    case 'g':
+        o->garbage = atoi(optarg);
+        break;
+    case 'T':
+        o->truncated = atoi(optarg);
+        break;
+    case 'a':
+        o->bad_addr = atoi(optarg);
+        break;
+    case 'u':
+        o->unknown = atoi(optarg);
+        break;
+    case 'x':
+        o->extra_frames = atoi(optarg);
+        break;
+    case 'H':
+        o->huge = true;
+        break;
+    case 'v':
+        o->version = atoi(optarg);
+        break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
+/* The options for the status it reports, the end of the stream and how it runs: 1 when c is one
+ * of them, 0 otherwise. */
+static int run_opt(struct fake_opts *o, int c)
+{
+    switch (c) {
+    case 'S':
+        o->status = true;
+        break;
+    case 'K':
+        o->kernel_drops = strtoull(optarg, NULL, 10);
+        break;
+    case 'D':
+        o->sensor_drops = strtoull(optarg, NULL, 10);
+        break;
+    case 'E':
+        o->eos = true;
+        break;
+    case 'j':
+        o->parallel = atoi(optarg);
+        break;
+    case 'R':
+        o->rate = atof(optarg);
+        break;
+    case 'h':
+        o->hold_s = atof(optarg);
+        break;
+    case 'w':
+        o->timeout_ms = atoi(optarg);
+        break;
+    case 'q':
+        o->quiet = true;
+        break;
+    case 'N':
+        o->no_check = true;
+        break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_opts(struct fake_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -552,98 +669,15 @@ static int parse_opts(struct fake_opts *o, int argc, char **argv)
     };
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 'e':
-            o->endpoint = optarg;
-            break;
-        case 'n':
-            o->name = optarg;
-            break;
-        case 'b':
-            o->boot_id = strtoull(optarg, NULL, 0);
-            break;
-        case 'r':
-            o->records = strtoull(optarg, NULL, 10);
-            break;
-        case 'B':
-            o->batch = strtoul(optarg, NULL, 10);
-            break;
-        case 't':
-            o->start_s = strtoll(optarg, NULL, 10);
-            break;
-        case 'p':
-            o->pps = strtoull(optarg, NULL, 10);
-            break;
-        case 'P':
-            o->n_per_second = parse_list(optarg, o->per_second, MAX_SECONDS);
-            if (o->n_per_second < 0)
-                return -1;
-            break;
-        case 'X':
-            o->expected_rates = optarg;
-            break;
-        case 's':
-            o->seq_start = strtoull(optarg, NULL, 10);
-            break;
-        case 'k':
-            if (o->n_skip < MAX_SKIP)
-                o->skip[o->n_skip++] = strtoull(optarg, NULL, 10);
-            break;
-        case 'g':
-            o->garbage = atoi(optarg);
-            break;
-        case 'T':
-            o->truncated = atoi(optarg);
-            break;
-        case 'a':
-            o->bad_addr = atoi(optarg);
-            break;
-        case 'u':
-            o->unknown = atoi(optarg);
-            break;
-        case 'x':
-            o->extra_frames = atoi(optarg);
-            break;
-        case 'H':
-            o->huge = true;
-            break;
-        case 'v':
-            o->version = atoi(optarg);
-            break;
-        case 'S':
-            o->status = true;
-            break;
-        case 'K':
-            o->kernel_drops = strtoull(optarg, NULL, 10);
-            break;
-        case 'D':
-            o->sensor_drops = strtoull(optarg, NULL, 10);
-            break;
-        case 'E':
-            o->eos = true;
-            break;
-        case 'j':
-            o->parallel = atoi(optarg);
-            break;
-        case 'R':
-            o->rate = atof(optarg);
-            break;
-        case 'h':
-            o->hold_s = atof(optarg);
-            break;
-        case 'w':
-            o->timeout_ms = atoi(optarg);
-            break;
-        case 'q':
-            o->quiet = true;
-            break;
-        case 'N':
-            o->no_check = true;
-            break;
-        default:
+        int r = stream_opt(o, c);
+        if (r == 0)
+            r = fault_opt(o, c);
+        if (r == 0)
+            r = run_opt(o, c);
+        if (r == 0)
             usage(c == '?' && optopt == 0 ? stdout : stderr);
+        if (r <= 0)
             return -1;
-        }
     }
     if (o->batch == 0 || o->batch > 65536 || o->seq_start == 0 || o->parallel < 1 ||
         o->parallel > 1000) {

@@ -4,7 +4,15 @@
  * header names its column titles. */
 #include <arpa/inet.h>
 #include <gtk/gtk.h>
+#include <locale.h>
 #include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 
 #include "nvg-packet-item.h"
 #include "nvg-packet-row.h"
@@ -40,70 +48,89 @@ static NvgPacketItem *other(guint64 number)
     return nvg_packet_item_new(&r, "db-2", number);
 }
 
+/* The accessible label must be want (GTK's check; it returns the label it found otherwise). */
+static void assert_label(GtkWidget *w, const char *want)
+{
+    char *got =
+        gtk_test_accessible_check_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_LABEL, want);
+    if (got) {
+        char text[1024];
+        g_strlcpy(text, got, sizeof(text));
+        g_free(got);
+        fail_msg("accessible label \"%s\", want \"%s\"", text, want);
+    }
+}
+
 #define WANT_TCP                                                                                   \
     "22:20:01.123456 web-1 TCP 10.0.0.1 port 443 to 10.0.0.2 port 51000 flags PA TTL 64 length 66"
 
-static void test_label_text(void)
+static void test_label_text(void **state)
 {
+    (void)state;
     char buf[512];
     g_autoptr(NvgPacketItem) a = tcp4(1, 443);
     nvg_packet_row_format_label(a, buf, sizeof(buf));
-    g_assert_cmpstr(buf, ==, WANT_TCP);
+    assert_string_equal(buf, WANT_TCP);
     g_autoptr(NvgPacketItem) b = other(2);
     nvg_packet_row_format_label(b, buf, sizeof(buf));
-    g_assert_cmpstr(buf, ==, "22:20:01.000000 db-2 Other length 60");
+    assert_string_equal(buf, "22:20:01.000000 db-2 Other length 60");
     /* cut to fit, always terminated */
     gsize n = nvg_packet_row_format_label(a, buf, 20);
-    g_assert_cmpuint(n, ==, 19);
-    g_assert_cmpuint(strlen(buf), ==, 19);
-    g_assert_true(strncmp(buf, WANT_TCP, 19) == 0);
+    assert_int_equal(n, 19);
+    assert_int_equal(strlen(buf), 19);
+    assert_true(strncmp(buf, WANT_TCP, 19) == 0);
 }
 
-static void test_row_label(void)
+static void test_row_label(void **state)
 {
+    (void)state;
     GtkWidget *row = g_object_ref_sink(nvg_packet_row_new());
-    g_assert_false(
+    assert_false(
         gtk_test_accessible_has_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL));
     g_autoptr(NvgPacketItem) a = tcp4(1, 443);
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), a);
-    gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                        WANT_TCP);
+    assert_label(row, WANT_TCP);
     /* a new record: the label follows */
     g_autoptr(NvgPacketItem) b = tcp4(2, 8443);
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), b);
-    gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                        "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 "
-                                        "port 51000 flags PA TTL 64 length 66");
+    assert_label(row, "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 "
+                      "port 51000 flags PA TTL 64 length 66");
     /* the same record in a new wrapper (what a re-bind after a front trim gives): kept */
     g_autoptr(NvgPacketItem) b2 = tcp4(2, 8443);
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), b2);
-    g_assert_true(nvg_packet_row_get_item(NVG_PACKET_ROW(row)) == b2);
-    gtk_test_accessible_assert_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                        "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 "
-                                        "port 51000 flags PA TTL 64 length 66");
+    assert_ptr_equal(nvg_packet_row_get_item(NVG_PACKET_ROW(row)), b2);
+    assert_label(row, "22:20:01.123456 web-1 TCP 10.0.0.1 port 8443 to 10.0.0.2 "
+                      "port 51000 flags PA TTL 64 length 66");
     /* blank row: no label */
     nvg_packet_row_set_item(NVG_PACKET_ROW(row), NULL);
-    g_assert_false(
+    assert_false(
         gtk_test_accessible_has_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL));
     g_object_unref(row);
 }
 
-static void test_header_label(void)
+static void test_header_label(void **state)
 {
+    (void)state;
     GtkWidget *h = g_object_ref_sink(nvg_packet_header_new());
-    gtk_test_accessible_assert_property(
-        GTK_ACCESSIBLE(h), GTK_ACCESSIBLE_PROPERTY_LABEL,
-        "Columns: Time (UTC), Sensor, Protocol, Source, Destination, Src port, Dst port, Flags, "
-        "TTL, Length, Payload");
+    assert_label(
+        h, "Columns: Time (UTC), Sensor, Protocol, Source, Destination, Src port, Dst port, Flags, "
+           "TTL, Length, Payload");
     g_object_unref(h);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
     g_setenv("GTK_A11Y", "test", TRUE);
-    gtk_test_init(&argc, &argv, NULL);
-    g_test_add_func("/packet-row/label-text", test_label_text);
-    g_test_add_func("/packet-row/row-label", test_row_label);
-    g_test_add_func("/packet-row/header-label", test_header_label);
-    return g_test_run();
+    /* What gtk_test_init() does besides g_test_init(): a fixed locale, then gtk_init(). */
+    gtk_disable_setlocale();
+    setlocale(LC_ALL, "en_US.UTF-8");
+    gtk_init();
+    /* As under g_test_init(): a GLib warning or critical from the code under test fails. */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_label_text),
+        cmocka_unit_test(test_row_label),
+        cmocka_unit_test(test_header_label),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

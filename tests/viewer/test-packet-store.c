@@ -3,6 +3,13 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include "nvg-packet-item.h"
 #include "nvg-packet-store.h"
 #include "nvg-view-filter.h"
@@ -24,8 +31,8 @@ static void on_items_changed(GListModel *m, guint pos, guint removed, guint adde
     w->n = w->n - removed + added;
     /* the model must already be in the state the signal describes */
     if (g_list_model_get_n_items(m) != w->n) {
-        g_test_message("items-changed(%u, %u, %u): model has %u, signals say %u", pos, removed,
-                       added, g_list_model_get_n_items(m), w->n);
+        print_message("items-changed(%u, %u, %u): model has %u, signals say %u\n", pos, removed,
+                      added, g_list_model_get_n_items(m), w->n);
         w->consistent = FALSE;
     }
 }
@@ -46,7 +53,7 @@ static struct nvg_view_rec mk(guint64 i, int proto, uint16_t sensor)
 static guint64 number_at(GListModel *m, guint pos)
 {
     NvgPacketItem *it = g_list_model_get_item(m, pos);
-    g_assert_nonnull(it);
+    assert_non_null(it);
     guint64 n = nvg_packet_item_get_number(it);
     g_object_unref(it);
     return n;
@@ -91,59 +98,61 @@ static void append_range(struct fixture *f, guint64 from, guint n, int proto)
 #define CHANGE(i) g_array_index(f.w.changes, struct change, i)
 #define ASSERT_CHANGE(i, p, r, a)                                                                  \
     do {                                                                                           \
-        g_assert_cmpuint(CHANGE(i).pos, ==, p);                                                    \
-        g_assert_cmpuint(CHANGE(i).removed, ==, r);                                                \
-        g_assert_cmpuint(CHANGE(i).added, ==, a);                                                  \
+        assert_int_equal(CHANGE(i).pos, p);                                                        \
+        assert_int_equal(CHANGE(i).removed, r);                                                    \
+        assert_int_equal(CHANGE(i).added, a);                                                      \
     } while (0)
 
-static void test_wrap(void)
+static void test_wrap(void **state)
 {
+    (void)state;
     struct fixture f;
     setup(&f, 5);
     GListModel *m = G_LIST_MODEL(f.store);
-    g_assert_true(g_list_model_get_item_type(m) == NVG_TYPE_PACKET_ITEM);
+    assert_true(g_list_model_get_item_type(m) == NVG_TYPE_PACKET_ITEM);
 
     append_range(&f, 0, 3, NVG_PROTO_TCP); /* records 1..3 */
-    g_assert_cmpuint(f.w.changes->len, ==, 1);
+    assert_int_equal(f.w.changes->len, 1);
     ASSERT_CHANGE(0, 0, 0, 3);
 
     append_range(&f, 3, 4, NVG_PROTO_TCP); /* 1..7 in a ring of 5: 1, 2 fall off */
-    g_assert_cmpuint(f.w.changes->len, ==, 2);
+    assert_int_equal(f.w.changes->len, 2);
     ASSERT_CHANGE(0, 0, 2, 0);
     ASSERT_CHANGE(1, 1, 0, 4);
-    g_assert_cmpuint(g_list_model_get_n_items(m), ==, 5);
+    assert_int_equal(g_list_model_get_n_items(m), 5);
     for (guint i = 0; i < 5; i++)
-        g_assert_cmpuint(number_at(m, i), ==, 3 + i);
-    g_assert_null(g_list_model_get_item(m, 5));
+        assert_int_equal(number_at(m, i), 3 + i);
+    assert_null(g_list_model_get_item(m, 5));
 
     append_range(&f, 7, 12, NVG_PROTO_TCP); /* more than the ring: only 15..19 stay */
-    g_assert_cmpuint(f.w.changes->len, ==, 2);
+    assert_int_equal(f.w.changes->len, 2);
     ASSERT_CHANGE(0, 0, 5, 0);
     ASSERT_CHANGE(1, 0, 0, 5);
     for (guint i = 0; i < 5; i++)
-        g_assert_cmpuint(number_at(m, i), ==, 15 + i);
+        assert_int_equal(number_at(m, i), 15 + i);
 
     struct nvg_packet_store_counts c;
     nvg_packet_store_get_counts(f.store, &c);
-    g_assert_cmpuint(c.appended, ==, 19);
-    g_assert_cmpuint(c.overwritten, ==, 14);
-    g_assert_cmpuint(c.in_ring, ==, 5);
-    g_assert_cmpuint(c.shown, ==, 5);
+    assert_int_equal(c.appended, 19);
+    assert_int_equal(c.overwritten, 14);
+    assert_int_equal(c.in_ring, 5);
+    assert_int_equal(c.shown, 5);
 
     append_range(&f, 19, 0, NVG_PROTO_TCP); /* nothing: no signal */
-    g_assert_cmpuint(f.w.changes->len, ==, 0);
+    assert_int_equal(f.w.changes->len, 0);
 
     g_array_set_size(f.w.changes, 0);
     nvg_packet_store_clear(f.store);
-    g_assert_cmpuint(f.w.changes->len, ==, 1);
+    assert_int_equal(f.w.changes->len, 1);
     ASSERT_CHANGE(0, 0, 5, 0);
-    g_assert_cmpuint(g_list_model_get_n_items(m), ==, 0);
-    g_assert_true(f.w.consistent);
+    assert_int_equal(g_list_model_get_n_items(m), 0);
+    assert_true(f.w.consistent);
     teardown(&f);
 }
 
-static void test_filtered_wrap(void)
+static void test_filtered_wrap(void **state)
 {
+    (void)state;
     struct fixture f;
     setup(&f, 4);
     GListModel *m = G_LIST_MODEL(f.store);
@@ -155,47 +164,97 @@ static void test_filtered_wrap(void)
 
     struct nvg_view_fields fields;
     struct nvg_filter filter;
-    g_assert_cmpuint(nvg_view_fields_parse("proto=udp", &fields), ==, 0);
-    g_assert_cmpuint(nvg_view_filter_compile(&fields, &filter), ==, 0);
+    assert_int_equal(nvg_view_fields_parse("proto=udp", &fields), 0);
+    assert_int_equal(nvg_view_filter_compile(&fields, &filter), 0);
     g_array_set_size(f.w.changes, 0);
     nvg_packet_store_set_filter(f.store, &filter);
-    g_assert_cmpuint(f.w.changes->len, ==, 1);
+    assert_int_equal(f.w.changes->len, 1);
     ASSERT_CHANGE(0, 0, 4, 2);
-    g_assert_cmpuint(number_at(m, 0), ==, 2);
-    g_assert_cmpuint(number_at(m, 1), ==, 4);
+    assert_int_equal(number_at(m, 0), 2);
+    assert_int_equal(number_at(m, 1), 4);
 
     /* two TCP records push out 1 (TCP, not shown) and 2 (UDP, shown): one removal, no add */
     append_range(&f, 4, 2, NVG_PROTO_TCP);
-    g_assert_cmpuint(f.w.changes->len, ==, 1);
+    assert_int_equal(f.w.changes->len, 1);
     ASSERT_CHANGE(0, 0, 1, 0);
-    g_assert_cmpuint(g_list_model_get_n_items(m), ==, 1);
-    g_assert_cmpuint(number_at(m, 0), ==, 4);
+    assert_int_equal(g_list_model_get_n_items(m), 1);
+    assert_int_equal(number_at(m, 0), 4);
 
     /* one UDP record pushes out 3 (TCP): only an addition at the back */
     append_range(&f, 6, 1, NVG_PROTO_UDP);
-    g_assert_cmpuint(f.w.changes->len, ==, 1);
+    assert_int_equal(f.w.changes->len, 1);
     ASSERT_CHANGE(0, 1, 0, 1);
 
     /* sensor filter */
-    g_assert_cmpuint(nvg_view_fields_parse("sensor=beta", &fields), ==, 0);
-    g_assert_cmpuint(nvg_view_filter_compile(&fields, &filter), ==, 0);
+    assert_int_equal(nvg_view_fields_parse("sensor=beta", &fields), 0);
+    assert_int_equal(nvg_view_filter_compile(&fields, &filter), 0);
     nvg_packet_store_set_filter(f.store, &filter);
-    g_assert_cmpuint(g_list_model_get_n_items(m), ==, 0);
+    assert_int_equal(g_list_model_get_n_items(m), 0);
     nvg_packet_store_set_filter(f.store, NULL);
-    g_assert_cmpuint(g_list_model_get_n_items(m), ==, 4);
-    g_assert_true(f.w.consistent);
+    assert_int_equal(g_list_model_get_n_items(m), 4);
+    assert_true(f.w.consistent);
     teardown(&f);
+}
+
+/* Replays the signals of one append on mirror (the record numbers a GListStore following the
+ * signals would hold): at most two, a front removal then a back addition. */
+static void replay_changes(struct fixture *f, GArray *mirror)
+{
+    assert_in_range(f->w.changes->len, 0, 2);
+    for (guint k = 0; k < f->w.changes->len; k++) {
+        struct change c = g_array_index(f->w.changes, struct change, k);
+        if (c.removed) {
+            assert_int_equal(c.pos, 0);
+            assert_int_equal(c.added, 0);
+            g_array_remove_range(mirror, 0, c.removed);
+        }
+        if (c.added) {
+            assert_int_equal(c.pos, mirror->len);
+            for (guint i = 0; i < c.added; i++) {
+                guint64 num = number_at(G_LIST_MODEL(f->store), c.pos + i);
+                g_array_append_val(mirror, num);
+            }
+        }
+    }
+}
+
+/* After appending r[0..n-1] as records next+1 .. next+n to a ring of cap: the mirror and the
+ * store hold exactly the UDP records of the last cap, in order. */
+static void check_reference(struct fixture *f, GArray *mirror, const struct nvg_view_rec *r,
+                            guint n, guint64 next, guint cap)
+{
+    GListModel *m = G_LIST_MODEL(f->store);
+    guint64 total = next + n;
+    guint64 lo = total > cap ? total - cap : 0;
+    guint expect = 0;
+    for (guint64 a = MAX(lo, next); a < total; a++)
+        expect += r[a - next].pkt.proto == NVG_PROTO_UDP;
+    guint kept_old = 0;
+    for (guint i = 0; i < mirror->len; i++)
+        kept_old += g_array_index(mirror, guint64, i) <= next;
+    assert_int_equal(mirror->len, kept_old + expect);
+    assert_int_equal(g_list_model_get_n_items(m), mirror->len);
+    for (guint i = 0; i < mirror->len; i++) {
+        guint64 num = g_array_index(mirror, guint64, i);
+        assert_in_range(num, lo + 1, UINT64_MAX);
+        assert_int_equal(number_at(m, i), num);
+        const struct nvg_view_rec *pr = nvg_packet_store_peek(f->store, i);
+        assert_int_equal(pr->pkt.ts_ns, (int64_t)(num - 1));
+        assert_int_equal(pr->pkt.proto, NVG_PROTO_UDP);
+        if (i)
+            assert_in_range(num, g_array_index(mirror, guint64, i - 1) + 1, UINT64_MAX);
+    }
 }
 
 /* Random batch sizes over many wraps of the ring and of the row deque, compared with a
  * brute-force list after every batch; replaying the signals on a GListStore mirror must give
  * the same rows. */
-static void test_random_against_reference(void)
+static void test_random_against_reference(void **state)
 {
+    (void)state;
     struct fixture f;
     const guint cap = 37;
     setup(&f, cap);
-    GListModel *m = G_LIST_MODEL(f.store);
     struct nvg_view_fields fields;
     struct nvg_filter filter;
     nvg_view_fields_parse("proto=udp", &fields);
@@ -211,84 +270,53 @@ static void test_random_against_reference(void)
             r[i] = mk(next + i, g_rand_boolean(rand) ? NVG_PROTO_UDP : NVG_PROTO_TCP, f.a);
         g_array_set_size(f.w.changes, 0);
         nvg_packet_store_append(f.store, r, n);
-        /* at most two signals: a front removal then a back addition */
-        g_assert_cmpuint(f.w.changes->len, <=, 2);
-        for (guint k = 0; k < f.w.changes->len; k++) {
-            struct change c = g_array_index(f.w.changes, struct change, k);
-            if (c.removed) {
-                g_assert_cmpuint(c.pos, ==, 0);
-                g_assert_cmpuint(c.added, ==, 0);
-                g_array_remove_range(mirror, 0, c.removed);
-            }
-            if (c.added) {
-                g_assert_cmpuint(c.pos, ==, mirror->len);
-                for (guint i = 0; i < c.added; i++) {
-                    guint64 num = number_at(m, c.pos + i);
-                    g_array_append_val(mirror, num);
-                }
-            }
-        }
-        /* reference: records next+n-cap .. next+n-1 that are UDP */
-        guint64 total = next + n;
-        guint64 lo = total > cap ? total - cap : 0;
-        guint expect = 0;
-        for (guint64 a = MAX(lo, next); a < total; a++)
-            expect += r[a - next].pkt.proto == NVG_PROTO_UDP;
-        guint kept_old = 0;
-        for (guint i = 0; i < mirror->len; i++)
-            kept_old += g_array_index(mirror, guint64, i) <= next;
-        g_assert_cmpuint(mirror->len, ==, kept_old + expect);
-        g_assert_cmpuint(g_list_model_get_n_items(m), ==, mirror->len);
-        for (guint i = 0; i < mirror->len; i++) {
-            guint64 num = g_array_index(mirror, guint64, i);
-            g_assert_cmpuint(num, >, lo);
-            g_assert_cmpuint(number_at(m, i), ==, num);
-            const struct nvg_view_rec *pr = nvg_packet_store_peek(f.store, i);
-            g_assert_cmpint(pr->pkt.ts_ns, ==, (int64_t)(num - 1));
-            g_assert_cmpint(pr->pkt.proto, ==, NVG_PROTO_UDP);
-            if (i)
-                g_assert_cmpuint(num, >, g_array_index(mirror, guint64, i - 1));
-        }
-        next = total;
+        replay_changes(&f, mirror);
+        check_reference(&f, mirror, r, n, next, cap);
+        next += n;
         g_free(r);
     }
-    g_assert_true(f.w.consistent);
+    assert_true(f.w.consistent);
     g_rand_free(rand);
     g_array_free(mirror, TRUE);
     teardown(&f);
 }
 
-static void test_default_capacity(void)
+static void test_default_capacity(void **state)
 {
+    (void)state;
     struct nvg_sensor_names *names = nvg_sensor_names_new();
     NvgPacketStore *s = nvg_packet_store_new(0, names);
-    g_assert_cmpuint(nvg_packet_store_get_capacity(s), ==, NVG_PACKET_STORE_DEFAULT_CAPACITY);
+    assert_int_equal(nvg_packet_store_get_capacity(s), NVG_PACKET_STORE_DEFAULT_CAPACITY);
     g_object_unref(s);
     nvg_sensor_names_free(names);
 }
 
-static void test_sensor_names(void)
+static void test_sensor_names(void **state)
 {
+    (void)state;
     struct nvg_sensor_names *n = nvg_sensor_names_new();
     uint16_t a = nvg_sensor_names_intern(n, "web-1");
-    g_assert_cmpuint(a, ==, 1);
-    g_assert_cmpuint(nvg_sensor_names_intern(n, "web-1"), ==, a);
-    g_assert_cmpuint(nvg_sensor_names_intern(n, "a,b"), ==, 2);
+    assert_int_equal(a, 1);
+    assert_int_equal(nvg_sensor_names_intern(n, "web-1"), a);
+    assert_int_equal(nvg_sensor_names_intern(n, "a,b"), 2);
     size_t len;
-    g_assert_cmpstr(nvg_sensor_names_csv(n, 2, &len), ==, "\"a,b\"");
-    g_assert_cmpuint(len, ==, 5);
-    g_assert_cmpuint(nvg_sensor_names_intern(n, ""), ==, 0);
-    g_assert_cmpstr(nvg_sensor_names_get(n, 999), ==, "?");
+    assert_string_equal(nvg_sensor_names_csv(n, 2, &len), "\"a,b\"");
+    assert_int_equal(len, 5);
+    assert_int_equal(nvg_sensor_names_intern(n, ""), 0);
+    assert_string_equal(nvg_sensor_names_get(n, 999), "?");
     nvg_sensor_names_free(n);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/packet-store/wrap", test_wrap);
-    g_test_add_func("/packet-store/filtered-wrap", test_filtered_wrap);
-    g_test_add_func("/packet-store/random-against-reference", test_random_against_reference);
-    g_test_add_func("/packet-store/default-capacity", test_default_capacity);
-    g_test_add_func("/packet-store/sensor-names", test_sensor_names);
-    return g_test_run();
+    /* As under g_test_init(): a GLib warning or critical from the code under test fails. */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_filtered_wrap),
+        cmocka_unit_test(test_random_against_reference),
+        cmocka_unit_test(test_default_capacity),
+        cmocka_unit_test(test_sensor_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

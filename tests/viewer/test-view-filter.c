@@ -5,6 +5,13 @@
 #include <glib.h>
 #include <string.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include "nvg-view-filter.h"
 
 static struct nvg_pkt pkt4(const char *src, const char *dst, int proto, int sport, int dport)
@@ -12,8 +19,8 @@ static struct nvg_pkt pkt4(const char *src, const char *dst, int proto, int spor
     struct nvg_pkt p;
     memset(&p, 0, sizeof(p));
     p.ip_version = 4;
-    g_assert_cmpint(inet_pton(AF_INET, src, p.src), ==, 1);
-    g_assert_cmpint(inet_pton(AF_INET, dst, p.dst), ==, 1);
+    assert_int_equal(inet_pton(AF_INET, src, p.src), 1);
+    assert_int_equal(inet_pton(AF_INET, dst, p.dst), 1);
     p.proto = (uint8_t)proto;
     if (sport >= 0) {
         p.flags |= NVG_PKT_HAS_PORTS;
@@ -28,8 +35,8 @@ static struct nvg_pkt pkt6(const char *src, const char *dst, int proto, int spor
     struct nvg_pkt p;
     memset(&p, 0, sizeof(p));
     p.ip_version = 6;
-    g_assert_cmpint(inet_pton(AF_INET6, src, p.src), ==, 1);
-    g_assert_cmpint(inet_pton(AF_INET6, dst, p.dst), ==, 1);
+    assert_int_equal(inet_pton(AF_INET6, src, p.src), 1);
+    assert_int_equal(inet_pton(AF_INET6, dst, p.dst), 1);
     p.proto = (uint8_t)proto;
     p.flags |= NVG_PKT_HAS_PORTS;
     p.sport = (uint16_t)sport;
@@ -41,8 +48,8 @@ static struct nvg_filter compile_ok(const char *spec)
 {
     struct nvg_view_fields fields;
     struct nvg_filter f;
-    g_assert_cmpuint(nvg_view_fields_parse(spec, &fields), ==, 0);
-    g_assert_cmpuint(nvg_view_filter_compile(&fields, &f), ==, 0);
+    assert_int_equal(nvg_view_fields_parse(spec, &fields), 0);
+    assert_int_equal(nvg_view_filter_compile(&fields, &f), 0);
     return f;
 }
 
@@ -55,124 +62,131 @@ static unsigned compile_bad(const char *spec)
     unsigned bad = nvg_view_fields_parse(spec, &fields);
     if (!bad)
         bad = nvg_view_filter_compile(&fields, &f);
-    g_assert_cmpint(memcmp(&f, &before, sizeof(f)), ==, 0); /* untouched */
+    assert_memory_equal(&f, &before, sizeof(f)); /* untouched */
     return bad;
 }
 
-static void test_parse_spec(void)
+static void test_parse_spec(void **state)
 {
+    (void)state;
     struct nvg_view_fields f;
-    g_assert_cmpuint(nvg_view_fields_parse(" proto = UDP ; src=10.0.0.0/8,dst=::1;port=53;"
+    assert_int_equal(nvg_view_fields_parse(" proto = UDP ; src=10.0.0.0/8,dst=::1;port=53;"
                                            "sensor=web-1 ",
                                            &f),
-                     ==, 0);
-    g_assert_cmpstr(f.proto, ==, "UDP");
-    g_assert_cmpstr(f.src, ==, "10.0.0.0/8");
-    g_assert_cmpstr(f.dst, ==, "::1");
-    g_assert_cmpstr(f.port, ==, "53");
-    g_assert_cmpstr(f.sensor, ==, "web-1");
+                     0);
+    assert_string_equal(f.proto, "UDP");
+    assert_string_equal(f.src, "10.0.0.0/8");
+    assert_string_equal(f.dst, "::1");
+    assert_string_equal(f.port, "53");
+    assert_string_equal(f.sensor, "web-1");
     char *spec = nvg_view_fields_to_spec(&f);
-    g_assert_cmpstr(spec, ==, "proto=UDP;src=10.0.0.0/8;dst=::1;port=53;sensor=web-1");
+    assert_string_equal(spec, "proto=UDP;src=10.0.0.0/8;dst=::1;port=53;sensor=web-1");
     g_free(spec);
-    g_assert_cmpuint(nvg_view_fields_parse("", &f), ==, 0);
-    g_assert_cmpstr(f.proto, ==, "");
-    g_assert_cmpuint(nvg_view_fields_parse(NULL, &f), ==, 0);
-    g_assert_cmpuint(nvg_view_fields_parse("colour=red", &f), ==, NVG_VIEW_FIELD_SPEC);
-    g_assert_cmpuint(nvg_view_fields_parse("udp", &f), ==, NVG_VIEW_FIELD_SPEC);
+    assert_int_equal(nvg_view_fields_parse("", &f), 0);
+    assert_string_equal(f.proto, "");
+    assert_int_equal(nvg_view_fields_parse(NULL, &f), 0);
+    assert_int_equal(nvg_view_fields_parse("colour=red", &f), NVG_VIEW_FIELD_SPEC);
+    assert_int_equal(nvg_view_fields_parse("udp", &f), NVG_VIEW_FIELD_SPEC);
     char longv[200];
     memset(longv, '1', sizeof(longv));
     memcpy(longv, "src=", 4);
     longv[sizeof(longv) - 1] = '\0';
-    g_assert_cmpuint(nvg_view_fields_parse(longv, &f), ==, NVG_VIEW_FIELD_SRC);
+    assert_int_equal(nvg_view_fields_parse(longv, &f), NVG_VIEW_FIELD_SRC);
 }
 
-static void test_invalid(void)
+static void test_invalid(void **state)
 {
-    g_assert_cmpuint(compile_bad("proto=smtp"), ==, NVG_VIEW_FIELD_PROTO);
-    g_assert_cmpuint(compile_bad("src=10.0.0.256"), ==, NVG_VIEW_FIELD_SRC);
-    g_assert_cmpuint(compile_bad("src=10.0.0.0/33"), ==, NVG_VIEW_FIELD_SRC);
-    g_assert_cmpuint(compile_bad("src=10.0.0.0/"), ==, NVG_VIEW_FIELD_SRC);
-    g_assert_cmpuint(compile_bad("src=10.0.0.0/-1"), ==, NVG_VIEW_FIELD_SRC);
-    g_assert_cmpuint(compile_bad("dst=2001:db8::/129"), ==, NVG_VIEW_FIELD_DST);
-    g_assert_cmpuint(compile_bad("dst=host.example"), ==, NVG_VIEW_FIELD_DST);
-    g_assert_cmpuint(compile_bad("port=65536"), ==, NVG_VIEW_FIELD_PORT);
-    g_assert_cmpuint(compile_bad("port=-1"), ==, NVG_VIEW_FIELD_PORT);
-    g_assert_cmpuint(compile_bad("port=5x"), ==, NVG_VIEW_FIELD_PORT);
+    (void)state;
+    assert_int_equal(compile_bad("proto=smtp"), NVG_VIEW_FIELD_PROTO);
+    assert_int_equal(compile_bad("src=10.0.0.256"), NVG_VIEW_FIELD_SRC);
+    assert_int_equal(compile_bad("src=10.0.0.0/33"), NVG_VIEW_FIELD_SRC);
+    assert_int_equal(compile_bad("src=10.0.0.0/"), NVG_VIEW_FIELD_SRC);
+    assert_int_equal(compile_bad("src=10.0.0.0/-1"), NVG_VIEW_FIELD_SRC);
+    assert_int_equal(compile_bad("dst=2001:db8::/129"), NVG_VIEW_FIELD_DST);
+    assert_int_equal(compile_bad("dst=host.example"), NVG_VIEW_FIELD_DST);
+    assert_int_equal(compile_bad("port=65536"), NVG_VIEW_FIELD_PORT);
+    assert_int_equal(compile_bad("port=-1"), NVG_VIEW_FIELD_PORT);
+    assert_int_equal(compile_bad("port=5x"), NVG_VIEW_FIELD_PORT);
     /* every bad field is reported at once */
-    g_assert_cmpuint(compile_bad("proto=x;src=y;dst=z;port=w"), ==,
+    assert_int_equal(compile_bad("proto=x;src=y;dst=z;port=w"),
                      NVG_VIEW_FIELD_PROTO | NVG_VIEW_FIELD_SRC | NVG_VIEW_FIELD_DST |
                          NVG_VIEW_FIELD_PORT);
     /* one bad field: the good ones are not applied either */
-    g_assert_cmpuint(compile_bad("proto=udp;port=99999"), ==, NVG_VIEW_FIELD_PORT);
+    assert_int_equal(compile_bad("proto=udp;port=99999"), NVG_VIEW_FIELD_PORT);
 }
 
-static void test_match_v4(void)
+static void test_match_v4(void **state)
 {
+    (void)state;
     struct nvg_pkt dns = pkt4("10.1.2.3", "192.168.1.1", NVG_PROTO_UDP, 33000, 53);
     struct nvg_pkt web = pkt4("172.16.0.9", "10.1.2.3", NVG_PROTO_TCP, 443, 51000);
     struct nvg_pkt ping = pkt4("10.1.2.3", "8.8.8.8", NVG_PROTO_ICMP, -1, -1);
 
     struct nvg_filter f = compile_ok("");
-    g_assert_true(nvg_filter_match(&f, "s", &dns));
+    assert_true(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("proto=any");
-    g_assert_true(nvg_filter_match(&f, "s", &ping));
+    assert_true(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("proto=udp;port=53");
-    g_assert_true(nvg_filter_match(&f, "s", &dns));
-    g_assert_false(nvg_filter_match(&f, "s", &web));
-    g_assert_false(nvg_filter_match(&f, "s", &ping));
+    assert_true(nvg_filter_match(&f, "s", &dns));
+    assert_false(nvg_filter_match(&f, "s", &web));
+    assert_false(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("port=443"); /* source or destination port */
-    g_assert_true(nvg_filter_match(&f, "s", &web));
-    g_assert_false(nvg_filter_match(&f, "s", &ping)); /* no ports at all */
+    assert_true(nvg_filter_match(&f, "s", &web));
+    assert_false(nvg_filter_match(&f, "s", &ping)); /* no ports at all */
     f = compile_ok("port=0");
-    g_assert_false(nvg_filter_match(&f, "s", &ping));
+    assert_false(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("src=10.0.0.0/8");
-    g_assert_true(nvg_filter_match(&f, "s", &dns));
-    g_assert_false(nvg_filter_match(&f, "s", &web));
+    assert_true(nvg_filter_match(&f, "s", &dns));
+    assert_false(nvg_filter_match(&f, "s", &web));
     f = compile_ok("src=10.1.2.0/23"); /* prefix not on a byte boundary */
-    g_assert_true(nvg_filter_match(&f, "s", &dns));
+    assert_true(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("src=10.1.4.0/23");
-    g_assert_false(nvg_filter_match(&f, "s", &dns));
+    assert_false(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("dst=10.1.2.3");
-    g_assert_true(nvg_filter_match(&f, "s", &web));
-    g_assert_false(nvg_filter_match(&f, "s", &dns));
+    assert_true(nvg_filter_match(&f, "s", &web));
+    assert_false(nvg_filter_match(&f, "s", &dns));
     f = compile_ok("src=0.0.0.0/0");
-    g_assert_true(nvg_filter_match(&f, "s", &web));
+    assert_true(nvg_filter_match(&f, "s", &web));
     f = compile_ok("src=10.1.2.3;dst=8.8.8.8;proto=icmp");
-    g_assert_true(nvg_filter_match(&f, "s", &ping));
+    assert_true(nvg_filter_match(&f, "s", &ping));
 
     f = compile_ok("sensor=web-1");
-    g_assert_true(nvg_filter_match(&f, "web-1", &dns));
-    g_assert_false(nvg_filter_match(&f, "web-10", &dns));
+    assert_true(nvg_filter_match(&f, "web-1", &dns));
+    assert_false(nvg_filter_match(&f, "web-10", &dns));
 }
 
-static void test_match_v6(void)
+static void test_match_v6(void **state)
 {
+    (void)state;
     struct nvg_pkt p = pkt6("2001:db8:1::5", "fe80::1", NVG_PROTO_TCP, 51000, 80);
     struct nvg_filter f = compile_ok("src=2001:db8::/32");
-    g_assert_true(nvg_filter_match(&f, "s", &p));
+    assert_true(nvg_filter_match(&f, "s", &p));
     f = compile_ok("src=2001:db8:2::/48");
-    g_assert_false(nvg_filter_match(&f, "s", &p));
+    assert_false(nvg_filter_match(&f, "s", &p));
     f = compile_ok("src=2001:db8:1::/47");
-    g_assert_true(nvg_filter_match(&f, "s", &p));
+    assert_true(nvg_filter_match(&f, "s", &p));
     f = compile_ok("dst=fe80::1;port=80;proto=tcp");
-    g_assert_true(nvg_filter_match(&f, "s", &p));
+    assert_true(nvg_filter_match(&f, "s", &p));
     f = compile_ok("src=10.0.0.0/8"); /* a v4 network never matches a v6 address */
-    g_assert_false(nvg_filter_match(&f, "s", &p));
+    assert_false(nvg_filter_match(&f, "s", &p));
     struct nvg_pkt v4 = pkt4("0.0.0.0", "0.0.0.0", NVG_PROTO_UDP, 1, 2);
     f = compile_ok("src=::/0");
-    g_assert_false(nvg_filter_match(&f, "s", &v4));
-    g_assert_true(nvg_filter_match(&f, "s", &p));
+    assert_false(nvg_filter_match(&f, "s", &v4));
+    assert_true(nvg_filter_match(&f, "s", &p));
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/view-filter/parse-spec", test_parse_spec);
-    g_test_add_func("/view-filter/invalid", test_invalid);
-    g_test_add_func("/view-filter/match-v4", test_match_v4);
-    g_test_add_func("/view-filter/match-v6", test_match_v6);
-    return g_test_run();
+    /* As under g_test_init(): a GLib warning or critical from the code under test fails. */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_spec),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_match_v4),
+        cmocka_unit_test(test_match_v6),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

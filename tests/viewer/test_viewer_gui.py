@@ -12,45 +12,24 @@ drives the viewer only through its GApplication actions on D-Bus (org.gtk.Action
     app.start -> running again, app.set-filter with a bad expression leaves the old filter;
   * screenshots of the three pages are saved to --artifacts (viewer-*.png).
 """
-import argparse
-import glob
 import ipaddress
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nvgtest import free_ports  # noqa: E402
+import nvgtest  # noqa: E402
+from nvgtest import prog, wait_for  # noqa: E402
 
 APP_ID = "org.netvigil.ViewerTest"
 OBJ = "/" + APP_ID.replace(".", "/")
-BIN = {}
 
 
 def log(*a):
     print("[viewer-gui]", *a, flush=True)
-
-
-def find(name, dirs):
-    for d in dirs:
-        p = os.path.join(d, name)
-        if os.access(p, os.X_OK):
-            return p
-    return shutil.which(name)
-
-
-def wait_for(pred, timeout, what, step=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def action(name, *params):
@@ -79,50 +58,33 @@ def fields(row):
 
 
 class Stack:
+    """The viewer under test and its collector, in the test's work dir."""
+
     def __init__(self, work, artifacts):
         self.work = work
         self.artifacts = artifacts
-        self.procs = []
-        self.ports = free_ports(3)
-        self.data = os.path.join(work, "data")
-        self.ep = ["tcp://127.0.0.1:%d" % p for p in self.ports]
+        self.col = nvgtest.Collector(work, out=work.path("data"),
+                                     extra=["--talkers-interval", "2s"])
+        self.data = self.col.out
+        self.viewer = None
 
     def spawn(self, args, logname, env=None):
-        f = open(os.path.join(self.work, logname), "ab")
-        p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, env=env)
-        self.procs.append(p)
-        return p
-
-    def ctl(self, *args):
-        return subprocess.run([BIN["ctl"], "--feed-endpoint", self.ep[1], "--control-endpoint",
-                               self.ep[2]] + list(args), capture_output=True, text=True,
-                              timeout=30)
-
-    def status(self):
-        r = self.ctl("--timeout", "2000", "status", "--json")
-        return json.loads(r.stdout) if r.returncode == 0 else None
+        return self.work.spawn(args, log=logname, merge=True, env=env)
 
     def sensor_state(self, name):
-        st = self.status()
-        for x in (st or {}).get("sensors", []):
-            if x["sensor"] == name:
-                return x
-        return None
+        st = self.col.status(2000, check=False)
+        return self.col.find_sensor(name, st) if st else None
 
     def start_collector(self):
-        os.makedirs(self.data, exist_ok=True)
-        self.spawn([BIN["collector"], "-o", self.data, "--sensor-port", str(self.ports[0]),
-                    "--feed-port", str(self.ports[1]), "--control-port", str(self.ports[2]),
-                    "--talkers-interval", "2s"], "collector.log")
-        wait_for(self.status, 10, "the collector's status")
+        self.col.start()
 
     def start_viewer(self):
         env = dict(os.environ, G_MESSAGES_DEBUG="netvigil-viewer", GTK_A11Y="none",
                    NO_AT_BRIDGE="1")
-        self.viewer_log = os.path.join(self.work, "viewer.log")
-        self.viewer = self.spawn([BIN["viewer"], "--app-id", APP_ID, "--feed-endpoint", self.ep[1],
-                                  "--control-endpoint", self.ep[2], "--ring-size", "50000"],
-                                 "viewer.log", env)
+        self.viewer_log = self.work.path("viewer.log")
+        self.viewer = self.spawn([prog("netvigil-viewer"), "--app-id", APP_ID, "--feed-endpoint",
+                                  self.col.feed_ep, "--control-endpoint", self.col.control_ep,
+                                  "--ring-size", "50000"], "viewer.log", env)
 
         def connected():
             assert self.viewer.poll() is None, "viewer exited: see " + self.viewer_log
@@ -132,14 +94,13 @@ class Stack:
         wait_for(connected, 20, "the viewer to connect")
 
     def packet_log(self):
-        files = sorted(glob.glob(os.path.join(self.data, "packets-*.csv")))
         rows = []
-        for p in files:
+        for p in nvgtest.log_files(self.data, "packets"):
             rows += read_rows(p)
         return rows
 
     def export(self, name):
-        path = os.path.join(self.work, name)
+        path = self.work.path(name)
         if os.path.exists(path):
             os.unlink(path)
         action("export", s(path))
@@ -158,16 +119,6 @@ class Stack:
             log("screenshot", path)
         else:
             log("screenshot failed (install imagemagick):", r.stderr[-200:])
-
-    def stop_all(self):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in reversed(self.procs):
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def matches(row, proto=None, port=None, src=None, dst=None):
@@ -198,9 +149,8 @@ def test_feed_and_filters(st):
     # two sensors, a known stream each (tests/tools/nvg-fake-sensor.c: five record kinds,
     # UDP/53, UDP/123, TCP/443 over IPv4, ICMP, TCP/80 over IPv6)
     for name, n in (("web-1", 6000), ("db-2", 3000)):
-        p = st.spawn([BIN["fake"], "--endpoint", st.ep[0], "--name", name, "--records", str(n),
-                      "--rate", "20000", "--pps", "2000", "--status", "--eos", "--quiet"],
-                     "fake-%s.log" % name)
+        p = st.col.start_fake("--name", name, "--records", n, "--rate", "20000", "--pps", "2000",
+                              "--status", "--eos", "--quiet", log="fake-%s.log" % name, merge=True)
         st.fakes = getattr(st, "fakes", []) + [p]
     for p in st.fakes:
         assert p.wait(timeout=60) == 0, "fake sensor failed"
@@ -241,12 +191,11 @@ def test_control(st):
     if os.geteuid() != 0:
         log("SKIP control: a live sensor on lo needs root")
         return "skipped (not root)"
-    if "--collector" not in subprocess.run([BIN["sensor"], "--help"], capture_output=True,
-                                           text=True).stdout:
+    if "--collector" not in subprocess.run([prog("netvigil-sensor"), "--help"],
+                                           capture_output=True, text=True).stdout:
         log("SKIP control: netvigil-sensor has no --collector yet")
         return "skipped (sensor without -c)"
-    st.spawn([BIN["sensor"], "-i", "lo", "-c", st.ep[0], "-n", "live-lo", "udp port 9"],
-             "sensor-live.log")
+    st.col.start_sensor("live-lo", "-i", "lo", "udp port 9", log="sensor-live.log", merge=True)
 
     def state(want):
         def f():
@@ -259,7 +208,7 @@ def test_control(st):
         # Guarded: the sensor's heartbeat and command path (issues 3/4) may not be complete in
         # this tree yet. Everything after this point is asserted strictly once it is.
         log("SKIP control: live-lo never showed as running in `netvigil-ctl status`:",
-            json.dumps(st.status()))
+            json.dumps(st.col.status(2000, check=False)))
         return "skipped (sensor not reported running by the collector)"
     action("select-sensor", s("live-lo"))
     action("show-page", s("sensors"))
@@ -281,40 +230,18 @@ def test_control(st):
     return "passed"
 
 
-def run_gui_test(prefix, body, binaries):
-    """Common frame of the Xvfb tests: options, binaries, display check, a Stack in a work
-    dir, body(st), then every process stopped and, on failure, the logs shown."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin-dir", action="append", default=[])
-    ap.add_argument("--artifacts", default=".")
-    ap.add_argument("--keep", action="store_true")
-    a = ap.parse_args()
-    for key, name in binaries:
-        BIN[key] = find(name, a.bin_dir)
-        assert BIN[key], "cannot find " + name
-    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        print("run under xvfb-run and dbus-run-session")
-        return 77
-    os.makedirs(a.artifacts, exist_ok=True)
-    work = tempfile.mkdtemp(prefix=prefix)
-    st = Stack(work, a.artifacts)
-    ok = False
-    try:
-        body(st)
-        ok = True
-    finally:
-        st.stop_all()
-        if not ok:
-            for name in ("viewer.log", "collector.log"):
-                p = os.path.join(work, name)
-                if os.path.exists(p):
-                    sys.stdout.write("---- %s ----\n" % name)
-                    sys.stdout.write(open(p, errors="replace").read()[-4000:])
-        if ok and not a.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            log("work dir kept:", work)
-    return 0
+def run_gui_test(prefix, body, programs):
+    """The frame of the Xvfb tests: nvgtest's (options, programs, a work dir, every process
+    stopped at the end, the logs shown and the work dir kept on failure) plus --artifacts, the
+    display check and a Stack for body(st)."""
+    def run(args, work):
+        if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise nvgtest.Skip("run under xvfb-run and dbus-run-session")
+        os.makedirs(args.artifacts, exist_ok=True)
+        body(Stack(work, args.artifacts))
+
+    return nvgtest.main(run, prefix, programs, keep_failed=True,
+                        add_args=lambda ap: ap.add_argument("--artifacts", default="."))
 
 
 def run_all(st):
@@ -335,9 +262,8 @@ def run_all(st):
 
 def main():
     return run_gui_test("nvg-viewer-gui-", run_all,
-                        (("viewer", "netvigil-viewer"), ("collector", "netvigil-collector"),
-                         ("ctl", "netvigil-ctl"), ("fake", "nvg-fake-sensor"),
-                         ("sensor", "netvigil-sensor")))
+                        ("netvigil-viewer", "netvigil-collector", "netvigil-ctl",
+                         "nvg-fake-sensor", "netvigil-sensor"))
 
 
 if __name__ == "__main__":

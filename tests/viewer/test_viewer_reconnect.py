@@ -15,13 +15,13 @@ with org.gtk.Actions.Describe; and app.export for the rows shown.
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_viewer_gui as g  # noqa: E402  (shared helpers: Stack, action, export, ...)
+import test_viewer_gui as g  # noqa: E402  (the viewer's helpers: Stack, action, export, ...)
+from nvgtest import wait_for  # noqa: E402  (test_viewer_gui put tests/lib on the path)
 
 log = g.log
 
@@ -50,9 +50,9 @@ def state():
 
 
 def fake(st, name, records, rate):
-    return st.spawn([g.BIN["fake"], "--endpoint", st.ep[0], "--name", name, "--records",
-                     str(records), "--rate", str(rate), "--pps", str(rate), "--batch", "50",
-                     "--quiet", "--no-check", "--timeout-ms", "2000"], "fake-%s.log" % name)
+    return st.col.start_fake("--name", name, "--records", records, "--rate", rate, "--pps", rate,
+                             "--batch", "50", "--quiet", "--no-check", "--timeout-ms", "2000",
+                             log="fake-%s.log" % name, merge=True)
 
 
 def rows_of(st, sensor):
@@ -61,22 +61,20 @@ def rows_of(st, sensor):
 
 def run(st):
     st.start_collector()
-    collector = st.procs[-1]
     st.start_viewer()
-    g.wait_for(lambda: state() == "connected", 10, "app.connection = 'connected'")
+    wait_for(lambda: state() == "connected", 10, "app.connection = 'connected'")
     log("app.connection: connected")
 
     # 1. records flowing (a steady trickle, so the collector dies mid-stream)
     before = fake(st, "before", 100000, 500)
-    g.wait_for(lambda: len(rows_of(st, "before")) >= 500, 20, "rows of sensor 'before'")
+    wait_for(lambda: len(rows_of(st, "before")) >= 500, 20, "rows of sensor 'before'")
     log("rows flowing: %d from 'before'" % len(rows_of(st, "before")))
 
     # 2. the collector dies
-    collector.send_signal(signal.SIGKILL)
-    collector.wait(timeout=5)
+    st.col.kill()
     t_kill = time.monotonic()
-    g.wait_for(lambda: state() == "reconnecting", 8, "app.connection = 'reconnecting'",
-               step=0.1)
+    wait_for(lambda: state() == "reconnecting", 8, "app.connection = 'reconnecting'",
+               interval=0.1)
     log("app.connection: reconnecting %.1f s after SIGKILL" % (time.monotonic() - t_kill))
     time.sleep(0.3)  # the badge's next redraw
     st.screenshot("viewer-reconnecting.png")
@@ -99,13 +97,13 @@ def run(st):
     # 3. the collector comes back on the same ports; the viewer reconnects by itself
     st.start_collector()
     t_back = time.monotonic()
-    g.wait_for(lambda: state() == "connected", 10, "app.connection back to 'connected'",
-               step=0.1)
+    wait_for(lambda: state() == "connected", 10, "app.connection back to 'connected'",
+               interval=0.1)
     log("app.connection: connected again %.1f s after the restart" %
         (time.monotonic() - t_back))
     after = fake(st, "after", 2000, 2000)
     assert after.wait(timeout=30) == 0, "fake sensor 'after' failed"
-    g.wait_for(lambda: len(rows_of(st, "after")) == 2000, 15,
+    wait_for(lambda: len(rows_of(st, "after")) == 2000, 15,
                "the 2000 rows of sensor 'after' in the viewer")
     log("new rows after the reconnect: 2000 from 'after'")
     assert state() == "connected"
@@ -121,8 +119,8 @@ def run(st):
 
 def main():
     return g.run_gui_test("nvg-viewer-reconnect-", run,
-                          (("viewer", "netvigil-viewer"), ("collector", "netvigil-collector"),
-                           ("ctl", "netvigil-ctl"), ("fake", "nvg-fake-sensor")))
+                          ("netvigil-viewer", "netvigil-collector", "netvigil-ctl",
+                           "nvg-fake-sensor"))
 
 
 if __name__ == "__main__":
