@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
@@ -62,13 +62,6 @@ struct nvg_link {
     char error[NVG_ERRBUF_SIZE];
 };
 
-int64_t nvg_link_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static bool interrupted(const struct nvg_link *link)
 {
     return link->opts.interrupted && *link->opts.interrupted;
@@ -115,7 +108,7 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->records_sent = link->st.records_sent;
     pb->records_dropped = link->st.records_dropped;
     pb->batches_dropped = link->st.batches_dropped;
-    pb->uptime_ms = (uint64_t)((nvg_link_now_ns() - link->start_ns) / NS_PER_MS);
+    pb->uptime_ms = (uint64_t)((nvg_clock_mono_ns() - link->start_ns) / NS_PER_MS);
     pb->software_version = link->version;
     pb->last_seq = link->st.last_seq;
     pb->error = (char *)(s->error ? s->error : "");
@@ -229,7 +222,7 @@ static void note_waiting(struct nvg_link *link)
         link->next_wait_note_ns = 0;
         return;
     }
-    int64_t now = nvg_link_now_ns();
+    int64_t now = nvg_clock_mono_ns();
     if (link->next_wait_note_ns == 0) {
         link->next_wait_note_ns = now + 2000 * NS_PER_MS;
     } else if (now >= link->next_wait_note_ns) {
@@ -283,7 +276,7 @@ static int send_batch(struct nvg_link *link)
 static void reject(struct nvg_link *link, const char *why)
 {
     link->st.rejected++;
-    int64_t now = nvg_link_now_ns();
+    int64_t now = nvg_clock_mono_ns();
     if (now - link->last_warn_ns >= WARN_INTERVAL_MS * NS_PER_MS) {
         link->last_warn_ns = now;
         nvg_log(NVG_LOG_WARNING,
@@ -543,7 +536,7 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         nvg_link_free(link);
         return NULL;
     }
-    link->start_ns = nvg_link_now_ns();
+    link->start_ns = nvg_clock_mono_ns();
     link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
     send_hello(link); /* queued in file mode; live mode retries until connected */
     return link;
@@ -576,7 +569,7 @@ int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt)
         return NVG_EVERSION;
     size_t n = nvg_batch_encoder_add(link->enc, pkt);
     if (n == 1)
-        link->batch_open_ns = nvg_link_now_ns();
+        link->batch_open_ns = nvg_clock_mono_ns();
     if (n >= link->opts.batch_max)
         return send_batch(link);
     return 0;
@@ -602,7 +595,7 @@ static void warn_drops(struct nvg_link *link, int64_t now)
 int nvg_link_tick(struct nvg_link *link, int64_t now)
 {
     if (now == 0)
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
     recv_monitor(link);
     int rc = recv_all(link);
     if (rc != 0)
@@ -632,7 +625,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
 int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now)
 {
     if (now == 0)
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
     int64_t due = link->next_hb_ns;
     if (nvg_batch_encoder_count(link->enc) > 0) {
         int64_t close = link->batch_open_ns + (int64_t)link->opts.batch_ms * NS_PER_MS;
@@ -682,7 +675,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
     if (link->mode == NVG_LINK_LIVE)
         return 0;
 
-    int64_t now = nvg_link_now_ns();
+    int64_t now = nvg_clock_mono_ns();
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * NS_PER_MS;
     link->eos_waiting = true;
     link->ack_received = false;
@@ -695,7 +688,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
         if (wait > RETRY_MS)
             wait = RETRY_MS;
         zmq_poll(items, NVG_LINK_NPOLL, wait);
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
         rc = nvg_link_tick(link, now);
         note_waiting(link);
         if (rc == 0 && link->ack_received)
@@ -736,7 +729,7 @@ int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
     link->boot_id = boot_id;
     uint64_t rejected = link->st.rejected, connects = link->st.connects;
     link->st = (struct nvg_link_stats){.rejected = rejected, .connects = connects};
-    link->start_ns = nvg_link_now_ns();
+    link->start_ns = nvg_clock_mono_ns();
     send_hello(link);
     return rc == NVG_EVERSION ? rc : 0;
 }

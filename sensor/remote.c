@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "link.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-time.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 #include "publish.h"
@@ -23,9 +24,9 @@ static uint64_t new_boot_id(void)
     uint64_t id = 0;
     while (id == 0) {
         if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            id = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+            int64_t ns = nvg_clock_wall_ns();
+            id = (uint64_t)(ns / NVG_NS_PER_SEC) * 1000000007u ^ (uint64_t)(ns % NVG_NS_PER_SEC) ^
+                 (uint64_t)getpid();
         }
     }
     return id;
