@@ -11,6 +11,7 @@
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-ratelog.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -43,8 +44,8 @@ struct nvg_link {
     int64_t start_ns;
     int64_t next_hb_ns;
     int64_t next_retry_ns;
-    int64_t last_warn_ns;      /* rejected messages */
-    int64_t last_drop_warn_ns; /* link full */
+    struct nvg_ratelog rl_rejected; /* messages from the collector we could not take */
+    struct nvg_ratelog rl_drops;    /* batches dropped on a full link */
     uint64_t warned_drops;
     bool hello_pending;
     bool refused;
@@ -276,13 +277,10 @@ static int send_batch(struct nvg_link *link)
 static void reject(struct nvg_link *link, const char *why)
 {
     link->st.rejected++;
-    int64_t now = nvg_clock_mono_ns();
-    if (now - link->last_warn_ns >= WARN_INTERVAL_MS * NS_PER_MS) {
-        link->last_warn_ns = now;
+    if (nvg_ratelog_allow(&link->rl_rejected, nvg_clock_mono_ms(), NULL))
         nvg_log(NVG_LOG_WARNING,
                 "link to %s: rejected a message from the collector: %s (%" PRIu64 " so far)",
                 link->endpoint, why, link->st.rejected);
-    }
 }
 
 static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
@@ -518,6 +516,8 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         free(link);
         return NULL;
     }
+    link->rl_rejected = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
+    link->rl_drops = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
     link->mode = info->mode;
     link->boot_id = info->boot_id;
     link->endpoint = strdup(endpoint);
@@ -583,9 +583,8 @@ int nvg_link_flush(struct nvg_link *link)
 static void warn_drops(struct nvg_link *link, int64_t now)
 {
     if (link->st.batches_dropped == link->warned_drops ||
-        now - link->last_drop_warn_ns < WARN_INTERVAL_MS * NS_PER_MS)
+        !nvg_ratelog_allow(&link->rl_drops, now / NS_PER_MS, NULL))
         return;
-    link->last_drop_warn_ns = now;
     nvg_log(NVG_LOG_WARNING,
             "link to %s full: dropped %" PRIu64 " batches (%" PRIu64 " records) so far",
             link->endpoint, link->st.batches_dropped, link->st.records_dropped);
