@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-monitor.h"
 #include "nvg-ratelog.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
@@ -31,8 +31,8 @@ struct pending {
 };
 
 struct nvg_link {
-    void *sock;    /* DEALER to the collector */
-    void *monitor; /* PAIR receiving the DEALER's connect events */
+    void *sock;                  /* DEALER to the collector */
+    struct nvg_monitor *monitor; /* the DEALER's connect events */
     char *endpoint;
     char *sensor, *source, *version, *filter;
     uint64_t boot_id;
@@ -399,33 +399,25 @@ static int recv_all(struct nvg_link *link)
 
 /* Connection events: a (re)connected collector may be a new process that knows nothing of us,
  * so we say Hello (and, while finishing, EndOfStream) again. */
+static void on_link_event(void *user, const struct nvg_monitor_event *ev)
+{
+    struct nvg_link *link = user;
+    if (ev->event == ZMQ_EVENT_CONNECTED) {
+        link->connected = true;
+        link->st.connects++;
+        nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
+        send_hello(link);
+        if (link->eos_waiting)
+            send_eos(link);
+    } else if (ev->event == ZMQ_EVENT_DISCONNECTED) {
+        link->connected = false;
+        nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
+    }
+}
+
 static void recv_monitor(struct nvg_link *link)
 {
-    for (;;) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, link->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&ev) >= 2)
-            memcpy(&event, zmq_msg_data(&ev), 2);
-        while (zmq_msg_more(&ev) && zmq_msg_recv(&ev, link->monitor, ZMQ_DONTWAIT) >= 0) {
-        }
-        zmq_msg_close(&ev);
-        if (event == ZMQ_EVENT_CONNECTED) {
-            link->connected = true;
-            link->st.connects++;
-            nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
-            send_hello(link);
-            if (link->eos_waiting)
-                send_eos(link);
-        } else if (event == ZMQ_EVENT_DISCONNECTED) {
-            link->connected = false;
-            nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
-        }
-    }
+    nvg_monitor_drain(link->monitor, on_link_event, link);
 }
 
 /* ---- life cycle --------------------------------------------------------------------------- */
@@ -455,24 +447,11 @@ static int open_sockets(struct nvg_link *link, void *ctx, char *err)
         return NVG_EZMQ;
     }
 
-    /* The monitor must exist before connect, or the first CONNECTED is missed. Its name is
-     * unique per process: a closed link's inproc endpoint is released asynchronously, so a new
-     * link allocated at the same address could not reuse a pointer-based name. */
-    static atomic_ulong monitors;
-    char mon[64];
-    snprintf(mon, sizeof(mon), "inproc://nvg-link-monitor-%lu", atomic_fetch_add(&monitors, 1));
-    if (zmq_socket_monitor(link->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
-    struct nvg_sockopts mo = {.linger_ms = 0};
-    link->monitor = nvg_zmq_socket(ctx, ZMQ_PAIR, &mo, err);
+    /* Before connect, or the first CONNECTED is missed. */
+    link->monitor =
+        nvg_monitor_new(ctx, link->sock, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err);
     if (!link->monitor)
         return NVG_EZMQ;
-    if (zmq_connect(link->monitor, mon) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "connecting the monitor: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
     if (zmq_connect(link->sock, link->endpoint) != 0) {
         snprintf(err, NVG_ERRBUF_SIZE, "cannot connect to %s: %s", link->endpoint,
                  zmq_strerror(zmq_errno()));
@@ -546,12 +525,9 @@ void nvg_link_free(struct nvg_link *link)
 {
     if (!link)
         return;
-    if (link->sock) {
-        zmq_socket_monitor(link->sock, NULL, 0);
+    nvg_monitor_free(link->monitor); /* before its socket */
+    if (link->sock)
         zmq_close(link->sock);
-    }
-    if (link->monitor)
-        zmq_close(link->monitor);
     for (int i = 0; i < link->n_pending; i++)
         free(link->pending[i].data);
     nvg_batch_encoder_free(link->enc);
@@ -641,7 +617,7 @@ int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now)
 void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPOLL])
 {
     items[0] = (zmq_pollitem_t){.socket = link->sock, .events = ZMQ_POLLIN};
-    items[1] = (zmq_pollitem_t){.socket = link->monitor, .events = ZMQ_POLLIN};
+    items[1] = (zmq_pollitem_t){.socket = nvg_monitor_socket(link->monitor), .events = ZMQ_POLLIN};
 }
 
 static int check_ack(struct nvg_link *link)
