@@ -153,3 +153,30 @@ int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags)
     }
     return 0;
 }
+
+static int recv_error(void)
+{
+    int e = zmq_errno();
+    return (e == EAGAIN || e == EINTR) ? NVG_EAGAIN : NVG_EZMQ;
+}
+
+int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags)
+{
+    if (zmq_msg_recv(topic, sock, flags) < 0)
+        return recv_error();
+    if (!zmq_msg_more(topic))
+        return NVG_EMALFORMED;
+    /* The other frames are here already: a message arrives whole or not at all. */
+    if (zmq_msg_recv(body, sock, ZMQ_DONTWAIT) < 0)
+        return recv_error() == NVG_EZMQ ? NVG_EZMQ : NVG_EMALFORMED;
+    if (!zmq_msg_more(body))
+        return 0;
+    /* Extra frames: drop the whole message, every frame of it. */
+    zmq_msg_t extra;
+    zmq_msg_init(&extra);
+    int more = 1;
+    while (more && zmq_msg_recv(&extra, sock, ZMQ_DONTWAIT) >= 0)
+        more = zmq_msg_more(&extra);
+    zmq_msg_close(&extra);
+    return NVG_EMALFORMED;
+}

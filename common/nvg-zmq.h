@@ -1,5 +1,6 @@
-/* ZeroMQ helpers shared by every program: sockets with explicit limits, endpoints, and sending
- * one packed protobuf as one frame. A socket stays with the thread that created it.
+/* ZeroMQ helpers shared by every program: sockets with explicit limits, endpoints, sending one
+ * packed protobuf as one frame and receiving topic + body messages. A socket stays with the thread
+ * that created it.
  *
  * Thread-safety: these functions keep no state of their own (no static or per-thread buffers),
  * so any thread may call them, each on the sockets it owns. */
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include <protobuf-c/protobuf-c.h>
+#include <zmq.h>
 
 struct nvg_sockopts {
     int sndhwm; /* messages; 0 = libzmq default */
@@ -38,5 +40,14 @@ int nvg_zmq_send_pb(void *sock, const ProtobufCMessage *msg, int flags);
 
 /* Already packed bytes (e.g. from nvg_batch_encoder_pack) as one frame; the same results. */
 int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags);
+
+/* Receives one feed message: a topic frame and one body frame (one protobuf). topic and body
+ * are zmq_msg_init'ed by the caller, who closes both whatever the result. flags: 0 waits,
+ * ZMQ_DONTWAIT does not. Returns 0 with both filled; NVG_EAGAIN when no message is waiting
+ * (ZMQ_DONTWAIT) or a signal interrupted the wait (check the stop flag and call again);
+ * NVG_EMALFORMED for a message of one frame or more than two, whose frames have all been
+ * drained so that the next call starts on the next message (count it as dropped); NVG_EZMQ
+ * when the socket failed (zmq_errno(): ETERM, ...). */
+int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags);
 
 #endif
