@@ -1,4 +1,7 @@
-/* Unit tests of the ZeroMQ helpers (common/nvg-zmq.c): the topic + body receive. */
+/* Unit tests of the ZeroMQ helpers (common/nvg-zmq.c): the topic + body receive, and reading
+ * the hosts, ports and endpoints people give (sensor -c, ctl and viewer --collector,
+ * --feed-endpoint, --control-endpoint). nvg_zmq_endpoint and _is_loopback are tested in
+ * tests/sensor/test-link.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,12 +109,121 @@ static void test_dead_socket(void **state)
     assert_int_equal(zmq_errno(), ETERM);
 }
 
+static void assert_split(const char *text, const char *host, int port)
+{
+    char h[NVG_ZMQ_HOST_MAX] = "";
+    int p = -1;
+    assert_int_equal(nvg_zmq_endpoint_split(text, h, sizeof(h), &p), 0);
+    assert_string_equal(h, host);
+    assert_int_equal(p, port);
+}
+
+static void assert_no_split(const char *text)
+{
+    char h[NVG_ZMQ_HOST_MAX] = "untouched";
+    int p = -1;
+    assert_int_equal(nvg_zmq_endpoint_split(text, h, sizeof(h), &p), NVG_EINVAL);
+    assert_string_equal(h, "untouched");
+    assert_int_equal(p, -1);
+}
+
+static void test_endpoint_split(void **state)
+{
+    (void)state;
+    assert_split("localhost", "localhost", 0);
+    assert_split("collector.example:7701", "collector.example", 7701);
+    assert_split("10.0.0.1:1", "10.0.0.1", 1);
+    assert_split("::1", "::1", 0); /* two colons or more: a bare IPv6 literal */
+    assert_split("2001:db8::5", "2001:db8::5", 0);
+    assert_split("fe80::1%eth0", "fe80::1%eth0", 0);
+    assert_split("[::1]", "::1", 0);
+    assert_split("[::1]:65535", "::1", 65535);
+    assert_split("tcp://127.0.0.1:7700", "127.0.0.1", 7700);
+    assert_split("tcp://[::1]:7700", "::1", 7700);
+    assert_split("tcp://host", "host", 0);
+    assert_split("tcp://::1:7700", "::1", 7700); /* in an endpoint the last colon is the port's */
+    assert_split("tcp://10.0.0.1;10.0.0.2:7700", "10.0.0.2", 7700);
+    assert_split("tcp://eth0;[::1]:7700", "::1", 7700);
+
+    assert_no_split("");
+    assert_no_split(":7700");
+    assert_no_split("[]:7700");
+    assert_no_split("[::1");
+    assert_no_split("[::1]x");
+    assert_no_split("[::1]:");
+    assert_no_split("host:");
+    assert_no_split("host:0");
+    assert_no_split("host:65536");
+    assert_no_split("host:80x");
+    assert_no_split("host: 80");
+    assert_no_split("host:-1");
+    assert_no_split("a:b");
+    assert_no_split("tcp://:7700");
+    assert_no_split("tcp://h:99999");
+    assert_no_split("ipc:///tmp/x");
+    assert_no_split("inproc://x");
+    char h[4];
+    int p;
+    assert_int_equal(nvg_zmq_endpoint_split("abcd", h, sizeof(h), &p), NVG_EINVAL);
+    assert_int_equal(nvg_zmq_endpoint_split("abc", h, sizeof(h), &p), 0);
+    assert_int_equal(nvg_zmq_endpoint_split(NULL, h, sizeof(h), &p), NVG_EINVAL);
+}
+
+static void assert_parse(const char *text, const char *endpoint)
+{
+    char ep[NVG_ZMQ_ENDPOINT_MAX] = "";
+    assert_int_equal(nvg_zmq_endpoint_parse(ep, sizeof(ep), text, 7700), 0);
+    assert_string_equal(ep, endpoint);
+}
+
+static void test_endpoint_parse(void **state)
+{
+    (void)state;
+    assert_parse("localhost", "tcp://localhost:7700");
+    assert_parse("127.0.0.1:7000", "tcp://127.0.0.1:7000");
+    assert_parse("::1", "tcp://[::1]:7700");
+    assert_parse("[::1]", "tcp://[::1]:7700");
+    assert_parse("[::1]:7701", "tcp://[::1]:7701");
+    assert_parse("fe80::1%eth0", "tcp://[fe80::1%eth0]:7700");
+    /* Endpoints are used as given, checked by zmq_connect. */
+    assert_parse("tcp://127.0.0.1:7700", "tcp://127.0.0.1:7700");
+    assert_parse("tcp://host", "tcp://host");
+    assert_parse("ipc:///run/nvg.sock", "ipc:///run/nvg.sock");
+    char ep[NVG_ZMQ_ENDPOINT_MAX];
+    assert_int_equal(nvg_zmq_endpoint_parse(ep, sizeof(ep), "host:80x", 7700), NVG_EINVAL);
+    assert_int_equal(nvg_zmq_endpoint_parse(ep, sizeof(ep), "", 7700), NVG_EINVAL);
+    assert_int_equal(nvg_zmq_endpoint_parse(ep, sizeof(ep), NULL, 7700), NVG_EINVAL);
+    assert_int_equal(nvg_zmq_endpoint_parse(ep, 20, "tcp://127.0.0.1:7700", 7700), NVG_EINVAL);
+    assert_int_equal(nvg_zmq_endpoint_parse(ep, 20, "127.0.0.1", 7700), NVG_EINVAL);
+}
+
+static void test_endpoint_client(void **state)
+{
+    (void)state;
+    char ep[NVG_ZMQ_ENDPOINT_MAX];
+    assert_int_equal(nvg_zmq_endpoint_client(ep, sizeof(ep), NULL, "localhost", 7701), 0);
+    assert_string_equal(ep, "tcp://localhost:7701");
+    assert_int_equal(nvg_zmq_endpoint_client(ep, sizeof(ep), NULL, "::1", 7702), 0);
+    assert_string_equal(ep, "tcp://[::1]:7702");
+    /* --collector is a host only: no port is read from it. */
+    assert_int_equal(nvg_zmq_endpoint_client(ep, sizeof(ep), NULL, "h:1", 7702), 0);
+    assert_string_equal(ep, "tcp://[h:1]:7702");
+    /* A given endpoint is used as it is, whatever the host. */
+    assert_int_equal(nvg_zmq_endpoint_client(ep, sizeof(ep), "ipc:///x", "localhost", 7701), 0);
+    assert_string_equal(ep, "ipc:///x");
+    assert_int_equal(nvg_zmq_endpoint_client(ep, sizeof(ep), NULL, "", 7701), NVG_EINVAL);
+    assert_int_equal(nvg_zmq_endpoint_client(ep, 8, "tcp://h:1", "localhost", 7701), NVG_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_shapes_dropped_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_socket, setup, teardown),
+        cmocka_unit_test(test_endpoint_split),
+        cmocka_unit_test(test_endpoint_parse),
+        cmocka_unit_test(test_endpoint_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
