@@ -54,20 +54,16 @@
 
 enum nvg_sensor_state {
 #define NVG__STATE_ENUM(name, text) NVG_STATE_##name,
-    NVG_SENSOR_STATES(NVG__STATE_ENUM)
+    NVG_SENSOR_STATES(NVG__STATE_ENUM) /* NVG_STATE_UNKNOWN, NVG_STATE_RUNNING, ... */
 #undef NVG__STATE_ENUM
+    NVG_STATE_COUNT
 };
 
 enum nvg_command {
 #define NVG__COMMAND_ENUM(name, text) NVG_COMMAND_##name,
-    NVG_COMMANDS(NVG__COMMAND_ENUM)
+    NVG_COMMANDS(NVG__COMMAND_ENUM) /* NVG_COMMAND_UNSPECIFIED, NVG_COMMAND_START, ... */
 #undef NVG__COMMAND_ENUM
-};
-
-#define NVG__COUNT_ONE(name, text) +1
-enum {
-    NVG_STATE_COUNT = 0 NVG_SENSOR_STATES(NVG__COUNT_ONE),
-    NVG_COMMAND_COUNT = 0 NVG_COMMANDS(NVG__COUNT_ONE),
+    NVG_COMMAND_COUNT
 };
 
 /* "start", "stop", "restart", "set-filter", "status"; "?" for anything else. */

@@ -1,7 +1,8 @@
-/* Unit tests of the name tables and of our enums against the protobuf ones: every value that
- * proto/netvigil.proto defines has our enum member of the same value and name (the values are
- * also asserted at compile time in nvg-wire.c; this catches a member added on one side only),
- * and every name is what the status table, the audit trail and the logs print. */
+/* Unit tests of the name tables (sensor states, commands, decode events) and of our enums
+ * against the protobuf ones: every value that proto/netvigil.proto defines has our enum member
+ * of the same value and name (the values are also asserted at compile time in nvg-wire.c;
+ * this catches a member added on one side only), and every name is what the status table, the
+ * audit trail and the logs print. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +106,43 @@ static void test_command_names(void **state)
     assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)-7), "?");
 }
 
+/* Event numbers travel in PacketRecord.event and name counters: they never move. */
+static void test_decode_events(void **state)
+{
+    (void)state;
+    static const struct {
+        int ev;
+        const char *name;
+    } pinned[] = {
+        {0, "none"},
+        {1, "link-unknown"},
+        {2, "link-truncated"},
+        {3, "ipv4-truncated"},
+        {4, "ipv4-bad-version"},
+        {5, "ipv4-bad-ihl"},
+        {6, "ipv4-bad-total-length"},
+        {7, "ipv6-truncated"},
+        {8, "ipv6-bad-version"},
+        {9, "ipv6-ext-truncated"},
+        {10, "ipv6-ext-too-many"},
+        {11, "arp-truncated"},
+        {12, "tcp-truncated"},
+        {13, "tcp-bad-data-offset"},
+        {14, "udp-truncated"},
+        {15, "icmp-truncated"},
+        {16, "icmpv6-truncated"},
+    };
+    assert_int_equal(NVG_EV_COUNT, sizeof(pinned) / sizeof(pinned[0]));
+    for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++)
+        assert_string_equal(nvg_decode_event_name((enum nvg_decode_event)pinned[i].ev),
+                            pinned[i].name);
+    assert_int_equal(NVG_EV_LINK_UNKNOWN, 1);
+    assert_int_equal(NVG_EV_IPV4_TOTLEN, 6);
+    assert_int_equal(NVG_EV_TCP_DOFF, 13);
+    assert_int_equal(NVG_EV_ICMPV6_TRUNC, 16);
+    assert_string_equal(nvg_decode_event_name(NVG_EV_COUNT), "unknown");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_protos_match_the_wire),
         cmocka_unit_test(test_state_names),
         cmocka_unit_test(test_command_names),
+        cmocka_unit_test(test_decode_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
