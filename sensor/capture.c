@@ -298,11 +298,6 @@ bool nvg_capture_is_live(const struct nvg_capture *cap)
     return cap->live;
 }
 
-bool nvg_capture_nanosecond(const struct nvg_capture *cap)
-{
-    return cap->nano;
-}
-
 struct trampoline {
     nvg_capture_fn fn;
     void *ctx;

@@ -45,7 +45,7 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-void nvg_options_usage(FILE *f, const char *prog)
+static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "Usage: %s (-i IFACE | -r FILE) [options] [FILTER EXPRESSION...]\n"
@@ -198,7 +198,7 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         o->stopped = true;
         return 0;
     case OPT_HELP:
-        nvg_options_usage(out, prog);
+        usage(out, prog);
         return NVG_OPTS_HELP;
     case OPT_VERSION:
         fprintf(out, "netvigil-sensor %s\n", NVG_VERSION);
