@@ -121,24 +121,38 @@ enum mutation {
     M_COUNT
 };
 
-static void mutate(Netvigil__PacketRecord *pb, enum mutation m, uint8_t *scratch)
+/* The mutations of lengths and versions; false for the others. */
+static bool mutate_shape(Netvigil__PacketRecord *pb, enum mutation m, uint8_t *scratch)
 {
     switch (m) {
     case M_SRC5:
         pb->src.len = 5, pb->src.data = scratch;
-        break;
+        return true;
     case M_DST5:
         pb->dst.len = 5, pb->dst.data = scratch;
-        break;
+        return true;
     case M_VER7:
         pb->ip_version = 7;
-        break;
+        return true;
     case M_V6_WITH_V4_ADDR:
         pb->ip_version = 6;
-        break;
+        return true;
     case M_V0_WITH_ADDR:
         pb->ip_version = 0;
-        break;
+        return true;
+    case M_PAYLOAD_LONG:
+        pb->payload.len = NVG_PAYLOAD_MAX + 1, pb->payload.data = scratch;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void mutate(Netvigil__PacketRecord *pb, enum mutation m, uint8_t *scratch)
+{
+    if (mutate_shape(pb, m, scratch))
+        return;
+    switch (m) {
     case M_PROTO:
         pb->proto = (Netvigil__Protocol)NVG_PROTO_COUNT;
         break;
@@ -178,10 +192,7 @@ static void mutate(Netvigil__PacketRecord *pb, enum mutation m, uint8_t *scratch
     case M_EVENT:
         pb->event = NVG_EV_COUNT;
         break;
-    case M_PAYLOAD_LONG:
-        pb->payload.len = NVG_PAYLOAD_MAX + 1, pb->payload.data = scratch;
-        break;
-    case M_COUNT:
+    default:
         break;
     }
 }
