@@ -67,17 +67,6 @@ static inline bool nvg_cur_be32(struct nvg_cursor *c, uint32_t *v)
     return true;
 }
 
-static inline bool nvg_cur_le32(struct nvg_cursor *c, uint32_t *v)
-{
-    if (c->left < 4)
-        return false;
-    *v = ((uint32_t)c->p[3] << 24) | ((uint32_t)c->p[2] << 16) | ((uint32_t)c->p[1] << 8) |
-         (uint32_t)c->p[0];
-    c->p += 4;
-    c->left -= 4;
-    return true;
-}
-
 static inline bool nvg_cur_copy(struct nvg_cursor *c, void *dst, size_t n)
 {
     if (c->left < n)

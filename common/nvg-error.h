@@ -1,5 +1,5 @@
-/* Error codes: functions return 0 or a negative NVG_E*. One X-macro list generates the names
- * and nvg_strerror(). */
+/* Error codes: functions return 0 or a negative NVG_E*. One X-macro list generates the codes
+ * (NVG_E<NAME>) and their texts (nvg_strerror()). */
 #ifndef NVG_ERROR_H
 #define NVG_ERROR_H
 
@@ -31,6 +31,5 @@ enum nvg_errno {
 };
 
 const char *nvg_strerror(int err);
-const char *nvg_err_name(int err);
 
 #endif

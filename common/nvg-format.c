@@ -280,6 +280,26 @@ size_t nvg_format_tcp_flags(char *buf, uint16_t flags)
     return (size_t)(p - buf);
 }
 
+size_t nvg_format_thousands(char *buf, size_t size, uint64_t v)
+{
+    if (size == 0)
+        return 0;
+    char rev[20]; /* digits, last first */
+    int n = 0;
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 2 < size; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = rev[n - 1 - i];
+    }
+    buf[o] = '\0';
+    return o;
+}
+
 size_t nvg_csv_quote(char *out, const char *field, size_t len)
 {
     bool quote = false;

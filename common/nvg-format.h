@@ -41,6 +41,11 @@ size_t nvg_csv_quote(char *out, const char *field, size_t len);
 /* Textual address per inet_ntop for ip_version 4 or 6; empty string otherwise. */
 size_t nvg_format_addr(char *buf, const uint8_t *addr, int ip_version);
 
+/* v in decimal with a comma between groups of three digits, "1,234,567", for people to read
+ * (status bar, chart labels). NUL-terminated in size bytes: 27 hold any value, a shorter
+ * buffer gets the leading characters that fit. Returns the length. */
+size_t nvg_format_thousands(char *buf, size_t size, uint64_t v);
+
 /* TCP flags as letters in bit order F S R P A U E C N, e.g. "PA" for PSH+ACK. */
 size_t nvg_format_tcp_flags(char *buf, uint16_t flags);
 

@@ -36,23 +36,9 @@ const char *nvg_payload_kind_name(enum nvg_payload_kind kind)
 }
 
 static const char *const event_names[NVG_EV_COUNT] = {
-    [NVG_EV_NONE] = "none",
-    [NVG_EV_LINK_UNKNOWN] = "link-unknown",
-    [NVG_EV_LINK_TRUNC] = "link-truncated",
-    [NVG_EV_IPV4_TRUNC] = "ipv4-truncated",
-    [NVG_EV_IPV4_VERSION] = "ipv4-bad-version",
-    [NVG_EV_IPV4_IHL] = "ipv4-bad-ihl",
-    [NVG_EV_IPV4_TOTLEN] = "ipv4-bad-total-length",
-    [NVG_EV_IPV6_TRUNC] = "ipv6-truncated",
-    [NVG_EV_IPV6_VERSION] = "ipv6-bad-version",
-    [NVG_EV_IPV6_EXT_TRUNC] = "ipv6-ext-truncated",
-    [NVG_EV_IPV6_EXT_LIMIT] = "ipv6-ext-too-many",
-    [NVG_EV_ARP_TRUNC] = "arp-truncated",
-    [NVG_EV_TCP_TRUNC] = "tcp-truncated",
-    [NVG_EV_TCP_DOFF] = "tcp-bad-data-offset",
-    [NVG_EV_UDP_TRUNC] = "udp-truncated",
-    [NVG_EV_ICMP_TRUNC] = "icmp-truncated",
-    [NVG_EV_ICMPV6_TRUNC] = "icmpv6-truncated",
+#define EVENT_NAME(name, text) [NVG_EV_##name] = text,
+    NVG_DECODE_EVENTS(EVENT_NAME)
+#undef EVENT_NAME
 };
 
 const char *nvg_decode_event_name(enum nvg_decode_event ev)

@@ -50,25 +50,33 @@ enum nvg_payload_kind {
 #define NVG_TCP_CWR 0x080u
 #define NVG_TCP_NS 0x100u
 
-/* Why a record is flagged; one named event per record (the first one met). */
+/* Why a record is flagged; one named event per record (the first one met). X(NAME, "name"):
+ * NVG_EV_<NAME> and the name nvg_decode_event_name() gives (text lines, logs). The values are
+ * on the wire (PacketRecord.event) and index the decoder's counters: add new events at the
+ * end. */
+#define NVG_DECODE_EVENTS(X)                                                                       \
+    X(NONE, "none")                                                                                \
+    X(LINK_UNKNOWN, "link-unknown") /* link type the decoder does not know */                      \
+    X(LINK_TRUNC, "link-truncated") /* link header cut short (Ethernet, SLL, NULL, VLAN tag) */    \
+    X(IPV4_TRUNC, "ipv4-truncated")                                                                \
+    X(IPV4_VERSION, "ipv4-bad-version")     /* version nibble is not 4 where IPv4 was expected */  \
+    X(IPV4_IHL, "ipv4-bad-ihl")             /* IHL < 5 */                                          \
+    X(IPV4_TOTLEN, "ipv4-bad-total-length") /* total length < header length */                     \
+    X(IPV6_TRUNC, "ipv6-truncated")                                                                \
+    X(IPV6_VERSION, "ipv6-bad-version")                                                            \
+    X(IPV6_EXT_TRUNC, "ipv6-ext-truncated") /* extension-header chain runs past the data */        \
+    X(IPV6_EXT_LIMIT, "ipv6-ext-too-many")  /* too many extension headers */                       \
+    X(ARP_TRUNC, "arp-truncated")                                                                  \
+    X(TCP_TRUNC, "tcp-truncated")                                                                  \
+    X(TCP_DOFF, "tcp-bad-data-offset") /* data offset < 5 */                                       \
+    X(UDP_TRUNC, "udp-truncated")                                                                  \
+    X(ICMP_TRUNC, "icmp-truncated")                                                                \
+    X(ICMPV6_TRUNC, "icmpv6-truncated")
+
 enum nvg_decode_event {
-    NVG_EV_NONE = 0,
-    NVG_EV_LINK_UNKNOWN, /* link type the decoder does not know */
-    NVG_EV_LINK_TRUNC,   /* link header cut short (Ethernet, SLL, NULL, VLAN tag) */
-    NVG_EV_IPV4_TRUNC,
-    NVG_EV_IPV4_VERSION, /* version nibble is not 4 where IPv4 was expected */
-    NVG_EV_IPV4_IHL,     /* IHL < 5 */
-    NVG_EV_IPV4_TOTLEN,  /* total length < header length */
-    NVG_EV_IPV6_TRUNC,
-    NVG_EV_IPV6_VERSION,
-    NVG_EV_IPV6_EXT_TRUNC, /* extension-header chain runs past the data */
-    NVG_EV_IPV6_EXT_LIMIT, /* too many extension headers */
-    NVG_EV_ARP_TRUNC,
-    NVG_EV_TCP_TRUNC,
-    NVG_EV_TCP_DOFF, /* data offset < 5 */
-    NVG_EV_UDP_TRUNC,
-    NVG_EV_ICMP_TRUNC,
-    NVG_EV_ICMPV6_TRUNC,
+#define NVG__EV_ENUM(name, text) NVG_EV_##name,
+    NVG_DECODE_EVENTS(NVG__EV_ENUM) /* NVG_EV_NONE, NVG_EV_LINK_UNKNOWN, ... */
+#undef NVG__EV_ENUM
     NVG_EV_COUNT
 };
 

@@ -367,20 +367,57 @@ int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const ui
     return 0;
 }
 
+/* ---- names and the protobuf enums ----------------------------------------------------- */
+
+/* Our enums are the wire's: a value copied from one to the other needs no table. */
+#define SAME(ours, theirs) _Static_assert((int)(ours) == (int)(theirs), #ours " != " #theirs)
+#define SAME_STATE(name, text) SAME(NVG_STATE_##name, NETVIGIL__SENSOR_STATE__SENSOR_STATE_##name);
+#define SAME_COMMAND(name, text) SAME(NVG_COMMAND_##name, NETVIGIL__COMMAND_KIND__COMMAND_##name);
+NVG_SENSOR_STATES(SAME_STATE)
+NVG_COMMANDS(SAME_COMMAND)
+#define SAME_PROTO(name) SAME(NVG_PROTO_##name, NETVIGIL__PROTOCOL__PROTOCOL_##name);
+SAME_PROTO(OTHER)
+SAME_PROTO(IPV4)
+SAME_PROTO(IPV6)
+SAME_PROTO(TCP)
+SAME_PROTO(UDP)
+SAME_PROTO(ICMP)
+SAME_PROTO(ICMPV6)
+SAME_PROTO(ARP)
+SAME(NVG_PAYLOAD_NONE, NETVIGIL__PAYLOAD_KIND__PAYLOAD_NONE);
+SAME(NVG_PAYLOAD_RAW, NETVIGIL__PAYLOAD_KIND__PAYLOAD_RAW);
+SAME(NVG_PAYLOAD_PADDING, NETVIGIL__PAYLOAD_KIND__PAYLOAD_PADDING);
+
+static const char *const state_names[NVG_STATE_COUNT] = {
+#define STATE_NAME(name, text) [NVG_STATE_##name] = text,
+    NVG_SENSOR_STATES(STATE_NAME)
+#undef STATE_NAME
+};
+
+static const char *const command_names[NVG_COMMAND_COUNT] = {
+#define COMMAND_NAME(name, text) [NVG_COMMAND_##name] = text,
+    NVG_COMMANDS(COMMAND_NAME)
+#undef COMMAND_NAME
+};
+
 const char *nvg_wire_command_name(Netvigil__CommandKind kind)
 {
-    switch (kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_START:
-        return "start";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
-        return "stop";
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
-        return "restart";
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        return "set-filter";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
-        return "status";
-    default:
+    if ((unsigned)kind >= NVG_COMMAND_COUNT)
         return "?";
-    }
+    return command_names[kind];
+}
+
+const char *nvg_wire_state_name(Netvigil__SensorState state)
+{
+    if ((unsigned)state >= NVG_STATE_COUNT)
+        return "unknown";
+    return state_names[state];
+}
+
+const char *nvg_wire_summary_state(const Netvigil__SensorSummary *s)
+{
+    if (!s->connected)
+        return "silent";
+    return nvg_wire_state_name(s->last_status ? s->last_status->state
+                                              : NETVIGIL__SENSOR_STATE__SENSOR_STATE_UNKNOWN);
 }

@@ -33,8 +33,47 @@
 #define NVG_TOPIC_EVENTS "event"  /* body: Event */
 #define NVG_TOPIC_ALERTS "alert"  /* body: Event */
 
+/* A sensor's state (SensorState) and the command kinds (CommandKind) with their names, in the
+ * order and with the values of proto/netvigil.proto: X(NAME, "name"). nvg-wire.c asserts at
+ * compile time that NVG_STATE_x == NETVIGIL__SENSOR_STATE__SENSOR_STATE_x and
+ * NVG_COMMAND_x == NETVIGIL__COMMAND_KIND__COMMAND_x, and test-names that nothing is missing. */
+#define NVG_SENSOR_STATES(X)                                                                       \
+    X(UNKNOWN, "unknown")                                                                          \
+    X(RUNNING, "running")                                                                          \
+    X(STOPPED, "stopped")                                                                          \
+    X(FINISHED, "finished") /* end of the capture file reached */                                  \
+    X(ERROR, "error")
+
+#define NVG_COMMANDS(X)                                                                            \
+    X(UNSPECIFIED, "?")                                                                            \
+    X(START, "start")                                                                              \
+    X(STOP, "stop")                                                                                \
+    X(RESTART, "restart")                                                                          \
+    X(SET_FILTER, "set-filter")                                                                    \
+    X(STATUS, "status")
+
+enum nvg_sensor_state {
+#define NVG__STATE_ENUM(name, text) NVG_STATE_##name,
+    NVG_SENSOR_STATES(NVG__STATE_ENUM) /* NVG_STATE_UNKNOWN, NVG_STATE_RUNNING, ... */
+#undef NVG__STATE_ENUM
+    NVG_STATE_COUNT
+};
+
+enum nvg_command {
+#define NVG__COMMAND_ENUM(name, text) NVG_COMMAND_##name,
+    NVG_COMMANDS(NVG__COMMAND_ENUM) /* NVG_COMMAND_UNSPECIFIED, NVG_COMMAND_START, ... */
+#undef NVG__COMMAND_ENUM
+    NVG_COMMAND_COUNT
+};
+
 /* "start", "stop", "restart", "set-filter", "status"; "?" for anything else. */
 const char *nvg_wire_command_name(Netvigil__CommandKind kind);
+
+/* "unknown", "running", "stopped", "finished", "error"; "unknown" for anything else. */
+const char *nvg_wire_state_name(Netvigil__SensorState state);
+/* What a status table shows for a sensor: "silent" when the collector has not heard from it
+ * lately, else the state of its last heartbeat ("unknown" without one). */
+const char *nvg_wire_summary_state(const Netvigil__SensorSummary *s);
 
 /* Fill pb from pkt. pb's byte fields point into pkt: pkt must outlive the pack. */
 void nvg_wire_record_to_pb(const struct nvg_pkt *pkt, Netvigil__PacketRecord *pb);

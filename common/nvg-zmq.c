@@ -62,8 +62,16 @@ int nvg_zmq_endpoint(char *buf, size_t size, const char *host, int port)
     return 0;
 }
 
-/* Copy the host part of "HOST", "HOST:PORT", "[V6]:PORT", "V6" or a tcp endpoint into out. */
-static bool extract_host(const char *s, char *out, size_t size)
+/* Where the host and the port are in "HOST", "HOST:PORT", "[V6]", "[V6]:PORT", a bare IPv6
+ * literal or an endpoint "SCHEME://[SOURCE;]HOST:PORT". */
+struct hostport {
+    const char *host;
+    size_t len;
+    const char *port; /* after the port's colon; NULL when there is none */
+    bool junk;        /* something other than ":PORT" after "[V6]" */
+};
+
+static bool find_host(const char *s, struct hostport *hp)
 {
     bool endpoint = false;
     const char *scheme = strstr(s, "://");
@@ -74,25 +82,97 @@ static bool extract_host(const char *s, char *out, size_t size)
     const char *semi = strchr(s, ';'); /* connect "tcp://SOURCE;DEST:PORT": DEST counts */
     if (semi)
         s = semi + 1;
-    const char *end;
+    hp->port = NULL;
+    hp->junk = false;
     if (s[0] == '[') {
-        s++;
-        end = strchr(s, ']');
-        if (!end)
+        const char *close = strchr(s + 1, ']');
+        if (!close)
             return false;
-    } else {
-        const char *colon = strchr(s, ':');
-        const char *last = strrchr(s, ':');
-        if (endpoint || (colon && colon == last))
-            end = last ? last : s + strlen(s); /* strip ":PORT" */
+        hp->host = s + 1;
+        hp->len = (size_t)(close - hp->host);
+        if (close[1] == ':')
+            hp->port = close + 2;
         else
-            end = s + strlen(s); /* bare IPv6 literal or plain host */
+            hp->junk = close[1] != '\0';
+        return true;
     }
-    size_t n = (size_t)(end - s);
-    if (n == 0 || n >= size)
+    /* One colon separates a port; more make a bare IPv6 literal, except in an endpoint, where
+     * the last one always does. */
+    const char *colon = strchr(s, ':');
+    const char *last = strrchr(s, ':');
+    hp->host = s;
+    if (last && (endpoint || colon == last)) {
+        hp->len = (size_t)(last - s);
+        hp->port = last + 1;
+    } else {
+        hp->len = strlen(s);
+    }
+    return true;
+}
+
+static int parse_port(const char *s, int *port)
+{
+    int v = 0;
+    if (!*s)
+        return NVG_EINVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || (v = v * 10 + (*s - '0')) > 65535)
+            return NVG_EINVAL;
+    }
+    if (v == 0)
+        return NVG_EINVAL;
+    *port = v;
+    return 0;
+}
+
+int nvg_zmq_endpoint_split(const char *text, char *host, size_t size, int *port)
+{
+    struct hostport hp;
+    const char *scheme = text ? strstr(text, "://") : NULL;
+    if (!text || (scheme && strncmp(text, "tcp://", 6) != 0) || !find_host(text, &hp) || hp.junk ||
+        hp.len == 0 || hp.len >= size)
+        return NVG_EINVAL;
+    int p = 0;
+    if (hp.port && parse_port(hp.port, &p) < 0)
+        return NVG_EINVAL;
+    memcpy(host, hp.host, hp.len);
+    host[hp.len] = '\0';
+    *port = p;
+    return 0;
+}
+
+int nvg_zmq_endpoint_parse(char *buf, size_t size, const char *text, int default_port)
+{
+    if (!text)
+        return NVG_EINVAL;
+    if (strstr(text, "://")) {
+        int n = snprintf(buf, size, "%s", text);
+        return n < 0 || (size_t)n >= size ? NVG_EINVAL : 0;
+    }
+    char host[NVG_ZMQ_HOST_MAX];
+    int port;
+    if (nvg_zmq_endpoint_split(text, host, sizeof(host), &port) < 0)
+        return NVG_EINVAL;
+    return nvg_zmq_endpoint(buf, size, host, port ? port : default_port);
+}
+
+int nvg_zmq_endpoint_client(char *buf, size_t size, const char *given, const char *host, int port)
+{
+    if (!given)
+        return nvg_zmq_endpoint(buf, size, host, port);
+    int n = snprintf(buf, size, "%s", given);
+    return n < 0 || (size_t)n >= size ? NVG_EINVAL : 0;
+}
+
+/* The host of a peer or address (see find_host) into out, without a zone: only the address
+ * matters here, so a malformed port is no reason to look elsewhere. */
+static bool extract_host(const char *s, char *out, size_t size)
+{
+    struct hostport hp;
+    if (!find_host(s, &hp) || hp.len == 0 || hp.len >= size)
         return false;
-    memcpy(out, s, n);
-    out[n] = '\0';
+    memcpy(out, hp.host, hp.len);
+    out[hp.len] = '\0';
     char *zone = strchr(out, '%'); /* fe80::1%lo */
     if (zone)
         *zone = '\0';
@@ -107,7 +187,7 @@ bool nvg_zmq_is_loopback(const char *s)
         return true; /* never leaves the host */
     if (strstr(s, "://") && strncmp(s, "tcp://", 6) != 0)
         return false; /* pgm, epgm, udp, ...: multicast or network-wide */
-    char host[256];
+    char host[NVG_ZMQ_HOST_MAX];
     if (!extract_host(s, host, sizeof(host)))
         return false;
     if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0 ||
@@ -152,4 +232,31 @@ int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags)
         return (e == EAGAIN || e == EINTR) ? NVG_EAGAIN : NVG_EZMQ;
     }
     return 0;
+}
+
+static int recv_error(void)
+{
+    int e = zmq_errno();
+    return (e == EAGAIN || e == EINTR) ? NVG_EAGAIN : NVG_EZMQ;
+}
+
+int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags)
+{
+    if (zmq_msg_recv(topic, sock, flags) < 0)
+        return recv_error();
+    if (!zmq_msg_more(topic))
+        return NVG_EMALFORMED;
+    /* The other frames are here already: a message arrives whole or not at all. */
+    if (zmq_msg_recv(body, sock, ZMQ_DONTWAIT) < 0)
+        return recv_error() == NVG_EZMQ ? NVG_EZMQ : NVG_EMALFORMED;
+    if (!zmq_msg_more(body))
+        return 0;
+    /* Extra frames: drop the whole message, every frame of it. */
+    zmq_msg_t extra;
+    zmq_msg_init(&extra);
+    int more = 1;
+    while (more && zmq_msg_recv(&extra, sock, ZMQ_DONTWAIT) >= 0)
+        more = zmq_msg_more(&extra);
+    zmq_msg_close(&extra);
+    return NVG_EMALFORMED;
 }

@@ -1,5 +1,6 @@
-/* ZeroMQ helpers shared by every program: sockets with explicit limits, endpoints, and sending
- * one packed protobuf as one frame. A socket stays with the thread that created it.
+/* ZeroMQ helpers shared by every program: sockets with explicit limits, endpoints, sending one
+ * packed protobuf as one frame and receiving topic + body messages. A socket stays with the thread
+ * that created it.
  *
  * Thread-safety: these functions keep no state of their own (no static or per-thread buffers),
  * so any thread may call them, each on the sockets it owns. */
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include <protobuf-c/protobuf-c.h>
+#include <zmq.h>
 
 struct nvg_sockopts {
     int sndhwm; /* messages; 0 = libzmq default */
@@ -21,8 +23,30 @@ struct nvg_sockopts {
  * with the reason in err (NVG_ERRBUF_SIZE). */
 void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err);
 
+/* Room for an endpoint and for a host name or address in it. */
+#define NVG_ZMQ_ENDPOINT_MAX 300
+#define NVG_ZMQ_HOST_MAX 256
+
 /* "tcp://HOST:PORT", bracketing IPv6 literals. Returns 0 or NVG_EINVAL (too long). */
 int nvg_zmq_endpoint(char *buf, size_t size, const char *host, int port);
+
+/* The one reading of what a person names a peer or an address by: "HOST", "HOST:PORT",
+ * "[V6]", "[V6]:PORT", a bare IPv6 literal ("::1", "fe80::1%eth0"), or a tcp endpoint
+ * "tcp://[SOURCE;]HOST:PORT". host gets the host without brackets (a zone stays), *port the
+ * port, 0 when text gives none. Returns 0, or NVG_EINVAL: no host, a host of size bytes or
+ * more, an unclosed bracket or text after it, a port that is not 1..65535, another transport
+ * (ipc://, inproc://, ...: no host to name). */
+int nvg_zmq_endpoint_split(const char *text, char *host, size_t size, int *port);
+
+/* What to connect to for text (sensor -c): an endpoint (anything with "://") as it is, or the
+ * other forms of _split completed to "tcp://HOST:PORT", with default_port when text names no
+ * port. Returns 0 or NVG_EINVAL (as _split, or too long for size). */
+int nvg_zmq_endpoint_parse(char *buf, size_t size, const char *text, int default_port);
+
+/* One of a collector's sockets, as a client names it: the endpoint given (--feed-endpoint,
+ * --control-endpoint) as it is, or when given is NULL tcp://HOST:port (--collector HOST).
+ * Returns 0 or NVG_EINVAL (too long, or an empty host). */
+int nvg_zmq_endpoint_client(char *buf, size_t size, const char *given, const char *host, int port);
 
 /* Whether an address/endpoint names the loopback (127.0.0.0/8, ::1, localhost). */
 bool nvg_zmq_is_loopback(const char *host_or_endpoint);
@@ -38,5 +62,14 @@ int nvg_zmq_send_pb(void *sock, const ProtobufCMessage *msg, int flags);
 
 /* Already packed bytes (e.g. from nvg_batch_encoder_pack) as one frame; the same results. */
 int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags);
+
+/* Receives one feed message: a topic frame and one body frame (one protobuf). topic and body
+ * are zmq_msg_init'ed by the caller, who closes both whatever the result. flags: 0 waits,
+ * ZMQ_DONTWAIT does not. Returns 0 with both filled; NVG_EAGAIN when no message is waiting
+ * (ZMQ_DONTWAIT) or a signal interrupted the wait (check the stop flag and call again);
+ * NVG_EMALFORMED for a message of one frame or more than two, whose frames have all been
+ * drained so that the next call starts on the next message (count it as dropped); NVG_EZMQ
+ * when the socket failed (zmq_errno(): ETERM, ...). */
+int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags);
 
 #endif

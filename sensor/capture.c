@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
 #include "nvg-time.h"
@@ -297,11 +298,6 @@ bool nvg_capture_is_live(const struct nvg_capture *cap)
     return cap->live;
 }
 
-bool nvg_capture_nanosecond(const struct nvg_capture *cap)
-{
-    return cap->nano;
-}
-
 struct trampoline {
     nvg_capture_fn fn;
     void *ctx;
@@ -347,15 +343,7 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
     if (pcap_setnonblock(cap->p, 1, err ? err : (char[PCAP_ERRBUF_SIZE]){0}) != 0)
         return NVG_EPCAP;
     struct trampoline t = {fn, ctx, cap->nano};
-    struct timespec now, end;
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    int64_t wait_ns = ((int64_t)cap->timeout_ms + 20) * 1000000;
-    end.tv_sec += (time_t)(wait_ns / 1000000000);
-    end.tv_nsec += (long)(wait_ns % 1000000000);
-    if (end.tv_nsec >= 1000000000) {
-        end.tv_sec++;
-        end.tv_nsec -= 1000000000;
-    }
+    int64_t end_ns = nvg_clock_mono_ns() + ((int64_t)cap->timeout_ms + 20) * 1000000;
     int total = 0;
     for (;;) {
         int n = pcap_dispatch(cap->p, max > 0 ? max - total : -1, on_packet, (u_char *)&t);
@@ -368,8 +356,7 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
         total += n;
         if (max > 0 && total >= max)
             break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+        if (nvg_clock_mono_ns() >= end_ns)
             break;
         if (n == 0)
             nanosleep(&(struct timespec){0, 5 * 1000000}, NULL);

@@ -53,7 +53,6 @@ int nvg_capture_datalink(const struct nvg_capture *cap);
 /* "EN10MB (Ethernet)"-style name of the link type, for messages. */
 void nvg_capture_datalink_text(const struct nvg_capture *cap, char *buf, size_t len);
 bool nvg_capture_is_live(const struct nvg_capture *cap);
-bool nvg_capture_nanosecond(const struct nvg_capture *cap);
 
 /* Hands up to max frames (max <= 0: as many as are ready, or the whole rest of a file) to fn.
  * Returns the number of frames handled (0: a live timeout or, for a file, the end), NVG_EAGAIN

@@ -3,14 +3,15 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-monitor.h"
+#include "nvg-ratelog.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -30,8 +31,8 @@ struct pending {
 };
 
 struct nvg_link {
-    void *sock;    /* DEALER to the collector */
-    void *monitor; /* PAIR receiving the DEALER's connect events */
+    void *sock;                  /* DEALER to the collector */
+    struct nvg_monitor *monitor; /* the DEALER's connect events */
     char *endpoint;
     char *sensor, *source, *version, *filter;
     uint64_t boot_id;
@@ -43,8 +44,8 @@ struct nvg_link {
     int64_t start_ns;
     int64_t next_hb_ns;
     int64_t next_retry_ns;
-    int64_t last_warn_ns;      /* rejected messages */
-    int64_t last_drop_warn_ns; /* link full */
+    struct nvg_ratelog rl_rejected; /* messages from the collector we could not take */
+    struct nvg_ratelog rl_drops;    /* batches dropped on a full link */
     uint64_t warned_drops;
     bool hello_pending;
     bool refused;
@@ -61,13 +62,6 @@ struct nvg_link {
     struct nvg_link_stats st;
     char error[NVG_ERRBUF_SIZE];
 };
-
-int64_t nvg_link_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static bool interrupted(const struct nvg_link *link)
 {
@@ -115,7 +109,7 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->records_sent = link->st.records_sent;
     pb->records_dropped = link->st.records_dropped;
     pb->batches_dropped = link->st.batches_dropped;
-    pb->uptime_ms = (uint64_t)((nvg_link_now_ns() - link->start_ns) / NS_PER_MS);
+    pb->uptime_ms = (uint64_t)((nvg_clock_mono_ns() - link->start_ns) / NS_PER_MS);
     pb->software_version = link->version;
     pb->last_seq = link->st.last_seq;
     pb->error = (char *)(s->error ? s->error : "");
@@ -229,7 +223,7 @@ static void note_waiting(struct nvg_link *link)
         link->next_wait_note_ns = 0;
         return;
     }
-    int64_t now = nvg_link_now_ns();
+    int64_t now = nvg_clock_mono_ns();
     if (link->next_wait_note_ns == 0) {
         link->next_wait_note_ns = now + 2000 * NS_PER_MS;
     } else if (now >= link->next_wait_note_ns) {
@@ -283,13 +277,10 @@ static int send_batch(struct nvg_link *link)
 static void reject(struct nvg_link *link, const char *why)
 {
     link->st.rejected++;
-    int64_t now = nvg_link_now_ns();
-    if (now - link->last_warn_ns >= WARN_INTERVAL_MS * NS_PER_MS) {
-        link->last_warn_ns = now;
+    if (nvg_ratelog_allow(&link->rl_rejected, nvg_clock_mono_ms(), NULL))
         nvg_log(NVG_LOG_WARNING,
                 "link to %s: rejected a message from the collector: %s (%" PRIu64 " so far)",
                 link->endpoint, why, link->st.rejected);
-    }
 }
 
 static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
@@ -408,33 +399,25 @@ static int recv_all(struct nvg_link *link)
 
 /* Connection events: a (re)connected collector may be a new process that knows nothing of us,
  * so we say Hello (and, while finishing, EndOfStream) again. */
+static void on_link_event(void *user, const struct nvg_monitor_event *ev)
+{
+    struct nvg_link *link = user;
+    if (ev->event == ZMQ_EVENT_CONNECTED) {
+        link->connected = true;
+        link->st.connects++;
+        nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
+        send_hello(link);
+        if (link->eos_waiting)
+            send_eos(link);
+    } else if (ev->event == ZMQ_EVENT_DISCONNECTED) {
+        link->connected = false;
+        nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
+    }
+}
+
 static void recv_monitor(struct nvg_link *link)
 {
-    for (;;) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, link->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&ev) >= 2)
-            memcpy(&event, zmq_msg_data(&ev), 2);
-        while (zmq_msg_more(&ev) && zmq_msg_recv(&ev, link->monitor, ZMQ_DONTWAIT) >= 0) {
-        }
-        zmq_msg_close(&ev);
-        if (event == ZMQ_EVENT_CONNECTED) {
-            link->connected = true;
-            link->st.connects++;
-            nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
-            send_hello(link);
-            if (link->eos_waiting)
-                send_eos(link);
-        } else if (event == ZMQ_EVENT_DISCONNECTED) {
-            link->connected = false;
-            nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
-        }
-    }
+    nvg_monitor_drain(link->monitor, on_link_event, link);
 }
 
 /* ---- life cycle --------------------------------------------------------------------------- */
@@ -464,24 +447,11 @@ static int open_sockets(struct nvg_link *link, void *ctx, char *err)
         return NVG_EZMQ;
     }
 
-    /* The monitor must exist before connect, or the first CONNECTED is missed. Its name is
-     * unique per process: a closed link's inproc endpoint is released asynchronously, so a new
-     * link allocated at the same address could not reuse a pointer-based name. */
-    static atomic_ulong monitors;
-    char mon[64];
-    snprintf(mon, sizeof(mon), "inproc://nvg-link-monitor-%lu", atomic_fetch_add(&monitors, 1));
-    if (zmq_socket_monitor(link->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
-    struct nvg_sockopts mo = {.linger_ms = 0};
-    link->monitor = nvg_zmq_socket(ctx, ZMQ_PAIR, &mo, err);
+    /* Before connect, or the first CONNECTED is missed. */
+    link->monitor =
+        nvg_monitor_new(ctx, link->sock, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err);
     if (!link->monitor)
         return NVG_EZMQ;
-    if (zmq_connect(link->monitor, mon) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "connecting the monitor: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
     if (zmq_connect(link->sock, link->endpoint) != 0) {
         snprintf(err, NVG_ERRBUF_SIZE, "cannot connect to %s: %s", link->endpoint,
                  zmq_strerror(zmq_errno()));
@@ -525,6 +495,8 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         free(link);
         return NULL;
     }
+    link->rl_rejected = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
+    link->rl_drops = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
     link->mode = info->mode;
     link->boot_id = info->boot_id;
     link->endpoint = strdup(endpoint);
@@ -543,7 +515,7 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         nvg_link_free(link);
         return NULL;
     }
-    link->start_ns = nvg_link_now_ns();
+    link->start_ns = nvg_clock_mono_ns();
     link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
     send_hello(link); /* queued in file mode; live mode retries until connected */
     return link;
@@ -553,12 +525,9 @@ void nvg_link_free(struct nvg_link *link)
 {
     if (!link)
         return;
-    if (link->sock) {
-        zmq_socket_monitor(link->sock, NULL, 0);
+    nvg_monitor_free(link->monitor); /* before its socket */
+    if (link->sock)
         zmq_close(link->sock);
-    }
-    if (link->monitor)
-        zmq_close(link->monitor);
     for (int i = 0; i < link->n_pending; i++)
         free(link->pending[i].data);
     nvg_batch_encoder_free(link->enc);
@@ -576,7 +545,7 @@ int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt)
         return NVG_EVERSION;
     size_t n = nvg_batch_encoder_add(link->enc, pkt);
     if (n == 1)
-        link->batch_open_ns = nvg_link_now_ns();
+        link->batch_open_ns = nvg_clock_mono_ns();
     if (n >= link->opts.batch_max)
         return send_batch(link);
     return 0;
@@ -590,9 +559,8 @@ int nvg_link_flush(struct nvg_link *link)
 static void warn_drops(struct nvg_link *link, int64_t now)
 {
     if (link->st.batches_dropped == link->warned_drops ||
-        now - link->last_drop_warn_ns < WARN_INTERVAL_MS * NS_PER_MS)
+        !nvg_ratelog_allow(&link->rl_drops, now / NS_PER_MS, NULL))
         return;
-    link->last_drop_warn_ns = now;
     nvg_log(NVG_LOG_WARNING,
             "link to %s full: dropped %" PRIu64 " batches (%" PRIu64 " records) so far",
             link->endpoint, link->st.batches_dropped, link->st.records_dropped);
@@ -602,7 +570,7 @@ static void warn_drops(struct nvg_link *link, int64_t now)
 int nvg_link_tick(struct nvg_link *link, int64_t now)
 {
     if (now == 0)
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
     recv_monitor(link);
     int rc = recv_all(link);
     if (rc != 0)
@@ -632,7 +600,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
 int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now)
 {
     if (now == 0)
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
     int64_t due = link->next_hb_ns;
     if (nvg_batch_encoder_count(link->enc) > 0) {
         int64_t close = link->batch_open_ns + (int64_t)link->opts.batch_ms * NS_PER_MS;
@@ -649,7 +617,7 @@ int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now)
 void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPOLL])
 {
     items[0] = (zmq_pollitem_t){.socket = link->sock, .events = ZMQ_POLLIN};
-    items[1] = (zmq_pollitem_t){.socket = link->monitor, .events = ZMQ_POLLIN};
+    items[1] = (zmq_pollitem_t){.socket = nvg_monitor_socket(link->monitor), .events = ZMQ_POLLIN};
 }
 
 static int check_ack(struct nvg_link *link)
@@ -682,7 +650,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
     if (link->mode == NVG_LINK_LIVE)
         return 0;
 
-    int64_t now = nvg_link_now_ns();
+    int64_t now = nvg_clock_mono_ns();
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * NS_PER_MS;
     link->eos_waiting = true;
     link->ack_received = false;
@@ -695,7 +663,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
         if (wait > RETRY_MS)
             wait = RETRY_MS;
         zmq_poll(items, NVG_LINK_NPOLL, wait);
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
         rc = nvg_link_tick(link, now);
         note_waiting(link);
         if (rc == 0 && link->ack_received)
@@ -736,7 +704,7 @@ int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
     link->boot_id = boot_id;
     uint64_t rejected = link->st.rejected, connects = link->st.connects;
     link->st = (struct nvg_link_stats){.rejected = rejected, .connects = connects};
-    link->start_ns = nvg_link_now_ns();
+    link->start_ns = nvg_clock_mono_ns();
     send_hello(link);
     return rc == NVG_EVERSION ? rc : 0;
 }

@@ -27,6 +27,7 @@
 #include <zmq.h>
 
 #include "netvigil.pb-c.h"
+#include "nvg-clock.h"
 #include "nvg-pkt.h"
 
 enum nvg_link_mode {
@@ -106,8 +107,11 @@ int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt);
 /* Send the current batch now, if it holds any record. Same results as _add. */
 int nvg_link_flush(struct nvg_link *link);
 
-/* CLOCK_MONOTONIC in ns, the clock of _tick and _timeout_ms. */
-int64_t nvg_link_now_ns(void);
+/* The clock of _tick and _timeout_ms: nvg_clock_mono_ns(). */
+static inline int64_t nvg_link_now_ns(void)
+{
+    return nvg_clock_mono_ns();
+}
 
 /* Housekeeping; call after every poll wake-up and at least every nvg_link_timeout_ms: closes a
  * batch older than batch_ms, sends pending Hello and heartbeats, handles messages from the

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 
 void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigned payload_max,
@@ -44,13 +45,6 @@ static void on_frame(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t 
     pl->records++;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Frames to ask for in the next dispatch: what --count leaves (0: done), or -1 for all. A
  * file is read in chunks so that sinks with timers get their ticks. */
 static int64_t next_batch(const struct nvg_pipeline *pl)
@@ -79,7 +73,7 @@ static int tick_sinks(struct nvg_pipeline *pl)
 int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char *err)
 {
     bool live = nvg_capture_is_live(pl->cap);
-    int64_t last_flush = now_ms();
+    int64_t last_flush = nvg_clock_mono_ms();
     while (!*stop) {
         if (!live && pl->ticking && nvg_capture_paused(pl->cap)) {
             /* A stopped file read waits for a start instead of reading on into the void. */
@@ -102,10 +96,10 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
             return n;
         if (n == 0 && !live)
             break; /* end of file */
-        if (live && now_ms() - last_flush >= NVG_PIPELINE_FLUSH_MS) {
+        if (live && nvg_clock_mono_ms() - last_flush >= NVG_PIPELINE_FLUSH_MS) {
             if (nvg_pipeline_flush(pl) < 0)
                 return NVG_EIO;
-            last_flush = now_ms();
+            last_flush = nvg_clock_mono_ms();
         }
     }
     if (live && *stop) {

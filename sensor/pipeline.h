@@ -1,5 +1,7 @@
-/* The sensor's per-packet path: capture -> decode -> every sink. Allocates nothing per packet.
- * A later sink (the publisher) plugs in with nvg_pipeline_add_sink beside the file outputs. */
+/* The sensor's per-packet path: capture -> decode -> every sink (the file outputs, the link to
+ * the collector), each added with nvg_pipeline_add_sink. Allocates nothing per packet. Sinks
+ * with a tick op get it after every dispatch: that is what drives the link's timers and
+ * commands. */
 #ifndef NVG_PIPELINE_H
 #define NVG_PIPELINE_H
 

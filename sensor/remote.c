@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "link.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-time.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 #include "publish.h"
@@ -23,65 +24,31 @@ static uint64_t new_boot_id(void)
     uint64_t id = 0;
     while (id == 0) {
         if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            id = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+            int64_t ns = nvg_clock_wall_ns();
+            id = (uint64_t)(ns / NVG_NS_PER_SEC) * 1000000007u ^ (uint64_t)(ns % NVG_NS_PER_SEC) ^
+                 (uint64_t)getpid();
         }
     }
     return id;
 }
 
 /* "tcp://H:P" as given, or HOST / HOST:PORT / [V6]:PORT completed to an endpoint. Also fills
- * the BPF that keeps our own link traffic out of the capture when the host is an address. */
+ * the BPF that keeps our own link traffic out of the capture when the endpoint names a port:
+ * with the host too when it is an address. */
 static int resolve_endpoint(struct nvg_sensor *s, const char *arg)
 {
-    char host[256] = "";
-    int port = NVG_PORT_SENSOR;
-    if (strstr(arg, "://")) {
-        if (strlen(arg) >= sizeof(s->endpoint))
-            return -1;
-        strcpy(s->endpoint, arg);
-        const char *h = strstr(arg, "://") + 3;
-        const char *colon = strrchr(h, ':');
-        if (h[0] == '[') {
-            const char *close = strchr(h, ']');
-            if (close && (size_t)(close - h - 1) < sizeof(host))
-                snprintf(host, sizeof(host), "%.*s", (int)(close - h - 1), h + 1);
-        } else if (colon && (size_t)(colon - h) < sizeof(host)) {
-            snprintf(host, sizeof(host), "%.*s", (int)(colon - h), h);
-        }
-        if (colon)
-            port = atoi(colon + 1);
-    } else {
-        const char *colon = strrchr(arg, ':');
-        bool v6 = strchr(arg, ':') != colon || arg[0] == '[';
-        if (arg[0] == '[') {
-            const char *close = strchr(arg, ']');
-            if (!close || (size_t)(close - arg - 1) >= sizeof(host))
-                return -1;
-            snprintf(host, sizeof(host), "%.*s", (int)(close - arg - 1), arg + 1);
-            if (close[1] == ':')
-                port = atoi(close + 2);
-        } else if (colon && !v6) {
-            if ((size_t)(colon - arg) >= sizeof(host))
-                return -1;
-            snprintf(host, sizeof(host), "%.*s", (int)(colon - arg), arg);
-            port = atoi(colon + 1);
-        } else {
-            snprintf(host, sizeof(host), "%s", arg);
-        }
-        if (port <= 0 || port > 65535 ||
-            nvg_zmq_endpoint(s->endpoint, sizeof(s->endpoint), host, port) < 0)
-            return -1;
-    }
+    if (nvg_zmq_endpoint_parse(s->endpoint, sizeof(s->endpoint), arg, NVG_PORT_SENSOR) < 0)
+        return -1;
+    char host[NVG_ZMQ_HOST_MAX];
+    int port;
+    if (nvg_zmq_endpoint_split(s->endpoint, host, sizeof(host), &port) < 0 || port == 0)
+        return 0; /* not tcp, or no port: zmq_connect will say what is wrong with it */
     unsigned char addr[16];
     bool literal = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-    if (port > 0 && port <= 65535) {
-        if (literal)
-            snprintf(s->exclude, sizeof(s->exclude), "tcp port %d and host %s", port, host);
-        else
-            snprintf(s->exclude, sizeof(s->exclude), "tcp port %d", port);
-    }
+    if (literal)
+        snprintf(s->exclude, sizeof(s->exclude), "tcp port %d and host %s", port, host);
+    else
+        snprintf(s->exclude, sizeof(s->exclude), "tcp port %d", port);
     return 0;
 }
 

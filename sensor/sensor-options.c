@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nvg-error.h"
+#include "nvg-parse.h"
 
 enum {
     OPT_NO_PROMISC = 256,
@@ -44,7 +45,7 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-void nvg_options_usage(FILE *f, const char *prog)
+static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "Usage: %s (-i IFACE | -r FILE) [options] [FILTER EXPRESSION...]\n"
@@ -109,37 +110,10 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 uint64_t nvg_options_parse_size(const char *s)
 {
-    if (!s || *s < '0' || *s > '9')
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
-        return 0;
-    unsigned shift = 20;
-    if (*end) {
-        switch (*end) {
-        case 'k':
-        case 'K':
-            shift = 10;
-            break;
-        case 'm':
-        case 'M':
-            shift = 20;
-            break;
-        case 'g':
-        case 'G':
-            shift = 30;
-            break;
-        default:
-            return 0;
-        }
-        if (end[1] && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0)
-            return 0;
-    }
-    if (v == 0 || v > (UINT64_MAX >> shift) || (v << shift) > (uint64_t)INT32_MAX)
+    uint64_t v;
+    if (nvg_parse_size(s, NVG_MIB, &v) < 0 || v == 0 || v > (uint64_t)INT32_MAX)
         return 0; /* libpcap takes an int */
-    return (uint64_t)v << shift;
+    return v;
 }
 
 static int set_name(struct nvg_sensor_opts *o, const char *name, char *err)
@@ -224,7 +198,7 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         o->stopped = true;
         return 0;
     case OPT_HELP:
-        nvg_options_usage(out, prog);
+        usage(out, prog);
         return NVG_OPTS_HELP;
     case OPT_VERSION:
         fprintf(out, "netvigil-sensor %s\n", NVG_VERSION);

@@ -46,9 +46,8 @@ enum {
  * go to out. Restartable: each call parses from scratch. */
 int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *out, char *err);
 
-void nvg_options_usage(FILE *f, const char *prog);
-
-/* "64", "16M", "512k", "1G" (bare numbers are MiB). Returns bytes, or 0 when invalid. */
+/* --buffer-size: nvg_parse_size() with bare numbers in MiB ("64", "16M", "512k", "1G"), from
+ * 1 byte to INT32_MAX (libpcap takes an int). Returns bytes, or 0 when invalid. */
 uint64_t nvg_options_parse_size(const char *s);
 
 #endif

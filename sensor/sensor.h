@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "capture.h"
+#include "nvg-zmq.h"
 #include "pipeline.h"
 #include "sensor-options.h"
 
@@ -22,7 +23,7 @@ struct nvg_sensor {
     void *zmq_ctx;
     struct nvg_link *link; /* lent from outputs[NVG_OUT_LINK] */
     bool finished;         /* the capture file has been read to its end */
-    char endpoint[300];
+    char endpoint[NVG_ZMQ_ENDPOINT_MAX];
     char exclude[320]; /* BPF for our own link traffic, "" when none */
     volatile sig_atomic_t *stop;
 };

@@ -1,6 +1,6 @@
-/* Where records go after decoding. The capture loop hands every record to each sink in turn;
- * the CSV and text outputs are sinks, and so will be the publisher that batches records for
- * the collector. */
+/* Where records go after decoding. The capture loop hands every record to each sink in turn:
+ * the CSV and text outputs (output.c) and the link that batches records for the collector
+ * (publish.c). */
 #ifndef NVG_SINK_H
 #define NVG_SINK_H
 

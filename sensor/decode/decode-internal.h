@@ -1,5 +1,5 @@
 /* Private helpers shared by the decoder's layer files (decode*.c). Not installed, not used
- * outside sensor/decode*.c.
+ * outside sensor/decode/.
  *
  * Every layer takes a struct nvg__dc, the state of one frame's decode:
  *

@@ -59,6 +59,29 @@ static int ipv4_transport(struct nvg__dc *x, uint8_t proto)
     }
 }
 
+/* The datagram's extent: its total length against the header length and the frame. x->c
+ * still starts at the header, c is past it (and its options). Leaves x at the payload, limited
+ * to the datagram; false when the total length is impossible (decoding has stopped). */
+static bool ipv4_extent(struct nvg__dc *x, struct nvg_cursor c, size_t hl, uint16_t totlen)
+{
+    size_t have = x->c.left; /* captured bytes from the header on */
+    if (totlen == 0) {
+        totlen = have > 0xffff ? 0xffff : (uint16_t)have; /* TSO: use the captured bytes */
+    } else if (totlen < hl) {
+        x->c = c;
+        nvg__stop(x, NVG_PKT_MALFORMED, NVG_EV_IPV4_TOTLEN);
+        return false;
+    } else if (totlen > have + x->extra) {
+        /* Declares more than the frame held on the wire: flag, decode what is there. */
+        nvg__event(x, NVG_PKT_TRUNCATED, NVG_EV_IPV4_TRUNC);
+        totlen = (uint16_t)(have + x->extra);
+    }
+    x->c = c;
+    nvg__limit(x, totlen - hl);
+    x->decl = totlen - hl;
+    return true;
+}
+
 int nvg__decode_ipv4(struct nvg__dc *x)
 {
     struct nvg_pkt *pkt = x->pkt;
@@ -100,20 +123,8 @@ int nvg__decode_ipv4(struct nvg__dc *x)
     if (!nvg_cur_skip(&c, hl - 20))
         return nvg__stop(x, NVG_PKT_TRUNCATED, NVG_EV_IPV4_TRUNC);
 
-    size_t have = x->c.left; /* captured bytes from the header on */
-    if (totlen == 0) {
-        totlen = have > 0xffff ? 0xffff : (uint16_t)have; /* TSO: use the captured bytes */
-    } else if (totlen < hl) {
-        x->c = c;
-        return nvg__stop(x, NVG_PKT_MALFORMED, NVG_EV_IPV4_TOTLEN);
-    } else if (totlen > have + x->extra) {
-        /* Declares more than the frame held on the wire: flag, decode what is there. */
-        nvg__event(x, NVG_PKT_TRUNCATED, NVG_EV_IPV4_TRUNC);
-        totlen = (uint16_t)(have + x->extra);
-    }
-    x->c = c;
-    nvg__limit(x, totlen - hl);
-    x->decl = totlen - hl;
+    if (!ipv4_extent(x, c, hl, totlen))
+        return 0;
 
     if (frag & (IP_MF | IP_OFFMASK)) {
         pkt->flags |= NVG_PKT_FRAGMENT;

@@ -1,29 +1,11 @@
-/* Decoder entry point: picks the link layer by pcap link type, runs the layers, then derives
- * the payload kind and copies payload bytes. Per-layer code is in decode-<layer>.c.
- *
- * Link types (tcpdump.org/linktypes.html): the numbers are those pcap_datalink() returns, so
- * both the DLT_ values of the running platform and the file LINKTYPE_ values are accepted
- * where they differ (DLT_RAW is 12 on Linux, 14 on OpenBSD, LINKTYPE_RAW is 101). */
+/* Decoder entry point: picks the link layer by pcap link type (NVG_DECODE_LINK_TYPES in
+ * decode.h), runs the layers, then derives the payload kind and copies payload bytes.
+ * Per-layer code is in decode-<layer>.c. */
 #include <string.h>
 
 #include "decode-internal.h"
 #include "decode.h"
 #include "nvg-error.h"
-
-enum {
-    LINK_NULL = 0,
-    LINK_ETHERNET = 1,
-    LINK_PPP = 9,
-    LINK_RAW_DLT = 12,
-    LINK_RAW_OPENBSD = 14,
-    LINK_PPP_HDLC = 50,
-    LINK_RAW = 101,
-    LINK_LOOP = 108,
-    LINK_LINUX_SLL = 113,
-    LINK_IPV4 = 228,
-    LINK_IPV6 = 229,
-    LINK_LINUX_SLL2 = 276,
-};
 
 void nvg_decoder_init(struct nvg_decoder *dec, int dlt, unsigned payload_max)
 {
@@ -35,18 +17,9 @@ void nvg_decoder_init(struct nvg_decoder *dec, int dlt, unsigned payload_max)
 bool nvg_decode_link_supported(int dlt)
 {
     switch (dlt) {
-    case LINK_NULL:
-    case LINK_ETHERNET:
-    case LINK_PPP:
-    case LINK_RAW_DLT:
-    case LINK_RAW_OPENBSD:
-    case LINK_PPP_HDLC:
-    case LINK_RAW:
-    case LINK_LOOP:
-    case LINK_LINUX_SLL:
-    case LINK_IPV4:
-    case LINK_IPV6:
-    case LINK_LINUX_SLL2:
+#define LINK_KNOWN(name, number, layer) case number:
+        NVG_DECODE_LINK_TYPES(LINK_KNOWN)
+#undef LINK_KNOWN
         return true;
     default:
         return false;
@@ -56,36 +29,12 @@ bool nvg_decode_link_supported(int dlt)
 static void decode_link(struct nvg__dc *x, int dlt)
 {
     switch (dlt) {
-    case LINK_ETHERNET:
-        nvg__decode_ether(x);
+#define LINK_DECODE(name, number, layer)                                                           \
+    case number:                                                                                   \
+        nvg__decode_##layer(x);                                                                    \
         break;
-    case LINK_LINUX_SLL:
-        nvg__decode_sll(x);
-        break;
-    case LINK_LINUX_SLL2:
-        nvg__decode_sll2(x);
-        break;
-    case LINK_RAW_DLT:
-    case LINK_RAW_OPENBSD:
-    case LINK_RAW:
-        nvg__decode_raw(x);
-        break;
-    case LINK_IPV4:
-        nvg__decode_ipv4(x);
-        break;
-    case LINK_IPV6:
-        nvg__decode_ipv6(x);
-        break;
-    case LINK_NULL:
-    case LINK_LOOP:
-        nvg__decode_null(x);
-        break;
-    case LINK_PPP:
-        nvg__decode_ppp(x);
-        break;
-    case LINK_PPP_HDLC:
-        nvg__decode_ppp_hdlc(x);
-        break;
+        NVG_DECODE_LINK_TYPES(LINK_DECODE)
+#undef LINK_DECODE
     default:
         nvg__event(x, 0, NVG_EV_LINK_UNKNOWN);
         nvg__rest_is_payload(x);

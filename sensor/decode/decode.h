@@ -12,6 +12,32 @@
 
 #include "nvg-pkt.h"
 
+/* The link types the decoder knows (tcpdump.org/linktypes.html), as the numbers
+ * pcap_datalink() returns, in ascending order: X(NAME, number, layer), where layer names the
+ * nvg__decode_<layer>() that starts the decode. Both the DLT_ value of the running platform and
+ * the file's LINKTYPE_ value are listed where they differ (raw IP is DLT_RAW 12 on Linux, 14 on
+ * OpenBSD, LINKTYPE_RAW 101 in files). */
+#define NVG_DECODE_LINK_TYPES(X)                                                                   \
+    X(NULL, 0, null) /* BSD loopback: a 4-byte address family */                                   \
+    X(ETHERNET, 1, ether)                                                                          \
+    X(PPP, 9, ppp)                                                                                 \
+    X(RAW_DLT, 12, raw)                                                                            \
+    X(RAW_OPENBSD, 14, raw)                                                                        \
+    X(PPP_HDLC, 50, ppp_hdlc)                                                                      \
+    X(RAW, 101, raw)                                                                               \
+    X(LOOP, 108, null) /* OpenBSD loopback: the family in network order */                         \
+    X(LINUX_SLL, 113, sll)                                                                         \
+    X(IPV4, 228, ipv4)                                                                             \
+    X(IPV6, 229, ipv6)                                                                             \
+    X(LINUX_SLL2, 276, sll2)
+
+/* NVG_LINKTYPE_ETHERNET = 1, ... */
+enum nvg_linktype {
+#define NVG__LINKTYPE_ENUM(name, number, layer) NVG_LINKTYPE_##name = number,
+    NVG_DECODE_LINK_TYPES(NVG__LINKTYPE_ENUM) /* NVG_LINKTYPE_NULL, NVG_LINKTYPE_ETHERNET, ... */
+#undef NVG__LINKTYPE_ENUM
+};
+
 struct nvg_decoder {
     int dlt;                       /* pcap link type (DLT_* / LINKTYPE_*) */
     unsigned payload_max;          /* payload bytes to copy per record (0: none) */

@@ -1,4 +1,4 @@
-/* Unit tests of netvigil-ctl's display filter (viewer/ctl-filter.c). */
+/* Unit tests of the display filter both clients apply (common/nvg-filter.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -19,21 +19,6 @@
 #include "nvg-error.h"
 #include "nvg-pkt.h"
 
-enum {
-    DLT_T_NULL = 0,
-    DLT_T_EN10MB = 1,
-    DLT_T_PPP = 9,
-    DLT_T_RAW = 12,
-    DLT_T_RAW_OPENBSD = 14,
-    DLT_T_PPP_HDLC = 50,
-    DLT_T_LINKTYPE_RAW = 101,
-    DLT_T_LOOP = 108,
-    DLT_T_SLL = 113,
-    DLT_T_IPV4 = 228,
-    DLT_T_IPV6 = 229,
-    DLT_T_SLL2 = 276,
-};
-
 struct frame {
     uint8_t b[4096];
     size_t n;

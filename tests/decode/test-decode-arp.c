@@ -26,7 +26,7 @@ static void test_arp_ipv4(void **state)
     struct nvg_pkt pkt;
     eth(&f, 0x0806);
     arp(&f, 1, 0x0800, 6, 4);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ARP);
     assert_int_equal(pkt.ip_version, 4);
@@ -36,13 +36,13 @@ static void test_arp_ipv4(void **state)
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_NONE);
 
     putfill(&f, 0, 18); /* padded to 60 bytes */
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_PADDING);
 
     /* Every cut inside the ARP packet: flagged, no addresses. */
     for (size_t n = 14; n < 42; n++) {
-        decode_n(DLT_T_EN10MB, &f, n, 0, 0, &pkt);
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, n, 0, 0, &pkt);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_ARP_TRUNC);
         assert_int_equal(pkt.proto, NVG_PROTO_ARP);
         assert_int_equal(pkt.ip_version, 0);
@@ -55,14 +55,14 @@ static void test_arp_other_types(void **state)
     struct frame f = {0}, g = {0}, h = {0};
     eth(&f, 0x0806);
     arp(&f, 1, 0x86dd, 6, 16); /* not IPv4 */
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ARP);
     assert_int_equal(pkt.ip_version, 0);
 
     eth(&g, 0x0806);
     arp(&g, 6, 0x0800, 14, 4); /* long hardware address: still IPv4 addresses */
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.ip_version, 4);
     assert_memory_equal(pkt.src, IP4_A, 4);
@@ -70,7 +70,7 @@ static void test_arp_other_types(void **state)
 
     eth(&h, 0x0806);
     arp(&h, 19, 0x0800, 6, 4); /* ATMARP: different layout, no addresses */
-    decode(DLT_T_EN10MB, &h, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &h, &pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ARP);
     assert_int_equal(pkt.ip_version, 0);
 }
@@ -86,7 +86,7 @@ static void test_arp_in_qinq(void **state)
     put16(&f, 20);
     put16(&f, 0x0806);
     arp(&f, 1, 0x0800, 6, 4);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ARP);
     assert_int_equal(pkt.vlan_id, 10);

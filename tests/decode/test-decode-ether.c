@@ -6,7 +6,7 @@ static void test_ether_ipv4_tcp(void **state)
     struct frame f = {0};
     struct nvg_pkt pkt;
     eth_ipv4_tcp(&f, NVG_TCP_PSH | NVG_TCP_ACK, 10);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_TCP);
     assert_int_equal(pkt.ip_proto, 6);
@@ -26,7 +26,7 @@ static void test_ether_ipv6_udp(void **state)
     ipv6(&f, 8 + 4, 17, 33);
     udp(&f, 5353, 53, 12);
     put32(&f, 0xdeadbeef);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
     expect_ipv6(&pkt, 33);
@@ -42,13 +42,14 @@ static void test_ether_padding(void **state)
     eth_ipv4_tcp(&f, NVG_TCP_ACK, 0);
     putfill(&f, 0, 6);
     assert_int_equal(f.n, 60);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_PADDING);
-    decode_n(DLT_T_EN10MB, &f, 54, 60, 0, &pkt); /* padding not captured, still on the wire */
+    decode_n(NVG_LINKTYPE_ETHERNET, &f, 54, 60, 0,
+             &pkt); /* padding not captured, still on the wire */
     expect_clean(&pkt);
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_PADDING);
-    decode_n(DLT_T_EN10MB, &f, 54, 0, 0, &pkt);
+    decode_n(NVG_LINKTYPE_ETHERNET, &f, 54, 0, 0, &pkt);
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_NONE);
 }
 
@@ -58,14 +59,14 @@ static void test_ether_payload_copy(void **state)
     struct nvg_pkt pkt;
     eth_ipv4_tcp(&f, NVG_TCP_ACK, 100);
     putfill(&f, 0x77, 4); /* trailer: must not be copied */
-    decode_n(DLT_T_EN10MB, &f, f.n, 0, 16, &pkt);
+    decode_n(NVG_LINKTYPE_ETHERNET, &f, f.n, 0, 16, &pkt);
     assert_int_equal(pkt.payload_len, 16);
     for (int i = 0; i < 16; i++)
         assert_int_equal(pkt.payload[i], 0xab);
-    decode_n(DLT_T_EN10MB, &f, f.n, 0, 1000, &pkt);
+    decode_n(NVG_LINKTYPE_ETHERNET, &f, f.n, 0, 1000, &pkt);
     assert_int_equal(pkt.payload_len, NVG_PAYLOAD_MAX);
     /* Only 3 payload bytes captured: copy 3, zero the rest of the configured room. */
-    decode_n(DLT_T_EN10MB, &f, 57, f.n, 8, &pkt);
+    decode_n(NVG_LINKTYPE_ETHERNET, &f, 57, f.n, 8, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.payload_len, 3);
     assert_int_equal(pkt.payload[2], 0xab);
@@ -99,7 +100,7 @@ static void test_vlan_tags(void **state)
         struct frame f = {0};
         struct nvg_pkt pkt;
         vlan_frame(&f, cases[i].tpids, cases[i].n);
-        decode(DLT_T_EN10MB, &f, &pkt);
+        decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
         expect_clean(&pkt);
         assert_true(pkt.flags & NVG_PKT_HAS_VLAN);
         assert_int_equal(pkt.vlan_id, 100); /* outermost */
@@ -117,7 +118,7 @@ static void test_vlan_cut_short(void **state)
     struct nvg_pkt pkt;
     vlan_frame(&f, q, 1);
     for (size_t len = 14; len < 18; len++) {
-        int rc = decode_n(DLT_T_EN10MB, &f, len, 0, 0, &pkt);
+        int rc = decode_n(NVG_LINKTYPE_ETHERNET, &f, len, 0, 0, &pkt);
         assert_int_equal(rc, NVG_ETRUNC);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
         assert_int_equal(pkt.proto, NVG_PROTO_OTHER);
@@ -132,7 +133,7 @@ static void test_zero_length(void **state)
     struct nvg_pkt pkt;
     eth_ipv4_tcp(&f, 0, 0);
     for (size_t len = 0; len < 14; len++) {
-        assert_int_equal(decode_n(DLT_T_EN10MB, &f, len, 1514, 0, &pkt), NVG_ETRUNC);
+        assert_int_equal(decode_n(NVG_LINKTYPE_ETHERNET, &f, len, 1514, 0, &pkt), NVG_ETRUNC);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
         assert_int_equal(pkt.proto, NVG_PROTO_OTHER);
         assert_int_equal(pkt.ip_version, 0);
@@ -141,7 +142,7 @@ static void test_zero_length(void **state)
     }
     /* A NULL frame pointer with caplen 0 is accepted too. */
     struct nvg_decoder dec;
-    nvg_decoder_init(&dec, DLT_T_EN10MB, 0);
+    nvg_decoder_init(&dec, NVG_LINKTYPE_ETHERNET, 0);
     assert_int_equal(nvg_decode(&dec, NULL, 0, 0, 0, &pkt), NVG_ETRUNC);
     assert_int_equal(dec.events[NVG_EV_LINK_TRUNC], 1);
 }
@@ -154,7 +155,7 @@ static void test_other_ethertypes(void **state)
         struct nvg_pkt pkt;
         eth(&f, types[i]);
         putfill(&f, 0x42, 46);
-        decode(DLT_T_EN10MB, &f, &pkt);
+        decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
         expect_clean(&pkt);
         assert_int_equal(pkt.proto, NVG_PROTO_OTHER);
         assert_int_equal(pkt.ip_version, 0);
@@ -180,7 +181,7 @@ static void test_pppoe(void **state)
     pppoe_frame(&f, 0x0021, 28);
     ipv4(&f, 5, 28, 0, 61, 17);
     udp(&f, 67, 68, 8);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
     expect_ipv4(&pkt, 61);
@@ -191,7 +192,7 @@ static void test_pppoe(void **state)
     ipv6(&g, 4, 58, 255);
     icmp(&g, 128, 0);
     g.n -= 4; /* ICMPv6 echo header is 8, keep 4 */
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ICMPV6);
     expect_ipv6(&pkt, 255);
@@ -199,12 +200,12 @@ static void test_pppoe(void **state)
     struct frame h = {0}; /* LCP echo: Other */
     pppoe_frame(&h, 0xc021, 8);
     putfill(&h, 9, 8);
-    decode(DLT_T_EN10MB, &h, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &h, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_OTHER);
 
     for (size_t len = 14; len < 22; len++) {
-        decode_n(DLT_T_EN10MB, &f, len, 0, 0, &pkt);
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, len, 0, 0, &pkt);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
     }
 }
@@ -218,7 +219,7 @@ static void test_mpls(void **state)
     put32(&f, (17u << 12) | 0x100 | 64); /* label 17, S=1 */
     ipv4(&f, 5, 40, 0, 7, 6);
     tcp(&f, 179, 50000, 5, NVG_TCP_SYN);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_TCP);
     expect_ipv4(&pkt, 7);
@@ -228,7 +229,7 @@ static void test_mpls(void **state)
     eth(&g, 0x8848);
     put32(&g, (3u << 12) | 0x100 | 1);
     ipv6(&g, 0, 59, 2);
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_IPV6);
     expect_ipv6(&pkt, 2);
@@ -237,16 +238,16 @@ static void test_mpls(void **state)
     eth(&h, 0x8847);
     for (int i = 0; i < 40; i++)
         put32(&h, (unsigned)i << 12);
-    decode(DLT_T_EN10MB, &h, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &h, &pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_OTHER);
-    decode_n(DLT_T_EN10MB, &h, 14 + 4 * 5 + 2, 0, 0, &pkt); /* stack cut short */
+    decode_n(NVG_LINKTYPE_ETHERNET, &h, 14 + 4 * 5 + 2, 0, 0, &pkt); /* stack cut short */
     expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
 
     struct frame k = {0}; /* pseudowire control word after the stack: Other */
     eth(&k, 0x8847);
     put32(&k, (5u << 12) | 0x100);
     put32(&k, 0);
-    decode(DLT_T_EN10MB, &k, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &k, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_OTHER);
 }

@@ -10,7 +10,7 @@ static void test_icmp_echo(void **state)
     ipv4(&f, 5, 20 + 8 + 56, 0, 64, 1);
     icmp(&f, 8, 0);
     putfill(&f, 0x10, 56);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ICMP);
     assert_int_equal(pkt.ip_proto, 1);
@@ -31,7 +31,7 @@ static void test_icmp_error_quoting(void **state)
     icmp(&f, 3, 3); /* port unreachable */
     ipv4(&f, 5, 28, 0, 1, 17);
     udp(&f, 42315, 33435, 8);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ICMP);
     assert_int_equal(pkt.icmp_type, 3);
@@ -48,7 +48,7 @@ static void test_icmp_truncated(void **state)
     ipv4(&f, 5, 20 + 8, 0, 64, 1);
     icmp(&f, 11, 1);
     for (size_t n = 0; n < 8; n++) {
-        decode_n(DLT_T_EN10MB, &f, 34 + n, (uint32_t)f.n, 0, &pkt);
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, 34 + n, (uint32_t)f.n, 0, &pkt);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_ICMP_TRUNC);
         assert_int_equal(pkt.proto, NVG_PROTO_ICMP);
         assert_int_equal(!!(pkt.flags & NVG_PKT_HAS_ICMP), n >= 2);
@@ -69,7 +69,7 @@ static void test_icmpv6(void **state)
     put16(&f, 0x0100);
     icmp(&f, 143, 0); /* MLDv2 report */
     putfill(&f, 0, 16);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ICMPV6);
     assert_int_equal(pkt.ip_proto, 58);
@@ -77,7 +77,7 @@ static void test_icmpv6(void **state)
     expect_ipv6(&pkt, 255);
 
     for (size_t n = 0; n < 4; n++) {
-        decode_n(DLT_T_EN10MB, &f, 14 + 40 + 8 + n, (uint32_t)f.n, 0, &pkt);
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, 14 + 40 + 8 + n, (uint32_t)f.n, 0, &pkt);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_ICMPV6_TRUNC);
         assert_int_equal(!!(pkt.flags & NVG_PKT_HAS_ICMP), n >= 2);
     }
@@ -97,7 +97,7 @@ static void test_icmpv6_error_quoting(void **state)
     put16(&f, 1);
     put32(&f, 7);
     udp(&f, 1, 2, 8);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ICMPV6);
     assert_int_equal(pkt.icmp_type, 4);

@@ -8,7 +8,7 @@ static void test_ipv4_options(void **state)
     eth(&f, 0x0800);
     ipv4(&f, 6, 24 + 8, 0, 1, 2); /* Router Alert-sized option, IGMP */
     putfill(&f, 0x11, 8);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_IPV4);
     assert_int_equal(pkt.ip_proto, 2);
@@ -20,13 +20,13 @@ static void test_ipv4_options(void **state)
     eth(&g, 0x0800);
     ipv4(&g, 15, 60 + 20, 0, 64, 6);
     tcp(&g, 22, 2222, 5, NVG_TCP_ACK);
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     expect_ports(&pkt, 22, 2222);
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_NONE);
 
     /* Options cut by the capture: addresses kept, flagged. */
-    decode_n(DLT_T_EN10MB, &g, 14 + 40, 0, 0, &pkt);
+    decode_n(NVG_LINKTYPE_ETHERNET, &g, 14 + 40, 0, 0, &pkt);
     expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV4_TRUNC);
     expect_ipv4(&pkt, 64);
     assert_int_equal(pkt.flags & NVG_PKT_HAS_PORTS, 0);
@@ -45,7 +45,7 @@ static void test_ipv4_fragments(void **state)
     struct nvg_pkt pkt;
     struct frame first = {0}, middle = {0}, last = {0}, df = {0};
     frag_frame(&first, 0x2000, 17); /* MF, offset 0 */
-    decode(DLT_T_EN10MB, &first, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &first, &pkt);
     expect_clean(&pkt);
     assert_true(pkt.flags & NVG_PKT_FRAGMENT);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
@@ -53,7 +53,7 @@ static void test_ipv4_fragments(void **state)
 
     /* Malformed case list: non-first fragment, no ports even if the bytes look like UDP. */
     frag_frame(&middle, 0x2000 | 185, 17);
-    decode(DLT_T_EN10MB, &middle, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &middle, &pkt);
     expect_clean(&pkt);
     assert_true(pkt.flags & NVG_PKT_FRAGMENT);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
@@ -63,13 +63,13 @@ static void test_ipv4_fragments(void **state)
     expect_ipv4(&pkt, 64);
 
     frag_frame(&last, 370, 6); /* last fragment of TCP */
-    decode(DLT_T_EN10MB, &last, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &last, &pkt);
     assert_true(pkt.flags & NVG_PKT_FRAGMENT);
     assert_int_equal(pkt.proto, NVG_PROTO_TCP);
     assert_int_equal(pkt.flags & (NVG_PKT_HAS_PORTS | NVG_PKT_HAS_TCPFLAGS), 0);
 
     frag_frame(&df, 0x4000, 17); /* DF only: not a fragment */
-    decode(DLT_T_EN10MB, &df, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &df, &pkt);
     assert_int_equal(pkt.flags & NVG_PKT_FRAGMENT, 0);
     expect_ports(&pkt, 7001, 7000);
 }
@@ -84,7 +84,7 @@ static void test_ipv4_bad_ihl(void **state)
         ipv4(&f, 5, 40, 0, 64, 6);
         tcp(&f, 1, 2, 5, 0);
         f.b[14] = (uint8_t)(0x40 | ihl);
-        assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_EMALFORMED);
+        assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_EMALFORMED);
         expect_event(&pkt, NVG_PKT_MALFORMED, NVG_EV_IPV4_IHL);
         assert_int_equal(pkt.proto, NVG_PROTO_IPV4);
         assert_int_equal(pkt.ip_version, 0);
@@ -101,13 +101,13 @@ static void test_ipv4_totlen_beyond_capture(void **state)
     ipv4(&f, 5, 20 + 8 + 50, 0, 64, 17);
     udp(&f, 53, 53, 58);
     putfill(&f, 1, 49); /* one byte short of the total length */
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_ETRUNC);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_ETRUNC);
     expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV4_TRUNC);
     expect_ipv4(&pkt, 64);
     expect_ports(&pkt, 53, 53); /* decoding went on with what is there */
 
     /* The same bytes cut by the snap length (wire length covers the datagram): no flag. */
-    decode_n(DLT_T_EN10MB, &f, f.n, (uint32_t)f.n + 1, 0, &pkt);
+    decode_n(NVG_LINKTYPE_ETHERNET, &f, f.n, (uint32_t)f.n + 1, 0, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_RAW);
 }
@@ -119,7 +119,7 @@ static void test_ipv4_totlen_too_small(void **state)
     eth(&f, 0x0800);
     ipv4(&f, 6, 20, 0, 64, 17); /* total 20 < header 24 */
     udp(&f, 1, 2, 8);
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_EMALFORMED);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_EMALFORMED);
     expect_event(&pkt, NVG_PKT_MALFORMED, NVG_EV_IPV4_TOTLEN);
     expect_ipv4(&pkt, 64);
     assert_int_equal(pkt.flags & NVG_PKT_HAS_PORTS, 0);
@@ -134,7 +134,7 @@ static void test_ipv4_tso_zero_length(void **state)
     ipv4(&f, 5, 0, 0x4000, 64, 6);
     tcp(&f, 5000, 80, 5, NVG_TCP_ACK | NVG_TCP_PSH);
     putfill(&f, 0x61, 3000);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_TCP);
     expect_ports(&pkt, 5000, 80);
@@ -149,7 +149,7 @@ static void test_ipv4_version(void **state)
     ipv4(&f, 5, 28, 0, 64, 17);
     udp(&f, 1, 2, 8);
     f.b[14] = 0x05; /* version 0 */
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_EMALFORMED);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_EMALFORMED);
     expect_event(&pkt, NVG_PKT_MALFORMED, NVG_EV_IPV4_VERSION);
     assert_int_equal(pkt.proto, NVG_PROTO_IPV4);
     assert_int_equal(pkt.ip_version, 0);
@@ -158,7 +158,7 @@ static void test_ipv4_version(void **state)
     eth(&g, 0x0800);
     ipv6(&g, 8, 17, 5);
     udp(&g, 9, 10, 8);
-    assert_int_equal(decode(DLT_T_EN10MB, &g, &pkt), NVG_EMALFORMED);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &g, &pkt), NVG_EMALFORMED);
     expect_event(&pkt, NVG_PKT_MALFORMED, NVG_EV_IPV4_VERSION);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
     expect_ipv6(&pkt, 5);
@@ -173,7 +173,7 @@ static void test_ipv4_short_header(void **state)
     eth(&f, 0x0800);
     ipv4(&f, 5, 28, 0, 99, 17);
     for (size_t n = 0; n < 20; n++) {
-        decode_n(DLT_T_EN10MB, &f, 14 + n, 0, 0, &pkt);
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, 14 + n, 0, 0, &pkt);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV4_TRUNC);
         assert_int_equal(pkt.proto, NVG_PROTO_IPV4);
         assert_int_equal(pkt.ip_version, 0);
@@ -207,7 +207,7 @@ static void test_ipv4_tunnels(void **state)
             ipv4(&f, 5, 40, 0, 3, 6);
         }
         tcp(&f, 11, 12, 5, NVG_TCP_SYN);
-        decode(DLT_T_EN10MB, &f, &pkt);
+        decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
         expect_clean(&pkt);
         assert_int_equal(pkt.proto, NVG_PROTO_IPV4);
         assert_int_equal(pkt.ip_proto, protos[i]);
@@ -230,7 +230,7 @@ static void test_ipv4_vxlan(void **state)
     eth(&f, 0x0800);
     ipv4(&f, 5, 28, 0, 1, 1);
     icmp(&f, 8, 0);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
     expect_ipv4(&pkt, 64);

@@ -42,7 +42,7 @@ static void test_ipv6_ext_headers(void **state)
     frag_hdr(&f, 6, 0, true); /* first fragment */
     tcp(&f, 443, 51000, 8, NVG_TCP_SYN | NVG_TCP_ACK);
     set16(&f, at + 4, (unsigned)(f.n - start));
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_TCP);
     assert_int_equal(pkt.ip_proto, 6);
@@ -54,7 +54,7 @@ static void test_ipv6_ext_headers(void **state)
 
     /* Malformed case: the chain runs past the end, at every length inside it. */
     for (size_t n = 54; n < f.n - 40; n++) {
-        decode_n(DLT_T_EN10MB, &f, n, (uint32_t)f.n, 0, &pkt); /* cut by the snap length */
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, n, (uint32_t)f.n, 0, &pkt); /* cut by the snap length */
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV6_EXT_TRUNC);
         expect_ipv6(&pkt, 64);
         assert_int_equal(pkt.flags & NVG_PKT_HAS_PORTS, 0);
@@ -70,7 +70,7 @@ static void test_ipv6_ext_past_payload_length(void **state)
     ipv6(&f, 16, 0, 1);
     ext(&f, 17, 3); /* 32 bytes, but the payload length says 16 */
     udp(&f, 1, 2, 8);
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_ETRUNC);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_ETRUNC);
     expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV6_EXT_TRUNC);
 }
 
@@ -83,7 +83,7 @@ static void test_ipv6_fragment_nonfirst(void **state)
     frag_hdr(&f, 17, 100, false);
     udp(&f, 1, 2, 16); /* looks like UDP but is fragment data */
     putfill(&f, 0, 8);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_true(pkt.flags & NVG_PKT_FRAGMENT);
     assert_int_equal(pkt.proto, NVG_PROTO_UDP);
@@ -96,7 +96,7 @@ static void test_ipv6_fragment_nonfirst(void **state)
     ipv6(&g, 8 + 8, 44, 64);
     frag_hdr(&g, 17, 0, false);
     udp(&g, 1, 2, 8);
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.flags & NVG_PKT_FRAGMENT, 0);
     expect_ports(&pkt, 1, 2);
@@ -112,7 +112,7 @@ static void test_ipv6_ext_limit(void **state)
     for (int i = 0; i < 200; i++)
         ext(&f, 60, 0);
     set16(&f, at + 4, (unsigned)(f.n - start));
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_EMALFORMED);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_EMALFORMED);
     expect_event(&pkt, NVG_PKT_MALFORMED, NVG_EV_IPV6_EXT_LIMIT);
     expect_ipv6(&pkt, 64);
 
@@ -125,7 +125,7 @@ static void test_ipv6_ext_limit(void **state)
     ext(&g, 17, 0);
     udp(&g, 12345, 54321, 8);
     set16(&g, at + 4, (unsigned)(g.n - start));
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     expect_ports(&pkt, 12345, 54321);
 }
@@ -144,7 +144,7 @@ static void test_ipv6_jumbogram(void **state)
     put32(&f, 8 + 8 + 100);
     icmp(&f, 128, 0);
     putfill(&f, 0x5a, 100);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_ICMPV6);
     assert_int_equal(pkt.icmp_type, 128);
@@ -159,7 +159,7 @@ static void test_ipv6_no_next_and_tunnel(void **state)
     eth(&f, 0x86dd);
     ipv6(&f, 0, 59, 64);
     putfill(&f, 0, 20);
-    decode(DLT_T_EN10MB, &f, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &f, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_IPV6);
     assert_int_equal(pkt.ip_proto, 59);
@@ -170,7 +170,7 @@ static void test_ipv6_no_next_and_tunnel(void **state)
     ext(&g, 41, 0);
     ipv6(&g, 8, 58, 63);
     icmp(&g, 128, 0);
-    decode(DLT_T_EN10MB, &g, &pkt);
+    decode(NVG_LINKTYPE_ETHERNET, &g, &pkt);
     expect_clean(&pkt);
     assert_int_equal(pkt.proto, NVG_PROTO_IPV6);
     assert_int_equal(pkt.ip_proto, 41);
@@ -186,12 +186,12 @@ static void test_ipv6_version_and_short(void **state)
     ipv6(&f, 8, 17, 77);
     udp(&f, 1, 2, 8);
     f.b[14] = 0x00;
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_EMALFORMED);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_EMALFORMED);
     expect_event(&pkt, NVG_PKT_MALFORMED, NVG_EV_IPV6_VERSION);
     assert_int_equal(pkt.ip_version, 0);
     f.b[14] = 0x60;
     for (size_t n = 1; n < 40; n++) {
-        decode_n(DLT_T_EN10MB, &f, 14 + n, 0, 0, &pkt);
+        decode_n(NVG_LINKTYPE_ETHERNET, &f, 14 + n, 0, 0, &pkt);
         expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV6_TRUNC);
         assert_int_equal(pkt.proto, NVG_PROTO_IPV6);
         assert_int_equal(pkt.ip_version, 0);
@@ -199,7 +199,7 @@ static void test_ipv6_version_and_short(void **state)
     }
     /* Payload length beyond the frame: flagged, decoded from the bytes present. */
     set16(&f, 14 + 4, 400);
-    assert_int_equal(decode(DLT_T_EN10MB, &f, &pkt), NVG_ETRUNC);
+    assert_int_equal(decode(NVG_LINKTYPE_ETHERNET, &f, &pkt), NVG_ETRUNC);
     expect_event(&pkt, NVG_PKT_TRUNCATED, NVG_EV_IPV6_TRUNC);
     expect_ports(&pkt, 1, 2);
     expect_ipv6(&pkt, 77);

@@ -14,17 +14,17 @@ struct sample {
 static void link_hdr(struct frame *f, int dlt, unsigned ethertype)
 {
     switch (dlt) {
-    case DLT_T_EN10MB:
+    case NVG_LINKTYPE_ETHERNET:
         eth(f, ethertype);
         break;
-    case DLT_T_SLL:
+    case NVG_LINKTYPE_LINUX_SLL:
         put16(f, 0);
         put16(f, 1);
         put16(f, 6);
         putfill(f, 2, 8);
         put16(f, ethertype);
         break;
-    case DLT_T_SLL2:
+    case NVG_LINKTYPE_LINUX_SLL2:
         put16(f, ethertype);
         put16(f, 0);
         put32(f, 1);
@@ -33,14 +33,14 @@ static void link_hdr(struct frame *f, int dlt, unsigned ethertype)
         put8(f, 6);
         putfill(f, 2, 8);
         break;
-    case DLT_T_NULL:
+    case NVG_LINKTYPE_NULL:
         put8(f, ethertype == 0x0800 ? 2 : 30);
         putfill(f, 0, 3);
         break;
-    case DLT_T_LOOP:
+    case NVG_LINKTYPE_LOOP:
         put32(f, ethertype == 0x0800 ? 2 : 24);
         break;
-    case DLT_T_PPP:
+    case NVG_LINKTYPE_PPP:
         put16(f, 0xff03);
         put16(f, ethertype == 0x0800 ? 0x21 : 0x57);
         break;
@@ -116,8 +116,9 @@ static void check_all_lengths(const struct sample *s, bool expect_valid)
 
 static void test_every_truncation_length(void **state)
 {
-    const int dlts[] = {DLT_T_EN10MB, DLT_T_SLL, DLT_T_SLL2, DLT_T_NULL,
-                        DLT_T_LOOP,   DLT_T_PPP, DLT_T_RAW,  DLT_T_LINKTYPE_RAW};
+    const int dlts[] = {NVG_LINKTYPE_ETHERNET, NVG_LINKTYPE_LINUX_SLL, NVG_LINKTYPE_LINUX_SLL2,
+                        NVG_LINKTYPE_NULL,     NVG_LINKTYPE_LOOP,      NVG_LINKTYPE_PPP,
+                        NVG_LINKTYPE_RAW_DLT,  NVG_LINKTYPE_RAW};
     for (size_t d = 0; d < sizeof(dlts) / sizeof(dlts[0]); d++) {
         for (int kind = 0; kind < 6; kind++) {
             struct sample s = {.name = "sample", .dlt = dlts[d]};
@@ -135,12 +136,13 @@ static void test_every_truncation_length(void **state)
  * for the record, as long as nothing is read out of bounds and the record stays consistent. */
 static void test_mutations(void **state)
 {
-    const int dlts[] = {DLT_T_EN10MB, DLT_T_RAW, DLT_T_PPP_HDLC};
+    const int dlts[] = {NVG_LINKTYPE_ETHERNET, NVG_LINKTYPE_RAW_DLT, NVG_LINKTYPE_PPP_HDLC};
     const uint8_t values[] = {0x00, 0xff, 0x0f, 0x45, 0x60};
     for (size_t d = 0; d < 3; d++) {
         for (int kind = 0; kind < 6; kind++) {
             struct sample base = {.name = "mutated",
-                                  .dlt = dlts[d] == DLT_T_PPP_HDLC ? DLT_T_PPP : dlts[d]};
+                                  .dlt = dlts[d] == NVG_LINKTYPE_PPP_HDLC ? NVG_LINKTYPE_PPP
+                                                                          : dlts[d]};
             base.hdr_end = build(&base, kind);
             base.dlt = dlts[d];
             for (size_t i = 0; i < base.f.n; i++) {

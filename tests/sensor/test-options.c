@@ -1,4 +1,4 @@
-/* Unit tests for sensor/options.c: netvigil-sensor's command line. */
+/* Unit tests for sensor/sensor-options.c: netvigil-sensor's command line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

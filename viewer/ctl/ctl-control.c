@@ -10,12 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "ctl.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
+#include "nvg-time.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -45,17 +46,10 @@ void *nvg_ctl_control_socket(struct nvg_ctl *ctl)
 
 static uint64_t new_id(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t id = ((uint64_t)ts.tv_sec << 32) ^ ((uint64_t)ts.tv_nsec << 8) ^ (uint64_t)getpid();
+    int64_t ns = nvg_clock_wall_ns();
+    uint64_t id = ((uint64_t)(ns / NVG_NS_PER_SEC) << 32) ^ ((uint64_t)(ns % NVG_NS_PER_SEC) << 8) ^
+                  (uint64_t)getpid();
     return id ? id : 1;
-}
-
-static long elapsed_ms(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
 Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, void *sock,
@@ -66,14 +60,13 @@ Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, void *sock,
         req->id = new_id();
     if (!req->requester || !req->requester[0]) /* _INIT sets "" */
         req->requester = ctl->requester;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = nvg_clock_mono_ms();
     /* The DEALER queues the request until the connection is up; a collector that is not there
      * shows as no answer within the timeout. */
     if (nvg_zmq_send_pb(sock, &req->base, ZMQ_DONTWAIT) < 0)
         return NULL;
     for (;;) {
-        long left = timeout_ms - elapsed_ms(&t0);
+        long left = (long)(timeout_ms - (nvg_clock_mono_ms() - t0));
         zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
         if (left <= 0 || zmq_poll(&it, 1, left) <= 0)
             return NULL;

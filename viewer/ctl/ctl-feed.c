@@ -3,7 +3,6 @@
  * tail subscribes to "rec/" (or "rec/<sensor>"), unpacks each Batch into an arena, filters the
  * records and prints their text lines. The feed is best effort: a subscriber slower than the
  * traffic loses messages at its high-water mark rather than slowing the collector. */
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,29 +47,20 @@ static void *subscribe(struct nvg_ctl *ctl, const char *topic)
     return sock;
 }
 
-/* One [topic][body] message; returns 1 with both, 0 on interrupt, -1 on a bad message. */
+/* One [topic][body] message; returns 1 with both, 0 on interrupt or a dead socket, -1 on a
+ * message of another shape (dropped whole). */
 static int recv_feed(void *sock, zmq_msg_t *topic, zmq_msg_t *body)
 {
     while (!interrupted) {
-        if (zmq_msg_recv(topic, sock, 0) >= 0)
-            break;
-        if (zmq_errno() != EINTR)
+        int rc = nvg_zmq_recv_topic(sock, topic, body, 0);
+        if (rc == NVG_EMALFORMED)
+            return -1;
+        if (rc == 0)
+            return interrupted ? 0 : 1;
+        if (rc != NVG_EAGAIN)
             return 0;
     }
-    if (interrupted)
-        return 0;
-    if (!zmq_msg_more(topic))
-        return -1;
-    if (zmq_msg_recv(body, sock, 0) < 0)
-        return -1;
-    while (zmq_msg_more(body)) { /* extra frames: drop the whole message */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, sock, 0);
-        zmq_msg_close(&extra);
-        return -1;
-    }
-    return 1;
+    return 0;
 }
 
 /* Print the matching records of one batch; returns the number printed. */

@@ -12,24 +12,6 @@
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
-static const char *state_name(int state, bool connected)
-{
-    if (!connected)
-        return "silent";
-    switch (state) {
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING:
-        return "running";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED:
-        return "stopped";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED:
-        return "finished";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR:
-        return "error";
-    default:
-        return "unknown";
-    }
-}
-
 static void human_rate(char *buf, size_t size, double v)
 {
     if (v >= 1e9)
@@ -69,8 +51,8 @@ static void print_table(const Netvigil__CollectorStatus *st)
                  h->pcap_dropped + h->pcap_ifdropped, h->records_dropped, s->batches_lost,
                  s->write_failures);
         printf("%-16s %-8s %-16.16s %-16.16s %8s %8s %23s  %s\n", h->sensor,
-               state_name(h->state, s->connected), h->source, h->filter[0] ? h->filter : "-", pps,
-               bps, drops, seen);
+               nvg_wire_summary_state(s), h->source, h->filter[0] ? h->filter : "-", pps, bps,
+               drops, seen);
     }
     printf("collector: %" PRIu64 " records written, %" PRIu64 " write failures, %" PRIu64
            " rejected messages (malformed %" PRIu64 ", unknown %" PRIu64 ", refused %" PRIu64
@@ -106,7 +88,7 @@ static void print_json_sensor(const Netvigil__SensorSummary *s)
     printf("{\"sensor\":");
     nvg_ctl_json_str(h->sensor);
     printf(",\"state\":");
-    nvg_ctl_json_str(state_name(h->state, s->connected));
+    nvg_ctl_json_str(nvg_wire_summary_state(s));
     printf(",\"connected\":%s,\"source\":", s->connected ? "true" : "false");
     nvg_ctl_json_str(h->source);
     printf(",\"filter\":");

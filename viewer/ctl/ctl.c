@@ -155,14 +155,12 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
 static int endpoints(struct nvg_ctl *ctl, const struct parsed *p)
 {
     const char *host = p->host ? p->host : "localhost";
-    if (p->feed)
-        snprintf(ctl->feed_ep, sizeof(ctl->feed_ep), "%s", p->feed);
-    else if (nvg_zmq_endpoint(ctl->feed_ep, sizeof(ctl->feed_ep), host, NVG_PORT_FEED) < 0)
-        return bad("collector host", host);
-    if (p->control)
-        snprintf(ctl->control_ep, sizeof(ctl->control_ep), "%s", p->control);
-    else if (nvg_zmq_endpoint(ctl->control_ep, sizeof(ctl->control_ep), host, NVG_PORT_CONTROL) < 0)
-        return bad("collector host", host);
+    if (nvg_zmq_endpoint_client(ctl->feed_ep, sizeof(ctl->feed_ep), p->feed, host, NVG_PORT_FEED) <
+        0)
+        return p->feed ? bad("feed endpoint", p->feed) : bad("collector host", host);
+    if (nvg_zmq_endpoint_client(ctl->control_ep, sizeof(ctl->control_ep), p->control, host,
+                                NVG_PORT_CONTROL) < 0)
+        return p->control ? bad("control endpoint", p->control) : bad("collector host", host);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "netvigil.pb-c.h"
 #include "nvg-filter.h"
+#include "nvg-zmq.h"
 
 #define NVG_CTL_STATUS_TIMEOUT_MS 3000
 /* Longer than the collector's default command timeout (3 s), so its per-sensor "timed out"
@@ -15,8 +16,8 @@
 
 struct nvg_ctl {
     void *zctx;
-    char feed_ep[300];
-    char control_ep[300];
+    char feed_ep[NVG_ZMQ_ENDPOINT_MAX];
+    char control_ep[NVG_ZMQ_ENDPOINT_MAX];
     int timeout_ms;      /* request timeout; 0 = the command's default */
     char requester[256]; /* for the audit trail; default user@host */
     bool json;
