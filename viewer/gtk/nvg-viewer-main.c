@@ -92,20 +92,17 @@ int main(int argc, char **argv)
         options_clear(&o);
         return 2;
     }
-    struct nvg_viewer_config config = {
-        .feed_ep = o.feed ? o.feed : feed_ep,
-        .control_ep = o.control ? o.control : control_ep,
-        .ring_size = (guint)o.ring,
-        .zctx = zmq_ctx_new(),
-    };
-    if (!config.zctx) {
+    void *zctx = zmq_ctx_new();
+    if (!zctx) {
         fprintf(stderr, "netvigil-viewer: cannot create the ZeroMQ context\n");
         options_clear(&o);
         return 1;
     }
     g_set_prgname("netvigil-viewer");
     g_set_application_name("netvigil");
-    NvgApplication *app = nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, &config);
+    NvgApplication *app =
+        nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, o.feed ? o.feed : feed_ep,
+                            o.control ? o.control : control_ep, (guint)o.ring, zctx);
     options_clear(&o);
     rc = g_application_run(G_APPLICATION(app), 1, argv);
     g_object_unref(app);
