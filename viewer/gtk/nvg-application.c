@@ -4,14 +4,28 @@
 #include <zmq.h>
 
 #include "netvigil.pb-c.h"
+#include "nvg-viewer-stats.h"
 
 struct _NvgApplication {
     GtkApplication parent_instance;
-    struct nvg_viewer_config config;
+    /* construct-only */
+    char *feed_ep, *control_ep;
+    guint ring_size;
+    void *zctx;        /* owned: terminated at finalize */
     NvgWindow *window; /* weak: the application holds it while it is open */
 };
 
 G_DEFINE_FINAL_TYPE(NvgApplication, nvg_application, GTK_TYPE_APPLICATION)
+
+enum {
+    PROP_0,
+    PROP_FEED_ENDPOINT,
+    PROP_CONTROL_ENDPOINT,
+    PROP_RING_SIZE,
+    PROP_ZMQ_CONTEXT,
+    N_PROPS
+};
+static GParamSpec *props[N_PROPS];
 
 static NvgWindow *win(NvgApplication *self)
 {
@@ -23,37 +37,41 @@ static NvgWindow *win(NvgApplication *self)
     if (!w)                                                                                        \
         return;
 
+#define WITH_PACKETS(self, page)                                                                   \
+    WITH_WINDOW(self, w_);                                                                         \
+    NvgPacketsPage *page = nvg_window_get_packets_page(w_);
+
 static void act_apply_filter(GSimpleAction *a, GVariant *p, gpointer data)
 {
-    WITH_WINDOW(NVG_APPLICATION(data), w);
+    WITH_PACKETS(NVG_APPLICATION(data), page);
     g_autoptr(GError) error = NULL;
-    if (!nvg_window_apply_filter_spec(w, g_variant_get_string(p, NULL), &error))
+    if (!nvg_packets_page_apply_filter_spec(page, g_variant_get_string(p, NULL), &error))
         g_message("%s", error->message);
 }
 
 static void act_clear_filter(GSimpleAction *a, GVariant *p, gpointer data)
 {
-    WITH_WINDOW(NVG_APPLICATION(data), w);
-    nvg_window_clear_filter(w);
+    WITH_PACKETS(NVG_APPLICATION(data), page);
+    nvg_packets_page_clear_filter(page);
 }
 
 static void act_export(GSimpleAction *a, GVariant *p, gpointer data)
 {
-    WITH_WINDOW(NVG_APPLICATION(data), w);
+    WITH_PACKETS(NVG_APPLICATION(data), page);
     const char *path = g_variant_get_string(p, NULL);
     if (!*path) {
-        nvg_window_export_dialog(w);
+        nvg_packets_page_export_dialog(page);
         return;
     }
     g_autoptr(GError) error = NULL;
-    if (!nvg_window_export(w, path, &error))
+    if (!nvg_packets_page_export(page, path, &error))
         g_message("export: %s", error->message);
 }
 
 static void act_clear_list(GSimpleAction *a, GVariant *p, gpointer data)
 {
-    WITH_WINDOW(NVG_APPLICATION(data), w);
-    nvg_window_clear_list(w);
+    WITH_PACKETS(NVG_APPLICATION(data), page);
+    nvg_packets_page_clear_list(page);
 }
 
 static void act_toggle(GSimpleAction *a, GVariant *p, gpointer data)
@@ -66,14 +84,16 @@ static void change_pause(GSimpleAction *a, GVariant *v, gpointer data)
 {
     g_simple_action_set_state(a, v);
     if (win(data))
-        nvg_window_set_paused(win(data), g_variant_get_boolean(v));
+        nvg_packets_page_set_paused(nvg_window_get_packets_page(win(data)),
+                                    g_variant_get_boolean(v));
 }
 
 static void change_follow(GSimpleAction *a, GVariant *v, gpointer data)
 {
     g_simple_action_set_state(a, v);
     if (win(data))
-        nvg_window_set_follow(win(data), g_variant_get_boolean(v));
+        nvg_packets_page_set_follow(nvg_window_get_packets_page(win(data)),
+                                    g_variant_get_boolean(v));
 }
 
 static void act_select_sensor(GSimpleAction *a, GVariant *p, gpointer data)
@@ -87,7 +107,7 @@ static void act_select_sensor(GSimpleAction *a, GVariant *p, gpointer data)
 static void command(gpointer data, int kind, const char *sensor, const char *filter)
 {
     WITH_WINDOW(NVG_APPLICATION(data), w);
-    nvg_window_command(w, kind, sensor, filter);
+    nvg_sensors_page_command(nvg_window_get_sensors_page(w), kind, sensor, filter);
 }
 
 static void act_start(GSimpleAction *a, GVariant *p, gpointer data)
@@ -211,11 +231,13 @@ static void nvg_application_activate(GApplication *app)
 {
     NvgApplication *self = NVG_APPLICATION(app);
     if (!self->window) {
-        self->window = nvg_window_new(GTK_APPLICATION(app), &self->config);
+        self->window = nvg_window_new(GTK_APPLICATION(app), self->feed_ep, self->control_ep,
+                                      self->ring_size, self->zctx);
         g_signal_connect(self->window, "destroy", G_CALLBACK(on_window_destroy), self);
         g_signal_connect(self->window, "notify::connection", G_CALLBACK(on_connection), self);
         on_connection(self->window, NULL, self);
-        nvg_window_set_follow(self->window, TRUE);
+        nvg_packets_page_set_follow(nvg_window_get_packets_page(self->window), TRUE);
+        nvg_viewer_stats_attach(self->window);
     }
     gtk_window_present(GTK_WINDOW(self->window));
 }
@@ -223,32 +245,84 @@ static void nvg_application_activate(GApplication *app)
 static void nvg_application_finalize(GObject *object)
 {
     NvgApplication *self = NVG_APPLICATION(object);
-    g_free(self->config.feed_ep);
-    g_free(self->config.control_ep);
-    if (self->config.zctx)
-        zmq_ctx_term(self->config.zctx); /* every socket is closed by now (LINGER 0) */
+    g_free(self->feed_ep);
+    g_free(self->control_ep);
+    if (self->zctx)
+        zmq_ctx_term(self->zctx); /* every socket is closed by now (LINGER 0) */
     G_OBJECT_CLASS(nvg_application_parent_class)->finalize(object);
+}
+
+static void nvg_application_get_property(GObject *object, guint id, GValue *value,
+                                         GParamSpec *pspec)
+{
+    NvgApplication *self = NVG_APPLICATION(object);
+    switch (id) {
+    case PROP_FEED_ENDPOINT:
+        g_value_set_string(value, self->feed_ep);
+        break;
+    case PROP_CONTROL_ENDPOINT:
+        g_value_set_string(value, self->control_ep);
+        break;
+    case PROP_RING_SIZE:
+        g_value_set_uint(value, self->ring_size);
+        break;
+    case PROP_ZMQ_CONTEXT:
+        g_value_set_pointer(value, self->zctx);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void nvg_application_set_property(GObject *object, guint id, const GValue *value,
+                                         GParamSpec *pspec)
+{
+    NvgApplication *self = NVG_APPLICATION(object);
+    switch (id) {
+    case PROP_FEED_ENDPOINT:
+        self->feed_ep = g_value_dup_string(value);
+        break;
+    case PROP_CONTROL_ENDPOINT:
+        self->control_ep = g_value_dup_string(value);
+        break;
+    case PROP_RING_SIZE:
+        self->ring_size = g_value_get_uint(value);
+        break;
+    case PROP_ZMQ_CONTEXT:
+        self->zctx = g_value_get_pointer(value);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
 }
 
 static void nvg_application_class_init(NvgApplicationClass *klass)
 {
-    G_OBJECT_CLASS(klass)->finalize = nvg_application_finalize;
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    oc->finalize = nvg_application_finalize;
+    oc->get_property = nvg_application_get_property;
+    oc->set_property = nvg_application_set_property;
     G_APPLICATION_CLASS(klass)->startup = nvg_application_startup;
     G_APPLICATION_CLASS(klass)->activate = nvg_application_activate;
+    const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                  G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+    props[PROP_FEED_ENDPOINT] = g_param_spec_string("feed-endpoint", NULL, NULL, "", construct);
+    props[PROP_CONTROL_ENDPOINT] =
+        g_param_spec_string("control-endpoint", NULL, NULL, "", construct);
+    props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
+    props[PROP_ZMQ_CONTEXT] = g_param_spec_pointer("zmq-context", NULL, NULL, construct);
+    g_object_class_install_properties(oc, N_PROPS, props);
 }
 
 static void nvg_application_init(NvgApplication *self)
 {
 }
 
-NvgApplication *nvg_application_new(const char *app_id, const struct nvg_viewer_config *config)
+NvgApplication *nvg_application_new(const char *app_id, const char *feed_ep, const char *control_ep,
+                                    guint ring_size, void *zctx)
 {
-    NvgApplication *self = g_object_new(NVG_TYPE_APPLICATION, "application-id", app_id, "flags",
-                                        G_APPLICATION_DEFAULT_FLAGS, "resource-base-path",
-                                        "/org/netvigil/Viewer", NULL);
-    self->config.feed_ep = g_strdup(config->feed_ep);
-    self->config.control_ep = g_strdup(config->control_ep);
-    self->config.ring_size = config->ring_size;
-    self->config.zctx = config->zctx;
-    return self;
+    return g_object_new(NVG_TYPE_APPLICATION, "application-id", app_id, "flags",
+                        G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", "/org/netvigil/Viewer",
+                        "feed-endpoint", feed_ep, "control-endpoint", control_ep, "ring-size",
+                        ring_size, "zmq-context", zctx, NULL);
 }

@@ -1,5 +1,6 @@
-/* NvgApplication: the viewer's GtkApplication. Holds the configuration and the ZeroMQ context,
- * creates the window, and defines the app actions (exported on D-Bus by GApplication, so
+/* NvgApplication: the viewer's GtkApplication. Holds the configuration (construct-only
+ * properties "feed-endpoint", "control-endpoint", "ring-size", "zmq-context") and the ZeroMQ
+ * context, creates the window, and defines the app actions (exported on D-Bus by GApplication, so
  * scripts can drive the viewer):
  *
  *   app.apply-filter s   display filter "proto=udp;src=NET;dst=NET;port=N;sensor=NAME" ("" clears)
@@ -26,8 +27,9 @@ G_BEGIN_DECLS
 #define NVG_TYPE_APPLICATION (nvg_application_get_type())
 G_DECLARE_FINAL_TYPE(NvgApplication, nvg_application, NVG, APPLICATION, GtkApplication)
 
-/* config is copied; zctx is taken (terminated at shutdown). */
-NvgApplication *nvg_application_new(const char *app_id, const struct nvg_viewer_config *config);
+/* zctx is taken (terminated when the application goes). ring_size 0 = the default. */
+NvgApplication *nvg_application_new(const char *app_id, const char *feed_ep, const char *control_ep,
+                                    guint ring_size, void *zctx);
 
 G_END_DECLS
 

@@ -20,68 +20,91 @@
 #define RING_MIN 1000
 #define RING_MAX 10000000
 
-int main(int argc, char **argv)
+struct options {
+    char *host, *feed, *control, *app_id;
+    gint ring;
+    gboolean version;
+};
+
+static void options_clear(struct options *o)
 {
-    setlocale(LC_ALL, "");
-    /* GLib writes g_info/g_debug to stdout: line-buffer it so they show as they happen. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    g_autofree char *host = NULL, *feed = NULL, *control = NULL, *app_id = NULL;
-    gint ring = NVG_PACKET_STORE_DEFAULT_CAPACITY;
-    gboolean version = FALSE;
+    g_free(o->host);
+    g_free(o->feed);
+    g_free(o->control);
+    g_free(o->app_id);
+}
+
+/* -1 to go on, else the exit status. */
+static int parse_options(int *argc, char ***argv, struct options *o)
+{
     GOptionEntry entries[] = {
-        {"collector", 0, 0, G_OPTION_ARG_STRING, &host, "Collector host (default localhost)",
+        {"collector", 0, 0, G_OPTION_ARG_STRING, &o->host, "Collector host (default localhost)",
          "HOST"},
-        {"feed-endpoint", 0, 0, G_OPTION_ARG_STRING, &feed,
+        {"feed-endpoint", 0, 0, G_OPTION_ARG_STRING, &o->feed,
          "Live feed endpoint (default tcp://HOST:7701)", "EP"},
-        {"control-endpoint", 0, 0, G_OPTION_ARG_STRING, &control,
+        {"control-endpoint", 0, 0, G_OPTION_ARG_STRING, &o->control,
          "Control endpoint (default tcp://HOST:7702)", "EP"},
-        {"ring-size", 0, 0, G_OPTION_ARG_INT, &ring, "Rows the packet list keeps (default 200000)",
-         "N"},
-        {"app-id", 0, 0, G_OPTION_ARG_STRING, &app_id,
+        {"ring-size", 0, 0, G_OPTION_ARG_INT, &o->ring,
+         "Rows the packet list keeps (default 200000)", "N"},
+        {"app-id", 0, 0, G_OPTION_ARG_STRING, &o->app_id,
          "D-Bus application id (default " NVG_APPLICATION_ID ")", "ID"},
-        {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Show the version", NULL},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Show the version", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- watch a netvigil collector");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
         fprintf(stderr, "netvigil-viewer: %s\n", error->message);
         return 2;
     }
-    if (version) {
+    if (o->version) {
         printf("netvigil-viewer %s\n", NVG_VERSION);
         return 0;
     }
-    if (ring < RING_MIN || ring > RING_MAX) {
+    if (o->ring < RING_MIN || o->ring > RING_MAX) {
         fprintf(stderr, "netvigil-viewer: --ring-size must be %d..%d\n", RING_MIN, RING_MAX);
         return 2;
     }
-    if (app_id && !g_application_id_is_valid(app_id)) {
-        fprintf(stderr, "netvigil-viewer: invalid application id '%s'\n", app_id);
+    if (o->app_id && !g_application_id_is_valid(o->app_id)) {
+        fprintf(stderr, "netvigil-viewer: invalid application id '%s'\n", o->app_id);
         return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    /* GLib writes g_info/g_debug to stdout: line-buffer it so they show as they happen. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct options o = {.ring = NVG_PACKET_STORE_DEFAULT_CAPACITY};
+    int rc = parse_options(&argc, &argv, &o);
+    if (rc >= 0) {
+        options_clear(&o);
+        return rc;
     }
     char feed_ep[300], control_ep[300];
-    const char *h = host ? host : "localhost";
-    if ((!feed && nvg_zmq_endpoint(feed_ep, sizeof(feed_ep), h, NVG_PORT_FEED) < 0) ||
-        (!control && nvg_zmq_endpoint(control_ep, sizeof(control_ep), h, NVG_PORT_CONTROL) < 0)) {
+    const char *h = o.host ? o.host : "localhost";
+    if ((!o.feed && nvg_zmq_endpoint(feed_ep, sizeof(feed_ep), h, NVG_PORT_FEED) < 0) ||
+        (!o.control && nvg_zmq_endpoint(control_ep, sizeof(control_ep), h, NVG_PORT_CONTROL) < 0)) {
         fprintf(stderr, "netvigil-viewer: invalid collector host '%s'\n", h);
+        options_clear(&o);
         return 2;
     }
-    struct nvg_viewer_config config = {
-        .feed_ep = feed ? feed : feed_ep,
-        .control_ep = control ? control : control_ep,
-        .ring_size = (guint)ring,
-        .zctx = zmq_ctx_new(),
-    };
-    if (!config.zctx) {
+    void *zctx = zmq_ctx_new();
+    if (!zctx) {
         fprintf(stderr, "netvigil-viewer: cannot create the ZeroMQ context\n");
+        options_clear(&o);
         return 1;
     }
     g_set_prgname("netvigil-viewer");
     g_set_application_name("netvigil");
-    NvgApplication *app = nvg_application_new(app_id ? app_id : NVG_APPLICATION_ID, &config);
-    int rc = g_application_run(G_APPLICATION(app), 1, argv);
+    NvgApplication *app =
+        nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, o.feed ? o.feed : feed_ep,
+                            o.control ? o.control : control_ep, (guint)o.ring, zctx);
+    options_clear(&o);
+    rc = g_application_run(G_APPLICATION(app), 1, argv);
     g_object_unref(app);
     return rc;
 }

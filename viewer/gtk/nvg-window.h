@@ -1,47 +1,47 @@
-/* NvgWindow: the viewer's main window (template nvg-window.ui). It owns the feed worker, the
- * packet store, the rate series and the fleet state; NvgApplication's actions call in here. */
+/* NvgWindow: the viewer's main window (template nvg-window.ui), a shell around the pages
+ * (NvgPacketsPage, NvgSensorsPage, NvgTrafficPage). It owns the feed worker and hands each
+ * page the part of the feed it shows; NvgApplication's actions call in here and into the
+ * pages.
+ *
+ * Construct-only properties: "feed-endpoint", "control-endpoint" (strings), "ring-size" (rows
+ * of the packet list, 0 = default), "zmq-context" (the process's ZeroMQ context, borrowed).
+ * Read-only "connection": the feed's connection as the badge shows it ("connecting",
+ * "connected", "reconnecting", or "failed": the feed could not start), notified on change;
+ * NvgApplication mirrors it as the state of app.connection.
+ * Signal "drain" (action): move what the feed worker handed over into the pages; emitted every
+ * 50 ms, the work is its class handler. */
 #ifndef NVG_WINDOW_H
 #define NVG_WINDOW_H
 
 #include <gtk/gtk.h>
+
+#include "nvg-feed.h"
+#include "nvg-packets-page.h"
+#include "nvg-sensors-page.h"
+#include "nvg-traffic-page.h"
 
 G_BEGIN_DECLS
 
 #define NVG_TYPE_WINDOW (nvg_window_get_type())
 G_DECLARE_FINAL_TYPE(NvgWindow, nvg_window, NVG, WINDOW, GtkApplicationWindow)
 
-struct nvg_viewer_config {
-    char *feed_ep;
-    char *control_ep;
-    guint ring_size;
-    void *zctx;
-};
+NvgWindow *nvg_window_new(GtkApplication *app, const char *feed_ep, const char *control_ep,
+                          guint ring_size, void *zctx);
 
-NvgWindow *nvg_window_new(GtkApplication *app, const struct nvg_viewer_config *config);
+/* The pages (lent). */
+NvgPacketsPage *nvg_window_get_packets_page(NvgWindow *self);
+NvgSensorsPage *nvg_window_get_sensors_page(NvgWindow *self);
+NvgTrafficPage *nvg_window_get_traffic_page(NvgWindow *self);
 
-/* "proto=udp;src=..;dst=..;port=53;sensor=NAME"; fills the filter fields and applies them.
- * FALSE (fields marked, nothing applied) when a value is invalid. "" clears. */
-gboolean nvg_window_apply_filter_spec(NvgWindow *self, const char *spec, GError **error);
-void nvg_window_clear_filter(NvgWindow *self);
-/* Write the rows shown to path (CSV, the collector's columns). */
-gboolean nvg_window_export(NvgWindow *self, const char *path, GError **error);
-void nvg_window_export_dialog(NvgWindow *self);
-void nvg_window_clear_list(NvgWindow *self);
-void nvg_window_set_paused(NvgWindow *self, gboolean paused);
-void nvg_window_set_follow(NvgWindow *self, gboolean follow);
-void nvg_window_focus_filter(NvgWindow *self);
 /* "packets", "sensors" or "traffic". */
 void nvg_window_show_page(NvgWindow *self, const char *name);
-/* kind: Netvigil__CommandKind; sensor "" = all. */
-void nvg_window_command(NvgWindow *self, int kind, const char *sensor, const char *filter);
+/* The packets page, with the focus in its filter bar. */
+void nvg_window_focus_filter(NvgWindow *self);
 /* "" = all sensors. FALSE for a sensor the collector does not report. */
 gboolean nvg_window_select_sensor(NvgWindow *self, const char *sensor);
-/* The feed's connection as the badge shows it: "connecting", "connected", "reconnecting" or
- * "failed" (the feed could not start). Also the read-only property "connection" (notified on
- * change), which NvgApplication mirrors as the state of app.connection. */
 const char *nvg_window_get_connection(NvgWindow *self);
-/* NVG_VIEWER_STATS: main-loop stall, frames, records, memory, printed to stdout. */
-void nvg_window_print_stats(NvgWindow *self);
+/* The feed worker's counters; FALSE (all zero) when the feed could not start. */
+gboolean nvg_window_get_feed_stats(NvgWindow *self, struct nvg_feed_stats *stats);
 
 G_END_DECLS
 

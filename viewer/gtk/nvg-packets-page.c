@@ -1,0 +1,551 @@
+#include "nvg-packets-page.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+#include "nvg-format.h"
+#include "nvg-packet-item.h"
+#include "nvg-packet-row.h"
+#include "nvg-view-filter.h"
+
+struct _NvgPacketsPage {
+    GtkBox parent_instance;
+
+    /* template children */
+    GtkDropDown *proto_drop;
+    GtkEntry *src_entry, *dst_entry, *port_entry;
+    GtkButton *filter_button;
+    GtkLabel *filter_error;
+    GtkListView *list_view;
+    GtkLabel *details_label;
+
+    guint ring_size;
+    const struct nvg_sensor_names *names; /* borrowed */
+    char *sensor;                         /* "" = all sensors */
+    NvgPacketStore *store;
+    GtkSingleSelection *selection;
+    struct nvg_view_fields fields; /* applied display filter (text) */
+    struct nvg_filter filter;      /* ... compiled */
+    gboolean paused, follow;
+    guint64 missed_paused;
+};
+
+G_DEFINE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, GTK_TYPE_BOX)
+
+enum { PROP_0, PROP_RING_SIZE, PROP_SENSOR_NAMES, PROP_SENSOR, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+enum { SIGNAL_FOLLOW_TAIL, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* The window shows toasts; a page outside one has nobody to show them. */
+static void toast(NvgPacketsPage *self, const char *text)
+{
+    gtk_widget_activate_action(GTK_WIDGET(self), "window.toast", "s", text);
+}
+
+/* ---- packet list rows ----------------------------------------------------------------------- */
+
+/* One NvgPacketRow widget per row (not a cell widget per field): binding is a pointer swap, and
+ * re-binding a row that keeps its record (its position moved after a front trim) is a no-op. */
+static void row_setup(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+{
+    gtk_list_item_set_child(li, nvg_packet_row_new());
+}
+
+static void row_bind(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+{
+    nvg_packet_row_set_item(NVG_PACKET_ROW(gtk_list_item_get_child(li)),
+                            gtk_list_item_get_item(li));
+}
+
+static void setup_list(NvgPacketsPage *self)
+{
+    GtkListItemFactory *f = gtk_signal_list_item_factory_new();
+    g_signal_connect(f, "setup", G_CALLBACK(row_setup), NULL);
+    g_signal_connect(f, "bind", G_CALLBACK(row_bind), NULL);
+    gtk_list_view_set_factory(self->list_view, f);
+    g_object_unref(f);
+}
+
+/* ---- details pane --------------------------------------------------------------------------- */
+
+static void opt_uint(char *buf, size_t size, gboolean has, unsigned v)
+{
+    if (has)
+        g_snprintf(buf, size, "%u", v);
+    else
+        g_strlcpy(buf, "—", size);
+}
+
+static void show_details(NvgPacketsPage *self, NvgPacketItem *item)
+{
+    if (!item) {
+        gtk_label_set_markup(
+            self->details_label,
+            "<span alpha=\"60%\">Select a packet to see all of its fields.</span>");
+        return;
+    }
+    const struct nvg_pkt *p = nvg_packet_item_get_pkt(item);
+    char iso[40], src[64], dst[64], flags[32] = "—", line[NVG_FORMAT_LINE_MAX];
+    char sport[16], dport[16], ttl[16], vlan[16], icmp[32] = "—";
+    gboolean ports = (p->flags & NVG_PKT_HAS_PORTS) != 0;
+    nvg_format_time_iso(iso, p->ts_ns);
+    nvg_format_addr(src, p->src, p->ip_version);
+    nvg_format_addr(dst, p->dst, p->ip_version);
+    if (p->flags & NVG_PKT_HAS_TCPFLAGS)
+        nvg_format_tcp_flags(flags, p->tcp_flags);
+    if (p->flags & NVG_PKT_HAS_ICMP)
+        g_snprintf(icmp, sizeof(icmp), "type %u code %u", p->icmp_type, p->icmp_code);
+    opt_uint(sport, sizeof(sport), ports, p->sport);
+    opt_uint(dport, sizeof(dport), ports, p->dport);
+    opt_uint(ttl, sizeof(ttl), p->flags & NVG_PKT_HAS_TTL, p->ttl);
+    opt_uint(vlan, sizeof(vlan), p->flags & NVG_PKT_HAS_VLAN, p->vlan_id);
+    nvg_format_text_line(line, p, nvg_packet_item_get_sensor(item));
+    g_strchomp(line);
+    GString *hex = g_string_new(NULL);
+    for (int i = 0; i < p->payload_len; i++)
+        g_string_append_printf(hex, "%02x%s", p->payload[i], (i % 16 == 15) ? " " : "");
+    const char *decode = p->flags & NVG_PKT_MALFORMED   ? "malformed"
+                         : p->flags & NVG_PKT_TRUNCATED ? "truncated"
+                                                        : "ok";
+    char *m = g_markup_printf_escaped(
+        "<b>Record</b>       #%" G_GUINT64_FORMAT " from sensor <b>%s</b>\n"
+        "<b>Time</b>         %s\n"
+        "<b>Protocol</b>     %s  (IPv%u, IP protocol %u)\n"
+        "<b>Source</b>       %s   <b>port</b> %s\n"
+        "<b>Destination</b>  %s   <b>port</b> %s\n"
+        "<b>TCP flags</b>    %s   <b>ICMP</b> %s   <b>TTL</b> %s   <b>VLAN</b> %s\n"
+        "<b>Length</b>       %u on the wire, %u captured   <b>Payload</b> %s %s\n"
+        "<b>Decoding</b>     %s%s%s%s\n"
+        "<b>Text form</b>    %s",
+        nvg_packet_item_get_number(item), nvg_packet_item_get_sensor(item), iso,
+        nvg_proto_name(p->proto), p->ip_version, p->ip_proto == 255 ? 0u : p->ip_proto,
+        src[0] ? src : "—", sport, dst[0] ? dst : "—", dport, flags, icmp, ttl, vlan, p->wire_len,
+        p->cap_len, p->payload_kind ? nvg_payload_kind_name(p->payload_kind) : "none", hex->str,
+        decode, (p->flags & NVG_PKT_FRAGMENT) ? ", IP fragment" : "", p->event ? ", event " : "",
+        p->event ? nvg_decode_event_name(p->event) : "", line);
+    gtk_label_set_markup(self->details_label, m);
+    g_free(m);
+    g_string_free(hex, TRUE);
+}
+
+static void on_selected(GtkSingleSelection *sel, GParamSpec *pspec, NvgPacketsPage *self)
+{
+    show_details(self, gtk_single_selection_get_selected_item(sel));
+}
+
+/* ---- follow, pause, records ------------------------------------------------------------------ */
+
+static void real_follow_tail(NvgPacketsPage *self)
+{
+    /* "list.scroll-to-item": GTK 4.8 has no gtk_list_view_scroll_to() (4.12) */
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->store));
+    if (n)
+        gtk_widget_activate_action(GTK_WIDGET(self->list_view), "list.scroll-to-item", "u", n - 1);
+}
+
+static void follow_tail(NvgPacketsPage *self)
+{
+    g_signal_emit(self, signals[SIGNAL_FOLLOW_TAIL], 0);
+}
+
+void nvg_packets_page_set_follow(NvgPacketsPage *self, gboolean follow)
+{
+    self->follow = follow;
+    if (follow && !self->paused)
+        follow_tail(self);
+}
+
+void nvg_packets_page_set_paused(NvgPacketsPage *self, gboolean paused)
+{
+    self->paused = paused;
+    if (!paused)
+        nvg_packets_page_set_follow(self, self->follow);
+}
+
+void nvg_packets_page_append(NvgPacketsPage *self, const struct nvg_view_rec *recs, guint n)
+{
+    if (self->paused) {
+        self->missed_paused += n;
+    } else if (n) {
+        nvg_packet_store_append(self->store, recs, n);
+        if (self->follow)
+            follow_tail(self);
+    }
+}
+
+void nvg_packets_page_clear_list(NvgPacketsPage *self)
+{
+    nvg_packet_store_clear(self->store);
+}
+
+void nvg_packets_page_get_counts(NvgPacketsPage *self, struct nvg_packets_page_counts *counts)
+{
+    nvg_packet_store_get_counts(self->store, &counts->list);
+    counts->capacity = nvg_packet_store_get_capacity(self->store);
+    counts->missed_paused = self->missed_paused;
+    counts->paused = self->paused;
+}
+
+GListModel *nvg_packets_page_get_model(NvgPacketsPage *self)
+{
+    return G_LIST_MODEL(self->store);
+}
+
+/* ---- display filter ------------------------------------------------------------------------ */
+
+static const char *const proto_choices[] = {"",    "tcp",  "udp",  "icmp", "icmpv6",
+                                            "arp", "ipv4", "ipv6", "other"};
+
+static void mark(GtkWidget *w, gboolean bad)
+{
+    if (bad)
+        gtk_widget_add_css_class(w, "error");
+    else
+        gtk_widget_remove_css_class(w, "error");
+}
+
+/* The entry's text, trimmed, into a field; too long to fit is invalid anyway: keep a marker
+ * that fails to parse. */
+static void read_entry(GtkEntry *entry, char *field, size_t size)
+{
+    g_autofree char *text = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry))));
+    if (g_strlcpy(field, text, size) >= size)
+        g_strlcpy(field, "?", size);
+}
+
+static void read_fields(NvgPacketsPage *self, struct nvg_view_fields *f)
+{
+    nvg_view_fields_clear(f);
+    guint p = gtk_drop_down_get_selected(self->proto_drop);
+    g_strlcpy(f->proto, p < G_N_ELEMENTS(proto_choices) ? proto_choices[p] : "", sizeof(f->proto));
+    read_entry(self->src_entry, f->src, sizeof(f->src));
+    read_entry(self->dst_entry, f->dst, sizeof(f->dst));
+    read_entry(self->port_entry, f->port, sizeof(f->port));
+    g_strlcpy(f->sensor, self->fields.sensor, sizeof(f->sensor));
+}
+
+static void write_fields(NvgPacketsPage *self, const struct nvg_view_fields *f)
+{
+    guint sel = 0;
+    for (guint i = 1; i < G_N_ELEMENTS(proto_choices); i++)
+        if (g_ascii_strcasecmp(f->proto, proto_choices[i]) == 0)
+            sel = i;
+    gtk_drop_down_set_selected(self->proto_drop, sel);
+    gtk_editable_set_text(GTK_EDITABLE(self->src_entry), f->src);
+    gtk_editable_set_text(GTK_EDITABLE(self->dst_entry), f->dst);
+    gtk_editable_set_text(GTK_EDITABLE(self->port_entry), f->port);
+}
+
+static void show_filter_error(NvgPacketsPage *self, unsigned bad)
+{
+    mark(GTK_WIDGET(self->proto_drop), bad & NVG_VIEW_FIELD_PROTO);
+    mark(GTK_WIDGET(self->src_entry), bad & NVG_VIEW_FIELD_SRC);
+    mark(GTK_WIDGET(self->dst_entry), bad & NVG_VIEW_FIELD_DST);
+    mark(GTK_WIDGET(self->port_entry), bad & NVG_VIEW_FIELD_PORT);
+    if (!bad) {
+        gtk_widget_set_visible(GTK_WIDGET(self->filter_error), FALSE);
+        return;
+    }
+    GString *s = g_string_new("Not applied: ");
+    if (bad & NVG_VIEW_FIELD_PROTO)
+        g_string_append(s, "unknown protocol; ");
+    if (bad & NVG_VIEW_FIELD_SRC)
+        g_string_append(
+            s, "source must be an IPv4/IPv6 address or CIDR (10.0.0.0/8, 2001:db8::/32); ");
+    if (bad & NVG_VIEW_FIELD_DST)
+        g_string_append(s, "destination must be an IPv4/IPv6 address or CIDR; ");
+    if (bad & NVG_VIEW_FIELD_PORT)
+        g_string_append(s, "port must be a number from 0 to 65535; ");
+    if (bad & NVG_VIEW_FIELD_SENSOR)
+        g_string_append(s, "sensor name too long; ");
+    if (bad & NVG_VIEW_FIELD_SPEC)
+        g_string_append(s,
+                        "use key=value items (proto, src, dst, port, sensor) separated by ';'; ");
+    g_string_truncate(s, s->len - 2);
+    gtk_label_set_text(self->filter_error, s->str);
+    gtk_widget_set_visible(GTK_WIDGET(self->filter_error), TRUE);
+    g_string_free(s, TRUE);
+}
+
+/* The display filter, scoped to the page's sensor unless it names one itself. */
+static void refilter(NvgPacketsPage *self)
+{
+    struct nvg_filter f = self->filter;
+    if (!f.sensor[0] && self->sensor[0])
+        g_strlcpy(f.sensor, self->sensor, sizeof(f.sensor));
+    nvg_packet_store_set_filter(self->store, &f);
+    if (self->follow && !self->paused)
+        follow_tail(self);
+}
+
+/* Compile and apply fields; on error mark the fields and keep the current filter. */
+static unsigned apply_fields(NvgPacketsPage *self, const struct nvg_view_fields *fields)
+{
+    struct nvg_filter f;
+    unsigned bad = nvg_view_filter_compile(fields, &f);
+    show_filter_error(self, bad);
+    if (bad)
+        return bad;
+    self->fields = *fields;
+    self->filter = f;
+    refilter(self);
+    return 0;
+}
+
+static void on_filter_clicked(GtkWidget *w, NvgPacketsPage *self)
+{
+    struct nvg_view_fields f;
+    read_fields(self, &f);
+    apply_fields(self, &f);
+}
+
+gboolean nvg_packets_page_apply_filter_spec(NvgPacketsPage *self, const char *spec, GError **error)
+{
+    struct nvg_view_fields f;
+    unsigned bad = nvg_view_fields_parse(spec, &f);
+    write_fields(self, &f);
+    if (!bad)
+        bad = apply_fields(self, &f);
+    else
+        show_filter_error(self, bad);
+    if (bad) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "invalid display filter '%s'",
+                    spec);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void nvg_packets_page_clear_filter(NvgPacketsPage *self)
+{
+    struct nvg_view_fields f;
+    nvg_view_fields_clear(&f);
+    write_fields(self, &f);
+    apply_fields(self, &f);
+}
+
+void nvg_packets_page_focus_filter(NvgPacketsPage *self)
+{
+    gtk_widget_grab_focus(GTK_WIDGET(self->src_entry));
+}
+
+void nvg_packets_page_set_sensor(NvgPacketsPage *self, const char *sensor)
+{
+    g_return_if_fail(NVG_IS_PACKETS_PAGE(self));
+    if (!sensor)
+        sensor = "";
+    if (g_str_equal(self->sensor, sensor))
+        return;
+    g_free(self->sensor);
+    self->sensor = g_strdup(sensor);
+    refilter(self);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SENSOR]);
+}
+
+const char *nvg_packets_page_get_sensor(NvgPacketsPage *self)
+{
+    g_return_val_if_fail(NVG_IS_PACKETS_PAGE(self), NULL);
+    return self->sensor;
+}
+
+/* ---- export --------------------------------------------------------------------------------- */
+
+gboolean nvg_packets_page_export(NvgPacketsPage *self, const char *path, GError **error)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.part", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot write %s: %s", tmp,
+                    g_strerror(e));
+        return FALSE;
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    fputs(NVG_CSV_HEADER, f);
+    struct nvg_time_cache tc;
+    nvg_time_cache_init(&tc);
+    char row[NVG_FORMAT_LINE_MAX];
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->store));
+    for (guint i = 0; i < n; i++) {
+        const struct nvg_view_rec *r = nvg_packet_store_peek(self->store, i);
+        size_t slen;
+        const char *scsv = nvg_sensor_names_csv(self->names, r->sensor, &slen);
+        size_t len = nvg_format_csv_row_r(&tc, row, &r->pkt, scsv, slen);
+        fwrite(row, 1, len, f);
+    }
+    gboolean ok = !ferror(f);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || g_rename(tmp, path) != 0) {
+        int e = errno;
+        g_unlink(tmp);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot write %s: %s", path,
+                    g_strerror(e));
+        return FALSE;
+    }
+    g_autofree char *msg = g_strdup_printf("Exported %u rows to %s", n, path);
+    toast(self, msg);
+    return TRUE;
+}
+
+static void on_export_response(GtkNativeDialog *dialog, int response, NvgPacketsPage *self)
+{
+    if (response == GTK_RESPONSE_ACCEPT) {
+        g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        g_autofree char *path = file ? g_file_get_path(file) : NULL;
+        g_autoptr(GError) error = NULL;
+        if (path && !nvg_packets_page_export(self, path, &error))
+            toast(self, error->message);
+    }
+    g_object_unref(dialog);
+}
+
+void nvg_packets_page_export_dialog(NvgPacketsPage *self)
+{
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    GtkFileChooserNative *d = gtk_file_chooser_native_new(
+        "Export Shown Rows", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
+        GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autofree char *name = g_date_time_format(now, "netvigil-%Y%m%d-%H%M%S.csv");
+    gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(d), name);
+    GtkFileFilter *csv = gtk_file_filter_new();
+    gtk_file_filter_set_name(csv, "CSV files");
+    gtk_file_filter_add_pattern(csv, "*.csv");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), csv);
+    g_object_unref(csv);
+    g_signal_connect(d, "response", G_CALLBACK(on_export_response), self);
+    gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
+}
+
+/* ---- GObject ------------------------------------------------------------------------------ */
+
+static void nvg_packets_page_constructed(GObject *object)
+{
+    NvgPacketsPage *self = NVG_PACKETS_PAGE(object);
+    G_OBJECT_CLASS(nvg_packets_page_parent_class)->constructed(object);
+    self->store = nvg_packet_store_new(self->ring_size, self->names);
+    self->selection = gtk_single_selection_new(G_LIST_MODEL(g_object_ref(self->store)));
+    gtk_single_selection_set_autoselect(self->selection, FALSE);
+    gtk_single_selection_set_can_unselect(self->selection, TRUE);
+    g_signal_connect(self->selection, "notify::selected-item", G_CALLBACK(on_selected), self);
+    gtk_list_view_set_model(self->list_view, GTK_SELECTION_MODEL(self->selection));
+}
+
+static void nvg_packets_page_dispose(GObject *object)
+{
+    NvgPacketsPage *self = NVG_PACKETS_PAGE(object);
+    if (self->list_view)
+        gtk_list_view_set_model(self->list_view, NULL);
+    gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_PACKETS_PAGE);
+    g_clear_object(&self->selection);
+    g_clear_object(&self->store);
+    G_OBJECT_CLASS(nvg_packets_page_parent_class)->dispose(object);
+}
+
+static void nvg_packets_page_finalize(GObject *object)
+{
+    g_free(NVG_PACKETS_PAGE(object)->sensor);
+    G_OBJECT_CLASS(nvg_packets_page_parent_class)->finalize(object);
+}
+
+static void nvg_packets_page_get_property(GObject *object, guint id, GValue *value,
+                                          GParamSpec *pspec)
+{
+    NvgPacketsPage *self = NVG_PACKETS_PAGE(object);
+    switch (id) {
+    case PROP_RING_SIZE:
+        g_value_set_uint(value, self->ring_size);
+        break;
+    case PROP_SENSOR_NAMES:
+        g_value_set_pointer(value, (gpointer)self->names);
+        break;
+    case PROP_SENSOR:
+        g_value_set_string(value, self->sensor);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void nvg_packets_page_set_property(GObject *object, guint id, const GValue *value,
+                                          GParamSpec *pspec)
+{
+    NvgPacketsPage *self = NVG_PACKETS_PAGE(object);
+    switch (id) {
+    case PROP_RING_SIZE:
+        self->ring_size = g_value_get_uint(value);
+        break;
+    case PROP_SENSOR_NAMES:
+        self->names = g_value_get_pointer(value);
+        break;
+    case PROP_SENSOR:
+        nvg_packets_page_set_sensor(self, g_value_get_string(value));
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void install_properties(GObjectClass *oc)
+{
+    const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                  G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+    props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
+    props[PROP_SENSOR_NAMES] = g_param_spec_pointer("sensor-names", NULL, NULL, construct);
+    props[PROP_SENSOR] =
+        g_param_spec_string("sensor", NULL, NULL, "",
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_object_class_install_properties(oc, N_PROPS, props);
+}
+
+static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    oc->constructed = nvg_packets_page_constructed;
+    oc->dispose = nvg_packets_page_dispose;
+    oc->finalize = nvg_packets_page_finalize;
+    oc->get_property = nvg_packets_page_get_property;
+    oc->set_property = nvg_packets_page_set_property;
+    install_properties(oc);
+    signals[SIGNAL_FOLLOW_TAIL] = g_signal_new_class_handler(
+        "follow-tail", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+        G_CALLBACK(real_follow_tail), NULL, NULL, NULL, G_TYPE_NONE, 0);
+    g_type_ensure(NVG_TYPE_PACKET_HEADER);
+    gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-packets-page.ui");
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, proto_drop);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, src_entry);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, dst_entry);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, port_entry);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, filter_button);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, filter_error);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, list_view);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, details_label);
+}
+
+static void nvg_packets_page_init(NvgPacketsPage *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    self->sensor = g_strdup("");
+    nvg_filter_init(&self->filter);
+    setup_list(self);
+    g_signal_connect(self->filter_button, "clicked", G_CALLBACK(on_filter_clicked), self);
+    g_signal_connect(self->src_entry, "activate", G_CALLBACK(on_filter_clicked), self);
+    g_signal_connect(self->dst_entry, "activate", G_CALLBACK(on_filter_clicked), self);
+    g_signal_connect(self->port_entry, "activate", G_CALLBACK(on_filter_clicked), self);
+    /* Space toggles pause while the list has the focus (not in entries, where it types). */
+    GtkEventController *sc = gtk_shortcut_controller_new();
+    gtk_shortcut_controller_add_shortcut(GTK_SHORTCUT_CONTROLLER(sc),
+                                         gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_space, 0),
+                                                          gtk_named_action_new("app.pause")));
+    gtk_widget_add_controller(GTK_WIDGET(self->list_view), sc);
+    show_details(self, NULL);
+}
+
+GtkWidget *nvg_packets_page_new(guint ring_size, const struct nvg_sensor_names *names)
+{
+    return g_object_new(NVG_TYPE_PACKETS_PAGE, "ring-size", ring_size, "sensor-names", names, NULL);
+}

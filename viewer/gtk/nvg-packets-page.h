@@ -1,0 +1,57 @@
+/* NvgPacketsPage: the "Packets" page (template nvg-packets-page.ui): the display filter bar,
+ * the packet list over an NvgPacketStore (a ring of "ring-size" rows), the details of the
+ * selected row, pause / follow and the CSV export of the rows shown. The list shows the sensor
+ * in its "sensor" property ("" = all) unless the display filter names one.
+ *
+ * Signal "follow-tail" (action): bring the newest row into view, as follow does after every
+ * batch; the work is its class handler. */
+#ifndef NVG_PACKETS_PAGE_H
+#define NVG_PACKETS_PAGE_H
+
+#include <gtk/gtk.h>
+
+#include "nvg-feed.h"
+#include "nvg-packet-store.h"
+#include "nvg-sensor-names.h"
+
+G_BEGIN_DECLS
+
+#define NVG_TYPE_PACKETS_PAGE (nvg_packets_page_get_type())
+G_DECLARE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, NVG, PACKETS_PAGE, GtkBox)
+
+/* ring_size 0 = the store's default; names is borrowed and must outlive the page. */
+GtkWidget *nvg_packets_page_new(guint ring_size, const struct nvg_sensor_names *names);
+/* "" = all sensors. */
+void nvg_packets_page_set_sensor(NvgPacketsPage *self, const char *sensor);
+const char *nvg_packets_page_get_sensor(NvgPacketsPage *self);
+
+/* A batch of records from the feed (lent, oldest first): appended to the list, or only counted
+ * while the list is paused. */
+void nvg_packets_page_append(NvgPacketsPage *self, const struct nvg_view_rec *recs, guint n);
+
+struct nvg_packets_page_counts {
+    struct nvg_packet_store_counts list;
+    guint capacity;        /* rows the ring holds */
+    guint64 missed_paused; /* records that came while the list was paused */
+    gboolean paused;
+};
+void nvg_packets_page_get_counts(NvgPacketsPage *self, struct nvg_packets_page_counts *counts);
+/* The list's model (lent): the rows shown, oldest first. */
+GListModel *nvg_packets_page_get_model(NvgPacketsPage *self);
+
+/* "proto=udp;src=..;dst=..;port=53;sensor=NAME"; fills the filter fields and applies them.
+ * FALSE (fields marked, nothing applied) when a value is invalid. "" clears. */
+gboolean nvg_packets_page_apply_filter_spec(NvgPacketsPage *self, const char *spec, GError **error);
+void nvg_packets_page_clear_filter(NvgPacketsPage *self);
+void nvg_packets_page_focus_filter(NvgPacketsPage *self);
+/* Write the rows shown to path (CSV, the collector's columns). */
+gboolean nvg_packets_page_export(NvgPacketsPage *self, const char *path, GError **error);
+void nvg_packets_page_export_dialog(NvgPacketsPage *self);
+void nvg_packets_page_clear_list(NvgPacketsPage *self);
+void nvg_packets_page_set_paused(NvgPacketsPage *self, gboolean paused);
+/* Keep the newest row in view; TRUE also brings it into view now (unless paused). */
+void nvg_packets_page_set_follow(NvgPacketsPage *self, gboolean follow);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,50 @@
+/* NvgSensorsPage: the "Sensors" page (template nvg-sensors-page.ui): the sensors table from the
+ * collector's status, Start / Stop / Restart and the capture filter (control requests through
+ * the feed worker, and their replies), and the events. It targets the sensor in its "sensor"
+ * property ("" = all).
+ *
+ * Widget actions (the page's buttons use them; enabled while a targeted sensor can take them):
+ *   sensors.start, sensors.stop, sensors.restart   the targeted sensors
+ *   sensors.set-filter                              the capture filter typed in the page
+ * NvgApplication's app.start / app.stop / app.restart / app.set-filter call
+ * nvg_sensors_page_command() instead, for any sensor and whatever the buttons show. */
+#ifndef NVG_SENSORS_PAGE_H
+#define NVG_SENSORS_PAGE_H
+
+#include <gtk/gtk.h>
+
+#include "netvigil.pb-c.h"
+#include "nvg-feed.h"
+
+G_BEGIN_DECLS
+
+#define NVG_TYPE_SENSORS_PAGE (nvg_sensors_page_get_type())
+G_DECLARE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG, SENSORS_PAGE, GtkBox)
+
+/* feed: where requests go (borrowed: the window that owns it disposes the page with it); NULL:
+ * the feed could not start. */
+GtkWidget *nvg_sensors_page_new(struct nvg_feed *feed);
+/* "" = all sensors. */
+void nvg_sensors_page_set_sensor(NvgSensorsPage *self, const char *sensor);
+const char *nvg_sensors_page_get_sensor(NvgSensorsPage *self);
+
+/* kind: Netvigil__CommandKind; sensor "" or NULL = all; filter for COMMAND_SET_FILTER. Sends
+ * the request and shows it pending until the reply (or a timeout) comes. */
+void nvg_sensors_page_command(NvgSensorsPage *self, int kind, const char *sensor,
+                              const char *filter);
+
+/* An NVG_FEED_STATUS message: the page takes it (*msg is NULL afterwards). FALSE when it was
+ * unusable (a sensor summary without a status): the page then holds no status. */
+gboolean nvg_sensors_page_take_status(NvgSensorsPage *self, struct nvg_feed_msg **msg);
+/* The status the page shows (lent), NULL before the first usable one. */
+const Netvigil__CollectorStatus *nvg_sensors_page_get_status(NvgSensorsPage *self);
+/* An NVG_FEED_REPLY message (lent): the answer to one of the page's requests. */
+void nvg_sensors_page_reply(NvgSensorsPage *self, const struct nvg_feed_msg *msg);
+/* Feed topic "event" (lent): prepended to the events; commands and alerts also toast. */
+void nvg_sensors_page_add_event(NvgSensorsPage *self, const Netvigil__Event *event);
+/* Requests without an answer for too long are shown as failed. Call about once a second. */
+void nvg_sensors_page_expire_requests(NvgSensorsPage *self);
+
+G_END_DECLS
+
+#endif
