@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "csv-writer.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-format.h"
-#include "util.h"
+#include "nvg-log.h"
 
 #define AUDIT_HEADER "time,requester,sensor,command,filter,outcome\n"
 #define FIELD_MAX 1024 /* longest field kept; longer text is cut */
@@ -96,7 +97,7 @@ static void printable(char *out, size_t size, const char *text)
 void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *sensor,
                       const char *command, const char *filter, const char *error)
 {
-    int64_t now = nvg__wall_ms();
+    int64_t now = nvg_clock_wall_ms();
     char outcome[FIELD_MAX + 16];
     if (error)
         snprintf(outcome, sizeof(outcome), "error: %s", error);

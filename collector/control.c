@@ -7,9 +7,10 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
+#include "nvg-ratelog.h"
 #include "nvg-zmq.h"
-#include "util.h"
 
 #define MAX_ENVELOPE 3
 #define ENVELOPE_FRAME_MAX 256 /* ZeroMQ routing ids are at most 255 bytes */
@@ -92,8 +93,9 @@ static void reject(struct nvg_control *ctl, const struct envelope *env, uint64_t
                    const char *error)
 {
     ctl->counts.rejected++;
-    nvg__ratelog(&ctl->rl_rejected, *ctl->now_ms, NVG_LOG_WARNING,
-                 "control request rejected: %s (%" PRIu64 " so far)", error, ctl->counts.rejected);
+    nvg_ratelog_log(&ctl->rl_rejected, *ctl->now_ms, NVG_LOG_WARNING,
+                    "control request rejected: %s (%" PRIu64 " so far)", error,
+                    ctl->counts.rejected);
     if (env)
         reply_error(ctl, env, id, error);
 }
@@ -411,7 +413,7 @@ static int recv_one(struct nvg_control *ctl)
         zmq_msg_close(&body);
         return 0;
     }
-    *ctl->now_ms = nvg__wall_ms();
+    *ctl->now_ms = nvg_clock_wall_ms();
     if (bad || env.n == 0) {
         ctl->counts.malformed++;
         char why[96];
@@ -441,7 +443,7 @@ struct nvg_control *nvg_control_new(const struct nvg_control_config *cfg)
     ctl->status = cfg->status;
     ctl->status_ud = cfg->status_ud;
     /* Unique for this process, and apart from the ids of earlier collector processes. */
-    ctl->next_cmd_id = (uint64_t)nvg__wall_ms() << 16;
+    ctl->next_cmd_id = (uint64_t)nvg_clock_wall_ms() << 16;
     return ctl;
 }
 
@@ -507,9 +509,9 @@ void nvg_control_command_reply(struct nvg_control *ctl, const uint8_t *rid, size
     struct pending *p = find_command(ctl, r->id, &t);
     if (!p || t->rid_len != rid_len || memcmp(t->rid, rid, rid_len) != 0) {
         /* Late (after its timeout), or from a link the command was not sent to. */
-        nvg__ratelog(&ctl->rl_stray, *ctl->now_ms, NVG_LOG_INFO,
-                     "command reply %" PRIu64 " matches no command in flight (late?); ignored",
-                     r->id);
+        nvg_ratelog_log(&ctl->rl_stray, *ctl->now_ms, NVG_LOG_INFO,
+                        "command reply %" PRIu64 " matches no command in flight (late?); ignored",
+                        r->id);
         return;
     }
     store_reply_status(ctl, t, r->status);

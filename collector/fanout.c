@@ -6,8 +6,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "nvg-clock.h"
 #include "nvg-zmq.h"
-#include "util.h"
 
 #define TOP_TALKERS 10
 #define RATE_BATCH_MAX 1024
@@ -129,7 +129,7 @@ void nvg_fanout_talkers(struct nvg_fanout *f, int64_t interval_start_s, uint32_t
 void nvg_fanout_event(struct nvg_fanout *f, const char *kind, const char *sensor, const char *text)
 {
     Netvigil__Event ev = NETVIGIL__EVENT__INIT;
-    ev.time_ms = nvg__wall_ms();
+    ev.time_ms = nvg_clock_wall_ms();
     ev.kind = (char *)kind;
     ev.requester = (char *)"";
     ev.sensor = (char *)sensor;

@@ -15,10 +15,11 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-format.h"
+#include "nvg-ratelog.h"
 #include "nvg-zmq.h"
-#include "util.h"
 
 #define MAX_FRAMES 2
 #define ARENA_CHUNK (4u << 20) /* of the unpacking arena: a typical batch fits in one */
@@ -82,9 +83,9 @@ static void reply(struct nvg_ingest *ing, const zmq_msg_t *rid, Netvigil__Collec
 static void refuse(struct nvg_ingest *ing, const zmq_msg_t *rid, uint32_t their_version)
 {
     ing->counts.refused++;
-    nvg__ratelog(&ing->rl_refused, *ing->now_ms, NVG_LOG_WARNING,
-                 "refused a sensor speaking protocol version %u (this collector speaks %u)",
-                 their_version, NVG_PROTOCOL_VERSION);
+    nvg_ratelog_log(&ing->rl_refused, *ing->now_ms, NVG_LOG_WARNING,
+                    "refused a sensor speaking protocol version %u (this collector speaks %u)",
+                    their_version, NVG_PROTOCOL_VERSION);
     char reason[128];
     snprintf(reason, sizeof(reason),
              "protocol version %u is not supported; this collector "
@@ -175,8 +176,8 @@ static void reject_batch(struct nvg_ingest *ing, struct nvg_sensor_entry *s, con
     ing->counts.invalid_batches++;
     if (s)
         s->invalid_batches++;
-    nvg__ratelog(&ing->rl_invalid, *ing->now_ms, NVG_LOG_WARNING, "rejected a batch from '%s': %s",
-                 s ? s->name : "?", why);
+    nvg_ratelog_log(&ing->rl_invalid, *ing->now_ms, NVG_LOG_WARNING,
+                    "rejected a batch from '%s': %s", s ? s->name : "?", why);
 }
 
 /* The per-record path: format into the CSV buffer, count rates and talkers. No allocation.
@@ -215,9 +216,9 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
     s->write_failures += failed;
     nvg_csv_writer_count_rows(ing->packets, n - failed, failed);
     if (failed)
-        nvg__ratelog(ing->write_log, *ing->now_ms, NVG_LOG_ERR,
-                     "packet log full or failing: %" PRIu64 " record(s) of '%s' not written",
-                     failed, s->name);
+        nvg_ratelog_log(ing->write_log, *ing->now_ms, NVG_LOG_ERR,
+                        "packet log full or failing: %" PRIu64 " record(s) of '%s' not written",
+                        failed, s->name);
 }
 
 static void batch_rows(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8_t *raw,
@@ -275,8 +276,8 @@ static void handle_hello(struct nvg_ingest *ing, const zmq_msg_t *rid, const Net
     struct nvg_sensor_entry *s = h->sensor ? nvg_sensor_table_get(ing->sensors, h->sensor) : NULL;
     if (!s) {
         ing->counts.malformed++;
-        nvg__ratelog(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
-                     "Hello with a bad sensor name, or too many sensors");
+        nvg_ratelog_log(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
+                        "Hello with a bad sensor name, or too many sensors");
         return;
     }
     /* A sensor says Hello on start and again on every (re)connection of its socket, so the
@@ -304,8 +305,8 @@ static void handle_status(struct nvg_ingest *ing, const zmq_msg_t *rid,
     struct nvg_sensor_entry *s = st->sensor ? nvg_sensor_table_get(ing->sensors, st->sensor) : NULL;
     if (!s) {
         ing->counts.malformed++;
-        nvg__ratelog(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
-                     "SensorStatus with a bad sensor name, or too many sensors");
+        nvg_ratelog_log(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
+                        "SensorStatus with a bad sensor name, or too many sensors");
         return;
     }
     nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
@@ -368,8 +369,8 @@ static void dispatch(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8_t
         break;
     default:
         ing->counts.unknown++;
-        nvg__ratelog(&ing->rl_unknown, *ing->now_ms, NVG_LOG_WARNING,
-                     "sensor message without a known body (%d)", (int)m->body_case);
+        nvg_ratelog_log(&ing->rl_unknown, *ing->now_ms, NVG_LOG_WARNING,
+                        "sensor message without a known body (%d)", (int)m->body_case);
         break;
     }
 }
@@ -377,8 +378,8 @@ static void dispatch(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8_t
 static void malformed(struct nvg_ingest *ing, const char *why)
 {
     ing->counts.malformed++;
-    nvg__ratelog(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING, "malformed sensor message: %s",
-                 why);
+    nvg_ratelog_log(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
+                    "malformed sensor message: %s", why);
 }
 
 static void handle_message(struct nvg_ingest *ing, const zmq_msg_t *rid, zmq_msg_t *body)
@@ -422,7 +423,7 @@ static int recv_one(struct nvg_ingest *ing)
         more = zmq_msg_more(m);
         frames++;
     }
-    *ing->now_ms = nvg__wall_ms();
+    *ing->now_ms = nvg_clock_wall_ms();
     if (frames == 2)
         handle_message(ing, &part[0], &part[1]);
     else

@@ -12,8 +12,8 @@
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
+#include "nvg-ratelog.h"
 #include "sensors.h"
-#include "util.h"
 
 /* Everything is lent and must outlive the ingest. */
 struct nvg_ingest_config {

@@ -25,25 +25,26 @@
 #include "csv-writer.h"
 #include "fanout.h"
 #include "ingest.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-format.h"
+#include "nvg-monitor.h"
+#include "nvg-ratelog.h"
 #include "nvg-zmq.h"
 #include "sensors.h"
 #include "status.h"
-#include "util.h"
 
 #define BURST 256
 #define TICK_MS 100
-#define MONITOR_ENDPOINT "inproc://nvg-sensor-monitor"
 
 /* Everything the collector's thread owns. */
 struct collector {
     const struct nvg_collector_options *opts;
     void *zctx;
-    void *router;  /* 7700: sensors */
-    void *pub;     /* 7701: live feed */
-    void *control; /* 7702: control requests */
-    void *monitor; /* PAIR receiving the router's connection events */
+    void *router;                /* 7700: sensors */
+    void *pub;                   /* 7701: live feed */
+    void *control;               /* 7702: control requests */
+    struct nvg_monitor *monitor; /* the router's connection events; NULL if it failed */
     struct nvg_csv_writer *packets;
     struct nvg_csv_writer *rates_csv;
     struct nvg_sensor_table sensors;
@@ -97,19 +98,14 @@ static int open_sockets(struct collector *c)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return NVG_EZMQ;
     }
+    /* Connection events of the sensor link: a sensor that sends a message above
+     * ZMQ_MAXMSGSIZE is disconnected by libzmq, and that is where we can count it. The monitor
+     * comes before the bind so that no event is missed; without one the count stays 0. */
+    c->monitor = nvg_monitor_new(c->zctx, c->router, ZMQ_EVENT_DISCONNECTED, NULL);
     if (bind_socket(c->router, o->bind, o->sensor_port, "sensor") < 0 ||
         bind_socket(c->pub, o->bind, o->feed_port, "feed") < 0 ||
         bind_socket(c->control, o->bind, o->control_port, "control") < 0)
         return NVG_EZMQ;
-    /* Connection events of the sensor link: a sensor that sends a message above
-     * ZMQ_MAXMSGSIZE is disconnected by libzmq, and that is where we can count it. */
-    if (zmq_socket_monitor(c->router, MONITOR_ENDPOINT, ZMQ_EVENT_DISCONNECTED) == 0) {
-        c->monitor = zmq_socket(c->zctx, ZMQ_PAIR);
-        if (c->monitor && zmq_connect(c->monitor, MONITOR_ENDPOINT) != 0) {
-            zmq_close(c->monitor);
-            c->monitor = NULL;
-        }
-    }
     /* Commands go out on the sensor ROUTER: an unroutable id must fail the send (the
      * requester is told the sensor is not connected) instead of vanishing. */
     int one = 1;
@@ -120,30 +116,19 @@ static int open_sockets(struct collector *c)
     return 0;
 }
 
+static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
+{
+    struct collector *c = user;
+    if (ev->event == ZMQ_EVENT_DISCONNECTED) {
+        c->disconnects++;
+        nvg_log(NVG_LOG_INFO, "a sensor connection closed (%llu so far)",
+                (unsigned long long)c->disconnects);
+    }
+}
+
 static void drain_monitor(struct collector *c)
 {
-    for (;;) {
-        zmq_msg_t ev, addr;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, c->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        zmq_msg_init(&addr);
-        if (zmq_msg_more(&ev))
-            zmq_msg_recv(&addr, c->monitor, 0);
-        if (zmq_msg_size(&ev) >= 2) {
-            uint16_t id;
-            memcpy(&id, zmq_msg_data(&ev), 2);
-            if (id == ZMQ_EVENT_DISCONNECTED) {
-                c->disconnects++;
-                nvg_log(NVG_LOG_INFO, "a sensor connection closed (%llu so far)",
-                        (unsigned long long)c->disconnects);
-            }
-        }
-        zmq_msg_close(&addr);
-        zmq_msg_close(&ev);
-    }
+    nvg_monitor_drain(c->monitor, on_monitor_event, c);
 }
 
 /* A closed second of a sensor's rates. The table holds sensors (those of sensors.state) before
@@ -171,8 +156,8 @@ static void packets_durable(void *ud, const char *name, uint64_t length)
         c->state_log_length = length;
     } else {
         c->sensors.state_dirty = true;
-        nvg__ratelog(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
-                     c->opts->out_dir);
+        nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
+                        c->opts->out_dir);
     }
 }
 
@@ -330,10 +315,10 @@ static void run(struct collector *c)
     zmq_pollitem_t items[3] = {
         {.socket = c->router, .events = ZMQ_POLLIN},
         {.socket = c->control, .events = ZMQ_POLLIN},
-        {.socket = c->monitor, .events = ZMQ_POLLIN},
+        {.socket = c->monitor ? nvg_monitor_socket(c->monitor) : NULL, .events = ZMQ_POLLIN},
     };
     int nitems = c->monitor ? 3 : 2;
-    int64_t now = nvg__wall_ms();
+    int64_t now = nvg_clock_wall_ms();
     int64_t iv = c->opts->talkers_interval_s;
     struct ticker t = {now + TICK_MS, now + 1000, now / 1000 / iv * iv};
     while (!stop_requested) {
@@ -350,7 +335,7 @@ static void run(struct collector *c)
             if (nitems > 2 && (items[2].revents & ZMQ_POLLIN))
                 drain_monitor(c);
         }
-        now = nvg__wall_ms();
+        now = nvg_clock_wall_ms();
         nvg_control_tick(c->ctl, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
             tick(c, &t, now);
@@ -375,10 +360,7 @@ static void shutdown_collector(struct collector *c)
     nvg_ingest_free(c->ingest);
     nvg_fanout_free(c->feed);
     nvg_sensor_table_free(&c->sensors);
-    if (c->monitor) {
-        zmq_socket_monitor(c->router, NULL, 0);
-        zmq_close(c->monitor);
-    }
+    nvg_monitor_free(c->monitor); /* before the router it watches */
     if (c->router)
         zmq_close(c->router);
     if (c->pub)
@@ -414,7 +396,7 @@ int main(int argc, char **argv)
     struct collector c;
     memset(&c, 0, sizeof(c));
     c.opts = &opts;
-    c.start_ms = nvg__wall_ms();
+    c.start_ms = nvg_clock_wall_ms();
     nvg_sensor_table_init(&c.sensors, rate_closed, &c);
     char err[NVG_ERRBUF_SIZE] = "";
     int status = 1;

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "util.h"
+#include "nvg-clock.h"
 
 struct nvg_status {
     struct nvg_status_config cfg;
@@ -82,7 +82,7 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
         return NULL;
     Netvigil__CollectorStatus *m = &st->msg;
     netvigil__collector_status__init(m);
-    int64_t now = nvg__wall_ms();
+    int64_t now = nvg_clock_wall_ms();
     for (size_t i = 0; i < n; i++) {
         nvg_sensor_entry_summary(cfg->sensors->v[i], now, &st->sums[i], &st->hbs[i]);
         st->sum_ptrs[i] = &st->sums[i];

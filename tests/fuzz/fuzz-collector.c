@@ -197,7 +197,7 @@ struct fuzz_collector *fuzz_collector_get(void)
     f->opts.out_dir = f->dir;
     f->opts.talkers_interval_s = 10;
     f->opts.command_timeout_ms = 5000;
-    f->start_ms = nvg__wall_ms();
+    f->start_ms = nvg_clock_wall_ms();
     nvg_sensor_table_init(&f->sensors, rate_closed, f);
     f->zctx = zmq_ctx_new();
     FUZZ_CHECK(f->zctx != NULL);
@@ -217,12 +217,12 @@ void fuzz_collector_begin(struct fuzz_collector *f)
     }
     nvg_sensor_table_free(&f->sensors);
     nvg_sensor_table_init(&f->sensors, rate_closed, f);
-    f->now_ms = nvg__wall_ms();
+    f->now_ms = nvg_clock_wall_ms();
 }
 
 void fuzz_collector_end(struct fuzz_collector *f)
 {
-    int64_t now = nvg__wall_ms();
+    int64_t now = nvg_clock_wall_ms();
     /* Far past every deadline: each request in flight is answered and its slot freed. */
     nvg_control_tick(f->ctl, now + 24 * 3600 * 1000LL);
     for (size_t i = 0; i < f->sensors.n; i++) {

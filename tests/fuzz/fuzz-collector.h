@@ -18,9 +18,10 @@
 #include "csv-writer.h"
 #include "fanout.h"
 #include "ingest.h"
+#include "nvg-clock.h"
+#include "nvg-ratelog.h"
 #include "sensors.h"
 #include "status.h"
-#include "util.h"
 
 /* What collector/main.c's struct collector holds, minus the monitor and sensors.state. */
 struct fuzz_collector {

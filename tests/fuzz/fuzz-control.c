@@ -170,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         requests++;
         replies += client_replies(f);
     }
-    nvg_control_tick(f->ctl, nvg__wall_ms() + 24 * 3600 * 1000LL);
+    nvg_control_tick(f->ctl, nvg_clock_wall_ms() + 24 * 3600 * 1000LL);
     replies += client_replies(f);
     FUZZ_CHECK(replies == requests);
     fuzz_collector_end(f);
