@@ -6,6 +6,8 @@
 #include <math.h>
 #include <time.h>
 
+#include "nvg-format.h"
+
 struct _NvgRateChart {
     GtkWidget parent_instance;
     const struct nvg_rate_series *series;
@@ -151,18 +153,6 @@ static void draw_lines(NvgRateChart *self, cairo_t *cr, double x0, double y0, do
     }
 }
 
-static void thousands(char *buf, size_t size, uint64_t v)
-{
-    char raw[32];
-    int n = g_snprintf(raw, sizeof(raw), "%" PRIu64, v), o = 0;
-    for (int i = 0; i < n && (size_t)o + 2 < size; i++) {
-        if (i && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = raw[i];
-    }
-    buf[o] = '\0';
-}
-
 /* The box with the exact counts of the second under the pointer. */
 static void draw_hover(NvgRateChart *self, cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg,
                        double x0, double y0, double pw, double ph)
@@ -192,13 +182,13 @@ static void draw_hover(NvgRateChart *self, cairo_t *cr, PangoLayout *layout, con
         uint64_t val = self->bytes ? by[p] : pk[p];
         GdkRGBA c;
         nvg_rate_chart_proto_color(p, &c);
-        thousands(num, sizeof(num), val);
+        nvg_format_thousands(num, sizeof(num), val);
         g_string_append_printf(s, "\n<span foreground=\"#%02x%02x%02x\">■</span> %-7s %s",
                                (int)(c.red * 255), (int)(c.green * 255), (int)(c.blue * 255),
                                nvg_proto_name(p), num);
         total += val;
     }
-    thousands(num, sizeof(num), total);
+    nvg_format_thousands(num, sizeof(num), total);
     g_string_append_printf(s, "\n<b>Total   %s %s</b>", num, self->bytes ? "bytes/s" : "packets/s");
     PangoFontDescription *mono = pango_font_description_from_string("Monospace 9");
     pango_layout_set_font_description(layout, mono);

@@ -5,6 +5,7 @@
 
 #include "nvg-label-table.h"
 #include "nvg-rate-series.h"
+#include "nvg-wire.h"
 
 #define REQUEST_TIMEOUT_US (10 * G_USEC_PER_SEC) /* the collector's own timeout is 3 s */
 #define MAX_EVENTS 300
@@ -47,40 +48,11 @@ static void pending_free(gpointer p)
     g_free(pd);
 }
 
+/* The viewer only sends known kinds; "command" stands for anything else. */
 static const char *kind_verb(int kind)
 {
-    switch (kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_START:
-        return "start";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
-        return "stop";
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
-        return "restart";
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        return "set-filter";
-    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
-        return "status";
-    default:
-        return "command";
-    }
-}
-
-static const char *state_name(const Netvigil__SensorSummary *s)
-{
-    if (!s->connected)
-        return "silent";
-    switch (s->last_status ? s->last_status->state : 0) {
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING:
-        return "running";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED:
-        return "stopped";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED:
-        return "finished";
-    case NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR:
-        return "error";
-    default:
-        return "unknown";
-    }
+    const char *name = nvg_wire_command_name((Netvigil__CommandKind)kind);
+    return strcmp(name, "?") != 0 ? name : "command";
 }
 
 static gboolean targeted(NvgSensorsPage *self, const Netvigil__SensorSummary *s)
@@ -259,7 +231,7 @@ static void fill_row(NvgSensorsPage *self, guint row, const Netvigil__SensorSumm
     const Netvigil__SensorStatus *h = s->last_status;
     char v[GRID_COLS][96];
     g_strlcpy(v[0], h->sensor, sizeof(v[0]));
-    g_strlcpy(v[1], state_name(s), sizeof(v[1]));
+    g_strlcpy(v[1], nvg_wire_summary_state(s), sizeof(v[1]));
     g_strlcpy(v[2], h->source && *h->source ? h->source : "—", sizeof(v[2]));
     g_strlcpy(v[3], h->filter && *h->filter ? h->filter : "(none)", sizeof(v[3]));
     nvg_rate_format_si(v[4], sizeof(v[4]), s->packets_per_s);

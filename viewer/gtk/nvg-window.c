@@ -20,6 +20,7 @@
 
 #include <string.h>
 
+#include "nvg-format.h"
 #include "nvg-rate-series.h"
 #include "nvg-sensor-names.h"
 
@@ -111,28 +112,16 @@ static void set_label(GtkLabel *l, const char *text)
         gtk_label_set_text(l, text);
 }
 
-static void grouped(char *buf, size_t size, guint64 v)
-{
-    char raw[32];
-    int n = g_snprintf(raw, sizeof(raw), "%" G_GUINT64_FORMAT, v), o = 0;
-    for (int i = 0; i < n && (size_t)o + 2 < size; i++) {
-        if (i && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = raw[i];
-    }
-    buf[o] = '\0';
-}
-
 static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
 {
     struct nvg_packets_page_counts c;
     nvg_packets_page_get_counts(self->packets, &c);
     char a[32], b[32], text[200];
-    grouped(a, sizeof(a), c.list.shown);
-    grouped(b, sizeof(b), c.list.in_ring);
+    nvg_format_thousands(a, sizeof(a), c.list.shown);
+    nvg_format_thousands(b, sizeof(b), c.list.in_ring);
     g_snprintf(text, sizeof(text), "Rows shown %s of %s", a, b);
     set_label(self->status_shown, text);
-    grouped(a, sizeof(a), fs->records);
+    nvg_format_thousands(a, sizeof(a), fs->records);
     g_snprintf(text, sizeof(text), "Received %s", a);
     set_label(self->status_received, text);
     char r[32];
@@ -142,7 +131,7 @@ static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
     guint64 not_shown = c.list.overwritten + fs->records_dropped + c.missed_paused;
     text[0] = '\0';
     if (not_shown || fs->invalid) {
-        grouped(a, sizeof(a), not_shown);
+        nvg_format_thousands(a, sizeof(a), not_shown);
         g_snprintf(text, sizeof(text), "%s not in the list (ring of %u%s)%s", a, c.capacity,
                    c.paused ? ", paused" : "", fs->invalid ? ", invalid messages seen" : "");
     } else if (c.paused) {
