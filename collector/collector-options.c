@@ -1,5 +1,7 @@
 #include "collector-options.h"
 
+#include "nvg-parse.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -9,6 +11,7 @@
 #include <strings.h>
 
 #include "nvg-error.h"
+#include "nvg-parse.h"
 #include "nvg-zmq.h"
 
 static void usage(FILE *out)
@@ -33,40 +36,6 @@ static void usage(FILE *out)
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
-}
-
-int nvg__parse_size(const char *text, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || end == text || text[0] == '-')
-        return NVG_EINVAL;
-    unsigned shift = 0;
-    switch (toupper((unsigned char)*end)) {
-    case 'K':
-        shift = 10;
-        break;
-    case 'M':
-        shift = 20;
-        break;
-    case 'G':
-        shift = 30;
-        break;
-    case '\0':
-        break;
-    default:
-        return NVG_EINVAL;
-    }
-    if (shift) {
-        end++;
-        if (strcasecmp(end, "iB") == 0 || strcasecmp(end, "B") == 0)
-            end += strlen(end);
-    }
-    if (*end || (shift && v > (UINT64_MAX >> shift)))
-        return NVG_EINVAL;
-    *out = (uint64_t)v << shift;
-    return 0;
 }
 
 int nvg__parse_duration(const char *text, int64_t *out_s)
@@ -173,7 +142,7 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         opts->out_dir = arg;
         break;
     case OPT_ROTATE_SIZE:
-        rc = nvg__parse_size(arg, &opts->rotate_size);
+        rc = nvg_parse_size(arg, 1, &opts->rotate_size);
         break;
     case OPT_ROTATE_INTERVAL:
         rc = nvg__parse_duration(arg, &opts->rotate_interval_s);

@@ -23,8 +23,6 @@ struct nvg_collector_options {
  * after printing an error (exit 2). */
 int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, char **argv);
 
-/* "256M" -> 268435456. Suffixes K, M, G (powers of 1024), optional trailing "iB"/"B". */
-int nvg__parse_size(const char *text, uint64_t *out);
 /* "90s", "5m", "1h", "2" (seconds). */
 int nvg__parse_duration(const char *text, int64_t *out_s);
 

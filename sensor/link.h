@@ -107,16 +107,10 @@ int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt);
 /* Send the current batch now, if it holds any record. Same results as _add. */
 int nvg_link_flush(struct nvg_link *link);
 
-/* The clock of _tick and _timeout_ms: nvg_clock_mono_ns(). */
-static inline int64_t nvg_link_now_ns(void)
-{
-    return nvg_clock_mono_ns();
-}
-
 /* Housekeeping; call after every poll wake-up and at least every nvg_link_timeout_ms: closes a
  * batch older than batch_ms, sends pending Hello and heartbeats, handles messages from the
  * collector (commands run the command callback here, nowhere else). now_ns from
- * nvg_link_now_ns(), or 0 to let the link read the clock. Returns 0, NVG_EVERSION (refused:
+ * nvg_clock_mono_ns(), or 0 to let the link read the clock. Returns 0, NVG_EVERSION (refused:
  * the caller should exit with an error showing nvg_link_error), NVG_EAGAIN or NVG_EZMQ as
  * for _add. */
 int nvg_link_tick(struct nvg_link *link, int64_t now_ns);

@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "link.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
@@ -58,8 +59,8 @@ static void peer_close(struct peer *p)
 /* One SensorMessage within ms, ticking link (if any) meanwhile; NULL on timeout. */
 static Netvigil__SensorMessage *peer_recv(struct peer *p, struct nvg_link *link, int ms)
 {
-    int64_t deadline = nvg_link_now_ns() + (int64_t)ms * 1000000;
-    while (nvg_link_now_ns() < deadline) {
+    int64_t deadline = nvg_clock_mono_ns() + (int64_t)ms * 1000000;
+    while (nvg_clock_mono_ns() < deadline) {
         zmq_pollitem_t it = {.socket = p->sock, .events = ZMQ_POLLIN};
         if (zmq_poll(&it, 1, 5) == 1) {
             int n = zmq_recv(p->sock, p->rid, sizeof(p->rid), 0);
@@ -85,9 +86,9 @@ static Netvigil__SensorMessage *peer_recv(struct peer *p, struct nvg_link *link,
 static Netvigil__SensorMessage *peer_expect(struct peer *p, struct nvg_link *link, int body_case,
                                             int ms)
 {
-    int64_t deadline = nvg_link_now_ns() + (int64_t)ms * 1000000;
+    int64_t deadline = nvg_clock_mono_ns() + (int64_t)ms * 1000000;
     for (;;) {
-        int left = (int)((deadline - nvg_link_now_ns()) / 1000000);
+        int left = (int)((deadline - nvg_clock_mono_ns()) / 1000000);
         Netvigil__SensorMessage *m = left > 0 ? peer_recv(p, link, left) : NULL;
         if (!m || (int)m->body_case == body_case)
             return m;
@@ -206,14 +207,14 @@ static void test_batch_closes_by_time(void **state)
 
     struct nvg_pkt pkt;
     make_pkt(&pkt, 1);
-    int64_t t0 = nvg_link_now_ns();
+    int64_t t0 = nvg_clock_mono_ns();
     assert_int_equal(nvg_link_add(link, &pkt), 0);
     assert_true(nvg_link_timeout_ms(link, 0) <= 30);
     assert_int_equal(nvg_link_tick(link, 0), 0);
     m = peer_expect(&p, NULL, NETVIGIL__SENSOR_MESSAGE__BODY_BATCH, 10);
     assert_null(m); /* not yet */
     m = peer_expect(&p, link, NETVIGIL__SENSOR_MESSAGE__BODY_BATCH, 2000);
-    int64_t waited_ms = (nvg_link_now_ns() - t0) / 1000000;
+    int64_t waited_ms = (nvg_clock_mono_ns() - t0) / 1000000;
     assert_non_null(m);
     assert_int_equal(m->batch->n_records, 1);
     assert_int_equal(m->batch->seq, 1);
@@ -264,10 +265,10 @@ static void test_heartbeat(void **state)
     struct cb_state cs = {0};
     struct nvg_link_opts o = {.heartbeat_ms = 100, .status_cb = status_cb, .user = &cs};
     struct nvg_link *link = link_open(p.ep, NVG_LINK_LIVE, &o);
-    int64_t t0 = nvg_link_now_ns();
+    int64_t t0 = nvg_clock_mono_ns();
     Netvigil__SensorMessage *m = peer_expect(&p, link, NETVIGIL__SENSOR_MESSAGE__BODY_STATUS, 3000);
     assert_non_null(m);
-    assert_true(nvg_link_now_ns() - t0 >= 90 * 1000000LL);
+    assert_true(nvg_clock_mono_ns() - t0 >= 90 * 1000000LL);
     const Netvigil__SensorStatus *s = m->status;
     assert_string_equal(s->sensor, "s1");
     assert_int_equal(s->boot_id, 4242);
@@ -434,8 +435,8 @@ struct fake_collector {
 static void *fake_collector_run(void *arg)
 {
     struct fake_collector *fc = arg;
-    int64_t deadline = nvg_link_now_ns() + 20 * 1000000000LL;
-    while (nvg_link_now_ns() < deadline) {
+    int64_t deadline = nvg_clock_mono_ns() + 20 * 1000000000LL;
+    while (nvg_clock_mono_ns() < deadline) {
         Netvigil__SensorMessage *m = peer_recv(&fc->p, NULL, 50);
         if (!m)
             continue;
@@ -482,9 +483,9 @@ static int run_eos(int ignore_eos, int64_t delta, int64_t *elapsed_ms, char *err
         if (i % 100 == 0)
             nvg_link_tick(link, 0);
     }
-    int64_t t0 = nvg_link_now_ns();
+    int64_t t0 = nvg_clock_mono_ns();
     int rc = nvg_link_finish(link, 10000);
-    *elapsed_ms = (nvg_link_now_ns() - t0) / 1000000;
+    *elapsed_ms = (nvg_clock_mono_ns() - t0) / 1000000;
     snprintf(errtext, NVG_ERRBUF_SIZE, "%s", nvg_link_error(link));
     struct nvg_link_stats st;
     nvg_link_get_stats(link, &st);
@@ -538,9 +539,9 @@ static void test_eos_timeout_and_interrupt(void **state)
     struct nvg_pkt pkt;
     make_pkt(&pkt, 0);
     assert_int_equal(nvg_link_add(link, &pkt), 0);
-    int64_t t0 = nvg_link_now_ns();
+    int64_t t0 = nvg_clock_mono_ns();
     assert_int_equal(nvg_link_finish(link, 300), NVG_ETIMEDOUT);
-    int64_t ms = (nvg_link_now_ns() - t0) / 1000000;
+    int64_t ms = (nvg_clock_mono_ns() - t0) / 1000000;
     assert_true(ms >= 300 && ms < 1500);
     assert_non_null(strstr(nvg_link_error(link), "1 records"));
     nvg_link_free(link);
@@ -567,7 +568,7 @@ static void test_live_stalled_peer_drops(void **state)
     netvigil__sensor_message__free_unpacked(m, NULL);
 
     enum { BATCHES = 300 };
-    int64_t t0 = nvg_link_now_ns();
+    int64_t t0 = nvg_clock_mono_ns();
     for (int b = 0; b < BATCHES; b++) {
         for (int i = 0; i < 1024; i++) {
             struct nvg_pkt pkt;
@@ -576,7 +577,7 @@ static void test_live_stalled_peer_drops(void **state)
         }
         assert_int_equal(nvg_link_tick(link, 0), 0);
     }
-    int64_t ms = (nvg_link_now_ns() - t0) / 1000000;
+    int64_t ms = (nvg_clock_mono_ns() - t0) / 1000000;
     struct nvg_link_stats st;
     nvg_link_get_stats(link, &st);
     print_message("stalled peer: %d batches in %lld ms: %llu sent, %llu dropped\n", BATCHES,

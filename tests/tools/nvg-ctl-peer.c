@@ -33,6 +33,7 @@
 #include <zmq.h>
 
 #include "link.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
 #include "nvg-wire.h"
@@ -55,10 +56,8 @@ struct opts {
 
 static uint64_t random_id(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ((uint64_t)ts.tv_nsec << 24) ^ ((uint64_t)ts.tv_sec << 40) ^ (uint64_t)getpid() ^
-           (uint64_t)rand();
+    uint64_t ns = (uint64_t)nvg_clock_wall_ns();
+    return (ns << 24) ^ (uint64_t)getpid() ^ (uint64_t)rand();
 }
 
 static void sleep_ms(int ms)
@@ -136,9 +135,7 @@ static int command_cb(void *user, Netvigil__CommandKind kind, const char *filter
 static void one_record(struct nvg_pkt *p)
 {
     memset(p, 0, sizeof(*p));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    p->ts_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    p->ts_ns = nvg_clock_wall_ns();
     p->ip_version = 4;
     p->proto = NVG_PROTO_UDP;
     p->ip_proto = 17;
@@ -172,10 +169,10 @@ static int run_sensor(const struct opts *o, void *ctx)
     while (!stop_flag) {
         zmq_pollitem_t items[NVG_LINK_NPOLL];
         nvg_link_pollitems(m.link, items);
-        int64_t now = nvg_link_now_ns();
+        int64_t now = nvg_clock_mono_ns();
         int wait = nvg_link_timeout_ms(m.link, now);
         zmq_poll(items, NVG_LINK_NPOLL, wait < 0 || wait > 100 ? 100 : wait);
-        now = nvg_link_now_ns();
+        now = nvg_clock_mono_ns();
         if (m.running && now >= next_rec) {
             struct nvg_pkt p;
             one_record(&p);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-pkt.h"
 #include "nvg-wire.h"
@@ -37,9 +38,7 @@ static void on_signal(int sig)
 
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return nvg_clock_mono_ms();
 }
 
 static bool topic_is(const char *t, size_t tlen, const char *prefix, bool exact)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-pkt.h"
 #include "nvg-wire.h"
@@ -334,14 +335,12 @@ static bool is_skipped(const struct fake_opts *o, uint64_t seq)
     return false;
 }
 
-static void pace(const struct fake_opts *o, const struct timespec *t0, uint64_t done)
+static void pace(const struct fake_opts *o, int64_t t0_ns, uint64_t done)
 {
     if (o->rate <= 0)
         return;
     double due = (double)done / o->rate;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double el = (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+    double el = (double)(nvg_clock_mono_ns() - t0_ns) / 1e9;
     if (due > el) {
         double d = due - el;
         struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
@@ -370,14 +369,13 @@ static void send_stream(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
 {
     const struct fake_opts *o = fs->o;
     uint64_t n = total_records(o);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0_ns = nvg_clock_mono_ns();
     struct nvg_pkt p;
     for (uint64_t i = 0; i < n; i++) {
         gen_record(i, gen_time(o, i), &p);
         if (nvg_batch_encoder_add(enc, &p) >= o->batch) {
             flush_batch(fs, enc);
-            pace(o, &t0, i + 1);
+            pace(o, t0_ns, i + 1);
         }
     }
     flush_batch(fs, enc);
@@ -704,9 +702,7 @@ int main(int argc, char **argv)
     if (parse_opts(&o, argc, argv) < 0)
         return 2;
     if (o.boot_id == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        o.boot_id = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+        o.boot_id = (uint64_t)nvg_clock_wall_ns() ^ ((uint64_t)getpid() << 16);
     }
     if (o.expected_rates && write_expected_rates(&o) != 0) {
         perror(o.expected_rates);
