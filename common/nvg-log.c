@@ -2,6 +2,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "nvg-text.h"
 
 /* Set once at start-up before any thread exists; read-only afterwards. */
 static enum nvg_log_level max_level = NVG_LOG_INFO;
@@ -26,6 +29,10 @@ void nvg_log(enum nvg_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    /* Peer strings end up in log lines: a newline or "<0>" of theirs must not start a forged
+     * journald line, nor an escape sequence reach an operator's terminal. */
+    char shown[NVG_TEXT_ESCAPED_SIZE(sizeof(line))];
+    nvg_text_escape(shown, sizeof(shown), line, strlen(line));
     /* One fprintf per line so concurrent threads do not interleave within a line. */
-    fprintf(stderr, "<%d>%s: %s\n", (int)level, log_ident, line);
+    fprintf(stderr, "<%d>%s: %s\n", (int)level, log_ident, shown);
 }

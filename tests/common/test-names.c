@@ -102,7 +102,8 @@ static void test_command_names(void **state)
                         "set-filter");
     assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_STATUS), "status");
     assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_UNSPECIFIED), "?");
-    assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)6), "?");
+    assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_FORGET), "forget");
+    assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)7), "?");
     assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)-7), "?");
 }
 
