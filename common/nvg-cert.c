@@ -1,9 +1,11 @@
 #include "nvg-cert.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -256,4 +258,76 @@ int nvg_cert_save(const struct nvg_cert *cert, const char *dir, char *err)
     if (rc == 0 && (rc = write_cert_file(pub, 0644, cert, false, err)) < 0)
         unlink(sec);
     return rc;
+}
+
+int nvg_cert_default_dir(char *buf, size_t size)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(buf, size, "%s/netvigil", xdg);
+    else if (home && home[0])
+        n = snprintf(buf, size, "%s/.config/netvigil", home);
+    else
+        return NVG_ENOTFOUND;
+    return n < 0 || (size_t)n >= size ? NVG_EINVAL : 0;
+}
+
+/* The one *.key_secret in dir into path: 1 found, 0 none, NVG_EINVAL several. */
+static int find_default_secret(const char *dir, char *path, size_t size, char *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len <= 11 || strcmp(e->d_name + len - 11, ".key_secret") != 0)
+            continue;
+        if (found++) {
+            snprintf(err, NVG_ERRBUF_SIZE,
+                     "several *.key_secret files in %.400s: choose one with --key", dir);
+            closedir(d);
+            return NVG_EINVAL;
+        }
+        snprintf(path, size, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    return found;
+}
+
+int nvg_cert_load_client(const char *key_path, const char *collector_key_path, bool use_defaults,
+                         struct nvg_cert *own, struct nvg_cert *collector, char *err)
+{
+    char dir[4096], def_key[4352], def_collector[4352];
+    if (use_defaults && nvg_cert_default_dir(dir, sizeof(dir)) == 0) {
+        if (!key_path) {
+            int rc = find_default_secret(dir, def_key, sizeof(def_key), err);
+            if (rc < 0)
+                return rc;
+            key_path = rc ? def_key : NULL;
+        }
+        snprintf(def_collector, sizeof(def_collector), "%s/collector.key", dir);
+        if (!collector_key_path && access(def_collector, F_OK) == 0)
+            collector_key_path = def_collector;
+    }
+    if (!key_path && !collector_key_path)
+        return 0;
+    if (!key_path || !collector_key_path) {
+        snprintf(err, NVG_ERRBUF_SIZE, "CURVE needs both keys: %s",
+                 key_path ? "--collector-key FILE.key (the collector's public certificate)"
+                          : "--key FILE.key_secret (this client's own key pair)");
+        return NVG_EINVAL;
+    }
+    int rc = nvg_cert_load(key_path, own, err);
+    if (rc == 0 && !nvg_cert_has_secret(own)) {
+        snprintf(err, NVG_ERRBUF_SIZE, "%.400s has no secret key: --key wants a .key_secret file",
+                 key_path);
+        rc = NVG_EINVAL;
+    }
+    if (rc == 0)
+        rc = nvg_cert_load(collector_key_path, collector, err);
+    if (rc == 0)
+        memset(collector->secret_key, 0, sizeof(collector->secret_key)); /* never needed */
+    return rc < 0 ? rc : 1;
 }

@@ -14,6 +14,7 @@
 #define NVG_CERT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "nvg-text.h"
 
@@ -43,5 +44,20 @@ int nvg_cert_generate(struct nvg_cert *cert, const char *name);
  * readable by others, not even for a moment). Refuses to replace an existing file. Returns 0,
  * NVG_EINVAL (cert has no secret), or NVG_EIO with the reason in err. */
 int nvg_cert_save(const struct nvg_cert *cert, const char *dir, char *err);
+
+/* The keys of a client (sensor, ctl, viewer): own key pair from key_path (--key
+ * FILE.key_secret) and the collector's public certificate from collector_key_path
+ * (--collector-key FILE.key). With use_defaults (ctl, viewer), a path left NULL comes from
+ * $XDG_CONFIG_HOME/netvigil/ (~/.config/netvigil/): collector.key, and the one *.key_secret
+ * file there. Returns 1 with both loaded, 0 when no key is configured at all (neither option
+ * nor, with use_defaults, any default file: the client connects without CURVE), or < 0 with
+ * the reason in err: one of the two missing, a file that does not load (nvg_cert_load),
+ * several *.key_secret files to choose from. */
+int nvg_cert_load_client(const char *key_path, const char *collector_key_path, bool use_defaults,
+                         struct nvg_cert *own, struct nvg_cert *collector, char *err);
+
+/* The directory the defaults come from, into buf (size bytes). Returns 0, or NVG_ENOTFOUND
+ * (neither $XDG_CONFIG_HOME nor $HOME is set) / NVG_EINVAL (too long). */
+int nvg_cert_default_dir(char *buf, size_t size);
 
 #endif

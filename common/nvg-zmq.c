@@ -12,6 +12,7 @@
 
 #include <zmq.h>
 
+#include "nvg-cert.h"
 #include "nvg-error.h"
 #include "nvg-wire.h"
 
@@ -19,6 +20,20 @@ static void set_err(char *err, const char *what)
 {
     if (err)
         snprintf(err, NVG_ERRBUF_SIZE, "%s: %s", what, zmq_strerror(zmq_errno()));
+}
+
+static int set_intervals(void *sock, int heartbeat_ms, int handshake_ms)
+{
+    if (heartbeat_ms > 0) {
+        int timeout = 3 * heartbeat_ms;
+        if (zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &heartbeat_ms, sizeof(int)) != 0 ||
+            zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(int)) != 0 ||
+            zmq_setsockopt(sock, ZMQ_HEARTBEAT_TTL, &timeout, sizeof(int)) != 0)
+            return -1;
+    }
+    if (handshake_ms > 0 && zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &handshake_ms, sizeof(int)))
+        return -1;
+    return 0;
 }
 
 void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err)
@@ -29,10 +44,14 @@ void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char 
         return NULL;
     }
     int linger = opts ? opts->linger_ms : 0;
-    int64_t maxmsg = NVG_MAX_MSG_SIZE;
+    int64_t maxmsg = opts && opts->max_msg_size > 0 ? opts->max_msg_size : NVG_MAX_MSG_SIZE;
     if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0) {
         set_err(err, "zmq_setsockopt LINGER/MAXMSGSIZE");
+        goto fail;
+    }
+    if (opts && set_intervals(sock, opts->heartbeat_ms, opts->handshake_ms) != 0) {
+        set_err(err, "zmq_setsockopt HEARTBEAT/HANDSHAKE_IVL");
         goto fail;
     }
     if (opts && opts->sndhwm > 0 &&
@@ -259,4 +278,38 @@ int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags)
         more = zmq_msg_more(&extra);
     zmq_msg_close(&extra);
     return NVG_EMALFORMED;
+}
+
+int nvg_zmq_curve_server(void *sock, const struct nvg_cert *own, const char *zap_domain, char *err)
+{
+    if (!nvg_cert_has_secret(own) || !zap_domain || !*zap_domain) {
+        snprintf(err, NVG_ERRBUF_SIZE, "a CURVE server needs its own secret key and a ZAP domain");
+        return NVG_EINVAL;
+    }
+    int one = 1;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof(one)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, own->secret_key, NVG_CERT_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) != 0) {
+        set_err(err, "CURVE server options");
+        return NVG_EZMQ;
+    }
+    return 0;
+}
+
+int nvg_zmq_curve_client(void *sock, const struct nvg_cert *own, const struct nvg_cert *server,
+                         char *err)
+{
+    if (!nvg_cert_has_secret(own) || !server->public_key[0]) {
+        snprintf(err, NVG_ERRBUF_SIZE,
+                 "a CURVE client needs its own secret key and the "
+                 "collector's public key");
+        return NVG_EINVAL;
+    }
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server->public_key, NVG_CERT_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, own->public_key, NVG_CERT_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, own->secret_key, NVG_CERT_Z85_LEN) != 0) {
+        set_err(err, "CURVE client options");
+        return NVG_EZMQ;
+    }
+    return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
 #include <zmq.h>
@@ -17,10 +18,17 @@ struct nvg_sockopts {
     int sndhwm; /* messages; 0 = libzmq default */
     int rcvhwm;
     int linger_ms;
+    int64_t max_msg_size; /* ZMQ_MAXMSGSIZE in bytes: what this socket may receive; 0 =
+                           * NVG_MAX_MSG_SIZE. A peer that sends more is disconnected. */
+    int heartbeat_ms;     /* ZMQ_HEARTBEAT_IVL; the peer is dropped after 3 silent intervals
+                           * (ZMQ_HEARTBEAT_TIMEOUT), so dead and idle connections are reaped.
+                           * 0 = no heartbeats. */
+    int handshake_ms;     /* ZMQ_HANDSHAKE_IVL: a connection that has not finished its (CURVE)
+                           * handshake by then is closed; 0 = libzmq default (30 s) */
 };
 
-/* A socket of type with LINGER, HWMs and ZMQ_MAXMSGSIZE (NVG_MAX_MSG_SIZE) set; NULL on error
- * with the reason in err (NVG_ERRBUF_SIZE). */
+/* A socket of type with LINGER, HWMs, ZMQ_MAXMSGSIZE and the heartbeat and handshake
+ * intervals set; NULL on error with the reason in err (NVG_ERRBUF_SIZE). */
 void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err);
 
 /* Room for an endpoint and for a host name or address in it. */
@@ -71,5 +79,15 @@ int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags);
  * drained so that the next call starts on the next message (count it as dropped); NVG_EZMQ
  * when the socket failed (zmq_errno(): ETERM, ...). */
 int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags);
+
+struct nvg_cert;
+/* CURVE server side on sock, before its bind: own must hold a secret key. zap_domain names
+ * the socket to the ZAP handler (ZMQ_ZAP_DOMAIN), which decides per domain which roles may
+ * connect. Returns 0, or NVG_EINVAL / NVG_EZMQ with the reason in err. */
+int nvg_zmq_curve_server(void *sock, const struct nvg_cert *own, const char *zap_domain, char *err);
+/* CURVE client side on sock, before its connect: own must hold a secret key; server is the
+ * collector's public certificate. Same results. */
+int nvg_zmq_curve_client(void *sock, const struct nvg_cert *own, const struct nvg_cert *server,
+                         char *err);
 
 #endif
