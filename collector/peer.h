@@ -10,6 +10,8 @@
 #define NVG_PEER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <zmq.h>
 
 #include "nvg-text.h"
@@ -48,5 +50,14 @@ bool nvg_peer_may(const struct nvg_peer *peer, enum nvg_right right);
 /* What the audit trail and the logs name the peer by: "key:NAME@ADDRESS" with keys,
  * "anonymous@ADDRESS" without (or without "@ADDRESS" when there is none). */
 void nvg_peer_describe(const struct nvg_peer *peer, char *buf, size_t size);
+
+/* Why peers were refused (SecurityCounters in proto/netvigil.proto, same names). One
+ * instance, owned by main.c and lent to every module that refuses something; all of them run
+ * on the collector's one thread. */
+struct nvg_security_counters {
+    uint64_t handshakes_failed, keys_unknown, mechanism_refused, role_refused, name_refused,
+        command_refused, quota_refused, invalid_strings, budget_dropped, revoked_disconnects,
+        idle_expired;
+};
 
 #endif

@@ -21,6 +21,14 @@
  * well under 1 MiB. */
 #define NVG_MAX_MSG_SIZE (8 * 1024 * 1024)
 
+/* What each socket may receive (ZMQ_MAXMSGSIZE), sized to what it carries, so a peer cannot
+ * make the receiver buffer more: the sensor link (7700: a Batch is the largest message), the
+ * control socket (7702) and the sensor's own DEALER (Commands), and a client's feed SUB and
+ * control DEALER (a Batch republished, a CollectorStatus of a full sensor table). */
+#define NVG_LINK_MAX_MSG (2 * 1024 * 1024)
+#define NVG_CONTROL_MAX_MSG (64 * 1024)
+#define NVG_CLIENT_MAX_MSG (4 * 1024 * 1024)
+
 #define NVG_PORT_SENSOR 7700
 #define NVG_PORT_FEED 7701
 #define NVG_PORT_CONTROL 7702
