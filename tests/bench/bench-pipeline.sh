@@ -5,7 +5,9 @@
 #
 # Prints: records/s end to end with a zero-loss check, tshark's records/s writing CSV fields
 # of (a prefix of) the same capture and the ratio, the collector's CPU per 100k records/s, and
-# its peak memory (VmHWM) with 50 sensors connected.
+# its peak memory (VmHWM) with 50 sensors connected. When the collector has --keys and the
+# sensor --key, the pipeline runs again with CURVE on every socket (keys made by
+# `netvigil-ctl keygen`) and the CURVE/plain ratio of the medians is printed.
 #
 # The sensor side: netvigil-sensor -r F -c ENDPOINT when the sensor has its link (--collector in
 # its --help); until then nvg-fake-sensor plays the sensor with a generated record stream of
@@ -40,9 +42,10 @@ if [ -z "$GEN" ]; then
 fi
 
 PORT=$(( 20000 + RANDOM % 20000 ))
+KEYS=() SENSOR_KEYS=() CTL_KEYS=() # set by make_keys for the CURVE runs
 start_collector() { # out_dir
     "$COLLECTOR" -o "$1" --sensor-port $PORT --feed-port $((PORT + 1)) \
-        --control-port $((PORT + 2)) 2>>"$WORK/collector.log" &
+        --control-port $((PORT + 2)) "${KEYS[@]}" 2>>"$WORK/collector.log" &
     COL_PID=$!
     sleep 0.3
 }
@@ -63,7 +66,7 @@ fi
 status_loss() { # sensor name, expected records: prints "ok" or what is wrong
     [ -n "$CTL" ] || { echo "unchecked (no netvigil-ctl)"; return; }
     "$CTL" --feed-endpoint "tcp://127.0.0.1:$((PORT + 1))" \
-        --control-endpoint "tcp://127.0.0.1:$((PORT + 2))" status --json 2>/dev/null |
+        --control-endpoint "tcp://127.0.0.1:$((PORT + 2))" "${CTL_KEYS[@]}" status --json 2>/dev/null |
         python3 -c '
 import json, sys
 name, n = sys.argv[1], int(sys.argv[2])
@@ -81,44 +84,70 @@ if st.get("write_failures"):
 print("; ".join(bad) if bad else "ok")' "$1" "$2"
 }
 
-RUNS=()
-for run in $(seq 1 "$REPEAT"); do
-    rm -rf "$WORK/out"
-    start_collector "$WORK/out"
-    T0=$(cpu_ticks "$COL_PID")
-    S=$(now)
-    SENSOR_RC=0
-    if [ $USE_SENSOR = 1 ]; then
-        [ "$run" = 1 ] && echo "== sensor -r cap.pcap -> collector -> CSV ($REPEAT runs)"
-        "$SENSOR" -r "$WORK/cap.pcap" -c "tcp://127.0.0.1:$PORT" -n bench >"$WORK/sensor.out" 2>&1 ||
-            SENSOR_RC=$?
-    else
-        [ "$run" = 1 ] && echo "== nvg-fake-sensor ($N generated records) -> collector -> CSV" &&
-            echo "   (netvigil-sensor has no --collector yet: the fake sensor plays it)"
-        "$FAKE" --endpoint "tcp://127.0.0.1:$PORT" --name bench --records "$N" --pps 1000000 \
-            --eos --timeout-ms 60000 >"$WORK/sensor.out" || SENSOR_RC=$?
-    fi
-    E=$(now)
-    T1=$(cpu_ticks "$COL_PID")
-    STATUS=$(status_loss bench "$N")
-    stop_collector
-    ROWS=$(cat "$WORK"/out/packets-*.csv | wc -l)
-    ROWS=$((ROWS - $(ls "$WORK"/out/packets-*.csv | wc -l)))
-    HZ=$(getconf CLK_TCK)
-    read -r SECS RPS COLCPU <<<"$(awk -v s="$S" -v e="$E" -v n="$ROWS" -v t0="$T0" -v t1="$T1" -v hz="$HZ" \
-        'BEGIN { d = e - s; c = (t1 - t0) / hz; printf "%.3f %.0f %.3f", d, n / d, c }')"
-    if [ "$SENSOR_RC" = 0 ] && [ "$ROWS" -eq "$N" ] && { [ "$STATUS" = ok ] || [ $USE_SENSOR = 0 ]; }; then
-        LOSS="zero loss ($ROWS/$N rows, status $STATUS)"
-    else
-        LOSS="LOSS: $ROWS/$N rows, sensor exit $SENSOR_RC, status: $STATUS"
-    fi
-    echo "pipeline run $run: $N records in $SECS s = $RPS records/s end to end; $LOSS"
-    awk -v c="$COLCPU" -v n="$N" -v d="$SECS" 'BEGIN { printf "   collector CPU: %.3f s (%.0f%% of a core while it ran) = %.1f%% of a core per 100k records/s\n", c, 100 * c / d, 100 * c / (n / 100000) }'
-    RUNS+=("$RPS $COLCPU")
-done
-read -r RPS COLCPU <<<"$(printf '%s\n' "${RUNS[@]}" | sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')"
-echo "pipeline: median of $REPEAT runs: $RPS records/s end to end"
-awk -v c="$COLCPU" -v n="$N" 'BEGIN { printf "collector CPU (median run): %.1f%% of a core per 100k records/s\n", 100 * c / (n / 100000) }'
+run_pipeline() { # label ("plain" or "CURVE"); sets RPS and COLCPU to the median run's
+    RUNS=()
+    for run in $(seq 1 "$REPEAT"); do
+        rm -rf "$WORK/out"
+        start_collector "$WORK/out"
+        T0=$(cpu_ticks "$COL_PID")
+        S=$(now)
+        SENSOR_RC=0
+        if [ $USE_SENSOR = 1 ]; then
+            [ "$run" = 1 ] && echo "== sensor -r cap.pcap -> collector -> CSV, $1 ($REPEAT runs)"
+            "$SENSOR" -r "$WORK/cap.pcap" -c "tcp://127.0.0.1:$PORT" -n bench "${SENSOR_KEYS[@]}" >"$WORK/sensor.out" 2>&1 ||
+                SENSOR_RC=$?
+        else
+            [ "$run" = 1 ] && echo "== nvg-fake-sensor ($N generated records) -> collector -> CSV" &&
+                echo "   (netvigil-sensor has no --collector yet: the fake sensor plays it)"
+            "$FAKE" --endpoint "tcp://127.0.0.1:$PORT" --name bench --records "$N" --pps 1000000 \
+                --eos --timeout-ms 60000 >"$WORK/sensor.out" || SENSOR_RC=$?
+        fi
+        E=$(now)
+        T1=$(cpu_ticks "$COL_PID")
+        STATUS=$(status_loss bench "$N")
+        stop_collector
+        ROWS=$(cat "$WORK"/out/packets-*.csv | wc -l)
+        ROWS=$((ROWS - $(ls "$WORK"/out/packets-*.csv | wc -l)))
+        HZ=$(getconf CLK_TCK)
+        read -r SECS RPS COLCPU <<<"$(awk -v s="$S" -v e="$E" -v n="$ROWS" -v t0="$T0" -v t1="$T1" -v hz="$HZ" \
+            'BEGIN { d = e - s; c = (t1 - t0) / hz; printf "%.3f %.0f %.3f", d, n / d, c }')"
+        if [ "$SENSOR_RC" = 0 ] && [ "$ROWS" -eq "$N" ] && { [ "$STATUS" = ok ] || [ $USE_SENSOR = 0 ]; }; then
+            LOSS="zero loss ($ROWS/$N rows, status $STATUS)"
+        else
+            LOSS="LOSS: $ROWS/$N rows, sensor exit $SENSOR_RC, status: $STATUS"
+        fi
+        echo "pipeline ($1) run $run: $N records in $SECS s = $RPS records/s end to end; $LOSS"
+        awk -v c="$COLCPU" -v n="$N" -v d="$SECS" 'BEGIN { printf "   collector CPU: %.3f s (%.0f%% of a core while it ran) = %.1f%% of a core per 100k records/s\n", c, 100 * c / d, 100 * c / (n / 100000) }'
+        RUNS+=("$RPS $COLCPU")
+    done
+    read -r RPS COLCPU <<<"$(printf '%s\n' "${RUNS[@]}" | sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')"
+    echo "pipeline ($1): median of $REPEAT runs: $RPS records/s end to end"
+    awk -v c="$COLCPU" -v n="$N" -v m="$1" 'BEGIN { printf "collector CPU (%s, median run): %.1f%% of a core per 100k records/s\n", m, 100 * c / (n / 100000) }'
+}
+
+make_keys() { # the collector's pair, the sensor "bench" and an admin for status, in $WORK/keys
+    local k=$WORK/keys
+    mkdir -p "$k/sensors" "$k/admins" "$k/viewers"
+    "$CTL" keygen collector --out "$k" >/dev/null &&
+        "$CTL" keygen bench --out "$k" >/dev/null &&
+        "$CTL" keygen admin --out "$k" >/dev/null || return 1
+    cp "$k/bench.key" "$k/sensors/" && cp "$k/admin.key" "$k/admins/"
+    KEYS=(--keys "$k")
+    SENSOR_KEYS=(--key "$k/bench.key_secret" --collector-key "$k/collector.key")
+    CTL_KEYS=(--key "$k/admin.key_secret" --collector-key "$k/collector.key")
+}
+
+run_pipeline plain
+PLAIN_RPS=$RPS
+if [ $USE_SENSOR = 1 ] && [ -n "$CTL" ] && "$COLLECTOR" --help 2>&1 | grep -q -- '--keys' &&
+    "$SENSOR" --help 2>&1 | grep -q -- '--collector-key' && make_keys; then
+    run_pipeline CURVE
+    awk -v a="$RPS" -v b="$PLAIN_RPS" 'BEGIN { printf "ratio: CURVE keeps %.2fx the plain pipeline rate (target >= 0.8x)\n", a / b }'
+    KEYS=() SENSOR_KEYS=() CTL_KEYS=()
+    RPS=$PLAIN_RPS
+else
+    echo "CURVE: not measured (needs netvigil-sensor -c with --key, collector --keys, netvigil-ctl keygen)"
+fi
 
 # ---- 2. tshark on a prefix of the same capture ---------------------------------------------
 if command -v tshark >/dev/null; then
