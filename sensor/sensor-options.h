@@ -8,20 +8,21 @@
 #include <stdio.h>
 
 #include "nvg-format.h"
+#include "nvg-text.h"
 
 #define NVG_SNAPLEN_DEFAULT 262144
 #define NVG_SNAPLEN_MAX 262144
 #define NVG_BUFFER_DEFAULT (32u << 20) /* kernel ring, bytes */
-#define NVG_FILTER_MAX 4096
-#define NVG_BATCH_MAX 32768 /* NVG_BATCH_MAX_RECORDS of the wire encoder */
+#define NVG_BATCH_MAX 32768            /* NVG_BATCH_MAX_RECORDS of the wire encoder */
 #define NVG_BATCH_DEFAULT 1024
 #define NVG_BATCH_MS_DEFAULT 50
 
 struct nvg_sensor_opts {
-    const char *iface;  /* -i, live capture */
-    const char *file;   /* -r, read a capture file ("-" is stdin) */
-    const char *filter; /* -f or the remaining arguments joined; NULL when none */
-    char name[NVG_SENSOR_NAME_MAX + 1];
+    const char *iface;           /* -i, live capture */
+    const char *file;            /* -r, read a capture file ("-" is stdin) */
+    const char *filter;          /* -f or the remaining arguments joined (printable UTF-8, at most
+                                  * NVG_TEXT_FILTER_MAX bytes); NULL when none */
+    char name[NVG_NAME_MAX + 1]; /* nvg_name_valid */
     int snaplen;
     uint64_t buffer_bytes;
     bool promisc;
@@ -33,7 +34,7 @@ struct nvg_sensor_opts {
     unsigned batch_max;    /* --batch-size */
     int batch_ms;          /* --batch-ms */
     bool stopped;          /* --stopped */
-    char filter_buf[NVG_FILTER_MAX];
+    char filter_buf[NVG_TEXT_FILTER_MAX + 1];
 };
 
 enum {
