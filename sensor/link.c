@@ -546,8 +546,8 @@ int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt)
     size_t n = nvg_batch_encoder_add(link->enc, pkt);
     if (n == 1)
         link->batch_open_ns = nvg_clock_mono_ns();
-    if (n >= link->opts.batch_max)
-        return send_batch(link);
+    if (nvg_batch_encoder_full(link->enc))
+        return send_batch(link); /* by count (batch_max) or by bytes (NVG_LINK_MAX_MSG) */
     return 0;
 }
 
