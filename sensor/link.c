@@ -12,6 +12,7 @@
 #include "nvg-log.h"
 #include "nvg-monitor.h"
 #include "nvg-ratelog.h"
+#include "nvg-text.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -58,9 +59,12 @@ struct nvg_link {
 
     struct pending pending[PENDING_MAX];
     int n_pending;
+    bool deferred; /* a command whose reply comes from nvg_link_command_done */
+    uint64_t deferred_id;
 
     struct nvg_link_stats st;
     char error[NVG_ERRBUF_SIZE];
+    char status_error[NVG_TEXT_ERROR_MAX + 1]; /* a heartbeat's error text, capped */
 };
 
 static bool interrupted(const struct nvg_link *link)
@@ -76,13 +80,34 @@ static void set_opt(void *sock, int opt, int value, bool *ok)
 
 /* ---- sending ------------------------------------------------------------------------------ */
 
+/* s as we may send it: itself when it is printable UTF-8 of at most size - 1 bytes, else an
+ * escaped copy in buf cut at a character boundary. The collector refuses a message with any
+ * other string, so a file path with odd bytes or a long libpcap message must not reach it
+ * raw. */
+static const char *wire_text(char *buf, size_t size, const char *s)
+{
+    size_t len = strlen(s);
+    if (nvg_text_valid(s, len, size - 1))
+        return s;
+    nvg_text_escape(buf, size, s, len);
+    return buf;
+}
+
+/* A copy of s (NULL: dflt) fit to send under cap, as wire_text. */
+static char *dup_text(const char *s, const char *dflt, size_t cap)
+{
+    char buf[NVG_TEXT_FILTER_MAX + 1];
+    size_t size = cap + 1 < sizeof(buf) ? cap + 1 : sizeof(buf);
+    return strdup(wire_text(buf, size, s ? s : dflt));
+}
+
 static void get_status(struct nvg_link *link, struct nvg_link_status *s)
 {
     *s = (struct nvg_link_status){.state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING};
     if (link->opts.status_cb)
         link->opts.status_cb(link->opts.user, s);
     if (s->filter && strcmp(s->filter, link->filter) != 0) {
-        char *f = strdup(s->filter);
+        char *f = dup_text(s->filter, "", NVG_TEXT_FILTER_MAX);
         if (f) {
             free(link->filter);
             link->filter = f;
@@ -112,7 +137,8 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->uptime_ms = (uint64_t)((nvg_clock_mono_ns() - link->start_ns) / NS_PER_MS);
     pb->software_version = link->version;
     pb->last_seq = link->st.last_seq;
-    pb->error = (char *)(s->error ? s->error : "");
+    pb->error =
+        (char *)wire_text(link->status_error, sizeof(link->status_error), s->error ? s->error : "");
 }
 
 static void sensor_message_init(Netvigil__SensorMessage *m)
@@ -283,48 +309,74 @@ static void reject(struct nvg_link *link, const char *why)
                 link->endpoint, why, link->st.rejected);
 }
 
-static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
+/* The reply to command id, with a fresh status. The error text is capped and printable like
+ * every string we send (the collector refuses anything else). */
+static void reply_command(struct nvg_link *link, uint64_t id, int rc, const char *err)
 {
-    char err[NVG_ERRBUF_SIZE] = "";
-    int rc = 0;
-    switch (cmd->kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
-        break;
-    case NETVIGIL__COMMAND_KIND__COMMAND_START:
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        if (!link->opts.command_cb) {
-            rc = NVG_EINVAL;
-            snprintf(err, sizeof(err), "this sensor does not take commands");
-            break;
-        }
-        rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "", err,
-                                   sizeof(err));
-        if (rc != 0 && !err[0])
-            snprintf(err, sizeof(err), "%s", nvg_strerror(rc));
-        break;
-    default:
-        rc = NVG_EINVAL;
-        snprintf(err, sizeof(err), "unknown command kind %d", (int)cmd->kind);
-        break;
-    }
-    link->st.commands++;
-
     struct nvg_link_status s;
     get_status(link, &s);
     Netvigil__SensorStatus status;
     fill_status(link, &s, &status);
+    char text[NVG_TEXT_ERROR_MAX + 1];
     Netvigil__CommandReply reply = NETVIGIL__COMMAND_REPLY__INIT;
-    reply.id = cmd->id;
+    reply.id = id;
     reply.ok = rc == 0;
-    reply.error = rc == 0 ? "" : err;
+    reply.error = rc == 0 ? "" : (char *)wire_text(text, sizeof(text), err);
     reply.status = &status;
     Netvigil__SensorMessage m;
     sensor_message_init(&m);
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY;
     m.command_reply = &reply;
     send_reply(link, &m);
+}
+
+static int run_command(struct nvg_link *link, const Netvigil__Command *cmd, char *err,
+                       size_t errsize)
+{
+    if (cmd->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS)
+        return 0;
+    if (cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_START &&
+        cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_STOP &&
+        cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_RESTART &&
+        cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
+        snprintf(err, errsize, "unknown command kind %d", (int)cmd->kind);
+        return NVG_EINVAL;
+    }
+    if (!link->opts.command_cb) {
+        snprintf(err, errsize, "this sensor does not take commands");
+        return NVG_EINVAL;
+    }
+    int rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "", err,
+                                   errsize);
+    if (rc == NVG_LINK_DEFERRED && link->deferred) {
+        snprintf(err, errsize, "internal error: a second deferred command");
+        return NVG_EINVAL;
+    }
+    if (rc < 0 && !err[0])
+        snprintf(err, errsize, "%s", nvg_strerror(rc));
+    return rc;
+}
+
+static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
+{
+    char err[NVG_ERRBUF_SIZE] = "";
+    int rc = run_command(link, cmd, err, sizeof(err));
+    link->st.commands++;
+    if (rc == NVG_LINK_DEFERRED) {
+        link->deferred = true;
+        link->deferred_id = cmd->id;
+        return;
+    }
+    reply_command(link, cmd->id, rc, err);
+}
+
+int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
+{
+    if (!link->deferred)
+        return NVG_EINVAL;
+    link->deferred = false;
+    reply_command(link, link->deferred_id, rc, rc == 0 ? "" : err && *err ? err : nvg_strerror(rc));
+    return 0;
 }
 
 static void handle_refused(struct nvg_link *link, const Netvigil__Refused *r)
@@ -422,11 +474,6 @@ static void recv_monitor(struct nvg_link *link)
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-static char *dup_or(const char *s, const char *dflt)
-{
-    return strdup(s ? s : dflt);
-}
-
 static int open_sockets(struct nvg_link *link, void *ctx, char *err)
 {
     struct nvg_sockopts so = {.sndhwm = link->opts.sndhwm, .rcvhwm = 100, .linger_ms = 100};
@@ -471,6 +518,10 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         snprintf(err, NVG_ERRBUF_SIZE, "link: context, endpoint and sensor name are required");
         return NULL;
     }
+    if (!nvg_name_valid(info->sensor)) {
+        snprintf(err, NVG_ERRBUF_SIZE, "link: '%s' is not a valid sensor name", info->sensor);
+        return NULL;
+    }
     struct nvg_link *link = calloc(1, sizeof(*link));
     if (!link) {
         snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
@@ -501,9 +552,9 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
     link->boot_id = info->boot_id;
     link->endpoint = strdup(endpoint);
     link->sensor = strdup(info->sensor);
-    link->source = dup_or(info->source, "");
-    link->filter = dup_or(info->filter, "");
-    link->version = dup_or(info->version, NVG_VERSION);
+    link->source = dup_text(info->source, "", NVG_TEXT_SOURCE_MAX);
+    link->filter = dup_text(info->filter, "", NVG_TEXT_FILTER_MAX);
+    link->version = dup_text(info->version, NVG_VERSION, NVG_TEXT_VERSION_MAX);
     link->enc = nvg_batch_encoder_new(info->sensor, info->boot_id, o->batch_max);
     if (!link->endpoint || !link->sensor || !link->source || !link->filter || !link->version ||
         !link->enc) {
@@ -571,6 +622,8 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
 {
     if (now == 0)
         now = nvg_clock_mono_ns();
+    if (link->opts.tick_cb)
+        link->opts.tick_cb(link->opts.user);
     recv_monitor(link);
     int rc = recv_all(link);
     if (rc != 0)

@@ -63,6 +63,11 @@ typedef void (*nvg_link_status_fn)(void *user, struct nvg_link_status *st);
  * callback may call nvg_link_restart; it must not call nvg_link_finish or nvg_link_free. */
 typedef int (*nvg_link_command_fn)(void *user, Netvigil__CommandKind kind, const char *filter,
                                    char *err, size_t errsize);
+/* What a command callback returns for a command that finishes later (a filter compiling off
+ * the capture path): the reply waits for nvg_link_command_done. One at a time. */
+#define NVG_LINK_DEFERRED 1
+/* Called at the start of every nvg_link_tick: where the caller finishes deferred work. */
+typedef void (*nvg_link_tick_fn)(void *user);
 
 struct nvg_link_opts {
     size_t batch_max;    /* records per batch; 0 = 1024 (at most NVG_BATCH_MAX_RECORDS) */
@@ -74,7 +79,8 @@ struct nvg_link_opts {
     const volatile sig_atomic_t *interrupted;
     nvg_link_status_fn status_cb;   /* NULL: state RUNNING, no pcap counters */
     nvg_link_command_fn command_cb; /* NULL: commands other than STATUS get an error reply */
-    void *user;                     /* passed to both callbacks */
+    nvg_link_tick_fn tick_cb;       /* NULL: none */
+    void *user;                     /* passed to the callbacks */
 };
 
 struct nvg_link_stats {
@@ -129,6 +135,10 @@ void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPO
  * NVG_ETIMEDOUT after timeout_ms (< 0: no limit), NVG_EAGAIN when interrupted, NVG_EVERSION
  * when refused. Live mode only flushes (without waiting) and returns. */
 int nvg_link_finish(struct nvg_link *link, int timeout_ms);
+
+/* Replies to the deferred command: rc 0 (ok) or a negative NVG_E* with err for the requester.
+ * NVG_EINVAL when no command is deferred. */
+int nvg_link_command_done(struct nvg_link *link, int rc, const char *err);
 
 /* A fresh start (the RESTART command): sends the current batch, then continues under boot_id
  * with seq, counters and uptime reset, and announces itself with a new Hello. */

@@ -81,7 +81,7 @@ static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
         return NVG_EPCAP;
     }
     char ferr[NVG_ERRBUF_SIZE];
-    if (nvg_capture_set_filter(fresh, nvg_capture_filter(s->cap), ferr) < 0) {
+    if (nvg_capture_copy_filter(fresh, s->cap, ferr) < 0) {
         snprintf(err, errsize, "%s", ferr);
         nvg_capture_free(fresh);
         return NVG_EFILTER;
@@ -101,6 +101,48 @@ static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
     return nvg_link_restart(s->link, boot);
 }
 
+/* set-filter: the compile runs in a child (capture.h), the reply comes from on_tick. */
+static int start_filter(struct nvg_sensor *s, const char *filter, char *err, size_t errsize)
+{
+    if (s->filter_job) {
+        snprintf(err, errsize, "busy: the filter '%.64s' is still compiling; try again",
+                 nvg_filter_job_expr(s->filter_job));
+        return NVG_EAGAIN;
+    }
+    char cerr[NVG_ERRBUF_SIZE] = "";
+    int rc = nvg_capture_compile(s->cap, filter, &s->filter_job, cerr);
+    if (rc < 0) {
+        snprintf(err, errsize, "%s", cerr);
+        nvg_log(NVG_LOG_NOTICE, "command set-filter: %s", cerr);
+        return rc;
+    }
+    return NVG_LINK_DEFERRED;
+}
+
+/* Finishes a set-filter whose compile ended or ran over its budget. */
+static void on_tick(void *user)
+{
+    struct nvg_sensor *s = user;
+    if (!s->filter_job)
+        return;
+    char err[NVG_ERRBUF_SIZE] = "";
+    int rc;
+    if (nvg_filter_job_poll(s->filter_job) == 0) {
+        rc = nvg_capture_apply(s->cap, s->filter_job, err);
+    } else if (nvg_filter_job_age_ms(s->filter_job) > NVG_FILTER_BUDGET_MS) {
+        snprintf(err, sizeof(err),
+                 "filter refused: it did not compile within %d s (the filter in force stays)",
+                 NVG_FILTER_BUDGET_MS / 1000);
+        rc = NVG_ETIMEDOUT;
+    } else {
+        return;
+    }
+    nvg_filter_job_free(s->filter_job);
+    s->filter_job = NULL;
+    nvg_log(NVG_LOG_NOTICE, "command set-filter: %s", rc < 0 ? err : "ok");
+    nvg_link_command_done(s->link, rc, err);
+}
+
 static int on_command(void *user, Netvigil__CommandKind kind, const char *filter, char *err,
                       size_t errsize)
 {
@@ -115,8 +157,7 @@ static int on_command(void *user, Netvigil__CommandKind kind, const char *filter
         rc = nvg_capture_pause(s->cap, false, cerr);
         break;
     case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        rc = nvg_capture_set_filter(s->cap, filter ? filter : "", cerr);
-        break;
+        return start_filter(s, filter ? filter : "", err, errsize);
     case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
         return restart_capture(s, err, errsize);
     default:
@@ -165,6 +206,7 @@ int nvg_remote_open(struct nvg_sensor *s)
         .interrupted = s->stop,
         .status_cb = on_status,
         .command_cb = on_command,
+        .tick_cb = on_tick,
         .user = s,
     };
     s->outputs[NVG_OUT_LINK] = nvg_publish_new(s->zmq_ctx, s->endpoint, &info, &lo, err);
@@ -182,6 +224,11 @@ int nvg_remote_finish(struct nvg_sensor *s)
 {
     if (!s->link)
         return 0;
+    if (s->filter_job) {
+        nvg_filter_job_free(s->filter_job);
+        s->filter_job = NULL;
+        nvg_link_command_done(s->link, NVG_EAGAIN, "the sensor is stopping");
+    }
     s->finished = s->opts->file != NULL;
     int rc = nvg_link_finish(s->link, -1);
     if (rc == 0)
@@ -195,6 +242,8 @@ int nvg_remote_finish(struct nvg_sensor *s)
 
 void nvg_remote_close(struct nvg_sensor *s)
 {
+    nvg_filter_job_free(s->filter_job);
+    s->filter_job = NULL;
     /* The link's sockets are closed by freeing its sink, before the context is terminated. */
     if (s->zmq_ctx)
         zmq_ctx_term(s->zmq_ctx);

@@ -21,8 +21,9 @@ struct nvg_sensor {
     struct nvg_pipeline pl;
     struct nvg_sink *outputs[NVG_OUT_COUNT];
     void *zmq_ctx;
-    struct nvg_link *link; /* lent from outputs[NVG_OUT_LINK] */
-    bool finished;         /* the capture file has been read to its end */
+    struct nvg_link *link;             /* lent from outputs[NVG_OUT_LINK] */
+    struct nvg_filter_job *filter_job; /* a set-filter command compiling, NULL when none */
+    bool finished;                     /* the capture file has been read to its end */
     char endpoint[NVG_ZMQ_ENDPOINT_MAX];
     char exclude[320]; /* BPF for our own link traffic, "" when none */
     volatile sig_atomic_t *stop;
