@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "decode.h"
@@ -12,6 +13,7 @@
 #include "nvg-log.h"
 #include "output.h"
 #include "pipeline.h"
+#include "privdrop.h"
 #include "sensor-options.h"
 #include "sensor.h"
 
@@ -159,13 +161,46 @@ static void report_stats(struct nvg_capture *cap, const struct nvg_pipeline *pl)
             pl->records, flagged);
 }
 
+static int drop_privileges(const struct nvg_sensor_opts *o)
+{
+    char err[NVG_ERRBUF_SIZE];
+    bool dropped;
+    if (nvg_privdrop_apply(o->user, &dropped, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    if (dropped)
+        nvg_log(NVG_LOG_INFO, "running as user %s; CAP_NET_RAW kept for restarts", o->user);
+    return 0;
+}
+
+/* Opens the outputs and the link, then confines the sensor: no root, CAP_NET_RAW permitted
+ * only, the seccomp allow-list. Capabilities are per thread, so the order matters for the
+ * ZeroMQ threads the link starts: root drops after them (a uid change strips every thread
+ * that did not ask to keep its capabilities: they end with none), a non-root sensor before
+ * them (so that they are born with nothing effective). 0, or -1 after logging why. */
+static int open_and_confine(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    bool root = geteuid() == 0;
+    if (open_outputs(s) < 0 || (!root && drop_privileges(o) < 0) || nvg_remote_open(s) < 0 ||
+        (root && drop_privileges(o) < 0))
+        return -1;
+    char err[NVG_ERRBUF_SIZE];
+    if (nvg_seccomp_apply(o->seccomp, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs the capture to its end; returns the exit status. */
 static int run(struct nvg_sensor *s)
 {
     const struct nvg_sensor_opts *o = s->opts;
     char err[NVG_ERRBUF_SIZE] = "";
     nvg_pipeline_init(&s->pl, s->cap, o->payload, o->count);
-    if (open_outputs(s) < 0 || nvg_remote_open(s) < 0)
+    if (open_and_confine(s) < 0)
         return EXIT_RUNTIME;
     if (o->stopped && nvg_capture_pause(s->cap, true, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);

@@ -16,6 +16,7 @@
 #include "nvg-time.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
+#include "privdrop.h"
 #include "publish.h"
 #include "sensor.h"
 
@@ -75,7 +76,10 @@ static void on_status(void *user, struct nvg_link_status *st)
  * fresh start under a new boot id. The filter and the exclusion carry over. */
 static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
 {
+    bool raised = nvg_privdrop_raise(); /* CAP_NET_RAW, for the packet socket only */
     struct nvg_capture *fresh = nvg_sensor_open_capture(s);
+    if (raised)
+        nvg_privdrop_lower();
     if (!fresh) {
         snprintf(err, errsize, "could not reopen the capture (see the sensor's log)");
         return NVG_EPCAP;

@@ -10,6 +10,7 @@
 
 #include "nvg-error.h"
 #include "nvg-parse.h"
+#include "privdrop.h"
 
 enum {
     OPT_NO_PROMISC = 256,
@@ -22,6 +23,10 @@ enum {
     OPT_BATCH_SIZE,
     OPT_BATCH_MS,
     OPT_STOPPED,
+    OPT_USER,
+    OPT_SECCOMP,
+    OPT_KEY,
+    OPT_COLLECTOR_KEY,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +45,10 @@ static const struct option long_opts[] = {
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
     {"stopped", no_argument, NULL, OPT_STOPPED},
+    {"user", required_argument, NULL, OPT_USER},
+    {"seccomp", required_argument, NULL, OPT_SECCOMP},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"collector-key", required_argument, NULL, OPT_COLLECTOR_KEY},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -70,6 +79,14 @@ static void usage(FILE *f, const char *prog)
             "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
             "                         (1..10000, default %d)\n"
             "      --stopped          start with recording stopped; wait for a start command\n"
+            "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
+            "                         the link and authenticate to the collector\n"
+            "      --collector-key FILE  the collector's public key (collector.key)\n"
+            "      --user USER        started as root: become USER once the capture and the\n"
+            "                         link are open (default nobody), keeping only CAP_NET_RAW\n"
+            "                         for restarts; --user root stays root\n"
+            "      --seccomp MODE     system-call allow-list: kill (default: a call outside it\n"
+            "                         kills the sensor), log (only logged), off\n"
             "      --csv FILE         write the CSV packet log to FILE (\"-\" for stdout)\n"
             "      --print            print one text line per packet to stdout (the default\n"
             "                         when neither -c nor --csv is given)\n"
@@ -81,7 +98,8 @@ static void usage(FILE *f, const char *prog)
             "\n"
             "SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
             "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
-            "2 usage error or bad filter expression.\n",
+            "2 usage error or bad filter expression, 3 the collector does not accept this\n"
+            "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
             prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
             NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX);
 }
@@ -235,6 +253,20 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
     case OPT_STOPPED:
         o->stopped = true;
         return 0;
+    case OPT_USER:
+        o->user = arg;
+        return 0;
+    case OPT_SECCOMP:
+        o->seccomp = nvg_seccomp_mode_parse(arg);
+        if (o->seccomp < 0)
+            return fail(err, "--seccomp: '%s' is not kill, log or off", arg);
+        return 0;
+    case OPT_KEY:
+        o->key = arg;
+        return 0;
+    case OPT_COLLECTOR_KEY:
+        o->collector_key = arg;
+        return 0;
     case OPT_HELP:
         usage(out, prog);
         return NVG_OPTS_HELP;
@@ -279,6 +311,10 @@ static int validate(struct nvg_sensor_opts *o, char *err)
         return fail(err, "--print and --csv - both write to stdout; use one");
     if (!o->csv_path && !o->collector)
         o->print = true;
+    if (!o->key != !o->collector_key)
+        return fail(err, "--key and --collector-key go together: CURVE needs both");
+    if (o->key && !o->collector)
+        return fail(err, "--key without -c: keys are for the link to a collector");
     if (o->name[0] == '\0')
         default_name(o);
     return 0;
@@ -292,6 +328,8 @@ static void opts_init(struct nvg_sensor_opts *o)
     o->promisc = true;
     o->batch_max = NVG_BATCH_DEFAULT;
     o->batch_ms = NVG_BATCH_MS_DEFAULT;
+    o->user = NVG_PRIVDROP_DEFAULT_USER;
+    o->seccomp = NVG_SECCOMP_KILL;
 }
 
 /* The option getopt_long just complained about, for the message. */

@@ -26,14 +26,18 @@ struct nvg_sensor_opts {
     int snaplen;
     uint64_t buffer_bytes;
     bool promisc;
-    const char *csv_path;  /* --csv, "-" is stdout; NULL when off */
-    bool print;            /* --print (also implied when no other output is asked for) */
-    uint64_t count;        /* --count, 0 is unlimited */
-    unsigned payload;      /* --payload, bytes of payload kept per record */
-    const char *collector; /* -c, endpoint or HOST[:PORT]; NULL: no link */
-    unsigned batch_max;    /* --batch-size */
-    int batch_ms;          /* --batch-ms */
-    bool stopped;          /* --stopped */
+    const char *csv_path;      /* --csv, "-" is stdout; NULL when off */
+    bool print;                /* --print (also implied when no other output is asked for) */
+    uint64_t count;            /* --count, 0 is unlimited */
+    unsigned payload;          /* --payload, bytes of payload kept per record */
+    const char *collector;     /* -c, endpoint or HOST[:PORT]; NULL: no link */
+    unsigned batch_max;        /* --batch-size */
+    int batch_ms;              /* --batch-ms */
+    bool stopped;              /* --stopped */
+    const char *user;          /* --user: who to become when started as root ("root": stay) */
+    int seccomp;               /* --seccomp: enum nvg_seccomp_mode */
+    const char *key;           /* --key FILE.key_secret: CURVE to the collector; NULL: none */
+    const char *collector_key; /* --collector-key FILE.key */
     char filter_buf[NVG_TEXT_FILTER_MAX + 1];
 };
 
