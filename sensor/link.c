@@ -1,5 +1,6 @@
 /* The sensor side of the sensor link. See link.h for the contract. */
 #include "link.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -20,62 +21,9 @@
 #define NVG_VERSION "unknown"
 #endif
 
-#define NS_PER_MS 1000000LL
-#define RETRY_MS 100       /* pending Hello / replies are retried this often */
-#define EOS_RESEND_MS 1000 /* EndOfStream is re-sent this often until acknowledged */
-#define WARN_INTERVAL_MS 10000
-#define PENDING_MAX 8 /* command replies waiting for room on a full link */
-
-struct pending {
-    uint8_t *data;
-    size_t len;
-};
-
-struct nvg_link {
-    void *sock;                  /* DEALER to the collector */
-    struct nvg_monitor *monitor; /* the DEALER's connect events */
-    char *endpoint;
-    char *sensor, *source, *version, *filter;
-    uint64_t boot_id;
-    enum nvg_link_mode mode;
-    struct nvg_link_opts opts;
-
-    struct nvg_batch_encoder *enc;
-    int64_t batch_open_ns; /* when the current batch got its first record */
-    int64_t start_ns;
-    int64_t next_hb_ns;
-    int64_t next_retry_ns;
-    struct nvg_ratelog rl_rejected; /* messages from the collector we could not take */
-    struct nvg_ratelog rl_drops;    /* batches dropped on a full link */
-    uint64_t warned_drops;
-    bool hello_pending;
-    bool refused;
-    bool connected;
-    int64_t next_wait_note_ns; /* file mode: when to say again that we are waiting */
-
-    bool eos_waiting;
-    bool ack_received;
-    Netvigil__EndOfStreamAck ack;
-
-    struct pending pending[PENDING_MAX];
-    int n_pending;
-    bool deferred; /* a command whose reply comes from nvg_link_command_done */
-    uint64_t deferred_id;
-
-    struct nvg_link_stats st;
-    char error[NVG_ERRBUF_SIZE];
-    char status_error[NVG_TEXT_ERROR_MAX + 1]; /* a heartbeat's error text, capped */
-};
-
 static bool interrupted(const struct nvg_link *link)
 {
     return link->opts.interrupted && *link->opts.interrupted;
-}
-
-static void set_opt(void *sock, int opt, int value, bool *ok)
-{
-    if (zmq_setsockopt(sock, opt, &value, sizeof(value)) != 0)
-        *ok = false;
 }
 
 /* ---- sending ------------------------------------------------------------------------------ */
@@ -153,7 +101,7 @@ static int send_msg(struct nvg_link *link, const Netvigil__SensorMessage *m)
     return nvg_zmq_send_pb(link->sock, &m->base, ZMQ_DONTWAIT);
 }
 
-static void send_hello(struct nvg_link *link)
+void nvg__link_send_hello(struct nvg_link *link)
 {
     struct nvg_link_status s;
     get_status(link, &s);
@@ -185,7 +133,7 @@ static void send_status(struct nvg_link *link)
     send_msg(link, &m); /* a heartbeat lost to a full link is replaced by the next one */
 }
 
-static void send_eos(struct nvg_link *link)
+void nvg__link_send_eos(struct nvg_link *link)
 {
     Netvigil__EndOfStream e = NETVIGIL__END_OF_STREAM__INIT;
     e.boot_id = link->boot_id;
@@ -238,13 +186,11 @@ static void count_drop(struct nvg_link *link, size_t n)
     link->st.records_dropped += n;
 }
 
-static void recv_monitor(struct nvg_link *link);
-
 /* File mode blocks until the collector takes our records; say so when that lasts, so that a
  * sensor waiting for an absent collector is not mistaken for a hung one. */
 static void note_waiting(struct nvg_link *link)
 {
-    recv_monitor(link);
+    nvg__link_recv_monitor(link);
     if (link->connected) {
         link->next_wait_note_ns = 0;
         return;
@@ -449,63 +395,7 @@ static int recv_all(struct nvg_link *link)
     return 0;
 }
 
-/* Connection events: a (re)connected collector may be a new process that knows nothing of us,
- * so we say Hello (and, while finishing, EndOfStream) again. */
-static void on_link_event(void *user, const struct nvg_monitor_event *ev)
-{
-    struct nvg_link *link = user;
-    if (ev->event == ZMQ_EVENT_CONNECTED) {
-        link->connected = true;
-        link->st.connects++;
-        nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
-        send_hello(link);
-        if (link->eos_waiting)
-            send_eos(link);
-    } else if (ev->event == ZMQ_EVENT_DISCONNECTED) {
-        link->connected = false;
-        nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
-    }
-}
-
-static void recv_monitor(struct nvg_link *link)
-{
-    nvg_monitor_drain(link->monitor, on_link_event, link);
-}
-
 /* ---- life cycle --------------------------------------------------------------------------- */
-
-static int open_sockets(struct nvg_link *link, void *ctx, char *err)
-{
-    struct nvg_sockopts so = {.sndhwm = link->opts.sndhwm, .rcvhwm = 100, .linger_ms = 100};
-    link->sock = nvg_zmq_socket(ctx, ZMQ_DEALER, &so, err);
-    if (!link->sock)
-        return NVG_EZMQ;
-    bool ok = true;
-    set_opt(link->sock, ZMQ_IMMEDIATE, link->mode == NVG_LINK_LIVE, &ok);
-    set_opt(link->sock, ZMQ_RECONNECT_IVL, 100, &ok);
-    set_opt(link->sock, ZMQ_RECONNECT_IVL_MAX, 2000, &ok);
-    set_opt(link->sock, ZMQ_HEARTBEAT_IVL, 1000, &ok);
-    set_opt(link->sock, ZMQ_HEARTBEAT_TIMEOUT, 3000, &ok);
-    set_opt(link->sock, ZMQ_HEARTBEAT_TTL, 3000, &ok);
-    if (link->mode == NVG_LINK_FILE)
-        set_opt(link->sock, ZMQ_SNDTIMEO, link->opts.send_timeout_ms, &ok);
-    if (!ok) {
-        snprintf(err, NVG_ERRBUF_SIZE, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
-    }
-
-    /* Before connect, or the first CONNECTED is missed. */
-    link->monitor =
-        nvg_monitor_new(ctx, link->sock, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err);
-    if (!link->monitor)
-        return NVG_EZMQ;
-    if (zmq_connect(link->sock, link->endpoint) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "cannot connect to %s: %s", link->endpoint,
-                 zmq_strerror(zmq_errno()));
-        return NVG_EINVAL;
-    }
-    return 0;
-}
 
 struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_link_info *info,
                               const struct nvg_link_opts *opts, char *err)
@@ -562,13 +452,13 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         nvg_link_free(link);
         return NULL;
     }
-    if (open_sockets(link, ctx, err) != 0) {
+    if (nvg__link_open_sockets(link, ctx, err) != 0) {
         nvg_link_free(link);
         return NULL;
     }
     link->start_ns = nvg_clock_mono_ns();
     link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
-    send_hello(link); /* queued in file mode; live mode retries until connected */
+    nvg__link_send_hello(link); /* queued in file mode; live mode retries until connected */
     return link;
 }
 
@@ -624,7 +514,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
         now = nvg_clock_mono_ns();
     if (link->opts.tick_cb)
         link->opts.tick_cb(link->opts.user);
-    recv_monitor(link);
+    nvg__link_recv_monitor(link);
     int rc = recv_all(link);
     if (rc != 0)
         return rc;
@@ -639,7 +529,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
     if (now >= link->next_retry_ns) {
         link->next_retry_ns = now + RETRY_MS * NS_PER_MS;
         if (link->hello_pending)
-            send_hello(link);
+            nvg__link_send_hello(link);
         flush_pending(link);
     }
     if (now >= link->next_hb_ns) {
@@ -707,7 +597,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * NS_PER_MS;
     link->eos_waiting = true;
     link->ack_received = false;
-    send_eos(link);
+    nvg__link_send_eos(link);
     int64_t next_eos = now + EOS_RESEND_MS * NS_PER_MS;
     for (;;) {
         zmq_pollitem_t items[NVG_LINK_NPOLL];
@@ -735,7 +625,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
             rc = NVG_ETIMEDOUT;
         } else if (rc == 0) {
             if (now >= next_eos) {
-                send_eos(link);
+                nvg__link_send_eos(link);
                 next_eos = now + EOS_RESEND_MS * NS_PER_MS;
             }
             continue;
@@ -758,7 +648,7 @@ int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
     uint64_t rejected = link->st.rejected, connects = link->st.connects;
     link->st = (struct nvg_link_stats){.rejected = rejected, .connects = connects};
     link->start_ns = nvg_clock_mono_ns();
-    send_hello(link);
+    nvg__link_send_hello(link);
     return rc == NVG_EVERSION ? rc : 0;
 }
 
