@@ -43,7 +43,11 @@ struct nvg_link {
     bool hello_pending;
     bool refused;
     bool connected;
-    int64_t next_wait_note_ns; /* file mode: when to say again that we are waiting */
+    bool curve;                      /* opts has both keys */
+    bool handshaken;                 /* the current connection finished its handshake */
+    bool key_refused;                /* ZAP said no, or the mechanisms differ: give up */
+    struct nvg_ratelog rl_handshake; /* "no CURVE handshake" warnings */
+    int64_t next_wait_note_ns;       /* file mode: when to say again that we are waiting */
 
     bool eos_waiting;
     bool ack_received;

@@ -214,10 +214,10 @@ static int send_batch(struct nvg_link *link)
     size_t n = nvg_batch_encoder_count(link->enc);
     if (n == 0)
         return 0;
-    if (link->refused) {
+    if (link->refused || link->key_refused) {
         nvg_batch_encoder_clear(link->enc);
         count_drop(link, n);
-        return NVG_EVERSION;
+        return link->key_refused ? NVG_EPERM : NVG_EVERSION;
     }
     const uint8_t *data;
     size_t len;
@@ -229,6 +229,10 @@ static int send_batch(struct nvg_link *link)
         if (rc != NVG_EAGAIN || link->mode == NVG_LINK_LIVE || interrupted(link))
             break;
         note_waiting(link);
+        if (link->key_refused) {
+            count_drop(link, n);
+            return NVG_EPERM;
+        }
     }
     if (rc == 0) {
         link->st.last_seq++;
@@ -397,6 +401,31 @@ static int recv_all(struct nvg_link *link)
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
+/* Fills in the defaults; NVG_EINVAL with the reason in err for options that cannot work. */
+static int check_opts(struct nvg_link_opts *o, char *err)
+{
+    if (o->batch_max == 0)
+        o->batch_max = 1024;
+    if (o->batch_ms <= 0)
+        o->batch_ms = 50;
+    if (o->sndhwm <= 0)
+        o->sndhwm = 64;
+    if (o->heartbeat_ms <= 0)
+        o->heartbeat_ms = 1000;
+    if (o->send_timeout_ms <= 0)
+        o->send_timeout_ms = 100;
+    if (o->batch_max > NVG_BATCH_MAX_RECORDS) {
+        snprintf(err, NVG_ERRBUF_SIZE, "batch size %zu is above the maximum %u", o->batch_max,
+                 NVG_BATCH_MAX_RECORDS);
+        return NVG_EINVAL;
+    }
+    if (!o->own_key != !o->collector_key) {
+        snprintf(err, NVG_ERRBUF_SIZE, "link: CURVE needs both keys (own and the collector's)");
+        return NVG_EINVAL;
+    }
+    return 0;
+}
+
 struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_link_info *info,
                               const struct nvg_link_opts *opts, char *err)
 {
@@ -420,24 +449,14 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
     if (opts)
         link->opts = *opts;
     struct nvg_link_opts *o = &link->opts;
-    if (o->batch_max == 0)
-        o->batch_max = 1024;
-    if (o->batch_ms <= 0)
-        o->batch_ms = 50;
-    if (o->sndhwm <= 0)
-        o->sndhwm = 64;
-    if (o->heartbeat_ms <= 0)
-        o->heartbeat_ms = 1000;
-    if (o->send_timeout_ms <= 0)
-        o->send_timeout_ms = 100;
-    if (o->batch_max > NVG_BATCH_MAX_RECORDS) {
-        snprintf(err, NVG_ERRBUF_SIZE, "batch size %zu is above the maximum %u", o->batch_max,
-                 NVG_BATCH_MAX_RECORDS);
+    if (check_opts(o, err) < 0) {
         free(link);
         return NULL;
     }
     link->rl_rejected = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
     link->rl_drops = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
+    link->rl_handshake = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
+    link->curve = o->own_key != NULL;
     link->mode = info->mode;
     link->boot_id = info->boot_id;
     link->endpoint = strdup(endpoint);
@@ -482,6 +501,8 @@ void nvg_link_free(struct nvg_link *link)
 
 int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt)
 {
+    if (link->key_refused)
+        return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
     size_t n = nvg_batch_encoder_add(link->enc, pkt);
@@ -518,6 +539,8 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
     int rc = recv_all(link);
     if (rc != 0)
         return rc;
+    if (link->key_refused)
+        return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
     if (nvg_batch_encoder_count(link->enc) > 0 &&
@@ -582,6 +605,8 @@ static int check_ack(struct nvg_link *link)
 
 int nvg_link_finish(struct nvg_link *link, int timeout_ms)
 {
+    if (link->key_refused)
+        return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
     int rc = send_batch(link);
@@ -655,6 +680,11 @@ int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
 void nvg_link_get_stats(const struct nvg_link *link, struct nvg_link_stats *stats)
 {
     *stats = link->st;
+}
+
+bool nvg_link_key_refused(const struct nvg_link *link)
+{
+    return link->key_refused;
 }
 
 const char *nvg_link_error(const struct nvg_link *link)

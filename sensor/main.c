@@ -9,6 +9,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "link.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
 #include "output.h"
@@ -19,6 +20,7 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define EXIT_KEY 3 /* the collector refused our key, or the CURVE handshake failed */
 #define LIVE_TIMEOUT_MS 100
 
 static volatile sig_atomic_t stop_requested;
@@ -216,12 +218,15 @@ static int run(struct nvg_sensor *s)
     const struct nvg_sink *failed = rc == NVG_EIO ? s->pl.failed : NULL;
     if (nvg_pipeline_flush(&s->pl) < 0 && !failed)
         failed = s->pl.failed;
-    if (failed) {
+    bool key_refused = s->link && nvg_link_key_refused(s->link); /* already said why */
+    if (failed && !(key_refused && failed == s->outputs[NVG_OUT_LINK]))
         report_sink_failure(failed, s->pl.records);
+    if (failed)
         status = EXIT_RUNTIME;
-    }
     if (!(failed && failed == s->outputs[NVG_OUT_LINK]) && nvg_remote_finish(s) < 0)
         status = EXIT_RUNTIME;
+    if (s->link && nvg_link_key_refused(s->link))
+        status = EXIT_KEY;
     report_stats(s->cap, &s->pl);
     return status;
 }

@@ -112,11 +112,10 @@ void nvg_privdrop_lower(void)
 /* Every call the sensor makes once confined. Found with strace -f -c over each mode (live
  * with stop, start, set-filter (one with a host name: a DNS lookup in the compiler child),
  * restart and SIGTERM; a file to a collector with end of stream, --stopped then start; a
- * file to --csv, --print, stdin), less what only start-up makes (execve, arch_prctl,
- * setresuid, setgroups, seccomp, ...), plus
- * the few a test run does not reach: thread and process exit, a full disk (ftruncate), a
- * write interrupted (writev, nanosleep). Grouped by who makes it; a name the architecture
- * does not have is skipped. */
+ * file to --csv, --print, stdin; CURVE accepted and refused), less what only start-up makes
+ * (execve, arch_prctl, setresuid, setgroups, seccomp, ...), plus the few a test run does not reach:
+ * thread and process exit, a full disk (ftruncate), a write interrupted (writev, nanosleep).
+ * Grouped by who makes it; a name the architecture does not have is skipped. */
 static const char *const allowed[] = {
     /* memory, threads, time, signals (glibc, libzmq's I/O threads) */
     "brk",
@@ -124,6 +123,8 @@ static const char *const allowed[] = {
     "munmap",
     "mprotect",
     "madvise",
+    "mlock", /* libsodium locks CURVE key material in memory */
+    "munlock",
     "futex",
     "set_robust_list",
     "rseq",

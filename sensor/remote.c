@@ -192,6 +192,13 @@ int nvg_remote_open(struct nvg_sensor *s)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return -1;
     }
+    /* Read now: a secret key is root's (mode 0600), and this runs before the drop. */
+    int keys =
+        nvg_cert_load_client(o->key, o->collector_key, false, &s->own_key, &s->collector_key, err);
+    if (keys < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
     s->zmq_ctx = zmq_ctx_new();
     if (!s->zmq_ctx) {
         nvg_log(NVG_LOG_ERR, "cannot create a ZeroMQ context: %s", zmq_strerror(zmq_errno()));
@@ -211,6 +218,8 @@ int nvg_remote_open(struct nvg_sensor *s)
         .status_cb = on_status,
         .command_cb = on_command,
         .tick_cb = on_tick,
+        .own_key = keys ? &s->own_key : NULL,
+        .collector_key = keys ? &s->collector_key : NULL,
         .user = s,
     };
     s->outputs[NVG_OUT_LINK] = nvg_publish_new(s->zmq_ctx, s->endpoint, &info, &lo, err);
@@ -220,7 +229,8 @@ int nvg_remote_open(struct nvg_sensor *s)
     }
     s->link = nvg_publish_link(s->outputs[NVG_OUT_LINK]);
     nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_LINK]);
-    nvg_log(NVG_LOG_INFO, "sending records to %s as sensor '%s'", s->endpoint, o->name);
+    nvg_log(NVG_LOG_INFO, "sending records to %s as sensor '%s'%s%s", s->endpoint, o->name,
+            keys ? ", CURVE with key " : "", keys ? s->own_key.name : "");
     return 0;
 }
 
