@@ -56,17 +56,19 @@ static void on_handshake_failed(struct nvg_link *link, const struct nvg_monitor_
 }
 
 /* A CURVE client whose collector public key is wrong hears nothing back: the collector
- * cannot read our HELLO and just closes. So a connection that ends (ZMQ_HANDSHAKE_IVL) before
- * its handshake is the sign; say so, rate-limited, and keep trying. */
+ * cannot read our HELLO and closes, or stays silent until ZMQ_HANDSHAKE_IVL. So a connection that
+ * ends (ZMQ_HANDSHAKE_IVL) before its handshake is the sign; say so, rate-limited, and keep trying.
+ */
 static void on_disconnected(struct nvg_link *link)
 {
     bool was = link->connected;
     link->connected = false;
-    if (link->curve && !link->handshaken) {
+    if (link->curve && !link->handshaken && !link->key_refused) {
         if (nvg_ratelog_allow(&link->rl_handshake, nvg_clock_mono_ms(), NULL))
             nvg_log(NVG_LOG_WARNING,
-                    "no CURVE handshake with the collector at %s in %d s: is --collector-key "
-                    "the collector's key? (retrying)",
+                    "no CURVE handshake with the collector at %s (it closed the connection or "
+                    "stayed silent for %d s): is --collector-key the collector's key? "
+                    "(retrying)",
                     link->endpoint, NVG_LINK_HANDSHAKE_MS / 1000);
         return;
     }
