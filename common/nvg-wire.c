@@ -263,8 +263,11 @@ ProtobufCAllocator *nvg_arena_allocator(struct nvg_arena *arena)
 /* Upper bound for one packed PacketRecord inside a Batch, from the field widths of nvg_pkt:
  * time 9, ip_version 3, src/dst 2x18, proto 3, ip_proto 3, ports 2x4, tcp_flags 4, icmp 2x3,
  * ttl 3, lengths 2x6, vlan 4, payload_kind/flags/event (two-byte tags) 3x4, payload 3+64:
- * 170, plus the repeated-field tag and length (3). */
+ * 170, plus the repeated-field tag and length (3). A record's own bound is this less the
+ * payload bytes it does not carry: cheap enough for the per-packet path, and never below the
+ * real size, so a batch closed by it always packs within its byte limit. */
 #define RECORD_PACKED_MAX 192u
+#define RECORD_FIXED_MAX (RECORD_PACKED_MAX - NVG_PAYLOAD_MAX)
 /* SensorMessage{protocol_version, Batch{sensor, boot_id, seq, records}} around the records. */
 #define BATCH_OVERHEAD 64u
 
@@ -273,6 +276,9 @@ struct nvg_batch_encoder {
     uint64_t boot_id;
     size_t max;
     size_t count;
+    size_t bytes;       /* bound of the packed batch as it stands */
+    size_t bytes_limit; /* the batch closes before a worst-case record could pass this */
+    size_t bytes_empty; /* bytes with no record */
     struct nvg_pkt *slots;
     Netvigil__PacketRecord *pbs;
     Netvigil__PacketRecord **ptrs;
@@ -294,9 +300,15 @@ struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boo
     enc->slots = malloc(max_records * sizeof(*enc->slots));
     enc->pbs = malloc(max_records * sizeof(*enc->pbs));
     enc->ptrs = malloc(max_records * sizeof(*enc->ptrs));
-    enc->out_cap = max_records * RECORD_PACKED_MAX + strlen(sensor) + BATCH_OVERHEAD;
+    enc->bytes_empty = strlen(sensor) + BATCH_OVERHEAD;
+    enc->bytes = enc->bytes_empty;
+    enc->bytes_limit = NVG_LINK_MAX_MSG;
+    enc->out_cap = max_records * RECORD_PACKED_MAX + enc->bytes_empty;
+    if (enc->out_cap > enc->bytes_limit)
+        enc->out_cap = enc->bytes_limit;
     enc->out = malloc(enc->out_cap);
-    if (!enc->sensor || !enc->slots || !enc->pbs || !enc->ptrs || !enc->out) {
+    if (!enc->sensor || !enc->slots || !enc->pbs || !enc->ptrs || !enc->out ||
+        enc->bytes_empty + RECORD_PACKED_MAX > enc->bytes_limit) {
         nvg_batch_encoder_free(enc);
         return NULL;
     }
@@ -317,13 +329,20 @@ void nvg_batch_encoder_free(struct nvg_batch_encoder *enc)
     free(enc);
 }
 
+bool nvg_batch_encoder_full(const struct nvg_batch_encoder *enc)
+{
+    return enc->count == enc->max || enc->bytes + RECORD_PACKED_MAX > enc->bytes_limit;
+}
+
 size_t nvg_batch_encoder_add(struct nvg_batch_encoder *enc, const struct nvg_pkt *pkt)
 {
-    if (enc->count == enc->max)
+    if (nvg_batch_encoder_full(enc))
         return enc->count; /* caller forgot to pack; never overrun */
     struct nvg_pkt *slot = &enc->slots[enc->count];
     memcpy(slot, pkt, sizeof(*slot));
-    nvg_wire_record_to_pb(slot, &enc->pbs[enc->count]);
+    Netvigil__PacketRecord *pb = &enc->pbs[enc->count];
+    nvg_wire_record_to_pb(slot, pb);
+    enc->bytes += RECORD_FIXED_MAX + pb->payload.len;
     return ++enc->count;
 }
 
@@ -337,9 +356,15 @@ size_t nvg_batch_encoder_max(const struct nvg_batch_encoder *enc)
     return enc->max;
 }
 
+size_t nvg_batch_encoder_bytes(const struct nvg_batch_encoder *enc)
+{
+    return enc->bytes;
+}
+
 void nvg_batch_encoder_clear(struct nvg_batch_encoder *enc)
 {
     enc->count = 0;
+    enc->bytes = enc->bytes_empty;
 }
 
 int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const uint8_t **out,
@@ -357,11 +382,13 @@ int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const ui
     msg.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
     msg.batch = &batch;
 
-    /* out_cap is a proven upper bound (RECORD_PACKED_MAX), so no get_packed_size pass: pack
-     * alone already walks each record twice (size for the length prefix, then bytes). */
+    /* bytes is a proven upper bound (RECORD_FIXED_MAX + payload) within out_cap, so no
+     * get_packed_size pass: pack alone already walks each record twice (size for the length
+     * prefix, then bytes). */
+    assert(enc->bytes <= enc->out_cap);
     size_t len = protobuf_c_message_pack(&msg.base, enc->out);
-    assert(len <= enc->out_cap);
-    enc->count = 0;
+    assert(len <= enc->bytes);
+    nvg_batch_encoder_clear(enc);
     *out = enc->out;
     *out_len = len;
     return 0;

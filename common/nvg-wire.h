@@ -7,6 +7,7 @@
 #ifndef NVG_WIRE_H
 #define NVG_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,21 +115,30 @@ void nvg_arena_set_limit(struct nvg_arena *arena, size_t limit);
 size_t nvg_arena_used(const struct nvg_arena *arena);
 
 /* Collects records and packs them into one SensorMessage{Batch}. _add copies the record into a
- * preallocated slot (the per-packet path); _pack encodes once per batch. Not thread-safe: one
- * encoder per thread. */
+ * preallocated slot (the per-packet path); _pack encodes once per batch. A batch is full at
+ * max_records or when one more worst-case record could take it past NVG_LINK_MAX_MSG (what
+ * the collector's sensor socket accepts): with payload capture that comes first. Not
+ * thread-safe: one encoder per thread. */
 struct nvg_batch_encoder;
-/* Largest max_records: a full batch of worst-case records stays under NVG_MAX_MSG_SIZE. */
-#define NVG_BATCH_MAX_RECORDS 32768u
+/* Largest max_records. Records without payload close a batch by count near the byte limit
+ * (an upper bound of 128 bytes each); records with the full NVG_PAYLOAD_MAX close it by bytes
+ * at about 10,900 records. */
+#define NVG_BATCH_MAX_RECORDS 16384u
 /* NULL when sensor is NULL, max_records is 0 or above NVG_BATCH_MAX_RECORDS, or out of memory.
  * Everything (slots, pb structs, output buffer) is allocated here, nothing later. */
 struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boot_id,
                                                 size_t max_records);
 void nvg_batch_encoder_free(struct nvg_batch_encoder *enc);
-/* Returns the number of records now held; the caller packs when it reaches max_records. A
- * record added to a full encoder is ignored (the count stays at max_records). */
+/* Returns the number of records now held; the caller packs when _full says so. A record added
+ * to a full encoder is ignored (the count stays). */
 size_t nvg_batch_encoder_add(struct nvg_batch_encoder *enc, const struct nvg_pkt *pkt);
+/* Whether the batch must be packed before the next _add: max_records held, or the byte bound
+ * leaves no room for a worst-case record. */
+bool nvg_batch_encoder_full(const struct nvg_batch_encoder *enc);
 size_t nvg_batch_encoder_count(const struct nvg_batch_encoder *enc);
 size_t nvg_batch_encoder_max(const struct nvg_batch_encoder *enc);
+/* Upper bound of what _pack would write now (never below it, at most NVG_LINK_MAX_MSG). */
+size_t nvg_batch_encoder_bytes(const struct nvg_batch_encoder *enc);
 /* Drop the held records without packing. */
 void nvg_batch_encoder_clear(struct nvg_batch_encoder *enc);
 /* Encode the held records as the batch with sequence number seq into an internal buffer and

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bpf-job.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-text.h"
 #include "nvg-time.h"
 
 struct nvg_capture {
@@ -22,6 +24,9 @@ struct nvg_capture {
     int timeout_ms; /* live: how long the kernel may hold a block of frames */
     int fd;         /* live: pcap's selectable descriptor */
     bpf_u_int32 netmask;
+    /* The program of filter and exclusion combined: in force, or put back on resume. Ours
+     * (bf_insns from malloc); accept-all until a filter is set. */
+    struct bpf_program prog;
     char *filter;   /* last expression set, "" for none */
     char *exclude;  /* traffic never captured (our own link to the collector), NULL for none */
     char name[256]; /* interface or file, for messages */
@@ -37,16 +42,27 @@ __attribute__((format(printf, 2, 3))) static void set_err(char *err, const char 
     va_end(ap);
 }
 
+struct nvg_filter_job {
+    struct nvg_bpf_job *job;
+    char *expr;
+};
+
 static struct nvg_capture *capture_new(pcap_t *p, const char *name, bool live)
 {
     struct nvg_capture *cap = calloc(1, sizeof(*cap));
     if (!cap)
         return NULL;
     cap->filter = strdup("");
-    if (!cap->filter) {
+    cap->prog.bf_insns = malloc(sizeof(struct bpf_insn));
+    if (!cap->filter || !cap->prog.bf_insns) {
+        free(cap->filter);
+        free(cap->prog.bf_insns);
         free(cap);
         return NULL;
     }
+    /* What an empty expression compiles to: accept the whole frame. */
+    cap->prog.bf_insns[0] = (struct bpf_insn)BPF_STMT(BPF_RET | BPF_K, (u_int)pcap_snapshot(p));
+    cap->prog.bf_len = 1;
     cap->p = p;
     cap->live = live;
     cap->netmask = PCAP_NETMASK_UNKNOWN;
@@ -62,6 +78,7 @@ void nvg_capture_free(struct nvg_capture *cap)
         pcap_close(cap->p);
     free(cap->filter);
     free(cap->exclude);
+    free(cap->prog.bf_insns);
     free(cap);
 }
 
@@ -176,54 +193,124 @@ fail:
     return NULL;
 }
 
-static int compile_and_set(struct nvg_capture *cap, const char *expr, bool install, char *err)
-{
-    struct bpf_program prog;
-    char combined[8192];
-    /* The user's expression is compiled on its own first so that a syntax error is reported
-     * against what the user wrote, not against the combined text. */
-    if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
-        set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
-        return NVG_EFILTER;
-    }
-    if (cap->exclude) {
-        pcap_freecode(&prog);
-        if (*expr)
-            snprintf(combined, sizeof(combined), "(%s) and not (%s)", expr, cap->exclude);
-        else
-            snprintf(combined, sizeof(combined), "not (%s)", cap->exclude);
-        expr = combined;
-        if (pcap_compile(cap->p, &prog, expr, 1, cap->netmask) != 0) {
-            set_err(err, "bad filter expression '%s': %s", expr, pcap_geterr(cap->p));
-            return NVG_EFILTER;
-        }
-    }
-    int rc = 0;
-    if (install && pcap_setfilter(cap->p, &prog) != 0) {
-        set_err(err, "cannot install filter '%s': %s", expr, pcap_geterr(cap->p));
-        rc = NVG_EFILTER;
-    }
-    pcap_freecode(&prog);
-    return rc;
-}
+/* ---- filters ------------------------------------------------------------------------------ */
 
-int nvg_capture_set_filter(struct nvg_capture *cap, const char *expr, char *err)
+int nvg_capture_compile(struct nvg_capture *cap, const char *expr, struct nvg_filter_job **out,
+                        char *err)
 {
+    *out = NULL;
     if (!expr)
         expr = "";
-    char *copy = strdup(expr);
-    if (!copy) {
+    size_t len = strlen(expr);
+    if (len > NVG_TEXT_FILTER_MAX) {
+        set_err(err, "filter refused: it is %zu bytes, at most %d are allowed", len,
+                NVG_TEXT_FILTER_MAX);
+        return NVG_ETOOBIG;
+    }
+    if (!nvg_text_valid(expr, len, NVG_TEXT_FILTER_MAX)) {
+        set_err(err, "filter refused: it has control characters or is not valid UTF-8");
+        return NVG_EFILTER;
+    }
+    struct nvg_filter_job *fj = calloc(1, sizeof(*fj));
+    if (!fj || !(fj->expr = strdup(expr))) {
+        free(fj);
         set_err(err, "out of memory");
         return NVG_ENOMEM;
     }
-    int rc = compile_and_set(cap, expr, !cap->paused, err);
+    fj->job = nvg_bpf_job_start(cap->p, expr, cap->exclude, cap->netmask, err);
+    if (!fj->job) {
+        nvg_filter_job_free(fj);
+        return NVG_EPCAP;
+    }
+    *out = fj;
+    return 0;
+}
+
+int nvg_filter_job_poll(struct nvg_filter_job *fj)
+{
+    return nvg_bpf_job_poll(fj->job);
+}
+
+int nvg_filter_job_wait(struct nvg_filter_job *fj, int timeout_ms)
+{
+    return nvg_bpf_job_wait(fj->job, timeout_ms);
+}
+
+int64_t nvg_filter_job_age_ms(const struct nvg_filter_job *fj)
+{
+    return nvg_bpf_job_age_ms(fj->job);
+}
+
+const char *nvg_filter_job_expr(const struct nvg_filter_job *fj)
+{
+    return fj->expr;
+}
+
+void nvg_filter_job_free(struct nvg_filter_job *fj)
+{
+    if (!fj)
+        return;
+    nvg_bpf_job_free(fj->job);
+    free(fj->expr);
+    free(fj);
+}
+
+/* Makes prog (taken) the capture's program, in force unless paused; on failure prog is
+ * freed and the old program stays. */
+static int take_program(struct nvg_capture *cap, struct bpf_program *prog, const char *what,
+                        char *err)
+{
+    if (!cap->paused && pcap_setfilter(cap->p, prog) != 0) {
+        set_err(err, "cannot install filter '%s': %s", what, pcap_geterr(cap->p));
+        free(prog->bf_insns);
+        return NVG_EFILTER;
+    }
+    free(cap->prog.bf_insns);
+    cap->prog = *prog;
+    return 0;
+}
+
+int nvg_capture_apply(struct nvg_capture *cap, struct nvg_filter_job *fj, char *err)
+{
+    if (nvg_filter_job_poll(fj) != 0) {
+        set_err(err, "the filter is still compiling");
+        return NVG_EAGAIN;
+    }
+    if (nvg_bpf_job_datalink(fj->job) != pcap_datalink(cap->p)) {
+        set_err(err, "the capture was reopened with another link type while the filter "
+                     "compiled; set it again");
+        return NVG_EAGAIN;
+    }
+    char *copy = strdup(fj->expr);
+    struct bpf_program prog;
+    int rc = copy ? nvg_bpf_job_result(fj->job, &prog, err) : NVG_ENOMEM;
+    if (rc == 0)
+        rc = take_program(cap, &prog, fj->expr, err);
     if (rc < 0) {
+        if (!copy)
+            set_err(err, "out of memory");
         free(copy);
         return rc;
     }
     free(cap->filter);
     cap->filter = copy;
     return 0;
+}
+
+int nvg_capture_set_filter(struct nvg_capture *cap, const char *expr, char *err)
+{
+    struct nvg_filter_job *fj;
+    int rc = nvg_capture_compile(cap, expr, &fj, err);
+    if (rc < 0)
+        return rc;
+    if (nvg_filter_job_wait(fj, NVG_FILTER_BUDGET_MS) != 0) {
+        set_err(err, "filter refused: it did not compile within %d s", NVG_FILTER_BUDGET_MS / 1000);
+        rc = NVG_ETIMEDOUT;
+    } else {
+        rc = nvg_capture_apply(cap, fj, err);
+    }
+    nvg_filter_job_free(fj);
+    return rc;
 }
 
 int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err)
@@ -235,7 +322,7 @@ int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err
     }
     char *old = cap->exclude;
     cap->exclude = copy;
-    int rc = compile_and_set(cap, cap->filter, !cap->paused, err);
+    int rc = nvg_capture_set_filter(cap, cap->filter, err);
     if (rc < 0) {
         cap->exclude = old;
         free(copy);
@@ -245,16 +332,43 @@ int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err
     return 0;
 }
 
+int nvg_capture_copy_filter(struct nvg_capture *dst, const struct nvg_capture *src, char *err)
+{
+    if (pcap_datalink(dst->p) != pcap_datalink(src->p) ||
+        pcap_snapshot(dst->p) != pcap_snapshot(src->p))
+        return nvg_capture_set_filter(dst, src->filter, err);
+    size_t bytes = src->prog.bf_len * sizeof(struct bpf_insn);
+    struct bpf_program prog = {src->prog.bf_len, malloc(bytes)};
+    char *copy = strdup(src->filter);
+    if (!prog.bf_insns || !copy) {
+        free(prog.bf_insns);
+        free(copy);
+        set_err(err, "out of memory");
+        return NVG_ENOMEM;
+    }
+    memcpy(prog.bf_insns, src->prog.bf_insns, bytes);
+    int rc = take_program(dst, &prog, src->filter, err);
+    if (rc < 0) {
+        free(copy);
+        return rc;
+    }
+    free(dst->filter);
+    dst->filter = copy;
+    return 0;
+}
+
 int nvg_capture_pause(struct nvg_capture *cap, bool paused, char *err)
 {
     if (paused == cap->paused)
         return 0;
     if (!paused) {
+        /* The program kept from the last compile: resuming compiles nothing. */
+        if (pcap_setfilter(cap->p, &cap->prog) != 0) {
+            set_err(err, "cannot resume capture: %s", pcap_geterr(cap->p));
+            return NVG_EPCAP;
+        }
         cap->paused = false;
-        int rc = compile_and_set(cap, cap->filter, true, err);
-        if (rc < 0)
-            cap->paused = true;
-        return rc;
+        return 0;
     }
     /* One instruction: accept 0 bytes, i.e. drop every frame (in the kernel when live). */
     struct bpf_insn reject = BPF_STMT(BPF_RET | BPF_K, 0);

@@ -35,15 +35,46 @@ struct nvg_capture *nvg_capture_open_live(const struct nvg_capture_params *p, ch
 struct nvg_capture *nvg_capture_open_file(const char *path, char *err, int *rc);
 void nvg_capture_free(struct nvg_capture *cap);
 
-/* Compiles expr (tcpdump syntax; NULL or "" accepts everything) and installs it. On failure
- * returns NVG_EFILTER with libpcap's message in err and keeps the filter in force. While
+/* How long a filter may take to compile (libpcap's optimiser; a host name is a DNS lookup)
+ * before it is refused. */
+#define NVG_FILTER_BUDGET_MS 2000
+
+/* A filter compiling off the capture path (bpf-job.h: a child process), so that capture goes
+ * on meanwhile. One job belongs to the thread that started it. */
+struct nvg_filter_job;
+
+/* Starts compiling expr (tcpdump syntax; NULL or "" accepts everything; with the exclusion)
+ * for cap. Returns 0 with *job, NVG_ETOOBIG (more than NVG_TEXT_FILTER_MAX bytes),
+ * NVG_EFILTER (control characters, invalid UTF-8) or NVG_EPCAP, with the reason in err. */
+int nvg_capture_compile(struct nvg_capture *cap, const char *expr, struct nvg_filter_job **job,
+                        char *err);
+/* NVG_EAGAIN while compiling, 0 once done. Never waits. */
+int nvg_filter_job_poll(struct nvg_filter_job *job);
+/* Waits up to timeout_ms: 0 done, NVG_ETIMEDOUT. */
+int nvg_filter_job_wait(struct nvg_filter_job *job, int timeout_ms);
+int64_t nvg_filter_job_age_ms(const struct nvg_filter_job *job);
+const char *nvg_filter_job_expr(const struct nvg_filter_job *job);
+/* Stops a compile still running (the child is killed) and frees the job. NULL does nothing. */
+void nvg_filter_job_free(struct nvg_filter_job *job);
+/* Installs what a finished job compiled (in force unless paused) and makes its expression
+ * the filter. cap may be a reopened capture (restart) with the same link type. On failure
+ * (NVG_EFILTER with libpcap's message, NVG_EAGAIN: not finished or link type changed,
+ * NVG_EPCAP) the filter in force stays. The job stays the caller's. */
+int nvg_capture_apply(struct nvg_capture *cap, struct nvg_filter_job *job, char *err);
+
+/* Compiles and installs expr, waiting for the compile up to NVG_FILTER_BUDGET_MS (at start-up,
+ * before capture begins; NVG_ETIMEDOUT past it). Other results as _compile and _apply; while
  * paused the new filter is checked and kept, and goes into force on resume. */
 int nvg_capture_set_filter(struct nvg_capture *cap, const char *expr, char *err);
+/* A reopened capture takes src's filter: the compiled program itself when the link type and
+ * snap length are the same (nothing is compiled), else compiled again (_set_filter). */
+int nvg_capture_copy_filter(struct nvg_capture *dst, const struct nvg_capture *src, char *err);
 /* Traffic to leave out whatever the filter says (tcpdump syntax; NULL or "" for none), such
  * as the sensor's own connection to the collector, which would otherwise feed on itself when
  * capturing the interface it leaves by. Applied at once and to every later filter. */
 int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err);
-/* Stop (install a reject-all filter) or resume (reinstall the last filter). */
+/* Stop (install a reject-all filter) or resume (reinstall the last compiled program; nothing
+ * is compiled). */
 int nvg_capture_pause(struct nvg_capture *cap, bool paused, char *err);
 bool nvg_capture_paused(const struct nvg_capture *cap);
 /* The filter expression last set ("" for none). */

@@ -1,5 +1,6 @@
 /* The sensor side of the sensor link. See link.h for the contract. */
 #include "link.h"
+#include "link-internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "nvg-log.h"
 #include "nvg-monitor.h"
 #include "nvg-ratelog.h"
+#include "nvg-text.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -19,62 +21,33 @@
 #define NVG_VERSION "unknown"
 #endif
 
-#define NS_PER_MS 1000000LL
-#define RETRY_MS 100       /* pending Hello / replies are retried this often */
-#define EOS_RESEND_MS 1000 /* EndOfStream is re-sent this often until acknowledged */
-#define WARN_INTERVAL_MS 10000
-#define PENDING_MAX 8 /* command replies waiting for room on a full link */
-
-struct pending {
-    uint8_t *data;
-    size_t len;
-};
-
-struct nvg_link {
-    void *sock;                  /* DEALER to the collector */
-    struct nvg_monitor *monitor; /* the DEALER's connect events */
-    char *endpoint;
-    char *sensor, *source, *version, *filter;
-    uint64_t boot_id;
-    enum nvg_link_mode mode;
-    struct nvg_link_opts opts;
-
-    struct nvg_batch_encoder *enc;
-    int64_t batch_open_ns; /* when the current batch got its first record */
-    int64_t start_ns;
-    int64_t next_hb_ns;
-    int64_t next_retry_ns;
-    struct nvg_ratelog rl_rejected; /* messages from the collector we could not take */
-    struct nvg_ratelog rl_drops;    /* batches dropped on a full link */
-    uint64_t warned_drops;
-    bool hello_pending;
-    bool refused;
-    bool connected;
-    int64_t next_wait_note_ns; /* file mode: when to say again that we are waiting */
-
-    bool eos_waiting;
-    bool ack_received;
-    Netvigil__EndOfStreamAck ack;
-
-    struct pending pending[PENDING_MAX];
-    int n_pending;
-
-    struct nvg_link_stats st;
-    char error[NVG_ERRBUF_SIZE];
-};
-
 static bool interrupted(const struct nvg_link *link)
 {
     return link->opts.interrupted && *link->opts.interrupted;
 }
 
-static void set_opt(void *sock, int opt, int value, bool *ok)
+/* ---- sending ------------------------------------------------------------------------------ */
+
+/* s as we may send it: itself when it is printable UTF-8 of at most size - 1 bytes, else an
+ * escaped copy in buf cut at a character boundary. The collector refuses a message with any
+ * other string, so a file path with odd bytes or a long libpcap message must not reach it
+ * raw. */
+static const char *wire_text(char *buf, size_t size, const char *s)
 {
-    if (zmq_setsockopt(sock, opt, &value, sizeof(value)) != 0)
-        *ok = false;
+    size_t len = strlen(s);
+    if (nvg_text_valid(s, len, size - 1))
+        return s;
+    nvg_text_escape(buf, size, s, len);
+    return buf;
 }
 
-/* ---- sending ------------------------------------------------------------------------------ */
+/* A copy of s (NULL: dflt) fit to send under cap, as wire_text. */
+static char *dup_text(const char *s, const char *dflt, size_t cap)
+{
+    char buf[NVG_TEXT_FILTER_MAX + 1];
+    size_t size = cap + 1 < sizeof(buf) ? cap + 1 : sizeof(buf);
+    return strdup(wire_text(buf, size, s ? s : dflt));
+}
 
 static void get_status(struct nvg_link *link, struct nvg_link_status *s)
 {
@@ -82,7 +55,7 @@ static void get_status(struct nvg_link *link, struct nvg_link_status *s)
     if (link->opts.status_cb)
         link->opts.status_cb(link->opts.user, s);
     if (s->filter && strcmp(s->filter, link->filter) != 0) {
-        char *f = strdup(s->filter);
+        char *f = dup_text(s->filter, "", NVG_TEXT_FILTER_MAX);
         if (f) {
             free(link->filter);
             link->filter = f;
@@ -112,7 +85,8 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->uptime_ms = (uint64_t)((nvg_clock_mono_ns() - link->start_ns) / NS_PER_MS);
     pb->software_version = link->version;
     pb->last_seq = link->st.last_seq;
-    pb->error = (char *)(s->error ? s->error : "");
+    pb->error =
+        (char *)wire_text(link->status_error, sizeof(link->status_error), s->error ? s->error : "");
 }
 
 static void sensor_message_init(Netvigil__SensorMessage *m)
@@ -127,7 +101,7 @@ static int send_msg(struct nvg_link *link, const Netvigil__SensorMessage *m)
     return nvg_zmq_send_pb(link->sock, &m->base, ZMQ_DONTWAIT);
 }
 
-static void send_hello(struct nvg_link *link)
+void nvg__link_send_hello(struct nvg_link *link)
 {
     struct nvg_link_status s;
     get_status(link, &s);
@@ -159,7 +133,7 @@ static void send_status(struct nvg_link *link)
     send_msg(link, &m); /* a heartbeat lost to a full link is replaced by the next one */
 }
 
-static void send_eos(struct nvg_link *link)
+void nvg__link_send_eos(struct nvg_link *link)
 {
     Netvigil__EndOfStream e = NETVIGIL__END_OF_STREAM__INIT;
     e.boot_id = link->boot_id;
@@ -212,13 +186,11 @@ static void count_drop(struct nvg_link *link, size_t n)
     link->st.records_dropped += n;
 }
 
-static void recv_monitor(struct nvg_link *link);
-
 /* File mode blocks until the collector takes our records; say so when that lasts, so that a
  * sensor waiting for an absent collector is not mistaken for a hung one. */
 static void note_waiting(struct nvg_link *link)
 {
-    recv_monitor(link);
+    nvg__link_recv_monitor(link);
     if (link->connected) {
         link->next_wait_note_ns = 0;
         return;
@@ -242,10 +214,10 @@ static int send_batch(struct nvg_link *link)
     size_t n = nvg_batch_encoder_count(link->enc);
     if (n == 0)
         return 0;
-    if (link->refused) {
+    if (link->refused || link->key_refused) {
         nvg_batch_encoder_clear(link->enc);
         count_drop(link, n);
-        return NVG_EVERSION;
+        return link->key_refused ? NVG_EPERM : NVG_EVERSION;
     }
     const uint8_t *data;
     size_t len;
@@ -257,6 +229,10 @@ static int send_batch(struct nvg_link *link)
         if (rc != NVG_EAGAIN || link->mode == NVG_LINK_LIVE || interrupted(link))
             break;
         note_waiting(link);
+        if (link->key_refused) {
+            count_drop(link, n);
+            return NVG_EPERM;
+        }
     }
     if (rc == 0) {
         link->st.last_seq++;
@@ -283,48 +259,74 @@ static void reject(struct nvg_link *link, const char *why)
                 link->endpoint, why, link->st.rejected);
 }
 
-static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
+/* The reply to command id, with a fresh status. The error text is capped and printable like
+ * every string we send (the collector refuses anything else). */
+static void reply_command(struct nvg_link *link, uint64_t id, int rc, const char *err)
 {
-    char err[NVG_ERRBUF_SIZE] = "";
-    int rc = 0;
-    switch (cmd->kind) {
-    case NETVIGIL__COMMAND_KIND__COMMAND_STATUS:
-        break;
-    case NETVIGIL__COMMAND_KIND__COMMAND_START:
-    case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
-    case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
-    case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        if (!link->opts.command_cb) {
-            rc = NVG_EINVAL;
-            snprintf(err, sizeof(err), "this sensor does not take commands");
-            break;
-        }
-        rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "", err,
-                                   sizeof(err));
-        if (rc != 0 && !err[0])
-            snprintf(err, sizeof(err), "%s", nvg_strerror(rc));
-        break;
-    default:
-        rc = NVG_EINVAL;
-        snprintf(err, sizeof(err), "unknown command kind %d", (int)cmd->kind);
-        break;
-    }
-    link->st.commands++;
-
     struct nvg_link_status s;
     get_status(link, &s);
     Netvigil__SensorStatus status;
     fill_status(link, &s, &status);
+    char text[NVG_TEXT_ERROR_MAX + 1];
     Netvigil__CommandReply reply = NETVIGIL__COMMAND_REPLY__INIT;
-    reply.id = cmd->id;
+    reply.id = id;
     reply.ok = rc == 0;
-    reply.error = rc == 0 ? "" : err;
+    reply.error = rc == 0 ? "" : (char *)wire_text(text, sizeof(text), err);
     reply.status = &status;
     Netvigil__SensorMessage m;
     sensor_message_init(&m);
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY;
     m.command_reply = &reply;
     send_reply(link, &m);
+}
+
+static int run_command(struct nvg_link *link, const Netvigil__Command *cmd, char *err,
+                       size_t errsize)
+{
+    if (cmd->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS)
+        return 0;
+    if (cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_START &&
+        cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_STOP &&
+        cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_RESTART &&
+        cmd->kind != NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
+        snprintf(err, errsize, "unknown command kind %d", (int)cmd->kind);
+        return NVG_EINVAL;
+    }
+    if (!link->opts.command_cb) {
+        snprintf(err, errsize, "this sensor does not take commands");
+        return NVG_EINVAL;
+    }
+    int rc = link->opts.command_cb(link->opts.user, cmd->kind, cmd->filter ? cmd->filter : "", err,
+                                   errsize);
+    if (rc == NVG_LINK_DEFERRED && link->deferred) {
+        snprintf(err, errsize, "internal error: a second deferred command");
+        return NVG_EINVAL;
+    }
+    if (rc < 0 && !err[0])
+        snprintf(err, errsize, "%s", nvg_strerror(rc));
+    return rc;
+}
+
+static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
+{
+    char err[NVG_ERRBUF_SIZE] = "";
+    int rc = run_command(link, cmd, err, sizeof(err));
+    link->st.commands++;
+    if (rc == NVG_LINK_DEFERRED) {
+        link->deferred = true;
+        link->deferred_id = cmd->id;
+        return;
+    }
+    reply_command(link, cmd->id, rc, err);
+}
+
+int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
+{
+    if (!link->deferred)
+        return NVG_EINVAL;
+    link->deferred = false;
+    reply_command(link, link->deferred_id, rc, rc == 0 ? "" : err && *err ? err : nvg_strerror(rc));
+    return 0;
 }
 
 static void handle_refused(struct nvg_link *link, const Netvigil__Refused *r)
@@ -397,64 +399,28 @@ static int recv_all(struct nvg_link *link)
     return 0;
 }
 
-/* Connection events: a (re)connected collector may be a new process that knows nothing of us,
- * so we say Hello (and, while finishing, EndOfStream) again. */
-static void on_link_event(void *user, const struct nvg_monitor_event *ev)
-{
-    struct nvg_link *link = user;
-    if (ev->event == ZMQ_EVENT_CONNECTED) {
-        link->connected = true;
-        link->st.connects++;
-        nvg_log(NVG_LOG_INFO, "connected to the collector at %s", link->endpoint);
-        send_hello(link);
-        if (link->eos_waiting)
-            send_eos(link);
-    } else if (ev->event == ZMQ_EVENT_DISCONNECTED) {
-        link->connected = false;
-        nvg_log(NVG_LOG_WARNING, "lost the collector at %s; reconnecting", link->endpoint);
-    }
-}
-
-static void recv_monitor(struct nvg_link *link)
-{
-    nvg_monitor_drain(link->monitor, on_link_event, link);
-}
-
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-static char *dup_or(const char *s, const char *dflt)
+/* Fills in the defaults; NVG_EINVAL with the reason in err for options that cannot work. */
+static int check_opts(struct nvg_link_opts *o, char *err)
 {
-    return strdup(s ? s : dflt);
-}
-
-static int open_sockets(struct nvg_link *link, void *ctx, char *err)
-{
-    struct nvg_sockopts so = {.sndhwm = link->opts.sndhwm, .rcvhwm = 100, .linger_ms = 100};
-    link->sock = nvg_zmq_socket(ctx, ZMQ_DEALER, &so, err);
-    if (!link->sock)
-        return NVG_EZMQ;
-    bool ok = true;
-    set_opt(link->sock, ZMQ_IMMEDIATE, link->mode == NVG_LINK_LIVE, &ok);
-    set_opt(link->sock, ZMQ_RECONNECT_IVL, 100, &ok);
-    set_opt(link->sock, ZMQ_RECONNECT_IVL_MAX, 2000, &ok);
-    set_opt(link->sock, ZMQ_HEARTBEAT_IVL, 1000, &ok);
-    set_opt(link->sock, ZMQ_HEARTBEAT_TIMEOUT, 3000, &ok);
-    set_opt(link->sock, ZMQ_HEARTBEAT_TTL, 3000, &ok);
-    if (link->mode == NVG_LINK_FILE)
-        set_opt(link->sock, ZMQ_SNDTIMEO, link->opts.send_timeout_ms, &ok);
-    if (!ok) {
-        snprintf(err, NVG_ERRBUF_SIZE, "zmq_setsockopt: %s", zmq_strerror(zmq_errno()));
-        return NVG_EZMQ;
+    if (o->batch_max == 0)
+        o->batch_max = 1024;
+    if (o->batch_ms <= 0)
+        o->batch_ms = 50;
+    if (o->sndhwm <= 0)
+        o->sndhwm = 64;
+    if (o->heartbeat_ms <= 0)
+        o->heartbeat_ms = 1000;
+    if (o->send_timeout_ms <= 0)
+        o->send_timeout_ms = 100;
+    if (o->batch_max > NVG_BATCH_MAX_RECORDS) {
+        snprintf(err, NVG_ERRBUF_SIZE, "batch size %zu is above the maximum %u", o->batch_max,
+                 NVG_BATCH_MAX_RECORDS);
+        return NVG_EINVAL;
     }
-
-    /* Before connect, or the first CONNECTED is missed. */
-    link->monitor =
-        nvg_monitor_new(ctx, link->sock, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err);
-    if (!link->monitor)
-        return NVG_EZMQ;
-    if (zmq_connect(link->sock, link->endpoint) != 0) {
-        snprintf(err, NVG_ERRBUF_SIZE, "cannot connect to %s: %s", link->endpoint,
-                 zmq_strerror(zmq_errno()));
+    if (!o->own_key != !o->collector_key) {
+        snprintf(err, NVG_ERRBUF_SIZE, "link: CURVE needs both keys (own and the collector's)");
         return NVG_EINVAL;
     }
     return 0;
@@ -471,6 +437,10 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         snprintf(err, NVG_ERRBUF_SIZE, "link: context, endpoint and sensor name are required");
         return NULL;
     }
+    if (!nvg_name_valid(info->sensor)) {
+        snprintf(err, NVG_ERRBUF_SIZE, "link: '%s' is not a valid sensor name", info->sensor);
+        return NULL;
+    }
     struct nvg_link *link = calloc(1, sizeof(*link));
     if (!link) {
         snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
@@ -479,31 +449,21 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
     if (opts)
         link->opts = *opts;
     struct nvg_link_opts *o = &link->opts;
-    if (o->batch_max == 0)
-        o->batch_max = 1024;
-    if (o->batch_ms <= 0)
-        o->batch_ms = 50;
-    if (o->sndhwm <= 0)
-        o->sndhwm = 64;
-    if (o->heartbeat_ms <= 0)
-        o->heartbeat_ms = 1000;
-    if (o->send_timeout_ms <= 0)
-        o->send_timeout_ms = 100;
-    if (o->batch_max > NVG_BATCH_MAX_RECORDS) {
-        snprintf(err, NVG_ERRBUF_SIZE, "batch size %zu is above the maximum %u", o->batch_max,
-                 NVG_BATCH_MAX_RECORDS);
+    if (check_opts(o, err) < 0) {
         free(link);
         return NULL;
     }
     link->rl_rejected = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
     link->rl_drops = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
+    link->rl_handshake = NVG_RATELOG_INIT(WARN_INTERVAL_MS);
+    link->curve = o->own_key != NULL;
     link->mode = info->mode;
     link->boot_id = info->boot_id;
     link->endpoint = strdup(endpoint);
     link->sensor = strdup(info->sensor);
-    link->source = dup_or(info->source, "");
-    link->filter = dup_or(info->filter, "");
-    link->version = dup_or(info->version, NVG_VERSION);
+    link->source = dup_text(info->source, "", NVG_TEXT_SOURCE_MAX);
+    link->filter = dup_text(info->filter, "", NVG_TEXT_FILTER_MAX);
+    link->version = dup_text(info->version, NVG_VERSION, NVG_TEXT_VERSION_MAX);
     link->enc = nvg_batch_encoder_new(info->sensor, info->boot_id, o->batch_max);
     if (!link->endpoint || !link->sensor || !link->source || !link->filter || !link->version ||
         !link->enc) {
@@ -511,13 +471,13 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
         nvg_link_free(link);
         return NULL;
     }
-    if (open_sockets(link, ctx, err) != 0) {
+    if (nvg__link_open_sockets(link, ctx, err) != 0) {
         nvg_link_free(link);
         return NULL;
     }
     link->start_ns = nvg_clock_mono_ns();
     link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
-    send_hello(link); /* queued in file mode; live mode retries until connected */
+    nvg__link_send_hello(link); /* queued in file mode; live mode retries until connected */
     return link;
 }
 
@@ -541,13 +501,15 @@ void nvg_link_free(struct nvg_link *link)
 
 int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt)
 {
+    if (link->key_refused)
+        return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
     size_t n = nvg_batch_encoder_add(link->enc, pkt);
     if (n == 1)
         link->batch_open_ns = nvg_clock_mono_ns();
-    if (n >= link->opts.batch_max)
-        return send_batch(link);
+    if (nvg_batch_encoder_full(link->enc))
+        return send_batch(link); /* by count (batch_max) or by bytes (NVG_LINK_MAX_MSG) */
     return 0;
 }
 
@@ -571,10 +533,14 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
 {
     if (now == 0)
         now = nvg_clock_mono_ns();
-    recv_monitor(link);
+    if (link->opts.tick_cb)
+        link->opts.tick_cb(link->opts.user);
+    nvg__link_recv_monitor(link);
     int rc = recv_all(link);
     if (rc != 0)
         return rc;
+    if (link->key_refused)
+        return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
     if (nvg_batch_encoder_count(link->enc) > 0 &&
@@ -586,7 +552,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
     if (now >= link->next_retry_ns) {
         link->next_retry_ns = now + RETRY_MS * NS_PER_MS;
         if (link->hello_pending)
-            send_hello(link);
+            nvg__link_send_hello(link);
         flush_pending(link);
     }
     if (now >= link->next_hb_ns) {
@@ -639,6 +605,8 @@ static int check_ack(struct nvg_link *link)
 
 int nvg_link_finish(struct nvg_link *link, int timeout_ms)
 {
+    if (link->key_refused)
+        return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
     int rc = send_batch(link);
@@ -654,7 +622,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now + (int64_t)timeout_ms * NS_PER_MS;
     link->eos_waiting = true;
     link->ack_received = false;
-    send_eos(link);
+    nvg__link_send_eos(link);
     int64_t next_eos = now + EOS_RESEND_MS * NS_PER_MS;
     for (;;) {
         zmq_pollitem_t items[NVG_LINK_NPOLL];
@@ -682,7 +650,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
             rc = NVG_ETIMEDOUT;
         } else if (rc == 0) {
             if (now >= next_eos) {
-                send_eos(link);
+                nvg__link_send_eos(link);
                 next_eos = now + EOS_RESEND_MS * NS_PER_MS;
             }
             continue;
@@ -705,13 +673,18 @@ int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
     uint64_t rejected = link->st.rejected, connects = link->st.connects;
     link->st = (struct nvg_link_stats){.rejected = rejected, .connects = connects};
     link->start_ns = nvg_clock_mono_ns();
-    send_hello(link);
+    nvg__link_send_hello(link);
     return rc == NVG_EVERSION ? rc : 0;
 }
 
 void nvg_link_get_stats(const struct nvg_link *link, struct nvg_link_stats *stats)
 {
     *stats = link->st;
+}
+
+bool nvg_link_key_refused(const struct nvg_link *link)
+{
+    return link->key_refused;
 }
 
 const char *nvg_link_error(const struct nvg_link *link)

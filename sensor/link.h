@@ -21,6 +21,7 @@
 #define NVG_LINK_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,8 @@
 #include "netvigil.pb-c.h"
 #include "nvg-clock.h"
 #include "nvg-pkt.h"
+
+struct nvg_cert;
 
 enum nvg_link_mode {
     NVG_LINK_LIVE = 0, /* never waits for the network: a full link drops and counts */
@@ -63,6 +66,11 @@ typedef void (*nvg_link_status_fn)(void *user, struct nvg_link_status *st);
  * callback may call nvg_link_restart; it must not call nvg_link_finish or nvg_link_free. */
 typedef int (*nvg_link_command_fn)(void *user, Netvigil__CommandKind kind, const char *filter,
                                    char *err, size_t errsize);
+/* What a command callback returns for a command that finishes later (a filter compiling off
+ * the capture path): the reply waits for nvg_link_command_done. One at a time. */
+#define NVG_LINK_DEFERRED 1
+/* Called at the start of every nvg_link_tick: where the caller finishes deferred work. */
+typedef void (*nvg_link_tick_fn)(void *user);
 
 struct nvg_link_opts {
     size_t batch_max;    /* records per batch; 0 = 1024 (at most NVG_BATCH_MAX_RECORDS) */
@@ -74,8 +82,16 @@ struct nvg_link_opts {
     const volatile sig_atomic_t *interrupted;
     nvg_link_status_fn status_cb;   /* NULL: state RUNNING, no pcap counters */
     nvg_link_command_fn command_cb; /* NULL: commands other than STATUS get an error reply */
-    void *user;                     /* passed to both callbacks */
+    nvg_link_tick_fn tick_cb;       /* NULL: none */
+    /* CURVE to the collector: both, lent until nvg_link_free (NULL, NULL: no encryption). */
+    const struct nvg_cert *own_key;       /* must hold a secret key */
+    const struct nvg_cert *collector_key; /* the collector's public certificate */
+    void *user;                           /* passed to the callbacks */
 };
+
+/* A connection that has not finished its handshake by then is closed and retried, with a
+ * warning when CURVE is on (a wrong collector key makes the collector fall silent). */
+#define NVG_LINK_HANDSHAKE_MS 5000
 
 struct nvg_link_stats {
     uint64_t batches_sent; /* handed to the socket (each took a sequence number) */
@@ -130,11 +146,19 @@ void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPO
  * when refused. Live mode only flushes (without waiting) and returns. */
 int nvg_link_finish(struct nvg_link *link, int timeout_ms);
 
+/* Replies to the deferred command: rc 0 (ok) or a negative NVG_E* with err for the requester.
+ * NVG_EINVAL when no command is deferred. */
+int nvg_link_command_done(struct nvg_link *link, int rc, const char *err);
+
 /* A fresh start (the RESTART command): sends the current batch, then continues under boot_id
  * with seq, counters and uptime reset, and announces itself with a new Hello. */
 int nvg_link_restart(struct nvg_link *link, uint64_t boot_id);
 
 void nvg_link_get_stats(const struct nvg_link *link, struct nvg_link_stats *stats);
+/* Whether the link gave up because the collector refused our key (ZAP) or the handshake
+ * failed (a collector with keys and a sensor without, or the other way round). Every call
+ * then returns NVG_EPERM, with the reason in nvg_link_error. */
+bool nvg_link_key_refused(const struct nvg_link *link);
 /* Text of the last failure (refusal, ack mismatch, timeout); "" when none. */
 const char *nvg_link_error(const struct nvg_link *link);
 

@@ -5,18 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "decode.h"
+#include "link.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
 #include "output.h"
 #include "pipeline.h"
+#include "privdrop.h"
 #include "sensor-options.h"
 #include "sensor.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define EXIT_KEY 3 /* the collector refused our key, or the CURVE handshake failed */
 #define LIVE_TIMEOUT_MS 100
 
 static volatile sig_atomic_t stop_requested;
@@ -159,13 +163,46 @@ static void report_stats(struct nvg_capture *cap, const struct nvg_pipeline *pl)
             pl->records, flagged);
 }
 
+static int drop_privileges(const struct nvg_sensor_opts *o)
+{
+    char err[NVG_ERRBUF_SIZE];
+    bool dropped;
+    if (nvg_privdrop_apply(o->user, &dropped, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    if (dropped)
+        nvg_log(NVG_LOG_INFO, "running as user %s; CAP_NET_RAW kept for restarts", o->user);
+    return 0;
+}
+
+/* Opens the outputs and the link, then confines the sensor: no root, CAP_NET_RAW permitted
+ * only, the seccomp allow-list. Capabilities are per thread, so the order matters for the
+ * ZeroMQ threads the link starts: root drops after them (a uid change strips every thread
+ * that did not ask to keep its capabilities: they end with none), a non-root sensor before
+ * them (so that they are born with nothing effective). 0, or -1 after logging why. */
+static int open_and_confine(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    bool root = geteuid() == 0;
+    if (open_outputs(s) < 0 || (!root && drop_privileges(o) < 0) || nvg_remote_open(s) < 0 ||
+        (root && drop_privileges(o) < 0))
+        return -1;
+    char err[NVG_ERRBUF_SIZE];
+    if (nvg_seccomp_apply(o->seccomp, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs the capture to its end; returns the exit status. */
 static int run(struct nvg_sensor *s)
 {
     const struct nvg_sensor_opts *o = s->opts;
     char err[NVG_ERRBUF_SIZE] = "";
     nvg_pipeline_init(&s->pl, s->cap, o->payload, o->count);
-    if (open_outputs(s) < 0 || nvg_remote_open(s) < 0)
+    if (open_and_confine(s) < 0)
         return EXIT_RUNTIME;
     if (o->stopped && nvg_capture_pause(s->cap, true, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
@@ -181,12 +218,15 @@ static int run(struct nvg_sensor *s)
     const struct nvg_sink *failed = rc == NVG_EIO ? s->pl.failed : NULL;
     if (nvg_pipeline_flush(&s->pl) < 0 && !failed)
         failed = s->pl.failed;
-    if (failed) {
+    bool key_refused = s->link && nvg_link_key_refused(s->link); /* already said why */
+    if (failed && !(key_refused && failed == s->outputs[NVG_OUT_LINK]))
         report_sink_failure(failed, s->pl.records);
+    if (failed)
         status = EXIT_RUNTIME;
-    }
     if (!(failed && failed == s->outputs[NVG_OUT_LINK]) && nvg_remote_finish(s) < 0)
         status = EXIT_RUNTIME;
+    if (s->link && nvg_link_key_refused(s->link))
+        status = EXIT_KEY;
     report_stats(s->cap, &s->pl);
     return status;
 }

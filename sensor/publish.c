@@ -15,7 +15,7 @@ struct publish {
  * stop flag, and a live batch dropped on a full link is already counted by the link. */
 static int check(struct publish *pub, int rc)
 {
-    if (rc == NVG_EVERSION || rc == NVG_EZMQ) {
+    if (rc == NVG_EVERSION || rc == NVG_EZMQ || rc == NVG_EPERM) {
         snprintf(pub->base.what, sizeof(pub->base.what), "link to the collector (%s)",
                  nvg_link_error(pub->link));
         return rc;

@@ -16,6 +16,7 @@
 #include "nvg-time.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
+#include "privdrop.h"
 #include "publish.h"
 #include "sensor.h"
 
@@ -75,13 +76,16 @@ static void on_status(void *user, struct nvg_link_status *st)
  * fresh start under a new boot id. The filter and the exclusion carry over. */
 static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
 {
+    bool raised = nvg_privdrop_raise(); /* CAP_NET_RAW, for the packet socket only */
     struct nvg_capture *fresh = nvg_sensor_open_capture(s);
+    if (raised)
+        nvg_privdrop_lower();
     if (!fresh) {
         snprintf(err, errsize, "could not reopen the capture (see the sensor's log)");
         return NVG_EPCAP;
     }
     char ferr[NVG_ERRBUF_SIZE];
-    if (nvg_capture_set_filter(fresh, nvg_capture_filter(s->cap), ferr) < 0) {
+    if (nvg_capture_copy_filter(fresh, s->cap, ferr) < 0) {
         snprintf(err, errsize, "%s", ferr);
         nvg_capture_free(fresh);
         return NVG_EFILTER;
@@ -101,6 +105,48 @@ static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
     return nvg_link_restart(s->link, boot);
 }
 
+/* set-filter: the compile runs in a child (capture.h), the reply comes from on_tick. */
+static int start_filter(struct nvg_sensor *s, const char *filter, char *err, size_t errsize)
+{
+    if (s->filter_job) {
+        snprintf(err, errsize, "busy: the filter '%.64s' is still compiling; try again",
+                 nvg_filter_job_expr(s->filter_job));
+        return NVG_EAGAIN;
+    }
+    char cerr[NVG_ERRBUF_SIZE] = "";
+    int rc = nvg_capture_compile(s->cap, filter, &s->filter_job, cerr);
+    if (rc < 0) {
+        snprintf(err, errsize, "%s", cerr);
+        nvg_log(NVG_LOG_NOTICE, "command set-filter: %s", cerr);
+        return rc;
+    }
+    return NVG_LINK_DEFERRED;
+}
+
+/* Finishes a set-filter whose compile ended or ran over its budget. */
+static void on_tick(void *user)
+{
+    struct nvg_sensor *s = user;
+    if (!s->filter_job)
+        return;
+    char err[NVG_ERRBUF_SIZE] = "";
+    int rc;
+    if (nvg_filter_job_poll(s->filter_job) == 0) {
+        rc = nvg_capture_apply(s->cap, s->filter_job, err);
+    } else if (nvg_filter_job_age_ms(s->filter_job) > NVG_FILTER_BUDGET_MS) {
+        snprintf(err, sizeof(err),
+                 "filter refused: it did not compile within %d s (the filter in force stays)",
+                 NVG_FILTER_BUDGET_MS / 1000);
+        rc = NVG_ETIMEDOUT;
+    } else {
+        return;
+    }
+    nvg_filter_job_free(s->filter_job);
+    s->filter_job = NULL;
+    nvg_log(NVG_LOG_NOTICE, "command set-filter: %s", rc < 0 ? err : "ok");
+    nvg_link_command_done(s->link, rc, err);
+}
+
 static int on_command(void *user, Netvigil__CommandKind kind, const char *filter, char *err,
                       size_t errsize)
 {
@@ -115,8 +161,7 @@ static int on_command(void *user, Netvigil__CommandKind kind, const char *filter
         rc = nvg_capture_pause(s->cap, false, cerr);
         break;
     case NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER:
-        rc = nvg_capture_set_filter(s->cap, filter ? filter : "", cerr);
-        break;
+        return start_filter(s, filter ? filter : "", err, errsize);
     case NETVIGIL__COMMAND_KIND__COMMAND_RESTART:
         return restart_capture(s, err, errsize);
     default:
@@ -147,6 +192,13 @@ int nvg_remote_open(struct nvg_sensor *s)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return -1;
     }
+    /* Read now: a secret key is root's (mode 0600), and this runs before the drop. */
+    int keys =
+        nvg_cert_load_client(o->key, o->collector_key, false, &s->own_key, &s->collector_key, err);
+    if (keys < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
     s->zmq_ctx = zmq_ctx_new();
     if (!s->zmq_ctx) {
         nvg_log(NVG_LOG_ERR, "cannot create a ZeroMQ context: %s", zmq_strerror(zmq_errno()));
@@ -165,6 +217,9 @@ int nvg_remote_open(struct nvg_sensor *s)
         .interrupted = s->stop,
         .status_cb = on_status,
         .command_cb = on_command,
+        .tick_cb = on_tick,
+        .own_key = keys ? &s->own_key : NULL,
+        .collector_key = keys ? &s->collector_key : NULL,
         .user = s,
     };
     s->outputs[NVG_OUT_LINK] = nvg_publish_new(s->zmq_ctx, s->endpoint, &info, &lo, err);
@@ -174,7 +229,8 @@ int nvg_remote_open(struct nvg_sensor *s)
     }
     s->link = nvg_publish_link(s->outputs[NVG_OUT_LINK]);
     nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_LINK]);
-    nvg_log(NVG_LOG_INFO, "sending records to %s as sensor '%s'", s->endpoint, o->name);
+    nvg_log(NVG_LOG_INFO, "sending records to %s as sensor '%s'%s%s", s->endpoint, o->name,
+            keys ? ", CURVE with key " : "", keys ? s->own_key.name : "");
     return 0;
 }
 
@@ -182,6 +238,11 @@ int nvg_remote_finish(struct nvg_sensor *s)
 {
     if (!s->link)
         return 0;
+    if (s->filter_job) {
+        nvg_filter_job_free(s->filter_job);
+        s->filter_job = NULL;
+        nvg_link_command_done(s->link, NVG_EAGAIN, "the sensor is stopping");
+    }
     s->finished = s->opts->file != NULL;
     int rc = nvg_link_finish(s->link, -1);
     if (rc == 0)
@@ -195,6 +256,8 @@ int nvg_remote_finish(struct nvg_sensor *s)
 
 void nvg_remote_close(struct nvg_sensor *s)
 {
+    nvg_filter_job_free(s->filter_job);
+    s->filter_job = NULL;
     /* The link's sockets are closed by freeing its sink, before the context is terminated. */
     if (s->zmq_ctx)
         zmq_ctx_term(s->zmq_ctx);

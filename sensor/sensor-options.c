@@ -10,6 +10,7 @@
 
 #include "nvg-error.h"
 #include "nvg-parse.h"
+#include "privdrop.h"
 
 enum {
     OPT_NO_PROMISC = 256,
@@ -22,6 +23,10 @@ enum {
     OPT_BATCH_SIZE,
     OPT_BATCH_MS,
     OPT_STOPPED,
+    OPT_USER,
+    OPT_SECCOMP,
+    OPT_KEY,
+    OPT_COLLECTOR_KEY,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +45,10 @@ static const struct option long_opts[] = {
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
     {"stopped", no_argument, NULL, OPT_STOPPED},
+    {"user", required_argument, NULL, OPT_USER},
+    {"seccomp", required_argument, NULL, OPT_SECCOMP},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"collector-key", required_argument, NULL, OPT_COLLECTOR_KEY},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -57,7 +66,8 @@ static void usage(FILE *f, const char *prog)
             "                         exactly one of -i and -r is required\n"
             "  -f, --filter EXPR      BPF pre-filter, tcpdump syntax; arguments left after\n"
             "                         the options are taken as the filter too\n"
-            "  -n, --name NAME        sensor name (default: host name; at most %d bytes)\n"
+            "  -n, --name NAME        sensor name: 1 to %d letters, digits and . _ : @ -\n"
+            "                         (default: the host name)\n"
             "  -s, --snaplen BYTES    bytes captured per frame (default %d)\n"
             "  -B, --buffer-size SIZE kernel capture ring; a bare number is MiB, or give a\n"
             "                         suffix: 512k, 64M, 1G (default 32M)\n"
@@ -69,6 +79,14 @@ static void usage(FILE *f, const char *prog)
             "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
             "                         (1..10000, default %d)\n"
             "      --stopped          start with recording stopped; wait for a start command\n"
+            "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
+            "                         the link and authenticate to the collector\n"
+            "      --collector-key FILE  the collector's public key (collector.key)\n"
+            "      --user USER        started as root: become USER once the capture and the\n"
+            "                         link are open (default nobody), keeping only CAP_NET_RAW\n"
+            "                         for restarts; --user root stays root\n"
+            "      --seccomp MODE     system-call allow-list: kill (default: a call outside it\n"
+            "                         kills the sensor), log (only logged), off\n"
             "      --csv FILE         write the CSV packet log to FILE (\"-\" for stdout)\n"
             "      --print            print one text line per packet to stdout (the default\n"
             "                         when neither -c nor --csv is given)\n"
@@ -80,8 +98,9 @@ static void usage(FILE *f, const char *prog)
             "\n"
             "SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
             "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
-            "2 usage error or bad filter expression.\n",
-            prog, NVG_SENSOR_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
+            "2 usage error or bad filter expression, 3 the collector does not accept this\n"
+            "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
+            prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
             NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX);
 }
 
@@ -116,16 +135,53 @@ uint64_t nvg_options_parse_size(const char *s)
     return v;
 }
 
+/* The collector knows a sensor by its name (and, with keys, by its certificate's name), so
+ * it comes from the same small alphabet as every name: no lookalikes, no markup. */
 static int set_name(struct nvg_sensor_opts *o, const char *name, char *err)
 {
     size_t len = strlen(name);
     if (len == 0)
         return fail(err, "--name: the sensor name must not be empty");
-    if (len > NVG_SENSOR_NAME_MAX)
+    if (len > NVG_NAME_MAX)
         return fail(err, "--name: the sensor name is %zu bytes, at most %d are allowed", len,
-                    NVG_SENSOR_NAME_MAX);
+                    NVG_NAME_MAX);
+    if (!nvg_name_valid(name))
+        return fail(err,
+                    "--name: a sensor name may only hold letters, digits and . _ : @ - "
+                    "(1 to %d of them)",
+                    NVG_NAME_MAX);
     memcpy(o->name, name, len + 1);
     return 0;
+}
+
+/* The filter travels in Hello and status messages, whose receivers refuse anything longer
+ * or not printable UTF-8; a long filter is also what makes libpcap's compiler slow. */
+static int check_filter(const char *expr, char *err)
+{
+    size_t len = strlen(expr);
+    if (len > NVG_TEXT_FILTER_MAX)
+        return fail(err, "filter expression is %zu bytes, at most %d are allowed", len,
+                    NVG_TEXT_FILTER_MAX);
+    if (!nvg_text_valid(expr, len, NVG_TEXT_FILTER_MAX))
+        return fail(err, "filter expression has control characters or is not valid UTF-8");
+    return 0;
+}
+
+/* The host name as a default sensor name: cut to NVG_NAME_MAX, any byte outside the name
+ * alphabet replaced by '-' (host names rarely have one). */
+static void default_name(struct nvg_sensor_opts *o)
+{
+    char host[256];
+    if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+        strcpy(host, "sensor");
+    host[sizeof(host) - 1] = '\0';
+    host[NVG_NAME_MAX] = '\0';
+    for (char *c = host; *c; c++) {
+        char one[2] = {*c, '\0'};
+        if (!nvg_name_valid(one))
+            *c = '-';
+    }
+    memcpy(o->name, host, strlen(host) + 1);
 }
 
 static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *arg, char *err)
@@ -179,7 +235,7 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         return 0;
     case 'f':
         o->filter = arg;
-        return 0;
+        return check_filter(arg, err);
     case 'n':
         return set_name(o, arg, err);
     case OPT_NO_PROMISC:
@@ -196,6 +252,20 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         return 0;
     case OPT_STOPPED:
         o->stopped = true;
+        return 0;
+    case OPT_USER:
+        o->user = arg;
+        return 0;
+    case OPT_SECCOMP:
+        o->seccomp = nvg_seccomp_mode_parse(arg);
+        if (o->seccomp < 0)
+            return fail(err, "--seccomp: '%s' is not kill, log or off", arg);
+        return 0;
+    case OPT_KEY:
+        o->key = arg;
+        return 0;
+    case OPT_COLLECTOR_KEY:
+        o->collector_key = arg;
         return 0;
     case OPT_HELP:
         usage(out, prog);
@@ -219,8 +289,8 @@ static int join_filter(struct nvg_sensor_opts *o, int argc, char **argv, int fir
     size_t len = 0;
     for (int i = first; i < argc; i++) {
         size_t n = strlen(argv[i]);
-        if (len + n + 2 > sizeof(o->filter_buf))
-            return fail(err, "filter expression longer than %d bytes", NVG_FILTER_MAX - 1);
+        if (len + (len ? 1 : 0) + n > NVG_TEXT_FILTER_MAX)
+            return fail(err, "filter expression is longer than %d bytes", NVG_TEXT_FILTER_MAX);
         if (len)
             o->filter_buf[len++] = ' ';
         memcpy(o->filter_buf + len, argv[i], n);
@@ -228,7 +298,7 @@ static int join_filter(struct nvg_sensor_opts *o, int argc, char **argv, int fir
     }
     o->filter_buf[len] = '\0';
     o->filter = o->filter_buf;
-    return 0;
+    return check_filter(o->filter, err);
 }
 
 static int validate(struct nvg_sensor_opts *o, char *err)
@@ -241,14 +311,12 @@ static int validate(struct nvg_sensor_opts *o, char *err)
         return fail(err, "--print and --csv - both write to stdout; use one");
     if (!o->csv_path && !o->collector)
         o->print = true;
-    if (o->name[0] == '\0') {
-        char host[256];
-        if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
-            strcpy(host, "sensor");
-        host[sizeof(host) - 1] = '\0';
-        host[NVG_SENSOR_NAME_MAX] = '\0';
-        memcpy(o->name, host, strlen(host) + 1);
-    }
+    if (!o->key != !o->collector_key)
+        return fail(err, "--key and --collector-key go together: CURVE needs both");
+    if (o->key && !o->collector)
+        return fail(err, "--key without -c: keys are for the link to a collector");
+    if (o->name[0] == '\0')
+        default_name(o);
     return 0;
 }
 
@@ -260,6 +328,8 @@ static void opts_init(struct nvg_sensor_opts *o)
     o->promisc = true;
     o->batch_max = NVG_BATCH_DEFAULT;
     o->batch_ms = NVG_BATCH_MS_DEFAULT;
+    o->user = NVG_PRIVDROP_DEFAULT_USER;
+    o->seccomp = NVG_SECCOMP_KILL;
 }
 
 /* The option getopt_long just complained about, for the message. */

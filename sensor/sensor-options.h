@@ -8,32 +8,37 @@
 #include <stdio.h>
 
 #include "nvg-format.h"
+#include "nvg-text.h"
 
 #define NVG_SNAPLEN_DEFAULT 262144
 #define NVG_SNAPLEN_MAX 262144
 #define NVG_BUFFER_DEFAULT (32u << 20) /* kernel ring, bytes */
-#define NVG_FILTER_MAX 4096
-#define NVG_BATCH_MAX 32768 /* NVG_BATCH_MAX_RECORDS of the wire encoder */
+#define NVG_BATCH_MAX 32768            /* NVG_BATCH_MAX_RECORDS of the wire encoder */
 #define NVG_BATCH_DEFAULT 1024
 #define NVG_BATCH_MS_DEFAULT 50
 
 struct nvg_sensor_opts {
-    const char *iface;  /* -i, live capture */
-    const char *file;   /* -r, read a capture file ("-" is stdin) */
-    const char *filter; /* -f or the remaining arguments joined; NULL when none */
-    char name[NVG_SENSOR_NAME_MAX + 1];
+    const char *iface;           /* -i, live capture */
+    const char *file;            /* -r, read a capture file ("-" is stdin) */
+    const char *filter;          /* -f or the remaining arguments joined (printable UTF-8, at most
+                                  * NVG_TEXT_FILTER_MAX bytes); NULL when none */
+    char name[NVG_NAME_MAX + 1]; /* nvg_name_valid */
     int snaplen;
     uint64_t buffer_bytes;
     bool promisc;
-    const char *csv_path;  /* --csv, "-" is stdout; NULL when off */
-    bool print;            /* --print (also implied when no other output is asked for) */
-    uint64_t count;        /* --count, 0 is unlimited */
-    unsigned payload;      /* --payload, bytes of payload kept per record */
-    const char *collector; /* -c, endpoint or HOST[:PORT]; NULL: no link */
-    unsigned batch_max;    /* --batch-size */
-    int batch_ms;          /* --batch-ms */
-    bool stopped;          /* --stopped */
-    char filter_buf[NVG_FILTER_MAX];
+    const char *csv_path;      /* --csv, "-" is stdout; NULL when off */
+    bool print;                /* --print (also implied when no other output is asked for) */
+    uint64_t count;            /* --count, 0 is unlimited */
+    unsigned payload;          /* --payload, bytes of payload kept per record */
+    const char *collector;     /* -c, endpoint or HOST[:PORT]; NULL: no link */
+    unsigned batch_max;        /* --batch-size */
+    int batch_ms;              /* --batch-ms */
+    bool stopped;              /* --stopped */
+    const char *user;          /* --user: who to become when started as root ("root": stay) */
+    int seccomp;               /* --seccomp: enum nvg_seccomp_mode */
+    const char *key;           /* --key FILE.key_secret: CURVE to the collector; NULL: none */
+    const char *collector_key; /* --collector-key FILE.key */
+    char filter_buf[NVG_TEXT_FILTER_MAX + 1];
 };
 
 enum {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "capture.h"
+#include "nvg-cert.h"
 #include "nvg-zmq.h"
 #include "pipeline.h"
 #include "sensor-options.h"
@@ -21,8 +22,10 @@ struct nvg_sensor {
     struct nvg_pipeline pl;
     struct nvg_sink *outputs[NVG_OUT_COUNT];
     void *zmq_ctx;
-    struct nvg_link *link; /* lent from outputs[NVG_OUT_LINK] */
-    bool finished;         /* the capture file has been read to its end */
+    struct nvg_link *link;                  /* lent from outputs[NVG_OUT_LINK] */
+    struct nvg_filter_job *filter_job;      /* a set-filter command compiling, NULL when none */
+    struct nvg_cert own_key, collector_key; /* --key, --collector-key: lent to the link */
+    bool finished;                          /* the capture file has been read to its end */
     char endpoint[NVG_ZMQ_ENDPOINT_MAX];
     char exclude[320]; /* BPF for our own link traffic, "" when none */
     volatile sig_atomic_t *stop;

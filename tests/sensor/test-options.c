@@ -65,8 +65,8 @@ static void test_defaults(void **state)
     assert_int_equal(r.o.payload, 0);
     char host[256] = "";
     gethostname(host, sizeof(host));
-    host[NVG_SENSOR_NAME_MAX] = '\0';
-    if (host[0])
+    host[NVG_NAME_MAX] = '\0';
+    if (host[0] && nvg_name_valid(host))
         assert_string_equal(r.o.name, host);
     assert_true(strlen(r.o.name) > 0);
 }
@@ -90,11 +90,11 @@ static void test_all_options(void **state)
     assert_int_equal(r.o.count, 1000);
     assert_int_equal(r.o.payload, 16);
 
-    assert_int_equal(parse(&r, "-r", "-", "-f", "udp", "-n", "a,b", "-s", "65535", "-B", "512k",
+    assert_int_equal(parse(&r, "-r", "-", "-f", "udp", "-n", "a:b@c", "-s", "65535", "-B", "512k",
                            "--csv", "-", NULL),
                      NVG_OPTS_RUN);
     assert_string_equal(r.o.file, "-");
-    assert_string_equal(r.o.name, "a,b");
+    assert_string_equal(r.o.name, "a:b@c");
     assert_int_equal(r.o.snaplen, 65535);
     assert_int_equal(r.o.buffer_bytes, 512u << 10);
     assert_false(r.o.print); /* --csv alone: no text */
@@ -157,23 +157,62 @@ static void test_bad_values(void **state)
     expect_error(&r, "csv");
 }
 
+/* Issue 9 changed this on purpose: names used to be 1..64 printable bytes (a quote and a
+ * newline were accepted); now they are nvg_name_valid names, 1..63 of [A-Za-z0-9._:@-]. */
 static void test_names(void **state)
 {
     (void)state;
     struct parsed r;
-    char name[NVG_SENSOR_NAME_MAX + 2];
+    char name[NVG_NAME_MAX + 2];
     memset(name, 'n', sizeof(name));
-    name[NVG_SENSOR_NAME_MAX] = '\0';
+    name[NVG_NAME_MAX] = '\0';
     assert_int_equal(parse(&r, "-i", "lo", "-n", name, NULL), NVG_OPTS_RUN);
     assert_string_equal(r.o.name, name);
-    name[NVG_SENSOR_NAME_MAX] = 'n';
-    name[NVG_SENSOR_NAME_MAX + 1] = '\0';
+    name[NVG_NAME_MAX] = 'n';
+    name[NVG_NAME_MAX + 1] = '\0';
     parse(&r, "-i", "lo", "-n", name, NULL);
-    expect_error(&r, "at most 64");
+    expect_error(&r, "at most 63");
     parse(&r, "-i", "lo", "--name=", NULL);
     expect_error(&r, "name");
-    assert_int_equal(parse(&r, "-i", "lo", "-n", "quote\"d\nname", NULL), NVG_OPTS_RUN);
-    assert_string_equal(r.o.name, "quote\"d\nname");
+    const char *refused[] = {"quote\"d\nname", "a,b",       "=HYPERLINK(1)",
+                             "s1\xe2\x80\x8b", "x y",       "caf\xc3\xa9",
+                             "tab\tname",      "semi;colon"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        parse(&r, "-i", "lo", "-n", refused[i], NULL);
+        expect_error(&r, "letters, digits");
+    }
+    assert_int_equal(parse(&r, "-i", "lo", "-n", "edge-1.dc2:eth0@site_a", NULL), NVG_OPTS_RUN);
+    assert_string_equal(r.o.name, "edge-1.dc2:eth0@site_a");
+}
+
+/* Filters are capped at NVG_TEXT_FILTER_MAX bytes and must be printable UTF-8, from -f and
+ * from the arguments alike. */
+static void test_filter_cap(void **state)
+{
+    (void)state;
+    struct parsed r;
+    char f[NVG_TEXT_FILTER_MAX + 2];
+    memset(f, ' ', sizeof(f));
+    memcpy(f, "tcp", 3);
+    f[NVG_TEXT_FILTER_MAX] = '\0';
+    assert_int_equal(parse(&r, "-i", "lo", "-f", f, NULL), NVG_OPTS_RUN);
+    assert_int_equal(strlen(r.o.filter), NVG_TEXT_FILTER_MAX);
+    assert_int_equal(parse(&r, "-i", "lo", f, NULL), NVG_OPTS_RUN);
+    assert_int_equal(strlen(r.o.filter), NVG_TEXT_FILTER_MAX);
+    f[NVG_TEXT_FILTER_MAX] = ' ';
+    f[NVG_TEXT_FILTER_MAX + 1] = '\0';
+    parse(&r, "-i", "lo", "-f", f, NULL);
+    expect_error(&r, "at most 1023");
+    parse(&r, "-i", "lo", f, NULL);
+    expect_error(&r, "longer than 1023");
+    f[NVG_TEXT_FILTER_MAX] = '\0';
+    f[NVG_TEXT_FILTER_MAX - 1] = 'p'; /* two arguments that join to 1024 bytes */
+    parse(&r, "-i", "lo", f, "x", NULL);
+    expect_error(&r, "longer than 1023");
+    parse(&r, "-i", "lo", "-f", "tcp\nor udp", NULL);
+    expect_error(&r, "control characters");
+    parse(&r, "-i", "lo", "udp", "\xff", NULL);
+    expect_error(&r, "not valid UTF-8");
 }
 
 static void test_outputs(void **state)
@@ -236,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_source_required),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_filter_cap),
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_help_version),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The sensor as a deployment runs it: an unprivileged user holding only CAP_NET_RAW and
-# CAP_NET_ADMIN (deploy/systemd/netvigil-sensor@.service). Every command must still work,
-# restart included (it reopens the capture). Without the capabilities the sensor must refuse
+# The sensor as a deployment runs it: an unprivileged user holding only CAP_NET_RAW
+# (deploy/systemd/netvigil-sensor@.service; CAP_NET_ADMIN is not needed). Every command must
+# still work, restart included (it reopens the capture). Without the capabilities the sensor must refuse
 # with a clear permission error. Loopback only; needs root (to hand out the capabilities) and
 # setpriv, else exit 77.
 #   unprivileged.sh COLLECTOR_DIR CTL_DIR SENSOR_DIR
@@ -45,12 +45,20 @@ else
 fi
 
 # setpriv execs the sensor, so $! is the sensor itself (a shell function would add a subshell).
-setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_raw,+net_admin \
-    --ambient-caps=+net_raw,+net_admin "$SENSOR" -i lo -n unpriv -c "tcp://127.0.0.1:$base" icmp 2>"$TMP/sensor.log" &
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_raw \
+    --ambient-caps=+net_raw "$SENSOR" -i lo -n unpriv -c "tcp://127.0.0.1:$base" icmp 2>"$TMP/sensor.log" &
 PIDS+=($!)
 for _ in $(seq 50); do ctl status --json 2>/dev/null | grep -q '"unpriv"' && break; sleep 0.1; done
 user=$(ps -o user= -p "${PIDS[1]}" | tr -d ' ')
 [ "$user" = nobody ] && pass "sensor runs as nobody" || fail "sensor runs as '$user'"
+# Not root: it keeps CAP_NET_RAW permitted (for restart) but not effective, and confines itself.
+st=$(grep -E '^(CapPrm|CapEff|CapAmb|NoNewPrivs|Seccomp):' "/proc/${PIDS[1]}/status" | tr -s '\t ' ' ')
+if echo "$st" | grep -q "CapPrm: 0000000000002000" && echo "$st" | grep -q "CapEff: 0000000000000000" &&
+    echo "$st" | grep -q "CapAmb: 0000000000000000" && echo "$st" | grep -q "Seccomp: 2"; then
+    pass "confined: $(echo "$st" | tr '\n' ' ')"
+else
+    fail "not confined: $st"
+fi
 
 for cmd in "stop unpriv" "start unpriv" "filter unpriv udp" "restart unpriv" "clear-filter unpriv"; do
     # shellcheck disable=SC2086
