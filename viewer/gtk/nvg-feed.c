@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "nvg-error.h"
+#include "nvg-monitor.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -33,8 +34,8 @@ struct nvg_feed {
 
     /* worker-owned */
     void *sub, *dealer;
-    void *monitor; /* PAIR: the SUB socket's connect/disconnect events */
-    int links;     /* connected pipes of the SUB socket */
+    struct nvg_monitor *monitor; /* the SUB socket's connect/disconnect events */
+    int links;                   /* connected pipes of the SUB socket */
     struct nvg_arena *arena;
 
     /* hand-over, under lock */
@@ -75,6 +76,13 @@ static void push(struct nvg_feed *feed, enum nvg_feed_kind kind, ProtobufCMessag
     g_async_queue_push(feed->out, m);
 }
 
+static void count_invalid(struct nvg_feed *feed)
+{
+    g_mutex_lock(&feed->lock);
+    feed->stats.invalid++;
+    g_mutex_unlock(&feed->lock);
+}
+
 /* ---- records ------------------------------------------------------------------------------ */
 
 static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
@@ -82,9 +90,7 @@ static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
     ProtobufCAllocator *alloc = nvg_arena_allocator(feed->arena);
     Netvigil__Batch *b = netvigil__batch__unpack(alloc, len, data);
     if (!b || !b->sensor) {
-        g_mutex_lock(&feed->lock);
-        feed->stats.invalid++;
-        g_mutex_unlock(&feed->lock);
+        count_invalid(feed);
         nvg_arena_reset(feed->arena);
         return;
     }
@@ -152,28 +158,9 @@ static void drain_sub(struct nvg_feed *feed)
     for (int n = 0; n < 512; n++) {
         zmq_msg_t topic, body;
         zmq_msg_init(&topic);
-        if (zmq_msg_recv(&topic, feed->sub, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&topic);
-            return;
-        }
-        int more = zmq_msg_more(&topic);
         zmq_msg_init(&body);
-        int frames = 1;
-        if (more && zmq_msg_recv(&body, feed->sub, 0) >= 0) {
-            frames = 2;
-            while (zmq_msg_more(&body)) { /* extra frames: drop the whole message */
-                zmq_msg_t extra;
-                zmq_msg_init(&extra);
-                zmq_msg_recv(&extra, feed->sub, 0);
-                zmq_msg_close(&extra);
-                frames++;
-            }
-        }
-        if (frames != 2) {
-            g_mutex_lock(&feed->lock);
-            feed->stats.invalid++;
-            g_mutex_unlock(&feed->lock);
-        } else {
+        int rc = nvg_zmq_recv_topic(feed->sub, &topic, &body, ZMQ_DONTWAIT);
+        if (rc == 0) {
             const char *t = zmq_msg_data(&topic);
             size_t tl = zmq_msg_size(&topic);
             if (tl >= strlen(NVG_TOPIC_RECORDS) &&
@@ -181,9 +168,13 @@ static void drain_sub(struct nvg_feed *feed)
                 take_batch(feed, zmq_msg_data(&body), zmq_msg_size(&body));
             else
                 take_other(feed, t, tl, zmq_msg_data(&body), zmq_msg_size(&body));
+        } else if (rc == NVG_EMALFORMED) {
+            count_invalid(feed);
         }
         zmq_msg_close(&topic);
         zmq_msg_close(&body);
+        if (rc != 0 && rc != NVG_EMALFORMED)
+            return;
     }
 }
 
@@ -230,41 +221,24 @@ static void drain_dealer(struct nvg_feed *feed)
 
 /* ---- link state (socket monitor) ------------------------------------------------------- */
 
-static void drain_monitor(struct nvg_feed *feed)
+static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
 {
-    for (;;) {
-        zmq_msg_t ev, addr;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, feed->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t id = 0;
-        if (zmq_msg_size(&ev) >= sizeof(id))
-            memcpy(&id, zmq_msg_data(&ev), sizeof(id));
-        int more = zmq_msg_more(&ev);
-        zmq_msg_close(&ev);
-        if (more) { /* second frame: the endpoint */
-            zmq_msg_init(&addr);
-            zmq_msg_recv(&addr, feed->monitor, 0);
-            zmq_msg_close(&addr);
-        }
-        int was = feed->links > 0;
-        if (id == ZMQ_EVENT_CONNECTED)
-            feed->links++;
-        else if (id == ZMQ_EVENT_DISCONNECTED && feed->links > 0)
-            feed->links--;
-        else
-            continue;
-        int up = feed->links > 0;
-        g_mutex_lock(&feed->lock);
-        feed->stats.link_up = up;
-        if (up != was)
-            feed->stats.link_change_us = g_get_monotonic_time();
-        if (id == ZMQ_EVENT_DISCONNECTED)
-            feed->stats.disconnects++;
-        g_mutex_unlock(&feed->lock);
-    }
+    struct nvg_feed *feed = user;
+    int was = feed->links > 0;
+    if (ev->event == ZMQ_EVENT_CONNECTED)
+        feed->links++;
+    else if (ev->event == ZMQ_EVENT_DISCONNECTED && feed->links > 0)
+        feed->links--;
+    else
+        return;
+    int up = feed->links > 0;
+    g_mutex_lock(&feed->lock);
+    feed->stats.link_up = up;
+    if (up != was)
+        feed->stats.link_change_us = g_get_monotonic_time();
+    if (ev->event == ZMQ_EVENT_DISCONNECTED)
+        feed->stats.disconnects++;
+    g_mutex_unlock(&feed->lock);
 }
 
 static int open_sockets(struct nvg_feed *feed, GError **error);
@@ -284,7 +258,8 @@ static gpointer worker(gpointer data)
             {.socket = feed->sub, .events = ZMQ_POLLIN},
             {.socket = feed->dealer, .events = ZMQ_POLLIN},
             {.fd = feed->wake_fd, .events = ZMQ_POLLIN},
-            {.socket = feed->monitor, .events = ZMQ_POLLIN},
+            {.socket = feed->monitor ? nvg_monitor_socket(feed->monitor) : NULL,
+             .events = ZMQ_POLLIN},
         };
         if (zmq_poll(it, feed->monitor ? 4 : 3, 500) < 0) {
             if (zmq_errno() == EINTR)
@@ -300,19 +275,19 @@ static gpointer worker(gpointer data)
         }
         /* link events first: a connect is then never seen after the data that followed it */
         if (feed->monitor && (it[3].revents & ZMQ_POLLIN))
-            drain_monitor(feed);
+            nvg_monitor_drain(feed->monitor, on_monitor_event, feed);
         if (it[0].revents & ZMQ_POLLIN)
             drain_sub(feed);
         if (it[1].revents & ZMQ_POLLIN)
             drain_dealer(feed);
     }
+    nvg_monitor_free(feed->monitor); /* before the socket it watches */
+    feed->monitor = NULL;
     if (feed->sub)
         zmq_close(feed->sub);
     if (feed->dealer)
         zmq_close(feed->dealer);
-    if (feed->monitor)
-        zmq_close(feed->monitor);
-    feed->sub = feed->dealer = feed->monitor = NULL;
+    feed->sub = feed->dealer = NULL;
     return NULL;
 }
 
@@ -353,21 +328,10 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
         zmq_setsockopt(feed->sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
     /* Connect/disconnect events of the feed socket. Optional: without them the connection
      * state falls back to the silence timeout alone. */
-    char mon_ep[64];
-    g_snprintf(mon_ep, sizeof(mon_ep), "inproc://nvg-feed-monitor-%p", (void *)feed);
-    if (zmq_socket_monitor(feed->sub, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0) {
-        feed->monitor = zmq_socket(feed->zctx, ZMQ_PAIR);
-        int zero = 0;
-        if (feed->monitor)
-            zmq_setsockopt(feed->monitor, ZMQ_LINGER, &zero, sizeof(zero));
-        if (feed->monitor && zmq_connect(feed->monitor, mon_ep) != 0) {
-            zmq_close(feed->monitor);
-            feed->monitor = NULL;
-        }
-    }
+    feed->monitor =
+        nvg_monitor_new(feed->zctx, feed->sub, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED, err);
     if (!feed->monitor)
-        g_warning("feed: no socket monitor (%s): link loss is noticed by silence only",
-                  zmq_strerror(zmq_errno()));
+        g_warning("feed: no socket monitor (%s): link loss is noticed by silence only", err);
     if (zmq_connect(feed->sub, feed->feed_ep) != 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "cannot use feed endpoint %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));

@@ -11,7 +11,7 @@
 #define MAX_EVENTS 300
 
 struct _NvgSensorsPage {
-    GtkBox parent_instance;
+    NvgPage parent_instance;
 
     /* template children */
     GtkLabel *target_label;
@@ -21,7 +21,6 @@ struct _NvgSensorsPage {
     GtkListBox *events_list;
 
     struct nvg_feed *feed; /* borrowed; NULL: the feed could not start */
-    char *sensor;          /* "" = all sensors */
     struct nvg_feed_msg *status_msg;
     const Netvigil__CollectorStatus *status; /* status_msg's, NULL when none */
     guint grid_rows;
@@ -30,9 +29,9 @@ struct _NvgSensorsPage {
     guint n_events;
 };
 
-G_DEFINE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, GTK_TYPE_BOX)
+G_DEFINE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG_TYPE_PAGE)
 
-enum { PROP_0, PROP_FEED, PROP_SENSOR, N_PROPS };
+enum { PROP_0, PROP_FEED, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 struct nvg_pending {
@@ -55,16 +54,16 @@ static const char *kind_verb(int kind)
     return strcmp(name, "?") != 0 ? name : "command";
 }
 
-static gboolean targeted(NvgSensorsPage *self, const Netvigil__SensorSummary *s)
+static const char *sensor_of(NvgSensorsPage *self)
 {
-    return s->last_status && s->last_status->sensor &&
-           (!self->sensor[0] || g_str_equal(self->sensor, s->last_status->sensor));
+    return nvg_page_get_sensor(NVG_PAGE(self));
 }
 
-/* The window shows toasts; a page outside one has nobody to show them. */
-static void toast(NvgSensorsPage *self, const char *text)
+static gboolean targeted(NvgSensorsPage *self, const Netvigil__SensorSummary *s)
 {
-    gtk_widget_activate_action(GTK_WIDGET(self), "window.toast", "s", text);
+    const char *sensor = sensor_of(self);
+    return s->last_status && s->last_status->sensor &&
+           (!sensor[0] || g_str_equal(sensor, s->last_status->sensor));
 }
 
 /* ---- control ------------------------------------------------------------------------------ */
@@ -126,7 +125,7 @@ void nvg_sensors_page_reply(NvgSensorsPage *self, const struct nvg_feed_msg *m)
     show_result(self, s->str, ok);
     if (pd->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER && !ok)
         gtk_widget_add_css_class(GTK_WIDGET(self->bpf_entry), "error");
-    toast(self, s->str);
+    nvg_page_toast(NVG_PAGE(self), s->str);
     g_info("control reply: %s", s->str);
     g_string_free(s, TRUE);
     g_hash_table_remove(self->pending, &m->request_id);
@@ -156,12 +155,12 @@ static void act_control(GtkWidget *widget, const char *name, GVariant *param)
     int kind = g_str_equal(name, "sensors.start")  ? NETVIGIL__COMMAND_KIND__COMMAND_START
                : g_str_equal(name, "sensors.stop") ? NETVIGIL__COMMAND_KIND__COMMAND_STOP
                                                    : NETVIGIL__COMMAND_KIND__COMMAND_RESTART;
-    nvg_sensors_page_command(self, kind, self->sensor, NULL);
+    nvg_sensors_page_command(self, kind, sensor_of(self), NULL);
 }
 
 static void send_filter(NvgSensorsPage *self)
 {
-    nvg_sensors_page_command(self, NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER, self->sensor,
+    nvg_sensors_page_command(self, NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER, sensor_of(self),
                              gtk_editable_get_text(GTK_EDITABLE(self->bpf_entry)));
 }
 
@@ -332,32 +331,20 @@ void nvg_sensors_page_add_event(NvgSensorsPage *self, const Netvigil__Event *e)
         self->n_events = MAX_EVENTS;
     }
     if (e->kind && (g_str_equal(e->kind, "command") || g_str_has_prefix(e->kind, "alert")))
-        toast(self, text + strlen(when) + 2);
+        nvg_page_toast(NVG_PAGE(self), text + strlen(when) + 2);
 }
 
 /* ---- sensor --------------------------------------------------------------------------------- */
 
-void nvg_sensors_page_set_sensor(NvgSensorsPage *self, const char *sensor)
+static void nvg_sensors_page_sensor_changed(NvgPage *page)
 {
-    g_return_if_fail(NVG_IS_SENSORS_PAGE(self));
-    if (!sensor)
-        sensor = "";
-    if (g_str_equal(self->sensor, sensor))
-        return;
-    g_free(self->sensor);
-    self->sensor = g_strdup(sensor);
+    NvgSensorsPage *self = NVG_SENSORS_PAGE(page);
+    const char *sensor = sensor_of(self);
     gtk_label_set_text(self->target_label, sensor[0] ? sensor : "All sensors");
     if (self->status) {
         update_grid(self);
         update_actions(self);
     }
-    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SENSOR]);
-}
-
-const char *nvg_sensors_page_get_sensor(NvgSensorsPage *self)
-{
-    g_return_val_if_fail(NVG_IS_SENSORS_PAGE(self), NULL);
-    return self->sensor;
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */
@@ -368,14 +355,7 @@ static void nvg_sensors_page_dispose(GObject *object)
     clear_status(self);
     g_clear_pointer(&self->pending, g_hash_table_destroy);
     self->feed = NULL;
-    gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_SENSORS_PAGE);
     G_OBJECT_CLASS(nvg_sensors_page_parent_class)->dispose(object);
-}
-
-static void nvg_sensors_page_finalize(GObject *object)
-{
-    g_free(NVG_SENSORS_PAGE(object)->sensor);
-    G_OBJECT_CLASS(nvg_sensors_page_parent_class)->finalize(object);
 }
 
 static void nvg_sensors_page_get_property(GObject *object, guint id, GValue *value,
@@ -385,9 +365,6 @@ static void nvg_sensors_page_get_property(GObject *object, guint id, GValue *val
     switch (id) {
     case PROP_FEED:
         g_value_set_pointer(value, self->feed);
-        break;
-    case PROP_SENSOR:
-        g_value_set_string(value, self->sensor);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -402,9 +379,6 @@ static void nvg_sensors_page_set_property(GObject *object, guint id, const GValu
     case PROP_FEED:
         self->feed = g_value_get_pointer(value);
         break;
-    case PROP_SENSOR:
-        nvg_sensors_page_set_sensor(self, g_value_get_string(value));
-        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -415,16 +389,13 @@ static void nvg_sensors_page_class_init(NvgSensorsPageClass *klass)
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     oc->dispose = nvg_sensors_page_dispose;
-    oc->finalize = nvg_sensors_page_finalize;
     oc->get_property = nvg_sensors_page_get_property;
     oc->set_property = nvg_sensors_page_set_property;
     props[PROP_FEED] = g_param_spec_pointer("feed", NULL, NULL,
                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                                                 G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-    props[PROP_SENSOR] =
-        g_param_spec_string("sensor", NULL, NULL, "",
-                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
+    NVG_PAGE_CLASS(klass)->sensor_changed = nvg_sensors_page_sensor_changed;
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-sensors-page.ui");
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, target_label);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, bpf_entry);
@@ -440,7 +411,6 @@ static void nvg_sensors_page_class_init(NvgSensorsPageClass *klass)
 static void nvg_sensors_page_init(NvgSensorsPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
-    self->sensor = g_strdup("");
     self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
     g_signal_connect(self->bpf_entry, "activate", G_CALLBACK(on_bpf_activate), self);
     update_actions(self);

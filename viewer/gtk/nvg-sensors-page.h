@@ -1,7 +1,7 @@
 /* NvgSensorsPage: the "Sensors" page (template nvg-sensors-page.ui): the sensors table from the
  * collector's status, Start / Stop / Restart and the capture filter (control requests through
- * the feed worker, and their replies), and the events. It targets the sensor in its "sensor"
- * property ("" = all).
+ * the feed worker, and their replies), and the events. It targets the sensor in its NvgPage
+ * "sensor" property ("" = all).
  *
  * Widget actions (the page's buttons use them; enabled while a targeted sensor can take them):
  *   sensors.start, sensors.stop, sensors.restart   the targeted sensors
@@ -15,18 +15,16 @@
 
 #include "netvigil.pb-c.h"
 #include "nvg-feed.h"
+#include "nvg-page.h"
 
 G_BEGIN_DECLS
 
 #define NVG_TYPE_SENSORS_PAGE (nvg_sensors_page_get_type())
-G_DECLARE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG, SENSORS_PAGE, GtkBox)
+G_DECLARE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG, SENSORS_PAGE, NvgPage)
 
 /* feed: where requests go (borrowed: the window that owns it disposes the page with it); NULL:
  * the feed could not start. */
 GtkWidget *nvg_sensors_page_new(struct nvg_feed *feed);
-/* "" = all sensors. */
-void nvg_sensors_page_set_sensor(NvgSensorsPage *self, const char *sensor);
-const char *nvg_sensors_page_get_sensor(NvgSensorsPage *self);
 
 /* kind: Netvigil__CommandKind; sensor "" or NULL = all; filter for COMMAND_SET_FILTER. Sends
  * the request and shows it pending until the reply (or a timeout) comes. */

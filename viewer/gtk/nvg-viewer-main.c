@@ -84,10 +84,11 @@ int main(int argc, char **argv)
         options_clear(&o);
         return rc;
     }
-    char feed_ep[300], control_ep[300];
+    char feed_ep[NVG_ZMQ_ENDPOINT_MAX], control_ep[NVG_ZMQ_ENDPOINT_MAX];
     const char *h = o.host ? o.host : "localhost";
-    if ((!o.feed && nvg_zmq_endpoint(feed_ep, sizeof(feed_ep), h, NVG_PORT_FEED) < 0) ||
-        (!o.control && nvg_zmq_endpoint(control_ep, sizeof(control_ep), h, NVG_PORT_CONTROL) < 0)) {
+    if (nvg_zmq_endpoint_client(feed_ep, sizeof(feed_ep), o.feed, h, NVG_PORT_FEED) < 0 ||
+        nvg_zmq_endpoint_client(control_ep, sizeof(control_ep), o.control, h, NVG_PORT_CONTROL) <
+            0) {
         fprintf(stderr, "netvigil-viewer: invalid collector host '%s'\n", h);
         options_clear(&o);
         return 2;
@@ -100,9 +101,10 @@ int main(int argc, char **argv)
     }
     g_set_prgname("netvigil-viewer");
     g_set_application_name("netvigil");
+    struct nvg_viewer_config config = {
+        .feed_ep = feed_ep, .control_ep = control_ep, .ring_size = (guint)o.ring};
     NvgApplication *app =
-        nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, o.feed ? o.feed : feed_ep,
-                            o.control ? o.control : control_ep, (guint)o.ring, zctx);
+        nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, &config, zctx);
     options_clear(&o);
     rc = g_application_run(G_APPLICATION(app), 1, argv);
     g_object_unref(app);

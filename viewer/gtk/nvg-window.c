@@ -6,12 +6,13 @@
  *  - it is its own widget type in nvg-<name>-page.[ch] with its template nvg-<name>-page.ui in
  *    the GResource, its own state, and a dispose that calls gtk_widget_dispose_template();
  *    what it needs from the window (the feed, the sensor names, the ring size) comes in as
- *    construct-only properties;
- *  - constructed() below creates it and adds it to the stack under its name (app.show-page);
+ *    construct-only properties; it subclasses NvgPage (nvg-page.h) for the "sensor" property
+ *    and the template's disposal;
+ *  - add_pages() below creates it and adds it to the stack under its name (app.show-page);
  *  - route() hands it the feed messages it shows: a function taking struct nvg_feed_msg **
  *    (the page takes the message and sets the pointer to NULL) for what it keeps, a lent
  *    message or protobuf for what it only reads; records go to the packets page;
- *  - a "sensor" property makes it follow the header bar's sensor selector ("" = all);
+ *  - NvgPage's "sensor" property makes it follow the header bar's sensor selector ("" = all);
  *  - it shows toasts through the "window.toast" action (parameter: the text), never by calling
  *    the window, so that it works, silently, outside one;
  *  - its own buttons use its own widget actions (sensors.start, ...); app actions (D-Bus) call
@@ -20,6 +21,7 @@
 
 #include <string.h>
 
+#include "nvg-application.h"
 #include "nvg-format.h"
 #include "nvg-rate-series.h"
 #include "nvg-sensor-names.h"
@@ -46,10 +48,7 @@ struct _NvgWindow {
     NvgSensorsPage *sensors;
     NvgTrafficPage *traffic;
 
-    /* construct-only */
-    char *feed_ep, *control_ep;
-    guint ring_size;
-    void *zctx; /* borrowed */
+    const struct nvg_viewer_config *config; /* the application's */
 
     struct nvg_sensor_names *names;
     struct nvg_feed *feed; /* NULL: it could not start */
@@ -69,15 +68,7 @@ struct _NvgWindow {
 
 G_DEFINE_FINAL_TYPE(NvgWindow, nvg_window, GTK_TYPE_APPLICATION_WINDOW)
 
-enum {
-    PROP_0,
-    PROP_CONNECTION,
-    PROP_FEED_ENDPOINT,
-    PROP_CONTROL_ENDPOINT,
-    PROP_RING_SIZE,
-    PROP_ZMQ_CONTEXT,
-    N_PROPS
-};
+enum { PROP_0, PROP_CONNECTION, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_DRAIN, N_SIGNALS };
@@ -186,7 +177,7 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
         for (int i = 0; i < 3; i++)
             gtk_widget_remove_css_class(GTK_WIDGET(self->conn_label), classes[i]);
         gtk_widget_add_css_class(GTK_WIDGET(self->conn_label), cls);
-        g_info("feed %s: %s", self->feed_ep,
+        g_info("feed %s: %s", self->config ? self->config->feed_ep : "?",
                state == CONN_OK       ? "connected"
                : state == CONN_FAILED ? "failed"
                                       : "waiting");
@@ -269,11 +260,11 @@ static void on_selector(GtkDropDown *dd, GParamSpec *pspec, NvgWindow *self)
                            : gtk_string_list_get_string(self->selector_model, i);
     g_free(self->selected);
     self->selected = g_strdup(name ? name : "");
-    /* every page with a "sensor" property follows the selector */
+    /* every page follows the selector */
     for (GtkWidget *page = gtk_widget_get_first_child(GTK_WIDGET(self->stack)); page;
          page = gtk_widget_get_next_sibling(page))
-        if (g_object_class_find_property(G_OBJECT_GET_CLASS(page), "sensor"))
-            g_object_set(page, "sensor", self->selected, NULL);
+        if (NVG_IS_PAGE(page))
+            nvg_page_set_sensor(NVG_PAGE(page), self->selected);
 }
 
 gboolean nvg_window_select_sensor(NvgWindow *self, const char *sensor)
@@ -377,19 +368,21 @@ static gboolean on_drain_timer(gpointer data)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
-static void nvg_window_constructed(GObject *object)
+/* The pages and the feed, from the application's configuration: after construction, since
+ * GtkWindow's "application" is set only once the construct properties are. */
+static void add_pages(NvgWindow *self, NvgApplication *app)
 {
-    NvgWindow *self = NVG_WINDOW(object);
-    G_OBJECT_CLASS(nvg_window_parent_class)->constructed(object);
-    self->packets = NVG_PACKETS_PAGE(nvg_packets_page_new(self->ring_size, self->names));
+    self->config = nvg_application_get_config(app);
+    self->packets = NVG_PACKETS_PAGE(nvg_packets_page_new(self->config->ring_size, self->names));
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->packets), "packets", "Packets");
 
     GError *error = NULL;
     /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring can show */
     struct nvg_packets_page_counts c;
     nvg_packets_page_get_counts(self->packets, &c);
-    self->feed = nvg_feed_new(self->zctx, self->feed_ep, self->control_ep, MIN(c.capacity, 65536u),
-                              self->names, &error);
+    self->feed =
+        nvg_feed_new(nvg_application_get_zmq_context(app), self->config->feed_ep,
+                     self->config->control_ep, MIN(c.capacity, 65536u), self->names, &error);
     if (!self->feed) {
         g_warning("%s", error->message);
         g_error_free(error);
@@ -400,7 +393,8 @@ static void nvg_window_constructed(GObject *object)
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->traffic), "traffic", "Traffic");
 
     char ep[700];
-    g_snprintf(ep, sizeof(ep), "feed %s · control %s", self->feed_ep, self->control_ep);
+    g_snprintf(ep, sizeof(ep), "feed %s · control %s", self->config->feed_ep,
+               self->config->control_ep);
     gtk_label_set_text(self->status_endpoint, ep);
     self->rate_t0 = g_get_monotonic_time();
     self->drain_id = g_timeout_add(DRAIN_INTERVAL_MS, on_drain_timer, self);
@@ -427,83 +421,29 @@ static void nvg_window_finalize(GObject *object)
 {
     NvgWindow *self = NVG_WINDOW(object);
     nvg_sensor_names_free(self->names);
-    g_free(self->feed_ep);
-    g_free(self->control_ep);
     g_free(self->selected);
     G_OBJECT_CLASS(nvg_window_parent_class)->finalize(object);
 }
 
 static void nvg_window_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
-    NvgWindow *self = NVG_WINDOW(object);
-    switch (id) {
-    case PROP_CONNECTION:
-        g_value_set_string(value, nvg_window_get_connection(self));
-        break;
-    case PROP_FEED_ENDPOINT:
-        g_value_set_string(value, self->feed_ep);
-        break;
-    case PROP_CONTROL_ENDPOINT:
-        g_value_set_string(value, self->control_ep);
-        break;
-    case PROP_RING_SIZE:
-        g_value_set_uint(value, self->ring_size);
-        break;
-    case PROP_ZMQ_CONTEXT:
-        g_value_set_pointer(value, self->zctx);
-        break;
-    default:
+    if (id == PROP_CONNECTION)
+        g_value_set_string(value, nvg_window_get_connection(NVG_WINDOW(object)));
+    else
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
-static void nvg_window_set_property(GObject *object, guint id, const GValue *value,
-                                    GParamSpec *pspec)
-{
-    NvgWindow *self = NVG_WINDOW(object);
-    switch (id) {
-    case PROP_FEED_ENDPOINT:
-        self->feed_ep = g_value_dup_string(value);
-        break;
-    case PROP_CONTROL_ENDPOINT:
-        self->control_ep = g_value_dup_string(value);
-        break;
-    case PROP_RING_SIZE:
-        self->ring_size = g_value_get_uint(value);
-        break;
-    case PROP_ZMQ_CONTEXT:
-        self->zctx = g_value_get_pointer(value);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
-static void install_properties(GObjectClass *oc)
-{
-    const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                                  G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-    props[PROP_CONNECTION] =
-        g_param_spec_string("connection", NULL, NULL, "connecting",
-                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-    props[PROP_FEED_ENDPOINT] = g_param_spec_string("feed-endpoint", NULL, NULL, "", construct);
-    props[PROP_CONTROL_ENDPOINT] =
-        g_param_spec_string("control-endpoint", NULL, NULL, "", construct);
-    props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
-    props[PROP_ZMQ_CONTEXT] = g_param_spec_pointer("zmq-context", NULL, NULL, construct);
-    g_object_class_install_properties(oc, N_PROPS, props);
 }
 
 static void nvg_window_class_init(NvgWindowClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
-    oc->constructed = nvg_window_constructed;
     oc->dispose = nvg_window_dispose;
     oc->finalize = nvg_window_finalize;
     oc->get_property = nvg_window_get_property;
-    oc->set_property = nvg_window_set_property;
-    install_properties(oc);
+    props[PROP_CONNECTION] =
+        g_param_spec_string("connection", NULL, NULL, "connecting",
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_object_class_install_properties(oc, N_PROPS, props);
     signals[SIGNAL_DRAIN] = g_signal_new_class_handler(
         "drain", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
         G_CALLBACK(real_drain), NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -534,10 +474,10 @@ static void nvg_window_init(NvgWindow *self)
     g_signal_connect(self->sensor_selector, "notify::selected", G_CALLBACK(on_selector), self);
 }
 
-NvgWindow *nvg_window_new(GtkApplication *app, const char *feed_ep, const char *control_ep,
-                          guint ring_size, void *zctx)
+NvgWindow *nvg_window_new(GtkApplication *app)
 {
-    return g_object_new(NVG_TYPE_WINDOW, "application", app, "title", "netvigil", "feed-endpoint",
-                        feed_ep, "control-endpoint", control_ep, "ring-size", ring_size,
-                        "zmq-context", zctx, NULL);
+    g_return_val_if_fail(NVG_IS_APPLICATION(app), NULL);
+    NvgWindow *self = g_object_new(NVG_TYPE_WINDOW, "application", app, "title", "netvigil", NULL);
+    add_pages(self, NVG_APPLICATION(app));
+    return self;
 }

@@ -3,8 +3,7 @@
  * page the part of the feed it shows; NvgApplication's actions call in here and into the
  * pages.
  *
- * Construct-only properties: "feed-endpoint", "control-endpoint" (strings), "ring-size" (rows
- * of the packet list, 0 = default), "zmq-context" (the process's ZeroMQ context, borrowed).
+ * Its configuration (endpoints, ring size) and the ZeroMQ context come from its NvgApplication.
  * Read-only "connection": the feed's connection as the badge shows it ("connecting",
  * "connected", "reconnecting", or "failed": the feed could not start), notified on change;
  * NvgApplication mirrors it as the state of app.connection.
@@ -25,8 +24,8 @@ G_BEGIN_DECLS
 #define NVG_TYPE_WINDOW (nvg_window_get_type())
 G_DECLARE_FINAL_TYPE(NvgWindow, nvg_window, NVG, WINDOW, GtkApplicationWindow)
 
-NvgWindow *nvg_window_new(GtkApplication *app, const char *feed_ep, const char *control_ep,
-                          guint ring_size, void *zctx);
+/* app must be an NvgApplication: the window reads its configuration there. */
+NvgWindow *nvg_window_new(GtkApplication *app);
 
 /* The pages (lent). */
 NvgPacketsPage *nvg_window_get_packets_page(NvgWindow *self);
