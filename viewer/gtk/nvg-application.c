@@ -4,6 +4,7 @@
 #include <zmq.h>
 
 #include "netvigil.pb-c.h"
+#include "nvg-connect-dialog.h"
 #include "nvg-viewer-stats.h"
 
 struct _NvgApplication {
@@ -132,6 +133,46 @@ static void act_show_page(GSimpleAction *a, GVariant *p, gpointer data)
     nvg_window_show_page(w, g_variant_get_string(p, NULL));
 }
 
+/* app.connect (sss): collector host ("HOST" or "HOST:FEEDPORT"), the collector's public key
+ * file, our key pair file ("" = the default): remembered in viewer.ini, and the window's feed
+ * starts again with them. What the Connect dialog's Connect button does. */
+static void act_connect(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NvgApplication *self = data;
+    const char *host, *collector_key, *key;
+    g_variant_get(p, "(&s&s&s)", &host, &collector_key, &key);
+    g_autoptr(GError) error = NULL;
+    struct nvg_viewer_config c = {0};
+    nvg_viewer_config_copy(&c, &self->config);
+    if (!nvg_viewer_config_set_host(&c, host, &error)) {
+        g_message("connect: %s", error->message);
+        if (self->window)
+            gtk_widget_activate_action(GTK_WIDGET(self->window), "window.toast", "s",
+                                       error->message);
+        nvg_viewer_config_clear(&c);
+        return;
+    }
+    g_free(c.collector_key_path);
+    g_free(c.key_path);
+    c.collector_key_path = *collector_key ? g_strdup(collector_key) : NULL;
+    c.key_path = *key ? g_strdup(key) : NULL;
+    nvg_viewer_config_copy(&self->config, &c);
+    nvg_viewer_config_clear(&c);
+    g_autofree char *ini = nvg_viewer_config_path();
+    if (ini && !nvg_viewer_config_save(&self->config, ini, &error))
+        g_message("connect: not remembered: %s", error->message);
+    g_info("connect: %s (%s)", self->config.host, self->config.feed_ep);
+    if (self->window)
+        nvg_window_reconnect(self->window);
+}
+
+static void act_connect_dialog(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NvgApplication *self = data;
+    if (self->window)
+        nvg_connect_dialog_present(GTK_WINDOW(self->window), &self->config);
+}
+
 static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NvgApplication *self = data;
@@ -151,8 +192,9 @@ static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 /* app.connection: read-only; its state is the window's connection ('connecting', 'connected',
- * 'reconnecting', 'failed'), so scripts can read it (org.gtk.Actions.Describe) or watch it
- * (org.gtk.Actions.Changed). Requests to change it are ignored. */
+ * 'reconnecting', 'refused', 'handshake-failed', 'failed'), so scripts can read it
+ * (org.gtk.Actions.Describe) or watch it (org.gtk.Actions.Changed). Requests to change it are
+ * ignored. */
 static void change_readonly(GSimpleAction *a, GVariant *v, gpointer data)
 {
 }
@@ -180,6 +222,8 @@ static const GActionEntry app_actions[] = {
     {"set-filter", act_set_filter, "(ss)", NULL, NULL, {0}},
     {"focus-filter", act_focus_filter, NULL, NULL, NULL, {0}},
     {"show-page", act_show_page, "s", NULL, NULL, {0}},
+    {"connect", act_connect, "(sss)", NULL, NULL, {0}},
+    {"connect-dialog", act_connect_dialog, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
@@ -201,6 +245,8 @@ static void nvg_application_startup(GApplication *app)
                                           (const char *[]){"<Control>e", NULL});
     gtk_application_set_accels_for_action(gapp, "app.focus-filter",
                                           (const char *[]){"<Control>f", NULL});
+    gtk_application_set_accels_for_action(gapp, "app.connect-dialog",
+                                          (const char *[]){"<Control>o", NULL});
     GtkCssProvider *css = gtk_css_provider_new();
     gtk_css_provider_load_from_resource(css, "/org/netvigil/Viewer/style.css");
     gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),

@@ -12,6 +12,9 @@
  *   app.select-sensor s  scope list, chart and commands to one sensor ("" = all)
  *   app.start s, app.stop s, app.restart s    sensor name or "" for all
  *   app.set-filter (ss)  sensor ("" = all), BPF expression
+ *   app.connect (sss)    collector "HOST[:FEEDPORT]", collector key file, own key file ("" =
+ *                        default): reconnect to it, and remember it in viewer.ini
+ *   app.connect-dialog   the "Connect to Collector" dialog (Ctrl+O)
  *   app.about, app.quit */
 #ifndef NVG_APPLICATION_H
 #define NVG_APPLICATION_H

@@ -31,8 +31,12 @@ GtkWidget *nvg_sensors_page_new(struct nvg_feed *feed);
 void nvg_sensors_page_command(NvgSensorsPage *self, int kind, const char *sensor,
                               const char *filter);
 
-/* An NVG_FEED_STATUS message: the page takes it (*msg is NULL afterwards). FALSE when it was
- * unusable (a sensor summary without a status): the page then holds no status. */
+/* Where requests go from now on (borrowed; NULL: no feed). A new feed may be another
+ * collector's: the status shown and the requests waiting for an answer are dropped. */
+void nvg_sensors_page_set_feed(NvgSensorsPage *self, struct nvg_feed *feed);
+
+/* An NVG_FEED_STATUS message (checked by nvg-feed-parse): the page takes it (*msg is NULL
+ * afterwards) and shows it, with the collector's security counters. TRUE. */
 gboolean nvg_sensors_page_take_status(NvgSensorsPage *self, struct nvg_feed_msg **msg);
 /* The status the page shows (lent), NULL before the first usable one. */
 const Netvigil__CollectorStatus *nvg_sensors_page_get_status(NvgSensorsPage *self);

@@ -127,8 +127,8 @@ static void update_talkers(NvgTrafficPage *self)
         char when[32];
         time_t t = (time_t)start;
         struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%H:%M:%S", &tm);
+        if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
+            g_strlcpy(when, "?", sizeof(when)); /* t is 0..2^40 (nvg-feed-parse) */
         g_autofree char *cap =
             g_strdup_printf("By bytes, %u s interval from %s UTC · %s", interval, when,
                             sensor_of(self)[0] ? sensor_of(self) : "all sensors");

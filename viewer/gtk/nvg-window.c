@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "nvg-application.h"
+#include "nvg-cert.h"
+#include "nvg-error.h"
 #include "nvg-format.h"
 #include "nvg-rate-series.h"
 #include "nvg-sensor-names.h"
@@ -30,7 +32,7 @@
 #define CONN_SILENT_US (3 * G_USEC_PER_SEC) /* the collector publishes status every second */
 #define MAX_MSGS_PER_DRAIN 400
 
-enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED };
+enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED, CONN_REFUSED, CONN_MISMATCH };
 
 struct _NvgWindow {
     GtkApplicationWindow parent_instance;
@@ -52,6 +54,7 @@ struct _NvgWindow {
 
     struct nvg_sensor_names *names;
     struct nvg_feed *feed; /* NULL: it could not start */
+    char *feed_error;      /* why it could not (keys that do not load, a bad endpoint) */
     guint drain_id, toast_id;
 
     /* feed rate and connection */
@@ -103,6 +106,19 @@ static void set_label(GtkLabel *l, const char *text)
         gtk_label_set_text(l, text);
 }
 
+/* What the viewer refused or changed of what its collector sent. */
+static void append_peer_counts(GString *d, const struct nvg_feed_stats *fs)
+{
+    if (!fs->invalid && !fs->escaped && !fs->omitted && !fs->queue_dropped)
+        return;
+    g_string_append_printf(d,
+                           "%sfrom the collector: %" G_GUINT64_FORMAT " invalid, %" G_GUINT64_FORMAT
+                           " strings escaped, %" G_GUINT64_FORMAT
+                           " entries left out, %" G_GUINT64_FORMAT " messages dropped (queue full)",
+                           d->len ? " · " : "", fs->invalid, fs->escaped, fs->omitted,
+                           fs->queue_dropped);
+}
+
 static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
 {
     struct nvg_packets_page_counts c;
@@ -120,24 +136,25 @@ static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
     g_snprintf(text, sizeof(text), "Feed %s records/s", r);
     set_label(self->status_rate, text);
     guint64 not_shown = c.list.overwritten + fs->records_dropped + c.missed_paused;
-    text[0] = '\0';
+    GString *d = g_string_new(NULL);
     if (not_shown || fs->invalid) {
         nvg_format_thousands(a, sizeof(a), not_shown);
-        g_snprintf(text, sizeof(text), "%s not in the list (ring of %u%s)%s", a, c.capacity,
-                   c.paused ? ", paused" : "", fs->invalid ? ", invalid messages seen" : "");
+        g_string_printf(d, "%s not in the list (ring of %u%s)%s", a, c.capacity,
+                        c.paused ? ", paused" : "", fs->invalid ? ", invalid messages seen" : "");
     } else if (c.paused) {
-        g_snprintf(text, sizeof(text), "Paused");
+        g_string_assign(d, "Paused");
     }
-    set_label(self->status_dropped, text);
+    append_peer_counts(d, fs);
+    set_label(self->status_dropped, d->str);
+    g_string_free(d, TRUE);
 }
 
 /* ---- connection ---------------------------------------------------------------------------- */
 
 static const char *const conn_names[] = {
-    [CONN_CONNECTING] = "connecting",
-    [CONN_OK] = "connected",
-    [CONN_RECONNECTING] = "reconnecting",
-    [CONN_FAILED] = "failed",
+    [CONN_CONNECTING] = "connecting",     [CONN_OK] = "connected",
+    [CONN_RECONNECTING] = "reconnecting", [CONN_FAILED] = "failed",
+    [CONN_REFUSED] = "refused",           [CONN_MISMATCH] = "handshake-failed",
 };
 
 const char *nvg_window_get_connection(NvgWindow *self)
@@ -150,10 +167,10 @@ const char *nvg_window_get_connection(NvgWindow *self)
 static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
 {
     static const char *const classes[] = {"conn-ok", "conn-wait", "conn-lost"};
-    const char *cls = state == CONN_OK       ? classes[0]
-                      : state == CONN_FAILED ? classes[2]
-                                             : classes[1];
-    char text[80];
+    const char *cls = state == CONN_OK                                ? classes[0]
+                      : state == CONN_FAILED || state >= CONN_REFUSED ? classes[2]
+                                                                      : classes[1];
+    char text[120];
     switch (state) {
     case CONN_OK:
         g_strlcpy(text, "● Connected", sizeof(text));
@@ -168,19 +185,27 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
         else
             g_strlcpy(text, "Reconnecting…", sizeof(text));
         break;
+    case CONN_REFUSED:
+        g_strlcpy(text, "Refused: the collector does not accept this key", sizeof(text));
+        break;
+    case CONN_MISMATCH:
+        g_strlcpy(text, "Refused: wrong collector key, or keys on one side only", sizeof(text));
+        break;
     default:
         g_strlcpy(text, "Not connected", sizeof(text));
         break;
     }
     set_label(self->conn_label, text);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->conn_label),
+                                state == CONN_FAILED ? self->feed_error : NULL);
     if (state != self->conn_state) {
         for (int i = 0; i < 3; i++)
             gtk_widget_remove_css_class(GTK_WIDGET(self->conn_label), classes[i]);
         gtk_widget_add_css_class(GTK_WIDGET(self->conn_label), cls);
         g_info("feed %s: %s", self->config ? self->config->feed_ep : "?",
-               state == CONN_OK       ? "connected"
-               : state == CONN_FAILED ? "failed"
-                                      : "waiting");
+               state == CONN_OK                                ? "connected"
+               : state == CONN_FAILED || state >= CONN_REFUSED ? conn_names[state]
+                                                               : "waiting");
         self->conn_state = state;
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTION]);
     }
@@ -194,6 +219,12 @@ static void update_connection(NvgWindow *self, const struct nvg_feed_stats *fs, 
 {
     if (!self->feed) {
         set_conn_state(self, CONN_FAILED, 0);
+        return;
+    }
+    /* a refusal newer than the last data: libzmq keeps retrying, and is refused each time */
+    if ((fs->auth == NVG_FEED_AUTH_REFUSED || fs->auth == NVG_FEED_AUTH_MISMATCH) &&
+        fs->auth_change_us >= fs->last_rx_us) {
+        set_conn_state(self, fs->auth == NVG_FEED_AUTH_REFUSED ? CONN_REFUSED : CONN_MISMATCH, 0);
         return;
     }
     gboolean ever = fs->last_rx_us != 0 || fs->disconnects != 0;
@@ -331,6 +362,8 @@ static void route(NvgWindow *self, struct nvg_feed_msg **m)
     case NVG_FEED_TALKERS:
         nvg_traffic_page_take_talkers(self->traffic, m);
         break;
+    case NVG_FEED_KINDS:
+        break; /* never made */
     }
 }
 
@@ -368,6 +401,54 @@ static gboolean on_drain_timer(gpointer data)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
+/* The feed worker for the application's configuration: its endpoints and keys (given, or
+ * the defaults in $XDG_CONFIG_HOME/netvigil/). Without it the badge says why. */
+static void start_feed(NvgWindow *self)
+{
+    const struct nvg_viewer_config *cfg = self->config;
+    struct nvg_cert own, collector;
+    char err[NVG_ERRBUF_SIZE] = "";
+    GError *error = NULL;
+    g_clear_pointer(&self->feed_error, g_free);
+    int keys =
+        nvg_cert_load_client(cfg->key_path, cfg->collector_key_path, true, &own, &collector, err);
+    if (keys < 0) {
+        self->feed_error = g_strdup_printf("keys: %s", err);
+    } else {
+        /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring shows */
+        struct nvg_packets_page_counts c;
+        nvg_packets_page_get_counts(self->packets, &c);
+        GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+        self->feed =
+            nvg_feed_new(nvg_application_get_zmq_context(NVG_APPLICATION(app)), cfg->feed_ep,
+                         cfg->control_ep, keys ? &own : NULL, keys ? &collector : NULL,
+                         MIN(c.capacity, 65536u), self->names, &error);
+        if (!self->feed)
+            self->feed_error = g_strdup(error->message);
+        g_clear_error(&error);
+    }
+    memset(own.secret_key, 0, sizeof(own.secret_key));
+    if (self->feed_error)
+        g_warning("%s", self->feed_error);
+    char ep[700];
+    g_snprintf(ep, sizeof(ep), "feed %s · control %s%s", cfg->feed_ep, cfg->control_ep,
+               keys > 0 ? " · with keys" : "");
+    gtk_label_set_text(self->status_endpoint, ep);
+}
+
+void nvg_window_reconnect(NvgWindow *self)
+{
+    g_return_if_fail(NVG_IS_WINDOW(self));
+    nvg_sensors_page_set_feed(self->sensors, NULL);
+    nvg_feed_free(self->feed); /* joins its worker and closes its sockets */
+    self->feed = NULL;
+    start_feed(self);
+    nvg_sensors_page_set_feed(self->sensors, self->feed);
+    self->rate_n0 = 0;
+    self->conn_state = -1;
+    set_conn_state(self, self->feed ? CONN_CONNECTING : CONN_FAILED, 0);
+}
+
 /* The pages and the feed, from the application's configuration: after construction, since
  * GtkWindow's "application" is set only once the construct properties are. */
 static void add_pages(NvgWindow *self, NvgApplication *app)
@@ -376,26 +457,12 @@ static void add_pages(NvgWindow *self, NvgApplication *app)
     self->packets = NVG_PACKETS_PAGE(nvg_packets_page_new(self->config->ring_size, self->names));
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->packets), "packets", "Packets");
 
-    GError *error = NULL;
-    /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring can show */
-    struct nvg_packets_page_counts c;
-    nvg_packets_page_get_counts(self->packets, &c);
-    self->feed =
-        nvg_feed_new(nvg_application_get_zmq_context(app), self->config->feed_ep,
-                     self->config->control_ep, MIN(c.capacity, 65536u), self->names, &error);
-    if (!self->feed) {
-        g_warning("%s", error->message);
-        g_error_free(error);
-    }
+    start_feed(self);
     self->sensors = NVG_SENSORS_PAGE(nvg_sensors_page_new(self->feed));
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->sensors), "sensors", "Sensors");
     self->traffic = NVG_TRAFFIC_PAGE(nvg_traffic_page_new());
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->traffic), "traffic", "Traffic");
 
-    char ep[700];
-    g_snprintf(ep, sizeof(ep), "feed %s · control %s", self->config->feed_ep,
-               self->config->control_ep);
-    gtk_label_set_text(self->status_endpoint, ep);
     self->rate_t0 = g_get_monotonic_time();
     self->drain_id = g_timeout_add(DRAIN_INTERVAL_MS, on_drain_timer, self);
 }
@@ -421,6 +488,7 @@ static void nvg_window_finalize(GObject *object)
 {
     NvgWindow *self = NVG_WINDOW(object);
     nvg_sensor_names_free(self->names);
+    g_free(self->feed_error);
     g_free(self->selected);
     G_OBJECT_CLASS(nvg_window_parent_class)->finalize(object);
 }

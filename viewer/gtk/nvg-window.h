@@ -5,7 +5,9 @@
  *
  * Its configuration (endpoints, ring size) and the ZeroMQ context come from its NvgApplication.
  * Read-only "connection": the feed's connection as the badge shows it ("connecting",
- * "connected", "reconnecting", or "failed": the feed could not start), notified on change;
+ * "connected", "reconnecting", "refused": the collector's ZAP handler refused our key,
+ * "handshake-failed": wrong collector key or keys on one side only, or "failed": the feed
+ * could not start, keys that do not load for instance), notified on change;
  * NvgApplication mirrors it as the state of app.connection.
  * Signal "drain" (action): move what the feed worker handed over into the pages; emitted every
  * 50 ms, the work is its class handler. */
@@ -26,6 +28,10 @@ G_DECLARE_FINAL_TYPE(NvgWindow, nvg_window, NVG, WINDOW, GtkApplicationWindow)
 
 /* app must be an NvgApplication: the window reads its configuration there. */
 NvgWindow *nvg_window_new(GtkApplication *app);
+
+/* Stop the feed and start it again with the application's configuration as it is now (new
+ * endpoints or keys): the status and pending requests of the old collector go. */
+void nvg_window_reconnect(NvgWindow *self);
 
 /* The pages (lent). */
 NvgPacketsPage *nvg_window_get_packets_page(NvgWindow *self);
