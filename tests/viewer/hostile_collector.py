@@ -40,6 +40,24 @@ def f_double(num, v):
     return varint(num << 3 | 1) + struct.pack("<d", v)
 
 
+def f_sfixed64(num, v):
+    return varint(num << 3 | 1) + struct.pack("<q", v)
+
+
+def record(sport=40000, dport=53):
+    """A valid UDP/IPv4 PacketRecord (fields as tests/fuzz/gen-seeds.py writes them)."""
+    r = f_sfixed64(1, 1722193121123456789) + f_varint(2, 4) + f_bytes(3, b"\x0a\x00\x00\x01")
+    r += f_bytes(4, b"\xc0\xa8\x01\x02") + f_varint(5, 2) + f_varint(6, 17)
+    r += f_varint(7, sport) + f_varint(8, dport) + f_varint(12, 64) + f_varint(13, 80)
+    r += f_varint(14, 80) + f_varint(17, 0x04 | 0x08 | 0x80)
+    return r
+
+
+def batch(sensor, seq=1, n=10):
+    return f_bytes(1, sensor) + f_varint(2, 7) + f_varint(3, seq) + \
+        b"".join(f_bytes(4, record(sport=40000 + i)) for i in range(n))
+
+
 def sensor_status(sensor=b"s1", state=1, source=b"eth0", filt=b"", error=b""):
     m = f_bytes(1, sensor) + f_varint(2, 7) + f_varint(3, state) + f_bytes(5, source)
     if filt:
@@ -142,7 +160,9 @@ class FakeCollector:
             self.auth = zmq.auth.thread.ThreadAuthenticator(self.ctx)
             self.auth.start()
             # the public certificates in allowed_dir, nobody else (an empty dir: nobody)
-            self.auth.configure_curve(domain="*", location=allowed_dir)
+            # (pyzmq matches the domain exactly: "*" is only for sockets without one)
+            for domain in ("feed", "control"):
+                self.auth.configure_curve(domain=domain, location=allowed_dir)
         self.pub = self._socket(zmq.PUB, feed_port, server_keys)
         self.router = self._socket(zmq.ROUTER, control_port, server_keys)
         self.reply = reply or (lambda body: control_reply(request_id(body), True))

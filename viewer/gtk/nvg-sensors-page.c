@@ -394,6 +394,8 @@ void nvg_sensors_page_add_event(NvgSensorsPage *self, const Netvigil__Event *e)
     GtkWidget *l = gtk_label_new(text);
     gtk_label_set_xalign(GTK_LABEL(l), 0);
     gtk_label_set_wrap(GTK_LABEL(l), TRUE);
+    /* a long word from a peer must not widen the window */
+    gtk_label_set_wrap_mode(GTK_LABEL(l), PANGO_WRAP_WORD_CHAR);
     gtk_label_set_selectable(GTK_LABEL(l), TRUE);
     gtk_list_box_prepend(self->events_list, l);
     if (++self->n_events > MAX_EVENTS) {

@@ -31,6 +31,9 @@
 #define DRAIN_INTERVAL_MS 50                /* at most 20 list updates per second */
 #define CONN_SILENT_US (3 * G_USEC_PER_SEC) /* the collector publishes status every second */
 #define MAX_MSGS_PER_DRAIN 400
+/* Time one drain may spend on messages: a flood (of events, say) then waits in the feed's
+ * byte-bounded queue, or is dropped there, instead of freezing the main loop. */
+#define DRAIN_BUDGET_US (20 * 1000)
 
 enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED, CONN_REFUSED, CONN_MISMATCH };
 
@@ -379,6 +382,8 @@ static void real_drain(NvgWindow *self)
         for (int i = 0; i < MAX_MSGS_PER_DRAIN && (m = nvg_feed_pop(self->feed)); i++) {
             route(self, &m);
             nvg_feed_msg_free(m);
+            if (g_get_monotonic_time() - t0 > DRAIN_BUDGET_US)
+                break;
         }
         nvg_feed_get_stats(self->feed, &fs);
     }
