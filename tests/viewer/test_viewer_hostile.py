@@ -33,6 +33,12 @@ BAD_NAME = b"s\xff<b>bold</b>\x1b]0;pwned\x07"
 BAD_NAME_SHOWN = "s\\xff<b>bold</b>\\x1b]0;pwned\\x07"  # nvg_text_escape, cut to 64 bytes
 
 
+def sanitized(pid):
+    """ASan keeps freed memory in quarantine (256 MB) and a shadow: RSS means less there."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 def rss_mb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -119,12 +125,13 @@ def run(st):
         keep_alive(fc, 2)
         assert st.viewer.poll() is None, "viewer died: see " + st.viewer_log
         state, dt = r.connection(5)
-        assert state == "connected", "app.connection: %s" % state
+        assert state == "connected", "app.connection: %s after %.1f s" % (state, dt)
         log("D-Bus answered in %.2f s" % dt)
         assert dt < 2, "the main loop is stalled"
         rss1 = rss_mb(st.viewer.pid)
         log("RSS %.0f MB -> %.0f MB after the hostile messages" % (rss0, rss1))
-        assert rss1 - rss0 < RSS_GROWTH_MAX_MB, "RSS grew by %.0f MB" % (rss1 - rss0)
+        bound = RSS_GROWTH_MAX_MB + (600 if sanitized(st.viewer.pid) else 0)
+        assert rss1 - rss0 < bound, "RSS grew by %.0f MB (bound %d)" % (rss1 - rss0, bound)
 
         rows = st.export("hostile.csv")
         names = {g.fields(row)[1] for row in rows}
@@ -134,14 +141,20 @@ def run(st):
 
         # the selector knows the escaped name of the status' sensor (select-sensor says
         # "no sensor" for a name it does not have)
-        fc.publish(b"status", hc.collector_status([
-            hc.summary(hc.sensor_status(BAD_NAME)), hc.summary(hc.sensor_status(b"good-1"))]))
-        time.sleep(0.5)
-        g.action("select-sensor", g.s(BAD_NAME_SHOWN))
+        named = hc.collector_status([hc.summary(hc.sensor_status(BAD_NAME)),
+                                     hc.summary(hc.sensor_status(b"good-1"))])
+
+        def selected():
+            fc.publish(b"status", named)
+            time.sleep(0.3)
+            before = len(viewer_log(st))
+            g.action("select-sensor", g.s(BAD_NAME_SHOWN))
+            time.sleep(0.3)
+            return "select-sensor: no sensor" not in viewer_log(st)[before:]
+        # (the queue may still hold the big statuses: a slow, sanitized build drains for a while)
+        wait_for(selected, 30, "the selector to offer the escaped name", interval=0.2)
         g.action("show-page", g.s("sensors"))
         time.sleep(0.8)
-        assert "no sensor '%s'" % BAD_NAME_SHOWN not in viewer_log(st), \
-            "the selector lacks the escaped name"
         st.screenshot("viewer-hostile.png")
         g.action("select-sensor", g.s(""))
         g.action("quit")

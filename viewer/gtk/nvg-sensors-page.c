@@ -393,9 +393,10 @@ void nvg_sensors_page_add_event(NvgSensorsPage *self, const Netvigil__Event *e)
         e->requester && *e->requester ? "  — by " : "", e->requester ? e->requester : "");
     GtkWidget *l = gtk_label_new(text);
     gtk_label_set_xalign(GTK_LABEL(l), 0);
-    gtk_label_set_wrap(GTK_LABEL(l), TRUE);
-    /* a long word from a peer must not widen the window */
-    gtk_label_set_wrap_mode(GTK_LABEL(l), PANGO_WRAP_WORD_CHAR);
+    /* One line, ellipsized, the whole text in the tooltip: a long word from a peer can neither
+     * widen the window nor (wrapped) make every relayout of the list measure it again. */
+    gtk_label_set_ellipsize(GTK_LABEL(l), PANGO_ELLIPSIZE_END);
+    gtk_widget_set_tooltip_text(l, text);
     gtk_label_set_selectable(GTK_LABEL(l), TRUE);
     gtk_list_box_prepend(self->events_list, l);
     if (++self->n_events > MAX_EVENTS) {

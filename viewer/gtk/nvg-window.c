@@ -149,6 +149,7 @@ static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
     }
     append_peer_counts(d, fs);
     set_label(self->status_dropped, d->str);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->status_dropped), d->len ? d->str : NULL);
     g_string_free(d, TRUE);
 }
 
