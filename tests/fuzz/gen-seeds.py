@@ -256,6 +256,50 @@ def decode_seeds(pcap_dir):
     return seeds
 
 
+def f_double(num, v):
+    return varint(num << 3 | 1) + struct.pack("<d", v)
+
+
+def viewer_seeds():
+    """fuzz-viewer-feed: [kind][body], kind 0 status, 1 rates, 2 talkers, 3 event, 4 reply,
+    5 records batch (viewer/gtk/nvg-feed-parse.h)."""
+    def status(name=b"s1", source=b"eth0"):
+        return f_bytes(1, name) + f_varint(2, 7) + f_varint(3, 1) + f_bytes(5, source)
+
+    def summary(st=None, key=b"k1", seen=1722193121000):
+        return (f_bytes(1, st) if st is not None else b"") + f_varint(2, 1) + \
+            f_varint(3, seen) + f_double(8, 12.5) + f_bytes(13, key) + f_bytes(14, b"10.0.0.1")
+    sec = f_varint(1, 2) + f_varint(2, 3) + f_varint(6, 1)
+    good = f_bytes(1, summary(status())) + f_bytes(1, summary(status(b"s2"))) + \
+        f_varint(3, 5000) + f_bytes(11, b"/var/log/p.csv") + f_bytes(17, sec) + f_varint(18, 1)
+    bad = f_bytes(1, summary(None)) + \
+        f_bytes(1, summary(status(b"s\xff<b>x</b>\x1b]0;t\x07", b"\xc3\x28" * 300),
+                           key=b"\xff", seen=(1 << 63) - 1)) + f_bytes(1, b"") + \
+        f_bytes(1, summary(status(b"a" * 100)))
+    rates = f_bytes(1, f_varint(1, 1722193121) + f_bytes(2, b"s1") + f_varint(3, 1) +
+                    f_varint(4, 10) + f_varint(5, 900)) + \
+        f_bytes(1, f_varint(1, (1 << 64) - 5) + f_bytes(2, b"\xfe") + f_varint(3, 99))
+    talkers = f_bytes(1, b"s1") + f_varint(2, 1722193120) + f_varint(3, 10) + \
+        b"".join(f_bytes(4, f_bytes(1, bytes([10, 0, 0, i])) + f_varint(2, 1000 - i) +
+                         f_varint(3, 5)) for i in range(70))
+    event = f_varint(1, 1722193121000) + f_bytes(2, b"command") + \
+        f_bytes(3, b"key:ops@10.0.0.9") + f_bytes(4, b"s1") + f_bytes(5, b"stop <b>\xff")
+    reply = f_varint(1, 1) + f_varint(2, 42) + f_bytes(4, b"not allowed: role viewer") + \
+        f_bytes(5, f_bytes(1, b"s1") + f_varint(2, 0) + f_bytes(3, b"\x1b[2J")) + \
+        f_bytes(6, good)
+    return {
+        "status": b"\x00" + good,
+        "status-hostile": b"\x00" + bad,
+        "status-empty-summaries": b"\x00" + f_bytes(1, b"") * 200,
+        "rates": b"\x01" + rates,
+        "talkers": b"\x02" + talkers,
+        "event": b"\x03" + event,
+        "reply": b"\x04" + reply,
+        "batch": b"\x05" + batch(records=RECORDS[:3]),
+        "batch-bad-name": b"\x05" + batch(name="s\xff\x1b", records=RECORDS[:1]),
+    }
+
+
 def main():
     pcap_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../shared/pcaps")
     for name, data in decode_seeds(pcap_dir).items():
@@ -266,6 +310,8 @@ def main():
         write("fuzz-ingest", name, data)
     for name, data in control_seeds().items():
         write("fuzz-control", name, data)
+    for name, data in viewer_seeds().items():
+        write("fuzz-viewer-feed", name, data)
     filters = {
         "v4": b"tcp\n10.0.0.0/8\n192.168.7.1\n443\ns1",
         "v6": b"UDP\n2001:db8::/32\nff02::fb/128\n5353\n",

@@ -40,7 +40,7 @@ def connection(timeout=1.0):
     if r.returncode != 0:
         return None, dt
     # (true, signature '', [<'connected'>])
-    m = re.search(r"\[<'([a-z]+)'>\]", r.stdout)
+    m = re.search(r"\[<'([a-z-]+)'>\]", r.stdout)
     assert m, "unexpected Describe answer: " + r.stdout
     return m.group(1), dt
 

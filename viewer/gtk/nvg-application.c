@@ -4,28 +4,17 @@
 #include <zmq.h>
 
 #include "netvigil.pb-c.h"
+#include "nvg-connect-dialog.h"
 #include "nvg-viewer-stats.h"
 
 struct _NvgApplication {
     GtkApplication parent_instance;
-    /* construct-only */
-    char *feed_ep, *control_ep;
-    guint ring_size;
+    struct nvg_viewer_config config;
     void *zctx;        /* owned: terminated at finalize */
     NvgWindow *window; /* weak: the application holds it while it is open */
 };
 
 G_DEFINE_FINAL_TYPE(NvgApplication, nvg_application, GTK_TYPE_APPLICATION)
-
-enum {
-    PROP_0,
-    PROP_FEED_ENDPOINT,
-    PROP_CONTROL_ENDPOINT,
-    PROP_RING_SIZE,
-    PROP_ZMQ_CONTEXT,
-    N_PROPS
-};
-static GParamSpec *props[N_PROPS];
 
 static NvgWindow *win(NvgApplication *self)
 {
@@ -144,6 +133,46 @@ static void act_show_page(GSimpleAction *a, GVariant *p, gpointer data)
     nvg_window_show_page(w, g_variant_get_string(p, NULL));
 }
 
+/* app.connect (sss): collector host ("HOST" or "HOST:FEEDPORT"), the collector's public key
+ * file, our key pair file ("" = the default): remembered in viewer.ini, and the window's feed
+ * starts again with them. What the Connect dialog's Connect button does. */
+static void act_connect(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NvgApplication *self = data;
+    const char *host, *collector_key, *key;
+    g_variant_get(p, "(&s&s&s)", &host, &collector_key, &key);
+    g_autoptr(GError) error = NULL;
+    struct nvg_viewer_config c = {0};
+    nvg_viewer_config_copy(&c, &self->config);
+    if (!nvg_viewer_config_set_host(&c, host, &error)) {
+        g_message("connect: %s", error->message);
+        if (self->window)
+            gtk_widget_activate_action(GTK_WIDGET(self->window), "window.toast", "s",
+                                       error->message);
+        nvg_viewer_config_clear(&c);
+        return;
+    }
+    g_free(c.collector_key_path);
+    g_free(c.key_path);
+    c.collector_key_path = *collector_key ? g_strdup(collector_key) : NULL;
+    c.key_path = *key ? g_strdup(key) : NULL;
+    nvg_viewer_config_copy(&self->config, &c);
+    nvg_viewer_config_clear(&c);
+    g_autofree char *ini = nvg_viewer_config_path();
+    if (ini && !nvg_viewer_config_save(&self->config, ini, &error))
+        g_message("connect: not remembered: %s", error->message);
+    g_info("connect: %s (%s)", self->config.host, self->config.feed_ep);
+    if (self->window)
+        nvg_window_reconnect(self->window);
+}
+
+static void act_connect_dialog(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NvgApplication *self = data;
+    if (self->window)
+        nvg_connect_dialog_present(GTK_WINDOW(self->window), &self->config);
+}
+
 static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NvgApplication *self = data;
@@ -163,8 +192,9 @@ static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 /* app.connection: read-only; its state is the window's connection ('connecting', 'connected',
- * 'reconnecting', 'failed'), so scripts can read it (org.gtk.Actions.Describe) or watch it
- * (org.gtk.Actions.Changed). Requests to change it are ignored. */
+ * 'reconnecting', 'refused', 'handshake-failed', 'failed'), so scripts can read it
+ * (org.gtk.Actions.Describe) or watch it (org.gtk.Actions.Changed). Requests to change it are
+ * ignored. */
 static void change_readonly(GSimpleAction *a, GVariant *v, gpointer data)
 {
 }
@@ -192,6 +222,8 @@ static const GActionEntry app_actions[] = {
     {"set-filter", act_set_filter, "(ss)", NULL, NULL, {0}},
     {"focus-filter", act_focus_filter, NULL, NULL, NULL, {0}},
     {"show-page", act_show_page, "s", NULL, NULL, {0}},
+    {"connect", act_connect, "(sss)", NULL, NULL, {0}},
+    {"connect-dialog", act_connect_dialog, NULL, NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
@@ -213,6 +245,8 @@ static void nvg_application_startup(GApplication *app)
                                           (const char *[]){"<Control>e", NULL});
     gtk_application_set_accels_for_action(gapp, "app.focus-filter",
                                           (const char *[]){"<Control>f", NULL});
+    gtk_application_set_accels_for_action(gapp, "app.connect-dialog",
+                                          (const char *[]){"<Control>o", NULL});
     GtkCssProvider *css = gtk_css_provider_new();
     gtk_css_provider_load_from_resource(css, "/org/netvigil/Viewer/style.css");
     gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
@@ -231,8 +265,7 @@ static void nvg_application_activate(GApplication *app)
 {
     NvgApplication *self = NVG_APPLICATION(app);
     if (!self->window) {
-        self->window = nvg_window_new(GTK_APPLICATION(app), self->feed_ep, self->control_ep,
-                                      self->ring_size, self->zctx);
+        self->window = nvg_window_new(GTK_APPLICATION(app));
         g_signal_connect(self->window, "destroy", G_CALLBACK(on_window_destroy), self);
         g_signal_connect(self->window, "notify::connection", G_CALLBACK(on_connection), self);
         on_connection(self->window, NULL, self);
@@ -245,84 +278,42 @@ static void nvg_application_activate(GApplication *app)
 static void nvg_application_finalize(GObject *object)
 {
     NvgApplication *self = NVG_APPLICATION(object);
-    g_free(self->feed_ep);
-    g_free(self->control_ep);
+    nvg_viewer_config_clear(&self->config);
     if (self->zctx)
         zmq_ctx_term(self->zctx); /* every socket is closed by now (LINGER 0) */
     G_OBJECT_CLASS(nvg_application_parent_class)->finalize(object);
 }
 
-static void nvg_application_get_property(GObject *object, guint id, GValue *value,
-                                         GParamSpec *pspec)
-{
-    NvgApplication *self = NVG_APPLICATION(object);
-    switch (id) {
-    case PROP_FEED_ENDPOINT:
-        g_value_set_string(value, self->feed_ep);
-        break;
-    case PROP_CONTROL_ENDPOINT:
-        g_value_set_string(value, self->control_ep);
-        break;
-    case PROP_RING_SIZE:
-        g_value_set_uint(value, self->ring_size);
-        break;
-    case PROP_ZMQ_CONTEXT:
-        g_value_set_pointer(value, self->zctx);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
-static void nvg_application_set_property(GObject *object, guint id, const GValue *value,
-                                         GParamSpec *pspec)
-{
-    NvgApplication *self = NVG_APPLICATION(object);
-    switch (id) {
-    case PROP_FEED_ENDPOINT:
-        self->feed_ep = g_value_dup_string(value);
-        break;
-    case PROP_CONTROL_ENDPOINT:
-        self->control_ep = g_value_dup_string(value);
-        break;
-    case PROP_RING_SIZE:
-        self->ring_size = g_value_get_uint(value);
-        break;
-    case PROP_ZMQ_CONTEXT:
-        self->zctx = g_value_get_pointer(value);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
 static void nvg_application_class_init(NvgApplicationClass *klass)
 {
-    GObjectClass *oc = G_OBJECT_CLASS(klass);
-    oc->finalize = nvg_application_finalize;
-    oc->get_property = nvg_application_get_property;
-    oc->set_property = nvg_application_set_property;
+    G_OBJECT_CLASS(klass)->finalize = nvg_application_finalize;
     G_APPLICATION_CLASS(klass)->startup = nvg_application_startup;
     G_APPLICATION_CLASS(klass)->activate = nvg_application_activate;
-    const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                                  G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-    props[PROP_FEED_ENDPOINT] = g_param_spec_string("feed-endpoint", NULL, NULL, "", construct);
-    props[PROP_CONTROL_ENDPOINT] =
-        g_param_spec_string("control-endpoint", NULL, NULL, "", construct);
-    props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
-    props[PROP_ZMQ_CONTEXT] = g_param_spec_pointer("zmq-context", NULL, NULL, construct);
-    g_object_class_install_properties(oc, N_PROPS, props);
 }
 
 static void nvg_application_init(NvgApplication *self)
 {
 }
 
-NvgApplication *nvg_application_new(const char *app_id, const char *feed_ep, const char *control_ep,
-                                    guint ring_size, void *zctx)
+NvgApplication *nvg_application_new(const char *app_id, const struct nvg_viewer_config *config,
+                                    void *zctx)
 {
-    return g_object_new(NVG_TYPE_APPLICATION, "application-id", app_id, "flags",
-                        G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", "/org/netvigil/Viewer",
-                        "feed-endpoint", feed_ep, "control-endpoint", control_ep, "ring-size",
-                        ring_size, "zmq-context", zctx, NULL);
+    NvgApplication *self = g_object_new(NVG_TYPE_APPLICATION, "application-id", app_id, "flags",
+                                        G_APPLICATION_DEFAULT_FLAGS, "resource-base-path",
+                                        "/org/netvigil/Viewer", NULL);
+    nvg_viewer_config_copy(&self->config, config);
+    self->zctx = zctx;
+    return self;
+}
+
+const struct nvg_viewer_config *nvg_application_get_config(NvgApplication *self)
+{
+    g_return_val_if_fail(NVG_IS_APPLICATION(self), NULL);
+    return &self->config;
+}
+
+void *nvg_application_get_zmq_context(NvgApplication *self)
+{
+    g_return_val_if_fail(NVG_IS_APPLICATION(self), NULL);
+    return self->zctx;
 }

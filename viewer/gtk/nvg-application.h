@@ -1,6 +1,6 @@
-/* NvgApplication: the viewer's GtkApplication. Holds the configuration (construct-only
- * properties "feed-endpoint", "control-endpoint", "ring-size", "zmq-context") and the ZeroMQ
- * context, creates the window, and defines the app actions (exported on D-Bus by GApplication, so
+/* NvgApplication: the viewer's GtkApplication. Holds the configuration (struct
+ * nvg_viewer_config, which the window reads from here) and the ZeroMQ context, creates the
+ * window, and defines the app actions (exported on D-Bus by GApplication, so
  * scripts can drive the viewer):
  *
  *   app.apply-filter s   display filter "proto=udp;src=NET;dst=NET;port=N;sensor=NAME" ("" clears)
@@ -12,12 +12,16 @@
  *   app.select-sensor s  scope list, chart and commands to one sensor ("" = all)
  *   app.start s, app.stop s, app.restart s    sensor name or "" for all
  *   app.set-filter (ss)  sensor ("" = all), BPF expression
+ *   app.connect (sss)    collector "HOST[:FEEDPORT]", collector key file, own key file ("" =
+ *                        default): reconnect to it, and remember it in viewer.ini
+ *   app.connect-dialog   the "Connect to Collector" dialog (Ctrl+O)
  *   app.about, app.quit */
 #ifndef NVG_APPLICATION_H
 #define NVG_APPLICATION_H
 
 #include <gtk/gtk.h>
 
+#include "nvg-viewer-config.h"
 #include "nvg-window.h"
 
 G_BEGIN_DECLS
@@ -27,9 +31,13 @@ G_BEGIN_DECLS
 #define NVG_TYPE_APPLICATION (nvg_application_get_type())
 G_DECLARE_FINAL_TYPE(NvgApplication, nvg_application, NVG, APPLICATION, GtkApplication)
 
-/* zctx is taken (terminated when the application goes). ring_size 0 = the default. */
-NvgApplication *nvg_application_new(const char *app_id, const char *feed_ep, const char *control_ep,
-                                    guint ring_size, void *zctx);
+/* config is copied; zctx is taken (terminated when the application goes). */
+NvgApplication *nvg_application_new(const char *app_id, const struct nvg_viewer_config *config,
+                                    void *zctx);
+/* The configuration the window connects with (lent). */
+const struct nvg_viewer_config *nvg_application_get_config(NvgApplication *self);
+/* The process's ZeroMQ context (lent). */
+void *nvg_application_get_zmq_context(NvgApplication *self);
 
 G_END_DECLS
 

@@ -8,7 +8,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "nvg-cert.h"
 #include "nvg-error.h"
+#include "nvg-monitor.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -22,6 +24,7 @@ struct request {
 struct nvg_feed {
     void *zctx;
     char *feed_ep, *control_ep;
+    struct nvg_cert *own, *collector; /* NULL: no CURVE */
     struct nvg_sensor_names *names;
     GThread *thread;
     GCond ready_cond; /* startup handshake, under lock */
@@ -33,8 +36,8 @@ struct nvg_feed {
 
     /* worker-owned */
     void *sub, *dealer;
-    void *monitor; /* PAIR: the SUB socket's connect/disconnect events */
-    int links;     /* connected pipes of the SUB socket */
+    struct nvg_monitor *monitor; /* the SUB socket's connect/disconnect events */
+    int links;                   /* connected pipes of the SUB socket */
     struct nvg_arena *arena;
 
     /* hand-over, under lock */
@@ -47,16 +50,6 @@ struct nvg_feed {
     GAsyncQueue *requests; /* struct request * */
 };
 
-void nvg_feed_msg_free(struct nvg_feed_msg *msg)
-{
-    if (!msg)
-        return;
-    if (msg->pb)
-        protobuf_c_message_free_unpacked(msg->pb, NULL);
-    g_free(msg->error);
-    g_free(msg);
-}
-
 static void request_free(struct request *r)
 {
     g_free(r->sensor);
@@ -64,31 +57,56 @@ static void request_free(struct request *r)
     g_free(r);
 }
 
-static void push(struct nvg_feed *feed, enum nvg_feed_kind kind, ProtobufCMessage *pb, uint64_t id,
-                 const char *error)
+/* Hands m to the main thread, unless NVG_FEED_QUEUE_BYTES are waiting already: then it is
+ * dropped and counted, so a collector that floods us costs a bounded amount of memory. */
+static void push(struct nvg_feed *feed, struct nvg_feed_msg *m)
 {
-    struct nvg_feed_msg *m = g_new0(struct nvg_feed_msg, 1);
-    m->kind = kind;
-    m->pb = pb;
-    m->request_id = id;
-    m->error = g_strdup(error);
-    g_async_queue_push(feed->out, m);
+    g_mutex_lock(&feed->lock);
+    gboolean fits = feed->stats.queue_bytes + m->bytes <= NVG_FEED_QUEUE_BYTES;
+    if (fits)
+        feed->stats.queue_bytes += m->bytes;
+    else
+        feed->stats.queue_dropped++;
+    g_mutex_unlock(&feed->lock);
+    if (fits)
+        g_async_queue_push(feed->out, m);
+    else
+        nvg_feed_msg_free(m);
+}
+
+/* feed_rx: it came over the feed, which is therefore alive. */
+static void add_counts(struct nvg_feed *feed, const struct nvg_feed_parse_counts *c,
+                       gboolean feed_rx)
+{
+    g_mutex_lock(&feed->lock);
+    feed->stats.invalid += c->invalid;
+    feed->stats.escaped += c->escaped;
+    feed->stats.omitted += c->omitted;
+    if (feed_rx)
+        feed->stats.last_rx_us = g_get_monotonic_time();
+    g_mutex_unlock(&feed->lock);
+}
+
+static void count_invalid(struct nvg_feed *feed)
+{
+    g_mutex_lock(&feed->lock);
+    feed->stats.invalid++;
+    g_mutex_unlock(&feed->lock);
 }
 
 /* ---- records ------------------------------------------------------------------------------ */
 
 static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
 {
-    ProtobufCAllocator *alloc = nvg_arena_allocator(feed->arena);
-    Netvigil__Batch *b = netvigil__batch__unpack(alloc, len, data);
-    if (!b || !b->sensor) {
-        g_mutex_lock(&feed->lock);
-        feed->stats.invalid++;
-        g_mutex_unlock(&feed->lock);
+    struct nvg_feed_parse_counts counts = {0};
+    char name[NVG_SENSOR_NAME_MAX + 1];
+    Netvigil__Batch *b = nvg_feed_parse_batch(feed->arena, data, len, name, &counts);
+    if (!b) {
+        add_counts(feed, &counts, TRUE);
         nvg_arena_reset(feed->arena);
         return;
     }
-    uint16_t sid = nvg_sensor_names_intern(feed->names, b->sensor);
+    uint16_t sid = nvg_sensor_names_intern(feed->names, name);
     uint64_t bad = 0, dropped = 0, ok = 0;
     g_mutex_lock(&feed->lock);
     for (size_t i = 0; i < b->n_records; i++) {
@@ -108,6 +126,7 @@ static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
     feed->stats.records += ok;
     feed->stats.records_dropped += dropped;
     feed->stats.invalid += bad;
+    feed->stats.escaped += counts.escaped;
     feed->stats.last_rx_us = g_get_monotonic_time();
     g_mutex_unlock(&feed->lock);
     nvg_arena_reset(feed->arena);
@@ -118,32 +137,14 @@ static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
 static void take_other(struct nvg_feed *feed, const char *topic, size_t tlen, const void *data,
                        size_t len)
 {
-    ProtobufCMessage *pb = NULL;
-    enum nvg_feed_kind kind;
-#define IS(t) (tlen >= strlen(t) && memcmp(topic, t, strlen(t)) == 0)
-    if (IS(NVG_TOPIC_STATUS)) {
-        kind = NVG_FEED_STATUS;
-        pb = (ProtobufCMessage *)netvigil__collector_status__unpack(NULL, len, data);
-    } else if (IS(NVG_TOPIC_RATES)) {
-        kind = NVG_FEED_RATES;
-        pb = (ProtobufCMessage *)netvigil__rate_batch__unpack(NULL, len, data);
-    } else if (IS(NVG_TOPIC_TALKERS)) {
-        kind = NVG_FEED_TALKERS;
-        pb = (ProtobufCMessage *)netvigil__top_talkers__unpack(NULL, len, data);
-    } else if (IS(NVG_TOPIC_EVENTS) || IS(NVG_TOPIC_ALERTS)) {
-        kind = NVG_FEED_EVENT;
-        pb = (ProtobufCMessage *)netvigil__event__unpack(NULL, len, data);
-    } else {
-        kind = NVG_FEED_EVENT;
-    }
-#undef IS
-    g_mutex_lock(&feed->lock);
-    feed->stats.last_rx_us = g_get_monotonic_time();
-    if (!pb)
-        feed->stats.invalid++;
-    g_mutex_unlock(&feed->lock);
-    if (pb)
-        push(feed, kind, pb, 0, NULL);
+    struct nvg_feed_parse_counts counts = {0};
+    int kind = nvg_feed_topic_kind(topic, tlen);
+    struct nvg_feed_msg *m = kind >= 0 ? nvg_feed_parse(kind, data, len, &counts) : NULL;
+    if (kind < 0)
+        counts.invalid++;
+    add_counts(feed, &counts, TRUE);
+    if (m)
+        push(feed, m);
 }
 
 /* Drain the SUB socket (bounded per call so a stop request is seen promptly). */
@@ -152,28 +153,9 @@ static void drain_sub(struct nvg_feed *feed)
     for (int n = 0; n < 512; n++) {
         zmq_msg_t topic, body;
         zmq_msg_init(&topic);
-        if (zmq_msg_recv(&topic, feed->sub, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&topic);
-            return;
-        }
-        int more = zmq_msg_more(&topic);
         zmq_msg_init(&body);
-        int frames = 1;
-        if (more && zmq_msg_recv(&body, feed->sub, 0) >= 0) {
-            frames = 2;
-            while (zmq_msg_more(&body)) { /* extra frames: drop the whole message */
-                zmq_msg_t extra;
-                zmq_msg_init(&extra);
-                zmq_msg_recv(&extra, feed->sub, 0);
-                zmq_msg_close(&extra);
-                frames++;
-            }
-        }
-        if (frames != 2) {
-            g_mutex_lock(&feed->lock);
-            feed->stats.invalid++;
-            g_mutex_unlock(&feed->lock);
-        } else {
+        int rc = nvg_zmq_recv_topic(feed->sub, &topic, &body, ZMQ_DONTWAIT);
+        if (rc == 0) {
             const char *t = zmq_msg_data(&topic);
             size_t tl = zmq_msg_size(&topic);
             if (tl >= strlen(NVG_TOPIC_RECORDS) &&
@@ -181,9 +163,13 @@ static void drain_sub(struct nvg_feed *feed)
                 take_batch(feed, zmq_msg_data(&body), zmq_msg_size(&body));
             else
                 take_other(feed, t, tl, zmq_msg_data(&body), zmq_msg_size(&body));
+        } else if (rc == NVG_EMALFORMED) {
+            count_invalid(feed);
         }
         zmq_msg_close(&topic);
         zmq_msg_close(&body);
+        if (rc != 0 && rc != NVG_EMALFORMED)
+            return;
     }
 }
 
@@ -204,9 +190,10 @@ static void send_requests(struct nvg_feed *feed)
          * that would run whenever the collector comes back. */
         int rc = nvg_zmq_send_pb(feed->dealer, &req.base, ZMQ_DONTWAIT);
         if (rc < 0)
-            push(feed, NVG_FEED_REPLY, NULL, r->id,
-                 rc == NVG_EAGAIN ? "not connected to the collector's control socket"
-                                  : nvg_strerror(rc));
+            push(feed,
+                 nvg_feed_msg_new_error(
+                     r->id, rc == NVG_EAGAIN ? "not connected to the collector's control socket"
+                                             : nvg_strerror(rc)));
         request_free(r);
     }
 }
@@ -220,51 +207,60 @@ static void drain_dealer(struct nvg_feed *feed)
             zmq_msg_close(&m);
             return;
         }
-        Netvigil__ControlReply *r =
-            netvigil__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        struct nvg_feed_parse_counts counts = {0};
+        struct nvg_feed_msg *r =
+            nvg_feed_parse(NVG_FEED_REPLY, zmq_msg_data(&m), zmq_msg_size(&m), &counts);
         zmq_msg_close(&m);
+        add_counts(feed, &counts, FALSE);
         if (r)
-            push(feed, NVG_FEED_REPLY, &r->base, r->id, NULL);
+            push(feed, r);
     }
 }
 
 /* ---- link state (socket monitor) ------------------------------------------------------- */
 
-static void drain_monitor(struct nvg_feed *feed)
+/* The handshake's outcome: refused by ZAP, or failed at the security mechanism (wrong
+ * collector key, or only one side uses keys), or through. */
+static void on_handshake(struct nvg_feed *feed, const struct nvg_monitor_event *ev)
 {
-    for (;;) {
-        zmq_msg_t ev, addr;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, feed->monitor, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t id = 0;
-        if (zmq_msg_size(&ev) >= sizeof(id))
-            memcpy(&id, zmq_msg_data(&ev), sizeof(id));
-        int more = zmq_msg_more(&ev);
-        zmq_msg_close(&ev);
-        if (more) { /* second frame: the endpoint */
-            zmq_msg_init(&addr);
-            zmq_msg_recv(&addr, feed->monitor, 0);
-            zmq_msg_close(&addr);
-        }
-        int was = feed->links > 0;
-        if (id == ZMQ_EVENT_CONNECTED)
-            feed->links++;
-        else if (id == ZMQ_EVENT_DISCONNECTED && feed->links > 0)
-            feed->links--;
-        else
-            continue;
-        int up = feed->links > 0;
-        g_mutex_lock(&feed->lock);
-        feed->stats.link_up = up;
-        if (up != was)
-            feed->stats.link_change_us = g_get_monotonic_time();
-        if (id == ZMQ_EVENT_DISCONNECTED)
-            feed->stats.disconnects++;
-        g_mutex_unlock(&feed->lock);
+    enum nvg_feed_auth auth = ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ? NVG_FEED_AUTH_OK
+                              : ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                  ? NVG_FEED_AUTH_REFUSED
+                                  : NVG_FEED_AUTH_MISMATCH;
+    g_mutex_lock(&feed->lock);
+    if (feed->stats.auth != auth && auth != NVG_FEED_AUTH_OK)
+        g_warning("feed %s: %s (%s %u)", feed->feed_ep,
+                  auth == NVG_FEED_AUTH_REFUSED ? "the collector does not accept this key"
+                                                : "security handshake failed",
+                  ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "ZAP status" : "error", ev->value);
+    feed->stats.auth = auth;
+    feed->stats.auth_change_us = g_get_monotonic_time();
+    g_mutex_unlock(&feed->lock);
+}
+
+static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
+{
+    struct nvg_feed *feed = user;
+    if (ev->event & (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)) {
+        on_handshake(feed, ev);
+        return;
     }
+    int was = feed->links > 0;
+    if (ev->event == ZMQ_EVENT_CONNECTED)
+        feed->links++;
+    else if (ev->event == ZMQ_EVENT_DISCONNECTED && feed->links > 0)
+        feed->links--;
+    else
+        return;
+    int up = feed->links > 0;
+    g_mutex_lock(&feed->lock);
+    feed->stats.link_up = up;
+    if (up != was)
+        feed->stats.link_change_us = g_get_monotonic_time();
+    if (ev->event == ZMQ_EVENT_DISCONNECTED)
+        feed->stats.disconnects++;
+    g_mutex_unlock(&feed->lock);
 }
 
 static int open_sockets(struct nvg_feed *feed, GError **error);
@@ -284,7 +280,8 @@ static gpointer worker(gpointer data)
             {.socket = feed->sub, .events = ZMQ_POLLIN},
             {.socket = feed->dealer, .events = ZMQ_POLLIN},
             {.fd = feed->wake_fd, .events = ZMQ_POLLIN},
-            {.socket = feed->monitor, .events = ZMQ_POLLIN},
+            {.socket = feed->monitor ? nvg_monitor_socket(feed->monitor) : NULL,
+             .events = ZMQ_POLLIN},
         };
         if (zmq_poll(it, feed->monitor ? 4 : 3, 500) < 0) {
             if (zmq_errno() == EINTR)
@@ -300,19 +297,19 @@ static gpointer worker(gpointer data)
         }
         /* link events first: a connect is then never seen after the data that followed it */
         if (feed->monitor && (it[3].revents & ZMQ_POLLIN))
-            drain_monitor(feed);
+            nvg_monitor_drain(feed->monitor, on_monitor_event, feed);
         if (it[0].revents & ZMQ_POLLIN)
             drain_sub(feed);
         if (it[1].revents & ZMQ_POLLIN)
             drain_dealer(feed);
     }
+    nvg_monitor_free(feed->monitor); /* before the socket it watches */
+    feed->monitor = NULL;
     if (feed->sub)
         zmq_close(feed->sub);
     if (feed->dealer)
         zmq_close(feed->dealer);
-    if (feed->monitor)
-        zmq_close(feed->monitor);
-    feed->sub = feed->dealer = feed->monitor = NULL;
+    feed->sub = feed->dealer = NULL;
     return NULL;
 }
 
@@ -331,12 +328,21 @@ static const char *const topics[] = {NVG_TOPIC_RECORDS, NVG_TOPIC_RATES,  NVG_TO
 static int open_sockets(struct nvg_feed *feed, GError **error)
 {
     char err[NVG_ERRBUF_SIZE];
-    struct nvg_sockopts sub_opts = {.rcvhwm = 20000, .linger_ms = 0};
-    struct nvg_sockopts dealer_opts = {.sndhwm = 100, .rcvhwm = 100, .linger_ms = 0};
+    /* HWMs in messages of at most NVG_CLIENT_MAX_MSG: what libzmq may buffer for us is bounded
+     * (the SUB's 20000 are records batches in practice, drained at once). */
+    struct nvg_sockopts sub_opts = {
+        .rcvhwm = 20000, .linger_ms = 0, .max_msg_size = NVG_CLIENT_MAX_MSG};
+    struct nvg_sockopts dealer_opts = {
+        .sndhwm = 100, .rcvhwm = 100, .linger_ms = 0, .max_msg_size = NVG_CLIENT_MAX_MSG};
     feed->sub = nvg_zmq_socket(feed->zctx, ZMQ_SUB, &sub_opts, err);
     if (feed->sub)
         feed->dealer = nvg_zmq_socket(feed->zctx, ZMQ_DEALER, &dealer_opts, err);
     if (!feed->sub || !feed->dealer) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err);
+        return -1;
+    }
+    if (feed->own && (nvg_zmq_curve_client(feed->sub, feed->own, feed->collector, err) < 0 ||
+                      nvg_zmq_curve_client(feed->dealer, feed->own, feed->collector, err) < 0)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err);
         return -1;
     }
@@ -353,21 +359,14 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
         zmq_setsockopt(feed->sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i]));
     /* Connect/disconnect events of the feed socket. Optional: without them the connection
      * state falls back to the silence timeout alone. */
-    char mon_ep[64];
-    g_snprintf(mon_ep, sizeof(mon_ep), "inproc://nvg-feed-monitor-%p", (void *)feed);
-    if (zmq_socket_monitor(feed->sub, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0) {
-        feed->monitor = zmq_socket(feed->zctx, ZMQ_PAIR);
-        int zero = 0;
-        if (feed->monitor)
-            zmq_setsockopt(feed->monitor, ZMQ_LINGER, &zero, sizeof(zero));
-        if (feed->monitor && zmq_connect(feed->monitor, mon_ep) != 0) {
-            zmq_close(feed->monitor);
-            feed->monitor = NULL;
-        }
-    }
+    feed->monitor = nvg_monitor_new(
+        feed->zctx, feed->sub,
+        ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+        err);
     if (!feed->monitor)
-        g_warning("feed: no socket monitor (%s): link loss is noticed by silence only",
-                  zmq_strerror(zmq_errno()));
+        g_warning("feed: no socket monitor (%s): link loss is noticed by silence only", err);
     if (zmq_connect(feed->sub, feed->feed_ep) != 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "cannot use feed endpoint %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
@@ -383,10 +382,15 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
 }
 
 struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
+                              const struct nvg_cert *own, const struct nvg_cert *collector,
                               guint pending_cap, struct nvg_sensor_names *names, GError **error)
 {
     struct nvg_feed *feed = g_new0(struct nvg_feed, 1);
     feed->zctx = zctx;
+    if (own && collector) {
+        feed->own = g_memdup2(own, sizeof(*own));
+        feed->collector = g_memdup2(collector, sizeof(*collector));
+    }
     feed->feed_ep = g_strdup(feed_ep);
     feed->control_ep = g_strdup(control_ep);
     feed->names = names;
@@ -447,6 +451,10 @@ void nvg_feed_free(struct nvg_feed *feed)
     g_free(feed->spare);
     g_free(feed->feed_ep);
     g_free(feed->control_ep);
+    if (feed->own)
+        memset(feed->own->secret_key, 0, sizeof(feed->own->secret_key));
+    g_free(feed->own);
+    g_free(feed->collector);
     g_free(feed);
 }
 
@@ -464,7 +472,13 @@ const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *feed, guint *n
 
 struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *feed)
 {
-    return g_async_queue_try_pop(feed->out);
+    struct nvg_feed_msg *m = g_async_queue_try_pop(feed->out);
+    if (m) {
+        g_mutex_lock(&feed->lock);
+        feed->stats.queue_bytes -= MIN(m->bytes, feed->stats.queue_bytes);
+        g_mutex_unlock(&feed->lock);
+    }
+    return m;
 }
 
 void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats)

@@ -3,7 +3,9 @@
  *
  * Worker -> main thread: packet records go into a bounded buffer (records that do not fit are
  * counted, never queued without bound); every other message (status, rates, talkers, events,
- * control replies) goes into a GAsyncQueue. The main thread drains both on a timer.
+ * control replies), checked by nvg-feed-parse, goes into a GAsyncQueue bounded in bytes
+ * (NVG_FEED_QUEUE_BYTES: a message that does not fit is dropped and counted). The main thread
+ * drains both on a timer.
  * Main thread -> worker: control requests on a GAsyncQueue plus an eventfd that wakes the
  * worker's zmq_poll(). */
 #ifndef NVG_FEED_H
@@ -13,6 +15,7 @@
 #include <stdint.h>
 
 #include "netvigil.pb-c.h"
+#include "nvg-feed-parse.h"
 #include "nvg-pkt.h"
 #include "nvg-sensor-names.h"
 
@@ -22,28 +25,29 @@ struct nvg_view_rec {
     uint16_t sensor;
 };
 
-enum nvg_feed_kind {
-    NVG_FEED_STATUS,  /* pb: Netvigil__CollectorStatus */
-    NVG_FEED_RATES,   /* pb: Netvigil__RateBatch */
-    NVG_FEED_TALKERS, /* pb: Netvigil__TopTalkers */
-    NVG_FEED_EVENT,   /* pb: Netvigil__Event (events and alerts) */
-    NVG_FEED_REPLY,   /* pb: Netvigil__ControlReply, or NULL with error set */
-};
+/* Bytes of messages waiting for the main thread, at most. */
+#define NVG_FEED_QUEUE_BYTES (32u << 20)
 
-struct nvg_feed_msg {
-    enum nvg_feed_kind kind;
-    ProtobufCMessage *pb; /* owned; freed by nvg_feed_msg_free */
-    uint64_t request_id;  /* NVG_FEED_REPLY */
-    char *error;          /* NVG_FEED_REPLY without pb: why the request went nowhere */
+/* What the feed socket's handshakes said (socket monitor), for the connection badge. */
+enum nvg_feed_auth {
+    NVG_FEED_AUTH_UNKNOWN,  /* no handshake finished yet */
+    NVG_FEED_AUTH_OK,       /* the last handshake succeeded */
+    NVG_FEED_AUTH_REFUSED,  /* the collector's ZAP handler refused our key */
+    NVG_FEED_AUTH_MISMATCH, /* security handshake failed: wrong collector key, or keys on one
+                             * side only */
 };
-
-void nvg_feed_msg_free(struct nvg_feed_msg *msg);
 
 struct nvg_feed_stats {
     uint64_t records;         /* records received (valid) */
     uint64_t records_dropped; /* did not fit the hand-over buffer (main thread too slow) */
     uint64_t invalid;         /* messages or records that failed to parse or validate */
-    int64_t last_rx_us;       /* monotonic time of the last feed message, 0 = never */
+    uint64_t escaped;         /* peer strings shown escaped (not printable UTF-8, not a name) */
+    uint64_t omitted;         /* sub-messages left out (unusable, or over a cap) */
+    uint64_t queue_dropped;   /* messages dropped: NVG_FEED_QUEUE_BYTES were waiting */
+    size_t queue_bytes;       /* bytes waiting now */
+    enum nvg_feed_auth auth;
+    int64_t auth_change_us; /* monotonic time of the last handshake event, 0 = never */
+    int64_t last_rx_us;     /* monotonic time of the last feed message, 0 = never */
     /* The feed socket's TCP link as ZeroMQ reports it (socket monitor): a collector that
      * exits or is killed shows up here at once, before any silence timeout. */
     int link_up;            /* connected now */
@@ -53,9 +57,13 @@ struct nvg_feed_stats {
 
 struct nvg_feed;
 
+struct nvg_cert;
 /* Starts the worker. pending_cap bounds the records handed over per drain. zctx is the
- * process's ZeroMQ context. NULL with error set when the sockets cannot be set up. */
+ * process's ZeroMQ context. own and collector (both or neither, copied): CURVE on both sockets
+ * with our key pair and the collector's public key. NULL with error set when the sockets cannot
+ * be set up. */
 struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
+                              const struct nvg_cert *own, const struct nvg_cert *collector,
                               guint pending_cap, struct nvg_sensor_names *names, GError **error);
 /* Stops and joins the worker, closes its sockets. NULL does nothing. */
 void nvg_feed_free(struct nvg_feed *feed);

@@ -10,7 +10,7 @@
 #include "nvg-view-filter.h"
 
 struct _NvgPacketsPage {
-    GtkBox parent_instance;
+    NvgPage parent_instance;
 
     /* template children */
     GtkDropDown *proto_drop;
@@ -22,7 +22,6 @@ struct _NvgPacketsPage {
 
     guint ring_size;
     const struct nvg_sensor_names *names; /* borrowed */
-    char *sensor;                         /* "" = all sensors */
     NvgPacketStore *store;
     GtkSingleSelection *selection;
     struct nvg_view_fields fields; /* applied display filter (text) */
@@ -31,19 +30,13 @@ struct _NvgPacketsPage {
     guint64 missed_paused;
 };
 
-G_DEFINE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, GTK_TYPE_BOX)
+G_DEFINE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, NVG_TYPE_PAGE)
 
-enum { PROP_0, PROP_RING_SIZE, PROP_SENSOR_NAMES, PROP_SENSOR, N_PROPS };
+enum { PROP_0, PROP_RING_SIZE, PROP_SENSOR_NAMES, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_FOLLOW_TAIL, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* The window shows toasts; a page outside one has nobody to show them. */
-static void toast(NvgPacketsPage *self, const char *text)
-{
-    gtk_widget_activate_action(GTK_WIDGET(self), "window.toast", "s", text);
-}
 
 /* ---- packet list rows ----------------------------------------------------------------------- */
 
@@ -274,8 +267,9 @@ static void show_filter_error(NvgPacketsPage *self, unsigned bad)
 static void refilter(NvgPacketsPage *self)
 {
     struct nvg_filter f = self->filter;
-    if (!f.sensor[0] && self->sensor[0])
-        g_strlcpy(f.sensor, self->sensor, sizeof(f.sensor));
+    const char *sensor = nvg_page_get_sensor(NVG_PAGE(self));
+    if (!f.sensor[0] && sensor[0])
+        g_strlcpy(f.sensor, sensor, sizeof(f.sensor));
     nvg_packet_store_set_filter(self->store, &f);
     if (self->follow && !self->paused)
         follow_tail(self);
@@ -332,23 +326,9 @@ void nvg_packets_page_focus_filter(NvgPacketsPage *self)
     gtk_widget_grab_focus(GTK_WIDGET(self->src_entry));
 }
 
-void nvg_packets_page_set_sensor(NvgPacketsPage *self, const char *sensor)
+static void nvg_packets_page_sensor_changed(NvgPage *page)
 {
-    g_return_if_fail(NVG_IS_PACKETS_PAGE(self));
-    if (!sensor)
-        sensor = "";
-    if (g_str_equal(self->sensor, sensor))
-        return;
-    g_free(self->sensor);
-    self->sensor = g_strdup(sensor);
-    refilter(self);
-    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SENSOR]);
-}
-
-const char *nvg_packets_page_get_sensor(NvgPacketsPage *self)
-{
-    g_return_val_if_fail(NVG_IS_PACKETS_PAGE(self), NULL);
-    return self->sensor;
+    refilter(NVG_PACKETS_PAGE(page));
 }
 
 /* ---- export --------------------------------------------------------------------------------- */
@@ -386,7 +366,7 @@ gboolean nvg_packets_page_export(NvgPacketsPage *self, const char *path, GError 
         return FALSE;
     }
     g_autofree char *msg = g_strdup_printf("Exported %u rows to %s", n, path);
-    toast(self, msg);
+    nvg_page_toast(NVG_PAGE(self), msg);
     return TRUE;
 }
 
@@ -397,7 +377,7 @@ static void on_export_response(GtkNativeDialog *dialog, int response, NvgPackets
         g_autofree char *path = file ? g_file_get_path(file) : NULL;
         g_autoptr(GError) error = NULL;
         if (path && !nvg_packets_page_export(self, path, &error))
-            toast(self, error->message);
+            nvg_page_toast(NVG_PAGE(self), error->message);
     }
     g_object_unref(dialog);
 }
@@ -439,16 +419,9 @@ static void nvg_packets_page_dispose(GObject *object)
     NvgPacketsPage *self = NVG_PACKETS_PAGE(object);
     if (self->list_view)
         gtk_list_view_set_model(self->list_view, NULL);
-    gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_PACKETS_PAGE);
     g_clear_object(&self->selection);
     g_clear_object(&self->store);
     G_OBJECT_CLASS(nvg_packets_page_parent_class)->dispose(object);
-}
-
-static void nvg_packets_page_finalize(GObject *object)
-{
-    g_free(NVG_PACKETS_PAGE(object)->sensor);
-    G_OBJECT_CLASS(nvg_packets_page_parent_class)->finalize(object);
 }
 
 static void nvg_packets_page_get_property(GObject *object, guint id, GValue *value,
@@ -461,9 +434,6 @@ static void nvg_packets_page_get_property(GObject *object, guint id, GValue *val
         break;
     case PROP_SENSOR_NAMES:
         g_value_set_pointer(value, (gpointer)self->names);
-        break;
-    case PROP_SENSOR:
-        g_value_set_string(value, self->sensor);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -481,9 +451,6 @@ static void nvg_packets_page_set_property(GObject *object, guint id, const GValu
     case PROP_SENSOR_NAMES:
         self->names = g_value_get_pointer(value);
         break;
-    case PROP_SENSOR:
-        nvg_packets_page_set_sensor(self, g_value_get_string(value));
-        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -495,9 +462,6 @@ static void install_properties(GObjectClass *oc)
                                   G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
     props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
     props[PROP_SENSOR_NAMES] = g_param_spec_pointer("sensor-names", NULL, NULL, construct);
-    props[PROP_SENSOR] =
-        g_param_spec_string("sensor", NULL, NULL, "",
-                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -507,10 +471,10 @@ static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     oc->constructed = nvg_packets_page_constructed;
     oc->dispose = nvg_packets_page_dispose;
-    oc->finalize = nvg_packets_page_finalize;
     oc->get_property = nvg_packets_page_get_property;
     oc->set_property = nvg_packets_page_set_property;
     install_properties(oc);
+    NVG_PAGE_CLASS(klass)->sensor_changed = nvg_packets_page_sensor_changed;
     signals[SIGNAL_FOLLOW_TAIL] = g_signal_new_class_handler(
         "follow-tail", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
         G_CALLBACK(real_follow_tail), NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -529,7 +493,6 @@ static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
 static void nvg_packets_page_init(NvgPacketsPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
-    self->sensor = g_strdup("");
     nvg_filter_init(&self->filter);
     setup_list(self);
     g_signal_connect(self->filter_button, "clicked", G_CALLBACK(on_filter_clicked), self);

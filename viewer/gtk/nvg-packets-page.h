@@ -1,7 +1,7 @@
 /* NvgPacketsPage: the "Packets" page (template nvg-packets-page.ui): the display filter bar,
  * the packet list over an NvgPacketStore (a ring of "ring-size" rows), the details of the
  * selected row, pause / follow and the CSV export of the rows shown. The list shows the sensor
- * in its "sensor" property ("" = all) unless the display filter names one.
+ * in its NvgPage "sensor" property ("" = all) unless the display filter names one.
  *
  * Signal "follow-tail" (action): bring the newest row into view, as follow does after every
  * batch; the work is its class handler. */
@@ -12,18 +12,16 @@
 
 #include "nvg-feed.h"
 #include "nvg-packet-store.h"
+#include "nvg-page.h"
 #include "nvg-sensor-names.h"
 
 G_BEGIN_DECLS
 
 #define NVG_TYPE_PACKETS_PAGE (nvg_packets_page_get_type())
-G_DECLARE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, NVG, PACKETS_PAGE, GtkBox)
+G_DECLARE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, NVG, PACKETS_PAGE, NvgPage)
 
 /* ring_size 0 = the store's default; names is borrowed and must outlive the page. */
 GtkWidget *nvg_packets_page_new(guint ring_size, const struct nvg_sensor_names *names);
-/* "" = all sensors. */
-void nvg_packets_page_set_sensor(NvgPacketsPage *self, const char *sensor);
-const char *nvg_packets_page_get_sensor(NvgPacketsPage *self);
 
 /* A batch of records from the feed (lent, oldest first): appended to the list, or only counted
  * while the list is paused. */

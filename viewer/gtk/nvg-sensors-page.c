@@ -9,30 +9,33 @@
 
 #define REQUEST_TIMEOUT_US (10 * G_USEC_PER_SEC) /* the collector's own timeout is 3 s */
 #define MAX_EVENTS 300
+/* Rows of the sensors table at most: each is a dozen labels; the selector reaches the rest. */
+#define MAX_GRID_ROWS 200
 
 struct _NvgSensorsPage {
-    GtkBox parent_instance;
+    NvgPage parent_instance;
 
     /* template children */
     GtkLabel *target_label;
     GtkEntry *bpf_entry;
     GtkLabel *result_label;
+    GtkLabel *security_label;
     GtkGrid *sensors_grid;
     GtkListBox *events_list;
 
     struct nvg_feed *feed; /* borrowed; NULL: the feed could not start */
-    char *sensor;          /* "" = all sensors */
     struct nvg_feed_msg *status_msg;
     const Netvigil__CollectorStatus *status; /* status_msg's, NULL when none */
     guint grid_rows;
-    GHashTable *pending; /* guint64* id -> struct nvg_pending* */
+    guint sensors_targeted; /* rows the table would have without MAX_GRID_ROWS */
+    GHashTable *pending;    /* guint64* id -> struct nvg_pending* */
     guint64 next_request_id;
     guint n_events;
 };
 
-G_DEFINE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, GTK_TYPE_BOX)
+G_DEFINE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG_TYPE_PAGE)
 
-enum { PROP_0, PROP_FEED, PROP_SENSOR, N_PROPS };
+enum { PROP_0, PROP_FEED, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 struct nvg_pending {
@@ -55,16 +58,16 @@ static const char *kind_verb(int kind)
     return strcmp(name, "?") != 0 ? name : "command";
 }
 
-static gboolean targeted(NvgSensorsPage *self, const Netvigil__SensorSummary *s)
+static const char *sensor_of(NvgSensorsPage *self)
 {
-    return s->last_status && s->last_status->sensor &&
-           (!self->sensor[0] || g_str_equal(self->sensor, s->last_status->sensor));
+    return nvg_page_get_sensor(NVG_PAGE(self));
 }
 
-/* The window shows toasts; a page outside one has nobody to show them. */
-static void toast(NvgSensorsPage *self, const char *text)
+static gboolean targeted(NvgSensorsPage *self, const Netvigil__SensorSummary *s)
 {
-    gtk_widget_activate_action(GTK_WIDGET(self), "window.toast", "s", text);
+    const char *sensor = sensor_of(self);
+    return s->last_status && s->last_status->sensor &&
+           (!sensor[0] || g_str_equal(sensor, s->last_status->sensor));
 }
 
 /* ---- control ------------------------------------------------------------------------------ */
@@ -112,7 +115,11 @@ void nvg_sensors_page_reply(NvgSensorsPage *self, const struct nvg_feed_msg *m)
     GString *s = g_string_new(NULL);
     gboolean ok = r && r->ok;
     g_string_append_printf(s, "%s %s: ", kind_verb(pd->kind), pd->sensor);
-    if (!r) {
+    if (r && !ok && r->error && g_str_has_prefix(r->error, "not allowed")) {
+        /* a viewer key pressing Stop: say who decided and what it means */
+        g_string_printf(s, "Not allowed: the collector does not let this key %s sensors (%s)",
+                        kind_verb(pd->kind), r->error);
+    } else if (!r) {
         g_string_append(s, m->error ? m->error : "failed");
     } else if (r->n_results == 0) {
         g_string_append(s, ok ? "ok" : (r->error && *r->error ? r->error : "failed"));
@@ -126,7 +133,7 @@ void nvg_sensors_page_reply(NvgSensorsPage *self, const struct nvg_feed_msg *m)
     show_result(self, s->str, ok);
     if (pd->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER && !ok)
         gtk_widget_add_css_class(GTK_WIDGET(self->bpf_entry), "error");
-    toast(self, s->str);
+    nvg_page_toast(NVG_PAGE(self), s->str);
     g_info("control reply: %s", s->str);
     g_string_free(s, TRUE);
     g_hash_table_remove(self->pending, &m->request_id);
@@ -156,12 +163,12 @@ static void act_control(GtkWidget *widget, const char *name, GVariant *param)
     int kind = g_str_equal(name, "sensors.start")  ? NETVIGIL__COMMAND_KIND__COMMAND_START
                : g_str_equal(name, "sensors.stop") ? NETVIGIL__COMMAND_KIND__COMMAND_STOP
                                                    : NETVIGIL__COMMAND_KIND__COMMAND_RESTART;
-    nvg_sensors_page_command(self, kind, self->sensor, NULL);
+    nvg_sensors_page_command(self, kind, sensor_of(self), NULL);
 }
 
 static void send_filter(NvgSensorsPage *self)
 {
-    nvg_sensors_page_command(self, NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER, self->sensor,
+    nvg_sensors_page_command(self, NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER, sensor_of(self),
                              gtk_editable_get_text(GTK_EDITABLE(self->bpf_entry)));
 }
 
@@ -199,8 +206,8 @@ static void update_actions(NvgSensorsPage *self)
 /* ---- sensors table ------------------------------------------------------------------------ */
 
 static const char *const grid_titles[] = {
-    "Sensor",       "State",        "Source",      "Capture filter",     "Pkt/s",    "Bytes/s",
-    "Kernel drops", "Sensor drops", "Link losses", "Collector failures", "Last seen"};
+    "Sensor",       "State",        "Source",      "Capture filter",     "Pkt/s",     "Bytes/s",
+    "Kernel drops", "Sensor drops", "Link losses", "Collector failures", "Last seen", "Key"};
 #define GRID_COLS G_N_ELEMENTS(grid_titles)
 #define GRID_NUMERIC(c) ((c) >= 4 && (c) <= 9)
 #define GRID_EXPAND(c) ((c) == 2 || (c) == 3) /* Source and Capture filter */
@@ -211,7 +218,7 @@ static void seen_text(char *buf, size_t size, int64_t ms)
         g_strlcpy(buf, "never", size);
         return;
     }
-    gint64 ago = g_get_real_time() / 1000 - ms;
+    gint64 ago = g_get_real_time() / 1000 - ms; /* ms is 0..2^50 (nvg-feed-parse) */
     if (ago < 2000) {
         g_strlcpy(buf, "just now", size);
         return;
@@ -222,8 +229,8 @@ static void seen_text(char *buf, size_t size, int64_t ms)
     }
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(buf, size, "%H:%M:%S", &tm);
+    if (!localtime_r(&t, &tm) || !strftime(buf, size, "%H:%M:%S", &tm))
+        g_strlcpy(buf, "?", size);
 }
 
 static void fill_row(NvgSensorsPage *self, guint row, const Netvigil__SensorSummary *s)
@@ -241,6 +248,7 @@ static void fill_row(NvgSensorsPage *self, guint row, const Netvigil__SensorSumm
     g_snprintf(v[8], sizeof(v[8]), "%" G_GUINT64_FORMAT, s->batches_lost);
     g_snprintf(v[9], sizeof(v[9]), "%" G_GUINT64_FORMAT, s->write_failures);
     seen_text(v[10], sizeof(v[10]), s->last_seen_ms);
+    g_strlcpy(v[11], s->key_name && *s->key_name ? s->key_name : "—", sizeof(v[11]));
     for (guint c = 0; c < GRID_COLS; c++) {
         GtkWidget *l = gtk_grid_get_child_at(self->sensors_grid, (int)c, (int)row);
         if (g_strcmp0(gtk_label_get_text(GTK_LABEL(l)), v[c]) != 0)
@@ -262,6 +270,8 @@ static void update_grid(NvgSensorsPage *self)
     guint n = 0;
     for (size_t i = 0; i < st->n_sensors; i++)
         n += targeted(self, st->sensors[i]);
+    self->sensors_targeted = n;
+    n = MIN(n, MAX_GRID_ROWS);
     if (n != self->grid_rows || !gtk_widget_get_first_child(GTK_WIDGET(self->sensors_grid))) {
         nvg_label_table_clear(self->sensors_grid);
         nvg_label_table_header(self->sensors_grid, grid_titles, GRID_COLS, 4, 9,
@@ -273,7 +283,7 @@ static void update_grid(NvgSensorsPage *self)
         self->grid_rows = n;
     }
     guint row = 1;
-    for (size_t i = 0; i < st->n_sensors; i++)
+    for (size_t i = 0; i < st->n_sensors && row <= n; i++)
         if (targeted(self, st->sensors[i]))
             fill_row(self, row++, st->sensors[i]);
 }
@@ -284,21 +294,82 @@ static void clear_status(NvgSensorsPage *self)
     g_clear_pointer(&self->status_msg, nvg_feed_msg_free);
 }
 
+static void append_count(GString *s, guint64 n, const char *what)
+{
+    if (n)
+        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT " %s", s->len ? ", " : "", n, what);
+}
+
+/* The collector's security in one line: keys or not, and what it refused. */
+static void security_text(GString *out, const Netvigil__CollectorStatus *st)
+{
+    const Netvigil__SecurityCounters *c = st->security;
+    if (!st->keys) {
+        g_string_append(out, "Collector without keys: whoever can reach it may read the feed "
+                             "and command sensors.");
+    } else {
+        g_string_append(out, "Collector with keys (CURVE): only keys on its lists connect.");
+    }
+    if (!c)
+        return;
+    GString *r = g_string_new(NULL);
+    append_count(r, c->handshakes_failed, "failed handshakes");
+    append_count(r, c->keys_unknown, "unknown keys");
+    append_count(r, c->mechanism_refused, "clients without keys");
+    append_count(r, c->role_refused, "keys on the wrong socket");
+    append_count(r, c->name_refused, "messages under another sensor's name");
+    append_count(r, c->command_refused, "commands not allowed");
+    append_count(r, c->quota_refused, "requests over quota");
+    append_count(r, c->invalid_strings, "invalid strings");
+    append_count(r, c->budget_dropped, "dropped over the memory budget");
+    append_count(r, c->revoked_disconnects, "revoked connections closed");
+    append_count(r, c->idle_expired, "idle connections expired");
+    g_string_append_printf(out, " Refused: %s.", r->len ? r->str : "nothing");
+    g_string_free(r, TRUE);
+}
+
+static void update_security(NvgSensorsPage *self)
+{
+    GString *s = g_string_new(NULL);
+    security_text(s, self->status);
+    if (self->sensors_targeted > MAX_GRID_ROWS)
+        g_string_append_printf(s, " The table shows %u of %u sensors: pick one in the selector.",
+                               MAX_GRID_ROWS, self->sensors_targeted);
+    if (self->status_msg->omitted)
+        g_string_append_printf(s,
+                               " %u entries of the collector's status were unusable or over "
+                               "the viewer's limits and are not shown.",
+                               self->status_msg->omitted);
+    if (g_strcmp0(gtk_label_get_text(self->security_label), s->str) != 0)
+        gtk_label_set_text(self->security_label, s->str);
+    g_string_free(s, TRUE);
+}
+
 gboolean nvg_sensors_page_take_status(NvgSensorsPage *self, struct nvg_feed_msg **msg)
 {
     clear_status(self);
-    struct nvg_feed_msg *m = g_steal_pointer(msg);
-    const Netvigil__CollectorStatus *st = (const Netvigil__CollectorStatus *)m->pb;
-    for (size_t i = 0; i < st->n_sensors; i++)
-        if (!st->sensors[i]->last_status) { /* be safe with a sparse summary */
-            nvg_feed_msg_free(m);
-            return FALSE;
-        }
-    self->status_msg = m;
-    self->status = st;
+    /* nvg-feed-parse left out every summary without a status or a name */
+    self->status_msg = g_steal_pointer(msg);
+    self->status = (const Netvigil__CollectorStatus *)self->status_msg->pb;
     update_grid(self);
     update_actions(self);
+    update_security(self);
     return TRUE;
+}
+
+void nvg_sensors_page_set_feed(NvgSensorsPage *self, struct nvg_feed *feed)
+{
+    g_return_if_fail(NVG_IS_SENSORS_PAGE(self));
+    if (self->feed == feed)
+        return;
+    self->feed = feed;
+    clear_status(self); /* another collector's, perhaps */
+    g_hash_table_remove_all(self->pending);
+    nvg_label_table_clear(self->sensors_grid);
+    self->grid_rows = 0;
+    gtk_label_set_text(self->security_label, "No status from the collector yet.");
+    update_actions(self);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_FEED]);
 }
 
 const Netvigil__CollectorStatus *nvg_sensors_page_get_status(NvgSensorsPage *self)
@@ -312,17 +383,20 @@ const Netvigil__CollectorStatus *nvg_sensors_page_get_status(NvgSensorsPage *sel
 void nvg_sensors_page_add_event(NvgSensorsPage *self, const Netvigil__Event *e)
 {
     char when[32] = "";
-    time_t t = (time_t)(e->time_ms / 1000);
+    time_t t = (time_t)(e->time_ms / 1000); /* 0..2^40 s (nvg-feed-parse) */
     struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(when, sizeof(when), "%H:%M:%S", &tm);
+    if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
+        g_strlcpy(when, "?", sizeof(when));
     g_autofree char *text = g_strdup_printf(
         "%s  %s%s%s  %s%s%s", when, e->kind ? e->kind : "event",
         e->sensor && *e->sensor ? " · " : "", e->sensor ? e->sensor : "", e->text ? e->text : "",
         e->requester && *e->requester ? "  — by " : "", e->requester ? e->requester : "");
     GtkWidget *l = gtk_label_new(text);
     gtk_label_set_xalign(GTK_LABEL(l), 0);
-    gtk_label_set_wrap(GTK_LABEL(l), TRUE);
+    /* One line, ellipsized, the whole text in the tooltip: a long word from a peer can neither
+     * widen the window nor (wrapped) make every relayout of the list measure it again. */
+    gtk_label_set_ellipsize(GTK_LABEL(l), PANGO_ELLIPSIZE_END);
+    gtk_widget_set_tooltip_text(l, text);
     gtk_label_set_selectable(GTK_LABEL(l), TRUE);
     gtk_list_box_prepend(self->events_list, l);
     if (++self->n_events > MAX_EVENTS) {
@@ -332,32 +406,20 @@ void nvg_sensors_page_add_event(NvgSensorsPage *self, const Netvigil__Event *e)
         self->n_events = MAX_EVENTS;
     }
     if (e->kind && (g_str_equal(e->kind, "command") || g_str_has_prefix(e->kind, "alert")))
-        toast(self, text + strlen(when) + 2);
+        nvg_page_toast(NVG_PAGE(self), text + strlen(when) + 2);
 }
 
 /* ---- sensor --------------------------------------------------------------------------------- */
 
-void nvg_sensors_page_set_sensor(NvgSensorsPage *self, const char *sensor)
+static void nvg_sensors_page_sensor_changed(NvgPage *page)
 {
-    g_return_if_fail(NVG_IS_SENSORS_PAGE(self));
-    if (!sensor)
-        sensor = "";
-    if (g_str_equal(self->sensor, sensor))
-        return;
-    g_free(self->sensor);
-    self->sensor = g_strdup(sensor);
+    NvgSensorsPage *self = NVG_SENSORS_PAGE(page);
+    const char *sensor = sensor_of(self);
     gtk_label_set_text(self->target_label, sensor[0] ? sensor : "All sensors");
     if (self->status) {
         update_grid(self);
         update_actions(self);
     }
-    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SENSOR]);
-}
-
-const char *nvg_sensors_page_get_sensor(NvgSensorsPage *self)
-{
-    g_return_val_if_fail(NVG_IS_SENSORS_PAGE(self), NULL);
-    return self->sensor;
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */
@@ -368,14 +430,7 @@ static void nvg_sensors_page_dispose(GObject *object)
     clear_status(self);
     g_clear_pointer(&self->pending, g_hash_table_destroy);
     self->feed = NULL;
-    gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_SENSORS_PAGE);
     G_OBJECT_CLASS(nvg_sensors_page_parent_class)->dispose(object);
-}
-
-static void nvg_sensors_page_finalize(GObject *object)
-{
-    g_free(NVG_SENSORS_PAGE(object)->sensor);
-    G_OBJECT_CLASS(nvg_sensors_page_parent_class)->finalize(object);
 }
 
 static void nvg_sensors_page_get_property(GObject *object, guint id, GValue *value,
@@ -385,9 +440,6 @@ static void nvg_sensors_page_get_property(GObject *object, guint id, GValue *val
     switch (id) {
     case PROP_FEED:
         g_value_set_pointer(value, self->feed);
-        break;
-    case PROP_SENSOR:
-        g_value_set_string(value, self->sensor);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -400,10 +452,7 @@ static void nvg_sensors_page_set_property(GObject *object, guint id, const GValu
     NvgSensorsPage *self = NVG_SENSORS_PAGE(object);
     switch (id) {
     case PROP_FEED:
-        self->feed = g_value_get_pointer(value);
-        break;
-    case PROP_SENSOR:
-        nvg_sensors_page_set_sensor(self, g_value_get_string(value));
+        nvg_sensors_page_set_feed(self, g_value_get_pointer(value));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -415,20 +464,17 @@ static void nvg_sensors_page_class_init(NvgSensorsPageClass *klass)
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     oc->dispose = nvg_sensors_page_dispose;
-    oc->finalize = nvg_sensors_page_finalize;
     oc->get_property = nvg_sensors_page_get_property;
     oc->set_property = nvg_sensors_page_set_property;
-    props[PROP_FEED] = g_param_spec_pointer("feed", NULL, NULL,
-                                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                                                G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-    props[PROP_SENSOR] =
-        g_param_spec_string("sensor", NULL, NULL, "",
-                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    props[PROP_FEED] = g_param_spec_pointer(
+        "feed", NULL, NULL, G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
+    NVG_PAGE_CLASS(klass)->sensor_changed = nvg_sensors_page_sensor_changed;
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-sensors-page.ui");
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, target_label);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, bpf_entry);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, result_label);
+    gtk_widget_class_bind_template_child(wc, NvgSensorsPage, security_label);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, sensors_grid);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, events_list);
     gtk_widget_class_install_action(wc, "sensors.start", NULL, act_control);
@@ -440,7 +486,6 @@ static void nvg_sensors_page_class_init(NvgSensorsPageClass *klass)
 static void nvg_sensors_page_init(NvgSensorsPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
-    self->sensor = g_strdup("");
     self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
     g_signal_connect(self->bpf_entry, "activate", G_CALLBACK(on_bpf_activate), self);
     update_actions(self);

@@ -1,7 +1,7 @@
 /* NvgSensorsPage: the "Sensors" page (template nvg-sensors-page.ui): the sensors table from the
  * collector's status, Start / Stop / Restart and the capture filter (control requests through
- * the feed worker, and their replies), and the events. It targets the sensor in its "sensor"
- * property ("" = all).
+ * the feed worker, and their replies), and the events. It targets the sensor in its NvgPage
+ * "sensor" property ("" = all).
  *
  * Widget actions (the page's buttons use them; enabled while a targeted sensor can take them):
  *   sensors.start, sensors.stop, sensors.restart   the targeted sensors
@@ -15,26 +15,28 @@
 
 #include "netvigil.pb-c.h"
 #include "nvg-feed.h"
+#include "nvg-page.h"
 
 G_BEGIN_DECLS
 
 #define NVG_TYPE_SENSORS_PAGE (nvg_sensors_page_get_type())
-G_DECLARE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG, SENSORS_PAGE, GtkBox)
+G_DECLARE_FINAL_TYPE(NvgSensorsPage, nvg_sensors_page, NVG, SENSORS_PAGE, NvgPage)
 
 /* feed: where requests go (borrowed: the window that owns it disposes the page with it); NULL:
  * the feed could not start. */
 GtkWidget *nvg_sensors_page_new(struct nvg_feed *feed);
-/* "" = all sensors. */
-void nvg_sensors_page_set_sensor(NvgSensorsPage *self, const char *sensor);
-const char *nvg_sensors_page_get_sensor(NvgSensorsPage *self);
 
 /* kind: Netvigil__CommandKind; sensor "" or NULL = all; filter for COMMAND_SET_FILTER. Sends
  * the request and shows it pending until the reply (or a timeout) comes. */
 void nvg_sensors_page_command(NvgSensorsPage *self, int kind, const char *sensor,
                               const char *filter);
 
-/* An NVG_FEED_STATUS message: the page takes it (*msg is NULL afterwards). FALSE when it was
- * unusable (a sensor summary without a status): the page then holds no status. */
+/* Where requests go from now on (borrowed; NULL: no feed). A new feed may be another
+ * collector's: the status shown and the requests waiting for an answer are dropped. */
+void nvg_sensors_page_set_feed(NvgSensorsPage *self, struct nvg_feed *feed);
+
+/* An NVG_FEED_STATUS message (checked by nvg-feed-parse): the page takes it (*msg is NULL
+ * afterwards) and shows it, with the collector's security counters. TRUE. */
 gboolean nvg_sensors_page_take_status(NvgSensorsPage *self, struct nvg_feed_msg **msg);
 /* The status the page shows (lent), NULL before the first usable one. */
 const Netvigil__CollectorStatus *nvg_sensors_page_get_status(NvgSensorsPage *self);

@@ -13,7 +13,7 @@
 #define MAX_TALKERS_SHOWN 20
 
 struct _NvgTrafficPage {
-    GtkBox parent_instance;
+    NvgPage parent_instance;
 
     /* template children */
     GtkDropDown *metric_drop, *window_drop;
@@ -21,16 +21,17 @@ struct _NvgTrafficPage {
     GtkLabel *talkers_caption;
     GtkGrid *talkers_grid;
 
-    char *sensor; /* "" = all sensors */
     struct nvg_rate_series *series_all;
     GHashTable *series_by_sensor; /* char* -> struct nvg_rate_series* */
     GHashTable *talkers;          /* char* sensor -> struct nvg_feed_msg* (Netvigil__TopTalkers) */
 };
 
-G_DEFINE_FINAL_TYPE(NvgTrafficPage, nvg_traffic_page, GTK_TYPE_BOX)
+G_DEFINE_FINAL_TYPE(NvgTrafficPage, nvg_traffic_page, NVG_TYPE_PAGE)
 
-enum { PROP_0, PROP_SENSOR, N_PROPS };
-static GParamSpec *props[N_PROPS];
+static const char *sensor_of(NvgTrafficPage *self)
+{
+    return nvg_page_get_sensor(NVG_PAGE(self));
+}
 
 /* ---- talkers -------------------------------------------------------------------------------- */
 
@@ -76,7 +77,7 @@ static GArray *sum_talkers(NvgTrafficPage *self, gint64 *start, guint *interval)
     while (g_hash_table_iter_next(&it, &key, &value)) {
         const Netvigil__TopTalkers *t =
             (const Netvigil__TopTalkers *)((struct nvg_feed_msg *)value)->pb;
-        if (self->sensor[0] && !g_str_equal(self->sensor, key))
+        if (sensor_of(self)[0] && !g_str_equal(sensor_of(self), key))
             continue;
         *start = MAX(*start, t->interval_start_s);
         *interval = t->interval_s;
@@ -126,11 +127,11 @@ static void update_talkers(NvgTrafficPage *self)
         char when[32];
         time_t t = (time_t)start;
         struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%H:%M:%S", &tm);
+        if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
+            g_strlcpy(when, "?", sizeof(when)); /* t is 0..2^40 (nvg-feed-parse) */
         g_autofree char *cap =
             g_strdup_printf("By bytes, %u s interval from %s UTC · %s", interval, when,
-                            self->sensor[0] ? self->sensor : "all sensors");
+                            sensor_of(self)[0] ? sensor_of(self) : "all sensors");
         gtk_label_set_text(self->talkers_caption, cap);
     }
     g_array_free(rows, TRUE);
@@ -165,8 +166,8 @@ static struct nvg_rate_series *sensor_series(NvgTrafficPage *self, const char *s
 static void update_chart_series(NvgTrafficPage *self)
 {
     const struct nvg_rate_series *s = self->series_all;
-    if (self->sensor[0])
-        s = sensor_series(self, self->sensor);
+    if (sensor_of(self)[0])
+        s = sensor_series(self, sensor_of(self));
     nvg_rate_chart_set_series(self->chart, s);
 }
 
@@ -193,24 +194,11 @@ static void on_chart_options(GObject *o, GParamSpec *pspec, NvgTrafficPage *self
 
 /* ---- sensor --------------------------------------------------------------------------------- */
 
-void nvg_traffic_page_set_sensor(NvgTrafficPage *self, const char *sensor)
+static void nvg_traffic_page_sensor_changed(NvgPage *page)
 {
-    g_return_if_fail(NVG_IS_TRAFFIC_PAGE(self));
-    if (!sensor)
-        sensor = "";
-    if (g_str_equal(self->sensor, sensor))
-        return;
-    g_free(self->sensor);
-    self->sensor = g_strdup(sensor);
+    NvgTrafficPage *self = NVG_TRAFFIC_PAGE(page);
     update_chart_series(self);
     update_talkers(self);
-    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SENSOR]);
-}
-
-const char *nvg_traffic_page_get_sensor(NvgTrafficPage *self)
-{
-    g_return_val_if_fail(NVG_IS_TRAFFIC_PAGE(self), NULL);
-    return self->sensor;
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */
@@ -223,38 +211,7 @@ static void nvg_traffic_page_dispose(GObject *object)
     g_clear_pointer(&self->series_by_sensor, g_hash_table_destroy);
     g_clear_pointer(&self->series_all, nvg_rate_series_free);
     g_clear_pointer(&self->talkers, g_hash_table_destroy);
-    gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_TRAFFIC_PAGE);
     G_OBJECT_CLASS(nvg_traffic_page_parent_class)->dispose(object);
-}
-
-static void nvg_traffic_page_finalize(GObject *object)
-{
-    g_free(NVG_TRAFFIC_PAGE(object)->sensor);
-    G_OBJECT_CLASS(nvg_traffic_page_parent_class)->finalize(object);
-}
-
-static void nvg_traffic_page_get_property(GObject *object, guint id, GValue *value,
-                                          GParamSpec *pspec)
-{
-    switch (id) {
-    case PROP_SENSOR:
-        g_value_set_string(value, NVG_TRAFFIC_PAGE(object)->sensor);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
-static void nvg_traffic_page_set_property(GObject *object, guint id, const GValue *value,
-                                          GParamSpec *pspec)
-{
-    switch (id) {
-    case PROP_SENSOR:
-        nvg_traffic_page_set_sensor(NVG_TRAFFIC_PAGE(object), g_value_get_string(value));
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
 }
 
 static void nvg_traffic_page_class_init(NvgTrafficPageClass *klass)
@@ -262,13 +219,7 @@ static void nvg_traffic_page_class_init(NvgTrafficPageClass *klass)
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     oc->dispose = nvg_traffic_page_dispose;
-    oc->finalize = nvg_traffic_page_finalize;
-    oc->get_property = nvg_traffic_page_get_property;
-    oc->set_property = nvg_traffic_page_set_property;
-    props[PROP_SENSOR] =
-        g_param_spec_string("sensor", NULL, NULL, "",
-                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-    g_object_class_install_properties(oc, N_PROPS, props);
+    NVG_PAGE_CLASS(klass)->sensor_changed = nvg_traffic_page_sensor_changed;
     g_type_ensure(NVG_TYPE_RATE_CHART);
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-traffic-page.ui");
     gtk_widget_class_bind_template_child(wc, NvgTrafficPage, metric_drop);
@@ -281,7 +232,6 @@ static void nvg_traffic_page_class_init(NvgTrafficPageClass *klass)
 static void nvg_traffic_page_init(NvgTrafficPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
-    self->sensor = g_strdup("");
     self->series_all = nvg_rate_series_new();
     self->series_by_sensor = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                    (GDestroyNotify)nvg_rate_series_free);

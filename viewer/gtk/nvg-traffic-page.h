@@ -1,6 +1,6 @@
 /* NvgTrafficPage: the "Traffic" page (template nvg-traffic-page.ui): the per-second chart of
  * the collector's rates, overall and per sensor, and the top talkers of its last interval. It
- * shows the sensor in its "sensor" property ("" = all). */
+ * shows the sensor in its NvgPage "sensor" property ("" = all). */
 #ifndef NVG_TRAFFIC_PAGE_H
 #define NVG_TRAFFIC_PAGE_H
 
@@ -8,16 +8,14 @@
 
 #include "netvigil.pb-c.h"
 #include "nvg-feed.h"
+#include "nvg-page.h"
 
 G_BEGIN_DECLS
 
 #define NVG_TYPE_TRAFFIC_PAGE (nvg_traffic_page_get_type())
-G_DECLARE_FINAL_TYPE(NvgTrafficPage, nvg_traffic_page, NVG, TRAFFIC_PAGE, GtkBox)
+G_DECLARE_FINAL_TYPE(NvgTrafficPage, nvg_traffic_page, NVG, TRAFFIC_PAGE, NvgPage)
 
 GtkWidget *nvg_traffic_page_new(void);
-/* "" = all sensors. */
-void nvg_traffic_page_set_sensor(NvgTrafficPage *self, const char *sensor);
-const char *nvg_traffic_page_get_sensor(NvgTrafficPage *self);
 
 /* Feed topic "rates": add the samples to the series (rb is lent). */
 void nvg_traffic_page_add_rates(NvgTrafficPage *self, const Netvigil__RateBatch *rb);

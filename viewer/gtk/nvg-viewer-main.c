@@ -1,7 +1,12 @@
 /* netvigil-viewer: the GTK 4 desktop viewer of a netvigil collector.
  *
- *   netvigil-viewer [--collector HOST] [--feed-endpoint EP] [--control-endpoint EP]
+ *   netvigil-viewer [--collector HOST[:PORT]] [--feed-endpoint EP] [--control-endpoint EP]
+ *                   [--key FILE.key_secret] [--collector-key FILE.key]
  *                   [--ring-size N] [--app-id ID]
+ *
+ * Without --collector or endpoints, the collector and keys last chosen in the Connect dialog
+ * ($XDG_CONFIG_HOME/netvigil/viewer.ini), else localhost. Keys not given come from the
+ * defaults in $XDG_CONFIG_HOME/netvigil/ (nvg_cert_load_client); none at all: no CURVE.
  *
  * Options are parsed here, in the process that was started, so they are never lost to
  * GApplication's single-instance forwarding; run a second viewer (say for a second collector)
@@ -14,6 +19,7 @@
 
 #include "nvg-application.h"
 #include "nvg-packet-store.h"
+#include "nvg-viewer-config.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -21,7 +27,7 @@
 #define RING_MAX 10000000
 
 struct options {
-    char *host, *feed, *control, *app_id;
+    char *host, *feed, *control, *app_id, *key, *collector_key;
     gint ring;
     gboolean version;
 };
@@ -32,18 +38,25 @@ static void options_clear(struct options *o)
     g_free(o->feed);
     g_free(o->control);
     g_free(o->app_id);
+    g_free(o->key);
+    g_free(o->collector_key);
 }
 
 /* -1 to go on, else the exit status. */
 static int parse_options(int *argc, char ***argv, struct options *o)
 {
     GOptionEntry entries[] = {
-        {"collector", 0, 0, G_OPTION_ARG_STRING, &o->host, "Collector host (default localhost)",
-         "HOST"},
+        {"collector", 0, 0, G_OPTION_ARG_STRING, &o->host,
+         "Collector host, PORT its feed port (default localhost:7701)", "HOST[:PORT]"},
         {"feed-endpoint", 0, 0, G_OPTION_ARG_STRING, &o->feed,
          "Live feed endpoint (default tcp://HOST:7701)", "EP"},
         {"control-endpoint", 0, 0, G_OPTION_ARG_STRING, &o->control,
          "Control endpoint (default tcp://HOST:7702)", "EP"},
+        {"key", 0, 0, G_OPTION_ARG_FILENAME, &o->key,
+         "Own key pair (default: the one in $XDG_CONFIG_HOME/netvigil/)", "FILE.key_secret"},
+        {"collector-key", 0, 0, G_OPTION_ARG_FILENAME, &o->collector_key,
+         "The collector's public key (default: $XDG_CONFIG_HOME/netvigil/collector.key)",
+         "FILE.key"},
         {"ring-size", 0, 0, G_OPTION_ARG_INT, &o->ring,
          "Rows the packet list keeps (default 200000)", "N"},
         {"app-id", 0, 0, G_OPTION_ARG_STRING, &o->app_id,
@@ -73,6 +86,46 @@ static int parse_options(int *argc, char ***argv, struct options *o)
     return -1;
 }
 
+/* The endpoints and keys: the command line's, else the remembered ones, else localhost. -1 to go
+ * on, else the exit status. */
+static int make_config(struct options *o, struct nvg_viewer_config *c)
+{
+    g_autoptr(GError) error = NULL;
+    c->key_path = g_strdup(o->key);
+    c->collector_key_path = g_strdup(o->collector_key);
+    if (o->host && !nvg_viewer_config_set_host(c, o->host, &error)) {
+        fprintf(stderr, "netvigil-viewer: %s\n", error->message);
+        return 2;
+    }
+    if (o->feed || o->control) {
+        char feed[NVG_ZMQ_ENDPOINT_MAX], control[NVG_ZMQ_ENDPOINT_MAX];
+        const char *h = o->host ? o->host : "localhost";
+        if (nvg_zmq_endpoint_client(feed, sizeof(feed), o->feed, h, NVG_PORT_FEED) < 0 ||
+            nvg_zmq_endpoint_client(control, sizeof(control), o->control, h, NVG_PORT_CONTROL) <
+                0) {
+            fprintf(stderr, "netvigil-viewer: invalid collector host '%s'\n", h);
+            return 2;
+        }
+        /* an endpoint given replaces the one --collector implies, the other stays */
+        if (o->feed || !c->feed_ep) {
+            g_free(c->feed_ep);
+            c->feed_ep = g_strdup(feed);
+        }
+        if (o->control || !c->control_ep) {
+            g_free(c->control_ep);
+            c->control_ep = g_strdup(control);
+        }
+    }
+    g_autofree char *ini = nvg_viewer_config_path();
+    if (!c->feed_ep && ini && !nvg_viewer_config_load(c, ini, &error)) {
+        fprintf(stderr, "netvigil-viewer: %s\n", error->message);
+        return 2;
+    }
+    if (!c->feed_ep)
+        nvg_viewer_config_set_host(c, "localhost", NULL);
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -84,25 +137,25 @@ int main(int argc, char **argv)
         options_clear(&o);
         return rc;
     }
-    char feed_ep[300], control_ep[300];
-    const char *h = o.host ? o.host : "localhost";
-    if ((!o.feed && nvg_zmq_endpoint(feed_ep, sizeof(feed_ep), h, NVG_PORT_FEED) < 0) ||
-        (!o.control && nvg_zmq_endpoint(control_ep, sizeof(control_ep), h, NVG_PORT_CONTROL) < 0)) {
-        fprintf(stderr, "netvigil-viewer: invalid collector host '%s'\n", h);
+    struct nvg_viewer_config config = {.ring_size = (guint)o.ring};
+    rc = make_config(&o, &config);
+    if (rc >= 0) {
+        nvg_viewer_config_clear(&config);
         options_clear(&o);
-        return 2;
+        return rc;
     }
     void *zctx = zmq_ctx_new();
     if (!zctx) {
         fprintf(stderr, "netvigil-viewer: cannot create the ZeroMQ context\n");
+        nvg_viewer_config_clear(&config);
         options_clear(&o);
         return 1;
     }
     g_set_prgname("netvigil-viewer");
     g_set_application_name("netvigil");
     NvgApplication *app =
-        nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, o.feed ? o.feed : feed_ep,
-                            o.control ? o.control : control_ep, (guint)o.ring, zctx);
+        nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, &config, zctx);
+    nvg_viewer_config_clear(&config);
     options_clear(&o);
     rc = g_application_run(G_APPLICATION(app), 1, argv);
     g_object_unref(app);

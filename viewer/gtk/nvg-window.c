@@ -6,12 +6,13 @@
  *  - it is its own widget type in nvg-<name>-page.[ch] with its template nvg-<name>-page.ui in
  *    the GResource, its own state, and a dispose that calls gtk_widget_dispose_template();
  *    what it needs from the window (the feed, the sensor names, the ring size) comes in as
- *    construct-only properties;
- *  - constructed() below creates it and adds it to the stack under its name (app.show-page);
+ *    construct-only properties; it subclasses NvgPage (nvg-page.h) for the "sensor" property
+ *    and the template's disposal;
+ *  - add_pages() below creates it and adds it to the stack under its name (app.show-page);
  *  - route() hands it the feed messages it shows: a function taking struct nvg_feed_msg **
  *    (the page takes the message and sets the pointer to NULL) for what it keeps, a lent
  *    message or protobuf for what it only reads; records go to the packets page;
- *  - a "sensor" property makes it follow the header bar's sensor selector ("" = all);
+ *  - NvgPage's "sensor" property makes it follow the header bar's sensor selector ("" = all);
  *  - it shows toasts through the "window.toast" action (parameter: the text), never by calling
  *    the window, so that it works, silently, outside one;
  *  - its own buttons use its own widget actions (sensors.start, ...); app actions (D-Bus) call
@@ -20,6 +21,9 @@
 
 #include <string.h>
 
+#include "nvg-application.h"
+#include "nvg-cert.h"
+#include "nvg-error.h"
 #include "nvg-format.h"
 #include "nvg-rate-series.h"
 #include "nvg-sensor-names.h"
@@ -27,8 +31,11 @@
 #define DRAIN_INTERVAL_MS 50                /* at most 20 list updates per second */
 #define CONN_SILENT_US (3 * G_USEC_PER_SEC) /* the collector publishes status every second */
 #define MAX_MSGS_PER_DRAIN 400
+/* Time one drain may spend on messages: a flood (of events, say) then waits in the feed's
+ * byte-bounded queue, or is dropped there, instead of freezing the main loop. */
+#define DRAIN_BUDGET_US (20 * 1000)
 
-enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED };
+enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED, CONN_REFUSED, CONN_MISMATCH };
 
 struct _NvgWindow {
     GtkApplicationWindow parent_instance;
@@ -46,13 +53,11 @@ struct _NvgWindow {
     NvgSensorsPage *sensors;
     NvgTrafficPage *traffic;
 
-    /* construct-only */
-    char *feed_ep, *control_ep;
-    guint ring_size;
-    void *zctx; /* borrowed */
+    const struct nvg_viewer_config *config; /* the application's */
 
     struct nvg_sensor_names *names;
     struct nvg_feed *feed; /* NULL: it could not start */
+    char *feed_error;      /* why it could not (keys that do not load, a bad endpoint) */
     guint drain_id, toast_id;
 
     /* feed rate and connection */
@@ -69,15 +74,7 @@ struct _NvgWindow {
 
 G_DEFINE_FINAL_TYPE(NvgWindow, nvg_window, GTK_TYPE_APPLICATION_WINDOW)
 
-enum {
-    PROP_0,
-    PROP_CONNECTION,
-    PROP_FEED_ENDPOINT,
-    PROP_CONTROL_ENDPOINT,
-    PROP_RING_SIZE,
-    PROP_ZMQ_CONTEXT,
-    N_PROPS
-};
+enum { PROP_0, PROP_CONNECTION, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_DRAIN, N_SIGNALS };
@@ -112,6 +109,19 @@ static void set_label(GtkLabel *l, const char *text)
         gtk_label_set_text(l, text);
 }
 
+/* What the viewer refused or changed of what its collector sent. */
+static void append_peer_counts(GString *d, const struct nvg_feed_stats *fs)
+{
+    if (!fs->invalid && !fs->escaped && !fs->omitted && !fs->queue_dropped)
+        return;
+    g_string_append_printf(d,
+                           "%sfrom the collector: %" G_GUINT64_FORMAT " invalid, %" G_GUINT64_FORMAT
+                           " strings escaped, %" G_GUINT64_FORMAT
+                           " entries left out, %" G_GUINT64_FORMAT " messages dropped (queue full)",
+                           d->len ? " · " : "", fs->invalid, fs->escaped, fs->omitted,
+                           fs->queue_dropped);
+}
+
 static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
 {
     struct nvg_packets_page_counts c;
@@ -129,24 +139,26 @@ static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
     g_snprintf(text, sizeof(text), "Feed %s records/s", r);
     set_label(self->status_rate, text);
     guint64 not_shown = c.list.overwritten + fs->records_dropped + c.missed_paused;
-    text[0] = '\0';
+    GString *d = g_string_new(NULL);
     if (not_shown || fs->invalid) {
         nvg_format_thousands(a, sizeof(a), not_shown);
-        g_snprintf(text, sizeof(text), "%s not in the list (ring of %u%s)%s", a, c.capacity,
-                   c.paused ? ", paused" : "", fs->invalid ? ", invalid messages seen" : "");
+        g_string_printf(d, "%s not in the list (ring of %u%s)%s", a, c.capacity,
+                        c.paused ? ", paused" : "", fs->invalid ? ", invalid messages seen" : "");
     } else if (c.paused) {
-        g_snprintf(text, sizeof(text), "Paused");
+        g_string_assign(d, "Paused");
     }
-    set_label(self->status_dropped, text);
+    append_peer_counts(d, fs);
+    set_label(self->status_dropped, d->str);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->status_dropped), d->len ? d->str : NULL);
+    g_string_free(d, TRUE);
 }
 
 /* ---- connection ---------------------------------------------------------------------------- */
 
 static const char *const conn_names[] = {
-    [CONN_CONNECTING] = "connecting",
-    [CONN_OK] = "connected",
-    [CONN_RECONNECTING] = "reconnecting",
-    [CONN_FAILED] = "failed",
+    [CONN_CONNECTING] = "connecting",     [CONN_OK] = "connected",
+    [CONN_RECONNECTING] = "reconnecting", [CONN_FAILED] = "failed",
+    [CONN_REFUSED] = "refused",           [CONN_MISMATCH] = "handshake-failed",
 };
 
 const char *nvg_window_get_connection(NvgWindow *self)
@@ -159,10 +171,10 @@ const char *nvg_window_get_connection(NvgWindow *self)
 static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
 {
     static const char *const classes[] = {"conn-ok", "conn-wait", "conn-lost"};
-    const char *cls = state == CONN_OK       ? classes[0]
-                      : state == CONN_FAILED ? classes[2]
-                                             : classes[1];
-    char text[80];
+    const char *cls = state == CONN_OK                                ? classes[0]
+                      : state == CONN_FAILED || state >= CONN_REFUSED ? classes[2]
+                                                                      : classes[1];
+    char text[120];
     switch (state) {
     case CONN_OK:
         g_strlcpy(text, "● Connected", sizeof(text));
@@ -177,19 +189,27 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
         else
             g_strlcpy(text, "Reconnecting…", sizeof(text));
         break;
+    case CONN_REFUSED:
+        g_strlcpy(text, "Refused: the collector does not accept this key", sizeof(text));
+        break;
+    case CONN_MISMATCH:
+        g_strlcpy(text, "Refused: wrong collector key, or keys on one side only", sizeof(text));
+        break;
     default:
         g_strlcpy(text, "Not connected", sizeof(text));
         break;
     }
     set_label(self->conn_label, text);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->conn_label),
+                                state == CONN_FAILED ? self->feed_error : NULL);
     if (state != self->conn_state) {
         for (int i = 0; i < 3; i++)
             gtk_widget_remove_css_class(GTK_WIDGET(self->conn_label), classes[i]);
         gtk_widget_add_css_class(GTK_WIDGET(self->conn_label), cls);
-        g_info("feed %s: %s", self->feed_ep,
-               state == CONN_OK       ? "connected"
-               : state == CONN_FAILED ? "failed"
-                                      : "waiting");
+        g_info("feed %s: %s", self->config ? self->config->feed_ep : "?",
+               state == CONN_OK                                ? "connected"
+               : state == CONN_FAILED || state >= CONN_REFUSED ? conn_names[state]
+                                                               : "waiting");
         self->conn_state = state;
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTION]);
     }
@@ -203,6 +223,12 @@ static void update_connection(NvgWindow *self, const struct nvg_feed_stats *fs, 
 {
     if (!self->feed) {
         set_conn_state(self, CONN_FAILED, 0);
+        return;
+    }
+    /* a refusal newer than the last data: libzmq keeps retrying, and is refused each time */
+    if ((fs->auth == NVG_FEED_AUTH_REFUSED || fs->auth == NVG_FEED_AUTH_MISMATCH) &&
+        fs->auth_change_us >= fs->last_rx_us) {
+        set_conn_state(self, fs->auth == NVG_FEED_AUTH_REFUSED ? CONN_REFUSED : CONN_MISMATCH, 0);
         return;
     }
     gboolean ever = fs->last_rx_us != 0 || fs->disconnects != 0;
@@ -269,11 +295,11 @@ static void on_selector(GtkDropDown *dd, GParamSpec *pspec, NvgWindow *self)
                            : gtk_string_list_get_string(self->selector_model, i);
     g_free(self->selected);
     self->selected = g_strdup(name ? name : "");
-    /* every page with a "sensor" property follows the selector */
+    /* every page follows the selector */
     for (GtkWidget *page = gtk_widget_get_first_child(GTK_WIDGET(self->stack)); page;
          page = gtk_widget_get_next_sibling(page))
-        if (g_object_class_find_property(G_OBJECT_GET_CLASS(page), "sensor"))
-            g_object_set(page, "sensor", self->selected, NULL);
+        if (NVG_IS_PAGE(page))
+            nvg_page_set_sensor(NVG_PAGE(page), self->selected);
 }
 
 gboolean nvg_window_select_sensor(NvgWindow *self, const char *sensor)
@@ -340,6 +366,8 @@ static void route(NvgWindow *self, struct nvg_feed_msg **m)
     case NVG_FEED_TALKERS:
         nvg_traffic_page_take_talkers(self->traffic, m);
         break;
+    case NVG_FEED_KINDS:
+        break; /* never made */
     }
 }
 
@@ -355,6 +383,8 @@ static void real_drain(NvgWindow *self)
         for (int i = 0; i < MAX_MSGS_PER_DRAIN && (m = nvg_feed_pop(self->feed)); i++) {
             route(self, &m);
             nvg_feed_msg_free(m);
+            if (g_get_monotonic_time() - t0 > DRAIN_BUDGET_US)
+                break;
         }
         nvg_feed_get_stats(self->feed, &fs);
     }
@@ -377,31 +407,68 @@ static gboolean on_drain_timer(gpointer data)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
-static void nvg_window_constructed(GObject *object)
+/* The feed worker for the application's configuration: its endpoints and keys (given, or
+ * the defaults in $XDG_CONFIG_HOME/netvigil/). Without it the badge says why. */
+static void start_feed(NvgWindow *self)
 {
-    NvgWindow *self = NVG_WINDOW(object);
-    G_OBJECT_CLASS(nvg_window_parent_class)->constructed(object);
-    self->packets = NVG_PACKETS_PAGE(nvg_packets_page_new(self->ring_size, self->names));
+    const struct nvg_viewer_config *cfg = self->config;
+    struct nvg_cert own, collector;
+    char err[NVG_ERRBUF_SIZE] = "";
+    GError *error = NULL;
+    g_clear_pointer(&self->feed_error, g_free);
+    int keys =
+        nvg_cert_load_client(cfg->key_path, cfg->collector_key_path, true, &own, &collector, err);
+    if (keys < 0) {
+        self->feed_error = g_strdup_printf("keys: %s", err);
+    } else {
+        /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring shows */
+        struct nvg_packets_page_counts c;
+        nvg_packets_page_get_counts(self->packets, &c);
+        GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+        self->feed =
+            nvg_feed_new(nvg_application_get_zmq_context(NVG_APPLICATION(app)), cfg->feed_ep,
+                         cfg->control_ep, keys ? &own : NULL, keys ? &collector : NULL,
+                         MIN(c.capacity, 65536u), self->names, &error);
+        if (!self->feed)
+            self->feed_error = g_strdup(error->message);
+        g_clear_error(&error);
+    }
+    memset(own.secret_key, 0, sizeof(own.secret_key));
+    if (self->feed_error)
+        g_warning("%s", self->feed_error);
+    char ep[700];
+    g_snprintf(ep, sizeof(ep), "feed %s · control %s%s", cfg->feed_ep, cfg->control_ep,
+               keys > 0 ? " · with keys" : "");
+    gtk_label_set_text(self->status_endpoint, ep);
+}
+
+void nvg_window_reconnect(NvgWindow *self)
+{
+    g_return_if_fail(NVG_IS_WINDOW(self));
+    nvg_sensors_page_set_feed(self->sensors, NULL);
+    nvg_feed_free(self->feed); /* joins its worker and closes its sockets */
+    self->feed = NULL;
+    start_feed(self);
+    nvg_sensors_page_set_feed(self->sensors, self->feed);
+    self->rate_n0 = 0;
+    self->conn_state = -1;
+    set_conn_state(self, self->feed ? CONN_CONNECTING : CONN_FAILED, 0);
+}
+
+/* The pages and the feed, from the application's configuration: after construction, since
+ * GtkWindow's "application" is set only once the construct properties are. */
+static void add_pages(NvgWindow *self, NvgApplication *app)
+{
+    self->config = nvg_application_get_config(app);
+    self->packets = NVG_PACKETS_PAGE(nvg_packets_page_new(self->config->ring_size, self->names));
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->packets), "packets", "Packets");
 
-    GError *error = NULL;
-    /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring can show */
-    struct nvg_packets_page_counts c;
-    nvg_packets_page_get_counts(self->packets, &c);
-    self->feed = nvg_feed_new(self->zctx, self->feed_ep, self->control_ep, MIN(c.capacity, 65536u),
-                              self->names, &error);
-    if (!self->feed) {
-        g_warning("%s", error->message);
-        g_error_free(error);
-    }
+    start_feed(self);
     self->sensors = NVG_SENSORS_PAGE(nvg_sensors_page_new(self->feed));
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->sensors), "sensors", "Sensors");
     self->traffic = NVG_TRAFFIC_PAGE(nvg_traffic_page_new());
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->traffic), "traffic", "Traffic");
 
-    char ep[700];
-    g_snprintf(ep, sizeof(ep), "feed %s · control %s", self->feed_ep, self->control_ep);
-    gtk_label_set_text(self->status_endpoint, ep);
     self->rate_t0 = g_get_monotonic_time();
     self->drain_id = g_timeout_add(DRAIN_INTERVAL_MS, on_drain_timer, self);
 }
@@ -427,83 +494,30 @@ static void nvg_window_finalize(GObject *object)
 {
     NvgWindow *self = NVG_WINDOW(object);
     nvg_sensor_names_free(self->names);
-    g_free(self->feed_ep);
-    g_free(self->control_ep);
+    g_free(self->feed_error);
     g_free(self->selected);
     G_OBJECT_CLASS(nvg_window_parent_class)->finalize(object);
 }
 
 static void nvg_window_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
-    NvgWindow *self = NVG_WINDOW(object);
-    switch (id) {
-    case PROP_CONNECTION:
-        g_value_set_string(value, nvg_window_get_connection(self));
-        break;
-    case PROP_FEED_ENDPOINT:
-        g_value_set_string(value, self->feed_ep);
-        break;
-    case PROP_CONTROL_ENDPOINT:
-        g_value_set_string(value, self->control_ep);
-        break;
-    case PROP_RING_SIZE:
-        g_value_set_uint(value, self->ring_size);
-        break;
-    case PROP_ZMQ_CONTEXT:
-        g_value_set_pointer(value, self->zctx);
-        break;
-    default:
+    if (id == PROP_CONNECTION)
+        g_value_set_string(value, nvg_window_get_connection(NVG_WINDOW(object)));
+    else
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
-static void nvg_window_set_property(GObject *object, guint id, const GValue *value,
-                                    GParamSpec *pspec)
-{
-    NvgWindow *self = NVG_WINDOW(object);
-    switch (id) {
-    case PROP_FEED_ENDPOINT:
-        self->feed_ep = g_value_dup_string(value);
-        break;
-    case PROP_CONTROL_ENDPOINT:
-        self->control_ep = g_value_dup_string(value);
-        break;
-    case PROP_RING_SIZE:
-        self->ring_size = g_value_get_uint(value);
-        break;
-    case PROP_ZMQ_CONTEXT:
-        self->zctx = g_value_get_pointer(value);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
-}
-
-static void install_properties(GObjectClass *oc)
-{
-    const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                                  G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-    props[PROP_CONNECTION] =
-        g_param_spec_string("connection", NULL, NULL, "connecting",
-                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-    props[PROP_FEED_ENDPOINT] = g_param_spec_string("feed-endpoint", NULL, NULL, "", construct);
-    props[PROP_CONTROL_ENDPOINT] =
-        g_param_spec_string("control-endpoint", NULL, NULL, "", construct);
-    props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
-    props[PROP_ZMQ_CONTEXT] = g_param_spec_pointer("zmq-context", NULL, NULL, construct);
-    g_object_class_install_properties(oc, N_PROPS, props);
 }
 
 static void nvg_window_class_init(NvgWindowClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
-    oc->constructed = nvg_window_constructed;
     oc->dispose = nvg_window_dispose;
     oc->finalize = nvg_window_finalize;
     oc->get_property = nvg_window_get_property;
-    oc->set_property = nvg_window_set_property;
-    install_properties(oc);
+    props[PROP_CONNECTION] =
+        g_param_spec_string("connection", NULL, NULL, "connecting",
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_object_class_install_properties(oc, N_PROPS, props);
     signals[SIGNAL_DRAIN] = g_signal_new_class_handler(
         "drain", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
         G_CALLBACK(real_drain), NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -534,10 +548,10 @@ static void nvg_window_init(NvgWindow *self)
     g_signal_connect(self->sensor_selector, "notify::selected", G_CALLBACK(on_selector), self);
 }
 
-NvgWindow *nvg_window_new(GtkApplication *app, const char *feed_ep, const char *control_ep,
-                          guint ring_size, void *zctx)
+NvgWindow *nvg_window_new(GtkApplication *app)
 {
-    return g_object_new(NVG_TYPE_WINDOW, "application", app, "title", "netvigil", "feed-endpoint",
-                        feed_ep, "control-endpoint", control_ep, "ring-size", ring_size,
-                        "zmq-context", zctx, NULL);
+    g_return_val_if_fail(NVG_IS_APPLICATION(app), NULL);
+    NvgWindow *self = g_object_new(NVG_TYPE_WINDOW, "application", app, "title", "netvigil", NULL);
+    add_pages(self, NVG_APPLICATION(app));
+    return self;
 }

@@ -3,10 +3,11 @@
  * page the part of the feed it shows; NvgApplication's actions call in here and into the
  * pages.
  *
- * Construct-only properties: "feed-endpoint", "control-endpoint" (strings), "ring-size" (rows
- * of the packet list, 0 = default), "zmq-context" (the process's ZeroMQ context, borrowed).
+ * Its configuration (endpoints, ring size) and the ZeroMQ context come from its NvgApplication.
  * Read-only "connection": the feed's connection as the badge shows it ("connecting",
- * "connected", "reconnecting", or "failed": the feed could not start), notified on change;
+ * "connected", "reconnecting", "refused": the collector's ZAP handler refused our key,
+ * "handshake-failed": wrong collector key or keys on one side only, or "failed": the feed
+ * could not start, keys that do not load for instance), notified on change;
  * NvgApplication mirrors it as the state of app.connection.
  * Signal "drain" (action): move what the feed worker handed over into the pages; emitted every
  * 50 ms, the work is its class handler. */
@@ -25,8 +26,12 @@ G_BEGIN_DECLS
 #define NVG_TYPE_WINDOW (nvg_window_get_type())
 G_DECLARE_FINAL_TYPE(NvgWindow, nvg_window, NVG, WINDOW, GtkApplicationWindow)
 
-NvgWindow *nvg_window_new(GtkApplication *app, const char *feed_ep, const char *control_ep,
-                          guint ring_size, void *zctx);
+/* app must be an NvgApplication: the window reads its configuration there. */
+NvgWindow *nvg_window_new(GtkApplication *app);
+
+/* Stop the feed and start it again with the application's configuration as it is now (new
+ * endpoints or keys): the status and pending requests of the old collector go. */
+void nvg_window_reconnect(NvgWindow *self);
 
 /* The pages (lent). */
 NvgPacketsPage *nvg_window_get_packets_page(NvgWindow *self);

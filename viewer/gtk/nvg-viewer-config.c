@@ -1,0 +1,124 @@
+#include "nvg-viewer-config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "nvg-cert.h"
+#include "nvg-wire.h"
+#include "nvg-zmq.h"
+
+#define GROUP "collector"
+
+void nvg_viewer_config_copy(struct nvg_viewer_config *dst, const struct nvg_viewer_config *src)
+{
+    if (dst == src)
+        return;
+    struct nvg_viewer_config c = *src;
+    c.host = g_strdup(src->host);
+    c.feed_ep = g_strdup(src->feed_ep);
+    c.control_ep = g_strdup(src->control_ep);
+    c.key_path = g_strdup(src->key_path);
+    c.collector_key_path = g_strdup(src->collector_key_path);
+    nvg_viewer_config_clear(dst);
+    *dst = c;
+}
+
+void nvg_viewer_config_clear(struct nvg_viewer_config *config)
+{
+    g_free(config->host);
+    g_free(config->feed_ep);
+    g_free(config->control_ep);
+    g_free(config->key_path);
+    g_free(config->collector_key_path);
+    memset(config, 0, sizeof(*config));
+}
+
+gboolean nvg_viewer_config_set_host(struct nvg_viewer_config *config, const char *host,
+                                    GError **error)
+{
+    char h[NVG_ZMQ_HOST_MAX], feed[NVG_ZMQ_ENDPOINT_MAX], control[NVG_ZMQ_ENDPOINT_MAX];
+    int port = 0;
+    if (!host || nvg_zmq_endpoint_split(host, h, sizeof(h), &port) < 0 || !h[0] || port >= 65535 ||
+        strstr(host, "://")) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "'%s' is not a collector: give HOST or HOST:PORT (the feed port)",
+                    host ? host : "");
+        return FALSE;
+    }
+    if (!port)
+        port = NVG_PORT_FEED;
+    if (nvg_zmq_endpoint(feed, sizeof(feed), h, port) < 0 ||
+        nvg_zmq_endpoint(control, sizeof(control), h, port + 1) < 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "host name too long");
+        return FALSE;
+    }
+    g_free(config->host);
+    g_free(config->feed_ep);
+    g_free(config->control_ep);
+    config->host = g_strdup(host);
+    config->feed_ep = g_strdup(feed);
+    config->control_ep = g_strdup(control);
+    return TRUE;
+}
+
+char *nvg_viewer_config_path(void)
+{
+    char dir[4096];
+    if (nvg_cert_default_dir(dir, sizeof(dir)) < 0)
+        return NULL;
+    return g_build_filename(dir, "viewer.ini", NULL);
+}
+
+/* *field = the file's value of key, unless it is set already or the file has none. */
+static void load_string(GKeyFile *kf, const char *key, char **field)
+{
+    char *v = *field ? NULL : g_key_file_get_string(kf, GROUP, key, NULL);
+    if (v && *v)
+        *field = v;
+    else
+        g_free(v);
+}
+
+gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *path, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    GError *e = NULL;
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &e)) {
+        gboolean missing = g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        if (missing)
+            g_error_free(e);
+        else
+            g_propagate_prefixed_error(error, e, "%s: ", path);
+        return missing;
+    }
+    if (!config->feed_ep && !config->host) {
+        g_autofree char *host = g_key_file_get_string(kf, GROUP, "host", NULL);
+        if (host && *host && !nvg_viewer_config_set_host(config, host, error))
+            return FALSE;
+    }
+    load_string(kf, "key", &config->key_path);
+    load_string(kf, "collector-key", &config->collector_key_path);
+    return TRUE;
+}
+
+gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const char *path,
+                                GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_key_file_set_comment(kf, NULL, NULL, " netvigil-viewer: the last collector connected to",
+                           NULL);
+    g_key_file_set_string(kf, GROUP, "host", config->host ? config->host : "");
+    g_key_file_set_string(kf, GROUP, "key", config->key_path ? config->key_path : "");
+    g_key_file_set_string(kf, GROUP, "collector-key",
+                          config->collector_key_path ? config->collector_key_path : "");
+    g_autofree char *dir = g_path_get_dirname(path);
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        int err = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot create %s: %s", dir,
+                    g_strerror(err));
+        return FALSE;
+    }
+    return g_key_file_save_to_file(kf, path, error);
+}

@@ -1,0 +1,37 @@
+/* The viewer's configuration: what the command line (or later the Connect dialog) says, held
+ * once by NvgApplication and read from there by the window. Plain data. */
+#ifndef NVG_VIEWER_CONFIG_H
+#define NVG_VIEWER_CONFIG_H
+
+#include <glib.h>
+
+struct nvg_viewer_config {
+    char *host;                 /* as typed: "HOST" or "HOST:FEEDPORT"; NULL: endpoints given */
+    char *feed_ep, *control_ep; /* the collector's live feed and control endpoints */
+    char *key_path;             /* --key FILE.key_secret; NULL: the default, if any */
+    char *collector_key_path;   /* --collector-key FILE.key; NULL: the default, if any */
+    guint ring_size;            /* rows of the packet list, 0 = the store's default */
+};
+
+/* dst gets copies of src's strings; dst's old ones are freed. */
+void nvg_viewer_config_copy(struct nvg_viewer_config *dst, const struct nvg_viewer_config *src);
+/* Frees the strings and zeroes the struct. */
+void nvg_viewer_config_clear(struct nvg_viewer_config *config);
+
+/* host is "HOST", "HOST:PORT", "[V6]:PORT" (nvg_zmq_endpoint_split): the feed is tcp://HOST:PORT
+ * (default 7701) and control the next port up (7702), as a collector binds them. Sets host,
+ * feed_ep and control_ep; FALSE with error set (config unchanged) for a host that is not one. */
+gboolean nvg_viewer_config_set_host(struct nvg_viewer_config *config, const char *host,
+                                    GError **error);
+
+/* The file the Connect dialog remembers its choice in: $XDG_CONFIG_HOME/netvigil/viewer.ini
+ * (newly allocated), NULL when there is no config directory. */
+char *nvg_viewer_config_path(void);
+/* Reads host, key and collector-key of [collector] from path into the fields still NULL (the
+ * command line wins). A missing file is no error. */
+gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *path, GError **error);
+/* Writes host, key and collector-key to path (creating its directory, mode 0700). */
+gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const char *path,
+                                GError **error);
+
+#endif
