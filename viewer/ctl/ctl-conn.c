@@ -23,8 +23,10 @@
 #include "nvg-wire.h"
 
 #define MONITOR_EVENTS                                                                             \
-    (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |  \
-     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+    (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CONNECT_RETRIED |                 \
+     ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |                                      \
+     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |                  \
+     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 /* Heartbeats on our sockets: a collector that vanished without closing the connection is
  * noticed and reconnected to, instead of a tail that waits for ever on a dead link. */
@@ -129,9 +131,18 @@ static void on_event(void *user, const struct nvg_monitor_event *ev)
     switch (ev->event) {
     case ZMQ_EVENT_CONNECTED:
         c->connected = true;
+        c->lost_ms = 0;
         break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
         c->handshaken = true;
+        break;
+    case ZMQ_EVENT_DISCONNECTED:
+        c->disconnects++;
+        c->lost_ms = nvg_clock_mono_ms();
+        break;
+    case ZMQ_EVENT_CONNECT_DELAYED:
+    case ZMQ_EVENT_CONNECT_RETRIED:
+        c->lost_ms = 0; /* libzmq is dialling again */
         break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
         c->handshake_closed++;

@@ -76,6 +76,23 @@ static long drain(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, struct nvg_ctl_fe
     return printed;
 }
 
+/* libzmq dials again within its reconnect interval (100 ms) after a lost connection, except
+ * after a protocol error, such as a message over ZMQ_MAXMSGSIZE: then the feed is over for
+ * good. (Dialling again ourselves is no cure: a hostile collector would repeat the message,
+ * and libzmq 4.3.4 can abort in fq.cpp, "!_more", when a pipe dies between two frames.) */
+#define FEED_REDIAL_GRACE_MS 2000
+
+static bool feed_dead(const struct nvg_ctl *ctl, const struct nvg_ctl_conn *c)
+{
+    if (!c->lost_ms || nvg_clock_mono_ms() - c->lost_ms < FEED_REDIAL_GRACE_MS)
+        return false;
+    fprintf(stderr,
+            "netvigil-ctl: the collector at %s closed the feed and libzmq does not dial again "
+            "(a protocol error: a message over the %d MiB cap?)\n",
+            ctl->feed_ep, NVG_CLIENT_MAX_MSG >> 20);
+    return true;
+}
+
 /* Receives and prints until --count lines, a signal, or the collector refusing us; returns the
  * exit status. With keys, a handshake that has not completed within the timeout is an error
  * (the collector holds another key than --collector-key); without, we wait for a collector
@@ -94,6 +111,8 @@ static int follow(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, struct nvg_ctl_fe
             total += drain(ctl, c, f, print, total);
         else if (ctl->keys && !c->handshaken && c->connected && nvg_clock_mono_ms() - t0 >= timeout)
             return nvg_ctl_conn_timed_out(ctl, c, NULL, timeout);
+        else if (feed_dead(ctl, c))
+            return NVG_CTL_EXIT_FAIL;
     }
     return 0;
 }
@@ -112,6 +131,9 @@ static int watch(struct nvg_ctl *ctl, const char *topic, feed_printer print)
     rc = follow(ctl, &c, f, print);
     nvg_ctl_conn_close(&c);
     nvg_ctl_feed_report(f, stderr);
+    if (c.disconnects)
+        fprintf(stderr, "netvigil-ctl: feed: the connection to %s was lost %u time(s)\n",
+                ctl->feed_ep, c.disconnects);
     nvg_ctl_feed_free(f);
     return rc;
 }

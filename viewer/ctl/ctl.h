@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctl-core.h"
 #include "netvigil.pb-c.h"
@@ -45,6 +46,9 @@ struct nvg_ctl_conn {
     bool handshaken;           /* ZMTP/CURVE handshake completed at least once */
     unsigned handshake_closed; /* connections closed before the handshake completed */
     unsigned unreadable;       /* replies we could not unpack */
+    unsigned disconnects;      /* connections lost after they were made */
+    int64_t lost_ms;           /* when the last one was lost, while libzmq has not dialled
+                                * again; 0 otherwise */
     int verdict;               /* an exit status once the collector refused us, else 0 */
 };
 
