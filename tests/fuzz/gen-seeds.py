@@ -203,6 +203,61 @@ def control_seeds():
     }
 
 
+def ctl_reply_seeds():
+    """ControlReplies as netvigil-ctl reads them (fuzz-ctl-reply): good ones, and the shapes a
+    hostile collector sends."""
+    esc = "\x1b]0;pwned\x07"
+    sstatus = (f_bytes(1, "s1") + f_varint(2, 7) + f_varint(3, 1) + f_bytes(5, "eth0") +
+               f_bytes(6, "port 443") + f_varint(8, 3))
+    summary = f_bytes(1, sstatus) + f_varint(2, 1) + f_varint(3, 1722193121123) + \
+        f_bytes(13, "s1") + f_bytes(14, "127.0.0.1:5555")
+    security = b"".join(f_varint(i, i) for i in range(1, 12))
+    coll = f_bytes(1, summary) + f_varint(3, 5000) + f_bytes(16, "audit.csv") + \
+        f_bytes(17, security) + f_varint(18, 1)
+    result = f_bytes(1, "s1") + f_varint(2, 1)
+    return {
+        "status": f_varint(1, 1) + f_varint(2, 9) + f_varint(3, 1) + f_bytes(6, coll),
+        "no-last-status": f_varint(1, 1) + f_varint(3, 1) + f_bytes(6, f_bytes(1, b"") +
+                                                                   f_bytes(1, summary)),
+        "escapes": f_varint(3, 1) + f_bytes(6, f_bytes(1, f_bytes(1, f_bytes(1, esc) +
+                                                                  f_bytes(5, "\u202e")) +
+                                                       f_bytes(13, esc)) + f_bytes(16, esc)),
+        "bad-utf8": f_varint(3, 1) + f_bytes(6, f_bytes(1, f_bytes(1, b"\xff\xc0\xaf"))),
+        "times": f_varint(3, 1) + f_bytes(6, f_bytes(1, f_varint(3, -(1 << 63)) +
+                                                     b"\x41" + b"\xff" * 7 + b"\x7f") +
+                                          f_varint(3, -1)),
+        "results": f_varint(2, 9) + f_varint(3, 1) + f_bytes(5, result) +
+        f_bytes(5, f_bytes(1, esc) + f_bytes(3, "syntax error\n")),
+        "not-allowed": f_varint(2, 9) + f_bytes(4, "not allowed: viewer may not stop"),
+        "forget-ok": f_varint(2, 9) + f_varint(3, 1),
+        "empty": b"",
+        "amplify": f_varint(3, 1) + f_bytes(6, b"\x0a\x00" * 2000),
+    }
+
+
+def ctl_feed_seeds():
+    """Feed pieces (fuzz-ctl-feed): [printer][limit][body], several per file."""
+    esc = "\x1b]0;x\x07"
+    b1 = f_bytes(1, "s1") + f_varint(2, 7) + f_varint(3, 1) + b"".join(f_bytes(4, r)
+                                                                     for r in RECORDS)
+    b4 = f_bytes(1, "s1") + f_varint(2, 7) + f_varint(3, 4) + f_bytes(4, RECORDS[0])
+    bad = f_bytes(1, esc) + f_varint(3, 2) + f_bytes(4, BAD_RECORDS[0]) + f_bytes(4, RECORDS[1])
+    rates = f_bytes(1, f_varint(1, 1722193121) + f_bytes(2, "s1") + f_varint(3, 4) +
+                    f_varint(4, 10) + f_varint(5, 600))
+    rates_bad = f_bytes(1, f_varint(1, (1 << 63) - 1) + f_bytes(2, esc) + f_varint(3, 99))
+    event = f_varint(1, 1722193121123) + f_bytes(2, "command") + f_bytes(3, "a@b") + \
+        f_bytes(4, "s1") + f_bytes(5, "stop: ok")
+    event_bad = f_varint(1, -(1 << 63)) + f_bytes(2, esc) + f_bytes(5, b"\xff\n")
+    return {
+        "tail": b"\x00\x00" + b1,
+        "tail-gap": SEP.join([b"\x00\x00" + b1, b"\x00\x02" + b4, b"\x00\x00" + bad]),
+        "rates": SEP.join([b"\x01\x00" + rates, b"\x01\x01" + rates_bad]),
+        "events": SEP.join([b"\x02\x00" + event, b"\x02\x00" + event_bad, b"\x03\x00"]),
+        "amplify": b"\x00\x00" + b"\x22\x00" * 2000,
+        "garbage": SEP.join([b"\x00\x00\xff\xff", b"\x01\x00\x0a\x05", b"\x02\x00\x12"]),
+    }
+
+
 # ---- frames ----------------------------------------------------------------------------
 
 def pcap_frames(path, limit):
@@ -301,6 +356,12 @@ def viewer_seeds():
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--ctl-only":  # the netvigil-ctl harnesses alone
+        for name, data in ctl_reply_seeds().items():
+            write("fuzz-ctl-reply", name, data)
+        for name, data in ctl_feed_seeds().items():
+            write("fuzz-ctl-feed", name, data)
+        return
     pcap_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../shared/pcaps")
     for name, data in decode_seeds(pcap_dir).items():
         write("fuzz-decode", name, data)
@@ -312,6 +373,10 @@ def main():
         write("fuzz-control", name, data)
     for name, data in viewer_seeds().items():
         write("fuzz-viewer-feed", name, data)
+    for name, data in ctl_reply_seeds().items():
+        write("fuzz-ctl-reply", name, data)
+    for name, data in ctl_feed_seeds().items():
+        write("fuzz-ctl-feed", name, data)
     filters = {
         "v4": b"tcp\n10.0.0.0/8\n192.168.7.1\n443\ns1",
         "v6": b"UDP\n2001:db8::/32\nff02::fb/128\n5353\n",

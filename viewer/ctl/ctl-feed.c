@@ -1,19 +1,23 @@
-/* `netvigil-ctl tail` and `rates`: subscribers on the live feed (PUB 7701).
+/* `netvigil-ctl tail`, `rates` and `events`: subscribers on the live feed (PUB 7701).
  *
- * tail subscribes to "rec/" (or "rec/<sensor>"), unpacks each Batch into an arena, filters the
- * records and prints their text lines. The feed is best effort: a subscriber slower than the
- * traffic loses messages at its high-water mark rather than slowing the collector. */
-#include <inttypes.h>
+ * tail subscribes to "rec/" (or "rec/<sensor>") and prints the matching records of each Batch;
+ * the printers are in ctl-feed-print.c. The feed is best effort: a subscriber slower than the
+ * traffic loses messages at its high-water mark rather than slowing the collector, and the
+ * queue libzmq keeps for us is bounded in bytes (NVG_CTL_FEED_QUEUE_BYTES); what we drop or
+ * miss is counted and reported on exit. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "ctl.h"
+#include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
+
+/* How often the wait wakes up to look at the stop flag and the handshake deadline. */
+#define FEED_TICK_MS 200
 
 static volatile sig_atomic_t interrupted;
 
@@ -23,189 +27,130 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-static void *subscribe(struct nvg_ctl *ctl, const char *topic)
+static int subscribe(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, const char *topic)
 {
-    char err[NVG_ERRBUF_SIZE];
-    struct nvg_sockopts so = {.rcvhwm = 10000, .linger_ms = 0};
-    void *sock = nvg_zmq_socket(ctl->zctx, ZMQ_SUB, &so, err);
-    if (!sock) {
-        fprintf(stderr, "netvigil-ctl: %s\n", err);
-        return NULL;
-    }
-    if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, topic, strlen(topic)) != 0 ||
-        zmq_connect(sock, ctl->feed_ep) != 0) {
+    int hwm = (int)(NVG_CTL_FEED_QUEUE_BYTES / NVG_CLIENT_MAX_MSG);
+    int rc = nvg_ctl_conn_open(ctl, c, ZMQ_SUB, ctl->feed_ep, hwm);
+    if (rc)
+        return rc;
+    if (zmq_setsockopt(c->sock, ZMQ_SUBSCRIBE, topic, strlen(topic)) != 0) {
         fprintf(stderr, "netvigil-ctl: cannot subscribe at %s: %s\n", ctl->feed_ep,
                 zmq_strerror(zmq_errno()));
-        zmq_close(sock);
-        return NULL;
+        nvg_ctl_conn_close(c);
+        return NVG_CTL_EXIT_FAIL;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    return sock;
-}
-
-/* One [topic][body] message; returns 1 with both, 0 on interrupt or a dead socket, -1 on a
- * message of another shape (dropped whole). */
-static int recv_feed(void *sock, zmq_msg_t *topic, zmq_msg_t *body)
-{
-    while (!interrupted) {
-        int rc = nvg_zmq_recv_topic(sock, topic, body, 0);
-        if (rc == NVG_EMALFORMED)
-            return -1;
-        if (rc == 0)
-            return interrupted ? 0 : 1;
-        if (rc != NVG_EAGAIN)
-            return 0;
-    }
     return 0;
-}
-
-/* Print the matching records of one batch; returns the number printed. */
-static long print_batch(struct nvg_ctl *ctl, struct nvg_arena *arena, struct nvg_time_cache *tc,
-                        const zmq_msg_t *body, long limit)
-{
-    ProtobufCAllocator *alloc = nvg_arena_allocator(arena);
-    Netvigil__Batch *b = netvigil__batch__unpack(alloc, zmq_msg_size((zmq_msg_t *)body),
-                                                 zmq_msg_data((zmq_msg_t *)body));
-    long printed = 0;
-    if (b && b->sensor) {
-        char line[NVG_FORMAT_LINE_MAX];
-        for (size_t i = 0; i < b->n_records && (limit <= 0 || printed < limit); i++) {
-            struct nvg_pkt pkt;
-            if (nvg_wire_record_from_pb(b->records[i], &pkt) < 0 ||
-                !nvg_filter_match(&ctl->filter, b->sensor, &pkt))
-                continue;
-            size_t n = nvg_format_text_line_r(tc, line, &pkt, b->sensor);
-            fwrite(line, 1, n, stdout);
-            printed++;
-        }
-    }
-    if (b)
-        netvigil__batch__free_unpacked(b, alloc);
-    nvg_arena_reset(arena);
-    return printed;
 }
 
 /* Prints the lines of one feed message, at most limit of them (0: no limit); returns how many
  * it printed. */
-typedef long (*feed_printer)(void *state, const zmq_msg_t *body, long limit);
+typedef long (*feed_printer)(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
+                             long limit);
 
-/* Receives and prints until --count lines, a signal or the end of the feed; closes sock. */
-static void follow(struct nvg_ctl *ctl, void *sock, feed_printer print, void *state)
+/* Everything waiting on the socket, up to the line limit; returns the lines printed. */
+static long drain(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, struct nvg_ctl_feed *f,
+                  feed_printer print, long total)
 {
-    long total = 0;
-    zmq_msg_t t, b;
-    while (ctl->count <= 0 || total < ctl->count) {
+    long printed = 0;
+    while (!interrupted && (ctl->count <= 0 || total + printed < ctl->count)) {
+        zmq_msg_t t, b;
         zmq_msg_init(&t);
         zmq_msg_init(&b);
-        int rc = recv_feed(sock, &t, &b);
-        if (rc > 0)
-            total += print(state, &b, ctl->count > 0 ? ctl->count - total : 0);
+        int rc = nvg_zmq_recv_topic(c->sock, &t, &b, ZMQ_DONTWAIT);
+        if (rc == 0)
+            printed += print(f, stdout, zmq_msg_data(&b), zmq_msg_size(&b),
+                             ctl->count > 0 ? ctl->count - total - printed : 0);
+        else if (rc == NVG_EMALFORMED)
+            nvg_ctl_feed_count_malformed(f);
         zmq_msg_close(&t);
         zmq_msg_close(&b);
-        if (rc == 0)
+        if (rc != 0 && rc != NVG_EMALFORMED)
             break;
-        fflush(stdout);
     }
-    zmq_close(sock);
+    fflush(stdout);
+    return printed;
 }
 
-struct tail_state {
-    struct nvg_ctl *ctl;
-    struct nvg_arena *arena;
-    struct nvg_time_cache *tc;
-};
+/* libzmq dials again within its reconnect interval (100 ms) after a lost connection, except
+ * after a protocol error, such as a message over ZMQ_MAXMSGSIZE: then the feed is over for
+ * good. (Dialling again ourselves is no cure: a hostile collector would repeat the message,
+ * and libzmq 4.3.4 can abort in fq.cpp, "!_more", when a pipe dies between two frames.) */
+#define FEED_REDIAL_GRACE_MS 2000
 
-static long print_tail(void *state, const zmq_msg_t *body, long limit)
+static bool feed_dead(const struct nvg_ctl *ctl, const struct nvg_ctl_conn *c)
 {
-    struct tail_state *st = state;
-    return print_batch(st->ctl, st->arena, st->tc, body, limit);
+    if (!c->lost_ms || nvg_clock_mono_ms() - c->lost_ms < FEED_REDIAL_GRACE_MS)
+        return false;
+    fprintf(stderr,
+            "netvigil-ctl: the collector at %s closed the feed and libzmq does not dial again "
+            "(a protocol error: a message over the %d MiB cap?)\n",
+            ctl->feed_ep, NVG_CLIENT_MAX_MSG >> 20);
+    return true;
+}
+
+/* Receives and prints until --count lines, a signal, or the collector refusing us; returns the
+ * exit status. With keys, a handshake that has not completed within the timeout is an error
+ * (the collector holds another key than --collector-key); without, we wait for a collector
+ * that is not there yet, as before. */
+static int follow(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, struct nvg_ctl_feed *f,
+                  feed_printer print)
+{
+    int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_STATUS_TIMEOUT_MS;
+    int64_t t0 = nvg_clock_mono_ms();
+    long total = 0;
+    while (!interrupted && (ctl->count <= 0 || total < ctl->count)) {
+        int rc = nvg_ctl_conn_wait(ctl, c, FEED_TICK_MS);
+        if (rc < 0)
+            return -rc;
+        if (rc > 0)
+            total += drain(ctl, c, f, print, total);
+        else if (ctl->keys && !c->handshaken && c->connected && nvg_clock_mono_ms() - t0 >= timeout)
+            return nvg_ctl_conn_timed_out(ctl, c, NULL, timeout);
+        else if (feed_dead(ctl, c))
+            return NVG_CTL_EXIT_FAIL;
+    }
+    return 0;
+}
+
+static int watch(struct nvg_ctl *ctl, const char *topic, feed_printer print)
+{
+    struct nvg_ctl_conn c;
+    int rc = subscribe(ctl, &c, topic);
+    if (rc)
+        return rc;
+    struct nvg_ctl_feed *f = nvg_ctl_feed_new(&ctl->filter);
+    if (!f) {
+        nvg_ctl_conn_close(&c);
+        return NVG_CTL_EXIT_FAIL;
+    }
+    rc = follow(ctl, &c, f, print);
+    nvg_ctl_conn_close(&c);
+    nvg_ctl_feed_report(f, stderr);
+    if (c.disconnects)
+        fprintf(stderr, "netvigil-ctl: feed: the connection to %s was lost %u time(s)\n",
+                ctl->feed_ep, c.disconnects);
+    nvg_ctl_feed_free(f);
+    return rc;
 }
 
 int nvg_ctl_tail(struct nvg_ctl *ctl)
 {
     char topic[sizeof(NVG_TOPIC_RECORDS) + NVG_SENSOR_NAME_MAX];
     snprintf(topic, sizeof(topic), "%s%s", NVG_TOPIC_RECORDS, ctl->filter.sensor);
-    void *sock = subscribe(ctl, topic);
-    struct nvg_arena *arena = nvg_arena_new(1u << 20);
-    if (!sock || !arena) {
-        nvg_arena_free(arena);
-        if (sock)
-            zmq_close(sock);
-        return 1;
-    }
-    struct nvg_time_cache tc;
-    nvg_time_cache_init(&tc);
-    struct tail_state st = {ctl, arena, &tc};
-    follow(ctl, sock, print_tail, &st);
-    nvg_arena_free(arena);
-    return 0;
-}
-
-static long print_rates(void *state, const zmq_msg_t *body, long limit)
-{
-    Netvigil__RateBatch *rb = netvigil__rate_batch__unpack(NULL, zmq_msg_size((zmq_msg_t *)body),
-                                                           zmq_msg_data((zmq_msg_t *)body));
-    long printed = 0;
-    for (size_t i = 0; rb && i < rb->n_samples && (limit <= 0 || printed < limit); i++) {
-        const Netvigil__RateSample *s = rb->samples[i];
-        char iso[32];
-        nvg_format_time_iso(iso, s->time_s * 1000000000LL);
-        memcpy(iso + 19, "Z", 2);
-        printf("%s %s %s packets=%" PRIu64 " bytes=%" PRIu64 "\n", iso, s->sensor,
-               nvg_proto_name((enum nvg_proto)s->proto), s->packets, s->bytes);
-        printed++;
-    }
-    if (rb)
-        netvigil__rate_batch__free_unpacked(rb, NULL);
-    return printed;
+    return watch(ctl, topic, nvg_ctl_feed_batch);
 }
 
 int nvg_ctl_rates(struct nvg_ctl *ctl)
 {
-    void *sock = subscribe(ctl, NVG_TOPIC_RATES);
-    if (!sock)
-        return 1;
-    follow(ctl, sock, print_rates, NULL);
-    return 0;
-}
-
-/* Text from the network, printed on a terminal: control characters become '?'. */
-static void put_clean(const char *s)
-{
-    for (; s && *s; s++)
-        putchar(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
-
-static long print_event(void *state, const zmq_msg_t *body, long limit)
-{
-    Netvigil__Event *ev = netvigil__event__unpack(NULL, zmq_msg_size((zmq_msg_t *)body),
-                                                  zmq_msg_data((zmq_msg_t *)body));
-    if (!ev)
-        return 0;
-    char iso[40];
-    nvg_format_time_iso(iso, ev->time_ms * 1000000LL);
-    printf("%s %s sensor=", iso, ev->kind && *ev->kind ? ev->kind : "event");
-    put_clean(ev->sensor);
-    if (ev->requester && *ev->requester) {
-        printf(" by=");
-        put_clean(ev->requester);
-    }
-    printf(" ");
-    put_clean(ev->text);
-    putchar('\n');
-    netvigil__event__free_unpacked(ev, NULL);
-    return 1;
+    return watch(ctl, NVG_TOPIC_RATES, nvg_ctl_feed_rates);
 }
 
 int nvg_ctl_events(struct nvg_ctl *ctl)
 {
-    void *sock = subscribe(ctl, NVG_TOPIC_EVENTS);
-    if (!sock)
-        return 1;
-    follow(ctl, sock, print_event, NULL);
-    return 0;
+    return watch(ctl, NVG_TOPIC_EVENTS, nvg_ctl_feed_event);
 }

@@ -7,6 +7,11 @@
  *   netvigil-ctl [--collector HOST] events [--count N]
  *   netvigil-ctl [--collector HOST] start|stop|restart [SENSOR]
  *   netvigil-ctl [--collector HOST] filter [SENSOR] EXPR
+ *   netvigil-ctl [--collector HOST] forget SENSOR
+ *   netvigil-ctl keygen NAME [--out DIR]
+ *
+ * With --key / --collector-key (or defaults in $XDG_CONFIG_HOME/netvigil/) every socket to the
+ * collector runs CURVE; a collector that refuses the key is reported as such (ctl-conn.c).
  *
  * The sensor commands go to the collector's control socket, which routes them down each
  * sensor's link and answers with one result per sensor; the exit status is 0 only when every
@@ -38,7 +43,11 @@ static void usage(FILE *out)
             "  restart [SENSOR]       reopen the capture, reset its counters\n"
             "  clear-filter [SENSOR]  remove the capture filter: capture everything\n"
             "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
-            "                         argument, EXPR for every sensor\n\n"
+            "                         argument, EXPR for every sensor\n"
+            "  forget SENSOR          drop SENSOR's entry from the collector's table (admin)\n"
+            "  keygen NAME            write a CURVE key pair: NAME.key (public, for the\n"
+            "                         collector's sensors/, viewers/ or admins/) and\n"
+            "                         NAME.key_secret (mode 0600, stays here)\n\n"
             "Options:\n"
             "  --collector HOST       collector host (default localhost)\n"
             "  --feed-endpoint EP     live feed endpoint (default tcp://HOST:7701)\n"
@@ -46,6 +55,11 @@ static void usage(FILE *out)
             "  --timeout MS           request timeout (default 3000 for status, 5000 for\n"
             "                         sensor commands, above the collector's 3 s)\n"
             "  --requester TEXT       who is asking, for the audit trail (default user@host)\n"
+            "  --key FILE.key_secret  this client's key pair (CURVE); default: the one\n"
+            "                         *.key_secret in $XDG_CONFIG_HOME/netvigil/\n"
+            "  --collector-key FILE.key  the collector's public certificate; default:\n"
+            "                         $XDG_CONFIG_HOME/netvigil/collector.key\n"
+            "  --out DIR              keygen: where to write the files (default .)\n"
             "  --json                 status and command results as JSON\n"
             "  --proto P              tail: only this protocol (tcp, udp, icmp, icmpv6, arp, ...)\n"
             "  --src ADDR[/PREFIX]    tail: only from this address or network\n"
@@ -54,7 +68,11 @@ static void usage(FILE *out)
             "  --sensor NAME          tail: only from this sensor\n"
             "  --count N              tail, rates, events: stop after N lines\n"
             "  -h, --help             show this help\n"
-            "  -V, --version          show the version\n");
+            "  -V, --version          show the version\n\n"
+            "Exit status: 0 ok; 1 a command failed or no answer; 2 bad arguments or key\n"
+            "files; 3 the collector does not accept this key; 4 CURVE handshake failed or\n"
+            "never completed (wrong --collector-key, keys on one side only); 5 not allowed\n"
+            "for this key's role (commands need an admin key).\n");
 }
 
 enum {
@@ -70,6 +88,9 @@ enum {
     OPT_SENSOR,
     OPT_COUNT,
     OPT_REQUESTER,
+    OPT_KEY,
+    OPT_COLLECTOR_KEY,
+    OPT_OUT,
 };
 
 static const struct option long_opts[] = {
@@ -85,6 +106,9 @@ static const struct option long_opts[] = {
     {"sensor", required_argument, NULL, OPT_SENSOR},
     {"count", required_argument, NULL, OPT_COUNT},
     {"requester", required_argument, NULL, OPT_REQUESTER},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"collector-key", required_argument, NULL, OPT_COLLECTOR_KEY},
+    {"out", required_argument, NULL, OPT_OUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -139,6 +163,15 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
         if (strlen(arg) == 0 || strlen(arg) >= sizeof(ctl->requester))
             return bad("requester", arg);
         snprintf(ctl->requester, sizeof(ctl->requester), "%s", arg);
+        return 0;
+    case OPT_KEY:
+        ctl->key_path = arg;
+        return 0;
+    case OPT_COLLECTOR_KEY:
+        ctl->collector_key_path = arg;
+        return 0;
+    case OPT_OUT:
+        ctl->keygen_dir = arg;
         return 0;
     case 'h':
         usage(stdout);
@@ -217,6 +250,18 @@ static int command_args(Netvigil__CommandKind kind, int nargs, char **args, cons
     return 0;
 }
 
+/* forget SENSOR: one named sensor, never "all". */
+static int run_forget(struct nvg_ctl *ctl, int nargs, char **args)
+{
+    if (nargs != 1 || !args[0][0]) {
+        fprintf(stderr, "netvigil-ctl: usage: forget SENSOR\n");
+        return NVG_CTL_EXIT_USAGE;
+    }
+    if (strlen(args[0]) > NVG_SENSOR_NAME_MAX)
+        return bad("sensor name", args[0]) < 0 ? NVG_CTL_EXIT_USAGE : 0;
+    return nvg_ctl_command(ctl, NETVIGIL__COMMAND_KIND__COMMAND_FORGET, args[0], "");
+}
+
 static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **args)
 {
     for (size_t i = 0; i < sizeof(watchers) / sizeof(watchers[0]); i++) {
@@ -224,10 +269,12 @@ static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **
             continue;
         if (nargs != 0) {
             fprintf(stderr, "netvigil-ctl: %s takes no arguments; see --help\n", name);
-            return 2;
+            return NVG_CTL_EXIT_USAGE;
         }
         return watchers[i].run(ctl);
     }
+    if (strcmp(name, "forget") == 0)
+        return run_forget(ctl, nargs, args);
     for (size_t i = 0; i < sizeof(sensor_commands) / sizeof(sensor_commands[0]); i++) {
         if (strcmp(name, sensor_commands[i].name) != 0)
             continue;
@@ -235,15 +282,32 @@ static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **
         if (strcmp(name, "clear-filter") == 0) {
             if (command_args(NETVIGIL__COMMAND_KIND__COMMAND_START, nargs, args, &sensor, &filter) <
                 0)
-                return 2;
+                return NVG_CTL_EXIT_USAGE;
             return nvg_ctl_command(ctl, sensor_commands[i].kind, sensor, NULL);
         }
         if (command_args(sensor_commands[i].kind, nargs, args, &sensor, &filter) < 0)
-            return 2;
+            return NVG_CTL_EXIT_USAGE;
         return nvg_ctl_command(ctl, sensor_commands[i].kind, sensor, filter);
     }
     fprintf(stderr, "netvigil-ctl: unknown command '%s'; see --help\n", name);
-    return 2;
+    return NVG_CTL_EXIT_USAGE;
+}
+
+/* Commands that talk to the collector: endpoints, keys, one context for the process. */
+static int run_remote(struct nvg_ctl *ctl, const struct parsed *p, int nargs, char **args)
+{
+    if (endpoints(ctl, p) < 0)
+        return NVG_CTL_EXIT_USAGE;
+    int rc = nvg_ctl_load_keys(ctl);
+    if (rc)
+        return rc;
+    ctl->zctx = zmq_ctx_new();
+    if (!ctl->zctx)
+        return NVG_CTL_EXIT_FAIL;
+    rc = run_command(ctl, args[0], nargs - 1, args + 1);
+    explicit_bzero(&ctl->own, sizeof(ctl->own));
+    zmq_ctx_term(ctl->zctx);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -256,19 +320,19 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
         int rc = apply_opt(&ctl, &p, c, optarg);
         if (rc != 0)
-            return rc > 0 ? 0 : 2;
+            return rc > 0 ? 0 : NVG_CTL_EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "netvigil-ctl: expected a command (status, tail, rates, start, stop, "
-                        "restart, filter); see --help\n");
-        return 2;
+        fprintf(stderr, "netvigil-ctl: expected a command (status, tail, rates, events, start, "
+                        "stop, restart, filter, clear-filter, forget, keygen); see --help\n");
+        return NVG_CTL_EXIT_USAGE;
     }
-    if (endpoints(&ctl, &p) < 0)
-        return 2;
-    ctl.zctx = zmq_ctx_new();
-    if (!ctl.zctx)
-        return 1;
-    int rc = run_command(&ctl, argv[optind], argc - optind - 1, argv + optind + 1);
-    zmq_ctx_term(ctl.zctx);
-    return rc;
+    if (strcmp(argv[optind], "keygen") == 0) {
+        if (argc - optind != 2) {
+            fprintf(stderr, "netvigil-ctl: usage: keygen NAME [--out DIR]\n");
+            return NVG_CTL_EXIT_USAGE;
+        }
+        return nvg_ctl_keygen(&ctl, argv[optind + 1]);
+    }
+    return run_remote(&ctl, &p, argc - optind, argv + optind);
 }

@@ -4,8 +4,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "ctl-core.h"
 #include "netvigil.pb-c.h"
+#include "nvg-cert.h"
 #include "nvg-filter.h"
 #include "nvg-zmq.h"
 
@@ -13,6 +16,10 @@
 /* Longer than the collector's default command timeout (3 s), so its per-sensor "timed out"
  * results reach us. */
 #define NVG_CTL_COMMAND_TIMEOUT_MS 5000
+
+/* What a subscriber lets libzmq queue for it at most while it prints: RCVHWM is a count of
+ * messages, so it is this budget over the largest message the socket accepts. */
+#define NVG_CTL_FEED_QUEUE_BYTES ((int64_t)64 * 1024 * 1024)
 
 struct nvg_ctl {
     void *zctx;
@@ -23,30 +30,69 @@ struct nvg_ctl {
     bool json;
     struct nvg_filter filter;
     long count; /* tail/rates: stop after this many lines, 0 = never */
+    const char *key_path, *collector_key_path; /* --key, --collector-key */
+    const char *keygen_dir;                    /* keygen --out */
+    bool keys;                                 /* CURVE: own and collector loaded */
+    struct nvg_cert own, collector;
 };
 
-/* ctl-control.c: the control socket. */
+/* ctl-conn.c: one socket to the collector with its CURVE keys and a monitor that tells a
+ * refused key, a failed handshake and a silent one apart. */
+struct nvg_ctl_conn {
+    void *sock;
+    struct nvg_monitor *mon;
+    const char *ep;
+    bool connected;            /* TCP connection made at least once */
+    bool handshaken;           /* ZMTP/CURVE handshake completed at least once */
+    unsigned handshake_closed; /* connections closed before the handshake completed */
+    unsigned unreadable;       /* replies we could not unpack */
+    unsigned disconnects;      /* connections lost after they were made */
+    int64_t lost_ms;           /* when the last one was lost, while libzmq has not dialled
+                                * again; 0 otherwise */
+    int verdict;               /* an exit status once the collector refused us, else 0 */
+};
+
+/* Loads the keys (--key, --collector-key, defaults from $XDG_CONFIG_HOME/netvigil/). Returns
+ * 0, or the exit status after printing why. */
+int nvg_ctl_load_keys(struct nvg_ctl *ctl);
+/* A socket of type (ZMQ_SUB / ZMQ_DEALER) on ep with the client's message cap, rcvhwm, CURVE
+ * when keys are loaded, and a monitor; connected. Returns 0, or the exit status after
+ * printing why. */
+int nvg_ctl_conn_open(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, const char *ep,
+                      int rcvhwm);
+void nvg_ctl_conn_close(struct nvg_ctl_conn *c);
+/* Waits up to ms for the socket to be readable while watching the connection: 1 readable, 0
+ * not yet (timeout or a signal), or minus the exit status after printing that the collector
+ * refused our key or the handshake. */
+int nvg_ctl_conn_wait(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, long ms);
+/* Prints why nothing came within timeout_ms (what: the command, NULL for status) — no
+ * collector, or with keys a handshake that never completed — and returns the exit status. */
+int nvg_ctl_conn_timed_out(struct nvg_ctl *ctl, const struct nvg_ctl_conn *c, const char *what,
+                           int timeout_ms);
+
 void nvg_ctl_default_requester(char *buf, size_t size);
-/* A DEALER connected to the control endpoint; NULL after printing why. */
-void *nvg_ctl_control_socket(struct nvg_ctl *ctl);
-/* Sends req (fills version, id when 0, requester when NULL) and waits up to timeout_ms for the
- * reply with its id. NULL on timeout; free with netvigil__control_reply__free_unpacked. */
-Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, void *sock,
-                                        Netvigil__ControlRequest *req, int timeout_ms);
-/* start / stop / restart / set-filter on one sensor (sensor non-empty) or all (a set-filter
- * with filter NULL clears the filter: capture everything); prints the
+/* Sends req on a DEALER conn (fills version, id when 0, requester when empty) and waits up to
+ * timeout_ms for the reply with its id, unpacked into arena. NULL after printing why, with
+ * *status the exit status. */
+Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, struct nvg_ctl_conn *c,
+                                        struct nvg_arena *arena, Netvigil__ControlRequest *req,
+                                        const char *what, int timeout_ms, int *status);
+
+/* ctl-control.c: start / stop / restart / set-filter / forget on one sensor (sensor non-empty)
+ * or all (a set-filter with filter NULL clears the filter: capture everything); prints the
  * per-sensor results. Returns the exit status: 0 only when every targeted sensor said ok. */
 int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char *sensor,
                     const char *filter);
 
 /* ctl-status.c */
 int nvg_ctl_status(struct nvg_ctl *ctl);
-/* s as a JSON string literal on stdout (quotes, backslashes and control bytes escaped). */
-void nvg_ctl_json_str(const char *s);
 /* ctl-feed.c */
 int nvg_ctl_tail(struct nvg_ctl *ctl);
 int nvg_ctl_rates(struct nvg_ctl *ctl);
 /* Events of the feed (commands and who sent them, sensors connecting, ...). */
 int nvg_ctl_events(struct nvg_ctl *ctl);
+
+/* ctl-keygen.c: `keygen NAME` into ctl->keygen_dir (default "."). Returns the exit status. */
+int nvg_ctl_keygen(struct nvg_ctl *ctl, const char *name);
 
 #endif

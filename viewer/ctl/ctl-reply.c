@@ -1,0 +1,292 @@
+/* Printing what the control socket answers: the status table / JSON and the per-sensor results
+ * of a command. Every sub-message may be missing and every string is the peer's, so nothing is
+ * dereferenced unchecked and every string goes through nvg_ctl_put / nvg_ctl_json_str. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl-core.h"
+#include "nvg-text.h"
+
+/* The collector's SecurityCounters: X(field, "text in the table"); the JSON key is the field. */
+#define SECURITY_COUNTERS(X)                                                                       \
+    X(handshakes_failed, "handshakes failed")                                                      \
+    X(keys_unknown, "keys unknown")                                                                \
+    X(mechanism_refused, "mechanism refused")                                                      \
+    X(role_refused, "role refused")                                                                \
+    X(name_refused, "names refused")                                                               \
+    X(command_refused, "commands refused")                                                         \
+    X(quota_refused, "quota refused")                                                              \
+    X(invalid_strings, "invalid strings")                                                          \
+    X(budget_dropped, "budget dropped")                                                            \
+    X(revoked_disconnects, "revoked disconnects")                                                  \
+    X(idle_expired, "idle expired")
+
+static const Netvigil__SensorStatus no_status = NETVIGIL__SENSOR_STATUS__INIT;
+static const Netvigil__SecurityCounters no_security = NETVIGIL__SECURITY_COUNTERS__INIT;
+
+static const Netvigil__SensorStatus *status_of(const Netvigil__SensorSummary *s)
+{
+    return s->last_status ? s->last_status : &no_status;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a + b < a ? UINT64_MAX : a + b;
+}
+
+static void human_rate(char *buf, size_t size, double v)
+{
+    if (!isfinite(v) || v < 0)
+        snprintf(buf, size, "?");
+    else if (v >= 1e9)
+        snprintf(buf, size, "%.1fG", v / 1e9);
+    else if (v >= 1e6)
+        snprintf(buf, size, "%.1fM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(buf, size, "%.1fk", v / 1e3);
+    else
+        snprintf(buf, size, "%.0f", v);
+}
+
+static void last_seen(char *buf, size_t size, int64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!ms)
+        snprintf(buf, size, "never");
+    else if (!gmtime_r(&s, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "?");
+}
+
+static void print_row(FILE *out, const Netvigil__SensorSummary *s)
+{
+    const Netvigil__SensorStatus *h = status_of(s);
+    char pps[16], bps[16], seen[48], drops[96];
+    human_rate(pps, sizeof(pps), s->packets_per_s);
+    human_rate(bps, sizeof(bps), s->bytes_per_s);
+    last_seen(seen, sizeof(seen), s->last_seen_ms);
+    snprintf(drops, sizeof(drops), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+             sat_add(h->pcap_dropped, h->pcap_ifdropped), h->records_dropped, s->batches_lost,
+             s->write_failures);
+    nvg_ctl_put_col(out, s->last_status ? h->sensor : "?", 16, false);
+    fprintf(out, " %-8s ", nvg_wire_summary_state(s));
+    nvg_ctl_put_col(out, h->source, 16, true);
+    fputc(' ', out);
+    nvg_ctl_put_col(out, h->filter && h->filter[0] ? h->filter : "-", 16, true);
+    fprintf(out, " %8s %8s %23s  %-20s  ", pps, bps, drops, seen);
+    nvg_ctl_put_col(out, s->key_name && s->key_name[0] ? s->key_name : "-", 16, false);
+    fputc(' ', out);
+    nvg_ctl_put(out, s->peer_address && s->peer_address[0] ? s->peer_address : "-", 128);
+    fputc('\n', out);
+}
+
+static void print_security(FILE *out, const Netvigil__CollectorStatus *st)
+{
+    const Netvigil__SecurityCounters *c = st->security;
+    fprintf(out, "security: keys %s", st->keys ? "on" : "off");
+    if (!c) {
+        fprintf(out, "; no counters from this collector\n");
+        return;
+    }
+    const char *sep = "; ";
+#define PRINT_COUNTER(field, text)                                                                 \
+    fprintf(out, "%s" text " %" PRIu64, sep, c->field);                                            \
+    sep = ", ";
+    SECURITY_COUNTERS(PRINT_COUNTER)
+#undef PRINT_COUNTER
+    fputc('\n', out);
+}
+
+static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
+{
+    fprintf(out, "%-16s %-8s %-16s %-16s %8s %8s %23s  %-20s  %-16s %s\n", "SENSOR", "STATE",
+            "SOURCE", "FILTER", "PKT/S", "BYTES/S", "DROPS KERN/SENS/LINK/COLL", "LAST SEEN", "KEY",
+            "PEER");
+    for (size_t i = 0; i < st->n_sensors; i++)
+        if (st->sensors[i])
+            print_row(out, st->sensors[i]);
+    fprintf(out,
+            "collector: %" PRIu64 " records written, %" PRIu64 " write failures, %" PRIu64
+            " rejected messages (malformed %" PRIu64 ", unknown %" PRIu64 ", refused %" PRIu64
+            ", invalid batches %" PRIu64 "), %" PRIu64 " disconnects\n",
+            st->records_written, st->write_failures, st->rejected_messages, st->malformed_messages,
+            st->unknown_messages, st->refused_messages, st->invalid_batches, st->disconnects);
+    fprintf(out,
+            "control: %" PRIu64 " commands sent, %" PRIu64 " timed out, %" PRIu64
+            " requests rejected; audit log ",
+            st->commands_sent, st->commands_timed_out, st->control_rejected);
+    nvg_ctl_put(out, st->audit_file && *st->audit_file ? st->audit_file : "-", 1024);
+    fputc('\n', out);
+    print_security(out, st);
+}
+
+#define JU(name, v) fprintf(out, ",\"%s\":%" PRIu64, name, (uint64_t)(v))
+#define JS(name, v) (fprintf(out, ",\"%s\":", name), nvg_ctl_json_str(out, v))
+
+/* JSON has no NaN or infinity. */
+static void json_rate(FILE *out, const char *name, double v)
+{
+    if (isfinite(v))
+        fprintf(out, ",\"%s\":%.1f", name, v);
+    else
+        fprintf(out, ",\"%s\":null", name);
+}
+
+static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
+{
+    const Netvigil__SensorStatus *h = status_of(s);
+    fprintf(out, "{\"sensor\":");
+    nvg_ctl_json_str(out, s->last_status ? h->sensor : "?");
+    JS("state", nvg_wire_summary_state(s));
+    fprintf(out, ",\"connected\":%s,\"has_status\":%s", s->connected ? "true" : "false",
+            s->last_status ? "true" : "false");
+    JS("source", h->source);
+    JS("filter", h->filter);
+    fprintf(out, ",\"boot_id\":\"%016" PRIx64 "\"", h->boot_id);
+    json_rate(out, "packets_per_s", s->packets_per_s);
+    json_rate(out, "bytes_per_s", s->bytes_per_s);
+    JU("records_received", s->records_received);
+    JU("batches_received", s->batches_received);
+    JU("batches_lost", s->batches_lost);
+    JU("invalid_batches", s->invalid_batches);
+    JU("last_batch_seq", s->last_batch_seq);
+    JU("boot_records_received", s->boot_records_received);
+    JU("kernel_drops", sat_add(h->pcap_dropped, h->pcap_ifdropped));
+    JU("pcap_dropped", h->pcap_dropped);
+    JU("pcap_ifdropped", h->pcap_ifdropped);
+    JU("sensor_drops", h->records_dropped);
+    JU("link_drops", s->batches_lost);
+    JU("write_failures", s->write_failures);
+    JU("records_sent", h->records_sent);
+    JS("key_name", s->key_name);
+    JS("peer_address", s->peer_address);
+    fprintf(out, ",\"last_seen_ms\":%" PRId64 "}", s->last_seen_ms);
+}
+
+static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
+{
+    fprintf(out, "{\"uptime_ms\":%" PRId64, st->uptime_ms);
+    JU("records_written", st->records_written);
+    JU("write_failures", st->write_failures);
+    JU("rejected_messages", st->rejected_messages);
+    JU("malformed_messages", st->malformed_messages);
+    JU("unknown_messages", st->unknown_messages);
+    JU("refused_messages", st->refused_messages);
+    JU("invalid_batches", st->invalid_batches);
+    JU("disconnects", st->disconnects);
+    JU("commands_sent", st->commands_sent);
+    JU("commands_timed_out", st->commands_timed_out);
+    JU("control_rejected", st->control_rejected);
+    JS("audit_file", st->audit_file);
+    JS("packets_file", st->packets_file);
+    JS("rates_file", st->rates_file);
+    fprintf(out, ",\"keys\":%s", st->keys ? "true" : "false");
+    const Netvigil__SecurityCounters *c = st->security ? st->security : &no_security;
+    fprintf(out, ",\"security\":{\"present\":%s", st->security ? "true" : "false");
+#define JSON_COUNTER(field, text) JU(#field, c->field);
+    SECURITY_COUNTERS(JSON_COUNTER)
+#undef JSON_COUNTER
+    fprintf(out, "},\"sensors\":[");
+    const char *sep = "";
+    for (size_t i = 0; i < st->n_sensors; i++) {
+        if (!st->sensors[i])
+            continue;
+        fputs(sep, out);
+        print_json_sensor(out, st->sensors[i]);
+        sep = ",";
+    }
+    fprintf(out, "]}\n");
+}
+
+void nvg_ctl_status_print(FILE *out, const Netvigil__CollectorStatus *st, bool json)
+{
+    if (json)
+        print_json(out, st);
+    else
+        print_table(out, st);
+}
+
+/* ---- command results --------------------------------------------------------------------- */
+
+static void print_result_json(FILE *out, const Netvigil__ControlReply *r, const char *command)
+{
+    fprintf(out, "{\"command\":");
+    nvg_ctl_json_str(out, command);
+    fprintf(out, ",\"id\":%" PRIu64 ",\"ok\":%s", r->id, r->ok ? "true" : "false");
+    JS("error", r->error);
+    fprintf(out, ",\"results\":[");
+    const char *sep = "";
+    for (size_t i = 0; i < r->n_results; i++) {
+        const Netvigil__SensorResult *s = r->results[i];
+        if (!s)
+            continue;
+        fprintf(out, "%s{\"sensor\":", sep);
+        nvg_ctl_json_str(out, s->sensor);
+        fprintf(out, ",\"ok\":%s", s->ok ? "true" : "false");
+        JS("error", s->error);
+        fputc('}', out);
+        sep = ",";
+    }
+    fprintf(out, "]}\n");
+}
+
+/* One line per sensor; the error text is printed whole (it may be long: libpcap's message),
+ * up to a bound a hostile collector cannot stretch. */
+static void print_result_table(FILE *out, const Netvigil__ControlReply *r, const char *what,
+                               bool bare_ok, size_t ok, size_t n)
+{
+    if (n == 0 && bare_ok) {
+        fprintf(out, "%s: ok\n", what);
+        return;
+    }
+    if (n == 0) {
+        fprintf(out, "%s: failed: ", what);
+        nvg_ctl_put(out, r->error && *r->error ? r->error : "(no reason given)", 1024);
+        fputc('\n', out);
+        return;
+    }
+    int width = 6;
+    for (size_t i = 0; i < r->n_results; i++) {
+        char name[NVG_TEXT_ESCAPED_SIZE(NVG_NAME_MAX)];
+        int w = r->results[i] ? (int)nvg_ctl_escape(name, sizeof(name), r->results[i]->sensor) : 0;
+        width = w > width ? w : width;
+    }
+    fprintf(out, "%s: %zu of %zu sensor(s) ok\n", what, ok, n);
+    fprintf(out, "%-*s  %s\n", width, "SENSOR", "RESULT");
+    for (size_t i = 0; i < r->n_results; i++) {
+        const Netvigil__SensorResult *s = r->results[i];
+        if (!s)
+            continue;
+        nvg_ctl_put_col(out, s->sensor, width, true);
+        if (s->ok) {
+            fprintf(out, "  ok\n");
+            continue;
+        }
+        fprintf(out, "  error: ");
+        nvg_ctl_put(out, s->error && *s->error ? s->error : "(no reason given)", 1024);
+        fputc('\n', out);
+    }
+}
+
+int nvg_ctl_result_print(FILE *out, const Netvigil__ControlReply *r, const char *what,
+                         Netvigil__CommandKind kind, bool json)
+{
+    size_t ok = 0, n = 0;
+    for (size_t i = 0; i < r->n_results; i++) {
+        if (r->results[i]) {
+            n++;
+            ok += r->results[i]->ok;
+        }
+    }
+    /* forget acts on the collector's table, not on a sensor: there may be no sensor result. */
+    bool bare_ok = r->ok && kind == NETVIGIL__COMMAND_KIND__COMMAND_FORGET;
+    if (json)
+        print_result_json(out, r, what);
+    else
+        print_result_table(out, r, what, bare_ok, ok, n);
+    if (nvg_ctl_reply_not_allowed(r))
+        return NVG_CTL_EXIT_NOT_ALLOWED;
+    return r->ok && ok == n && (n > 0 || bare_ok) ? NVG_CTL_EXIT_OK : NVG_CTL_EXIT_FAIL;
+}
