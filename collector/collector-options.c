@@ -21,6 +21,9 @@ static void usage(FILE *out)
             "Collect packet records from netvigil sensors, log them to CSV, aggregate them and\n"
             "republish them on a live feed.\n\n"
             "  --bind ADDR            address to bind the sockets to (default 127.0.0.1)\n"
+            "  --keys DIR             CURVE on every socket: DIR/collector.key_secret is this\n"
+            "                         collector's key pair; DIR/sensors/*.key, DIR/viewers/*.key\n"
+            "                         and DIR/admins/*.key the peers it lets in (SIGHUP rereads)\n"
             "  --insecure             allow a non-loopback bind without CURVE keys\n"
             "  --sensor-port N        sensor link port (default 7700)\n"
             "  --feed-port N          live feed port (default 7701)\n"
@@ -92,6 +95,7 @@ static int parse_timeout_ms(const char *text, int *ms)
 enum {
     OPT_BIND = 256,
     OPT_INSECURE,
+    OPT_KEYS,
     OPT_SENSOR_PORT,
     OPT_FEED_PORT,
     OPT_CONTROL_PORT,
@@ -104,6 +108,7 @@ enum {
 static const struct option long_opts[] = {
     {"bind", required_argument, NULL, OPT_BIND},
     {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"keys", required_argument, NULL, OPT_KEYS},
     {"sensor-port", required_argument, NULL, OPT_SENSOR_PORT},
     {"feed-port", required_argument, NULL, OPT_FEED_PORT},
     {"control-port", required_argument, NULL, OPT_CONTROL_PORT},
@@ -125,6 +130,9 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
     switch (c) {
     case OPT_BIND:
         opts->bind = arg;
+        break;
+    case OPT_KEYS:
+        opts->keys_dir = arg;
         break;
     case OPT_INSECURE:
         opts->insecure = true;
@@ -198,13 +206,18 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
         fprintf(stderr, "netvigil-collector: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
-    if (!nvg_zmq_is_loopback(opts->bind) && !opts->insecure) {
+    if (!nvg_zmq_is_loopback(opts->bind) && !opts->insecure && !opts->keys_dir) {
         fprintf(stderr,
                 "netvigil-collector: refusing to bind to non-loopback address '%s' without "
                 "CURVE keys (traffic would be unauthenticated and in clear text); pass "
-                "--insecure to do it anyway\n",
+                "--keys DIR, or --insecure to do it anyway\n",
                 opts->bind);
         return -1;
     }
+    if (opts->insecure && !opts->keys_dir && !nvg_zmq_is_loopback(opts->bind))
+        fprintf(stderr,
+                "netvigil-collector: WARNING: --insecure: anyone who can reach %s can "
+                "read every record, inject records and command every sensor\n",
+                opts->bind);
     return 0;
 }

@@ -15,6 +15,7 @@ struct nvg_collector_options {
     int64_t rotate_interval_s; /* 0 = never by time */
     int64_t talkers_interval_s;
     int command_timeout_ms; /* a sensor that has not answered a command by then: timed out */
+    const char *keys_dir;   /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
     bool insecure;
     bool verbose;
 };

@@ -1,10 +1,11 @@
 /* netvigil-collector: one thread owns every socket and file.
  *
- * main.c owns the three sockets, the sensor ROUTER's monitor, the sensor table, and the packet
+ * main.c owns the three sockets, their monitors (connections.h), the ZAP handler (auth.h, with
+ * --keys), the security counters, the sensor table, and the packet
  * and rates logs with the sequence positions saved beside them (sensors.state). It creates the
  * modules (fanout, audit, control, ingest, status) and lends each what it uses.
  *
- * The loop polls the sensor ROUTER, the control ROUTER and the ROUTER's monitor pipe, drains
+ * The loop polls the sensor ROUTER, the control ROUTER, the ZAP handler and the monitors, drains
  * what is ready in bounded bursts (so control requests are never starved by a flood of
  * batches), and every 100 ms does the periodic work: flush the CSV logs once a second, close
  * due seconds of the rates, publish status and talkers. Sequence positions are saved right
@@ -20,7 +21,9 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "auth.h"
 #include "collector-options.h"
+#include "connections.h"
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
@@ -41,10 +44,12 @@
 struct collector {
     const struct nvg_collector_options *opts;
     void *zctx;
-    void *router;                /* 7700: sensors */
-    void *pub;                   /* 7701: live feed */
-    void *control;               /* 7702: control requests */
-    struct nvg_monitor *monitor; /* the router's connection events; NULL if it failed */
+    void *router;                  /* 7700: sensors */
+    void *pub;                     /* 7701: live feed */
+    void *control;                 /* 7702: control requests */
+    struct nvg_connections *conns; /* the three sockets' monitors */
+    struct nvg_auth *auth;         /* the ZAP handler and allow-lists; NULL without --keys */
+    struct nvg_security_counters security;
     struct nvg_csv_writer *packets;
     struct nvg_csv_writer *rates_csv;
     struct nvg_sensor_table sensors;
@@ -64,12 +69,14 @@ struct collector {
     struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 static int bind_socket(void *sock, const char *host, int port, const char *what)
@@ -81,6 +88,27 @@ static int bind_socket(void *sock, const char *host, int port, const char *what)
         return NVG_EZMQ;
     }
     nvg_log(NVG_LOG_INFO, "%s socket on %s", what, ep);
+    return 0;
+}
+
+/* CURVE with the ZAP domain of each socket, and IPv6 where the bind address is one. */
+static int secure_sockets(struct collector *c)
+{
+    char err[NVG_ERRBUF_SIZE];
+    int v6 = strchr(c->opts->bind, ':') != NULL;
+    void *socks[3] = {c->router, c->pub, c->control};
+    const char *domains[3] = {NVG_ZAP_DOMAIN_SENSOR, NVG_ZAP_DOMAIN_FEED, NVG_ZAP_DOMAIN_CONTROL};
+    for (int i = 0; i < 3; i++) {
+        if (zmq_setsockopt(socks[i], ZMQ_IPV6, &v6, sizeof(v6)) != 0) {
+            nvg_log(NVG_LOG_ERR, "ZMQ_IPV6: %s", zmq_strerror(zmq_errno()));
+            return NVG_EZMQ;
+        }
+        if (c->auth &&
+            nvg_zmq_curve_server(socks[i], nvg_auth_own_cert(c->auth), domains[i], err) < 0) {
+            nvg_log(NVG_LOG_ERR, "%s", err);
+            return NVG_EZMQ;
+        }
+    }
     return 0;
 }
 
@@ -98,11 +126,14 @@ static int open_sockets(struct collector *c)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return NVG_EZMQ;
     }
-    /* Connection events of the sensor link: a sensor that sends a message above
-     * ZMQ_MAXMSGSIZE is disconnected by libzmq, and that is where we can count it. The monitor
-     * comes before the bind so that no event is missed; without one the count stays 0. */
-    c->monitor = nvg_monitor_new(c->zctx, c->router, ZMQ_EVENT_DISCONNECTED, NULL);
-    if (bind_socket(c->router, o->bind, o->sensor_port, "sensor") < 0 ||
+    /* The monitors come before the binds so that no event is missed. */
+    void *const socks[NVG_CONN_COUNT] = {c->router, c->pub, c->control};
+    c->conns = nvg_connections_new(c->zctx, socks, &c->security, &c->disconnects);
+    if (!c->conns) {
+        nvg_log(NVG_LOG_ERR, "out of memory");
+        return NVG_ENOMEM;
+    }
+    if (secure_sockets(c) < 0 || bind_socket(c->router, o->bind, o->sensor_port, "sensor") < 0 ||
         bind_socket(c->pub, o->bind, o->feed_port, "feed") < 0 ||
         bind_socket(c->control, o->bind, o->control_port, "control") < 0)
         return NVG_EZMQ;
@@ -116,19 +147,32 @@ static int open_sockets(struct collector *c)
     return 0;
 }
 
-static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
+static void cut_revoked(void *ud, const char *address)
 {
-    struct collector *c = user;
-    if (ev->event == ZMQ_EVENT_DISCONNECTED) {
-        c->disconnects++;
-        nvg_log(NVG_LOG_INFO, "a sensor connection closed (%llu so far)",
-                (unsigned long long)c->disconnects);
-    }
+    struct collector *c = ud;
+    int cut = nvg_connections_cut(c->conns, address);
+    c->security.revoked_disconnects += (uint64_t)cut;
+    if (cut)
+        nvg_log(NVG_LOG_NOTICE, "closed %d connection(s) from %s", cut, address);
 }
 
-static void drain_monitor(struct collector *c)
+static void reload_keys(struct collector *c)
 {
-    nvg_monitor_drain(c->monitor, on_monitor_event, c);
+    reload_requested = 0;
+    if (!c->auth) {
+        nvg_log(NVG_LOG_NOTICE, "SIGHUP: running without --keys, nothing to reload");
+        return;
+    }
+    char err[NVG_ERRBUF_SIZE];
+    int revoked = nvg_auth_reload(c->auth, cut_revoked, c, err);
+    if (revoked < 0)
+        nvg_log(NVG_LOG_ERR, "SIGHUP: keeping the previous allow-lists: %s", err);
+    else
+        nvg_log(NVG_LOG_NOTICE,
+                "SIGHUP: allow-lists reloaded: %zu sensor, %zu viewer, %zu admin key(s); %d "
+                "revoked",
+                nvg_auth_count(c->auth, NVG_ROLE_SENSOR), nvg_auth_count(c->auth, NVG_ROLE_VIEWER),
+                nvg_auth_count(c->auth, NVG_ROLE_ADMIN), revoked);
 }
 
 /* A closed second of a sensor's rates. The table holds sensors (those of sensors.state) before
@@ -312,12 +356,12 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
 
 static void run(struct collector *c)
 {
-    zmq_pollitem_t items[3] = {
+    zmq_pollitem_t items[3 + NVG_CONN_COUNT] = {
         {.socket = c->router, .events = ZMQ_POLLIN},
         {.socket = c->control, .events = ZMQ_POLLIN},
-        {.socket = c->monitor ? nvg_monitor_socket(c->monitor) : NULL, .events = ZMQ_POLLIN},
+        {.socket = c->auth ? nvg_auth_socket(c->auth) : NULL, .events = ZMQ_POLLIN},
     };
-    int nitems = c->monitor ? 3 : 2;
+    int nitems = 3 + nvg_connections_poll_items(c->conns, items + 3);
     int64_t now = nvg_clock_wall_ms();
     int64_t iv = c->opts->talkers_interval_s;
     struct ticker t = {now + TICK_MS, now + 1000, now / 1000 / iv * iv};
@@ -332,9 +376,12 @@ static void run(struct collector *c)
                 nvg_ingest_drain(c->ingest, BURST);
             if (items[1].revents & ZMQ_POLLIN)
                 nvg_control_drain(c->ctl, BURST);
-            if (nitems > 2 && (items[2].revents & ZMQ_POLLIN))
-                drain_monitor(c);
+            if (c->auth && (items[2].revents & ZMQ_POLLIN))
+                nvg_auth_drain(c->auth, BURST);
+            nvg_connections_drain(c->conns);
         }
+        if (reload_requested)
+            reload_keys(c);
         now = nvg_clock_wall_ms();
         nvg_control_tick(c->ctl, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
@@ -360,13 +407,14 @@ static void shutdown_collector(struct collector *c)
     nvg_ingest_free(c->ingest);
     nvg_fanout_free(c->feed);
     nvg_sensor_table_free(&c->sensors);
-    nvg_monitor_free(c->monitor); /* before the router it watches */
+    nvg_connections_free(c->conns); /* before the sockets it watches */
     if (c->router)
         zmq_close(c->router);
     if (c->pub)
         zmq_close(c->pub);
     if (c->control)
         zmq_close(c->control);
+    nvg_auth_free(c->auth); /* its REP socket is the context's too */
     if (c->zctx)
         zmq_ctx_term(c->zctx);
 }
@@ -379,6 +427,7 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -405,12 +454,19 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
+    } else if (opts.keys_dir && !(c.auth = nvg_auth_new(c.zctx, opts.keys_dir, &c.security, err))) {
+        nvg_log(NVG_LOG_ERR, "--keys %s: %s", opts.keys_dir, err);
     } else if (open_sockets(&c) < 0) {
         /* logged */
     } else if (open_modules(&c) < 0) {
         /* logged */
     } else {
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
+        if (c.auth)
+            nvg_log(
+                NVG_LOG_NOTICE, "CURVE on every socket: %zu sensor, %zu viewer, %zu admin key(s)",
+                nvg_auth_count(c.auth, NVG_ROLE_SENSOR), nvg_auth_count(c.auth, NVG_ROLE_VIEWER),
+                nvg_auth_count(c.auth, NVG_ROLE_ADMIN));
         run(&c);
         nvg_log(NVG_LOG_NOTICE, "stopping: flushing and closing the logs");
         status = 0;
