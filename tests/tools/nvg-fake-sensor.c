@@ -373,7 +373,7 @@ static void send_stream(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
     struct nvg_pkt p;
     for (uint64_t i = 0; i < n; i++) {
         gen_record(i, gen_time(o, i), &p);
-        if (nvg_batch_encoder_add(enc, &p) >= o->batch) {
+        if (nvg_batch_encoder_add(enc, &p) >= o->batch || nvg_batch_encoder_full(enc)) {
             flush_batch(fs, enc);
             pace(o, t0_ns, i + 1);
         }
