@@ -117,7 +117,9 @@ print(eval(sys.argv[1]))' "$1"
 }
 
 # ---- collector on its non-loopback address, keys, no --insecure ---------------------------
-in_ns "$NS_C" "$COLLECTOR" --bind 198.18.7.1 --keys "$TMP/C/keys" -o "$OUT" \
+# Background processes run through ip(8) directly, not a shell function, so that $! is the
+# program itself (ip netns exec execs it) and signals reach it.
+ip netns exec "$NS_C" "$COLLECTOR" --bind 198.18.7.1 --keys "$TMP/C/keys" -o "$OUT" \
     2>"$TMP/collector.log" &
 COL_PID=$!
 PIDS+=($COL_PID)
@@ -126,7 +128,7 @@ ctl_as alice status >/dev/null 2>&1 && pass "collector bound to 198.18.7.1 with 
     { fail "collector not answering an admin"; exit 1; }
 
 start_sensor() { # NS IFACE NAME KEYNAME HOSTDIR
-    in_ns "$1" "$SENSOR" -i "$2" -n "$3" -c tcp://198.18.7.1:7700 --batch-ms 20 \
+    ip netns exec "$1" "$SENSOR" -i "$2" -n "$3" -c tcp://198.18.7.1:7700 --batch-ms 20 \
         --key "$TMP/$5/$4.key_secret" --collector-key "$TMP/$5/collector.key" \
         2>"$TMP/sensor-$3.log" &
     PIDS+=($!)
@@ -135,8 +137,8 @@ start_sensor "$NS_S1" e2 s1 s1 S1
 S1_PID=$!
 start_sensor "$NS_S2" e3 s2 s2 S2
 S2_PID=$!
-in_ns "$NS_S1" ping -q -i 0.02 198.18.7.3 >/dev/null 2>&1 & PIDS+=($!)
-in_ns "$NS_S2" ping -q -i 0.05 198.18.7.2 >/dev/null 2>&1 & PIDS+=($!)
+ip netns exec "$NS_S1" ping -q -i 0.02 198.18.7.3 >/dev/null 2>&1 & PIDS+=($!)
+ip netns exec "$NS_S2" ping -q -i 0.05 198.18.7.2 >/dev/null 2>&1 & PIDS+=($!)
 
 for _ in $(seq 100); do
     [ "$(status_field 'sensors.get("s1", {}).get("connected") and sensors.get("s2", {}).get("connected")')" = True ] && break
@@ -217,7 +219,7 @@ after_mech=$(status_field 'sec.get("mechanism_refused", 0) + sec.get("handshakes
 
 # ---- a sensor certificate named "a" publishing as "b" ----------------------------------------
 before_name=$(status_field 'sec.get("name_refused", 0)')
-in_ns "$NS_S1" "$SENSOR" -i e2 -n b -c tcp://198.18.7.1:7700 --batch-ms 20 \
+ip netns exec "$NS_S1" "$SENSOR" -i e2 -n b -c tcp://198.18.7.1:7700 --batch-ms 20 \
     --key "$TMP/S1/a.key_secret" --collector-key "$TMP/S1/collector.key" 2>"$TMP/sensor-ab.log" &
 AB_PID=$!
 PIDS+=($AB_PID)
