@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "budget.h"
 #include "collector-options.h"
 #include "control.h"
 #include "csv-writer.h"
@@ -61,7 +62,8 @@ struct collector {
     /* The packet log's last durable point that sensors.state records. */
     char state_log_name[256];
     uint64_t state_log_length;
-    struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
+    struct nvg_ratelog rl_write;           /* shared with ingest's packet-log failures */
+    struct nvg_security_counters security; /* lent to every module that refuses something */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -88,10 +90,20 @@ static int open_sockets(struct collector *c)
 {
     char err[NVG_ERRBUF_SIZE];
     const struct nvg_collector_options *o = c->opts;
-    /* Deep receive queue: the sensors' back-pressure starts only when it is full. */
-    struct nvg_sockopts in = {.rcvhwm = 4096, .sndhwm = 1000, .linger_ms = 0};
-    struct nvg_sockopts feed = {.sndhwm = 4096, .linger_ms = 0};
-    struct nvg_sockopts ctl = {.rcvhwm = 1000, .sndhwm = 1000, .linger_ms = 500};
+    /* High-water marks from the memory budget (budget.h): per peer, a share of it in messages
+     * of the largest size the socket carries, so no peer's queue outgrows its share. */
+    uint64_t mb = o->memory_budget;
+    struct nvg_sockopts in = {
+        .rcvhwm = nvg_budget_hwm(NVG_BUDGET_LINK_SHARE(mb), NVG_LINK_MAX_MSG, 8, 4096),
+        .sndhwm = 1000,
+        .linger_ms = 0};
+    struct nvg_sockopts feed = {
+        .sndhwm = nvg_budget_hwm(NVG_BUDGET_FEED_SHARE(mb), NVG_LINK_MAX_MSG, 8, 4096),
+        .linger_ms = 0};
+    struct nvg_sockopts ctl = {
+        .rcvhwm = nvg_budget_hwm(NVG_BUDGET_CONTROL_SHARE(mb), NVG_CONTROL_MAX_MSG, 16, 1000),
+        .sndhwm = 1000,
+        .linger_ms = 500};
     if (!(c->router = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &in, err)) ||
         !(c->pub = nvg_zmq_socket(c->zctx, ZMQ_PUB, &feed, err)) ||
         !(c->control = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &ctl, err))) {
@@ -207,10 +219,10 @@ static int open_files(struct collector *c, char *err)
 
 /* For STATUS requests: control gets the status through this, not from the status module
  * (which reads control's counters). */
-static const Netvigil__CollectorStatus *status_for_control(void *ud)
+static const uint8_t *status_for_control(void *ud, size_t *len)
 {
     struct collector *c = ud;
-    return nvg_status_build(c->status);
+    return nvg_status_packed(c->status, c->now_ms, len);
 }
 
 /* control is lent to ingest, which passes it the CommandReplies. */
@@ -225,6 +237,9 @@ static int open_control_ingest(struct collector *c)
         .status = status_for_control,
         .status_ud = c,
         .now_ms = &c->now_ms,
+        .keys = false, /* the auth helper: true with --keys */
+        .memory_budget = c->opts->memory_budget,
+        .security = &c->security,
     };
     c->ctl = nvg_control_new(&cc);
     if (!c->ctl)
@@ -238,6 +253,8 @@ static int open_control_ingest(struct collector *c)
         .control = c->ctl,
         .now_ms = &c->now_ms,
         .write_log = &c->rl_write,
+        .keys = false, /* the auth helper: true with --keys */
+        .security = &c->security,
     };
     c->ingest = nvg_ingest_new(&ic);
     return c->ingest ? 0 : NVG_ENOMEM;
@@ -254,6 +271,8 @@ static int open_status(struct collector *c)
         .packets = c->packets,
         .rates = c->rates_csv,
         .disconnects = &c->disconnects,
+        .security = &c->security,
+        .keys = false, /* the auth helper: true with --keys */
         .feed = c->feed,
         .start_ms = c->start_ms,
     };
@@ -264,7 +283,13 @@ static int open_status(struct collector *c)
 static int open_modules(struct collector *c)
 {
     char err[NVG_ERRBUF_SIZE];
-    c->feed = nvg_fanout_new(c->pub, &c->sensors);
+    struct nvg_fanout_config fc = {
+        .pub = c->pub,
+        .sensors = &c->sensors,
+        .memory_budget = c->opts->memory_budget,
+        .security = &c->security,
+    };
+    c->feed = nvg_fanout_new(&fc);
     if (!c->feed) {
         nvg_log(NVG_LOG_ERR, "out of memory");
         return NVG_ENOMEM;

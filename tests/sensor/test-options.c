@@ -169,7 +169,7 @@ static void test_names(void **state)
     name[NVG_SENSOR_NAME_MAX] = 'n';
     name[NVG_SENSOR_NAME_MAX + 1] = '\0';
     parse(&r, "-i", "lo", "-n", name, NULL);
-    expect_error(&r, "at most 64");
+    expect_error(&r, "at most 63");
     parse(&r, "-i", "lo", "--name=", NULL);
     expect_error(&r, "name");
     assert_int_equal(parse(&r, "-i", "lo", "-n", "quote\"d\nname", NULL), NVG_OPTS_RUN);
