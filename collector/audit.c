@@ -10,14 +10,30 @@
 #include "nvg-error.h"
 #include "nvg-format.h"
 #include "nvg-log.h"
+#include "nvg-text.h"
 
 #define AUDIT_HEADER "time,requester,sensor,command,filter,outcome\n"
-#define FIELD_MAX 1024 /* longest field kept; longer text is cut */
+#define FIELD_MAX 1024    /* longest field kept; longer text is cut */
+#define COALESCE_SLOTS 64 /* peers whose refusals are coalesced at once */
+#define KEY_MAX 128
+#define TEXT_MAX 320
+
+/* One peer's refusals in the current second, beyond the first one (already written). */
+struct coalesce {
+    char peer[KEY_MAX];
+    int64_t sec;
+    uint64_t more;
+    char requester[TEXT_MAX], sensor[NVG_NAME_MAX + 8], command[32], error[TEXT_MAX];
+};
 
 struct nvg_audit {
     struct nvg_csv_writer *csv;
     struct nvg_fanout *feed;
+    struct coalesce slot[COALESCE_SLOTS];
+    uint64_t rows;
 };
+
+static void flush_slot(struct nvg_audit *a, struct coalesce *c);
 
 struct nvg_audit *nvg_audit_new(const struct nvg_collector_options *o, struct nvg_fanout *feed,
                                 char *err)
@@ -49,6 +65,8 @@ void nvg_audit_free(struct nvg_audit *a)
 {
     if (!a)
         return;
+    for (size_t i = 0; i < COALESCE_SLOTS; i++)
+        flush_slot(a, &a->slot[i]);
     nvg_csv_writer_free(a->csv);
     free(a);
 }
@@ -85,13 +103,11 @@ static void write_row(struct nvg_csv_writer *w, int64_t now_ms, const char *fiel
     nvg_csv_writer_maybe_rotate(w);
 }
 
-/* For the log line only: a peer's text must not be able to forge log lines. */
+/* For the log line only: a peer's text must not be able to forge log lines or reach a
+ * terminal as escape sequences. */
 static void printable(char *out, size_t size, const char *text)
 {
-    size_t i = 0;
-    for (; text && *text && i + 1 < size; text++)
-        out[i++] = ((unsigned char)*text < 0x20 || *text == 0x7f) ? '?' : *text;
-    out[i] = '\0';
+    nvg_text_escape(out, size, text ? text : "", text ? strlen(text) : 0);
 }
 
 void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *sensor,
@@ -106,6 +122,7 @@ void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *se
 
     const char *fields[5] = {requester, sensor, command, filter, outcome};
     write_row(a->csv, now, fields);
+    a->rows++;
 
     char who[256], what[FIELD_MAX + 32], res[sizeof(outcome)];
     printable(who, sizeof(who), requester);
@@ -130,4 +147,63 @@ void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *se
     ev.text = text;
     if (a->feed)
         nvg_fanout_pb(a->feed, NVG_TOPIC_EVENTS, &ev.base);
+}
+
+uint64_t nvg_audit_rows(const struct nvg_audit *a)
+{
+    return a->rows;
+}
+
+/* The summary row of c's second, if it has one. */
+static void flush_slot(struct nvg_audit *a, struct coalesce *c)
+{
+    if (c->more == 0)
+        return;
+    char error[TEXT_MAX + 96];
+    snprintf(error, sizeof(error), "%llu more request(s) refused in this second (last: %s)",
+             (unsigned long long)c->more, c->error);
+    nvg_audit_record(a, c->requester, c->sensor, c->command, "", error);
+    c->more = 0;
+}
+
+static struct coalesce *slot_of(struct nvg_audit *a, const char *peer, int64_t sec)
+{
+    struct coalesce *oldest = &a->slot[0];
+    for (size_t i = 0; i < COALESCE_SLOTS; i++) {
+        struct coalesce *c = &a->slot[i];
+        if (c->peer[0] && strcmp(c->peer, peer) == 0)
+            return c;
+        if (c->sec < oldest->sec)
+            oldest = c;
+    }
+    flush_slot(a, oldest);
+    snprintf(oldest->peer, sizeof(oldest->peer), "%s", peer);
+    oldest->sec = sec - 1; /* not this second yet */
+    return oldest;
+}
+
+void nvg_audit_refused(struct nvg_audit *a, const char *peer, const char *requester,
+                       const char *sensor, const char *command, const char *error, int64_t now_ms)
+{
+    int64_t sec = now_ms / 1000;
+    struct coalesce *c = slot_of(a, peer, sec);
+    if (c->sec == sec) {
+        c->more++;
+        snprintf(c->requester, sizeof(c->requester), "%s", requester);
+        snprintf(c->sensor, sizeof(c->sensor), "%s", sensor);
+        snprintf(c->command, sizeof(c->command), "%s", command);
+        snprintf(c->error, sizeof(c->error), "%s", error);
+        return;
+    }
+    flush_slot(a, c);
+    c->sec = sec;
+    nvg_audit_record(a, requester, sensor, command, "", error);
+}
+
+void nvg_audit_tick(struct nvg_audit *a, int64_t now_ms)
+{
+    int64_t sec = now_ms / 1000;
+    for (size_t i = 0; i < COALESCE_SLOTS; i++)
+        if (a->slot[i].more && a->slot[i].sec < sec)
+            flush_slot(a, &a->slot[i]);
 }

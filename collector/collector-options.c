@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget.h"
 #include "nvg-error.h"
 #include "nvg-parse.h"
 #include "nvg-zmq.h"
@@ -36,6 +37,8 @@ static void usage(FILE *out)
             "  --talkers-interval T   top-talkers interval (default 10s)\n"
             "  --command-timeout T    how long a sensor has to answer a command, s or ms\n"
             "                         suffix (default 3s, at most 60s)\n"
+            "  --memory-budget SIZE   what slow or hostile peers may make the collector hold\n"
+            "                         in queues, K/M/G suffixes (default 256M, at least 16M)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -103,6 +106,7 @@ enum {
     OPT_ROTATE_INTERVAL,
     OPT_TALKERS_INTERVAL,
     OPT_COMMAND_TIMEOUT,
+    OPT_MEMORY_BUDGET,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +121,7 @@ static const struct option long_opts[] = {
     {"rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL},
     {"talkers-interval", required_argument, NULL, OPT_TALKERS_INTERVAL},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
+    {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -163,6 +168,11 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
     case OPT_COMMAND_TIMEOUT:
         rc = parse_timeout_ms(arg, &opts->command_timeout_ms);
         break;
+    case OPT_MEMORY_BUDGET:
+        rc = nvg_parse_size(arg, 1, &opts->memory_budget);
+        if (rc == 0 && opts->memory_budget < NVG_BUDGET_MIN)
+            rc = NVG_EINVAL;
+        break;
     case 'v':
         opts->verbose = true;
         break;
@@ -195,6 +205,7 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
         .rotate_interval_s = 3600,
         .talkers_interval_s = 10,
         .command_timeout_ms = 3000,
+        .memory_budget = NVG_BUDGET_DEFAULT,
     };
     int c;
     while ((c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {

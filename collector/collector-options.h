@@ -16,6 +16,7 @@ struct nvg_collector_options {
     int64_t talkers_interval_s;
     int command_timeout_ms; /* a sensor that has not answered a command by then: timed out */
     const char *keys_dir;   /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
+    uint64_t memory_budget; /* bytes peers may make the collector hold (budget.h) */
     bool insecure;
     bool verbose;
 };

@@ -7,18 +7,27 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "budget.h"
+#include "control-check.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-ratelog.h"
+#include "nvg-text.h"
 #include "nvg-zmq.h"
+#include "quota.h"
 
 #define MAX_ENVELOPE 3
 #define ENVELOPE_FRAME_MAX 256 /* ZeroMQ routing ids are at most 255 bytes */
-#define PENDING_MAX 64         /* requests in flight; one more is refused at once */
-#define FILTER_MAX 1023        /* fits a heartbeat's filter field */
-#define REQUESTER_MAX 128      /* what the client says it is, before the peer address */
-#define WHO_MAX (REQUESTER_MAX + 80)
-#define SENSOR_ERROR_MAX 512 /* a sensor's error text kept per target */
+#define PENDING_MAX 1024       /* requests in flight, all peers; PEERS_MAX x the per-peer quota */
+#define PEERS_MAX 128
+#define TARGETS_MAX 16384 /* sensors waited for, all requests together */
+#define FILTER_MAX NVG_TEXT_FILTER_MAX
+#define WHO_MAX 512
+#define SENSOR_ERROR_MAX (NVG_TEXT_ERROR_MAX + 1) /* a sensor's error text kept per target */
+#define COMMAND_BURST 20.0
+#define COMMAND_PER_S 5.0
+#define STATUS_BURST 4.0
+#define STATUS_PER_S 2.0
 
 struct envelope {
     uint8_t part[MAX_ENVELOPE][ENVELOPE_FRAME_MAX];
@@ -34,7 +43,7 @@ struct target {
     uint8_t rid[NVG_ROUTING_ID_MAX];
     size_t rid_len;
     enum target_state state;
-    bool ok;
+    bool ok, sent;
     char error[SENSOR_ERROR_MAX];
 };
 
@@ -44,10 +53,20 @@ struct pending {
     Netvigil__CommandKind kind;
     char filter[FILTER_MAX + 1];
     char who[WHO_MAX];
+    char peer[128]; /* nvg_peer_describe: the audit's coalescing key */
     struct envelope env;
     int64_t deadline_ms;
     size_t n, waiting;
     struct target *t;
+};
+
+/* The request at hand: who sent it and what it says. */
+struct request {
+    const struct envelope *env;
+    const Netvigil__ControlRequest *req;
+    struct nvg_peer peer;
+    char peer_text[128];
+    char who[WHO_MAX];
 };
 
 struct nvg_control {
@@ -58,24 +77,54 @@ struct nvg_control {
     int command_timeout_ms;
     nvg_control_status_fn status;
     void *status_ud;
-    struct pending slot[PENDING_MAX];
-    size_t used;
+    bool keys;
+    struct nvg_security_counters *security;
+    struct nvg_budget *budget;
+    struct nvg_quota *quota;
+    struct pending *slot; /* PENDING_MAX */
+    size_t used, targets_waiting;
     uint64_t next_cmd_id;
     struct nvg_control_counters counts;
-    struct nvg_ratelog rl_rejected, rl_stray;
+    struct nvg_ratelog rl_rejected, rl_stray, rl_budget;
 };
 
 /* ---- replies ----------------------------------------------------------------------------- */
+
+static void over_budget(struct nvg_control *ctl, size_t len)
+{
+    ctl->security->budget_dropped++;
+    nvg_ratelog_log(&ctl->rl_budget, *ctl->now_ms, NVG_LOG_WARNING,
+                    "control: dropped a %zu-byte reply, the replies' memory share (%" PRIu64
+                    " bytes) is held by peers that do not read (%" PRIu64 " dropped so far)",
+                    len, nvg_budget_limit(ctl->budget), ctl->security->budget_dropped);
+}
+
+/* The envelope, then body (a charged message, taken). */
+static void send_frames(struct nvg_control *ctl, const struct envelope *env, zmq_msg_t *body)
+{
+    /* A requester that went away is no error: ROUTER drops what it cannot route. */
+    for (int i = 0; i < env->n; i++) {
+        if (zmq_send(ctl->control, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(body);
+            return;
+        }
+    }
+    if (zmq_msg_send(body, ctl->control, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close(body);
+}
 
 static void send_reply(struct nvg_control *ctl, const struct envelope *env,
                        Netvigil__ControlReply *r)
 {
     r->protocol_version = NVG_PROTOCOL_VERSION;
-    /* A requester that went away is no error: ROUTER drops what it cannot route. */
-    for (int i = 0; i < env->n; i++)
-        if (zmq_send(ctl->control, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-            return;
-    nvg_zmq_send_pb(ctl->control, &r->base, ZMQ_DONTWAIT);
+    size_t len = netvigil__control_reply__get_packed_size(r);
+    zmq_msg_t m;
+    if (nvg_budget_msg(ctl->budget, &m, len) < 0) {
+        over_budget(ctl, len);
+        return;
+    }
+    netvigil__control_reply__pack(r, zmq_msg_data(&m));
+    send_frames(ctl, env, &m);
 }
 
 static void reply_error(struct nvg_control *ctl, const struct envelope *env, uint64_t id,
@@ -93,6 +142,7 @@ static void reject(struct nvg_control *ctl, const struct envelope *env, uint64_t
                    const char *error)
 {
     ctl->counts.rejected++;
+    ctl->sensors->events++;
     nvg_ratelog_log(&ctl->rl_rejected, *ctl->now_ms, NVG_LOG_WARNING,
                     "control request rejected: %s (%" PRIu64 " so far)", error,
                     ctl->counts.rejected);
@@ -100,24 +150,71 @@ static void reject(struct nvg_control *ctl, const struct envelope *env, uint64_t
         reply_error(ctl, env, id, error);
 }
 
+/* A command refused for the peer's rights or quotas: rejected, and in the audit trail
+ * (coalesced per peer and second). */
+static void refuse(struct nvg_control *ctl, const struct request *q, uint64_t *counter,
+                   const char *error)
+{
+    (*counter)++;
+    const Netvigil__ControlRequest *req = q->req;
+    nvg_audit_refused(ctl->audit, q->peer_text, q->who,
+                      req->sensor && req->sensor[0] ? req->sensor : "(all)",
+                      nvg_wire_command_name(req->kind), error, *ctl->now_ms);
+    reject(ctl, q->env, req->id, error);
+}
+
+/* ControlReply{version, id, ok, status} with the status as already packed: protobuf embeds a
+ * message as its bytes (field 6, length-delimited), so they are appended, not re-encoded. */
 static void reply_status(struct nvg_control *ctl, const struct envelope *env, uint64_t id)
 {
-    const Netvigil__CollectorStatus *st = ctl->status(ctl->status_ud);
+    size_t slen;
+    const uint8_t *st = ctl->status(ctl->status_ud, &slen);
     if (!st) {
         reply_error(ctl, env, id, "out of memory");
         return;
     }
     Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
+    r.protocol_version = NVG_PROTOCOL_VERSION;
     r.id = id;
     r.ok = true;
-    r.status = (Netvigil__CollectorStatus *)st; /* only packed */
-    send_reply(ctl, env, &r);
+    size_t head = netvigil__control_reply__get_packed_size(&r);
+    uint8_t tag[11] = {(6 << 3) | 2};
+    size_t tlen = 1;
+    for (uint64_t v = slen; tlen < sizeof(tag); v >>= 7) {
+        tag[tlen++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        if (v <= 0x7f)
+            break;
+    }
+    zmq_msg_t m;
+    if (nvg_budget_msg(ctl->budget, &m, head + tlen + slen) < 0) {
+        over_budget(ctl, head + tlen + slen);
+        reply_error(ctl, env, id, "busy: too many unread replies; read them, then ask again");
+        return;
+    }
+    uint8_t *p = zmq_msg_data(&m);
+    netvigil__control_reply__pack(&r, p);
+    memcpy(p + head, tag, tlen);
+    memcpy(p + head + tlen, st, slen);
+    send_frames(ctl, env, &m);
 }
 
 /* ---- requests in flight ------------------------------------------------------------------ */
 
+/* The sensor no longer waits for this command: its per-sensor count goes down. */
+static void unwait(struct nvg_control *ctl, struct target *t)
+{
+    if (!t->sent)
+        return;
+    t->sent = false;
+    ctl->targets_waiting--;
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(ctl->sensors, t->sensor);
+    if (s && s->commands_waiting)
+        s->commands_waiting--;
+}
+
+/* refused: the outcome is a quota refusal, audited coalesced. */
 static void target_done(struct nvg_control *ctl, struct pending *p, struct target *t,
-                        const char *error)
+                        const char *error, bool refused)
 {
     if (t->state == TARGET_DONE)
         return;
@@ -125,8 +222,25 @@ static void target_done(struct nvg_control *ctl, struct pending *p, struct targe
     t->ok = error == NULL;
     snprintf(t->error, sizeof(t->error), "%s", error ? error : "");
     p->waiting--;
-    nvg_audit_record(ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
-                     p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "", error);
+    unwait(ctl, t);
+    if (refused)
+        nvg_audit_refused(ctl->audit, p->peer, p->who, t->sensor, nvg_wire_command_name(p->kind),
+                          error, *ctl->now_ms);
+    else
+        nvg_audit_record(ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
+                         p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "",
+                         error);
+}
+
+static void release_slot(struct nvg_control *ctl, struct pending *p)
+{
+    struct nvg_quota_peer *qp = nvg_quota_find(ctl->quota, p->env.part[0], p->env.len[0]);
+    if (qp && qp->in_flight)
+        qp->in_flight--;
+    free(p->t);
+    memset(p, 0, sizeof(*p));
+    ctl->used--;
+    ctl->sensors->events++;
 }
 
 /* Every target has its outcome: answer the requester and free the slot. */
@@ -157,9 +271,7 @@ static void complete(struct nvg_control *ctl, struct pending *p)
     send_reply(ctl, &p->env, &r);
     free(res);
     free(ptrs);
-    free(p->t);
-    memset(p, 0, sizeof(*p));
-    ctl->used--;
+    release_slot(ctl, p);
 }
 
 static struct pending *free_slot(struct nvg_control *ctl)
@@ -184,8 +296,7 @@ static void format_timeout(char *buf, size_t size, int ms)
 
 static bool connected(const struct nvg_sensor_entry *s, int64_t now_ms)
 {
-    return s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_CONNECTED_MS &&
-           s->routing_id_len > 0;
+    return nvg_sensor_entry_alive(s, now_ms) && s->routing_id_len > 0;
 }
 
 /* Send the Command of target t; NULL when it left, else why not. */
@@ -213,9 +324,10 @@ static const char *send_command(struct nvg_control *ctl, struct pending *p, stru
     return NULL;
 }
 
-/* Fill target t for sensor name; returns the immediate error, or NULL (command sent). */
+/* Fill target t for sensor name; returns the immediate error, or NULL (command sent). *busy:
+ * the error is a quota refusal. */
 static const char *start_target(struct nvg_control *ctl, struct pending *p, struct target *t,
-                                const char *name, char *buf, size_t size)
+                                const char *name, char *buf, size_t size, bool *busy)
 {
     snprintf(t->sensor, sizeof(t->sensor), "%s", name);
     t->state = TARGET_WAITING;
@@ -232,9 +344,21 @@ static const char *start_target(struct nvg_control *ctl, struct pending *p, stru
             snprintf(buf, size, "not connected since the collector started");
         return buf;
     }
+    if (s->commands_waiting >= CONTROL_SENSOR_IN_FLIGHT || ctl->targets_waiting >= TARGETS_MAX) {
+        *busy = true;
+        snprintf(buf, size, "busy: %u commands already wait for this sensor's answer; try again",
+                 s->commands_waiting);
+        return buf;
+    }
     memcpy(t->rid, s->routing_id, s->routing_id_len);
     t->rid_len = s->routing_id_len;
-    return send_command(ctl, p, t);
+    const char *err = send_command(ctl, p, t);
+    if (!err) {
+        t->sent = true;
+        s->commands_waiting++;
+        ctl->targets_waiting++;
+    }
+    return err;
 }
 
 /* Start every target: the one named, or every connected sensor. */
@@ -249,23 +373,26 @@ static void start_targets(struct nvg_control *ctl, struct pending *p, const char
                 continue;
             tn = ctl->sensors->v[i]->name;
         }
-        const char *err = start_target(ctl, p, &p->t[k], tn, buf, sizeof(buf));
+        bool busy = false;
+        const char *err = start_target(ctl, p, &p->t[k], tn, buf, sizeof(buf), &busy);
+        if (busy)
+            ctl->security->quota_refused++;
         if (err)
-            target_done(ctl, p, &p->t[k], err);
+            target_done(ctl, p, &p->t[k], err, busy);
         k++;
     }
 }
 
-static void route_command(struct nvg_control *ctl, const struct envelope *env,
-                          const Netvigil__ControlRequest *req, const char *who)
+static void route_command(struct nvg_control *ctl, const struct request *q)
 {
+    const Netvigil__ControlRequest *req = q->req;
     const char *name = req->sensor ? req->sensor : "";
-    const char *filter = req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? req->filter : "";
+    const char *filter =
+        req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER && req->filter ? req->filter : "";
     struct pending *p = free_slot(ctl);
     if (!p) {
-        char err[128];
-        snprintf(err, sizeof(err), "busy: %d requests already in flight; try again", PENDING_MAX);
-        reject(ctl, env, req->id, err);
+        refuse(ctl, q, &ctl->security->quota_refused,
+               "busy: the collector has too many requests in flight; try again");
         return;
     }
     size_t n = 1;
@@ -279,71 +406,122 @@ static void route_command(struct nvg_control *ctl, const struct envelope *env,
     if (n && !t)
         why = "out of memory";
     if (why) {
-        nvg_audit_record(ctl->audit, who, name[0] ? name : "(all)",
+        nvg_audit_record(ctl->audit, q->who, name[0] ? name : "(all)",
                          nvg_wire_command_name(req->kind), filter, why);
-        reply_error(ctl, env, req->id, why);
+        reply_error(ctl, q->env, req->id, why);
         return;
     }
     memset(p, 0, sizeof(*p));
     p->used = true;
     ctl->used++;
+    struct nvg_quota_peer *qp = nvg_quota_find(ctl->quota, q->env->part[0], q->env->len[0]);
+    if (qp)
+        qp->in_flight++;
     p->req_id = req->id;
     p->kind = req->kind;
     snprintf(p->filter, sizeof(p->filter), "%s", filter);
-    snprintf(p->who, sizeof(p->who), "%s", who);
-    p->env = *env;
+    snprintf(p->who, sizeof(p->who), "%s", q->who);
+    snprintf(p->peer, sizeof(p->peer), "%s", q->peer_text);
+    p->env = *q->env;
     p->t = t;
     p->n = p->waiting = n;
     p->deadline_ms = *ctl->now_ms + ctl->command_timeout_ms;
-    nvg_log(NVG_LOG_INFO, "control: request %" PRIu64 " from %s: %s on %s", req->id, who,
+    nvg_log(NVG_LOG_INFO, "control: request %" PRIu64 " from %s: %s on %s", req->id, q->who,
             nvg_wire_command_name(req->kind), name[0] ? name : "all connected sensors");
     start_targets(ctl, p, name);
     if (p->waiting == 0)
         complete(ctl, p);
 }
 
-/* ---- validating a request ---------------------------------------------------------------- */
-
-static bool has_control_chars(const char *s)
+/* FORGET: drop a sensor that is not connected, its accounting and its pin. */
+static void forget(struct nvg_control *ctl, const struct request *q)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
-/* "requester text (peer address)", with control characters replaced and the length capped. */
-static void make_who(char *who, size_t size, const char *requester, const char *peer)
-{
-    char r[REQUESTER_MAX + 1];
-    size_t i = 0;
-    for (const char *s = requester ? requester : ""; *s && i < REQUESTER_MAX; s++)
-        r[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-    r[i] = '\0';
-    if (peer && *peer)
-        snprintf(who, size, "%s (%s)", i ? r : "unknown", peer);
-    else
-        snprintf(who, size, "%s", i ? r : "unknown");
-}
-
-/* The error text for a command request that must not go out, or NULL. */
-static const char *check_command(const Netvigil__ControlRequest *req)
-{
-    const char *name = req->sensor ? req->sensor : "";
-    const char *filter = req->filter ? req->filter : "";
-    if (name[0] && !nvg_sensor_name_ok(name))
-        return "bad request: invalid sensor name (1-64 bytes, no control characters)";
-    if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
-        if (!filter[0] && !req->clear_filter)
-            return "bad request: set-filter needs a filter expression (or clear_filter)";
-        if (filter[0] && req->clear_filter)
-            return "bad request: clear_filter with a filter expression";
-        if (strlen(filter) > FILTER_MAX)
-            return "bad request: filter expression longer than 1023 bytes";
-        if (has_control_chars(filter))
-            return "bad request: control characters in the filter expression";
+    const char *name = q->req->sensor ? q->req->sensor : "";
+    char buf[256];
+    const char *error = NULL;
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(ctl->sensors, name);
+    if (!s) {
+        snprintf(buf, sizeof(buf), "unknown sensor '%s'", name);
+        error = buf;
+    } else if (nvg_sensor_entry_alive(s, *ctl->now_ms)) {
+        snprintf(buf, sizeof(buf),
+                 "not forgotten: '%s' is connected and would be back at its next heartbeat; "
+                 "stop its process first (it can be forgotten %d s after it goes silent)",
+                 name, NVG_SENSOR_PIN_MS / 1000);
+        error = buf;
+    } else {
+        nvg_sensor_table_remove(ctl->sensors, s);
     }
-    return NULL;
+    nvg_audit_record(ctl->audit, q->who, name, "forget", "", error);
+    Netvigil__SensorResult res = NETVIGIL__SENSOR_RESULT__INIT, *rp = &res;
+    res.sensor = (char *)name;
+    res.ok = error == NULL;
+    res.error = (char *)(error ? error : "");
+    Netvigil__ControlReply r = NETVIGIL__CONTROL_REPLY__INIT;
+    r.id = q->req->id;
+    r.ok = error == NULL;
+    r.error = (char *)(error ? error : "");
+    r.n_results = 1;
+    r.results = &rp;
+    send_reply(ctl, q->env, &r);
+    ctl->sensors->events++;
+}
+
+/* ---- handling a request ------------------------------------------------------------------ */
+
+static void handle_status_request(struct nvg_control *ctl, const struct request *q)
+{
+    char buf[160];
+    const char *no = nvg__control_not_allowed(&q->peer, NVG_RIGHT_READ, buf, sizeof(buf));
+    if (no) {
+        ctl->security->command_refused++;
+        reject(ctl, q->env, q->req->id, no);
+        return;
+    }
+    struct nvg_quota_peer *qp =
+        nvg_quota_peer(ctl->quota, q->env->part[0], q->env->len[0], *ctl->now_ms);
+    if (!qp || !nvg_bucket_take(&qp->status, STATUS_BURST, STATUS_PER_S, *ctl->now_ms)) {
+        ctl->security->quota_refused++;
+        reject(ctl, q->env, q->req->id,
+               "busy: status asked too often on this connection (4 at once, then 2 a second); "
+               "it changes once a second");
+        return;
+    }
+    reply_status(ctl, q->env, q->req->id);
+}
+
+static void handle_command(struct nvg_control *ctl, const struct request *q)
+{
+    char buf[160];
+    bool strings;
+    const char *bad = nvg__control_check_command(q->req, &strings);
+    if (bad) {
+        if (strings)
+            ctl->security->invalid_strings++;
+        reject(ctl, q->env, q->req->id, bad);
+        return;
+    }
+    const char *no = nvg__control_not_allowed(&q->peer, NVG_RIGHT_COMMAND, buf, sizeof(buf));
+    if (no) {
+        refuse(ctl, q, &ctl->security->command_refused, no);
+        return;
+    }
+    struct nvg_quota_peer *qp =
+        nvg_quota_peer(ctl->quota, q->env->part[0], q->env->len[0], *ctl->now_ms);
+    if (!qp) {
+        refuse(ctl, q, &ctl->security->quota_refused,
+               "busy: too many clients have requests in flight; try again");
+    } else if (qp->in_flight >= CONTROL_PEER_IN_FLIGHT) {
+        refuse(ctl, q, &ctl->security->quota_refused,
+               "busy: 8 requests of this connection already wait for sensors; try again");
+    } else if (!nvg_bucket_take(&qp->commands, COMMAND_BURST, COMMAND_PER_S, *ctl->now_ms)) {
+        refuse(ctl, q, &ctl->security->quota_refused,
+               "busy: too many commands from this connection (20 at once, then 5 a second)");
+    } else if (q->req->kind == NETVIGIL__COMMAND_KIND__COMMAND_FORGET) {
+        forget(ctl, q);
+    } else {
+        route_command(ctl, q);
+    }
 }
 
 static void handle_request(struct nvg_control *ctl, const struct envelope *env, zmq_msg_t *body)
@@ -355,7 +533,10 @@ static void handle_request(struct nvg_control *ctl, const struct envelope *env, 
         reject(ctl, env, 0, "malformed request: not a ControlRequest");
         return;
     }
-    const char *bad;
+    struct request q = {.env = env, .req = req};
+    nvg_peer_from_msg(body, ctl->keys, &q.peer);
+    nvg__control_who(&q.peer, req->requester, q.peer_text, sizeof(q.peer_text), q.who,
+                     sizeof(q.who));
     if (req->protocol_version != NVG_PROTOCOL_VERSION) {
         char err[128];
         snprintf(err, sizeof(err),
@@ -365,19 +546,14 @@ static void handle_request(struct nvg_control *ctl, const struct envelope *env, 
         ctl->counts.refused++;
         reject(ctl, env, req->id, err);
     } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS) {
-        reply_status(ctl, env, req->id);
-    } else if (req->kind < NETVIGIL__COMMAND_KIND__COMMAND_START ||
-               req->kind > NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) {
+        handle_status_request(ctl, &q);
+    } else if (!nvg__control_is_command(req->kind)) {
         char err[64];
         snprintf(err, sizeof(err), "bad request: unknown command kind %d", (int)req->kind);
         ctl->counts.unknown++;
         reject(ctl, env, req->id, err);
-    } else if ((bad = check_command(req)) != NULL) {
-        reject(ctl, env, req->id, bad);
     } else {
-        char who[WHO_MAX];
-        make_who(who, sizeof(who), req->requester, zmq_msg_gets(body, "Peer-Address"));
-        route_command(ctl, env, req, who);
+        handle_command(ctl, &q);
     }
     netvigil__control_request__free_unpacked(req, NULL);
 }
@@ -434,6 +610,16 @@ struct nvg_control *nvg_control_new(const struct nvg_control_config *cfg)
     struct nvg_control *ctl = calloc(1, sizeof(*ctl));
     if (!ctl)
         return NULL;
+    ctl->slot = calloc(PENDING_MAX, sizeof(*ctl->slot));
+    ctl->quota = nvg_quota_new(PEERS_MAX);
+    ctl->budget = nvg_budget_new(NVG_BUDGET_CONTROL_SHARE(cfg->memory_budget));
+    if (!ctl->slot || !ctl->quota || !ctl->budget) {
+        free(ctl->slot);
+        nvg_quota_free(ctl->quota);
+        nvg_budget_release(ctl->budget);
+        free(ctl);
+        return NULL;
+    }
     ctl->control = cfg->control;
     ctl->router = cfg->router;
     ctl->sensors = cfg->sensors;
@@ -442,6 +628,8 @@ struct nvg_control *nvg_control_new(const struct nvg_control_config *cfg)
     ctl->command_timeout_ms = cfg->command_timeout_ms;
     ctl->status = cfg->status;
     ctl->status_ud = cfg->status_ud;
+    ctl->keys = cfg->keys;
+    ctl->security = cfg->security;
     /* Unique for this process, and apart from the ids of earlier collector processes. */
     ctl->next_cmd_id = (uint64_t)nvg_clock_wall_ms() << 16;
     return ctl;
@@ -457,9 +645,13 @@ void nvg_control_free(struct nvg_control *ctl)
             continue;
         for (size_t k = 0; k < p->n; k++)
             if (p->t[k].state == TARGET_WAITING)
-                target_done(ctl, p, &p->t[k], "no reply yet: the collector is shutting down");
+                target_done(ctl, p, &p->t[k], "no reply yet: the collector is shutting down",
+                            false);
         complete(ctl, p);
     }
+    free(ctl->slot);
+    nvg_quota_free(ctl->quota);
+    nvg_budget_release(ctl->budget); /* lives on while libzmq holds replies charged to it */
     free(ctl);
 }
 
@@ -473,6 +665,8 @@ int nvg_control_drain(struct nvg_control *ctl, int max)
 
 static struct pending *find_command(struct nvg_control *ctl, uint64_t cmd_id, struct target **t)
 {
+    if (ctl->used == 0)
+        return NULL;
     for (size_t i = 0; i < PENDING_MAX; i++) {
         struct pending *p = &ctl->slot[i];
         if (!p->used)
@@ -495,9 +689,9 @@ static void store_reply_status(struct nvg_control *ctl, const struct target *t,
     if (!st || !st->sensor || strcmp(st->sensor, t->sensor) != 0)
         return;
     struct nvg_sensor_entry *s = nvg_sensor_table_find(ctl->sensors, t->sensor);
-    if (!s)
+    if (!s || !nvg_sensor_entry_pinned_to(s, t->rid, t->rid_len))
         return;
-    nvg_sensor_entry_seen(s, t->rid, t->rid_len, *ctl->now_ms);
+    nvg_sensor_entry_seen(s, *ctl->now_ms);
     nvg_sensor_entry_set_boot(s, st->boot_id);
     nvg_sensor_entry_store_status(s, st);
 }
@@ -507,6 +701,8 @@ void nvg_control_command_reply(struct nvg_control *ctl, const uint8_t *rid, size
 {
     struct target *t = NULL;
     struct pending *p = find_command(ctl, r->id, &t);
+    if (r->id == 0)
+        return; /* the answer to ingest's probe of a pinned link (ingest.c) */
     if (!p || t->rid_len != rid_len || memcmp(t->rid, rid, rid_len) != 0) {
         /* Late (after its timeout), or from a link the command was not sent to. */
         nvg_ratelog_log(&ctl->rl_stray, *ctl->now_ms, NVG_LOG_INFO,
@@ -516,10 +712,10 @@ void nvg_control_command_reply(struct nvg_control *ctl, const uint8_t *rid, size
     }
     store_reply_status(ctl, t, r->status);
     if (r->ok) {
-        target_done(ctl, p, t, NULL);
+        target_done(ctl, p, t, NULL, false);
     } else {
         const char *e = r->error && r->error[0] ? r->error : "the sensor refused (no reason given)";
-        target_done(ctl, p, t, e);
+        target_done(ctl, p, t, e, false);
     }
     if (p->waiting == 0)
         complete(ctl, p);
@@ -527,6 +723,7 @@ void nvg_control_command_reply(struct nvg_control *ctl, const uint8_t *rid, size
 
 void nvg_control_tick(struct nvg_control *ctl, int64_t now_ms)
 {
+    nvg_audit_tick(ctl->audit, now_ms);
     if (ctl->used == 0)
         return;
     char msg[64];
@@ -538,7 +735,7 @@ void nvg_control_tick(struct nvg_control *ctl, int64_t now_ms)
         for (size_t k = 0; k < p->n; k++) {
             if (p->t[k].state == TARGET_WAITING) {
                 ctl->counts.commands_timed_out++;
-                target_done(ctl, p, &p->t[k], msg);
+                target_done(ctl, p, &p->t[k], msg, false);
             }
         }
         complete(ctl, p);

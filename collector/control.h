@@ -1,36 +1,55 @@
 /* The control socket (ROUTER, 7702): requests from netvigil-ctl and the viewer.
  *
  * A request is [routing id][optional empty delimiter (REQ peers)][ControlRequest]; the reply
- * goes back with the same envelope and the request's id. STATUS is answered at once. START,
- * STOP, RESTART and SET_FILTER are routed: each targeted sensor (one by name, or every
- * connected one) gets a Command{id, kind, filter} on the sensor ROUTER (7700) at the routing
- * id its link last spoke from, and the request waits in a bounded table of requests in flight
- * until every target has answered with a CommandReply or the command timeout has passed. Then
- * the requester gets one ControlReply with a SensorResult per target: ok, or the sensor's own
- * error text (for a bad filter, libpcap's message), "timed out after N s", or why the command
- * never left (unknown sensor, not connected). Nothing here waits: many requests from many
- * clients are in flight at once, each answered on its own.
+ * goes back with the same envelope and the request's id. STATUS is answered at once with the
+ * status status.c packed (shared, never built per request). START, STOP, RESTART and
+ * SET_FILTER are routed: each targeted sensor (one by name, or every connected one) gets a
+ * Command{id, kind, filter} on the sensor ROUTER (7700) at the routing id its name is pinned
+ * to, and the request waits until every target has answered with a CommandReply or the
+ * command timeout has passed. Then the requester gets one ControlReply with a SensorResult per
+ * target: ok, or the sensor's own error text (for a bad filter, libpcap's message), "timed out
+ * after N s", or why the command never left (unknown sensor, not connected, busy). FORGET
+ * drops a sensor's entry and pin (sensors.h) unless the sensor is connected: a live sensor
+ * would only be pinned again at its next heartbeat, so forgetting it is refused with the
+ * reason. Nothing here waits: many requests from many clients are in flight at once.
+ *
+ * Who may ask what: with keys, STATUS needs the read right and every command the command right
+ * (peer.h: viewer vs admin); a refusal says "not allowed: key NAME has role viewer" and counts
+ * command_refused. Budgets (per connection, quota.h): at most CONTROL_PEER_IN_FLIGHT requests
+ * waiting for sensors, commands through a token bucket (burst 20, 5 a second), STATUS through
+ * another (burst 4, 2 a second: it changes once a second anyway); per sensor at most
+ * CONTROL_SENSOR_IN_FLIGHT commands waiting for its answer, so a silent sensor takes no
+ * capacity from the others; and the replies not yet written to their peers share
+ * NVG_BUDGET_CONTROL_SHARE of the memory budget. Over any of them: an error reply that starts
+ * with "busy:" and quota_refused (or budget_dropped) counted. Every string of a request must
+ * be printable UTF-8 within its cap (invalid_strings otherwise).
  *
  * Command ids are assigned here and are unique for the collector's life (they start from the
  * clock, so a late reply to a previous collector process cannot match either); a reply is only
  * taken from the routing id the command was sent to. Every outcome goes to the audit trail
- * (audit.h). A request that cannot be understood is answered with an error when its envelope
- * allows it, counted (control_rejected in status) and logged, rate-limited; the collector stays
- * up. */
+ * (audit.h), requests refused for rights or quotas coalesced per peer and second. A request
+ * that cannot be understood is answered with an error when its envelope allows it, counted
+ * (control_rejected in status) and logged, rate-limited; the collector stays up. */
 #ifndef NVG_CONTROL_H
 #define NVG_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "audit.h"
 #include "nvg-wire.h"
+#include "peer.h"
 #include "sensors.h"
 
-/* The CollectorStatus a STATUS request is answered with, lent until the next call; NULL when
- * out of memory. A function rather than the status module itself: status reads control's
- * counters, so control calling it directly would make the two depend on each other. */
-typedef const Netvigil__CollectorStatus *(*nvg_control_status_fn)(void *ud);
+#define CONTROL_PEER_IN_FLIGHT 8
+#define CONTROL_SENSOR_IN_FLIGHT 8
+
+/* The packed CollectorStatus a STATUS request is answered with (*len bytes), lent until the
+ * next call; NULL when out of memory. A function rather than the status module itself: status
+ * reads control's counters, so control calling it directly would make the two depend on each
+ * other. */
+typedef const uint8_t *(*nvg_control_status_fn)(void *ud, size_t *len);
 
 /* Everything is lent and must outlive the control object. */
 struct nvg_control_config {
@@ -44,11 +63,14 @@ struct nvg_control_config {
     /* The collector's clock, the wall time of the message at hand: set per request here, and
      * by ingest for the CommandReply it passes on. */
     int64_t *now_ms;
+    bool keys;              /* the socket runs CURVE with ZAP: peers carry roles */
+    uint64_t memory_budget; /* the collector's; replies take NVG_BUDGET_CONTROL_SHARE */
+    struct nvg_security_counters *security;
 };
 
 /* What control counted, for status. malformed, unknown, refused: requests that failed those
- * checks; rejected: requests turned down unread or unrouted, as bad (those three included) or
- * because too many were in flight. */
+ * checks; rejected: requests turned down unread or unrouted, as bad (those three included), not
+ * allowed or over a quota. */
 struct nvg_control_counters {
     uint64_t malformed, unknown, refused;
     uint64_t rejected, commands_sent, commands_timed_out;

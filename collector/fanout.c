@@ -1,12 +1,15 @@
 /* See fanout.h. */
 #include "fanout.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+#include "budget.h"
 #include "nvg-clock.h"
+#include "nvg-ratelog.h"
 #include "nvg-zmq.h"
 
 #define TOP_TALKERS 10
@@ -15,18 +18,33 @@
 struct nvg_fanout {
     void *pub;
     struct nvg_sensor_table *sensors;
-    /* Rate samples closed since the last publish. */
+    struct nvg_security_counters *security;
+    struct nvg_budget *budget;
+    struct nvg_ratelog rl_budget;
+    /* Rate samples closed since the last publish, and their sensors' names (copied: an entry
+     * may be forgotten before the samples go out). */
     Netvigil__RateSample *rate_pending;
+    char (*rate_names)[NVG_NAME_MAX + 1];
     size_t rate_n, rate_cap;
+    /* The re-encoded batch: grown to the largest batch seen, reused. */
+    Netvigil__PacketRecord *recs;
+    Netvigil__PacketRecord **rec_ptrs;
+    size_t recs_cap;
 };
 
-struct nvg_fanout *nvg_fanout_new(void *pub, struct nvg_sensor_table *sensors)
+struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg)
 {
     struct nvg_fanout *f = calloc(1, sizeof(*f));
     if (!f)
         return NULL;
-    f->pub = pub;
-    f->sensors = sensors;
+    f->pub = cfg->pub;
+    f->sensors = cfg->sensors;
+    f->security = cfg->security;
+    f->budget = nvg_budget_new(NVG_BUDGET_FEED_SHARE(cfg->memory_budget));
+    if (!f->budget) {
+        free(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -34,23 +52,92 @@ void nvg_fanout_free(struct nvg_fanout *f)
 {
     if (!f)
         return;
+    nvg_budget_release(f->budget); /* lives on while libzmq holds messages charged to it */
     free(f->rate_pending);
+    free(f->rate_names);
+    free(f->recs);
+    free(f->rec_ptrs);
     free(f);
+}
+
+static void over_budget(struct nvg_fanout *f, size_t len)
+{
+    f->security->budget_dropped++;
+    nvg_ratelog_log(&f->rl_budget, nvg_clock_wall_ms(), NVG_LOG_WARNING,
+                    "feed: dropped a %zu-byte message, the feed's memory share (%" PRIu64
+                    " bytes) is held by slow subscribers (%" PRIu64 " dropped so far)",
+                    len, nvg_budget_limit(f->budget), f->security->budget_dropped);
+}
+
+/* Send topic + the charged body msg (taken). */
+static void send_body(struct nvg_fanout *f, const char *topic, size_t topic_len, zmq_msg_t *body)
+{
+    if (zmq_send(f->pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_msg_send(body, f->pub, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close(body);
 }
 
 void nvg_fanout_raw(struct nvg_fanout *f, const char *topic, size_t topic_len, const void *body,
                     size_t len)
 {
-    if (zmq_send(f->pub, topic, topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    zmq_msg_t m;
+    if (nvg_budget_msg(f->budget, &m, len) < 0) {
+        over_budget(f, len);
         return;
-    zmq_send(f->pub, body, len, ZMQ_DONTWAIT);
+    }
+    memcpy(zmq_msg_data(&m), body, len);
+    send_body(f, topic, topic_len, &m);
 }
 
 void nvg_fanout_pb(struct nvg_fanout *f, const char *topic, const ProtobufCMessage *msg)
 {
-    if (zmq_send(f->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    zmq_msg_t m;
+    if (nvg_budget_msg(f->budget, &m, len) < 0) {
+        over_budget(f, len);
         return;
-    nvg_zmq_send_pb(f->pub, msg, ZMQ_DONTWAIT);
+    }
+    protobuf_c_message_pack(msg, zmq_msg_data(&m));
+    send_body(f, topic, strlen(topic), &m);
+}
+
+static bool grow_recs(struct nvg_fanout *f, size_t n)
+{
+    if (n <= f->recs_cap)
+        return true;
+    size_t cap = f->recs_cap ? f->recs_cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    Netvigil__PacketRecord *r = realloc(f->recs, cap * sizeof(*r));
+    if (r)
+        f->recs = r;
+    Netvigil__PacketRecord **p = realloc(f->rec_ptrs, cap * sizeof(*p));
+    if (p)
+        f->rec_ptrs = p;
+    if (!r || !p)
+        return false;
+    f->recs_cap = cap;
+    return true;
+}
+
+void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, uint64_t seq,
+                      const struct nvg_pkt *pkts, size_t n)
+{
+    if (!grow_recs(f, n)) {
+        over_budget(f, n * sizeof(*f->recs));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        nvg_wire_record_to_pb(&pkts[i], &f->recs[i]);
+        f->rec_ptrs[i] = &f->recs[i];
+    }
+    Netvigil__Batch b = NETVIGIL__BATCH__INIT;
+    b.sensor = (char *)s->name;
+    b.boot_id = s->boot_id;
+    b.seq = seq;
+    b.n_records = n;
+    b.records = f->rec_ptrs;
+    nvg_fanout_pb(f, s->topic, &b.base);
 }
 
 void nvg_fanout_queue_rate(struct nvg_fanout *f, const char *sensor, int64_t sec, int proto,
@@ -59,15 +146,21 @@ void nvg_fanout_queue_rate(struct nvg_fanout *f, const char *sensor, int64_t sec
     if (f->rate_n == f->rate_cap) {
         size_t cap = f->rate_cap ? 2 * f->rate_cap : 256;
         Netvigil__RateSample *v = realloc(f->rate_pending, cap * sizeof(*v));
-        if (!v)
+        if (v)
+            f->rate_pending = v;
+        char(*names)[NVG_NAME_MAX + 1] = realloc(f->rate_names, cap * sizeof(*names));
+        if (names)
+            f->rate_names = names;
+        if (!v || !names)
             return;
-        f->rate_pending = v;
         f->rate_cap = cap;
     }
+    char *name = f->rate_names[f->rate_n];
+    snprintf(name, NVG_NAME_MAX + 1, "%s", sensor);
     Netvigil__RateSample *rs = &f->rate_pending[f->rate_n++];
     netvigil__rate_sample__init(rs);
     rs->time_s = sec;
-    rs->sensor = (char *)sensor;
+    rs->sensor = name;
     rs->proto = (Netvigil__Protocol)proto;
     rs->packets = packets;
     rs->bytes = bytes;

@@ -1,8 +1,11 @@
 /* The live feed (PUB, 7701): two frames per message, a topic then one protobuf body.
  *
- * PUB never blocks: a subscriber that cannot keep up loses messages at its high-water mark,
- * and the collector's logging never waits for a viewer. The socket is lent by main.c, which
- * opens and closes it. */
+ * PUB never blocks: a subscriber that cannot keep up loses messages at its high-water mark
+ * (sized from the memory budget by main.c), and the collector's logging never waits for a
+ * viewer. Every body is packed once into a message charged to the feed's share of the memory
+ * budget (budget.h) and shared by all subscribers; a body that would overrun the share is
+ * dropped and counted (budget_dropped). Records go out re-encoded from what ingest validated,
+ * never as the bytes a sensor sent. The socket is lent by main.c, which opens and closes it. */
 #ifndef NVG_FANOUT_H
 #define NVG_FANOUT_H
 
@@ -10,23 +13,34 @@
 #include <stdint.h>
 
 #include "nvg-wire.h"
+#include "peer.h"
 #include "sensors.h"
+
+/* pub, sensors (whose talkers nvg_fanout_talkers publishes) and security are lent and must
+ * outlive the fanout. */
+struct nvg_fanout_config {
+    void *pub;
+    struct nvg_sensor_table *sensors;
+    uint64_t memory_budget; /* the collector's; the feed takes NVG_BUDGET_FEED_SHARE */
+    struct nvg_security_counters *security;
+};
 
 struct nvg_fanout;
 
-/* pub: the feed socket; sensors: whose talkers nvg_fanout_talkers publishes. Both lent, and
- * must outlive the fanout. NULL when out of memory. */
-struct nvg_fanout *nvg_fanout_new(void *pub, struct nvg_sensor_table *sensors);
+/* NULL when out of memory. */
+struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg);
 void nvg_fanout_free(struct nvg_fanout *f);
 
-/* A body that is already encoded (a sensor's Batch, republished as it came). */
+/* A body that is already encoded (the status, packed once for feed and control). */
 void nvg_fanout_raw(struct nvg_fanout *f, const char *topic, size_t topic_len, const void *body,
                     size_t len);
 void nvg_fanout_pb(struct nvg_fanout *f, const char *topic, const ProtobufCMessage *msg);
+/* n validated records of sensor s as the Batch with sequence number seq (topic rec/NAME). */
+void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, uint64_t seq,
+                      const struct nvg_pkt *pkts, size_t n);
 
-/* Keep one closed second for the next nvg_fanout_rates. sensor is lent: the sensor table's
- * entries live as long as the table. Without memory the sample is dropped (the rates log has
- * its row). */
+/* Keep one closed second for the next nvg_fanout_rates (the name is copied). Without memory
+ * the sample is dropped (the rates log has its row). */
 void nvg_fanout_queue_rate(struct nvg_fanout *f, const char *sensor, int64_t sec, int proto,
                            uint64_t packets, uint64_t bytes);
 /* Publish the queued seconds in RateBatches of at most 1024 samples. */

@@ -1,12 +1,13 @@
 /* See ingest.h.
  *
- * Per message: unpack into an arena (reset per message, so records cost no malloc), check the
- * version, dispatch on the body. A batch's sequence number is accounted first (a rejected
- * batch is not a lost one); its records are validated whole before any of them is written,
- * then each is formatted straight into the CSV buffer and counted into the rates and the
- * talkers, and the Batch's bytes are republished on the feed as they came, not re-encoded.
- * Nothing a peer sends can stop the loop: bad input is counted and logged at most once per
- * interval. */
+ * Per message: unpack into an arena (reset per message, so records cost no malloc; capped so a
+ * hostile message cannot make it huge), check the version, the strings, the peer and the pin,
+ * then dispatch on the body. A batch's sequence number is accounted once the batch is known to
+ * come from its sensor's pinned connection (a batch rejected for a bad record is not a lost
+ * one); its records are validated whole before any of them is written, then each is formatted
+ * straight into the CSV buffer and counted into the rates and the talkers, and the validated
+ * records are re-encoded for the feed. Nothing a peer sends can stop the loop: bad input is
+ * counted and logged at most once per interval. */
 #include "ingest.h"
 
 #include <inttypes.h>
@@ -19,10 +20,16 @@
 #include "nvg-error.h"
 #include "nvg-format.h"
 #include "nvg-ratelog.h"
+#include "nvg-text.h"
 #include "nvg-zmq.h"
 
 #define MAX_FRAMES 2
 #define ARENA_CHUNK (4u << 20) /* of the unpacking arena: a typical batch fits in one */
+/* What one message may unpack into: a full NVG_LINK_MAX_MSG batch of real records takes about
+ * 3x its size; a hostile one of empty records (~80x) fails instead of growing. */
+#define ARENA_LIMIT (16 * (size_t)NVG_LINK_MAX_MSG)
+#define EXPIRE_EVERY_MS 1000
+#define PROBE_EVERY_MS 500 /* per sensor: how often a refused claim may check its pinned link */
 
 struct nvg_ingest {
     void *router;
@@ -32,13 +39,18 @@ struct nvg_ingest {
     struct nvg_control *control;
     int64_t *now_ms;
     struct nvg_ratelog *write_log;
+    bool keys;
+    struct nvg_security_counters *security;
+    struct nvg_peer peer; /* of the message at hand */
+    const zmq_msg_t *rid; /* its routing id */
+    int64_t next_expire_ms;
 
     struct nvg_arena *arena;
     struct nvg_pkt *scratch; /* validated records of the batch at hand */
     size_t scratch_cap;
     struct nvg_time_cache tc;
     struct nvg_ingest_counters counts;
-    struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid;
+    struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid, rl_name, rl_strings;
 };
 
 /* ---- rates ------------------------------------------------------------------------------- */
@@ -102,60 +114,6 @@ static void refuse(struct nvg_ingest *ing, const zmq_msg_t *rid, uint32_t their_
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
-/* One protobuf varint at *p, advancing *p past it; NVG_EMALFORMED when it does not end within
- * end or 64 bits. */
-static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        *v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return 0;
-    }
-    return NVG_EMALFORMED;
-}
-
-/* The Batch inside the received SensorMessage bytes (field 3, length-delimited), so it can be
- * republished without re-encoding. Returns 0 when exactly one such field was found. */
-static int batch_slice(const uint8_t *p, size_t n, const uint8_t **out, size_t *out_len)
-{
-    const uint8_t *end = p + n;
-    int found = 0;
-    while (p < end) {
-        uint64_t key, v;
-        if (read_varint(&p, end, &key) < 0)
-            return NVG_EMALFORMED;
-        switch (key & 7) {
-        case 0:
-            if (read_varint(&p, end, &v) < 0)
-                return NVG_EMALFORMED;
-            break;
-        case 1:
-        case 5: {
-            size_t w = (key & 7) == 1 ? 8 : 4;
-            if ((size_t)(end - p) < w)
-                return NVG_EMALFORMED;
-            p += w;
-            break;
-        }
-        case 2:
-            if (read_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p))
-                return NVG_EMALFORMED;
-            if ((key >> 3) == 3) {
-                *out = p;
-                *out_len = (size_t)v;
-                found++;
-            }
-            p += v;
-            break;
-        default:
-            return NVG_EMALFORMED;
-        }
-    }
-    return found == 1 ? 0 : NVG_EMALFORMED;
-}
-
 static bool grow_scratch(struct nvg_ingest *ing, size_t n)
 {
     if (n <= ing->scratch_cap)
@@ -174,6 +132,7 @@ static bool grow_scratch(struct nvg_ingest *ing, size_t n)
 static void reject_batch(struct nvg_ingest *ing, struct nvg_sensor_entry *s, const char *why)
 {
     ing->counts.invalid_batches++;
+    ing->sensors->events++;
     if (s)
         s->invalid_batches++;
     nvg_ratelog_log(&ing->rl_invalid, *ing->now_ms, NVG_LOG_WARNING,
@@ -221,16 +180,164 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
                         failed, s->name);
 }
 
-static void batch_rows(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8_t *raw,
-                       size_t raw_len, const Netvigil__Batch *b)
+/* ---- who may speak for a name ------------------------------------------------------------ */
+
+static const uint8_t *rid_data(const struct nvg_ingest *ing)
 {
-    struct nvg_sensor_entry *s = b->sensor ? nvg_sensor_table_get(ing->sensors, b->sensor) : NULL;
-    if (!s) {
-        reject_batch(ing, NULL, "bad sensor name or too many sensors");
+    return zmq_msg_data((zmq_msg_t *)ing->rid);
+}
+
+static size_t rid_size(const struct nvg_ingest *ing)
+{
+    return zmq_msg_size((zmq_msg_t *)ing->rid);
+}
+
+static void bad_strings(struct nvg_ingest *ing, const char *what)
+{
+    ing->security->invalid_strings++;
+    ing->sensors->events++;
+    char who[128];
+    nvg_peer_describe(&ing->peer, who, sizeof(who));
+    nvg_ratelog_log(&ing->rl_strings, *ing->now_ms, NVG_LOG_WARNING,
+                    "refused a sensor message from %s: %s (%" PRIu64 " so far)", who, what,
+                    ing->security->invalid_strings);
+}
+
+static void name_refused(struct nvg_ingest *ing, const char *name, const char *why)
+{
+    ing->security->name_refused++;
+    ing->sensors->events++;
+    char who[128], esc[NVG_TEXT_ESCAPED_SIZE(NVG_NAME_MAX) + 8];
+    nvg_peer_describe(&ing->peer, who, sizeof(who));
+    nvg_text_escape(esc, sizeof(esc), name, strlen(name));
+    nvg_ratelog_log(&ing->rl_name, *ing->now_ms, NVG_LOG_WARNING,
+                    "refused a message for sensor '%s' from %s: %s (%" PRIu64 " so far)", esc, who,
+                    why, ing->security->name_refused);
+}
+
+/* Whether the connection s is pinned to is still open. With ZMQ_ROUTER_MANDATORY (main.c) the
+ * ROUTER refuses a routing id whose connection has closed; when it is open the probe goes on
+ * as a STATUS command, which a sensor answers with its status and nothing else (id 0: control
+ * ignores the reply). At most once per PROBE_EVERY_MS per sensor, so a peer cannot make us
+ * ping a sensor faster than that. */
+static bool pinned_link_open(struct nvg_ingest *ing, struct nvg_sensor_entry *s)
+{
+    if (s->probe_ms && *ing->now_ms - s->probe_ms < PROBE_EVERY_MS)
+        return true;
+    s->probe_ms = *ing->now_ms;
+    if (zmq_send(ing->router, s->routing_id, s->routing_id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return zmq_errno() != EHOSTUNREACH;
+    Netvigil__Command cmd = NETVIGIL__COMMAND__INIT;
+    cmd.kind = NETVIGIL__COMMAND_KIND__COMMAND_STATUS;
+    Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
+    m.protocol_version = NVG_PROTOCOL_VERSION;
+    m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_COMMAND;
+    m.command = &cmd;
+    nvg_zmq_send_pb(ing->router, &m.base, ZMQ_DONTWAIT);
+    return true;
+}
+
+static struct nvg_sensor_entry *claim_pin(struct nvg_ingest *ing, const char *name,
+                                          enum nvg_claim_error *why)
+{
+    return nvg_sensor_table_claim(ing->sensors, name, rid_data(ing), rid_size(ing),
+                                  ing->peer.key_name, ing->peer.address, *ing->now_ms, why);
+}
+
+/* The entry the message at hand may update for name, or NULL (refused and counted). */
+static struct nvg_sensor_entry *claim(struct nvg_ingest *ing, const char *name)
+{
+    if (!nvg_peer_may(&ing->peer, NVG_RIGHT_SEND_DATA)) {
+        ing->security->role_refused++;
+        ing->sensors->events++;
+        nvg_ratelog_log(&ing->rl_name, *ing->now_ms, NVG_LOG_WARNING,
+                        "refused a sensor message from a key with role %s",
+                        nvg_role_name(ing->peer.role));
+        return NULL;
+    }
+    if (ing->keys && strcmp(name, ing->peer.key_name) != 0) {
+        name_refused(ing, name, "not the name in its certificate");
+        return NULL;
+    }
+    enum nvg_claim_error why;
+    struct nvg_sensor_entry *s = claim_pin(ing, name, &why);
+    if (!s && why == NVG_CLAIM_TAKEN) {
+        /* A sensor restarted at once: its old connection is closed, its pin with it. */
+        struct nvg_sensor_entry *held = nvg_sensor_table_find(ing->sensors, name);
+        if (held && !pinned_link_open(ing, held)) {
+            nvg_sensor_entry_release(ing->sensors, held);
+            s = claim_pin(ing, name, &why);
+        }
+    }
+    if (!s)
+        name_refused(ing, name, nvg_claim_error_text(why));
+    return s;
+}
+
+static bool text_ok(const char *s, size_t cap)
+{
+    return !s || nvg_text_valid(s, strlen(s), cap);
+}
+
+static bool name_ok(const char *s)
+{
+    return s && nvg_name_valid(s);
+}
+
+/* Whether every string of a SensorStatus is within its alphabet and cap. */
+static bool status_strings_ok(const Netvigil__SensorStatus *st)
+{
+    return name_ok(st->sensor) && text_ok(st->source, NVG_TEXT_SOURCE_MAX) &&
+           text_ok(st->filter, NVG_TEXT_FILTER_MAX) &&
+           text_ok(st->software_version, NVG_TEXT_VERSION_MAX) &&
+           text_ok(st->error, NVG_TEXT_ERROR_MAX);
+}
+
+/* The strings of a message, checked before anything else looks at it; NULL when all are good,
+ * else what is wrong. */
+static const char *check_strings(const Netvigil__SensorMessage *m)
+{
+    switch (m->body_case) {
+    case NETVIGIL__SENSOR_MESSAGE__BODY_HELLO: {
+        const Netvigil__Hello *h = m->hello;
+        if (!name_ok(h->sensor))
+            return "Hello with an invalid sensor name ([A-Za-z0-9._:@-], 1-63)";
+        if (!text_ok(h->source, NVG_TEXT_SOURCE_MAX) || !text_ok(h->filter, NVG_TEXT_FILTER_MAX) ||
+            !text_ok(h->software_version, NVG_TEXT_VERSION_MAX))
+            return "Hello with a source, filter or version that is not printable UTF-8 "
+                   "within its cap";
+        return NULL;
+    }
+    case NETVIGIL__SENSOR_MESSAGE__BODY_BATCH:
+        return name_ok(m->batch->sensor) ? NULL : "Batch with an invalid sensor name";
+    case NETVIGIL__SENSOR_MESSAGE__BODY_STATUS:
+        return status_strings_ok(m->status) ? NULL : "SensorStatus with an invalid string";
+    case NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY: {
+        const Netvigil__CommandReply *r = m->command_reply;
+        if (!text_ok(r->error, NVG_TEXT_ERROR_MAX) || (r->status && !status_strings_ok(r->status)))
+            return "CommandReply with an invalid string";
+        return NULL;
+    }
+    default:
+        return NULL;
+    }
+}
+
+/* ---- batches ----------------------------------------------------------------------------- */
+
+static void batch_rows(struct nvg_ingest *ing, const Netvigil__Batch *b)
+{
+    struct nvg_sensor_entry *s = claim(ing, b->sensor);
+    if (!s)
+        return;
+    /* A new boot id starts from nothing received. */
+    bool same_boot = s->have_boot && s->boot_id == b->boot_id;
+    if (b->seq == 0 || (same_boot ? !nvg_sensor_entry_seq_plausible(s, b->seq)
+                                  : b->seq > NVG_SENSOR_SEQ_GAP_MAX)) {
+        reject_batch(ing, s, "implausible sequence number");
         return;
     }
-    nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
-                          *ing->now_ms);
+    nvg_sensor_entry_seen(s, *ing->now_ms);
     nvg_sensor_entry_set_boot(s, b->boot_id);
     nvg_sensor_entry_account_seq(s, b->seq);
     ing->sensors->state_dirty = true;
@@ -246,126 +353,138 @@ static void batch_rows(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8
             return;
         }
     }
+    if (!s->validated)
+        ing->sensors->events++;
+    s->validated = true;
     s->batches_received++;
     s->records_received += b->n_records;
     s->boot_records += b->n_records;
     write_records(ing, s, b->n_records);
-
-    const uint8_t *body;
-    size_t body_len;
-    if (batch_slice(raw, raw_len, &body, &body_len) == 0)
-        nvg_fanout_raw(ing->feed, s->topic, s->topic_len, body, body_len);
+    nvg_fanout_batch(ing->feed, s, b->seq, ing->scratch, b->n_records);
 }
 
 /* A batch's rows are one group of the packet log, begun before its sequence number is
  * accounted: any flush that reports a durable point (and so saves the sensors' positions)
  * happens between batches, where the positions and the log agree. */
-static void handle_batch(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8_t *raw,
-                         size_t raw_len, const Netvigil__Batch *b)
+static void handle_batch(struct nvg_ingest *ing, const Netvigil__Batch *b)
 {
     nvg_csv_writer_begin_group(ing->packets, b->n_records * NVG_FORMAT_LINE_MAX);
-    batch_rows(ing, rid, raw, raw_len, b);
+    batch_rows(ing, b);
     nvg_csv_writer_end_group(ing->packets);
     nvg_csv_writer_maybe_rotate(ing->packets);
 }
 
 /* ---- other bodies ------------------------------------------------------------------------ */
 
-static void handle_hello(struct nvg_ingest *ing, const zmq_msg_t *rid, const Netvigil__Hello *h)
+static void handle_hello(struct nvg_ingest *ing, const Netvigil__Hello *h)
 {
-    struct nvg_sensor_entry *s = h->sensor ? nvg_sensor_table_get(ing->sensors, h->sensor) : NULL;
-    if (!s) {
-        ing->counts.malformed++;
-        nvg_ratelog_log(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
-                        "Hello with a bad sensor name, or too many sensors");
-        return;
-    }
+    struct nvg_sensor_entry *old = nvg_sensor_table_find(ing->sensors, h->sensor);
     /* A sensor says Hello on start and again on every (re)connection of its socket, so the
      * same Hello can arrive twice in a row: announce only what is news. */
-    size_t rid_len = zmq_msg_size((zmq_msg_t *)rid);
-    bool news = !s->have_boot || s->boot_id != h->boot_id || s->routing_id_len != rid_len ||
-                memcmp(s->routing_id, zmq_msg_data((zmq_msg_t *)rid), rid_len) != 0 ||
-                *ing->now_ms - s->last_seen_ms > NVG_SENSOR_CONNECTED_MS;
-    nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), rid_len, *ing->now_ms);
+    bool was_here = old && nvg_sensor_entry_pinned_to(old, rid_data(ing), rid_size(ing)) &&
+                    nvg_sensor_entry_alive(old, *ing->now_ms);
+    struct nvg_sensor_entry *s = claim(ing, h->sensor);
+    if (!s)
+        return;
+    bool news = !was_here || !s->have_boot || s->boot_id != h->boot_id;
+    nvg_sensor_entry_seen(s, *ing->now_ms);
     nvg_sensor_entry_set_boot(s, h->boot_id);
     s->mode = h->mode;
     nvg_rate_window_set_record_time_only(&s->rates,
                                          h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE);
     if (!news)
         return;
-    nvg_log(NVG_LOG_INFO, "sensor '%s' connected (boot id %016" PRIx64 ", %s %s, version %s)",
-            s->name, h->boot_id, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE ? "file" : "live",
+    ing->sensors->events++;
+    char who[128];
+    nvg_peer_describe(&ing->peer, who, sizeof(who));
+    nvg_log(NVG_LOG_INFO,
+            "sensor '%s' connected from %s (boot id %016" PRIx64 ", %s %s, version %s)", s->name,
+            who, h->boot_id, h->mode == NETVIGIL__CAPTURE_MODE__CAPTURE_FILE ? "file" : "live",
             h->source ? h->source : "", h->software_version ? h->software_version : "?");
     nvg_fanout_event(ing->feed, "sensor-connected", s->name, h->source ? h->source : "");
 }
 
-static void handle_status(struct nvg_ingest *ing, const zmq_msg_t *rid,
-                          const Netvigil__SensorStatus *st)
+static void handle_status(struct nvg_ingest *ing, const Netvigil__SensorStatus *st)
 {
-    struct nvg_sensor_entry *s = st->sensor ? nvg_sensor_table_get(ing->sensors, st->sensor) : NULL;
-    if (!s) {
-        ing->counts.malformed++;
-        nvg_ratelog_log(&ing->rl_malformed, *ing->now_ms, NVG_LOG_WARNING,
-                        "SensorStatus with a bad sensor name, or too many sensors");
+    struct nvg_sensor_entry *s = claim(ing, st->sensor);
+    if (!s)
         return;
-    }
-    nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
-                          *ing->now_ms);
+    nvg_sensor_entry_seen(s, *ing->now_ms);
     nvg_sensor_entry_set_boot(s, st->boot_id);
     nvg_sensor_entry_store_status(s, st);
 }
 
-/* Everything of this sensor that is buffered reaches the files before the ack, so a sensor
- * that exits on the ack has lost nothing. */
-static void handle_eos(struct nvg_ingest *ing, const zmq_msg_t *rid,
-                       const Netvigil__EndOfStream *eos)
+static void send_ack(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos,
+                     const struct nvg_sensor_entry *s)
 {
-    struct nvg_sensor_entry *s = nvg_sensor_table_find_boot(ing->sensors, eos->boot_id);
     Netvigil__EndOfStreamAck ack = NETVIGIL__END_OF_STREAM_ACK__INIT;
     ack.boot_id = eos->boot_id;
     ack.last_seq = eos->last_seq;
     if (s) {
-        nvg_sensor_entry_seen(s, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
-                              *ing->now_ms);
-        nvg_rate_window_flush(&s->rates);
-        if (nvg_sensor_entry_account_tail(s, eos->last_seq))
-            ing->sensors->state_dirty = true;
         ack.records_received = s->boot_records;
         ack.batches_lost = s->boot_batches_lost;
         ack.write_failures = s->write_failures;
+    }
+    Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
+    m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;
+    m.end_of_stream_ack = &ack;
+    reply(ing, ing->rid, &m);
+}
+
+/* Everything of this sensor that is buffered reaches the files before the ack, so a sensor
+ * that exits on the ack has lost nothing. Only the connection the stream's sensor is pinned
+ * to may end it; a boot id nobody has is answered with an empty ack. */
+static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
+{
+    struct nvg_sensor_entry *s =
+        nvg_sensor_table_find_pinned(ing->sensors, eos->boot_id, rid_data(ing), rid_size(ing));
+    if (!s) {
+        struct nvg_sensor_entry *other = nvg_sensor_table_find_boot(ing->sensors, eos->boot_id);
+        if (other) {
+            name_refused(ing, other->name, "end of a stream pinned to another connection");
+            return;
+        }
+    }
+    if (s) {
+        nvg_sensor_entry_seen(s, *ing->now_ms);
+        nvg_rate_window_flush(&s->rates);
+        if (nvg_sensor_entry_account_tail(s, eos->last_seq))
+            ing->sensors->state_dirty = true;
         nvg_log(NVG_LOG_INFO,
                 "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64 " records, %" PRIu64
                 " batch(es) lost",
                 s->name, s->boot_records, eos->records, s->boot_batches_lost);
+        /* The stream is over: whoever comes next may take the name at once. */
+        nvg_sensor_entry_release(ing->sensors, s);
     }
     nvg_fanout_rates(ing->feed);
     if (nvg_csv_writer_flush(ing->packets) < 0 || nvg_csv_writer_flush(ing->rates) < 0)
         nvg_log(NVG_LOG_ERR, "end of stream: flush failed; the ack reports what is pending");
-    Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
-    m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;
-    m.end_of_stream_ack = &ack;
-    reply(ing, rid, &m);
+    send_ack(ing, eos, s);
 }
 
-static void dispatch(struct nvg_ingest *ing, const zmq_msg_t *rid, const uint8_t *raw, size_t len,
-                     const Netvigil__SensorMessage *m)
+static void dispatch(struct nvg_ingest *ing, const Netvigil__SensorMessage *m)
 {
+    const char *bad = check_strings(m);
+    if (bad) {
+        bad_strings(ing, bad);
+        return;
+    }
     switch (m->body_case) {
     case NETVIGIL__SENSOR_MESSAGE__BODY_HELLO:
-        handle_hello(ing, rid, m->hello);
+        handle_hello(ing, m->hello);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_BATCH:
-        handle_batch(ing, rid, raw, len, m->batch);
+        handle_batch(ing, m->batch);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_STATUS:
-        handle_status(ing, rid, m->status);
+        handle_status(ing, m->status);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_END_OF_STREAM:
-        handle_eos(ing, rid, m->end_of_stream);
+        handle_eos(ing, m->end_of_stream);
         break;
     case NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY:
-        nvg_control_command_reply(ing->control, zmq_msg_data((zmq_msg_t *)rid),
-                                  zmq_msg_size((zmq_msg_t *)rid), m->command_reply);
+        nvg_control_command_reply(ing->control, rid_data(ing), rid_size(ing), m->command_reply);
         break;
     default:
         ing->counts.unknown++;
@@ -386,10 +505,13 @@ static void handle_message(struct nvg_ingest *ing, const zmq_msg_t *rid, zmq_msg
 {
     const uint8_t *raw = zmq_msg_data(body);
     size_t len = zmq_msg_size(body);
+    nvg_peer_from_msg(body, ing->keys, &ing->peer);
+    ing->rid = rid;
     ProtobufCAllocator *alloc = nvg_arena_allocator(ing->arena);
     Netvigil__SensorMessage *m = netvigil__sensor_message__unpack(alloc, len, raw);
     if (!m) {
-        malformed(ing, len ? "does not parse as SensorMessage" : "empty frame");
+        malformed(ing,
+                  len ? "does not parse as SensorMessage (or unpacks too big)" : "empty frame");
     } else if (m->protocol_version != NVG_PROTOCOL_VERSION &&
                m->body_case == NETVIGIL__SENSOR_MESSAGE__BODY__NOT_SET) {
         /* No version and no body: noise that happens to parse, not an old peer. */
@@ -397,7 +519,7 @@ static void handle_message(struct nvg_ingest *ing, const zmq_msg_t *rid, zmq_msg
     } else if (m->protocol_version != NVG_PROTOCOL_VERSION) {
         refuse(ing, rid, m->protocol_version);
     } else {
-        dispatch(ing, rid, raw, len, m);
+        dispatch(ing, m);
     }
     /* No free_unpacked: with the arena it would only walk every record to call a no-op free;
      * the reset gives the memory back. */
@@ -453,6 +575,9 @@ struct nvg_ingest *nvg_ingest_new(const struct nvg_ingest_config *cfg)
     ing->control = cfg->control;
     ing->now_ms = cfg->now_ms;
     ing->write_log = cfg->write_log;
+    ing->keys = cfg->keys;
+    ing->security = cfg->security;
+    nvg_arena_set_limit(ing->arena, ARENA_LIMIT);
     nvg_time_cache_init(&ing->tc);
     return ing;
 }
@@ -471,6 +596,13 @@ int nvg_ingest_drain(struct nvg_ingest *ing, int max)
     int done = 0;
     while (done < max && recv_one(ing) > 0)
         done++;
+    /* Here rather than on a timer: names nobody validated only appear through messages. */
+    if (done && *ing->now_ms >= ing->next_expire_ms) {
+        size_t gone = nvg_sensor_table_expire(ing->sensors, *ing->now_ms);
+        if (gone)
+            nvg_log(NVG_LOG_INFO, "forgot %zu sensor name(s) that never sent a valid batch", gone);
+        ing->next_expire_ms = *ing->now_ms + EXPIRE_EVERY_MS;
+    }
     return done;
 }
 

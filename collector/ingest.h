@@ -1,9 +1,17 @@
 /* The sensor side of the collector: every message from the sensor ROUTER (7700).
  *
  * Hello, Batch, SensorStatus and EndOfStream update the sensor table; a batch's records become
- * rows of the packet log, counts of its sensor's rates and talkers, and a republished message
- * on the feed. CommandReplies are passed to control. Replies to a sensor (Refused,
- * EndOfStreamAck) go back on the same socket. */
+ * rows of the packet log, counts of its sensor's rates and talkers, and a message on the feed
+ * re-encoded from the validated records (nothing a sensor sent unchecked, no unknown field,
+ * reaches a subscriber). CommandReplies are passed to control. Replies to a sensor (Refused,
+ * EndOfStreamAck) go back on the same socket.
+ *
+ * Every message is checked whole before it changes anything: the sensor name is
+ * nvg_name_valid and every other string nvg_text_valid within its cap (else invalid_strings);
+ * with keys the peer must hold the sensor role (else role_refused) and may speak only for its
+ * certificate's name; and the name must be pinned to the connection the message came on
+ * (sensors.h; else name_refused). Only then do sequence numbers, boot ids and end of stream
+ * count. Each refusal is counted in the security counters and logged, rate-limited. */
 #ifndef NVG_INGEST_H
 #define NVG_INGEST_H
 
@@ -13,6 +21,7 @@
 #include "csv-writer.h"
 #include "fanout.h"
 #include "nvg-ratelog.h"
+#include "peer.h"
 #include "sensors.h"
 
 /* Everything is lent and must outlive the ingest. */
@@ -28,12 +37,14 @@ struct nvg_ingest_config {
     /* The rate limit of the packet log's write failures, shared with main's sensors.state
      * warnings: a failing disk is reported once per interval whichever way it shows. */
     struct nvg_ratelog *write_log;
+    bool keys; /* the socket runs CURVE with ZAP: peers carry a role and a certificate name */
+    struct nvg_security_counters *security; /* name_refused, role_refused, invalid_strings */
 };
 
 /* The messages ingest turned away, for status: malformed (does not parse, wrong frames, no
- * version and no body, a Hello or SensorStatus whose sensor gets no entry), unknown (a body
- * this collector does not know), refused (another protocol version), invalid_batches (a Batch
- * whose sensor gets no entry, or with an invalid record). */
+ * version and no body), unknown (a body this collector does not know), refused (another
+ * protocol version), invalid_batches (a Batch with an invalid record or an implausible
+ * sequence number). Refusals for names, roles and strings are in the security counters. */
 struct nvg_ingest_counters {
     uint64_t malformed, unknown, refused, invalid_batches;
 };

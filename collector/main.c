@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "budget.h"
 #include "collector-options.h"
 #include "connections.h"
 #include "control.h"
@@ -49,7 +50,7 @@ struct collector {
     void *control;                 /* 7702: control requests */
     struct nvg_connections *conns; /* the three sockets' monitors */
     struct nvg_auth *auth;         /* the ZAP handler and allow-lists; NULL without --keys */
-    struct nvg_security_counters security;
+    struct nvg_security_counters security; /* lent to every module that refuses something */
     struct nvg_csv_writer *packets;
     struct nvg_csv_writer *rates_csv;
     struct nvg_sensor_table sensors;
@@ -116,10 +117,20 @@ static int open_sockets(struct collector *c)
 {
     char err[NVG_ERRBUF_SIZE];
     const struct nvg_collector_options *o = c->opts;
-    /* Deep receive queue: the sensors' back-pressure starts only when it is full. */
-    struct nvg_sockopts in = {.rcvhwm = 4096, .sndhwm = 1000, .linger_ms = 0};
-    struct nvg_sockopts feed = {.sndhwm = 4096, .linger_ms = 0};
-    struct nvg_sockopts ctl = {.rcvhwm = 1000, .sndhwm = 1000, .linger_ms = 500};
+    /* High-water marks from the memory budget (budget.h): per peer, a share of it in messages
+     * of the largest size the socket carries, so no peer's queue outgrows its share. */
+    uint64_t mb = o->memory_budget;
+    struct nvg_sockopts in = {
+        .rcvhwm = nvg_budget_hwm(NVG_BUDGET_LINK_SHARE(mb), NVG_LINK_MAX_MSG, 8, 4096),
+        .sndhwm = 1000,
+        .linger_ms = 0};
+    struct nvg_sockopts feed = {
+        .sndhwm = nvg_budget_hwm(NVG_BUDGET_FEED_SHARE(mb), NVG_LINK_MAX_MSG, 8, 4096),
+        .linger_ms = 0};
+    struct nvg_sockopts ctl = {
+        .rcvhwm = nvg_budget_hwm(NVG_BUDGET_CONTROL_SHARE(mb), NVG_CONTROL_MAX_MSG, 16, 1000),
+        .sndhwm = 1000,
+        .linger_ms = 500};
     if (!(c->router = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &in, err)) ||
         !(c->pub = nvg_zmq_socket(c->zctx, ZMQ_PUB, &feed, err)) ||
         !(c->control = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &ctl, err))) {
@@ -251,10 +262,10 @@ static int open_files(struct collector *c, char *err)
 
 /* For STATUS requests: control gets the status through this, not from the status module
  * (which reads control's counters). */
-static const Netvigil__CollectorStatus *status_for_control(void *ud)
+static const uint8_t *status_for_control(void *ud, size_t *len)
 {
     struct collector *c = ud;
-    return nvg_status_build(c->status);
+    return nvg_status_packed(c->status, c->now_ms, len);
 }
 
 /* control is lent to ingest, which passes it the CommandReplies. */
@@ -269,6 +280,9 @@ static int open_control_ingest(struct collector *c)
         .status = status_for_control,
         .status_ud = c,
         .now_ms = &c->now_ms,
+        .keys = c->auth != NULL,
+        .memory_budget = c->opts->memory_budget,
+        .security = &c->security,
     };
     c->ctl = nvg_control_new(&cc);
     if (!c->ctl)
@@ -282,6 +296,8 @@ static int open_control_ingest(struct collector *c)
         .control = c->ctl,
         .now_ms = &c->now_ms,
         .write_log = &c->rl_write,
+        .keys = c->auth != NULL,
+        .security = &c->security,
     };
     c->ingest = nvg_ingest_new(&ic);
     return c->ingest ? 0 : NVG_ENOMEM;
@@ -298,6 +314,8 @@ static int open_status(struct collector *c)
         .packets = c->packets,
         .rates = c->rates_csv,
         .disconnects = &c->disconnects,
+        .security = &c->security,
+        .keys = c->auth != NULL,
         .feed = c->feed,
         .start_ms = c->start_ms,
     };
@@ -308,7 +326,13 @@ static int open_status(struct collector *c)
 static int open_modules(struct collector *c)
 {
     char err[NVG_ERRBUF_SIZE];
-    c->feed = nvg_fanout_new(c->pub, &c->sensors);
+    struct nvg_fanout_config fc = {
+        .pub = c->pub,
+        .sensors = &c->sensors,
+        .memory_budget = c->opts->memory_budget,
+        .security = &c->security,
+    };
+    c->feed = nvg_fanout_new(&fc);
     if (!c->feed) {
         nvg_log(NVG_LOG_ERR, "out of memory");
         return NVG_ENOMEM;

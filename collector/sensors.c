@@ -9,8 +9,11 @@
 
 #include "nvg-error.h"
 #include "nvg-log.h"
+#include "nvg-text.h"
 
 #define TALKER_COUNTERS 256
+
+static void entry_free(struct nvg_sensor_entry *s);
 
 void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rate_window_emit_fn rates_emit,
                            void *owner)
@@ -22,23 +25,29 @@ void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rate_window_emit_fn r
 
 void nvg_sensor_table_free(struct nvg_sensor_table *t)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        nvg_talkers_free(t->v[i]->talkers);
-        free(t->v[i]);
-    }
+    for (size_t i = 0; i < t->n; i++)
+        entry_free(t->v[i]);
     free(t->v);
     memset(t, 0, sizeof(*t));
 }
 
-bool nvg_sensor_name_ok(const char *name)
+const char *nvg_claim_error_text(enum nvg_claim_error e)
 {
-    size_t len = strlen(name);
-    if (len == 0 || len > NVG_SENSOR_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return false;
-    return true;
+    switch (e) {
+    case NVG_CLAIM_OK:
+        return "ok";
+    case NVG_CLAIM_TAKEN:
+        return "the name is pinned to another connection that is alive";
+    case NVG_CLAIM_PER_LINK:
+        return "this connection already speaks for another sensor";
+    case NVG_CLAIM_FULL:
+        return "the sensor table is full of connected sensors";
+    case NVG_CLAIM_BAD_NAME:
+        return "invalid sensor name";
+    case NVG_CLAIM_NO_MEMORY:
+        break;
+    }
+    return "out of memory";
 }
 
 struct nvg_sensor_entry *nvg_sensor_table_find(const struct nvg_sensor_table *t, const char *name)
@@ -77,13 +86,64 @@ static struct nvg_sensor_entry *sensor_new(struct nvg_sensor_table *t, const cha
     return s;
 }
 
-struct nvg_sensor_entry *nvg_sensor_table_get(struct nvg_sensor_table *t, const char *name)
+static void entry_free(struct nvg_sensor_entry *s)
 {
-    struct nvg_sensor_entry *s = nvg_sensor_table_find(t, name);
-    if (s)
-        return s;
-    if (!nvg_sensor_name_ok(name) || t->n >= NVG_SENSORS_MAX)
-        return NULL;
+    nvg_talkers_free(s->talkers);
+    free(s);
+}
+
+void nvg_sensor_table_remove(struct nvg_sensor_table *t, struct nvg_sensor_entry *s)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->v[i] != s)
+            continue;
+        /* Its open seconds go out now; the rates callback copies the name it is given. */
+        nvg_rate_window_flush(&s->rates);
+        memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
+        t->n--;
+        if (s->validated)
+            t->state_dirty = true;
+        entry_free(s);
+        t->events++;
+        return;
+    }
+}
+
+bool nvg_sensor_entry_alive(const struct nvg_sensor_entry *s, int64_t now_ms)
+{
+    return s->pinned && s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_PIN_MS;
+}
+
+/* The entry to drop for a new one: never validated before validated, silent before alive,
+ * least recently heard first; a connected validated sensor never. */
+static struct nvg_sensor_entry *victim(const struct nvg_sensor_table *t, int64_t now_ms)
+{
+    struct nvg_sensor_entry *best = NULL;
+    int best_class = 3;
+    for (size_t i = 0; i < t->n; i++) {
+        struct nvg_sensor_entry *s = t->v[i];
+        bool alive = nvg_sensor_entry_alive(s, now_ms);
+        int cls = !s->validated ? (alive ? 1 : 0) : (alive ? 3 : 2);
+        if (cls < best_class || (cls == best_class && best && s->last_seen_ms < best->last_seen_ms))
+            best = s, best_class = cls;
+    }
+    return best_class < 3 ? best : NULL;
+}
+
+/* A new entry for name (valid, not in the table); NULL with *why. */
+static struct nvg_sensor_entry *add(struct nvg_sensor_table *t, const char *name, int64_t now_ms,
+                                    enum nvg_claim_error *why)
+{
+    if (t->n >= NVG_SENSORS_MAX) {
+        struct nvg_sensor_entry *v = victim(t, now_ms);
+        if (!v) {
+            *why = NVG_CLAIM_FULL;
+            return NULL;
+        }
+        nvg_log(NVG_LOG_INFO, "sensor table full: forgetting '%s' for '%s'", v->name, name);
+        nvg_sensor_table_remove(t, v);
+    }
+    *why = NVG_CLAIM_NO_MEMORY;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
         struct nvg_sensor_entry **v = realloc(t->v, cap * sizeof(*v));
@@ -92,22 +152,124 @@ struct nvg_sensor_entry *nvg_sensor_table_get(struct nvg_sensor_table *t, const 
         t->v = v;
         t->cap = cap;
     }
-    s = sensor_new(t, name);
+    struct nvg_sensor_entry *s = sensor_new(t, name);
     if (!s)
         return NULL;
     t->v[t->n++] = s;
-    nvg_log(NVG_LOG_INFO, "new sensor '%s'", s->name);
+    *why = NVG_CLAIM_OK;
+    nvg_log(NVG_LOG_DEBUG, "new sensor '%s'", s->name);
     return s;
 }
 
-void nvg_sensor_entry_seen(struct nvg_sensor_entry *s, const uint8_t *rid, size_t rid_len,
-                           int64_t now_ms)
+struct nvg_sensor_entry *nvg_sensor_table_get(struct nvg_sensor_table *t, const char *name)
+{
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(t, name);
+    enum nvg_claim_error why;
+    if (s || !nvg_name_valid(name))
+        return s;
+    return add(t, name, 0, &why);
+}
+
+bool nvg_sensor_entry_pinned_to(const struct nvg_sensor_entry *s, const uint8_t *rid,
+                                size_t rid_len)
+{
+    return s->pinned && s->routing_id_len == rid_len && memcmp(s->routing_id, rid, rid_len) == 0;
+}
+
+/* How many names rid speaks for, other than except. */
+static size_t names_of(const struct nvg_sensor_table *t, const uint8_t *rid, size_t rid_len,
+                       const struct nvg_sensor_entry *except, int64_t now_ms)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += t->v[i] != except && nvg_sensor_entry_pinned_to(t->v[i], rid, rid_len) &&
+             nvg_sensor_entry_alive(t->v[i], now_ms);
+    return n;
+}
+
+static void pin(struct nvg_sensor_table *t, struct nvg_sensor_entry *s, const uint8_t *rid,
+                size_t rid_len, const char *key_name, const char *address)
+{
+    memcpy(s->routing_id, rid, rid_len);
+    s->routing_id_len = rid_len;
+    s->pinned = true;
+    snprintf(s->key_name, sizeof(s->key_name), "%s", key_name ? key_name : "");
+    snprintf(s->peer_address, sizeof(s->peer_address), "%s", address ? address : "");
+    t->events++;
+}
+
+struct nvg_sensor_entry *nvg_sensor_table_claim(struct nvg_sensor_table *t, const char *name,
+                                                const uint8_t *rid, size_t rid_len,
+                                                const char *key_name, const char *address,
+                                                int64_t now_ms, enum nvg_claim_error *why)
+{
+    *why = NVG_CLAIM_OK;
+    struct nvg_sensor_entry *s = nvg_sensor_table_find(t, name);
+    if (s && nvg_sensor_entry_pinned_to(s, rid, rid_len))
+        return s;
+    if (!s && !nvg_name_valid(name)) {
+        *why = NVG_CLAIM_BAD_NAME;
+        return NULL;
+    }
+    if (rid_len == 0 || rid_len > NVG_ROUTING_ID_MAX) {
+        *why = NVG_CLAIM_NO_MEMORY;
+        return NULL;
+    }
+    if (s && nvg_sensor_entry_alive(s, now_ms)) {
+        *why = NVG_CLAIM_TAKEN;
+        return NULL;
+    }
+    if (names_of(t, rid, rid_len, s, now_ms) >= NVG_SENSOR_NAMES_PER_LINK) {
+        *why = NVG_CLAIM_PER_LINK;
+        return NULL;
+    }
+    if (!s && !(s = add(t, name, now_ms, why)))
+        return NULL;
+    if (!s->last_seen_ms)
+        s->last_seen_ms = now_ms; /* the age of an entry that never speaks again */
+    pin(t, s, rid, rid_len, key_name, address);
+    return s;
+}
+
+struct nvg_sensor_entry *nvg_sensor_table_find_pinned(const struct nvg_sensor_table *t,
+                                                      uint64_t boot_id, const uint8_t *rid,
+                                                      size_t rid_len)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i]->have_boot && t->v[i]->boot_id == boot_id &&
+            nvg_sensor_entry_pinned_to(t->v[i], rid, rid_len))
+            return t->v[i];
+    return NULL;
+}
+
+void nvg_sensor_entry_release(struct nvg_sensor_table *t, struct nvg_sensor_entry *s)
+{
+    if (s->pinned)
+        t->events++;
+    s->pinned = false;
+}
+
+size_t nvg_sensor_table_expire(struct nvg_sensor_table *t, int64_t now_ms)
+{
+    size_t gone = 0;
+    for (size_t i = t->n; i-- > 0;) {
+        struct nvg_sensor_entry *s = t->v[i];
+        if (!s->validated && now_ms - s->last_seen_ms >= NVG_SENSOR_UNVALIDATED_TTL_MS) {
+            nvg_sensor_table_remove(t, s);
+            gone++;
+        }
+    }
+    return gone;
+}
+
+void nvg_sensor_entry_seen(struct nvg_sensor_entry *s, int64_t now_ms)
 {
     s->last_seen_ms = now_ms;
-    if (rid_len <= sizeof(s->routing_id)) {
-        memcpy(s->routing_id, rid, rid_len);
-        s->routing_id_len = rid_len;
-    }
+}
+
+bool nvg_sensor_entry_seq_plausible(const struct nvg_sensor_entry *s, uint64_t seq)
+{
+    return seq != 0 && (seq <= s->last_seq || seq - s->last_seq <= NVG_SENSOR_SEQ_GAP_MAX);
 }
 
 void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
@@ -125,10 +287,15 @@ void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
     s->boot_batches_lost = 0;
 }
 
+static void add_sat(uint64_t *x, uint64_t v)
+{
+    *x = *x > UINT64_MAX - v ? UINT64_MAX : *x + v;
+}
+
 uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq)
 {
     uint64_t lost = 0;
-    if (seq > s->last_seq + 1)
+    if (seq > s->last_seq + 1 && s->last_seq < UINT64_MAX)
         lost = seq - s->last_seq - 1;
     else if (seq <= s->last_seq)
         nvg_log(NVG_LOG_WARNING,
@@ -136,8 +303,8 @@ uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq)
                 s->name, seq, s->last_seq);
     if (seq > s->last_seq)
         s->last_seq = seq;
-    s->batches_lost += lost;
-    s->boot_batches_lost += lost;
+    add_sat(&s->batches_lost, lost);
+    add_sat(&s->boot_batches_lost, lost);
     if (lost)
         nvg_log(NVG_LOG_WARNING, "sensor '%s': %" PRIu64 " batch(es) lost before seq %" PRIu64,
                 s->name, lost, seq);
@@ -146,12 +313,13 @@ uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq)
 
 uint64_t nvg_sensor_entry_account_tail(struct nvg_sensor_entry *s, uint64_t last_seq)
 {
+    /* A last_seq at or below what arrived claims nothing lost (never a negative loss). */
     if (last_seq <= s->last_seq)
         return 0;
     uint64_t lost = last_seq - s->last_seq;
     s->last_seq = last_seq;
-    s->batches_lost += lost;
-    s->boot_batches_lost += lost;
+    add_sat(&s->batches_lost, lost);
+    add_sat(&s->boot_batches_lost, lost);
     nvg_log(NVG_LOG_WARNING, "sensor '%s': %" PRIu64 " batch(es) lost at the end of its stream",
             s->name, lost);
     return lost;
@@ -213,6 +381,8 @@ void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
     netvigil__sensor_summary__init(sum);
     sum->last_status = hb_out;
     sum->connected = s->last_seen_ms && now_ms - s->last_seen_ms < NVG_SENSOR_CONNECTED_MS;
+    sum->key_name = (char *)s->key_name;
+    sum->peer_address = (char *)s->peer_address;
     sum->last_seen_ms = s->last_seen_ms;
     sum->records_received = s->records_received;
     sum->batches_received = s->batches_received;
@@ -239,8 +409,9 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms)
 
 /* ---- state file --------------------------------------------------------------------------
  * First line "log LENGTH NAME": the packet log file the positions belong to and its length.
- * Then one line per sensor: "boot_id last_seq boot_records boot_batches_lost name". Names have
- * no control characters, so a line is unambiguous. Written to a temporary file and renamed,
+ * Then one line per validated sensor: "boot_id last_seq boot_records boot_batches_lost name".
+ * Names are nvg_name_valid (no space, no control character), so a line is unambiguous; a line
+ * with any other name is skipped on load. Written to a temporary file and renamed,
  * so a crash leaves the old or the new state, never half of one. */
 
 void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t)
@@ -248,7 +419,7 @@ void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t)
     for (size_t i = 0; i < t->n; i++) {
         struct nvg_sensor_entry *s = t->v[i];
         s->durable = (struct nvg_seq_pos){
-            .valid = s->have_boot,
+            .valid = s->have_boot && s->validated,
             .boot_id = s->boot_id,
             .last_seq = s->last_seq,
             .boot_records = s->boot_records,
@@ -316,6 +487,7 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log
         struct nvg_sensor_entry *s = nvg_sensor_table_get(t, line + off);
         if (!s)
             continue;
+        s->validated = true;
         nvg_sensor_entry_set_boot(s, boot);
         s->last_seq = seq;
         s->boot_records = recs;

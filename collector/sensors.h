@@ -1,9 +1,23 @@
 /* What the collector knows about each sensor: identity, where to route commands, sequence
  * accounting, counters, its last heartbeat, and its aggregates.
  *
- * Entries are created when a sensor first speaks (Hello, Batch or SensorStatus) or, at start,
- * from sensors.state, and kept for the collector's lifetime (a sensor that went quiet still
- * shows in `status`); the table is capped so a peer inventing names cannot exhaust memory. */
+ * Identity is pinned (issue 9): the first valid message for a name (normally its Hello) pins
+ * the name to the connection (routing id) it came on. While that connection is alive -- it
+ * spoke within NVG_SENSOR_PIN_MS, three heartbeats -- messages for the name from any other
+ * connection are refused (the caller counts them as name_refused), so a rogue peer can neither
+ * receive a sensor's commands nor touch its accounting. When the pinned connection has been
+ * silent that long, is closed (ingest.c asks the ROUTER) or its stream ended (EndOfStream
+ * acknowledged), the next connection may take the name: a sensor that restarts gets its name
+ * back at once, one whose host vanished without closing the connection within 3 s. Without keys the
+ * first to claim a name wins; with keys (ingest.c) only the certificate's name can be claimed at
+ * all. One connection speaks for at most NVG_SENSOR_NAMES_PER_LINK names.
+ *
+ * An entry is validated once a valid batch arrived under its pin (or it came from
+ * sensors.state). Entries that never were age out after NVG_SENSOR_UNVALIDATED_TTL_MS of
+ * silence, are never written to sensors.state, and are the first evicted when the table is
+ * full; then come validated entries that are not connected (least recently heard first). A
+ * connected validated sensor is never evicted, so names invented by the thousand cannot lock
+ * real sensors out. nvg_sensor_table_remove (FORGET) drops an entry and its pin. */
 #ifndef NVG_SENSORS_H
 #define NVG_SENSORS_H
 
@@ -18,7 +32,13 @@
 
 #define NVG_SENSORS_MAX 1024
 #define NVG_ROUTING_ID_MAX 256
-#define NVG_SENSOR_CONNECTED_MS 3000 /* heard from within this long = connected */
+#define NVG_SENSOR_CONNECTED_MS 3000              /* heard from within this long = connected */
+#define NVG_SENSOR_PIN_MS NVG_SENSOR_CONNECTED_MS /* three 1 s heartbeats */
+#define NVG_SENSOR_UNVALIDATED_TTL_MS 60000
+#define NVG_SENSOR_NAMES_PER_LINK 1
+/* A batch more than this many sequence numbers ahead is not a gap but a lie (2^32 batches is
+ * decades of traffic); it is refused instead of being counted lost. */
+#define NVG_SENSOR_SEQ_GAP_MAX ((uint64_t)1 << 32)
 
 /* SensorStatus without pointers, so it lives inside the entry. */
 struct nvg_sensor_heartbeat {
@@ -42,13 +62,19 @@ struct nvg_seq_pos {
 
 struct nvg_sensor_entry {
     char name[NVG_SENSOR_NAME_MAX + 1];
-    char name_csv[2 * NVG_SENSOR_NAME_MAX + 3]; /* quoted once for every CSV row */
+    char name_csv[2 * NVG_SENSOR_NAME_MAX + 3]; /* quoted (and neutralised) once for all rows */
     size_t name_csv_len;
     char topic[sizeof(NVG_TOPIC_RECORDS) + NVG_SENSOR_NAME_MAX];
     size_t topic_len;
     /* Where this sensor's link ends on the ROUTER: commands are routed here. */
     uint8_t routing_id[NVG_ROUTING_ID_MAX];
     size_t routing_id_len;
+    bool pinned;    /* routing_id is the connection the name is pinned to */
+    bool validated; /* a valid batch arrived (or sensors.state had it): kept and persisted */
+    char key_name[NVG_NAME_MAX + 1]; /* certificate of the pinned connection; "" without keys */
+    char peer_address[64];           /* IP address of the pinned connection, when known */
+    unsigned commands_waiting;       /* commands sent to it and not answered yet (control.c) */
+    int64_t probe_ms;                /* when ingest last checked its pinned link is open */
 
     bool have_boot;
     uint64_t boot_id;
@@ -85,27 +111,69 @@ struct nvg_sensor_table {
     /* Sequence accounting changed since sensors.state was last saved: set by ingest, cleared
      * by whoever saves the state. */
     bool state_dirty;
+    /* Bumped on every change a person may check right away (a sensor pinned, released,
+     * removed; a command answered; a request refused): status rebuilds its cached message
+     * when it moved. */
+    uint64_t events;
 };
+
+/* Why nvg_sensor_table_claim gave no entry. */
+enum nvg_claim_error {
+    NVG_CLAIM_OK,
+    NVG_CLAIM_TAKEN,     /* pinned to another connection that is alive */
+    NVG_CLAIM_PER_LINK,  /* this connection already speaks for another name */
+    NVG_CLAIM_FULL,      /* no room, nothing evictable */
+    NVG_CLAIM_BAD_NAME,  /* not nvg_name_valid */
+    NVG_CLAIM_NO_MEMORY, /* out of memory */
+};
+const char *nvg_claim_error_text(enum nvg_claim_error e);
 
 void nvg_sensor_table_init(struct nvg_sensor_table *t, nvg_rate_window_emit_fn rates_emit,
                            void *owner);
 void nvg_sensor_table_free(struct nvg_sensor_table *t);
 
-/* Whether name is acceptable: 1..NVG_SENSOR_NAME_MAX bytes, no control characters. */
-bool nvg_sensor_name_ok(const char *name);
 struct nvg_sensor_entry *nvg_sensor_table_find(const struct nvg_sensor_table *t, const char *name);
 struct nvg_sensor_entry *nvg_sensor_table_find_boot(const struct nvg_sensor_table *t,
                                                     uint64_t boot_id);
-/* Find or create; NULL when the name is bad, the table is full or memory ran out. */
+/* Find or create (evicting as above) without pinning: for sensors.state and tests. NULL when
+ * the name is not nvg_name_valid, the table is full or memory ran out. */
 struct nvg_sensor_entry *nvg_sensor_table_get(struct nvg_sensor_table *t, const char *name);
 
-/* Note that the sensor spoke from routing id rid at now_ms. */
-void nvg_sensor_entry_seen(struct nvg_sensor_entry *s, const uint8_t *rid, size_t rid_len,
-                           int64_t now_ms);
+/* The entry for name on behalf of connection rid at now_ms: the one pinned to rid, or, when the
+ * name is new, unpinned or its pin is dead, that entry (created if need be) now pinned to rid,
+ * with key_name and address (either may be NULL) recorded. NULL with *why set otherwise. Call
+ * only for a message that validated; the caller notes the activity (nvg_sensor_entry_seen). */
+struct nvg_sensor_entry *nvg_sensor_table_claim(struct nvg_sensor_table *t, const char *name,
+                                                const uint8_t *rid, size_t rid_len,
+                                                const char *key_name, const char *address,
+                                                int64_t now_ms, enum nvg_claim_error *why);
+/* The entry pinned to rid whose boot id is boot_id (EndOfStream carries no name), or NULL. */
+struct nvg_sensor_entry *nvg_sensor_table_find_pinned(const struct nvg_sensor_table *t,
+                                                      uint64_t boot_id, const uint8_t *rid,
+                                                      size_t rid_len);
+/* Whether s is pinned to a connection that spoke within NVG_SENSOR_PIN_MS. */
+bool nvg_sensor_entry_alive(const struct nvg_sensor_entry *s, int64_t now_ms);
+/* Whether message from rid may speak for s: s is pinned to rid. */
+bool nvg_sensor_entry_pinned_to(const struct nvg_sensor_entry *s, const uint8_t *rid,
+                                size_t rid_len);
+/* The stream on the pinned connection ended: the next connection may take the name at once. */
+void nvg_sensor_entry_release(struct nvg_sensor_table *t, struct nvg_sensor_entry *s);
+/* Drop s (flushing its open seconds first) and its pin. */
+void nvg_sensor_table_remove(struct nvg_sensor_table *t, struct nvg_sensor_entry *s);
+/* Drop the entries that never validated and were silent NVG_SENSOR_UNVALIDATED_TTL_MS; returns
+ * how many. */
+size_t nvg_sensor_table_expire(struct nvg_sensor_table *t, int64_t now_ms);
+
+/* Note that the sensor spoke (on its pinned connection) at now_ms. */
+void nvg_sensor_entry_seen(struct nvg_sensor_entry *s, int64_t now_ms);
+/* Whether batch seq is believable after what s received: not 0 (sequences start at 1) and not
+ * more than NVG_SENSOR_SEQ_GAP_MAX ahead. */
+bool nvg_sensor_entry_seq_plausible(const struct nvg_sensor_entry *s, uint64_t seq);
 /* Switch to boot_id if it differs: closes the old boot's open seconds and starts fresh
  * sequence accounting. A new boot id is a restart, never a loss. */
 void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id);
-/* Sequence accounting for one batch of boot_id; returns the number of batches it shows lost. */
+/* Sequence accounting for one batch of boot_id; returns the number of batches it shows lost.
+ * Counters saturate instead of wrapping. */
 uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq);
 /* The sensor's last batch of the current boot was last_seq (end of stream): batches after the
  * last one received are lost. Returns how many. */

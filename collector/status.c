@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nvg-clock.h"
 
@@ -14,6 +15,13 @@ struct nvg_status {
     Netvigil__SensorSummary **sum_ptrs;
     Netvigil__SensorStatus *hbs;
     size_t cap;
+    Netvigil__SecurityCounters sec;
+    /* The last build, packed. */
+    uint8_t *packed;
+    size_t packed_len, packed_cap;
+    bool have_packed;
+    int64_t packed_ms;
+    uint64_t packed_events;
 };
 
 struct nvg_status *nvg_status_new(const struct nvg_status_config *cfg)
@@ -32,6 +40,7 @@ void nvg_status_free(struct nvg_status *st)
     free(st->sums);
     free(st->sum_ptrs);
     free(st->hbs);
+    free(st->packed);
     free(st);
 }
 
@@ -74,6 +83,24 @@ static void fill_counters(const struct nvg_status_config *cfg, Netvigil__Collect
     m->commands_timed_out = ck->commands_timed_out;
 }
 
+static void fill_security(const struct nvg_security_counters *c, Netvigil__SecurityCounters *p)
+{
+    netvigil__security_counters__init(p);
+    if (!c)
+        return;
+    p->handshakes_failed = c->handshakes_failed;
+    p->keys_unknown = c->keys_unknown;
+    p->mechanism_refused = c->mechanism_refused;
+    p->role_refused = c->role_refused;
+    p->name_refused = c->name_refused;
+    p->command_refused = c->command_refused;
+    p->quota_refused = c->quota_refused;
+    p->invalid_strings = c->invalid_strings;
+    p->budget_dropped = c->budget_dropped;
+    p->revoked_disconnects = c->revoked_disconnects;
+    p->idle_expired = c->idle_expired;
+}
+
 const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
 {
     const struct nvg_status_config *cfg = &st->cfg;
@@ -95,12 +122,42 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
     m->packets_file = (char *)nvg_csv_writer_path(cfg->packets);
     m->rates_file = (char *)nvg_csv_writer_path(cfg->rates);
     m->audit_file = (char *)nvg_audit_path(cfg->audit);
+    fill_security(cfg->security, &st->sec);
+    m->security = &st->sec;
+    m->keys = cfg->keys;
     return m;
+}
+
+const uint8_t *nvg_status_packed(struct nvg_status *st, int64_t now_ms, size_t *len)
+{
+    uint64_t events = st->cfg.sensors->events;
+    bool fresh = st->have_packed && events == st->packed_events && now_ms >= st->packed_ms &&
+                 now_ms - st->packed_ms < NVG_STATUS_REUSE_MS;
+    if (!fresh) {
+        const Netvigil__CollectorStatus *m = nvg_status_build(st);
+        if (!m)
+            return NULL;
+        size_t n = netvigil__collector_status__get_packed_size(m);
+        if (n > st->packed_cap) {
+            uint8_t *p = realloc(st->packed, n);
+            if (!p)
+                return NULL;
+            st->packed = p;
+            st->packed_cap = n;
+        }
+        st->packed_len = netvigil__collector_status__pack(m, st->packed);
+        st->have_packed = true;
+        st->packed_ms = now_ms;
+        st->packed_events = events;
+    }
+    *len = st->packed_len;
+    return st->packed;
 }
 
 void nvg_status_publish(struct nvg_status *st)
 {
-    const Netvigil__CollectorStatus *m = nvg_status_build(st);
-    if (m)
-        nvg_fanout_pb(st->cfg.feed, NVG_TOPIC_STATUS, &m->base);
+    size_t len;
+    const uint8_t *p = nvg_status_packed(st, nvg_clock_wall_ms(), &len);
+    if (p)
+        nvg_fanout_raw(st->cfg.feed, NVG_TOPIC_STATUS, strlen(NVG_TOPIC_STATUS), p, len);
 }

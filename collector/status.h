@@ -1,6 +1,13 @@
 /* The collector's CollectorStatus: every sensor's summary and the counters of each module, for
  * the feed (once a second) and for STATUS requests. Counters stay with the module that counts
- * them; this reads them through their getters. */
+ * them; this reads them through their getters.
+ *
+ * A full table makes a status of megabytes, so it is packed once and the bytes are shared:
+ * the feed's once-a-second message and every STATUS reply until the next build use them. It
+ * is rebuilt when asked for and either something a person would check at once changed (the
+ * sensor table's events: a command answered, a sensor pinned, a stream ended, a request
+ * refused) or it is NVG_STATUS_REUSE_MS old, so a flood of requests costs one build per
+ * interval, never one per request, and a status is at most that stale in its counters. */
 #ifndef NVG_STATUS_H
 #define NVG_STATUS_H
 
@@ -11,7 +18,10 @@
 #include "csv-writer.h"
 #include "fanout.h"
 #include "ingest.h"
+#include "peer.h"
 #include "sensors.h"
+
+#define NVG_STATUS_REUSE_MS 100
 
 /* Everything is lent and must outlive the status object. */
 struct nvg_status_config {
@@ -21,8 +31,10 @@ struct nvg_status_config {
     const struct nvg_audit *audit;
     const struct nvg_csv_writer *packets, *rates;
     const uint64_t *disconnects; /* of the sensor link, counted by main.c's socket monitor */
-    struct nvg_fanout *feed;     /* where nvg_status_publish sends it */
-    int64_t start_ms;            /* wall clock at start, for the uptime */
+    const struct nvg_security_counters *security;
+    bool keys;               /* CURVE with allow-lists on every socket */
+    struct nvg_fanout *feed; /* where nvg_status_publish sends it */
+    int64_t start_ms;        /* wall clock at start, for the uptime */
 };
 
 struct nvg_status;
@@ -33,7 +45,10 @@ void nvg_status_free(struct nvg_status *st);
 /* The status as of now, lent until the next call or _free (its strings point into the
  * modules); NULL when out of memory. */
 const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st);
-/* Build and publish it on the feed (topic "status"); skipped when out of memory. */
+/* The packed status (rebuilt as described above), lent until the next call or _free; NULL when
+ * out of memory. now_ms: the collector's clock. */
+const uint8_t *nvg_status_packed(struct nvg_status *st, int64_t now_ms, size_t *len);
+/* Publish the packed status on the feed (topic "status"); skipped when out of memory. */
 void nvg_status_publish(struct nvg_status *st);
 
 #endif

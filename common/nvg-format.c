@@ -300,9 +300,16 @@ size_t nvg_format_thousands(char *buf, size_t size, uint64_t v)
     return o;
 }
 
+/* Cells a spreadsheet would evaluate: OWASP's list of formula triggers. */
+static bool csv_formula_start(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
 size_t nvg_csv_quote(char *out, const char *field, size_t len)
 {
-    bool quote = false;
+    bool neutralise = len > 0 && csv_formula_start(field[0]);
+    bool quote = neutralise;
     for (size_t i = 0; i < len && !quote; i++) {
         char c = field[i];
         quote = c == ',' || c == '"' || c == '\r' || c == '\n';
@@ -314,6 +321,8 @@ size_t nvg_csv_quote(char *out, const char *field, size_t len)
     }
     char *p = out;
     *p++ = '"';
+    if (neutralise)
+        *p++ = '\'';
     for (size_t i = 0; i < len; i++) {
         if (field[i] == '"')
             *p++ = '"';

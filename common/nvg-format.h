@@ -10,10 +10,13 @@
 #include <stdint.h>
 
 #include "nvg-pkt.h"
+#include "nvg-text.h"
 
 /* Longest row either formatter writes, including the sensor field (NVG_SENSOR_NAME_MAX bytes,
  * possibly quoted) and the trailing '\n'. */
-#define NVG_SENSOR_NAME_MAX 64
+/* The sensor name alphabet and cap are nvg_name_valid's (nvg-text.h); this name stays for the
+ * buffers sized by it. */
+#define NVG_SENSOR_NAME_MAX NVG_NAME_MAX
 #define NVG_FORMAT_LINE_MAX 512
 
 #define NVG_CSV_HEADER "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload\n"
@@ -35,7 +38,12 @@ void nvg_time_cache_init(struct nvg_time_cache *tc);
 size_t nvg_format_time_iso(char *buf, int64_t ts_ns);
 
 /* RFC 4180 field: copied as is, or in double quotes with quotes doubled when it holds a comma,
- * quote, CR or LF. Returns bytes written (NUL-terminated); out must hold 2*len+3 bytes. */
+ * quote, CR or LF. A field that starts with '=', '+', '-', '@', TAB or CR is neutralised as
+ * OWASP's CSV-injection rule says: quoted, with a single quote in front ("'=1+2"), so that a
+ * spreadsheet shows it as text instead of evaluating it. Such a field reads back with the
+ * leading quote (a filter "-x" shows as "'-x"): the price of never running a peer's formula.
+ * Returns bytes written (NUL-terminated); out must hold 2*len+3 bytes (a neutralised field
+ * does not start with a quote, so the extra byte is always there). */
 size_t nvg_csv_quote(char *out, const char *field, size_t len);
 
 /* Textual address per inet_ntop for ip_version 4 or 6; empty string otherwise. */

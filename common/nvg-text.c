@@ -73,38 +73,59 @@ bool nvg_text_valid(const char *s, size_t len, size_t cap)
     return true;
 }
 
-size_t nvg_text_escape(char *dst, size_t size, const char *src, size_t len)
+/* One character of src at i as nvg_text_escape writes it: piece (up to 4 bytes) and its length;
+ * returns the source bytes it stands for. */
+static size_t escape_piece(const unsigned char *p, size_t left, char piece[4], size_t *plen)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)src;
+    uint32_t c;
+    size_t n = utf8_decode(p, left, &c);
+    if (n == 0 || unprintable(c)) {
+        /* One byte at a time, so a bad multi-byte sequence shows all its bytes. */
+        piece[0] = '\\', piece[1] = 'x', piece[2] = hex[p[0] >> 4], piece[3] = hex[p[0] & 15];
+        *plen = 4;
+        return 1;
+    }
+    if (c == '\\') {
+        piece[0] = piece[1] = '\\';
+        *plen = 2;
+        return 1;
+    }
+    memcpy(piece, p, n);
+    *plen = n;
+    return n;
+}
+
+/* Bytes nvg_text_escape writes for src, without the NUL. */
+static size_t escaped_len(const unsigned char *p, size_t len)
+{
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        uint32_t c;
-        size_t n = utf8_decode(p + i, len - i, &c);
-        char piece[5];
+        char piece[4];
         size_t plen;
-        if (n == 0 || unprintable(c)) {
-            /* One byte at a time, so a bad multi-byte sequence shows all its bytes. */
-            n = 1;
-            piece[0] = '\\', piece[1] = 'x', piece[2] = hex[p[i] >> 4], piece[3] = hex[p[i] & 15];
-            plen = 4;
-        } else if (c == '\\') {
-            piece[0] = piece[1] = '\\';
-            plen = 2;
-        } else {
-            memcpy(piece, p + i, n);
-            plen = n;
-        }
-        /* Keep room for "..." unless this piece is the last one and fits exactly. */
-        bool last = i + n == len;
-        if (o + plen + (last ? 0 : 3) >= size) {
-            if (last && o + plen < size) {
-                memcpy(dst + o, piece, plen), o += plen;
+        i += escape_piece(p + i, len - i, piece, &plen);
+        o += plen;
+    }
+    return o;
+}
+
+size_t nvg_text_escape(char *dst, size_t size, const char *src, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t o = 0;
+    /* Whether the rest is known to fit whole: then no room is kept for "...". */
+    bool fits = false;
+    for (size_t i = 0; i < len;) {
+        char piece[4];
+        size_t plen;
+        size_t n = escape_piece(p + i, len - i, piece, &plen);
+        if (!fits && o + plen + 3 >= size) {
+            fits = o + escaped_len(p + i, len - i) < size;
+            if (!fits) {
+                size_t dots = size - 1 - o < 3 ? size - 1 - o : 3;
+                memcpy(dst + o, "...", dots), o += dots;
                 break;
             }
-            size_t dots = size - 1 - o < 3 ? size - 1 - o : 3;
-            memcpy(dst + o, "...", dots), o += dots;
-            break;
         }
         memcpy(dst + o, piece, plen), o += plen;
         i += n;

@@ -284,6 +284,30 @@ static void test_csv_quote(void **state)
     check_quote("semi;colon tab\t", "semi;colon tab\t");
 }
 
+/* OWASP CSV injection: a cell that starts with a formula trigger is quoted with a leading
+ * single quote, so no spreadsheet evaluates a peer's text. Elsewhere the characters are kept. */
+static void test_csv_neutralise(void **state)
+{
+    (void)state;
+    check_quote("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    check_quote("+1", "\"'+1\"");
+    check_quote("-x", "\"'-x\"");
+    check_quote("@SUM(A1)", "\"'@SUM(A1)\"");
+    check_quote("\tx", "\"'\tx\"");
+    check_quote("\rx", "\"'\rx\"");
+    check_quote("=", "\"'=\"");
+    check_quote("a=b+c-d@e", "a=b+c-d@e");
+    check_quote("=a,b", "\"'=a,b\"");
+    /* Worst case still fits 2*len+3: a neutralised field never starts with a quote. */
+    char in[NVG_SENSOR_NAME_MAX + 1], out[2 * NVG_SENSOR_NAME_MAX + 3];
+    in[0] = '=';
+    memset(in + 1, '"', NVG_SENSOR_NAME_MAX - 1);
+    in[NVG_SENSOR_NAME_MAX] = '\0';
+    size_t n = nvg_csv_quote(out, in, NVG_SENSOR_NAME_MAX);
+    assert_int_equal(n, 2 * NVG_SENSOR_NAME_MAX + 2);
+    assert_int_equal(out[1], '\'');
+}
+
 static struct nvg_pkt tcp_example(void)
 {
     struct nvg_pkt p;
@@ -469,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_ipv4),
         cmocka_unit_test(test_tcp_flags),
         cmocka_unit_test(test_csv_quote),
+        cmocka_unit_test(test_csv_neutralise),
         cmocka_unit_test(test_csv_rows),
         cmocka_unit_test(test_text_lines),
         cmocka_unit_test(test_worst_case_length),

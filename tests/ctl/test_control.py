@@ -185,7 +185,8 @@ def test_concurrent(w):
     check(out["b"].returncode == 0 and results(out["b"].stdout) == {"slow2": "ok"}, out["b"])
     check(dt < 1.9, "two 1 s commands on two sensors took %.1f s: serialised?" % dt)
     rows = w.audit_rows()
-    who = {(r[1].split(" ")[0], r[2], r[3]) for r in rows}
+    # The requester column names the peer, then what the client says it is (issue 9).
+    who = {(r[1].split('(says "')[-1].rstrip('")'), r[2], r[3]) for r in rows}
     check(("alice@a", "slow1", "stop") in who and ("bob@b", "slow2", "set-filter") in who, rows)
     # Both clients on the same slow sensor: both answered (the sensor serialises, 2 s).
     th = [threading.Thread(target=run, args=("c", "stop", "slow1")),
@@ -261,17 +262,20 @@ def test_audit(w):
     out, _ = ev.communicate(timeout=10)
     lines = out.splitlines()
     check(len(lines) == 3, out)
-    check("command sensor=alpha by=carol, \"the admin\" (127.0.0.1) stop: ok" in lines[0], lines)
+    # Who the collector knows the peer to be comes first, the self-asserted name after it.
+    check("command sensor=alpha by=anonymous@127.0.0.1 (says \"carol, \"the admin\"\") stop: ok"
+          in lines[0], lines)
     check("set-filter 'udp or (tcp': error:" in lines[1], lines)
     rows = w.audit_rows()
     check(len(rows) == 3, rows)
-    check(rows[0][1:] == ["carol, \"the admin\" (127.0.0.1)", "alpha", "stop", "", "ok"], rows[0])
+    check(rows[0][1:] == ["anonymous@127.0.0.1 (says \"carol, \"the admin\"\")", "alpha", "stop", "",
+                          "ok"], rows[0])
     check(rows[1][2:5] == ["alpha", "set-filter", "udp or (tcp"] and
           rows[1][5].startswith("error: "), rows[1])
     check(rows[2][2:4] == ["nosuch", "start"] and "unknown sensor" in rows[2][5], rows[2])
     check(rows[0][0].endswith("Z") and "T" in rows[0][0], rows[0])
     log = w.log_text()
-    check("audit: carol" in log and "stop on sensor 'alpha': ok" in log, "no audit log line")
+    check("audit: anonymous@127.0.0.1 (says \"carol" in log and "stop on sensor 'alpha': ok" in log, "no audit log line")
 
 
 def run(args, work):

@@ -30,10 +30,10 @@ static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint
     nvg_ingest_rate_closed(f->ingest, s, sec, proto, packets, bytes);
 }
 
-static const Netvigil__CollectorStatus *status_for_control(void *ud)
+static const uint8_t *status_for_control(void *ud, size_t *len)
 {
     struct fuzz_collector *f = ud;
-    return nvg_status_build(f->status);
+    return nvg_status_packed(f->status, f->now_ms, len);
 }
 
 static void remove_files(const char *dir)
@@ -63,6 +63,8 @@ static void open_control_ingest(struct fuzz_collector *f)
         .status = status_for_control,
         .status_ud = f,
         .now_ms = &f->now_ms,
+        .memory_budget = NVG_BUDGET_DEFAULT,
+        .security = &f->security,
     };
     f->ctl = nvg_control_new(&cc);
     FUZZ_CHECK(f->ctl != NULL);
@@ -75,6 +77,7 @@ static void open_control_ingest(struct fuzz_collector *f)
         .control = f->ctl,
         .now_ms = &f->now_ms,
         .write_log = &f->rl_write,
+        .security = &f->security,
     };
     f->ingest = nvg_ingest_new(&ic);
     FUZZ_CHECK(f->ingest != NULL);
@@ -109,6 +112,7 @@ static void open_files(struct fuzz_collector *f)
         .packets = f->packets,
         .rates = f->rates,
         .disconnects = &f->disconnects,
+        .security = &f->security,
         .feed = f->feed,
         .start_ms = f->start_ms,
     };
@@ -157,7 +161,13 @@ static void open_sockets(struct fuzz_collector *f)
     FUZZ_CHECK(zmq_bind(f->router, EP_SENSOR) == 0);
     FUZZ_CHECK(zmq_bind(f->pub, EP_FEED) == 0);
     FUZZ_CHECK(zmq_bind(f->control, EP_CONTROL) == 0);
-    f->feed = nvg_fanout_new(f->pub, &f->sensors);
+    struct nvg_fanout_config feed_cfg = {
+        .pub = f->pub,
+        .sensors = &f->sensors,
+        .memory_budget = NVG_BUDGET_DEFAULT,
+        .security = &f->security,
+    };
+    f->feed = nvg_fanout_new(&feed_cfg);
     FUZZ_CHECK(f->feed != NULL);
     f->sensor = peer(f, EP_SENSOR, FUZZ_SENSOR_RID);
     f->client = peer(f, EP_CONTROL, "fuzz-client");

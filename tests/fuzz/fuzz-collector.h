@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "budget.h"
 #include "collector-options.h"
 #include "control.h"
 #include "csv-writer.h"
@@ -39,6 +40,7 @@ struct fuzz_collector {
     int64_t start_ms, now_ms;
     uint64_t disconnects; /* stays 0: no monitor */
     struct nvg_ratelog rl_write;
+    struct nvg_security_counters security;
     void *sensor; /* DEALER -> router, routing id "fuzz-sensor" */
     void *client; /* DEALER -> control, routing id "fuzz-client" */
     unsigned long inputs;

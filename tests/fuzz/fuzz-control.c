@@ -48,9 +48,10 @@ static void setup_sensors(struct fuzz_collector *f)
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_HELLO;
     m.hello = &h;
     send_sensor_msg(f, &m);
-    struct nvg_sensor_entry *old = nvg_sensor_table_get(&f->sensors, "old");
+    enum nvg_claim_error why;
+    struct nvg_sensor_entry *old = nvg_sensor_table_claim(
+        &f->sensors, "old", (const uint8_t *)"gone", 4, NULL, NULL, f->now_ms - 10000, &why);
     FUZZ_CHECK(old != NULL);
-    nvg_sensor_entry_seen(old, (const uint8_t *)"gone", 4, f->now_ms - 10000);
     FUZZ_CHECK(nvg_sensor_table_get(&f->sensors, "never") != NULL);
 }
 
