@@ -160,7 +160,7 @@ void nvg_fanout_queue_rate(struct nvg_fanout *f, const char *sensor, int64_t sec
     Netvigil__RateSample *rs = &f->rate_pending[f->rate_n++];
     netvigil__rate_sample__init(rs);
     rs->time_s = sec;
-    rs->sensor = name;
+    rs->sensor = NULL; /* set when published: rate_names may move when it grows */
     rs->proto = (Netvigil__Protocol)proto;
     rs->packets = packets;
     rs->bytes = bytes;
@@ -174,8 +174,10 @@ void nvg_fanout_rates(struct nvg_fanout *f)
         size_t n = f->rate_n - done;
         if (n > RATE_BATCH_MAX)
             n = RATE_BATCH_MAX;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             ptrs[i] = &f->rate_pending[done + i];
+            ptrs[i]->sensor = f->rate_names[done + i];
+        }
         Netvigil__RateBatch rb = NETVIGIL__RATE_BATCH__INIT;
         rb.n_samples = n;
         rb.samples = ptrs;
