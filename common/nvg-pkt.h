@@ -38,6 +38,9 @@ enum nvg_payload_kind {
 #define NVG_PKT_HAS_ICMP 0x20u  /* icmp_type/icmp_code valid */
 #define NVG_PKT_FRAGMENT 0x40u  /* IP fragment (any); ports only when offset is 0 */
 #define NVG_PKT_HAS_TCPFLAGS 0x80u
+/* The capture time could not be represented (past the int64-nanosecond range, or a fraction
+ * out of range) and was saturated to the nearest time that can; ts_ns is then not exact. */
+#define NVG_PKT_TIME_CLAMPED 0x100u
 
 /* TCP flag bits, in header bit order: F S R P A U E C N (N = AE / former NS, bit 8). */
 #define NVG_TCP_FIN 0x001u
@@ -100,7 +103,7 @@ struct nvg_pkt {
     uint8_t icmp_type;
     uint8_t icmp_code;
     uint8_t payload_kind; /* enum nvg_payload_kind */
-    uint8_t flags;        /* NVG_PKT_* */
+    uint16_t flags;       /* NVG_PKT_* */
     uint8_t event;        /* enum nvg_decode_event */
     uint8_t payload_len;  /* bytes in payload[] (0 unless payload capture is on) */
     uint8_t payload[NVG_PAYLOAD_MAX];

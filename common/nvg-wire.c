@@ -50,7 +50,8 @@ void nvg_wire_record_to_pb(const struct nvg_pkt *pkt, Netvigil__PacketRecord *pb
 
 #define NVG_PKT_KNOWN_FLAGS                                                                        \
     (NVG_PKT_MALFORMED | NVG_PKT_TRUNCATED | NVG_PKT_HAS_PORTS | NVG_PKT_HAS_TTL |                 \
-     NVG_PKT_HAS_VLAN | NVG_PKT_HAS_ICMP | NVG_PKT_FRAGMENT | NVG_PKT_HAS_TCPFLAGS)
+     NVG_PKT_HAS_VLAN | NVG_PKT_HAS_ICMP | NVG_PKT_FRAGMENT | NVG_PKT_HAS_TCPFLAGS |            \
+     NVG_PKT_TIME_CLAMPED)
 #define NVG_TCP_KNOWN_FLAGS 0x1ffu
 #define NVG_VLAN_MAX 4095u
 
@@ -93,7 +94,7 @@ int nvg_wire_record_from_pb(const Netvigil__PacketRecord *pb, struct nvg_pkt *pk
     pkt->icmp_type = (uint8_t)pb->icmp_type;
     pkt->icmp_code = (uint8_t)pb->icmp_code;
     pkt->payload_kind = (uint8_t)pb->payload_kind;
-    pkt->flags = (uint8_t)pb->flags;
+    pkt->flags = (uint16_t)pb->flags;
     pkt->event = (uint8_t)pb->event;
     pkt->payload_len = (uint8_t)pb->payload.len;
     if (pb->payload.len)

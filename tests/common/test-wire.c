@@ -37,7 +37,7 @@ static void make_pkt(struct nvg_pkt *p, int i, int ip_version, bool payload)
     p->icmp_type = 255;
     p->icmp_code = 254;
     p->payload_kind = NVG_PAYLOAD_PADDING;
-    p->flags = 0xff;
+    p->flags = 0x1ff;
     p->event = NVG_EV_COUNT - 1;
     if (payload) {
         p->payload_len = NVG_PAYLOAD_MAX;
@@ -171,7 +171,7 @@ static void mutate_value(Netvigil__PacketRecord *pb, enum mutation m)
         pb->payload_kind = (Netvigil__PayloadKind)3;
         break;
     case M_FLAGS:
-        pb->flags = 0x100;
+        pb->flags = 0x200;
         break;
     case M_EVENT:
         pb->event = NVG_EV_COUNT;
