@@ -280,6 +280,24 @@ int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags)
     return NVG_EMALFORMED;
 }
 
+/* libzmq checks ZMQ_MAXMSGSIZE against the frame it decodes, and under CURVE that frame is the
+ * MESSAGE command around the ciphertext: "\x07MESSAGE", an 8-byte nonce, the 16-byte MAC and
+ * the flags byte. Without this allowance a message of exactly the cap we mean is refused (and
+ * its connection closed) only when encryption is on. */
+#define NVG_CURVE_FRAME_OVERHEAD 33
+
+static int allow_curve_overhead(void *sock)
+{
+    int64_t cap = 0;
+    size_t len = sizeof(cap);
+    if (zmq_getsockopt(sock, ZMQ_MAXMSGSIZE, &cap, &len) != 0)
+        return -1;
+    if (cap <= 0)
+        return 0;
+    cap += NVG_CURVE_FRAME_OVERHEAD;
+    return zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &cap, sizeof(cap));
+}
+
 int nvg_zmq_curve_server(void *sock, const struct nvg_cert *own, const char *zap_domain, char *err)
 {
     if (!nvg_cert_has_secret(own) || !zap_domain || !*zap_domain) {
@@ -289,7 +307,8 @@ int nvg_zmq_curve_server(void *sock, const struct nvg_cert *own, const char *zap
     int one = 1;
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof(one)) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, own->secret_key, NVG_CERT_Z85_LEN) != 0 ||
-        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) != 0) {
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) != 0 ||
+        allow_curve_overhead(sock) != 0) {
         set_err(err, "CURVE server options");
         return NVG_EZMQ;
     }
@@ -307,7 +326,8 @@ int nvg_zmq_curve_client(void *sock, const struct nvg_cert *own, const struct nv
     }
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server->public_key, NVG_CERT_Z85_LEN) != 0 ||
         zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, own->public_key, NVG_CERT_Z85_LEN) != 0 ||
-        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, own->secret_key, NVG_CERT_Z85_LEN) != 0) {
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, own->secret_key, NVG_CERT_Z85_LEN) != 0 ||
+        allow_curve_overhead(sock) != 0) {
         set_err(err, "CURVE client options");
         return NVG_EZMQ;
     }

@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <zmq.h>
 
+#include "nvg-cert.h"
 #include "nvg-error.h"
 #include "nvg-zmq.h"
 
@@ -215,6 +218,45 @@ static void test_endpoint_client(void **state)
     assert_int_equal(nvg_zmq_endpoint_client(ep, 8, "tcp://h:1", "localhost", 7701), NVG_EINVAL);
 }
 
+/* Whether a message of size bytes sent by a CURVE DEALER reaches a CURVE ROUTER whose
+ * max_msg_size is cap: the cap is the plaintext's, whatever encryption adds to the frame. */
+static bool curve_delivers(int64_t cap, size_t size)
+{
+    void *ctx = zmq_ctx_new();
+    char err[NVG_ERRBUF_SIZE], ep[128];
+    struct nvg_cert server, client;
+    assert_int_equal(nvg_cert_generate(&server, "collector"), 0);
+    assert_int_equal(nvg_cert_generate(&client, "s1"), 0);
+    struct nvg_sockopts so = {.max_msg_size = cap, .linger_ms = 0};
+    void *router = nvg_zmq_socket(ctx, ZMQ_ROUTER, &so, err);
+    assert_non_null(router);
+    assert_int_equal(nvg_zmq_curve_server(router, &server, "sensor", err), 0);
+    assert_int_equal(zmq_bind(router, "tcp://127.0.0.1:*"), 0);
+    size_t len = sizeof(ep);
+    assert_int_equal(zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, ep, &len), 0);
+    void *d = nvg_zmq_socket(ctx, ZMQ_DEALER, &so, err);
+    assert_non_null(d);
+    assert_int_equal(nvg_zmq_curve_client(d, &client, &server, err), 0);
+    assert_int_equal(zmq_connect(d, ep), 0);
+    uint8_t *buf = calloc(1, size);
+    assert_non_null(buf);
+    assert_int_equal(zmq_send(d, buf, size, 0), (int)size);
+    zmq_pollitem_t it = {.socket = router, .events = ZMQ_POLLIN};
+    bool got = zmq_poll(&it, 1, 1000) == 1;
+    free(buf);
+    zmq_close(d);
+    zmq_close(router);
+    zmq_ctx_term(ctx);
+    return got;
+}
+
+static void test_curve_keeps_plaintext_cap(void **state)
+{
+    (void)state;
+    assert_true(curve_delivers(1000, 1000));
+    assert_false(curve_delivers(1000, 1001));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_endpoint_split),
         cmocka_unit_test(test_endpoint_parse),
         cmocka_unit_test(test_endpoint_client),
+        cmocka_unit_test(test_curve_keeps_plaintext_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
