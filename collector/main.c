@@ -80,7 +80,7 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-static int bind_socket(void *sock, const char *host, int port, const char *what)
+static int bind_one(void *sock, const char *host, int port, const char *what)
 {
     char ep[300];
     if (nvg_zmq_endpoint(ep, sizeof(ep), host, port) < 0 || zmq_bind(sock, ep) != 0) {
@@ -92,11 +92,23 @@ static int bind_socket(void *sock, const char *host, int port, const char *what)
     return 0;
 }
 
+/* libzmq binds interface names and addresses, not host names: "localhost" means both loopback
+ * addresses, as it does for a client that resolves it. A host without IPv6 keeps 127.0.0.1. */
+static int bind_socket(void *sock, const char *host, int port, const char *what)
+{
+    if (strcmp(host, "localhost") != 0)
+        return bind_one(sock, host, port, what);
+    int rc = bind_one(sock, "127.0.0.1", port, what);
+    if (rc == 0 && bind_one(sock, "::1", port, what) != 0)
+        nvg_log(NVG_LOG_WARNING, "the %s socket listens on 127.0.0.1 only (no IPv6 loopback)", what);
+    return rc;
+}
+
 /* CURVE with the ZAP domain of each socket, and IPv6 where the bind address is one. */
 static int secure_sockets(struct collector *c)
 {
     char err[NVG_ERRBUF_SIZE];
-    int v6 = strchr(c->opts->bind, ':') != NULL;
+    int v6 = strchr(c->opts->bind, ':') != NULL || strcmp(c->opts->bind, "localhost") == 0;
     void *socks[3] = {c->router, c->pub, c->control};
     const char *domains[3] = {NVG_ZAP_DOMAIN_SENSOR, NVG_ZAP_DOMAIN_FEED, NVG_ZAP_DOMAIN_CONTROL};
     for (int i = 0; i < 3; i++) {

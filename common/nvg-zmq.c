@@ -81,6 +81,19 @@ int nvg_zmq_endpoint(char *buf, size_t size, const char *host, int port)
     return 0;
 }
 
+int nvg_zmq_connect(void *sock, const char *endpoint)
+{
+    /* A socket only reaches IPv6 addresses with ZMQ_IPV6 on; turning it on for host names
+     * would make "localhost" resolve to ::1 first and miss a collector on 127.0.0.1 (the
+     * default), so only literal IPv6 endpoints get it. */
+    if (strncmp(endpoint, "tcp://", 6) == 0 && strchr(endpoint, '[')) {
+        int one = 1;
+        if (zmq_setsockopt(sock, ZMQ_IPV6, &one, sizeof(one)) != 0)
+            return -1;
+    }
+    return zmq_connect(sock, endpoint);
+}
+
 /* Where the host and the port are in "HOST", "HOST:PORT", "[V6]", "[V6]:PORT", a bare IPv6
  * literal or an endpoint "SCHEME://[SOURCE;]HOST:PORT". */
 struct hostport {

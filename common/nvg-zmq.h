@@ -80,6 +80,10 @@ int nvg_zmq_send_buf(void *sock, const void *data, size_t len, int flags);
  * when the socket failed (zmq_errno(): ETERM, ...). */
 int nvg_zmq_recv_topic(void *sock, zmq_msg_t *topic, zmq_msg_t *body, int flags);
 
+/* zmq_connect, with ZMQ_IPV6 on when endpoint is a literal IPv6 one ("tcp://[::1]:7702").
+ * Same result as zmq_connect. */
+int nvg_zmq_connect(void *sock, const char *endpoint);
+
 struct nvg_cert;
 /* CURVE server side on sock, after nvg_zmq_socket and before its bind: own must hold a secret
  * key. The socket's ZMQ_MAXMSGSIZE grows by CURVE's framing, so the cap stays the plaintext's. zap_domain names

@@ -141,7 +141,7 @@ int nvg__link_open_sockets(struct nvg_link *link, void *ctx, char *err)
     link->monitor = nvg_monitor_new(ctx, link->sock, LINK_EVENTS, err);
     if (!link->monitor)
         return NVG_EZMQ;
-    if (zmq_connect(link->sock, link->endpoint) != 0) {
+    if (nvg_zmq_connect(link->sock, link->endpoint) != 0) {
         snprintf(err, NVG_ERRBUF_SIZE, "cannot connect to %s: %s", link->endpoint,
                  zmq_strerror(zmq_errno()));
         return NVG_EINVAL;

@@ -196,7 +196,7 @@ static int run_mute(const struct opts *o, void *ctx)
     char err[NVG_ERRBUF_SIZE];
     struct nvg_sockopts so = {.linger_ms = 0};
     void *sock = nvg_zmq_socket(ctx, ZMQ_DEALER, &so, err);
-    if (!sock || zmq_connect(sock, o->endpoint) != 0) {
+    if (!sock || nvg_zmq_connect(sock, o->endpoint) != 0) {
         fprintf(stderr, "nvg-ctl-peer: cannot connect to %s\n", o->endpoint);
         return 1;
     }
@@ -243,7 +243,7 @@ static void *control_socket(void *ctx, const char *ep, int type)
     char err[NVG_ERRBUF_SIZE];
     struct nvg_sockopts so = {.linger_ms = 0, .sndhwm = 10000, .rcvhwm = 10000};
     void *sock = nvg_zmq_socket(ctx, type, &so, err);
-    if (!sock || zmq_connect(sock, ep) != 0) {
+    if (!sock || nvg_zmq_connect(sock, ep) != 0) {
         fprintf(stderr, "nvg-ctl-peer: cannot connect to %s\n", ep);
         if (sock)
             zmq_close(sock);

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nvg-e2e-sub: %s\n", ctx ? err : "zmq_ctx_new failed");
         return 1;
     }
-    if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0 || zmq_connect(sock, argv[1]) != 0) {
+    if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0 || nvg_zmq_connect(sock, argv[1]) != 0) {
         fprintf(stderr, "nvg-e2e-sub: %s: %s\n", argv[1], zmq_strerror(zmq_errno()));
         return 1;
     }

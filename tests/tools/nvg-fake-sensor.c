@@ -463,7 +463,7 @@ static void *sensor_main(void *arg)
     fs->seq = o->seq_start - 1;
     fs->sock = nvg_zmq_socket(fs->ctx, ZMQ_DEALER, &so, err);
     struct nvg_batch_encoder *enc = nvg_batch_encoder_new(fs->name, fs->boot_id, o->batch);
-    if (!fs->sock || !enc || zmq_connect(fs->sock, o->endpoint) != 0) {
+    if (!fs->sock || !enc || nvg_zmq_connect(fs->sock, o->endpoint) != 0) {
         fprintf(stderr, "%s: cannot set up: %s\n", fs->name, fs->sock ? o->endpoint : err);
         goto out;
     }

@@ -62,7 +62,7 @@ int nvg_ctl_conn_open(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, con
         c->mon = nvg_monitor_new(ctl->zctx, c->sock, MONITOR_EVENTS, err);
     if (!c->sock || !c->mon)
         goto fail;
-    if (zmq_connect(c->sock, ep) != 0) {
+    if (nvg_zmq_connect(c->sock, ep) != 0) {
         snprintf(err, sizeof(err), "%s", zmq_strerror(zmq_errno()));
         goto fail;
     }

@@ -367,12 +367,12 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
         err);
     if (!feed->monitor)
         g_warning("feed: no socket monitor (%s): link loss is noticed by silence only", err);
-    if (zmq_connect(feed->sub, feed->feed_ep) != 0) {
+    if (nvg_zmq_connect(feed->sub, feed->feed_ep) != 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "cannot use feed endpoint %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
         return -1;
     }
-    if (zmq_connect(feed->dealer, feed->control_ep) != 0) {
+    if (nvg_zmq_connect(feed->dealer, feed->control_ep) != 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "cannot use control endpoint %s: %s", feed->control_ep,
                     zmq_strerror(zmq_errno()));
