@@ -132,8 +132,8 @@ static int load_lists(const char *dir, struct key_list *out, char *err)
     return 0;
 }
 
-struct nvg_auth *nvg_auth_new(void *ctx, const char *dir, struct nvg_security_counters *counters,
-                              char *err)
+struct nvg_auth *nvg_auth_new(void *ctx, const char *dir, const char *own_key,
+                              struct nvg_security_counters *counters, char *err)
 {
     struct nvg_auth *a = calloc(1, sizeof(*a));
     if (!a) {
@@ -144,7 +144,10 @@ struct nvg_auth *nvg_auth_new(void *ctx, const char *dir, struct nvg_security_co
     a->rl.interval_ms = 10000;
     snprintf(a->dir, sizeof(a->dir), "%s", dir);
     char own_path[4352];
-    snprintf(own_path, sizeof(own_path), "%s/collector.key_secret", dir);
+    if (own_key)
+        snprintf(own_path, sizeof(own_path), "%s", own_key);
+    else
+        snprintf(own_path, sizeof(own_path), "%s/collector.key_secret", dir);
     if (nvg_cert_load(own_path, &a->own, err) < 0 || load_lists(dir, &a->keys, err) < 0)
         goto fail;
     if (!nvg_cert_has_secret(&a->own)) {

@@ -35,11 +35,12 @@ struct nvg_auth;
 #define NVG_ZAP_DOMAIN_FEED "feed"
 #define NVG_ZAP_DOMAIN_CONTROL "control"
 
-/* Loads DIR and binds the ZAP handler on ctx; call before any socket of ctx binds. counters
+/* Loads DIR (and the own key pair from own_key, or DIR/collector.key_secret when NULL) and
+ * binds the ZAP handler on ctx; call before any socket of ctx binds. counters
  * is lent (keys_unknown, mechanism_refused, role_refused are counted here). NULL with the
  * reason in err (NVG_ERRBUF_SIZE). */
-struct nvg_auth *nvg_auth_new(void *ctx, const char *dir, struct nvg_security_counters *counters,
-                              char *err);
+struct nvg_auth *nvg_auth_new(void *ctx, const char *dir, const char *own_key,
+                              struct nvg_security_counters *counters, char *err);
 void nvg_auth_free(struct nvg_auth *auth);
 
 /* The collector's own key pair, for nvg_zmq_curve_server. */

@@ -25,6 +25,8 @@ static void usage(FILE *out)
             "  --keys DIR             CURVE on every socket: DIR/collector.key_secret is this\n"
             "                         collector's key pair; DIR/sensors/*.key, DIR/viewers/*.key\n"
             "                         and DIR/admins/*.key the peers it lets in (SIGHUP rereads)\n"
+            "  --key FILE             with --keys: this collector's key pair from FILE instead\n"
+            "                         of DIR/collector.key_secret (a systemd credential)\n"
             "  --insecure             allow a non-loopback bind without CURVE keys\n"
             "  --sensor-port N        sensor link port (default 7700)\n"
             "  --feed-port N          live feed port (default 7701)\n"
@@ -99,6 +101,7 @@ enum {
     OPT_BIND = 256,
     OPT_INSECURE,
     OPT_KEYS,
+    OPT_KEY,
     OPT_SENSOR_PORT,
     OPT_FEED_PORT,
     OPT_CONTROL_PORT,
@@ -113,6 +116,7 @@ static const struct option long_opts[] = {
     {"bind", required_argument, NULL, OPT_BIND},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"keys", required_argument, NULL, OPT_KEYS},
+    {"key", required_argument, NULL, OPT_KEY},
     {"sensor-port", required_argument, NULL, OPT_SENSOR_PORT},
     {"feed-port", required_argument, NULL, OPT_FEED_PORT},
     {"control-port", required_argument, NULL, OPT_CONTROL_PORT},
@@ -138,6 +142,9 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         break;
     case OPT_KEYS:
         opts->keys_dir = arg;
+        break;
+    case OPT_KEY:
+        opts->own_key = arg;
         break;
     case OPT_INSECURE:
         opts->insecure = true;
@@ -215,6 +222,10 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
     }
     if (optind < argc) {
         fprintf(stderr, "netvigil-collector: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (opts->own_key && !opts->keys_dir) {
+        fprintf(stderr, "netvigil-collector: --key needs --keys DIR (the allow-lists)\n");
         return -1;
     }
     if (!nvg_zmq_is_loopback(opts->bind) && !opts->insecure && !opts->keys_dir) {

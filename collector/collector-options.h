@@ -15,6 +15,7 @@ struct nvg_collector_options {
     int64_t rotate_interval_s; /* 0 = never by time */
     int64_t talkers_interval_s;
     int command_timeout_ms; /* a sensor that has not answered a command by then: timed out */
+    const char *own_key;    /* --key: own key pair; NULL = keys_dir/collector.key_secret */
     const char *keys_dir;   /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
     uint64_t memory_budget; /* bytes peers may make the collector hold (budget.h) */
     bool insecure;

@@ -490,7 +490,7 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
-    } else if (opts.keys_dir && !(c.auth = nvg_auth_new(c.zctx, opts.keys_dir, &c.security, err))) {
+    } else if (opts.keys_dir && !(c.auth = nvg_auth_new(c.zctx, opts.keys_dir, opts.own_key, &c.security, err))) {
         nvg_log(NVG_LOG_ERR, "--keys %s: %s", opts.keys_dir, err);
     } else if (open_sockets(&c) < 0) {
         /* logged */

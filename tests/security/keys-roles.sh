@@ -2,7 +2,8 @@
 # The collector's ZAP handler on loopback, the cases the three-hosts test does not reach: a
 # key on a socket its role may not use (a viewer key on the sensor port, a sensor key on the
 # control port) is refused and counted as role_refused; a reload that does not load keeps the
-# previous allow-lists; one public key in two lists stops the collector at start-up.
+# previous allow-lists; one public key in two lists stops the collector at start-up; --key FILE
+# takes the collector's own pair from outside DIR.
 #
 # Usage: keys-roles.sh COLLECTOR_DIR CTL_DIR. Bounded (< 40 s), loopback only, free ports.
 set -u
@@ -64,6 +65,17 @@ timeout 10 "$COLLECTOR" -o "$TMP/out" --keys "$K" --sensor-port $PORT --feed-por
 [ $rc != 0 ] && grep -q "already in the allow-lists" "$TMP/dup.log" &&
     pass "one key in two lists refused at start: $(grep -o 'already in the allow-lists.*' "$TMP/dup.log" | head -n1)" ||
     fail "duplicate key: exit $rc: $(tail -n2 "$TMP/dup.log")"
+
+rm "$K/admins/bob.key"
+# --key: the own pair from elsewhere (a systemd credential, mode 0400), none in DIR.
+mkdir "$TMP/cred"; mv "$K/collector.key_secret" "$TMP/cred/"; chmod 400 "$TMP/cred/collector.key_secret"
+"$COLLECTOR" -o "$TMP/out" --keys "$K" --key "$TMP/cred/collector.key_secret" --sensor-port $PORT \
+    --feed-port $((PORT + 1)) --control-port $((PORT + 2)) 2>"$TMP/cred.log" &
+COL_PID=$!
+for _ in $(seq 50); do ctl_as alice $((PORT + 2)) status >/dev/null 2>&1 && break; sleep 0.1; done
+ctl_as alice $((PORT + 2)) status >/dev/null 2>&1 && pass "--key FILE: own pair outside DIR, admin answered" ||
+    fail "--key FILE: no answer: $(tail -n2 "$TMP/cred.log")"
+kill "$COL_PID"; wait "$COL_PID"; COL_PID=
 
 [ "$FAILS" = 0 ] && echo PASS || echo "$FAILS check(s) failed"
 [ "$FAILS" = 0 ]
