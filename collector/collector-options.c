@@ -141,22 +141,18 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         opts->bind = arg;
         break;
     case OPT_KEYS:
-        opts->keys_dir = arg;
-        break;
     case OPT_KEY:
-        opts->own_key = arg;
+        *(c == OPT_KEYS ? &opts->keys_dir : &opts->own_key) = arg;
         break;
     case OPT_INSECURE:
         opts->insecure = true;
         break;
     case OPT_SENSOR_PORT:
-        rc = parse_port(arg, &opts->sensor_port);
-        break;
     case OPT_FEED_PORT:
-        rc = parse_port(arg, &opts->feed_port);
-        break;
     case OPT_CONTROL_PORT:
-        rc = parse_port(arg, &opts->control_port);
+        rc = parse_port(arg, c == OPT_SENSOR_PORT ? &opts->sensor_port
+                             : c == OPT_FEED_PORT ? &opts->feed_port
+                                                  : &opts->control_port);
         break;
     case 'o':
         opts->out_dir = arg;

@@ -100,7 +100,8 @@ static int bind_socket(void *sock, const char *host, int port, const char *what)
         return bind_one(sock, host, port, what);
     int rc = bind_one(sock, "127.0.0.1", port, what);
     if (rc == 0 && bind_one(sock, "::1", port, what) != 0)
-        nvg_log(NVG_LOG_WARNING, "the %s socket listens on 127.0.0.1 only (no IPv6 loopback)", what);
+        nvg_log(NVG_LOG_WARNING, "the %s socket listens on 127.0.0.1 only (no IPv6 loopback)",
+                what);
     return rc;
 }
 
@@ -490,7 +491,8 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "out of memory");
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
-    } else if (opts.keys_dir && !(c.auth = nvg_auth_new(c.zctx, opts.keys_dir, opts.own_key, &c.security, err))) {
+    } else if (opts.keys_dir &&
+               !(c.auth = nvg_auth_new(c.zctx, opts.keys_dir, opts.own_key, &c.security, err))) {
         nvg_log(NVG_LOG_ERR, "--keys %s: %s", opts.keys_dir, err);
     } else if (open_sockets(&c) < 0) {
         /* logged */

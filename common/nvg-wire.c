@@ -50,7 +50,7 @@ void nvg_wire_record_to_pb(const struct nvg_pkt *pkt, Netvigil__PacketRecord *pb
 
 #define NVG_PKT_KNOWN_FLAGS                                                                        \
     (NVG_PKT_MALFORMED | NVG_PKT_TRUNCATED | NVG_PKT_HAS_PORTS | NVG_PKT_HAS_TTL |                 \
-     NVG_PKT_HAS_VLAN | NVG_PKT_HAS_ICMP | NVG_PKT_FRAGMENT | NVG_PKT_HAS_TCPFLAGS |            \
+     NVG_PKT_HAS_VLAN | NVG_PKT_HAS_ICMP | NVG_PKT_FRAGMENT | NVG_PKT_HAS_TCPFLAGS |               \
      NVG_PKT_TIME_CLAMPED)
 #define NVG_TCP_KNOWN_FLAGS 0x1ffu
 #define NVG_VLAN_MAX 4095u

@@ -86,12 +86,12 @@ int nvg_zmq_connect(void *sock, const char *endpoint);
 
 struct nvg_cert;
 /* CURVE server side on sock, after nvg_zmq_socket and before its bind: own must hold a secret
- * key. The socket's ZMQ_MAXMSGSIZE grows by CURVE's framing, so the cap stays the plaintext's. zap_domain names
- * the socket to the ZAP handler (ZMQ_ZAP_DOMAIN), which decides per domain which roles may
- * connect. Returns 0, or NVG_EINVAL / NVG_EZMQ with the reason in err. */
+ * key. The socket's ZMQ_MAXMSGSIZE grows by CURVE's framing, so the cap stays the plaintext's.
+ * zap_domain names the socket to the ZAP handler (ZMQ_ZAP_DOMAIN), which decides per domain which
+ * roles may connect. Returns 0, or NVG_EINVAL / NVG_EZMQ with the reason in err. */
 int nvg_zmq_curve_server(void *sock, const struct nvg_cert *own, const char *zap_domain, char *err);
-/* CURVE client side on sock, after nvg_zmq_socket and before its connect: own must hold a secret key; server is the
- * collector's public certificate. Same results. */
+/* CURVE client side on sock, after nvg_zmq_socket and before its connect: own must hold a secret
+ * key; server is the collector's public certificate. Same results. */
 int nvg_zmq_curve_client(void *sock, const struct nvg_cert *own, const struct nvg_cert *server,
                          char *err);
 
