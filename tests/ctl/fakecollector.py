@@ -4,7 +4,7 @@ messages, optionally with CURVE and a ZAP allow-list (pyzmq's ThreadAuthenticato
 netvigil-ctl's tests against a hostile or a key-checking collector (test_ctl_hostile.py,
 test_ctl_keys.py).
 
-Messages are built with the minimal protobuf encoder below; field numbers from
+Messages are built with tests/lib/nvgpb.py (protobuf by hand); field numbers from
 proto/netvigil.proto."""
 import struct
 import threading
@@ -14,48 +14,24 @@ import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
 import nvgtest
+from nvgpb import f_bytes, f_double, f_varint, read_varint, varint
 
 
 # ---- protobuf, by hand ---------------------------------------------------------------------
 
-def varint(v):
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def fv(num, v):
-    """A varint field (int64 negatives as two's complement, like protobuf)."""
-    return varint(num << 3) + varint(v)
-
-
-def fb(num, b):
-    """A length-delimited field: string, bytes or sub-message."""
-    if isinstance(b, str):
-        b = b.encode()
-    return varint(num << 3 | 2) + varint(len(b)) + b
-
-
-def fd(num, x):
-    """A double."""
-    return varint(num << 3 | 1) + struct.pack("<d", x)
+fv, fb, fd = f_varint, f_bytes, f_double
 
 
 def parse_varints(data):
     """{field: value} of the top-level varint fields of a message (others skipped)."""
     out, i = {}, 0
     while i < len(data):
-        key, i = _read_varint(data, i)
+        key, i = read_varint(data, i)
         num, wt = key >> 3, key & 7
         if wt == 0:
-            out[num], i = _read_varint(data, i)
+            out[num], i = read_varint(data, i)
         elif wt == 2:
-            n, i = _read_varint(data, i)
+            n, i = read_varint(data, i)
             out.setdefault("bytes", {})[num] = data[i:i + n]
             i += n
         elif wt == 1:
@@ -65,18 +41,6 @@ def parse_varints(data):
         else:
             break
     return out
-
-
-def _read_varint(data, i):
-    v = shift = 0
-    while i < len(data):
-        b = data[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            break
-    return v, i
 
 
 def sensor_status(name="s1", state=1, source="eth0", flt="", error="", **extra):

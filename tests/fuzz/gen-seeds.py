@@ -4,7 +4,7 @@
     tests/fuzz/gen-seeds.py [PCAP_DIR]
 
 Seeds are small: a handful of real frames per link type from PCAP_DIR (default
-../shared/pcaps), and hand-built protobuf messages (a minimal encoder below, field numbers from
+../shared/pcaps), and hand-built protobuf messages (tests/lib/nvgpb.py, field numbers from
 proto/netvigil.proto). Files are named seed-*; fuzzer finds added later keep libFuzzer's
 hash names."""
 import os
@@ -14,6 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import nvgtest  # noqa: E402
+from nvgpb import f_bytes, f_sfixed64, f_varint, varint  # noqa: E402,F401
 
 CORPUS = os.path.join(HERE, "corpus")
 LINKS = [0, 1, 9, 12, 14, 50, 101, 108, 113, 228, 229, 276, 147]
@@ -28,33 +29,6 @@ def write(harness, name, data):
 
 
 # ---- protobuf ---------------------------------------------------------------------------
-
-def varint(v):
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def f_varint(num, v):
-    return varint(num << 3) + varint(v)
-
-
-def f_bytes(num, b):
-    if isinstance(b, str):
-        b = b.encode()
-    return varint(num << 3 | 2) + varint(len(b)) + b
-
-
-def f_sfixed64(num, v):
-    return varint(num << 3 | 1) + struct.pack("<q", v)
-
 
 def record(ipv=4, src=b"\x0a\x00\x00\x01", dst=b"\xc0\xa8\x01\x02", proto=3, sport=40000,
            dport=443, tcp_flags=0x18, ttl=64, flags=0x04 | 0x08 | 0x80, payload=b"",

@@ -1,75 +1,16 @@
-"""Just enough protobuf for the attack suite: encode the messages a hostile peer sends and
-decode the replies, field by field, without generated code (proto/netvigil.proto has the
-numbers). A rogue must be able to send what no netvigil program would, so this is by hand."""
-import struct
+"""The messages a hostile peer sends and the replies it reads, for the attack suite, built
+on tests/lib/nvgpb.py (protobuf by hand: a rogue must be able to send what no netvigil
+program would). Field numbers from proto/netvigil.proto."""
+import os
+import sys
 
 import zmq
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from nvgpb import decode, field, msg, one, varint  # noqa: E402,F401  (the suite's API)
+
 VERSION = 1
 KIND = {"start": 1, "stop": 2, "restart": 3, "set-filter": 4, "status": 5, "forget": 6}
-
-
-def varint(v):
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def field(num, value):
-    """One field: int -> varint, bytes/str -> length-delimited, ('f64', int) -> sfixed64."""
-    if isinstance(value, tuple):
-        return varint(num << 3 | 1) + struct.pack("<q", value[1])
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int):
-        return varint(num << 3) + varint(value)
-    if isinstance(value, str):
-        value = value.encode("utf-8", "surrogateescape")
-    return varint(num << 3 | 2) + varint(len(value)) + value
-
-
-def msg(*fields):
-    return b"".join(field(n, v) for n, v in fields if v is not None)
-
-
-def decode(data):
-    """{field number: [values]}: varints as int, length-delimited as bytes."""
-    out, i = {}, 0
-    while i < len(data):
-        key, i = _varint(data, i)
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = _varint(data, i)
-        elif wt == 1:
-            v, i = struct.unpack_from("<q", data, i)[0], i + 8
-        elif wt == 5:
-            v, i = struct.unpack_from("<i", data, i)[0], i + 4
-        elif wt == 2:
-            n, i = _varint(data, i)
-            v, i = data[i:i + n], i + n
-        else:
-            raise ValueError("wire type %d" % wt)
-        out.setdefault(num, []).append(v)
-    return out
-
-
-def _varint(data, i):
-    v, shift = 0, 0
-    while True:
-        b = data[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return v, i
-
-
-def one(d, num, default=0):
-    return d.get(num, [default])[-1]
 
 
 # ---- sensor link -----------------------------------------------------------------------------

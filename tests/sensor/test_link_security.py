@@ -28,60 +28,17 @@ from zmq.auth.thread import ThreadAuthenticator
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import nvgtest  # noqa: E402
 from nvgtest import prog  # noqa: E402
+from nvgpb import decode as parse, f_bytes, f_varint  # noqa: E402
 
 PROGRAMS = ("netvigil-sensor",)
 EXIT_KEY = 3
 SECCOMP = os.environ.get("NVG_SECCOMP_TEST", "").split()
 
 
-# ---- just enough protobuf for SensorMessage / CollectorMessage ------------------------------
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7f
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
+# ---- SensorMessage / CollectorMessage (protobuf by hand: tests/lib/nvgpb.py) -----------------
 
 def field(num, value):
-    if isinstance(value, int):
-        return varint(num << 3) + varint(value)
-    return varint(num << 3 | 2) + varint(len(value)) + value
-
-
-def parse(data):
-    """{field number: [values]} of one message (varints as int, length-delimited as bytes)."""
-    out, i = {}, 0
-    while i < len(data):
-        key, i = read_varint(data, i)
-        num, typ = key >> 3, key & 7
-        if typ == 0:
-            v, i = read_varint(data, i)
-        elif typ == 2:
-            n, i = read_varint(data, i)
-            v, i = data[i:i + n], i + n
-        elif typ == 1:
-            v, i = data[i:i + 8], i + 8
-        elif typ == 5:
-            v, i = data[i:i + 4], i + 4
-        else:
-            raise ValueError("wire type %d" % typ)
-        out.setdefault(num, []).append(v)
-    return out
-
-
-def read_varint(data, i):
-    n = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        n |= (b & 0x7f) << shift
-        shift += 7
-        if not b & 0x80:
-            return n, i
+    return f_varint(num, value) if isinstance(value, int) else f_bytes(num, value)
 
 
 def command(cid, kind, filt=b""):

@@ -1,47 +1,21 @@
 """A collector that lies: pyzmq PUB (feed) and ROUTER (control) sockets that speak netvigil's
-wire format (proto/netvigil.proto, encoded by hand below: the tests need no protobuf module) and
+wire format (proto/netvigil.proto, encoded by hand with tests/lib/nvgpb.py: the tests need no protobuf
+module) and
 send whatever a test asks, valid or not. Optionally CURVE with a ZAP authenticator
 (zmq.auth.ThreadAuthenticator) that knows only the keys it is given.
 
 Used by test_viewer_hostile.py and test_viewer_keys.py."""
-import struct
+import os
+import sys
 import threading
 
 import zmq
 import zmq.auth.thread
 
-# ---- protobuf, by hand (field numbers from proto/netvigil.proto) -------------------------
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from nvgpb import f_bytes, f_double, f_sfixed64, f_varint, read_varint, varint  # noqa: E402,F401
 
-
-def varint(v):
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def f_varint(num, v):
-    return varint(num << 3) + varint(v)
-
-
-def f_bytes(num, b):
-    if isinstance(b, str):
-        b = b.encode()
-    return varint(num << 3 | 2) + varint(len(b)) + b
-
-
-def f_double(num, v):
-    return varint(num << 3 | 1) + struct.pack("<d", v)
-
-
-def f_sfixed64(num, v):
-    return varint(num << 3 | 1) + struct.pack("<q", v)
+# ---- messages (protobuf by hand: tests/lib/nvgpb.py) --------------------------------------
 
 
 def record(sport=40000, dport=53):
@@ -116,14 +90,14 @@ def request_id(body):
     """The id (field 2) of a ControlRequest, or 0."""
     i = 0
     while i < len(body):
-        key, i = _read_varint(body, i)
+        key, i = read_varint(body, i)
         num, wt = key >> 3, key & 7
         if wt == 0:
-            v, i = _read_varint(body, i)
+            v, i = read_varint(body, i)
             if num == 2:
                 return v
         elif wt == 2:
-            n, i = _read_varint(body, i)
+            n, i = read_varint(body, i)
             i += n
         elif wt == 1:
             i += 8
@@ -132,17 +106,6 @@ def request_id(body):
         else:
             return 0
     return 0
-
-
-def _read_varint(b, i):
-    v = shift = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << shift
-        shift += 7
-        if not c & 0x80:
-            return v, i
 
 
 # ---- the collector ----------------------------------------------------------------------
