@@ -24,7 +24,7 @@ CTL_BIN="$2/netvigil-ctl"
 SENSOR="$3/netvigil-sensor"
 PEER="${4:-/nonexistent}/nvg-ctl-peer"
 
-skip() { echo "SKIP: $*"; exit 77; }
+. "$(dirname "$0")/../lib/netns.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, live capture)"
 command -v ip >/dev/null || skip "no ip(8)"
 command -v python3 >/dev/null || skip "no python3"
@@ -34,40 +34,18 @@ NSA="nvgA-$$"
 NSB="nvgB-$$"
 TMP=$(mktemp -d /tmp/nvg-netns-control.XXXXXX)
 OUT="$TMP/out"
-PIDS=()
-FAILS=0
+NVG_NS=("$NSA" "$NSB")
 
-cleanup() {
-    local rc=$?
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    sleep 0.3
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    ip netns pids "$NSA" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns pids "$NSB" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$NSA" 2>/dev/null
-    ip netns del "$NSB" 2>/dev/null
-    if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-        echo "---- collector log (tail) ----"; tail -n 40 "$TMP/collector.log" 2>/dev/null
-        echo "---- sensor B log (tail) ----"; tail -n 20 "$TMP/sensorB.log" 2>/dev/null
-    fi
-    rm -rf "$TMP"
-    exit "$rc"
+on_failure() {
+    echo "---- collector log (tail) ----"; tail -n 40 "$TMP/collector.log" 2>/dev/null
+    echo "---- sensor B log (tail) ----"; tail -n 20 "$TMP/sensorB.log" 2>/dev/null
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-# A hard bound on the whole test, whatever hangs.
-# (sleep gets no stdout/stderr: a leftover sleep must not keep ctest's pipe open.)
-( sleep 85 </dev/null >/dev/null 2>&1; echo "FAIL: test took more than 85 s"; kill -TERM $$ ) &
-PIDS+=($!)
-
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok   $*"; }
+nvg_netns_frame 85
 
 inA() { ip netns exec "$NSA" "$@"; }
 inB() { ip netns exec "$NSB" "$@"; }
 # netvigil-ctl on host B, talking to the collector on host A over the veth.
 ctl() { inB timeout 20 "$CTL_BIN" --collector 198.18.0.1 "$@"; }
-now() { date +%s.%N; }
 
 # ---- the two hosts ------------------------------------------------------------------------
 ip netns add "$NSA" || skip "cannot create network namespaces"

@@ -26,7 +26,7 @@ COLLECTOR="$1/netvigil-collector"
 CTL_BIN="$2/netvigil-ctl"
 SENSOR="$3/netvigil-sensor"
 
-skip() { echo "SKIP: $*"; exit 77; }
+. "$(dirname "$0")/../lib/netns.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, live capture)"
 command -v ip >/dev/null || skip "no ip(8)"
 "$COLLECTOR" --help 2>&1 | grep -q -- "--keys" || skip "netvigil-collector has no --keys"
@@ -34,41 +34,21 @@ command -v ip >/dev/null || skip "no ip(8)"
 
 ID=$$
 NS_SW="nvg3sw-$ID" NS_C="nvg3c-$ID" NS_S1="nvg3s1-$ID" NS_S2="nvg3s2-$ID" NS_V="nvg3v-$ID"
-ALL_NS=("$NS_C" "$NS_S1" "$NS_S2" "$NS_V" "$NS_SW")
+NVG_NS=("$NS_C" "$NS_S1" "$NS_S2" "$NS_V" "$NS_SW")
 TMP=$(mktemp -d /tmp/nvg-three-hosts.XXXXXX)
 OUT="$TMP/C/out"
-PIDS=()
-FAILS=0
-
-cleanup() {
-    local rc=$?
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    sleep 0.3
-    for ns in "${ALL_NS[@]}"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
+on_failure() {
+    echo "---- collector log (tail) ----"; tail -n 40 "$TMP/collector.log" 2>/dev/null
+    for s in s1 s2 ab; do
+        echo "---- sensor $s log (tail) ----"; tail -n 10 "$TMP/sensor-$s.log" 2>/dev/null
     done
-    if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-        echo "---- collector log (tail) ----"; tail -n 40 "$TMP/collector.log" 2>/dev/null
-        for s in s1 s2 ab; do
-            echo "---- sensor $s log (tail) ----"; tail -n 10 "$TMP/sensor-$s.log" 2>/dev/null
-        done
-    fi
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-( sleep 95 </dev/null >/dev/null 2>&1; echo "FAIL: test took more than 95 s"; kill -TERM $$ ) &
-PIDS+=($!)
+nvg_netns_frame 95
 
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok   $*"; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-now() { date +%s.%N; }
 
 # ---- the network: one bridge in the switch namespace, one veth per host -------------------
-for ns in "${ALL_NS[@]}"; do ip netns add "$ns" || skip "cannot create network namespaces"; done
+for ns in "${NVG_NS[@]}"; do ip netns add "$ns" || skip "cannot create network namespaces"; done
 in_ns "$NS_SW" ip link add br0 type bridge || skip "cannot create a bridge"
 in_ns "$NS_SW" ip link set br0 up
 n=1
@@ -249,5 +229,4 @@ sleep 1.5
 grep -qi "does not accept this key" "$TMP/sensor-s2.log" && pass "s2 says why: $(grep -i 'does not accept' "$TMP/sensor-s2.log" | head -n1)" ||
     fail "s2's log does not say it was refused"
 
-[ "$FAILS" = 0 ] && echo "PASS" || echo "$FAILS check(s) failed"
-[ "$FAILS" = 0 ]
+nvg_netns_result
