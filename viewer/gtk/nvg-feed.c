@@ -38,6 +38,7 @@ struct nvg_feed {
     void *sub, *dealer;
     struct nvg_monitor *monitor; /* the SUB socket's connect/disconnect events */
     int links;                   /* connected pipes of the SUB socket */
+    int64_t orphaned_us;         /* when the SUB lost its link with no reconnect planned */
     struct nvg_arena *arena;
 
     /* hand-over, under lock */
@@ -246,6 +247,10 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
         on_handshake(feed, ev);
         return;
     }
+    if (ev->event == ZMQ_EVENT_CONNECT_RETRIED) {
+        feed->orphaned_us = 0; /* libzmq reconnects by itself */
+        return;
+    }
     int was = feed->links > 0;
     if (ev->event == ZMQ_EVENT_CONNECTED)
         feed->links++;
@@ -254,6 +259,7 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
     else
         return;
     int up = feed->links > 0;
+    feed->orphaned_us = up ? 0 : ev->event == ZMQ_EVENT_DISCONNECTED ? g_get_monotonic_time() : 0;
     g_mutex_lock(&feed->lock);
     feed->stats.link_up = up;
     if (up != was)
@@ -261,6 +267,25 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
     if (ev->event == ZMQ_EVENT_DISCONNECTED)
         feed->stats.disconnects++;
     g_mutex_unlock(&feed->lock);
+}
+
+/* libzmq (4.3) reconnects after a lost connection, but a protocol error (a message over our
+ * ZMQ_MAXMSGSIZE, garbage from a hostile collector) ends the session for good: DISCONNECTED
+ * comes without CONNECT_RETRIED, and the feed would stay silent for ever. Connecting again
+ * on the same socket keeps its subscriptions. */
+#define ORPHAN_GRACE_US (1500 * 1000)
+
+static void reconnect_orphaned(struct nvg_feed *feed)
+{
+    if (!feed->orphaned_us || g_get_monotonic_time() - feed->orphaned_us < ORPHAN_GRACE_US)
+        return;
+    feed->orphaned_us = 0;
+    g_warning("feed %s: the collector's connection ended on a protocol error (a message over "
+              "the size cap?); connecting again",
+              feed->feed_ep);
+    zmq_disconnect(feed->sub, feed->feed_ep);
+    if (nvg_zmq_connect(feed->sub, feed->feed_ep) != 0)
+        g_warning("feed %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
 }
 
 static int open_sockets(struct nvg_feed *feed, GError **error);
@@ -298,6 +323,7 @@ static gpointer worker(gpointer data)
         /* link events first: a connect is then never seen after the data that followed it */
         if (feed->monitor && (it[3].revents & ZMQ_POLLIN))
             nvg_monitor_drain(feed->monitor, on_monitor_event, feed);
+        reconnect_orphaned(feed);
         if (it[0].revents & ZMQ_POLLIN)
             drain_sub(feed);
         if (it[1].revents & ZMQ_POLLIN)
@@ -361,9 +387,9 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
      * state falls back to the silence timeout alone. */
     feed->monitor = nvg_monitor_new(
         feed->zctx, feed->sub,
-        ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+        ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED |
+            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
         err);
     if (!feed->monitor)
         g_warning("feed: no socket monitor (%s): link loss is noticed by silence only", err);
