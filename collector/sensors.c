@@ -345,6 +345,8 @@ void nvg_sensor_entry_store_status(struct nvg_sensor_entry *s, const Netvigil__S
     hb->batches_dropped = st->batches_dropped;
     hb->uptime_ms = st->uptime_ms;
     hb->last_seq = st->last_seq;
+    hb->capture_down_ms = st->capture_down_ms;
+    hb->capture_reopens = st->capture_reopens;
     copy_str(hb->source, sizeof(hb->source), st->source);
     copy_str(hb->filter, sizeof(hb->filter), st->filter);
     copy_str(hb->version, sizeof(hb->version), st->software_version);
@@ -376,6 +378,8 @@ void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
     hb_out->uptime_ms = hb->uptime_ms;
     hb_out->software_version = (char *)hb->version;
     hb_out->last_seq = hb->last_seq;
+    hb_out->capture_down_ms = hb->capture_down_ms;
+    hb_out->capture_reopens = hb->capture_reopens;
     hb_out->error = (char *)hb->error;
 
     netvigil__sensor_summary__init(sum);

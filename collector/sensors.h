@@ -48,6 +48,7 @@ struct nvg_sensor_heartbeat {
     uint64_t pcap_received, pcap_dropped, pcap_ifdropped;
     uint64_t batches_sent, records_sent, records_dropped, batches_dropped;
     uint64_t uptime_ms, last_seq;
+    uint64_t capture_down_ms, capture_reopens;
     char source[256];
     char filter[1024];
     char version[64];

@@ -53,11 +53,23 @@ static void write_all(int fd, const void *data, size_t len)
     }
 }
 
-static void child_fail(int fd, const char *expr, const char *why)
+/* libpcap's reason is kept whole and the quote of the expression shrinks to make room, so the
+ * message fits the wire's cap on error texts (NVG_TEXT_ERROR_MAX) without losing the reason.
+ * with: the exclusion the expression was combined with, NULL when it failed on its own. */
+static void child_fail(int fd, const char *expr, const char *with, const char *why)
 {
-    char quoted[QUOTE_MAX + 4], msg[MSG_MAX];
-    nvg_text_escape(quoted, sizeof(quoted), expr, strlen(expr));
-    int n = snprintf(msg, sizeof(msg), "bad filter expression '%s': %s", quoted, why);
+    char quoted[QUOTE_MAX + 4], excl[QUOTE_MAX + 4], msg[MSG_MAX];
+    size_t fixed = strlen("bad filter expression '': ") + strlen(why) +
+                   (with ? strlen(" (combined with 'not ()')") + 24 : 0);
+    size_t room = fixed < NVG_TEXT_ERROR_MAX - 16 ? NVG_TEXT_ERROR_MAX - fixed : 16;
+    if (room > QUOTE_MAX)
+        room = QUOTE_MAX;
+    nvg_text_escape(quoted, room + 1, expr, strlen(expr));
+    if (with)
+        nvg_text_escape(excl, 24 + 1, with, strlen(with));
+    int n =
+        snprintf(msg, sizeof(msg), "bad filter expression '%s'%s%s%s: %s", quoted,
+                 with ? " (combined with 'not (" : "", with ? excl : "", with ? ")')" : "", why);
     struct reply_head h = {0, (uint32_t)(n < 0 ? 0 : n >= MSG_MAX ? MSG_MAX - 1 : n)};
     write_all(fd, &h, sizeof(h));
     write_all(fd, msg, h.count);
@@ -65,7 +77,8 @@ static void child_fail(int fd, const char *expr, const char *why)
 }
 
 /* The user's expression is compiled on its own first so that a syntax error is reported
- * against what the user wrote, not against the combined text. */
+ * against what the user wrote, not against the combined text. The combined text is sized to
+ * what it holds: no cap below the expression's own. */
 static void child_run(int fd, pcap_t *p, const char *expr, const char *exclude, bpf_u_int32 netmask)
 {
     /* Die with the sensor, and on the terminal's Ctrl-C, not in the sensor's handler. */
@@ -74,22 +87,26 @@ static void child_run(int fd, pcap_t *p, const char *expr, const char *exclude, 
     signal(SIGTERM, SIG_DFL);
     struct bpf_program prog;
     if (pcap_compile(p, &prog, expr, 1, netmask) != 0)
-        child_fail(fd, expr, pcap_geterr(p));
+        child_fail(fd, expr, NULL, pcap_geterr(p));
     if (exclude) {
         pcap_freecode(&prog);
-        char combined[NVG_TEXT_FILTER_MAX * 2 + 64];
+        size_t size = strlen(expr) + strlen(exclude) + 32;
+        char *combined = malloc(size);
+        if (!combined)
+            child_fail(fd, expr, exclude, "out of memory");
         if (*expr)
-            snprintf(combined, sizeof(combined), "(%s) and not (%s)", expr, exclude);
+            snprintf(combined, size, "(%s) and not (%s)", expr, exclude);
         else
-            snprintf(combined, sizeof(combined), "not (%s)", exclude);
+            snprintf(combined, size, "not (%s)", exclude);
         if (pcap_compile(p, &prog, combined, 1, netmask) != 0)
-            child_fail(fd, combined, pcap_geterr(p));
+            child_fail(fd, expr, exclude, pcap_geterr(p));
+        free(combined);
     }
     if (prog.bf_len > NVG_BPF_JOB_MAX_INSNS) {
         char why[128];
         snprintf(why, sizeof(why), "it compiles to %u instructions, more than %d", prog.bf_len,
                  NVG_BPF_JOB_MAX_INSNS);
-        child_fail(fd, expr, why);
+        child_fail(fd, expr, NULL, why);
     }
     struct reply_head h = {1, prog.bf_len};
     write_all(fd, &h, sizeof(h));

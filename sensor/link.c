@@ -85,6 +85,8 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->uptime_ms = (uint64_t)((nvg_clock_mono_ns() - link->start_ns) / NS_PER_MS);
     pb->software_version = link->version;
     pb->last_seq = link->st.last_seq;
+    pb->capture_down_ms = s->capture_down_ms;
+    pb->capture_reopens = s->capture_reopens;
     pb->error =
         (char *)wire_text(link->status_error, sizeof(link->status_error), s->error ? s->error : "");
 }

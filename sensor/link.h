@@ -55,8 +55,10 @@ struct nvg_link_status {
     uint64_t pcap_received;      /* pcap_stats ps_recv, ps_drop, ps_ifdrop: 0 */
     uint64_t pcap_dropped;
     uint64_t pcap_ifdropped;
-    const char *filter; /* active filter; NULL = the last one known */
-    const char *error;  /* last capture error (state ERROR); NULL = none */
+    const char *filter;       /* active filter; NULL = the last one known */
+    const char *error;        /* last capture error (state ERROR); NULL = none */
+    uint64_t capture_down_ms; /* time the capture was in ERROR, this boot id: 0 */
+    uint64_t capture_reopens; /* times it came back by itself: 0 */
 };
 typedef void (*nvg_link_status_fn)(void *user, struct nvg_link_status *st);
 

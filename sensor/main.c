@@ -59,10 +59,9 @@ static void install_signals(struct nvg_capture *cap)
     signal(SIGPIPE, SIG_IGN);
 }
 
-struct nvg_capture *nvg_sensor_open_capture(struct nvg_sensor *s)
+struct nvg_capture *nvg_sensor_open_capture_quiet(struct nvg_sensor *s, char *err)
 {
     const struct nvg_sensor_opts *o = s->opts;
-    char err[NVG_ERRBUF_SIZE];
     struct nvg_capture *cap;
     if (o->file) {
         cap = nvg_capture_open_file(o->file, err, NULL);
@@ -78,15 +77,22 @@ struct nvg_capture *nvg_sensor_open_capture(struct nvg_sensor *s)
         };
         cap = nvg_capture_open_live(&par, err, NULL);
     }
-    if (!cap) {
-        nvg_log(NVG_LOG_ERR, "%s", err);
+    if (!cap)
         return NULL;
-    }
-    if (s->exclude[0] && nvg_capture_set_exclude(cap, s->exclude, err) < 0) {
-        nvg_log(NVG_LOG_ERR, "%s", err);
+    /* Only a live capture can see our own link; a file is what it is. */
+    if (!o->file && s->exclude[0] && nvg_capture_set_exclude(cap, s->exclude, err) < 0) {
         nvg_capture_free(cap);
         return NULL;
     }
+    return cap;
+}
+
+struct nvg_capture *nvg_sensor_open_capture(struct nvg_sensor *s)
+{
+    char err[NVG_ERRBUF_SIZE];
+    struct nvg_capture *cap = nvg_sensor_open_capture_quiet(s, err);
+    if (!cap)
+        nvg_log(NVG_LOG_ERR, "%s", err);
     return cap;
 }
 
@@ -209,7 +215,13 @@ static int run(struct nvg_sensor *s)
         return EXIT_RUNTIME;
     }
     int status = EXIT_SUCCESS;
-    int rc = nvg_pipeline_run(&s->pl, s->stop, err);
+    int rc;
+    /* A live sensor in a fleet outlives its interface: it reports the failure and reopens. */
+    while ((rc = nvg_pipeline_run(&s->pl, s->stop, err)) == NVG_EPCAP && !o->file && s->link) {
+        rc = nvg_sensor_recover(s, err);
+        if (rc != 0)
+            break;
+    }
     if (rc == NVG_EPCAP) {
         report_read_error(o, err, s->pl.records);
         status = EXIT_RUNTIME;
@@ -244,6 +256,10 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct nvg_sensor s = {.opts = &opts, .stop = &stop_requested};
+    /* The exclusion of our own link is known before the capture opens, so the filter is
+     * compiled once, with it, and a filter that fails only combined is a bad filter too. */
+    if (nvg_remote_resolve(&s) < 0)
+        return EXIT_USAGE;
     s.cap = nvg_sensor_open_capture(&s);
     if (!s.cap)
         return EXIT_RUNTIME;

@@ -58,7 +58,7 @@ static int64_t next_batch(const struct nvg_pipeline *pl)
     return left > INT_MAX ? INT_MAX : (int64_t)left;
 }
 
-static int tick_sinks(struct nvg_pipeline *pl)
+int nvg_pipeline_tick(struct nvg_pipeline *pl)
 {
     for (unsigned i = 0; i < pl->nsinks; i++) {
         struct nvg_sink *s = pl->sinks[i];
@@ -77,7 +77,7 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
     while (!*stop) {
         if (!live && pl->ticking && nvg_capture_paused(pl->cap)) {
             /* A stopped file read waits for a start instead of reading on into the void. */
-            if (tick_sinks(pl) < 0)
+            if (nvg_pipeline_tick(pl) < 0)
                 return NVG_EIO;
             nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
             continue;
@@ -88,7 +88,7 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
         int n = nvg_capture_dispatch(pl->cap, (int)max, on_frame, pl, err);
         if (pl->failed)
             return NVG_EIO;
-        if (pl->ticking && tick_sinks(pl) < 0)
+        if (pl->ticking && nvg_pipeline_tick(pl) < 0)
             return NVG_EIO;
         if (n == NVG_EAGAIN)
             continue; /* a stop request or a command; the loop condition decides */

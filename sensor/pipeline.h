@@ -39,6 +39,10 @@ int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink);
  * (pl->failed says which). Does not flush at the end: call nvg_pipeline_flush. */
 int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char *err);
 
+/* Gives every sink with a tick op its tick (timers, commands); on failure returns NVG_EIO and
+ * sets pl->failed. */
+int nvg_pipeline_tick(struct nvg_pipeline *pl);
+
 /* Flushes every sink; on failure returns NVG_EIO and sets pl->failed. */
 int nvg_pipeline_flush(struct nvg_pipeline *pl);
 

@@ -56,20 +56,40 @@ static int resolve_endpoint(struct nvg_sensor *s, const char *arg)
 static void on_status(void *user, struct nvg_link_status *st)
 {
     struct nvg_sensor *s = user;
-    if (nvg_capture_paused(s->cap))
+    if (s->down_since_ms)
+        st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR;
+    else if (nvg_capture_paused(s->cap))
         st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_STOPPED;
     else if (s->finished)
         st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_FINISHED;
     else
         st->state = NETVIGIL__SENSOR_STATE__SENSOR_STATE_RUNNING;
     st->filter = nvg_capture_filter(s->cap);
+    if (s->down_since_ms)
+        st->error = s->cap_error;
+    st->capture_down_ms =
+        s->down_ms + (s->down_since_ms ? (uint64_t)(nvg_clock_mono_ms() - s->down_since_ms) : 0);
+    st->capture_reopens = s->reopens;
     struct nvg_capture_stats cs;
     char err[NVG_ERRBUF_SIZE];
-    if (nvg_capture_is_live(s->cap) && nvg_capture_stats(s->cap, &cs, err) == 0) {
-        st->pcap_received = cs.received;
-        st->pcap_dropped = cs.dropped;
-        st->pcap_ifdropped = cs.ifdropped;
-    }
+    /* A failed handle's counters are not to be trusted: the last good ones stand meanwhile. */
+    if (!s->down_since_ms && nvg_capture_is_live(s->cap) &&
+        nvg_capture_stats(s->cap, &cs, err) == 0)
+        s->pcap_last = cs;
+    st->pcap_received = s->pcap_base.received + s->pcap_last.received;
+    st->pcap_dropped = s->pcap_base.dropped + s->pcap_last.dropped;
+    st->pcap_ifdropped = s->pcap_base.ifdropped + s->pcap_last.ifdropped;
+}
+
+void nvg_sensor_swap_capture(struct nvg_sensor *s, struct nvg_capture *fresh)
+{
+    struct nvg_capture *old = s->cap;
+    nvg_sensor_set_signal_capture(fresh);
+    s->cap = fresh;
+    s->pl.cap = fresh;
+    if (nvg_capture_datalink(fresh) != nvg_capture_datalink(old))
+        nvg_decoder_init(&s->pl.dec, nvg_capture_datalink(fresh), s->pl.dec.payload_max);
+    nvg_capture_free(old);
 }
 
 /* Closes the capture and opens it again: counters start from zero and the sensor announces a
@@ -90,15 +110,14 @@ static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
         nvg_capture_free(fresh);
         return NVG_EFILTER;
     }
-    struct nvg_capture *old = s->cap;
-    nvg_sensor_set_signal_capture(fresh);
-    s->cap = fresh;
+    /* A restart is a fresh start: the decoder and every per-boot counter from zero. */
+    nvg_sensor_swap_capture(s, fresh);
+    nvg_decoder_init(&s->pl.dec, nvg_capture_datalink(fresh), s->pl.dec.payload_max);
     s->finished = false;
-    unsigned payload = s->pl.dec.payload_max;
-    s->pl.cap = fresh;
     s->pl.records = 0;
-    nvg_decoder_init(&s->pl.dec, nvg_capture_datalink(fresh), payload);
-    nvg_capture_free(old);
+    nvg_sensor_capture_up(s, false);
+    s->down_ms = s->reopens = 0;
+    s->pcap_base = s->pcap_last = (struct nvg_capture_stats){0};
     uint64_t boot = new_boot_id();
     nvg_log(NVG_LOG_NOTICE, "capture restarted by command; new boot id %016llx",
             (unsigned long long)boot);
@@ -153,6 +172,14 @@ static int on_command(void *user, Netvigil__CommandKind kind, const char *filter
     struct nvg_sensor *s = user;
     char cerr[NVG_ERRBUF_SIZE] = "";
     int rc;
+    if (s->down_since_ms && kind != NETVIGIL__COMMAND_KIND__COMMAND_RESTART) {
+        /* The handle is dead: a filter or pause set on it would be lost or fail strangely. */
+        snprintf(err, errsize,
+                 "capture is down (%s); it reopens by itself when the interface is back, or "
+                 "try restart",
+                 s->cap_error);
+        return NVG_EPCAP;
+    }
     switch (kind) {
     case NETVIGIL__COMMAND_KIND__COMMAND_STOP:
         rc = nvg_capture_pause(s->cap, true, cerr);
@@ -174,24 +201,23 @@ static int on_command(void *user, Netvigil__CommandKind kind, const char *filter
     return rc;
 }
 
+int nvg_remote_resolve(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    if (!o->collector || resolve_endpoint(s, o->collector) == 0)
+        return 0;
+    nvg_log(NVG_LOG_ERR,
+            "--collector: '%s' is not an endpoint such as tcp://HOST:7700 or HOST[:PORT]",
+            o->collector);
+    return -1;
+}
+
 int nvg_remote_open(struct nvg_sensor *s)
 {
     const struct nvg_sensor_opts *o = s->opts;
     if (!o->collector)
         return 0;
-    if (resolve_endpoint(s, o->collector) < 0) {
-        nvg_log(NVG_LOG_ERR,
-                "--collector: '%s' is not an endpoint such as tcp://HOST:7700 or "
-                "HOST[:PORT]",
-                o->collector);
-        return -1;
-    }
     char err[NVG_ERRBUF_SIZE];
-    if (nvg_capture_is_live(s->cap) && s->exclude[0] &&
-        nvg_capture_set_exclude(s->cap, s->exclude, err) < 0) {
-        nvg_log(NVG_LOG_ERR, "%s", err);
-        return -1;
-    }
     /* Read now: a secret key is root's (mode 0600), and this runs before the drop. */
     int keys =
         nvg_cert_load_client(o->key, o->collector_key, false, &s->own_key, &s->collector_key, err);

@@ -8,6 +8,7 @@
 
 #include "capture.h"
 #include "nvg-cert.h"
+#include "nvg-text.h"
 #include "nvg-zmq.h"
 #include "pipeline.h"
 #include "sensor-options.h"
@@ -29,19 +30,43 @@ struct nvg_sensor {
     char endpoint[NVG_ZMQ_ENDPOINT_MAX];
     char exclude[320]; /* BPF for our own link traffic, "" when none */
     volatile sig_atomic_t *stop;
+    /* Live capture that failed (the interface vanished) and is being reopened (recover.c):
+     * the reason, since when (monotonic ms; 0 while capturing), and per boot id the time spent
+     * down and the reopens that brought it back. */
+    char cap_error[NVG_TEXT_ERROR_MAX + 1];
+    int64_t down_since_ms;
+    uint64_t down_ms, reopens;
+    /* The kernel's counters start again with each reopened handle: what the closed handles
+     * counted is added to the live handle's, so a heartbeat's counters never go back. */
+    struct nvg_capture_stats pcap_base, pcap_last;
 };
 
 /* Opens the capture the options ask for (and installs the exclusion, if any); NULL after
  * logging why. */
 struct nvg_capture *nvg_sensor_open_capture(struct nvg_sensor *s);
+/* The same, with the reason in err (NVG_ERRBUF_SIZE) instead of the log. */
+struct nvg_capture *nvg_sensor_open_capture_quiet(struct nvg_sensor *s, char *err);
 /* Makes cap the capture signals interrupt (NULL: none). */
 void nvg_sensor_set_signal_capture(struct nvg_capture *cap);
 
-/* remote.c: the collector link. _open adds the link sink to the pipeline (0, or -1 after
- * logging why); _finish delivers what is left (file mode: waits for the collector's
- * acknowledgement) and returns 0 or -1 after logging why; _close frees the zmq context. */
+/* remote.c: the collector link. _resolve reads --collector into endpoint and exclude before
+ * the capture opens (0 without one; -1 after logging why: a usage error). _open adds the link sink
+ * to the pipeline (0, or -1 after logging why); _finish delivers what is left (file mode: waits for
+ * the collector's acknowledgement) and returns 0 or -1 after logging why; _close frees the zmq
+ * context. */
+int nvg_remote_resolve(struct nvg_sensor *s);
 int nvg_remote_open(struct nvg_sensor *s);
 int nvg_remote_finish(struct nvg_sensor *s);
 void nvg_remote_close(struct nvg_sensor *s);
+
+/* recover.c: after live capture failed with err (libpcap's message), keeps the link going
+ * (state ERROR with err in every heartbeat, commands answered) and reopens the capture with
+ * back-off (0.5 s doubling to 30 s) until it works or *stop. Returns 0 once capturing again
+ * (the pipeline runs on with the new handle, same boot id), NVG_EAGAIN when stopped first. */
+int nvg_sensor_recover(struct nvg_sensor *s, const char *err);
+/* Ends the down state after a reopen (by recover or the restart command): time accounted. */
+void nvg_sensor_capture_up(struct nvg_sensor *s, bool by_itself);
+/* Puts fresh (opened like s->cap, filter copied) in place of s->cap, which is freed. */
+void nvg_sensor_swap_capture(struct nvg_sensor *s, struct nvg_capture *fresh);
 
 #endif

@@ -60,6 +60,22 @@ static void last_seen(char *buf, size_t size, int64_t ms)
         snprintf(buf, size, "?");
 }
 
+/* Under the sensor's row: why its capture is down, or that it was down and came back, so a
+ * sensor in error is never just one word in a column. */
+static void print_capture_health(FILE *out, const Netvigil__SensorSummary *s,
+                                 const Netvigil__SensorStatus *h)
+{
+    bool error = s->connected && h->state == NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR;
+    if (!error && h->capture_down_ms == 0 && h->capture_reopens == 0)
+        return;
+    fprintf(out, "  %s", error ? "error: " : "capture was down: ");
+    if (error)
+        nvg_ctl_put(out, h->error && *h->error ? h->error : "(no reason given)", 1024);
+    fprintf(out, "%s%.1f s down in all, %" PRIu64 " reopen%s%s\n", error ? " (" : "",
+            (double)h->capture_down_ms / 1000.0, h->capture_reopens,
+            h->capture_reopens == 1 ? "" : "s", error ? ")" : "");
+}
+
 static void print_row(FILE *out, const Netvigil__SensorSummary *s)
 {
     const Netvigil__SensorStatus *h = status_of(s);
@@ -80,6 +96,7 @@ static void print_row(FILE *out, const Netvigil__SensorSummary *s)
     fputc(' ', out);
     nvg_ctl_put(out, s->peer_address && s->peer_address[0] ? s->peer_address : "-", 128);
     fputc('\n', out);
+    print_capture_health(out, s, h);
 }
 
 static void print_security(FILE *out, const Netvigil__CollectorStatus *st)
@@ -160,6 +177,9 @@ static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
     JU("link_drops", s->batches_lost);
     JU("write_failures", s->write_failures);
     JU("records_sent", h->records_sent);
+    JS("error", h->error);
+    JU("capture_down_ms", h->capture_down_ms);
+    JU("capture_reopens", h->capture_reopens);
     JS("key_name", s->key_name);
     JS("peer_address", s->peer_address);
     fprintf(out, ",\"last_seen_ms\":%" PRId64 "}", s->last_seen_ms);

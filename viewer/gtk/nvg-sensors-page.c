@@ -233,6 +233,20 @@ static void seen_text(char *buf, size_t size, int64_t ms)
         g_strlcpy(buf, "?", size);
 }
 
+/* Why the capture is down, and how long it was down in all (shown once it is back too). */
+static void set_state_tooltip(GtkWidget *state, const Netvigil__SensorSummary *s,
+                              const Netvigil__SensorStatus *h)
+{
+    gboolean error = s->connected && h->state == NETVIGIL__SENSOR_STATE__SENSOR_STATE_ERROR;
+    if (!error && !(h->error && *h->error) && !h->capture_down_ms && !h->capture_reopens)
+        return;
+    g_autofree char *text =
+        g_strdup_printf("%s%scapture down %.1f s in all, reopened %" G_GUINT64_FORMAT " time(s)",
+                        h->error && *h->error ? h->error : "", h->error && *h->error ? "\n" : "",
+                        (double)h->capture_down_ms / 1000.0, h->capture_reopens);
+    gtk_widget_set_tooltip_text(state, text);
+}
+
 static void fill_row(NvgSensorsPage *self, guint row, const Netvigil__SensorSummary *s)
 {
     const Netvigil__SensorStatus *h = s->last_status;
@@ -258,10 +272,10 @@ static void fill_row(NvgSensorsPage *self, guint row, const Netvigil__SensorSumm
     GtkWidget *state = gtk_grid_get_child_at(self->sensors_grid, 1, (int)row);
     const char *cls = g_str_equal(v[1], "running")   ? "state-running"
                       : g_str_equal(v[1], "stopped") ? "state-stopped"
+                      : g_str_equal(v[1], "error")   ? "state-error"
                                                      : "state-other";
     gtk_widget_set_css_classes(state, (const char *[]){cls, NULL});
-    if (h->error && *h->error)
-        gtk_widget_set_tooltip_text(state, h->error);
+    set_state_tooltip(state, s, h);
 }
 
 static void update_grid(NvgSensorsPage *self)
