@@ -110,9 +110,37 @@ static void printable(char *out, size_t size, const char *text)
     nvg_text_escape(out, size, text ? text : "", text ? strlen(text) : 0);
 }
 
+/* text itself when it is printable UTF-8 that fits size, else an escaped copy in buf, cut at a
+ * character boundary: the trail is UTF-8 whatever a refused request carried. */
+static const char *clean(char *buf, size_t size, const char *text)
+{
+    if (!text)
+        return "";
+    size_t len = strnlen(text, size);
+    if (len < size && nvg_text_valid(text, len, size - 1))
+        return text;
+    nvg_text_escape(buf, size, text, len);
+    return buf;
+}
+
+/* A copy of text into dst, clean as above (snprintf alone could cut a character in two). */
+static void copy_clean(char *dst, size_t size, const char *text)
+{
+    const char *c = clean(dst, size, text);
+    if (c != dst)
+        snprintf(dst, size, "%s", c);
+}
+
 void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *sensor,
                       const char *command, const char *filter, const char *error)
 {
+    char cb[5][FIELD_MAX];
+    requester = clean(cb[0], sizeof(cb[0]), requester);
+    sensor = clean(cb[1], sizeof(cb[1]), sensor);
+    command = clean(cb[2], sizeof(cb[2]), command);
+    filter = clean(cb[3], sizeof(cb[3]), filter);
+    if (error)
+        error = clean(cb[4], sizeof(cb[4]), error);
     int64_t now = nvg_clock_wall_ms();
     char outcome[FIELD_MAX + 16];
     if (error)
@@ -189,10 +217,10 @@ void nvg_audit_refused(struct nvg_audit *a, const char *peer, const char *reques
     struct coalesce *c = slot_of(a, peer, sec);
     if (c->sec == sec) {
         c->more++;
-        snprintf(c->requester, sizeof(c->requester), "%s", requester);
-        snprintf(c->sensor, sizeof(c->sensor), "%s", sensor);
-        snprintf(c->command, sizeof(c->command), "%s", command);
-        snprintf(c->error, sizeof(c->error), "%s", error);
+        copy_clean(c->requester, sizeof(c->requester), requester);
+        copy_clean(c->sensor, sizeof(c->sensor), sensor);
+        copy_clean(c->command, sizeof(c->command), command);
+        copy_clean(c->error, sizeof(c->error), error);
         return;
     }
     flush_slot(a, c);

@@ -11,6 +11,14 @@
 
 #define NVG_CONTROL_REQUESTER_MAX 255 /* what the client says it is, in bytes */
 
+/* protobuf-c hands a string field over as a C string, so a NUL inside it silently cuts it
+ * short ("tcp\0 or anything" arrives as "tcp"): the strings are checked on the wire bytes
+ * instead, where their length is known. NULL when every string field of the message (desc;
+ * sub-messages too) in data is printable UTF-8 with no NUL (nvg_text_valid), else the error
+ * text, naming the field, in buf. Call on data that unpacked. */
+const char *nvg__control_check_wire(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                                    size_t len, char *buf, size_t size);
+
 /* START, STOP, RESTART, SET_FILTER or FORGET. */
 bool nvg__control_is_command(Netvigil__CommandKind kind);
 /* The error text for a command request that must not go out, or NULL; *strings: the error is

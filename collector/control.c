@@ -85,7 +85,7 @@ struct nvg_control {
     size_t used, targets_waiting;
     uint64_t next_cmd_id;
     struct nvg_control_counters counts;
-    struct nvg_ratelog rl_rejected, rl_stray, rl_budget;
+    struct nvg_ratelog rl_rejected, rl_stray, rl_budget, rl_oversized;
 };
 
 /* ---- replies ----------------------------------------------------------------------------- */
@@ -150,17 +150,27 @@ static void reject(struct nvg_control *ctl, const struct envelope *env, uint64_t
         reply_error(ctl, env, id, error);
 }
 
-/* A command refused for the peer's rights or quotas: rejected, and in the audit trail
- * (coalesced per peer and second). */
+/* A request refused before it reached a sensor (bad, not allowed, over quota): rejected, and
+ * in the audit trail (coalesced per peer and second). counter may be NULL; q->req is NULL for
+ * a request that did not unpack, and command then says what it was. */
+static void refuse_as(struct nvg_control *ctl, const struct request *q, uint64_t *counter,
+                      const char *command, const char *error)
+{
+    if (counter)
+        (*counter)++;
+    const Netvigil__ControlRequest *req = q->req;
+    const char *sensor = req && req->sensor && req->sensor[0] ? req->sensor : "(all)";
+    if (req && !command)
+        command = nvg_wire_command_name(req->kind);
+    nvg_audit_refused(ctl->audit, q->peer_text, q->who, sensor, command ? command : "?", error,
+                      *ctl->now_ms);
+    reject(ctl, q->env, req ? req->id : 0, error);
+}
+
 static void refuse(struct nvg_control *ctl, const struct request *q, uint64_t *counter,
                    const char *error)
 {
-    (*counter)++;
-    const Netvigil__ControlRequest *req = q->req;
-    nvg_audit_refused(ctl->audit, q->peer_text, q->who,
-                      req->sensor && req->sensor[0] ? req->sensor : "(all)",
-                      nvg_wire_command_name(req->kind), error, *ctl->now_ms);
-    reject(ctl, q->env, req->id, error);
+    refuse_as(ctl, q, counter, NULL, error);
 }
 
 /* ControlReply{version, id, ok, status} with the status as already packed: protobuf embeds a
@@ -474,15 +484,13 @@ static void handle_status_request(struct nvg_control *ctl, const struct request 
     char buf[160];
     const char *no = nvg__control_not_allowed(&q->peer, NVG_RIGHT_READ, buf, sizeof(buf));
     if (no) {
-        ctl->security->command_refused++;
-        reject(ctl, q->env, q->req->id, no);
+        refuse(ctl, q, &ctl->security->command_refused, no);
         return;
     }
     struct nvg_quota_peer *qp =
         nvg_quota_peer(ctl->quota, q->env->part[0], q->env->len[0], *ctl->now_ms);
     if (!qp || !nvg_bucket_take(&qp->status, STATUS_BURST, STATUS_PER_S, *ctl->now_ms)) {
-        ctl->security->quota_refused++;
-        reject(ctl, q->env, q->req->id,
+        refuse(ctl, q, &ctl->security->quota_refused,
                "busy: status asked too often on this connection (4 at once, then 2 a second); "
                "it changes once a second");
         return;
@@ -496,9 +504,7 @@ static void handle_command(struct nvg_control *ctl, const struct request *q)
     bool strings;
     const char *bad = nvg__control_check_command(q->req, &strings);
     if (bad) {
-        if (strings)
-            ctl->security->invalid_strings++;
-        reject(ctl, q->env, q->req->id, bad);
+        refuse(ctl, q, strings ? &ctl->security->invalid_strings : NULL, bad);
         return;
     }
     const char *no = nvg__control_not_allowed(&q->peer, NVG_RIGHT_COMMAND, buf, sizeof(buf));
@@ -526,15 +532,26 @@ static void handle_command(struct nvg_control *ctl, const struct request *q)
 
 static void handle_request(struct nvg_control *ctl, const struct envelope *env, zmq_msg_t *body)
 {
-    Netvigil__ControlRequest *req =
-        netvigil__control_request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
-    if (!req) {
-        ctl->counts.malformed++;
-        reject(ctl, env, 0, "malformed request: not a ControlRequest");
-        return;
-    }
+    const uint8_t *data = zmq_msg_data(body);
+    size_t len = zmq_msg_size(body);
+    Netvigil__ControlRequest *req = netvigil__control_request__unpack(NULL, len, data);
     struct request q = {.env = env, .req = req};
     nvg_peer_from_msg(body, ctl->keys, &q.peer);
+    nvg__control_who(&q.peer, NULL, q.peer_text, sizeof(q.peer_text), q.who, sizeof(q.who));
+    if (!req) {
+        refuse_as(ctl, &q, &ctl->counts.malformed, "(malformed)",
+                  "malformed request: not a ControlRequest");
+        return;
+    }
+    char buf[160];
+    const char *bad = nvg__control_check_wire(&netvigil__control_request__descriptor, data, len,
+                                              buf, sizeof(buf));
+    if (bad) {
+        /* The requester stays out of who: it may be the very string that is bad. */
+        refuse(ctl, &q, &ctl->security->invalid_strings, bad);
+        netvigil__control_request__free_unpacked(req, NULL);
+        return;
+    }
     nvg__control_who(&q.peer, req->requester, q.peer_text, sizeof(q.peer_text), q.who,
                      sizeof(q.who));
     if (req->protocol_version != NVG_PROTOCOL_VERSION) {
@@ -543,19 +560,35 @@ static void handle_request(struct nvg_control *ctl, const struct envelope *env, 
                  "protocol version %u is not supported; this collector "
                  "speaks version %u",
                  req->protocol_version, NVG_PROTOCOL_VERSION);
-        ctl->counts.refused++;
-        reject(ctl, env, req->id, err);
+        refuse(ctl, &q, &ctl->counts.refused, err);
     } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS) {
         handle_status_request(ctl, &q);
     } else if (!nvg__control_is_command(req->kind)) {
         char err[64];
         snprintf(err, sizeof(err), "bad request: unknown command kind %d", (int)req->kind);
-        ctl->counts.unknown++;
-        reject(ctl, env, req->id, err);
+        refuse(ctl, &q, &ctl->counts.unknown, err);
     } else {
         handle_command(ctl, &q);
     }
     netvigil__control_request__free_unpacked(req, NULL);
+}
+
+/* Over the application's cap but under the socket's: read (libzmq would have closed the
+ * connection without a word), so it can be answered, counted and logged. */
+static void refuse_oversized(struct nvg_control *ctl, const struct envelope *env, zmq_msg_t *body)
+{
+    struct request q = {.env = env};
+    nvg_peer_from_msg(body, ctl->keys, &q.peer);
+    nvg__control_who(&q.peer, NULL, q.peer_text, sizeof(q.peer_text), q.who, sizeof(q.who));
+    char err[128];
+    snprintf(err, sizeof(err), "request too large: %zu bytes, at most %d are read",
+             zmq_msg_size(body), NVG_CONTROL_MAX_MSG);
+    nvg_ratelog_log(&ctl->rl_oversized, *ctl->now_ms, NVG_LOG_WARNING,
+                    "control: refused a %zu-byte request from %s, over the %d-byte cap "
+                    "(%" PRIu64 " so far)",
+                    zmq_msg_size(body), q.peer_text, NVG_CONTROL_MAX_MSG,
+                    ctl->counts.oversized + 1);
+    refuse_as(ctl, &q, &ctl->counts.oversized, "(too large)", err);
 }
 
 /* Read one multipart request; everything before the last frame is the envelope (the routing id
@@ -591,11 +624,15 @@ static int recv_one(struct nvg_control *ctl)
     }
     *ctl->now_ms = nvg_clock_wall_ms();
     if (bad || env.n == 0) {
-        ctl->counts.malformed++;
         char why[96];
         snprintf(why, sizeof(why), "bad envelope (%d frames)", frames);
         /* A reply needs at least the routing id, which a ROUTER always puts first. */
-        reject(ctl, env.n ? &env : NULL, 0, why);
+        struct request q = {.env = env.n ? &env : NULL};
+        nvg_peer_from_msg(&body, ctl->keys, &q.peer);
+        nvg__control_who(&q.peer, NULL, q.peer_text, sizeof(q.peer_text), q.who, sizeof(q.who));
+        refuse_as(ctl, &q, &ctl->counts.malformed, "(bad envelope)", why);
+    } else if (zmq_msg_size(&body) > NVG_CONTROL_MAX_MSG) {
+        refuse_oversized(ctl, &env, &body);
     } else {
         handle_request(ctl, &env, &body);
     }

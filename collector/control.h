@@ -68,11 +68,20 @@ struct nvg_control_config {
     struct nvg_security_counters *security;
 };
 
+/* The control socket's ZMQ_MAXMSGSIZE. libzmq closes a connection whose message is over it
+ * without a word to either side, so it is set above the cap that control itself applies
+ * (NVG_CONTROL_MAX_MSG): a request between the two is read, counted (oversized), logged and
+ * answered "request too large"; only one over this is cut silently by libzmq (it shows as a
+ * disconnect). The receive HWM is sized in messages of this size (budget.h), so the larger
+ * cap does not enlarge the bytes a peer may queue. */
+#define NVG_CONTROL_SOCKET_MAX_MSG (256 * 1024)
+
 /* What control counted, for status. malformed, unknown, refused: requests that failed those
  * checks; rejected: requests turned down unread or unrouted, as bad (those three included), not
  * allowed or over a quota. */
 struct nvg_control_counters {
     uint64_t malformed, unknown, refused;
+    uint64_t oversized; /* over NVG_CONTROL_MAX_MSG: answered "request too large" */
     uint64_t rejected, commands_sent, commands_timed_out;
 };
 

@@ -141,9 +141,10 @@ static int open_sockets(struct collector *c)
         .sndhwm = nvg_budget_hwm(NVG_BUDGET_FEED_SHARE(mb), NVG_LINK_MAX_MSG, 8, 4096),
         .linger_ms = 0};
     struct nvg_sockopts ctl = {
-        .rcvhwm = nvg_budget_hwm(NVG_BUDGET_CONTROL_SHARE(mb), NVG_CONTROL_MAX_MSG, 16, 1000),
+        .rcvhwm = nvg_budget_hwm(NVG_BUDGET_CONTROL_SHARE(mb), NVG_CONTROL_SOCKET_MAX_MSG, 4, 1000),
         .sndhwm = 1000,
-        .linger_ms = 500};
+        .linger_ms = 500,
+        .max_msg_size = NVG_CONTROL_SOCKET_MAX_MSG};
     if (!(c->router = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &in, err)) ||
         !(c->pub = nvg_zmq_socket(c->zctx, ZMQ_PUB, &feed, err)) ||
         !(c->control = nvg_zmq_socket(c->zctx, ZMQ_ROUTER, &ctl, err))) {

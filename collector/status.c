@@ -79,6 +79,7 @@ static void fill_counters(const struct nvg_status_config *cfg, Netvigil__Collect
     m->write_failures =
         nvg_csv_writer_rows_failed(cfg->packets) + nvg_csv_writer_rows_failed(cfg->rates);
     m->control_rejected = ck->rejected;
+    m->control_oversized = ck->oversized;
     m->commands_sent = ck->commands_sent;
     m->commands_timed_out = ck->commands_timed_out;
 }

@@ -132,8 +132,8 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
             st->unknown_messages, st->refused_messages, st->invalid_batches, st->disconnects);
     fprintf(out,
             "control: %" PRIu64 " commands sent, %" PRIu64 " timed out, %" PRIu64
-            " requests rejected; audit log ",
-            st->commands_sent, st->commands_timed_out, st->control_rejected);
+            " requests rejected (%" PRIu64 " too large); audit log ",
+            st->commands_sent, st->commands_timed_out, st->control_rejected, st->control_oversized);
     nvg_ctl_put(out, st->audit_file && *st->audit_file ? st->audit_file : "-", 1024);
     fputc('\n', out);
     print_security(out, st);
@@ -199,6 +199,7 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JU("commands_sent", st->commands_sent);
     JU("commands_timed_out", st->commands_timed_out);
     JU("control_rejected", st->control_rejected);
+    JU("control_oversized", st->control_oversized);
     JS("audit_file", st->audit_file);
     JS("packets_file", st->packets_file);
     JS("rates_file", st->rates_file);
