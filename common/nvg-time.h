@@ -9,10 +9,33 @@
 
 /* A pcap timestamp (seconds plus a fraction in microseconds, or in nanoseconds when the handle
  * has nanosecond precision) as ns since the epoch. A fraction of a second or more (some
- * writers produce one) carries into the seconds instead of being cut off. */
-static inline int64_t nvg_time_from_pcap(int64_t sec, int64_t frac, bool nano)
+ * writers produce one) carries into the seconds instead of being cut off. A time int64 ns
+ * cannot hold (pcapng allows 64-bit stamps: year 3000 and beyond) saturates to INT64_MAX or
+ * INT64_MIN, and a negative fraction (no writer means one) counts as 0; both set *clamped,
+ * which is left alone otherwise. Never signed overflow. */
+static inline int64_t nvg_time_from_pcap(int64_t sec, int64_t frac, bool nano, bool *clamped)
 {
-    return sec * NVG_NS_PER_SEC + (nano ? frac : frac * 1000);
+    if (frac < 0) {
+        frac = 0;
+        *clamped = true;
+    }
+    int64_t ns, frac_ns;
+    if (__builtin_mul_overflow(frac, nano ? 1 : 1000, &frac_ns) ||
+        __builtin_mul_overflow(sec, NVG_NS_PER_SEC, &ns) ||
+        __builtin_add_overflow(ns, frac_ns, &ns)) {
+        *clamped = true;
+        return sec < 0 ? INT64_MIN : INT64_MAX;
+    }
+    return ns;
+}
+
+/* Classic pcap stores seconds as an unsigned 32-bit number (good until 2106) but libpcap hands
+ * them over sign-extended, so 2038 onwards would read as before 1970 (tshark shows 2074 for a
+ * stamp that would come out as 1937). A negative 32-bit value from a file is that case: no
+ * pcapng stamp gives one (its 64-bit units divide down to a positive number of seconds). */
+static inline int64_t nvg_pcap_file_seconds(int64_t sec)
+{
+    return sec < 0 && sec >= INT32_MIN ? sec + ((int64_t)1 << 32) : sec;
 }
 
 #endif

@@ -416,18 +416,23 @@ struct trampoline {
     nvg_capture_fn fn;
     void *ctx;
     bool nano;
+    bool file;
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     const struct trampoline *t = (const struct trampoline *)user;
-    t->fn(t->ctx, bytes, h->caplen, h->len,
-          nvg_time_from_pcap((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, t->nano));
+    bool clamped = false;
+    int64_t sec = (int64_t)h->ts.tv_sec;
+    if (t->file)
+        sec = nvg_pcap_file_seconds(sec);
+    int64_t ts = nvg_time_from_pcap(sec, (int64_t)h->ts.tv_usec, t->nano, &clamped);
+    t->fn(t->ctx, bytes, h->caplen, h->len, ts, clamped);
 }
 
 int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
 {
-    struct trampoline t = {fn, ctx, cap->nano};
+    struct trampoline t = {fn, ctx, cap->nano, !cap->live};
     if (cap->live) {
         struct pollfd pfd = {.fd = cap->fd, .events = POLLIN};
         int ready = poll(&pfd, 1, cap->timeout_ms);
@@ -456,7 +461,7 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
         return 0;
     if (pcap_setnonblock(cap->p, 1, err ? err : (char[PCAP_ERRBUF_SIZE]){0}) != 0)
         return NVG_EPCAP;
-    struct trampoline t = {fn, ctx, cap->nano};
+    struct trampoline t = {fn, ctx, cap->nano, !cap->live};
     int64_t end_ns = nvg_clock_mono_ns() + ((int64_t)cap->timeout_ms + 20) * 1000000;
     int total = 0;
     for (;;) {

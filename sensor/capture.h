@@ -25,9 +25,10 @@ struct nvg_capture_stats {
 };
 
 /* Called once per frame with its bytes (valid only during the call), captured and wire length
- * and the capture time in ns since the epoch. */
+ * and the capture time in ns since the epoch; time_clamped when the file's stamp could not be
+ * represented and ts_ns is the nearest time that can (nvg_time_from_pcap). */
 typedef void (*nvg_capture_fn)(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
-                               int64_t ts_ns);
+                               int64_t ts_ns, bool time_clamped);
 
 /* Return NULL on failure with the reason (interface or file name, libpcap's text) in err
  * (NVG_ERRBUF_SIZE bytes); *rc (may be NULL) gets NVG_ENOTFOUND, NVG_EPERM or NVG_EPCAP. */

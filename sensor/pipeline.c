@@ -28,13 +28,15 @@ int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink)
 }
 
 static void on_frame(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
-                     int64_t ts_ns)
+                     int64_t ts_ns, bool time_clamped)
 {
     struct nvg_pipeline *pl = ctx;
     if (pl->failed)
         return;
     struct nvg_pkt pkt;
     nvg_decode(&pl->dec, frame, caplen, wirelen, ts_ns, &pkt);
+    if (time_clamped)
+        pkt.flags |= NVG_PKT_TIME_CLAMPED;
     for (unsigned i = 0; i < pl->nsinks; i++) {
         if (pl->sinks[i]->ops->emit(pl->sinks[i], &pkt) < 0) {
             pl->failed = pl->sinks[i];

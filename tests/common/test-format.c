@@ -80,14 +80,56 @@ static void test_time_vs_gmtime(void **state)
 static void test_time_from_pcap(void **state)
 {
     (void)state;
-    assert_int_equal(nvg_time_from_pcap(10, 5, false), 10 * NS + 5000);
-    assert_int_equal(nvg_time_from_pcap(10, 5, true), 10 * NS + 5);
+    bool c = false;
+    assert_int_equal(nvg_time_from_pcap(10, 5, false, &c), 10 * NS + 5000);
+    assert_int_equal(nvg_time_from_pcap(10, 5, true, &c), 10 * NS + 5);
     /* A fraction of a second or more carries into the seconds. */
-    assert_int_equal(nvg_time_from_pcap(10, 1500000, false), 11 * NS + 500000000);
-    assert_int_equal(nvg_time_from_pcap(10, 2000000001, true), 12 * NS + 1);
+    assert_int_equal(nvg_time_from_pcap(10, 1500000, false, &c), 11 * NS + 500000000);
+    assert_int_equal(nvg_time_from_pcap(10, 2000000001, true, &c), 12 * NS + 1);
+    assert_false(c);
     char buf[64];
-    nvg_format_time_iso(buf, nvg_time_from_pcap(1722193121, 1000001, false));
+    nvg_format_time_iso(buf, nvg_time_from_pcap(1722193121, 1000001, false, &c));
     assert_string_equal(buf, "2024-07-28T18:58:42.000001Z");
+    assert_false(c);
+}
+
+/* Issue 10: stamps past what int64 ns holds saturate and say so, never overflow (UBSan runs
+ * this); classic pcap's unsigned seconds read as such. */
+static void test_time_from_pcap_extremes(void **state)
+{
+    (void)state;
+    bool c = false;
+    int64_t last_sec = INT64_MAX / NS; /* 2262-04-11 */
+    assert_int_equal(nvg_time_from_pcap(last_sec, 0, true, &c), last_sec * NS);
+    assert_false(c);
+    /* Year 3000 from a pcapng stamp. */
+    assert_int_equal(nvg_time_from_pcap(32503680000LL, 0, true, &c), INT64_MAX);
+    assert_true(c);
+    c = false;
+    assert_int_equal(nvg_time_from_pcap(last_sec, 999999999, true, &c), INT64_MAX);
+    assert_true(c);
+    c = false;
+    assert_int_equal(nvg_time_from_pcap(INT64_MIN / 2, 0, true, &c), INT64_MIN);
+    assert_true(c);
+    c = false;
+    assert_int_equal(nvg_time_from_pcap(INT64_MAX, INT64_MAX, false, &c), INT64_MAX);
+    assert_true(c);
+    /* A negative fraction (libpcap's signed view of 0xFFFFFFFF) is not -1 ns. */
+    c = false;
+    assert_int_equal(nvg_time_from_pcap(100, -1, true, &c), 100 * NS);
+    assert_true(c);
+    /* 2074-01-01 written as unsigned 32-bit seconds, handed over sign-extended. */
+    int64_t s2074 = 3281990400LL;
+    int64_t handed = (int64_t)(int32_t)(uint32_t)s2074;
+    assert_true(handed < 0);
+    assert_int_equal(nvg_pcap_file_seconds(handed), s2074);
+    assert_int_equal(nvg_pcap_file_seconds(1700000000), 1700000000);
+    assert_int_equal(nvg_pcap_file_seconds(INT64_MIN), INT64_MIN);
+    char buf_for_test[64];
+    c = false;
+    nvg_format_time_iso(buf_for_test,
+                        nvg_time_from_pcap(nvg_pcap_file_seconds(handed), 0, true, &c));
+    assert_string_equal(buf_for_test, "2074-01-01T00:00:00.000000Z");
 }
 
 /* Two caches and the thread's own, interleaved: each row shows its own time. */
@@ -484,19 +526,13 @@ static void test_worst_case_length(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_fixed),
-        cmocka_unit_test(test_time_vs_gmtime),
-        cmocka_unit_test(test_time_from_pcap),
-        cmocka_unit_test(test_time_cache),
-        cmocka_unit_test(test_ipv6_vs_inet_ntop),
-        cmocka_unit_test(test_ipv6_edges),
-        cmocka_unit_test(test_ipv4),
-        cmocka_unit_test(test_tcp_flags),
-        cmocka_unit_test(test_csv_quote),
-        cmocka_unit_test(test_csv_neutralise),
-        cmocka_unit_test(test_csv_rows),
-        cmocka_unit_test(test_text_lines),
-        cmocka_unit_test(test_worst_case_length),
+        cmocka_unit_test(test_time_fixed),     cmocka_unit_test(test_time_vs_gmtime),
+        cmocka_unit_test(test_time_from_pcap), cmocka_unit_test(test_time_from_pcap_extremes),
+        cmocka_unit_test(test_time_cache),     cmocka_unit_test(test_ipv6_vs_inet_ntop),
+        cmocka_unit_test(test_ipv6_edges),     cmocka_unit_test(test_ipv4),
+        cmocka_unit_test(test_tcp_flags),      cmocka_unit_test(test_csv_quote),
+        cmocka_unit_test(test_csv_neutralise), cmocka_unit_test(test_csv_rows),
+        cmocka_unit_test(test_text_lines),     cmocka_unit_test(test_worst_case_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
