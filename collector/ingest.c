@@ -424,6 +424,7 @@ static void send_ack(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos,
         ack.records_received = s->boot_records;
         ack.batches_lost = s->boot_batches_lost;
         ack.write_failures = s->write_failures;
+        ack.history_unknown = s->history_unknown;
     }
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;

@@ -225,8 +225,8 @@ static void packets_durable(void *ud, const char *name, uint64_t length)
         c->state_log_length = length;
     } else {
         c->sensors.state_dirty = true;
-        nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
-                        c->opts->out_dir);
+        nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state: %s",
+                        c->opts->out_dir, strerror(errno));
     }
 }
 
@@ -241,11 +241,20 @@ static int open_files(struct collector *c, char *err)
      * count as lost, so they are cut from the log (then every log ends on a whole line). */
     char log_name[256];
     uint64_t log_length;
-    int loaded =
-        nvg_sensor_state_load(&c->sensors, o->out_dir, log_name, sizeof(log_name), &log_length);
+    const char *why;
+    int loaded = nvg_sensor_state_load(&c->sensors, o->out_dir, log_name, sizeof(log_name),
+                                       &log_length, &why);
     if (loaded > 0)
         nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", loaded);
-    if (log_name[0] && nvg_csv_cut_back(o->out_dir, "packets", log_name, log_length) < 0)
+    if (c->sensors.history_unknown)
+        /* The packet log is the truth: nothing is cut, and no batch counts as lost for what
+         * happened before this start. */
+        nvg_log(NVG_LOG_WARNING,
+                "%s/sensors.state %s%s%s: keeping every log as it is; sensors resume with "
+                "unknown history (no loss is claimed for what came before this start)",
+                o->out_dir, why, loaded == NVG_EIO ? ": " : "",
+                loaded == NVG_EIO ? strerror(errno) : "");
+    else if (log_name[0] && nvg_csv_cut_back(o->out_dir, "packets", log_name, log_length) < 0)
         nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", o->out_dir, log_name);
     nvg_csv_repair_dir(o->out_dir, "packets");
     nvg_csv_repair_dir(o->out_dir, "rates");

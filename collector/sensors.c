@@ -1,10 +1,15 @@
 #include "sensors.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nvg-error.h"
@@ -155,6 +160,7 @@ static struct nvg_sensor_entry *add(struct nvg_sensor_table *t, const char *name
     struct nvg_sensor_entry *s = sensor_new(t, name);
     if (!s)
         return NULL;
+    s->history_unknown = t->history_unknown;
     t->v[t->n++] = s;
     *why = NVG_CLAIM_OK;
     nvg_log(NVG_LOG_DEBUG, "new sensor '%s'", s->name);
@@ -276,9 +282,11 @@ void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
 {
     if (s->have_boot && s->boot_id == boot_id)
         return;
-    if (s->have_boot)
+    if (s->have_boot) {
         nvg_log(NVG_LOG_INFO, "sensor '%s' restarted (boot id %016" PRIx64 " -> %016" PRIx64 ")",
                 s->name, s->boot_id, boot_id);
+        s->history_unknown = false; /* a new boot id seen arrive: it starts in front of us */
+    }
     nvg_rate_window_flush(&s->rates);
     s->have_boot = true;
     s->boot_id = boot_id;
@@ -295,6 +303,13 @@ static void add_sat(uint64_t *x, uint64_t v)
 uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq)
 {
     uint64_t lost = 0;
+    if (s->history_unknown && s->last_seq == 0) {
+        /* Batches before this one may be in the log from before our start: no false loss. */
+        if (seq == 1)
+            s->history_unknown = false;
+        s->last_seq = seq;
+        return 0;
+    }
     if (seq > s->last_seq + 1 && s->last_seq < UINT64_MAX)
         lost = seq - s->last_seq - 1;
     else if (seq <= s->last_seq)
@@ -313,8 +328,9 @@ uint64_t nvg_sensor_entry_account_seq(struct nvg_sensor_entry *s, uint64_t seq)
 
 uint64_t nvg_sensor_entry_account_tail(struct nvg_sensor_entry *s, uint64_t last_seq)
 {
-    /* A last_seq at or below what arrived claims nothing lost (never a negative loss). */
-    if (last_seq <= s->last_seq)
+    /* A last_seq at or below what arrived claims nothing lost (never a negative loss); with no
+     * history, nothing seen yet proves nothing either. */
+    if (last_seq <= s->last_seq || (s->history_unknown && s->last_seq == 0))
         return 0;
     uint64_t lost = last_seq - s->last_seq;
     s->last_seq = last_seq;
@@ -396,6 +412,7 @@ void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
     sum->bytes_per_s = s->bps;
     sum->invalid_batches = s->invalid_batches;
     sum->last_batch_seq = s->last_seq;
+    sum->history_unknown = s->history_unknown;
     sum->boot_records_received = s->boot_records;
 }
 
@@ -432,79 +449,280 @@ void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t)
     }
 }
 
+/* FNV-1a, 64 bits: the state file's checksum catches a torn or hand-edited file, not an
+ * attacker (who can write our directory can write the logs too). */
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+#define FNV_SEED 0xcbf29ce484222325ULL
+#define STATE_MAGIC "netvigil-state 2\n"
+
+/* Appends one formatted line to buf (size), folding it into *sum; false when it does not fit. */
+__attribute__((format(printf, 5, 6))) static bool put_line(char *buf, size_t size, size_t *len,
+                                                           uint64_t *sum, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size - *len)
+        return false;
+    *sum = fnv1a(*sum, buf + *len, (size_t)n);
+    *len += (size_t)n;
+    return true;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
 int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
                           uint64_t log_length)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return NVG_EIO;
+    size_t size = 64 + 4096 + t->n * (NVG_SENSOR_NAME_MAX + 100), len = 0;
+    char *buf = malloc(size);
+    if (!buf) {
+        errno = ENOMEM;
+        return NVG_ENOMEM;
+    }
+    uint64_t sum = FNV_SEED;
+    bool ok = put_line(buf, size, &len, &sum, "%s", STATE_MAGIC);
     if (log_name && *log_name)
-        fprintf(f, "log %" PRIu64 " %s\n", log_length, log_name);
-    for (size_t i = 0; i < t->n; i++) {
+        ok = ok && put_line(buf, size, &len, &sum, "log %" PRIu64 " %s\n", log_length, log_name);
+    for (size_t i = 0; ok && i < t->n; i++) {
         const struct nvg_sensor_entry *s = t->v[i];
         const struct nvg_seq_pos *d = &s->durable;
         if (d->valid)
-            fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", d->boot_id,
-                    d->last_seq, d->boot_records, d->boot_batches_lost, s->name);
+            ok = put_line(buf, size, &len, &sum,
+                          "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", d->boot_id,
+                          d->last_seq, d->boot_records, d->boot_batches_lost, s->name);
     }
-    bool ok = fflush(f) == 0 && !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
+    ok = ok && put_line(buf, size, &len, &sum, "end %016" PRIx64 "\n", sum);
+    int saved_errno = ok ? 0 : ENOBUFS;
+    int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+    /* Written whole, on disk, then renamed over the old one, and the rename on disk too: a
+     * crash leaves the old state or the new one, never half of one. */
+    if (fd < 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+        saved_errno = saved_errno ? saved_errno : errno;
+        ok = false;
+    }
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        saved_errno = errno;
+        ok = false;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        saved_errno = errno;
+        ok = false;
+    }
+    free(buf);
+    if (!ok) {
         unlink(tmp);
+        errno = saved_errno;
         return NVG_EIO;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
     }
     return 0;
 }
 
+/* One sensor line: "boot seq records lost NAME" with a valid name and nothing else. */
+static bool parse_sensor_line(const char *line, struct nvg_seq_pos *pos, const char **name)
+{
+    uint64_t v[4];
+    const char *p = line;
+    for (int i = 0; i < 4; i++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        char *end;
+        errno = 0;
+        v[i] = strtoull(p, &end, 10);
+        if (errno || *end != ' ')
+            return false;
+        p = end + 1;
+    }
+    if (!nvg_name_valid(p))
+        return false;
+    *pos = (struct nvg_seq_pos){.valid = true,
+                                .boot_id = v[0],
+                                .last_seq = v[1],
+                                .boot_records = v[2],
+                                .boot_batches_lost = v[3]};
+    *name = p;
+    return true;
+}
+
+/* Checks the whole file before any of it is used: magic first line, strict lines, the
+ * checksum on the last. why says what failed. */
+static bool state_valid(char *text, size_t len, const char **why)
+{
+    if (len < sizeof(STATE_MAGIC) - 1 || memcmp(text, STATE_MAGIC, sizeof(STATE_MAGIC) - 1) != 0) {
+        *why = "not a netvigil state file (first line)";
+        return false;
+    }
+    if (text[len - 1] != '\n') {
+        *why = "torn (no end of line at the end)";
+        return false;
+    }
+    char *last = text + len - 1;
+    while (last > text && last[-1] != '\n')
+        last--;
+    uint64_t want;
+    char tail;
+    if (sscanf(last, "end %16" SCNx64 "%c", &want, &tail) != 2 || tail != '\n' ||
+        strlen(last) != 4 + 16 + 1) {
+        *why = "torn or edited (no checksum line at the end)";
+        return false;
+    }
+    if (fnv1a(FNV_SEED, text, (size_t)(last - text)) != want) {
+        *why = "torn or edited (checksum does not match)";
+        return false;
+    }
+    *last = '\0';
+    return true;
+}
+
+/* Keeps a state file that failed validation beside the logs for whoever looks into it; the
+ * next save writes a fresh one. */
+static void set_aside(const char *path)
+{
+    char aside[4200];
+    snprintf(aside, sizeof(aside), "%s.rejected-%lld", path, (long long)time(NULL));
+    if (rename(path, aside) == 0)
+        nvg_log(NVG_LOG_WARNING, "kept the rejected state as %s", aside);
+}
+
+static bool dir_has_logs(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d)))
+        found = strncmp(e->d_name, "packets-", 8) == 0;
+    closedir(d);
+    return found;
+}
+
+#define STATE_MAX_BYTES ((size_t)NVG_SENSORS_MAX * (NVG_SENSOR_NAME_MAX + 100) + 8192)
+
+static void no_history(struct nvg_sensor_table *t, const char **why, const char *reason)
+{
+    t->history_unknown = true;
+    for (size_t i = 0; i < t->n; i++)
+        t->v[i]->history_unknown = true;
+    *why = reason;
+}
+
+/* The whole file into *text (NUL-terminated, malloc'd): NVG_ENOTFOUND when missing, NVG_EIO
+ * (errno set) when it cannot be read, is not a regular file or is larger than any state. */
+static int read_state(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? NVG_ENOTFOUND : NVG_EIO;
+    struct stat st;
+    int e = 0;
+    if (fstat(fd, &st) != 0)
+        e = errno;
+    else if (!S_ISREG(st.st_mode))
+        e = EISDIR;
+    else if ((size_t)st.st_size > STATE_MAX_BYTES)
+        e = EFBIG;
+    else if (!(*text = malloc((size_t)st.st_size + 1)))
+        e = ENOMEM;
+    else if (read(fd, *text, (size_t)st.st_size) != (ssize_t)st.st_size)
+        e = errno ? errno : EIO;
+    close(fd);
+    if (e) {
+        free(*text);
+        *text = NULL;
+        errno = e;
+        return NVG_EIO;
+    }
+    *len = (size_t)st.st_size;
+    (*text)[*len] = '\0';
+    return 0;
+}
+
 int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,
-                          size_t log_name_size, uint64_t *log_length)
+                          size_t log_name_size, uint64_t *log_length, const char **why)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
     if (log_name_size)
         log_name[0] = '\0';
     *log_length = 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? 0 : NVG_EIO;
-    char line[NVG_SENSOR_NAME_MAX + 4096];
+    *why = NULL;
+    char *text;
+    size_t len;
+    int rc = read_state(path, &text, &len);
+    if (rc == NVG_ENOTFOUND) {
+        if (dir_has_logs(dir))
+            no_history(t, why, "missing, but packet logs are there");
+        return 0;
+    }
+    if (rc < 0) {
+        int e = errno;
+        no_history(t, why, "cannot be read");
+        t->state_rejected++;
+        errno = e;
+        return NVG_EIO;
+    }
+    const char *reason;
+    if (!state_valid(text, len, &reason)) {
+        free(text);
+        set_aside(path);
+        no_history(t, why, reason);
+        t->state_rejected++;
+        return NVG_EMALFORMED;
+    }
     int loaded = 0;
-    while (fgets(line, sizeof(line), f)) {
-        uint64_t boot, seq, recs, lost;
+    char *save = NULL;
+    for (char *line = strtok_r(text + sizeof(STATE_MAGIC) - 1, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct nvg_seq_pos pos;
+        const char *name;
+        uint64_t length;
         int off = 0;
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "log ", 4) == 0) {
-            if (sscanf(line + 4, "%" SCNu64 " %n", &boot, &off) == 1 && off > 0 &&
-                strlen(line + 4 + off) < log_name_size) {
-                snprintf(log_name, log_name_size, "%s", line + 4 + off);
-                *log_length = boot;
-            }
+        if (strncmp(line, "log ", 4) == 0 &&
+            sscanf(line + 4, "%" SCNu64 " %n", &length, &off) == 1 && off > 0 &&
+            strlen(line + 4 + off) < log_name_size) {
+            snprintf(log_name, log_name_size, "%s", line + 4 + off);
+            *log_length = length;
             continue;
         }
-        if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %n", &boot, &seq, &recs,
-                   &lost, &off) != 4 ||
-            off == 0)
-            continue;
-        struct nvg_sensor_entry *s = nvg_sensor_table_get(t, line + off);
-        if (!s)
-            continue;
+        struct nvg_sensor_entry *s;
+        if (!parse_sensor_line(line, &pos, &name) || !(s = nvg_sensor_table_get(t, name)))
+            continue; /* checksummed, so only a name this build refuses */
         s->validated = true;
-        nvg_sensor_entry_set_boot(s, boot);
-        s->last_seq = seq;
-        s->boot_records = recs;
-        s->boot_batches_lost = lost;
-        s->durable = (struct nvg_seq_pos){
-            .valid = true,
-            .boot_id = boot,
-            .last_seq = seq,
-            .boot_records = recs,
-            .boot_batches_lost = lost,
-        };
+        nvg_sensor_entry_set_boot(s, pos.boot_id);
+        s->last_seq = pos.last_seq;
+        s->boot_records = pos.boot_records;
+        s->boot_batches_lost = pos.boot_batches_lost;
+        s->durable = pos;
         loaded++;
     }
-    fclose(f);
+    free(text);
     return loaded;
 }

@@ -72,6 +72,11 @@ struct nvg_sensor_entry {
     size_t routing_id_len;
     bool pinned;    /* routing_id is the connection the name is pinned to */
     bool validated; /* a valid batch arrived (or sensors.state had it): kept and persisted */
+    /* The collector started without a trustworthy sensors.state: for this boot id, what came
+     * before this process is not known. The first batch is then no evidence of loss (its
+     * earlier batches may be in the log), and counts are lower bounds. Cleared when a boot
+     * id is seen from its first batch. */
+    bool history_unknown;
     char key_name[NVG_NAME_MAX + 1]; /* certificate of the pinned connection; "" without keys */
     char peer_address[64];           /* IP address of the pinned connection, when known */
     unsigned commands_waiting;       /* commands sent to it and not answered yet (control.c) */
@@ -112,6 +117,10 @@ struct nvg_sensor_table {
     /* Sequence accounting changed since sensors.state was last saved: set by ingest, cleared
      * by whoever saves the state. */
     bool state_dirty;
+    /* sensors.state was missing (with logs present), unreadable or failed validation: every
+     * sensor starts with history_unknown. */
+    bool history_unknown;
+    uint64_t state_rejected; /* state files that failed validation (kept aside, never used) */
     /* Bumped on every change a person may check right away (a sensor pinned, released,
      * removed; a command answered; a request refused): status rebuilds its cached message
      * when it moved. */
@@ -195,13 +204,18 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
  *
  * _mark_durable: every received row is now in the file (call right after a flush that left
  * nothing pending, at a batch boundary); copies each sensor's position into s->durable.
- * _save writes the durable positions (temporary file + rename). _load restores them (as both
- * the live and the durable position) and returns the number of sensors, with the log file's
- * name ("" when the state names none) and length. */
+ * _save writes the durable positions ("netvigil-state 2", one line per sensor, a checksum line;
+ * to a temporary file, fsync, rename, fsync of the directory); NVG_EIO with errno set. _load
+ * restores them (as both the live and the durable position) and returns the number of
+ * sensors, with the log file's name ("" when the state names none) and length. A state that
+ * cannot be trusted (unreadable, a directory, torn, edited, another format; or missing while
+ * packet logs exist) restores nothing and sets history_unknown on the table, with the reason
+ * in *why: NVG_EIO (errno set) or NVG_EMALFORMED (the file is renamed aside, never deleted),
+ * or 0 when missing. The caller must then cut no log. */
 void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t);
 int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
                           uint64_t log_length);
 int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,
-                          size_t log_name_size, uint64_t *log_length);
+                          size_t log_name_size, uint64_t *log_length, const char **why);
 
 #endif

@@ -80,6 +80,7 @@ static void fill_counters(const struct nvg_status_config *cfg, Netvigil__Collect
         nvg_csv_writer_rows_failed(cfg->packets) + nvg_csv_writer_rows_failed(cfg->rates);
     m->control_rejected = ck->rejected;
     m->control_oversized = ck->oversized;
+    m->state_rejected = cfg->sensors->state_rejected;
     m->commands_sent = ck->commands_sent;
     m->commands_timed_out = ck->commands_timed_out;
 }

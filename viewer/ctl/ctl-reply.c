@@ -96,6 +96,9 @@ static void print_row(FILE *out, const Netvigil__SensorSummary *s)
     fputc(' ', out);
     nvg_ctl_put(out, s->peer_address && s->peer_address[0] ? s->peer_address : "-", 128);
     fputc('\n', out);
+    if (s->history_unknown)
+        fprintf(out, "  history unknown: the collector started without a trusted state; counts "
+                     "are since then (the log has the rest)\n");
     print_capture_health(out, s, h);
 }
 
@@ -136,6 +139,11 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
             st->commands_sent, st->commands_timed_out, st->control_rejected, st->control_oversized);
     nvg_ctl_put(out, st->audit_file && *st->audit_file ? st->audit_file : "-", 1024);
     fputc('\n', out);
+    if (st->state_rejected)
+        fprintf(out,
+                "state: %" PRIu64 " sensors.state file(s) failed validation at start-up (kept "
+                "aside; logs untouched)\n",
+                st->state_rejected);
     print_security(out, st);
 }
 
@@ -180,6 +188,7 @@ static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
     JS("error", h->error);
     JU("capture_down_ms", h->capture_down_ms);
     JU("capture_reopens", h->capture_reopens);
+    fprintf(out, ",\"history_unknown\":%s", s->history_unknown ? "true" : "false");
     JS("key_name", s->key_name);
     JS("peer_address", s->peer_address);
     fprintf(out, ",\"last_seen_ms\":%" PRId64 "}", s->last_seen_ms);
@@ -200,6 +209,7 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JU("commands_timed_out", st->commands_timed_out);
     JU("control_rejected", st->control_rejected);
     JU("control_oversized", st->control_oversized);
+    JU("state_rejected", st->state_rejected);
     JS("audit_file", st->audit_file);
     JS("packets_file", st->packets_file);
     JS("rates_file", st->rates_file);
