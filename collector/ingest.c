@@ -58,17 +58,17 @@ struct nvg_ingest {
 static void rate_csv_row(struct nvg_ingest *ing, const struct nvg_sensor_entry *s, int64_t sec,
                          int proto, uint64_t packets, uint64_t bytes)
 {
-    char *row = nvg_csv_writer_reserve(ing->rates, 64 + sizeof(s->name_csv));
+    /* Time, name, proto, two uint64 and the separators always fit. */
+    size_t cap = NVG_TIME_ISO_SEC_MAX + sizeof(s->name_csv) + 64;
+    char *row = nvg_csv_writer_reserve(ing->rates, cap);
     if (!row) {
         nvg_csv_writer_count_rows(ing->rates, 0, 1);
         return;
     }
-    char iso[32];
-    nvg_format_time_iso(iso, sec * 1000000000LL);
-    /* Whole seconds: "2024-07-28T18:58:41.000000Z" -> "2024-07-28T18:58:41Z". */
-    memcpy(iso + 19, "Z", 2);
-    int n = snprintf(row, 64 + sizeof(s->name_csv), "%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n", iso,
-                     s->name_csv, nvg_proto_name(proto), packets, bytes);
+    char iso[NVG_TIME_ISO_SEC_MAX];
+    nvg_format_time_iso_sec(iso, sec); /* any second: sec * 1e9 could overflow */
+    int n = snprintf(row, cap, "%s,%s,%s,%" PRIu64 ",%" PRIu64 "\n", iso, s->name_csv,
+                     nvg_proto_name(proto), packets, bytes);
     nvg_csv_writer_commit(ing->rates, (size_t)n);
     nvg_csv_writer_count_rows(ing->rates, 1, 0);
 }

@@ -35,6 +35,7 @@
 #include "nvg-monitor.h"
 #include "nvg-ratelog.h"
 #include "nvg-zmq.h"
+#include "rate-rebuild.h"
 #include "sensors.h"
 #include "status.h"
 
@@ -208,6 +209,15 @@ static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint
     struct collector *c = s->owner;
     if (c->ingest) /* without it nothing was counted, so nothing closes */
         nvg_ingest_rate_closed(c->ingest, s, sec, proto, packets, bytes);
+}
+
+/* Before any record is counted: the rates rows a crash left out, from the packet log. */
+static void rebuild_rates(struct collector *c)
+{
+    struct nvg_rate_rebuild_result r;
+    nvg_rate_rebuild(c->opts->out_dir, c->rates_csv, 0, 0, &r);
+    c->sensors.rate_records_rebuilt += r.rebuilt;
+    c->sensors.rate_records_lost += r.lost;
 }
 
 /* The packet log is written up to a batch boundary: what the sensors sent so far is in it.
@@ -509,6 +519,7 @@ int main(int argc, char **argv)
     } else if (open_modules(&c) < 0) {
         /* logged */
     } else {
+        rebuild_rates(&c);
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
         if (c.auth)
             nvg_log(

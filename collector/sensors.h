@@ -121,6 +121,9 @@ struct nvg_sensor_table {
      * sensor starts with history_unknown. */
     bool history_unknown;
     uint64_t state_rejected; /* state files that failed validation (kept aside, never used) */
+    /* Of the start-up rates rebuild (rate-rebuild.h): records whose missing rates rows were
+     * written, and records in the packet log whose rates could not be. */
+    uint64_t rate_records_rebuilt, rate_records_lost;
     /* Bumped on every change a person may check right away (a sensor pinned, released,
      * removed; a command answered; a request refused): status rebuilds its cached message
      * when it moved. */

@@ -81,6 +81,8 @@ static void fill_counters(const struct nvg_status_config *cfg, Netvigil__Collect
     m->control_rejected = ck->rejected;
     m->control_oversized = ck->oversized;
     m->state_rejected = cfg->sensors->state_rejected;
+    m->rate_records_rebuilt = cfg->sensors->rate_records_rebuilt;
+    m->rate_records_lost = cfg->sensors->rate_records_lost;
     m->commands_sent = ck->commands_sent;
     m->commands_timed_out = ck->commands_timed_out;
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "nvg-error.h"
+
 #define NS_PER_SEC 1000000000LL
 #define SEC_PER_DAY 86400LL
 
@@ -140,7 +142,7 @@ static void cache_fill(struct nvg_time_cache *tc, int64_t sec)
     int64_t year;
     unsigned month, day;
     civil_from_days(days, &year, &month, &day);
-    /* int64 nanoseconds span the years 1677..2262, so the year always has four digits. */
+    /* Every int64 nanosecond lies in 1677-09-21 .. 2262-04-11: the year has four digits. */
     unsigned y = (unsigned)year;
     char *p = tc->text;
     p = put2(p, y / 100);
@@ -190,6 +192,124 @@ size_t nvg_format_time_iso(char *buf, int64_t ts_ns)
     *p++ = 'Z';
     *p = '\0';
     return (size_t)(p - buf);
+}
+
+/* Digits of v (any uint64) at p, at least min_digits of them (zero-padded). */
+static char *put_u64_min(char *p, uint64_t v, int min_digits)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < min_digits)
+        tmp[n++] = '0';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+size_t nvg_format_time_iso_sec(char *buf, int64_t sec)
+{
+    /* Floor division, written so that INT64_MIN does not overflow. */
+    int64_t days = sec / SEC_PER_DAY;
+    int64_t rem = sec % SEC_PER_DAY;
+    if (rem < 0) {
+        rem += SEC_PER_DAY;
+        days -= 1;
+    }
+    int64_t year;
+    unsigned month, day;
+    civil_from_days(days, &year, &month, &day);
+    char *p = buf;
+    if (year < 0 || year > 9999) {
+        /* ISO 8601 expanded years: a sign, then the digits (year 0 is 1 BC). */
+        *p++ = year < 0 ? '-' : '+';
+        p = put_u64_min(p, year < 0 ? 0 - (uint64_t)year : (uint64_t)year, 4);
+    } else {
+        p = put_u64_min(p, (uint64_t)year, 4);
+    }
+    *p++ = '-';
+    p = put2(p, month);
+    *p++ = '-';
+    p = put2(p, day);
+    *p++ = 'T';
+    unsigned r = (unsigned)rem;
+    p = put2(p, r / 3600);
+    *p++ = ':';
+    p = put2(p, (r / 60) % 60);
+    *p++ = ':';
+    p = put2(p, r % 60);
+    *p++ = 'Z';
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (the inverse of civil_from_days). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);                             /* [0, 399] */
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;       /* [0, 365] */
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                 /* [0, 146096] */
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool get_num(const char **s, const char *end, int digits, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < digits; i++, (*s)++) {
+        if (*s >= end || **s < '0' || **s > '9')
+            return false;
+        *v = *v * 10 + (unsigned)(**s - '0');
+    }
+    return true;
+}
+
+static bool get_sep(const char **s, const char *end, char c)
+{
+    if (*s >= end || **s != c)
+        return false;
+    (*s)++;
+    return true;
+}
+
+int nvg_parse_time_iso_sec(const char *s, size_t n, int64_t *sec)
+{
+    const char *end = s + n;
+    bool neg = false;
+    int max_digits = 4;
+    if (s < end && (*s == '+' || *s == '-')) {
+        neg = *s == '-';
+        max_digits = 12; /* the years of every int64 second */
+        s++;
+    }
+    int64_t year = 0;
+    int digits = 0;
+    while (s < end && *s >= '0' && *s <= '9' && digits < max_digits) {
+        year = year * 10 + (*s++ - '0');
+        digits++;
+    }
+    unsigned mo, d, h, mi, se;
+    if (digits < 4 || !get_sep(&s, end, '-') || !get_num(&s, end, 2, &mo) ||
+        !get_sep(&s, end, '-') || !get_num(&s, end, 2, &d) || !get_sep(&s, end, 'T') ||
+        !get_num(&s, end, 2, &h) || !get_sep(&s, end, ':') || !get_num(&s, end, 2, &mi) ||
+        !get_sep(&s, end, ':') || !get_num(&s, end, 2, &se))
+        return NVG_EINVAL;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+        return NVG_EINVAL;
+    /* What follows the seconds: the end, 'Z', or a fraction (ignored: whole seconds). */
+    if (s < end && *s != 'Z' && *s != '.')
+        return NVG_EINVAL;
+    int64_t days = days_from_civil(neg ? -year : year, mo, d);
+    int64_t t;
+    if (__builtin_mul_overflow(days, (int64_t)SEC_PER_DAY, &t) ||
+        __builtin_add_overflow(t, (int64_t)(h * 3600 + mi * 60 + se), &t))
+        return NVG_EINVAL;
+    *sec = t;
+    return 0;
 }
 
 /* ---- addresses ---------------------------------------------------------------------------- */
@@ -397,6 +517,11 @@ size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct n
     *p++ = ',';
     if (pkt->flags & NVG_PKT_HAS_TCPFLAGS)
         p = put_flags(p, pkt->tcp_flags);
+    /* The flags column is the one that describes the record rather than a header field: a
+     * time that had to be clamped is marked there, after the letters, so the time column stays
+     * plain ISO 8601 for every reader. */
+    if (pkt->flags & NVG_PKT_TIME_CLAMPED)
+        *p++ = '~';
     *p++ = ',';
     if (pkt->flags & NVG_PKT_HAS_TTL)
         p = put_u8(p, pkt->ttl);
@@ -485,6 +610,8 @@ static char *put_text_tail(char *p, const struct nvg_pkt *pkt)
     }
     if (pkt->flags & NVG_PKT_FRAGMENT)
         p = PUT_LIT(p, " frag");
+    if (pkt->flags & NVG_PKT_TIME_CLAMPED)
+        p = PUT_LIT(p, " time=clamped");
     if (pkt->flags & (NVG_PKT_MALFORMED | NVG_PKT_TRUNCATED)) {
         if (pkt->flags & NVG_PKT_MALFORMED)
             p = PUT_LIT(p, " malformed=");

@@ -37,6 +37,21 @@ void nvg_time_cache_init(struct nvg_time_cache *tc);
  * Nanoseconds are truncated to microseconds, never rounded up into the next second. */
 size_t nvg_format_time_iso(char *buf, int64_t ts_ns);
 
+/* Every int64 is a time these write correctly: int64 nanoseconds span 1677-09-21T00:12:43.145224Z
+ * .. 2262-04-11T23:47:16.854775Z, so nvg_format_time_iso always writes four-digit years.
+ *
+ * A whole second (the rates log), "2024-07-28T18:58:41Z": any int64 second, so years outside
+ * 0000..9999 are written in ISO 8601's expanded form, a sign and at least four digits
+ * ("+292277026596-12-04T15:30:07Z", "-0001-12-31T23:59:59Z"; year 0 is 1 BC). At most
+ * NVG_TIME_ISO_SEC_MAX bytes with the NUL. Never overflows, whatever the second. */
+#define NVG_TIME_ISO_SEC_MAX 32
+size_t nvg_format_time_iso_sec(char *buf, int64_t sec);
+
+/* The second of a time these functions write (either form; a fraction and the 'Z' are
+ * optional and ignored) from the n bytes at s: 0, or NVG_EINVAL for anything else (a bad
+ * field, a date past the int64-second range). */
+int nvg_parse_time_iso_sec(const char *s, size_t n, int64_t *sec);
+
 /* RFC 4180 field: copied as is, or in double quotes with quotes doubled when it holds a comma,
  * quote, CR or LF. A field that starts with '=', '+', '-', '@', TAB or CR is neutralised as
  * OWASP's CSV-injection rule says: quoted, with a single quote in front ("'=1+2"), so that a
@@ -57,7 +72,9 @@ size_t nvg_format_thousands(char *buf, size_t size, uint64_t v);
 /* TCP flags as letters in bit order F S R P A U E C N, e.g. "PA" for PSH+ACK. */
 size_t nvg_format_tcp_flags(char *buf, uint16_t flags);
 
-/* One CSV row ending in '\n'. sensor_csv is the sensor name already passed through
+/* One CSV row ending in '\n'. The flags column holds the TCP flag letters, then '~' when
+ * the record's time was clamped (NVG_PKT_TIME_CLAMPED: the capture time was out of range and
+ * is the nearest one that is not). sensor_csv is the sensor name already passed through
  * nvg_csv_quote (done once per sensor, not per packet). Returns bytes written. */
 size_t nvg_format_csv_row(char *buf, const struct nvg_pkt *pkt, const char *sensor_csv,
                           size_t sensor_csv_len);
@@ -72,7 +89,7 @@ size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct n
  * NVG_SENSOR_NAME_MAX bytes, control bytes as '?') and a space, the proto name, " src -> dst"
  * (with ":port" when there are ports, IPv6 then in brackets: "[2001:db8::1]:443"), " vlan=N",
  * " icmp=TYPE/CODE", " flags=LETTERS" ("none" when no flag is set), " ttl=N", always
- * " len=N", " payload=raw|padding", " frag", " malformed=EVENT" or " truncated=EVENT"
+ * " len=N", " payload=raw|padding", " frag", " time=clamped", " malformed=EVENT" or " truncated=EVENT"
  * (nvg_decode_event_name), " data=HEX" (kept payload bytes). ARP shows its protocol
  * addresses without ports; a record without addresses shows none ("Other len=60"). */
 size_t nvg_format_text_line(char *buf, const struct nvg_pkt *pkt, const char *sensor);

@@ -38,4 +38,12 @@ static inline int64_t nvg_pcap_file_seconds(int64_t sec)
     return sec < 0 && sec >= INT32_MIN ? sec + ((int64_t)1 << 32) : sec;
 }
 
+/* Whether ts_ns is one of the two ends of the range, where saturation lands. A record from the
+ * network with such a time is flagged NVG_PKT_TIME_CLAMPED even when its sender did not say so
+ * (an exact stamp of 2262-04-11T23:47:16.854775807Z is flagged too: it cannot be told apart). */
+static inline bool nvg_time_at_limit(int64_t ts_ns)
+{
+    return ts_ns == INT64_MIN || ts_ns == INT64_MAX;
+}
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nvg-error.h"
+#include "nvg-time.h"
 
 /* ---- records --------------------------------------------------------------------------- */
 
@@ -95,6 +96,9 @@ int nvg_wire_record_from_pb(const Netvigil__PacketRecord *pb, struct nvg_pkt *pk
     pkt->icmp_code = (uint8_t)pb->icmp_code;
     pkt->payload_kind = (uint8_t)pb->payload_kind;
     pkt->flags = (uint16_t)pb->flags;
+    /* sfixed64 holds any int64 and every consumer copes with any; only the ends are suspect. */
+    if (nvg_time_at_limit(pkt->ts_ns))
+        pkt->flags |= NVG_PKT_TIME_CLAMPED;
     pkt->event = (uint8_t)pb->event;
     pkt->payload_len = (uint8_t)pb->payload.len;
     if (pb->payload.len)
