@@ -53,8 +53,7 @@ static int list_logs(const char *dir, const char *prefix, struct log_file **out,
         const char *s = e->d_name;
         size_t len = strlen(s);
         if (len >= sizeof((*out)->name) || strncmp(s, prefix, plen) != 0 || s[plen] != '-' ||
-            len < plen + 1 + 16 + 2 + 4 || strcmp(s + len - 4, ".csv") != 0 ||
-            s[plen + 17] != '-')
+            len < plen + 1 + 16 + 2 + 4 || strcmp(s + len - 4, ".csv") != 0 || s[plen + 17] != '-')
             continue;
         char *end;
         unsigned long long num = strtoull(s + plen + 18, &end, 10);
@@ -141,10 +140,10 @@ static ssize_t back_read(struct back_reader *r, line_fn fn, void *ud)
 struct sensor {
     char field[FIELD_MAX]; /* the sensor column's text as written (quoted when it was) */
     size_t field_len;
-    bool has_rates;       /* a rates row in the tail of the rates log */
-    bool in_packets;      /* a row in the part of the packet log read */
-    bool complete;        /* a packet row well before last_sec was read */
-    int64_t last_sec;     /* L: the newest rates second */
+    bool has_rates;   /* a rates row in the tail of the rates log */
+    bool in_packets;  /* a row in the part of the packet log read */
+    bool complete;    /* a packet row well before last_sec was read */
+    int64_t last_sec; /* L: the newest rates second */
     uint64_t last_packets[NVG_PROTO_COUNT], last_bytes[NVG_PROTO_COUNT]; /* L's rates rows */
 };
 

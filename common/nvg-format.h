@@ -89,9 +89,9 @@ size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct n
  * NVG_SENSOR_NAME_MAX bytes, control bytes as '?') and a space, the proto name, " src -> dst"
  * (with ":port" when there are ports, IPv6 then in brackets: "[2001:db8::1]:443"), " vlan=N",
  * " icmp=TYPE/CODE", " flags=LETTERS" ("none" when no flag is set), " ttl=N", always
- * " len=N", " payload=raw|padding", " frag", " time=clamped", " malformed=EVENT" or " truncated=EVENT"
- * (nvg_decode_event_name), " data=HEX" (kept payload bytes). ARP shows its protocol
- * addresses without ports; a record without addresses shows none ("Other len=60"). */
+ * " len=N", " payload=raw|padding", " frag", " time=clamped", " malformed=EVENT" or "
+ * truncated=EVENT" (nvg_decode_event_name), " data=HEX" (kept payload bytes). ARP shows its
+ * protocol addresses without ports; a record without addresses shows none ("Other len=60"). */
 size_t nvg_format_text_line(char *buf, const struct nvg_pkt *pkt, const char *sensor);
 size_t nvg_format_text_line_r(struct nvg_time_cache *tc, char *buf, const struct nvg_pkt *pkt,
                               const char *sensor);
