@@ -144,6 +144,11 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
                 "state: %" PRIu64 " sensors.state file(s) failed validation at start-up (kept "
                 "aside; logs untouched)\n",
                 st->state_rejected);
+    if (st->rate_records_rebuilt || st->rate_records_lost)
+        fprintf(out,
+                "rates: %" PRIu64 " record(s) rebuilt from the packet log at start-up, %" PRIu64
+                " lost\n",
+                st->rate_records_rebuilt, st->rate_records_lost);
     print_security(out, st);
 }
 
@@ -210,6 +215,8 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JU("control_rejected", st->control_rejected);
     JU("control_oversized", st->control_oversized);
     JU("state_rejected", st->state_rejected);
+    JU("rate_records_rebuilt", st->rate_records_rebuilt);
+    JU("rate_records_lost", st->rate_records_lost);
     JS("audit_file", st->audit_file);
     JS("packets_file", st->packets_file);
     JS("rates_file", st->rates_file);
