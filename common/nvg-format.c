@@ -304,9 +304,16 @@ int nvg_parse_time_iso_sec(const char *s, size_t n, int64_t *sec)
     if (s < end && *s != 'Z' && *s != '.')
         return NVG_EINVAL;
     int64_t days = days_from_civil(neg ? -year : year, mo, d);
+    int64_t tod = (int64_t)(h * 3600 + mi * 60 + se);
+    /* Before 1970 count from the next midnight back, so that the first second of INT64_MIN's
+     * day does not overflow on the way. */
+    if (days < 0) {
+        days += 1;
+        tod -= SEC_PER_DAY;
+    }
     int64_t t;
     if (__builtin_mul_overflow(days, (int64_t)SEC_PER_DAY, &t) ||
-        __builtin_add_overflow(t, (int64_t)(h * 3600 + mi * 60 + se), &t))
+        __builtin_add_overflow(t, tod, &t))
         return NVG_EINVAL;
     *sec = t;
     return 0;
