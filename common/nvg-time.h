@@ -31,8 +31,8 @@ static inline int64_t nvg_time_from_pcap(int64_t sec, int64_t frac, bool nano, b
 
 /* Classic pcap stores seconds as an unsigned 32-bit number (good until 2106) but libpcap hands
  * them over sign-extended, so 2038 onwards would read as before 1970 (tshark shows 2074 for a
- * stamp that would come out as 1937). A negative 32-bit value from a file is that case: no
- * pcapng stamp gives one (its 64-bit units divide down to a positive number of seconds). */
+ * stamp that would come out as 1937). For classic pcap files only: a pcapng second is signed
+ * (if_tsoffset may put it before 1970), and so is a live capture's. */
 static inline int64_t nvg_pcap_file_seconds(int64_t sec)
 {
     return sec < 0 && sec >= INT32_MIN ? sec + ((int64_t)1 << 32) : sec;

@@ -20,6 +20,7 @@ struct nvg_capture {
     pcap_t *p;
     bool live;
     bool nano;
+    bool classic; /* a classic pcap file: its seconds are unsigned 32-bit */
     bool paused;
     int timeout_ms; /* live: how long the kernel may hold a block of frames */
     int fd;         /* live: pcap's selectable descriptor */
@@ -101,6 +102,10 @@ struct nvg_capture *nvg_capture_open_file(const char *path, char *err, int *rc)
         return NULL;
     }
     cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    /* libpcap gives a pcapng file its section's version (1.x), a classic file 2.4. Only the
+     * classic seconds need reading as unsigned: pcapng's if_tsoffset makes a negative second
+     * (before 1970) legitimate. */
+    cap->classic = pcap_major_version(p) == 2;
     return cap;
 }
 
@@ -416,7 +421,7 @@ struct trampoline {
     nvg_capture_fn fn;
     void *ctx;
     bool nano;
-    bool file;
+    bool classic;
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -424,7 +429,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     const struct trampoline *t = (const struct trampoline *)user;
     bool clamped = false;
     int64_t sec = (int64_t)h->ts.tv_sec;
-    if (t->file)
+    if (t->classic)
         sec = nvg_pcap_file_seconds(sec);
     int64_t ts = nvg_time_from_pcap(sec, (int64_t)h->ts.tv_usec, t->nano, &clamped);
     t->fn(t->ctx, bytes, h->caplen, h->len, ts, clamped);
@@ -432,7 +437,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
 {
-    struct trampoline t = {fn, ctx, cap->nano, !cap->live};
+    struct trampoline t = {fn, ctx, cap->nano, cap->classic};
     if (cap->live) {
         struct pollfd pfd = {.fd = cap->fd, .events = POLLIN};
         int ready = poll(&pfd, 1, cap->timeout_ms);
@@ -461,7 +466,7 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
         return 0;
     if (pcap_setnonblock(cap->p, 1, err ? err : (char[PCAP_ERRBUF_SIZE]){0}) != 0)
         return NVG_EPCAP;
-    struct trampoline t = {fn, ctx, cap->nano, !cap->live};
+    struct trampoline t = {fn, ctx, cap->nano, cap->classic};
     int64_t end_ns = nvg_clock_mono_ns() + ((int64_t)cap->timeout_ms + 20) * 1000000;
     int total = 0;
     for (;;) {
