@@ -485,7 +485,8 @@ static void write_missing(struct rebuild *rb, struct nvg_csv_writer *w,
     for (size_t i = 0; i < rb->cap_cells; i++)
         if (rb->cells[i].sensor)
             rb->cells[n++] = rb->cells[i];
-    qsort(rb->cells, n, sizeof(*rb->cells), cmp_cell);
+    if (n) /* qsort with the NULL of an empty table is undefined */
+        qsort(rb->cells, n, sizeof(*rb->cells), cmp_cell);
     for (size_t i = 0; i < n; i++) {
         const struct cell *c = &rb->cells[i];
         const struct sensor *s = &rb->s[c->sensor - 1];
