@@ -10,6 +10,7 @@
  * batches), and every 100 ms does the periodic work: flush the CSV logs once a second, close
  * due seconds of the rates, publish status and talkers. Sequence positions are saved right
  * after each flush of the packet log (packets_durable), never ahead of it. */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@
 
 #define BURST 256
 #define TICK_MS 100
+#define PACKET_BUFFER (4u << 20) /* the packet log's buffer: one flush at most */
 
 /* Everything the collector's thread owns. */
 struct collector {
@@ -67,6 +69,7 @@ struct collector {
     /* The packet log's last durable point that sensors.state records. */
     char state_log_name[256];
     uint64_t state_log_length;
+    bool state_prepared; /* sensors.state.tmp holds the point the flush at hand reaches */
     struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
 };
 
@@ -209,24 +212,109 @@ static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint
         nvg_ingest_rate_closed(c->ingest, s, sec, proto, packets, bytes);
 }
 
-/* The packet log is written up to a batch boundary: what the sensors sent so far is in it.
- * Record that, then save it; if the save fails, the next flush tries again. */
-static void packets_durable(void *ud, const char *name, uint64_t length)
+/* The packet log's durable point (csv-writer.h): before a flush, the state naming the length
+ * the log will have is written to sensors.state.tmp and fsync'ed -- if that fails (a full
+ * disk) the flush does not happen, so the log never holds rows the saved state does not know;
+ * after it (the log fdatasync'ed) the state is renamed into place. Then held end-of-stream
+ * acks whose rows are now in the file go out. */
+static int packets_durable(void *ud, enum nvg_csv_phase phase, const char *name, uint64_t length)
 {
     struct collector *c = ud;
-    nvg_sensor_table_mark_durable(&c->sensors);
-    if (!c->sensors.state_dirty && length == c->state_log_length &&
-        strcmp(name, c->state_log_name) == 0)
-        return;
-    if (nvg_sensor_state_save(&c->sensors, c->opts->out_dir, name, length) == 0) {
-        c->sensors.state_dirty = false;
-        snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
-        c->state_log_length = length;
-    } else {
-        c->sensors.state_dirty = true;
-        nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state",
-                        c->opts->out_dir);
+    bool same = !c->sensors.state_dirty && length == c->state_log_length &&
+                strcmp(name, c->state_log_name) == 0;
+    if (phase == NVG_CSV_PREPARE) {
+        nvg_sensor_table_mark_durable(&c->sensors);
+        c->state_prepared = !same;
+        if (same)
+            return 0;
+        if (nvg_sensor_state_prepare(&c->sensors, c->opts->out_dir, name, length) == 0)
+            return 0;
+        nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR,
+                        "cannot save %s/sensors.state: %s; the packet log waits (rows stay "
+                        "buffered, counted as pending)",
+                        c->opts->out_dir, strerror(errno));
+        c->state_prepared = false;
+        return NVG_EIO;
     }
+    if (c->state_prepared) {
+        c->state_prepared = false;
+        if (nvg_sensor_state_commit(c->opts->out_dir) == 0) {
+            c->sensors.state_dirty = false;
+            snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
+            c->state_log_length = length;
+        } else {
+            c->sensors.state_dirty = true;
+            nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR,
+                            "cannot save %s/sensors.state (rename): %s", c->opts->out_dir,
+                            strerror(errno));
+        }
+    }
+    if (c->ingest)
+        nvg_ingest_durable(c->ingest);
+    return 0;
+}
+
+/* Whether dir holds a packet log with at least one row: history a missing state forgets. */
+static bool have_packet_rows(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (strncmp(e->d_name, "packets-", 8) != 0)
+            continue;
+        char path[4400];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        found = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_size > (off_t)strlen(NVG_CSV_HEADER);
+    }
+    closedir(d);
+    return found;
+}
+
+/* Positions first: rows written after the saved ones belong to batches the restart will count
+ * as lost, so they are cut from the log. A state that fails validation cuts nothing: it is
+ * moved aside, every sensor starts afresh, and a first batch with seq > 1 is history unknown
+ * rather than a gap (the log has what the lost state described). */
+static void load_state(struct collector *c)
+{
+    const char *dir = c->opts->out_dir;
+    struct nvg_state_info si = {.max_growth = PACKET_BUFFER};
+    nvg_sensor_state_load(&c->sensors, dir, &si);
+    if (si.result == NVG_STATE_LOADED) {
+        if (si.sensors > 0)
+            nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", si.sensors);
+        snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", si.log_name);
+        c->state_log_length = si.log_length;
+        if (si.log_name[0] && nvg_csv_cut_back(dir, "packets", si.log_name, si.log_length) < 0)
+            nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length: %s", dir,
+                    si.log_name, strerror(errno));
+        return;
+    }
+    bool rows = have_packet_rows(dir);
+    if (si.result == NVG_STATE_NONE) {
+        if (rows)
+            nvg_log(NVG_LOG_WARNING,
+                    "%s/sensors.state is missing but packet logs are there: sensors already "
+                    "streaming start with unknown history (nothing cut, no loss assumed)",
+                    dir);
+        c->sensors.history_unknown = rows;
+        return;
+    }
+    c->sensors.state_rejected++;
+    c->sensors.history_unknown = true;
+    char from[4200], to[4300];
+    snprintf(from, sizeof(from), "%s/sensors.state", dir);
+    snprintf(to, sizeof(to), "%s.rejected", from);
+    int moved = rename(from, to) == 0 ? 0 : errno;
+    nvg_log(NVG_LOG_ERR,
+            "%s rejected: %s; no log is cut, every sensor starts with fresh positions and "
+            "unknown history; %s%s",
+            from, si.why, moved ? "could not move it aside: " : "kept as ",
+            moved ? strerror(moved) : to);
 }
 
 static int open_files(struct collector *c, char *err)
@@ -236,16 +324,7 @@ static int open_files(struct collector *c, char *err)
         snprintf(err, NVG_ERRBUF_SIZE, "cannot create %s: %s", o->out_dir, strerror(errno));
         return NVG_EIO;
     }
-    /* Positions first: rows written after the saved ones belong to batches the restart will
-     * count as lost, so they are cut from the log (then every log ends on a whole line). */
-    char log_name[256];
-    uint64_t log_length;
-    int loaded =
-        nvg_sensor_state_load(&c->sensors, o->out_dir, log_name, sizeof(log_name), &log_length);
-    if (loaded > 0)
-        nvg_log(NVG_LOG_INFO, "resumed the sequence positions of %d sensor(s)", loaded);
-    if (log_name[0] && nvg_csv_cut_back(o->out_dir, "packets", log_name, log_length) < 0)
-        nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", o->out_dir, log_name);
+    load_state(c);
     nvg_csv_repair_dir(o->out_dir, "packets");
     nvg_csv_repair_dir(o->out_dir, "rates");
     struct nvg_csv_writer_config pk = {
@@ -254,7 +333,7 @@ static int open_files(struct collector *c, char *err)
         .header = NVG_CSV_HEADER,
         .rotate_size = o->rotate_size,
         .rotate_interval_s = o->rotate_interval_s,
-        .buffer_size = 4u << 20,
+        .buffer_size = PACKET_BUFFER,
         .on_durable = packets_durable,
         .on_durable_ud = c,
     };
@@ -438,6 +517,14 @@ static void shutdown_collector(struct collector *c)
         nvg_rate_window_flush(&c->sensors.v[i]->rates);
     if (c->feed)
         nvg_fanout_rates(c->feed);
+    /* Rows that cannot reach the disk now are counted per sensor and reported in the held
+     * end-of-stream acks; the router lingers so those acks leave before it closes. */
+    if (c->ingest)
+        nvg_ingest_finish(c->ingest);
+    if (c->router) {
+        int linger = 1000;
+        zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));
+    }
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
     nvg_status_free(c->status);

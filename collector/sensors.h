@@ -57,7 +57,8 @@ struct nvg_sensor_heartbeat {
 /* Where a sensor's sequence accounting stood at some point. */
 struct nvg_seq_pos {
     bool valid;
-    uint64_t boot_id, last_seq, boot_records, boot_batches_lost;
+    bool history_unknown;
+    uint64_t boot_id, last_seq, boot_records, boot_batches_lost, boot_write_failures;
 };
 
 struct nvg_sensor_entry {
@@ -81,7 +82,18 @@ struct nvg_sensor_entry {
     uint64_t last_seq;     /* of boot_id; 0 before its first batch */
     uint64_t boot_records; /* records received for boot_id */
     uint64_t boot_batches_lost;
-    int mode; /* Netvigil__CaptureMode from Hello/status */
+    uint64_t boot_write_failures; /* records of boot_id refused by, or dropped from, the log */
+    /* This boot began before a collector whose sensors.state was missing or rejected: what
+     * came earlier is in the log but not counted, so boot_records is a lower bound. */
+    bool history_unknown;
+    bool maybe_unknown; /* created while the table's history is unknown, no batch seen yet */
+    int mode;           /* Netvigil__CaptureMode from Hello/status */
+    /* An EndOfStream answered once every row committed before it (eos_mark, in the packet
+     * writer's committed bytes) is in the file (ingest.c). */
+    bool eos_held;
+    uint64_t eos_mark, eos_boot_id, eos_last_seq;
+    uint8_t eos_rid[NVG_ROUTING_ID_MAX];
+    size_t eos_rid_len;
     /* The position as of the last time every row received was durably in the packet log:
      * what the state file holds, so a restart after a crash counts exactly what the log
      * lacks. */
@@ -111,6 +123,10 @@ struct nvg_sensor_table {
     /* Sequence accounting changed since sensors.state was last saved: set by ingest, cleared
      * by whoever saves the state. */
     bool state_dirty;
+    /* sensors.state was missing (with packet logs present) or failed validation at start-up:
+     * a sensor's first batch with seq > 1 is history unknown, not a gap. */
+    bool history_unknown;
+    uint64_t state_rejected; /* state files that failed validation at start-up */
     /* Bumped on every change a person may check right away (a sensor pinned, released,
      * removed; a command answered; a request refused): status rebuilds its cached message
      * when it moved. */
@@ -192,15 +208,36 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
  * log_length), and a restart cuts that file back to that length. Rows in the log and
  * batches counted lost then add up to what was sent, whenever the crash came.
  *
- * _mark_durable: every received row is now in the file (call right after a flush that left
- * nothing pending, at a batch boundary); copies each sensor's position into s->durable.
- * _save writes the durable positions (temporary file + rename). _load restores them (as both
- * the live and the durable position) and returns the number of sensors, with the log file's
- * name ("" when the state names none) and length. */
+ * _mark_durable copies each sensor's position into s->durable. _prepare writes the durable
+ * positions to sensors.state.tmp and fsyncs it (before the packet log is flushed to
+ * log_length); _commit renames it over sensors.state and fsyncs the directory (after the
+ * flush). Both return 0 or NVG_EIO with errno set. _save is the two in a row. */
 void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t);
+int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
+                             const char *log_name, uint64_t log_length);
+int nvg_sensor_state_commit(const char *dir);
 int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
                           uint64_t log_length);
-int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,
-                          size_t log_name_size, uint64_t *log_length);
+
+enum nvg_state_result {
+    NVG_STATE_LOADED,   /* valid: positions restored */
+    NVG_STATE_NONE,     /* no state file */
+    NVG_STATE_REJECTED, /* failed validation: nothing restored, why says what */
+};
+struct nvg_state_info {
+    /* in: how far the packet log may have grown past the saved length (one flush) */
+    uint64_t max_growth;
+    /* out */
+    enum nvg_state_result result;
+    int sensors;
+    char log_name[256]; /* "" when the state names none */
+    uint64_t log_length;
+    char why[600];
+};
+/* Validates the whole file before restoring anything (version line, strict syntax, names,
+ * checksum, the log length against the log file's real size), so a bad state restores
+ * nothing and the caller cuts nothing. */
+void nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir,
+                           struct nvg_state_info *info);
 
 #endif

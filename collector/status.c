@@ -78,6 +78,9 @@ static void fill_counters(const struct nvg_status_config *cfg, Netvigil__Collect
     m->records_written = nvg_csv_writer_rows_written(cfg->packets);
     m->write_failures =
         nvg_csv_writer_rows_failed(cfg->packets) + nvg_csv_writer_rows_failed(cfg->rates);
+    m->write_pending =
+        nvg_csv_writer_rows_pending(cfg->packets) + nvg_csv_writer_rows_pending(cfg->rates);
+    m->state_rejected = cfg->sensors->state_rejected;
     m->control_rejected = ck->rejected;
     m->commands_sent = ck->commands_sent;
     m->commands_timed_out = ck->commands_timed_out;

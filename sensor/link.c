@@ -589,16 +589,33 @@ void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPO
 static int check_ack(struct nvg_link *link)
 {
     const Netvigil__EndOfStreamAck *a = &link->ack;
-    if (a->records_received == link->st.records_sent) {
-        nvg_log(NVG_LOG_INFO,
-                "collector acknowledged all %" PRIu64 " records (%" PRIu64 " batches)",
-                a->records_received, link->st.batches_sent);
+    uint64_t sent = link->st.records_sent;
+    if (a->write_failures > 0) {
+        snprintf(link->error, sizeof(link->error),
+                 "the collector received %" PRIu64 " of %" PRIu64 " records but could not write %"
+                 PRIu64 " of them (its disk?)",
+                 a->records_received, sent, a->write_failures);
+    } else if (a->records_received == sent ||
+               (a->history_unknown && a->batches_lost == 0 && a->records_received <= sent)) {
+        /* history_unknown: the collector restarted without a trusted sensors.state, so it only
+         * counts what it saw itself; the rest is in its log, uncounted, not lost. */
+        if (a->history_unknown)
+            nvg_log(NVG_LOG_NOTICE,
+                    "collector acknowledged at least %" PRIu64 " of %" PRIu64
+                    " records (history unknown: it restarted without its sensors.state; the "
+                    "earlier rows are in its log but not counted)",
+                    a->records_received, sent);
+        else
+            nvg_log(NVG_LOG_INFO,
+                    "collector acknowledged all %" PRIu64 " records (%" PRIu64 " batches)",
+                    a->records_received, link->st.batches_sent);
         return 0;
+    } else {
+        snprintf(link->error, sizeof(link->error),
+                 "the collector received %" PRIu64 " records but this sensor sent %" PRIu64
+                 " (%" PRIu64 " batches, %" PRIu64 " reported lost)",
+                 a->records_received, sent, link->st.batches_sent, a->batches_lost);
     }
-    snprintf(link->error, sizeof(link->error),
-             "the collector received %" PRIu64 " records but this sensor sent %" PRIu64 " (%" PRIu64
-             " batches, %" PRIu64 " reported lost)",
-             a->records_received, link->st.records_sent, link->st.batches_sent, a->batches_lost);
     nvg_log(NVG_LOG_ERR, "%s", link->error);
     return NVG_EIO;
 }

@@ -67,9 +67,10 @@ static void print_row(FILE *out, const Netvigil__SensorSummary *s)
     human_rate(pps, sizeof(pps), s->packets_per_s);
     human_rate(bps, sizeof(bps), s->bytes_per_s);
     last_seen(seen, sizeof(seen), s->last_seen_ms);
-    snprintf(drops, sizeof(drops), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+    /* "?" after the link drops: the collector lost its sensors.state, counts are lower bounds. */
+    snprintf(drops, sizeof(drops), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "%s/%" PRIu64,
              sat_add(h->pcap_dropped, h->pcap_ifdropped), h->records_dropped, s->batches_lost,
-             s->write_failures);
+             s->history_unknown ? "?" : "", s->write_failures);
     nvg_ctl_put_col(out, s->last_status ? h->sensor : "?", 16, false);
     fprintf(out, " %-8s ", nvg_wire_summary_state(s));
     nvg_ctl_put_col(out, h->source, 16, true);
@@ -159,6 +160,7 @@ static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
     JU("sensor_drops", h->records_dropped);
     JU("link_drops", s->batches_lost);
     JU("write_failures", s->write_failures);
+    fprintf(out, ",\"history_unknown\":%s", s->history_unknown ? "true" : "false");
     JU("records_sent", h->records_sent);
     JS("key_name", s->key_name);
     JS("peer_address", s->peer_address);
@@ -170,6 +172,8 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     fprintf(out, "{\"uptime_ms\":%" PRId64, st->uptime_ms);
     JU("records_written", st->records_written);
     JU("write_failures", st->write_failures);
+    JU("write_pending", st->write_pending);
+    JU("state_rejected", st->state_rejected);
     JU("rejected_messages", st->rejected_messages);
     JU("malformed_messages", st->malformed_messages);
     JU("unknown_messages", st->unknown_messages);
