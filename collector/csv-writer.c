@@ -176,8 +176,8 @@ static int flush_now(struct nvg_csv_writer *w, int64_t now_ms)
         return 0;
     size_t pending = nvg_outbuf_pending(w->ob);
     bool hook = w->cfg.on_durable != NULL;
-    if (hook && w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_PREPARE, base_name(w),
-                                  w->file_bytes) < 0)
+    if (hook &&
+        w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_PREPARE, base_name(w), w->file_bytes) < 0)
         return NVG_EIO; /* the owner logged why */
     if (nvg_outbuf_flush(w->ob) < 0) {
         log_write_error(w, now_ms);

@@ -69,7 +69,7 @@ struct collector {
     /* The packet log's last durable point that sensors.state records. */
     char state_log_name[256];
     uint64_t state_log_length;
-    bool state_prepared; /* sensors.state.tmp holds the point the flush at hand reaches */
+    bool state_prepared;         /* sensors.state.tmp holds the point the flush at hand reaches */
     struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
 };
 

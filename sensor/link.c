@@ -592,8 +592,8 @@ static int check_ack(struct nvg_link *link)
     uint64_t sent = link->st.records_sent;
     if (a->write_failures > 0) {
         snprintf(link->error, sizeof(link->error),
-                 "the collector received %" PRIu64 " of %" PRIu64 " records but could not write %"
-                 PRIu64 " of them (its disk?)",
+                 "the collector received %" PRIu64 " of %" PRIu64
+                 " records but could not write %" PRIu64 " of them (its disk?)",
                  a->records_received, sent, a->write_failures);
     } else if (a->records_received == sent ||
                (a->history_unknown && a->batches_lost == 0 && a->records_received <= sent)) {
