@@ -439,15 +439,25 @@ int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, vo
 {
     struct trampoline t = {fn, ctx, cap->nano, cap->classic};
     if (cap->live) {
+        /* Once the kernel has said the interface went down, libpcap asks to be called on a
+         * short timeout even with nothing to read: that call is where it finds the interface
+         * gone. Without it a removal that reached us as a single socket error (both kernel
+         * notifications taken at once, as on a loaded machine) would go unseen for ever. */
+        const struct timeval *required = pcap_get_required_select_timeout(cap->p);
+        int timeout = cap->timeout_ms;
+        if (required) {
+            long ms = (long)required->tv_sec * 1000 + (long)required->tv_usec / 1000;
+            timeout = ms < 1 ? 1 : ms < timeout ? (int)ms : timeout;
+        }
         struct pollfd pfd = {.fd = cap->fd, .events = POLLIN};
-        int ready = poll(&pfd, 1, cap->timeout_ms);
+        int ready = poll(&pfd, 1, timeout);
         if (ready < 0 && errno == EINTR)
             return NVG_EAGAIN;
         if (ready < 0) {
             set_err(err, "%s: waiting for frames: %s", cap->name, strerror(errno));
             return NVG_EPCAP;
         }
-        if (ready == 0)
+        if (ready == 0 && !required)
             return 0;
     }
     int n = pcap_dispatch(cap->p, max > 0 ? max : -1, on_packet, (u_char *)&t);
