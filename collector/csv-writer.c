@@ -31,7 +31,9 @@ struct nvg_csv_writer {
     int64_t last_err_log_ms;
     uint64_t files; /* files opened so far; also the -N in the name */
     bool in_group;
-    uint64_t rows_written, rows_failed;
+    uint64_t rows_in, rows_refused, rows_dropped;
+    uint64_t committed_total, flushed_total;
+    int64_t last_sync_log_ms;
 };
 
 /* The file's name inside dir. */
@@ -41,12 +43,8 @@ static const char *base_name(const struct nvg_csv_writer *w)
     return slash ? slash + 1 : w->path;
 }
 
-/* Everything committed has been written and no group is open: tell the owner. */
-static void report_durable(struct nvg_csv_writer *w)
-{
-    if (w->cfg.on_durable && !w->in_group && nvg_outbuf_pending(w->ob) == 0)
-        w->cfg.on_durable(w->cfg.on_durable_ud, base_name(w), w->file_bytes);
-}
+static int64_t wall_ms(void);
+static int flush_now(struct nvg_csv_writer *w, int64_t now_ms);
 
 /* A new file gets its header at once, so the first durable point of a file is known before
  * any row can reach it (crash recovery cuts back to it). A failed write keeps the header
@@ -56,8 +54,8 @@ static void write_header(struct nvg_csv_writer *w)
     size_t hlen = strlen(w->header);
     nvg_outbuf_write(w->ob, w->header, hlen);
     w->file_bytes = hlen;
-    if (nvg_outbuf_flush(w->ob) == 0)
-        report_durable(w);
+    w->committed_total += hlen;
+    flush_now(w, wall_ms());
 }
 
 static int64_t wall_ms(void)
@@ -108,6 +106,8 @@ static int start_file(struct nvg_csv_writer *w, char *err)
         w->ob = NULL;
     }
     w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
+    if (w->ob)
+        nvg_outbuf_set_whole(w->ob, w->cfg.on_durable != NULL);
     if (!w->ob) {
         if (err)
             snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
@@ -142,20 +142,64 @@ static void log_write_error(struct nvg_csv_writer *w, int64_t now_ms)
     if (now_ms - w->last_err_log_ms < 1000)
         return;
     w->last_err_log_ms = now_ms;
+    int e = nvg_outbuf_errno(w->ob);
     nvg_log(NVG_LOG_ERR, "writing %s failed: %s (%zu bytes kept for retry)", w->path,
-            strerror(nvg_outbuf_errno(w->ob)), nvg_outbuf_pending(w->ob));
+            e ? strerror(e) : "the buffer is full", nvg_outbuf_pending(w->ob));
+}
+
+/* Rows of the buffer (lines), less the header while it is still there. */
+static uint64_t pending_rows(const struct nvg_csv_writer *w, const char **first)
+{
+    size_t pending = nvg_outbuf_pending(w->ob);
+    const char *p = nvg_outbuf_data(w->ob), *end = p + pending;
+    uint64_t rows = 0;
+    if (pending && w->file_bytes - pending < strlen(w->header)) {
+        /* The header never made it: it is the first line, not a row. */
+        const char *nl = memchr(p, '\n', pending);
+        p = nl ? nl + 1 : end;
+    }
+    if (first)
+        *first = p;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+        rows++;
+        p++;
+    }
+    return rows;
+}
+
+/* Outside a group only (a group is never split between the file and the buffer). With an
+ * owner: its record of the new length is prepared first, the data synced after, then the
+ * record made current; see csv-writer.h. */
+static int flush_now(struct nvg_csv_writer *w, int64_t now_ms)
+{
+    if (w->in_group)
+        return 0;
+    size_t pending = nvg_outbuf_pending(w->ob);
+    bool hook = w->cfg.on_durable != NULL;
+    if (hook &&
+        w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_PREPARE, base_name(w), w->file_bytes) < 0)
+        return NVG_EIO; /* the owner logged why */
+    if (nvg_outbuf_flush(w->ob) < 0) {
+        log_write_error(w, now_ms);
+        return NVG_EIO;
+    }
+    w->flushed_total += pending;
+    if (!hook)
+        return 0;
+    /* The record about to name this length must not outlive the rows across a power loss. */
+    if (pending && fdatasync(w->fd) != 0 && now_ms - w->last_sync_log_ms >= 1000) {
+        w->last_sync_log_ms = now_ms;
+        nvg_log(NVG_LOG_ERR, "fdatasync %s: %s", w->path, strerror(errno));
+    }
+    w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_DURABLE, base_name(w), w->file_bytes);
+    return 0;
 }
 
 int nvg_csv_writer_flush(struct nvg_csv_writer *w)
 {
     int64_t now = wall_ms();
     w->last_flush_ms = now;
-    if (nvg_outbuf_flush(w->ob) < 0) {
-        log_write_error(w, now);
-        return NVG_EIO;
-    }
-    report_durable(w);
-    return 0;
+    return flush_now(w, now);
 }
 
 void nvg_csv_writer_free(struct nvg_csv_writer *w)
@@ -164,23 +208,18 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
         return;
     if (w->ob) {
         w->in_group = false;
-        if (nvg_outbuf_flush(w->ob) < 0) {
+        if (flush_now(w, wall_ms()) < 0 && nvg_outbuf_pending(w->ob) > 0) {
             /* The file ends on its last whole row (nvg_outbuf cuts a torn one back); the rows
              * still buffered are lost: say how many. */
-            size_t pending = nvg_outbuf_pending(w->ob), rows = 0;
-            const char *p = nvg_outbuf_data(w->ob), *end = p + pending;
-            while ((p = memchr(p, '\n', (size_t)(end - p)))) {
-                rows++;
-                p++;
-            }
-            if (rows && w->file_bytes - pending < strlen(w->header))
-                rows--; /* the header never made it either */
+            size_t pending = nvg_outbuf_pending(w->ob);
+            uint64_t rows = pending_rows(w, NULL);
+            w->rows_dropped += rows;
             nvg_log(NVG_LOG_ERR,
-                    "closing %s: %zu bytes (%zu rows) could not be written: %s; "
+                    "closing %s: %zu bytes (%" PRIu64 " rows) could not be written: %s; "
                     "they are lost",
-                    w->path, pending, rows, strerror(nvg_outbuf_errno(w->ob)));
-        } else {
-            report_durable(w);
+                    w->path, pending, rows,
+                    nvg_outbuf_errno(w->ob) ? strerror(nvg_outbuf_errno(w->ob))
+                                            : "its durable point could not be saved");
         }
         nvg_outbuf_free(w->ob);
     }
@@ -192,13 +231,33 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
     free(w);
 }
 
+uint64_t nvg_csv_writer_drop_pending(struct nvg_csv_writer *w, nvg_csv_row_fn fn, void *ud)
+{
+    const char *p;
+    uint64_t rows = pending_rows(w, &p);
+    size_t pending = nvg_outbuf_pending(w->ob);
+    const char *end = nvg_outbuf_data(w->ob) + pending;
+    while (fn && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            break;
+        fn(ud, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    w->rows_dropped += rows;
+    w->file_bytes -= pending;
+    w->committed_total -= pending;
+    nvg_outbuf_discard(w->ob);
+    return rows;
+}
+
 void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes)
 {
     if (max_bytes > w->cfg.buffer_size)
         max_bytes = w->cfg.buffer_size; /* cannot be kept whole: at least start empty */
     size_t pending = nvg_outbuf_pending(w->ob);
     if (pending && w->cfg.buffer_size - pending < max_bytes)
-        nvg_csv_writer_flush(w); /* on a boundary, so reported */
+        nvg_csv_writer_flush(w); /* on a boundary: the last chance before the group */
     w->in_group = true;
 }
 
@@ -209,13 +268,15 @@ void nvg_csv_writer_end_group(struct nvg_csv_writer *w)
 
 char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
 {
-    /* Outside a group every row is a boundary: flush here (reported) rather than inside the
-     * buffer (not reported). */
-    if (!w->in_group && n <= w->cfg.buffer_size) {
-        size_t pending = nvg_outbuf_pending(w->ob);
-        if (pending && w->cfg.buffer_size - pending < n)
-            nvg_csv_writer_flush(w);
+    /* Outside a group every row is a boundary: flush here (with the owner's record) rather
+     * than inside nvg_outbuf. Inside a group never: a row that finds no room is refused. */
+    size_t pending = nvg_outbuf_pending(w->ob);
+    if (n > w->cfg.buffer_size || (w->in_group && w->cfg.buffer_size - pending < n)) {
+        log_write_error(w, wall_ms());
+        return NULL;
     }
+    if (pending && w->cfg.buffer_size - pending < n)
+        nvg_csv_writer_flush(w);
     char *p = nvg_outbuf_reserve(w->ob, n);
     if (!p)
         log_write_error(w, wall_ms());
@@ -226,6 +287,7 @@ void nvg_csv_writer_commit(struct nvg_csv_writer *w, size_t n)
 {
     nvg_outbuf_commit(w->ob, n);
     w->file_bytes += n;
+    w->committed_total += n;
 }
 
 /* Only after everything reached the old file: a file is closed complete or not at all. */
@@ -249,6 +311,7 @@ static void rotate(struct nvg_csv_writer *w)
     w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
     if (!w->ob)
         abort(); /* a few MiB at rotation time; nothing sensible is left to do */
+    nvg_outbuf_set_whole(w->ob, w->cfg.on_durable != NULL);
     write_header(w);
     nvg_log(NVG_LOG_INFO, "rotated %s -> %s", old_path, w->path);
 }
@@ -282,18 +345,34 @@ size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w)
 
 void nvg_csv_writer_count_rows(struct nvg_csv_writer *w, uint64_t written, uint64_t failed)
 {
-    w->rows_written += written;
-    w->rows_failed += failed;
+    w->rows_in += written;
+    w->rows_refused += failed;
+}
+
+uint64_t nvg_csv_writer_rows_pending(const struct nvg_csv_writer *w)
+{
+    return pending_rows(w, NULL);
 }
 
 uint64_t nvg_csv_writer_rows_written(const struct nvg_csv_writer *w)
 {
-    return w->rows_written;
+    uint64_t gone = w->rows_dropped + pending_rows(w, NULL);
+    return w->rows_in > gone ? w->rows_in - gone : 0;
 }
 
 uint64_t nvg_csv_writer_rows_failed(const struct nvg_csv_writer *w)
 {
-    return w->rows_failed;
+    return w->rows_refused + w->rows_dropped;
+}
+
+uint64_t nvg_csv_writer_committed_bytes(const struct nvg_csv_writer *w)
+{
+    return w->committed_total;
+}
+
+uint64_t nvg_csv_writer_flushed_bytes(const struct nvg_csv_writer *w)
+{
+    return w->flushed_total;
 }
 
 /* Cut one file back to its last '\n'. Returns 1 when it was cut, 0 when fine, <0 on error. */

@@ -7,23 +7,27 @@
  * next try; rows that do not fit meanwhile are refused and counted by the caller as write
  * failures.
  *
- * Durability hook: rows may be grouped (begin_group/end_group, e.g. the rows of one batch).
- * Whenever everything committed outside a group has reached the file through write(2) -- after
- * a flush at a group boundary, and when a new file has been started with its header written --
- * on_durable is told the file's name and length. A group that does not fit in the free part of
- * the buffer makes the writer flush before the group starts, so a full buffer never splits a
- * group in the normal case; a group bigger than the whole buffer may be split, and such a
- * mid-group flush is not reported. What has been reported can be trusted to be on disk
- * (barring a system crash: no fsync) and to end on a group boundary. */
+ * Durability hook (on_durable, the packet log): rows may be grouped (begin_group/end_group, the
+ * rows of one batch). The writer flushes only outside a group -- inside one, a row that finds
+ * no room is refused -- and each flush writes everything buffered or nothing (nvg_outbuf's
+ * whole mode), so the file always ends on a group boundary where a flush ended. Before a flush
+ * the owner is told the length the file will have (NVG_CSV_PREPARE: it writes its record of
+ * that point; a failure keeps the rows buffered and writes nothing, so the file never runs
+ * ahead of that record); after it the file is fdatasync'ed and the owner is told again
+ * (NVG_CSV_DURABLE: it makes the record current). A row counts as written (rows_written) only
+ * once a flush took it. */
 #ifndef NVG_CSV_WRITER_H
 #define NVG_CSV_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* name: the file's name inside dir; length: its bytes, all written, ending on a row and group
- * boundary. */
-typedef void (*nvg_csv_durable_fn)(void *ud, const char *name, uint64_t length);
+enum nvg_csv_phase { NVG_CSV_PREPARE, NVG_CSV_DURABLE };
+/* name: the file's name inside dir; length: its bytes once the flush at hand is done, ending on
+ * a group boundary. PREPARE returns 0 to go ahead (<0: do not write now); DURABLE's return is
+ * ignored. */
+typedef int (*nvg_csv_durable_fn)(void *ud, enum nvg_csv_phase phase, const char *name,
+                                  uint64_t length);
 
 struct nvg_csv_writer_config {
     const char *dir;
@@ -40,7 +44,7 @@ struct nvg_csv_writer;
 
 /* Opens the first file. NULL with the reason in err (NVG_ERRBUF_SIZE). */
 struct nvg_csv_writer *nvg_csv_writer_new(const struct nvg_csv_writer_config *cfg, char *err);
-/* Flush and close; what cannot be written is lost (and logged). */
+/* Flush and close; what cannot be written is lost (and logged; see _drop_pending to count it). */
 void nvg_csv_writer_free(struct nvg_csv_writer *w);
 
 /* Rows up to end_group belong together (see above); max_bytes bounds what they may take.
@@ -49,7 +53,7 @@ void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes);
 void nvg_csv_writer_end_group(struct nvg_csv_writer *w);
 
 /* Room for one row (or several consecutive rows) of up to n bytes, or NULL while the disk
- * refuses writes or n exceeds the buffer. */
+ * refuses writes, n exceeds the buffer, or (inside a group) the buffer is full. */
 char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n);
 void nvg_csv_writer_commit(struct nvg_csv_writer *w, size_t n);
 
@@ -61,10 +65,24 @@ int nvg_csv_writer_flush(struct nvg_csv_writer *w);
 void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms);
 
 /* Row accounting, for status. The writer sees bytes, so its caller counts the rows: written
- * went into the buffer, failed found no room there. */
+ * went into the buffer, failed found no room there. rows_written is what reached the file,
+ * rows_pending what waits in the buffer (counted from its bytes, so call it once a second, not
+ * per row), rows_failed what was refused or dropped. */
 void nvg_csv_writer_count_rows(struct nvg_csv_writer *w, uint64_t written, uint64_t failed);
 uint64_t nvg_csv_writer_rows_written(const struct nvg_csv_writer *w);
 uint64_t nvg_csv_writer_rows_failed(const struct nvg_csv_writer *w);
+uint64_t nvg_csv_writer_rows_pending(const struct nvg_csv_writer *w);
+
+/* Bytes committed and bytes flushed since the writer was made (every file): a row committed
+ * when committed_bytes was X is in the file once flushed_bytes >= X. */
+uint64_t nvg_csv_writer_committed_bytes(const struct nvg_csv_writer *w);
+uint64_t nvg_csv_writer_flushed_bytes(const struct nvg_csv_writer *w);
+
+/* At shutdown, after a last flush failed: call fn for every buffered row (a pending header is
+ * not one), count them as failed and forget them, so that the close writes nothing the count
+ * calls lost. Returns the rows dropped. */
+typedef void (*nvg_csv_row_fn)(void *ud, const char *row, size_t len);
+uint64_t nvg_csv_writer_drop_pending(struct nvg_csv_writer *w, nvg_csv_row_fn fn, void *ud);
 
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w);
 size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w);

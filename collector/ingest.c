@@ -82,14 +82,19 @@ void nvg_ingest_rate_closed(struct nvg_ingest *ing, const struct nvg_sensor_entr
 
 /* ---- replies ----------------------------------------------------------------------------- */
 
-static void reply(struct nvg_ingest *ing, const zmq_msg_t *rid, Netvigil__CollectorMessage *m)
+static void reply_to(struct nvg_ingest *ing, const void *rid, size_t rid_len,
+                     Netvigil__CollectorMessage *m)
 {
     m->protocol_version = NVG_PROTOCOL_VERSION;
     /* A vanished peer is no error: ROUTER drops what it cannot route. */
-    if (zmq_send(ing->router, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid),
-                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    if (zmq_send(ing->router, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
     nvg_zmq_send_pb(ing->router, &m->base, ZMQ_DONTWAIT);
+}
+
+static void reply(struct nvg_ingest *ing, const zmq_msg_t *rid, Netvigil__CollectorMessage *m)
+{
+    reply_to(ing, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size((zmq_msg_t *)rid), m);
 }
 
 static void refuse(struct nvg_ingest *ing, const zmq_msg_t *rid, uint32_t their_version)
@@ -173,6 +178,7 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
     }
     s->bytes_received += bytes;
     s->write_failures += failed;
+    s->boot_write_failures += failed;
     nvg_csv_writer_count_rows(ing->packets, n - failed, failed);
     if (failed)
         nvg_ratelog_log(ing->write_log, *ing->now_ms, NVG_LOG_ERR,
@@ -414,27 +420,43 @@ static void handle_status(struct nvg_ingest *ing, const Netvigil__SensorStatus *
     nvg_sensor_entry_store_status(s, st);
 }
 
-static void send_ack(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos,
-                     const struct nvg_sensor_entry *s)
+static void send_ack(struct nvg_ingest *ing, const uint8_t *rid, size_t rid_len, uint64_t boot_id,
+                     uint64_t last_seq, const struct nvg_sensor_entry *s)
 {
     Netvigil__EndOfStreamAck ack = NETVIGIL__END_OF_STREAM_ACK__INIT;
-    ack.boot_id = eos->boot_id;
-    ack.last_seq = eos->last_seq;
+    ack.boot_id = boot_id;
+    ack.last_seq = last_seq;
     if (s) {
         ack.records_received = s->boot_records;
         ack.batches_lost = s->boot_batches_lost;
-        ack.write_failures = s->write_failures;
+        ack.write_failures = s->boot_write_failures;
         ack.history_unknown = s->history_unknown;
     }
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;
     m.end_of_stream_ack = &ack;
-    reply(ing, ing->rid, &m);
+    reply_to(ing, rid, rid_len, &m);
 }
 
-/* Everything of this sensor that is buffered reaches the files before the ack, so a sensor
- * that exits on the ack has lost nothing. Only the connection the stream's sensor is pinned
- * to may end it; a boot id nobody has is answered with an empty ack. */
+/* The held ack of s goes out now (its rows are in the file, or counted as failures). */
+static void release_ack(struct nvg_ingest *ing, struct nvg_sensor_entry *s)
+{
+    s->eos_held = false;
+    nvg_log(NVG_LOG_INFO,
+            "sensor '%s' end of stream acknowledged: %" PRIu64 " records, %" PRIu64
+            " batch(es) lost, %" PRIu64 " not written%s",
+            s->name, s->boot_records, s->boot_batches_lost, s->boot_write_failures,
+            s->history_unknown ? " (history unknown: a lower bound)" : "");
+    send_ack(ing, s->eos_rid, s->eos_rid_len, s->eos_boot_id, s->eos_last_seq, s);
+    /* The stream is over: whoever comes next may take the name at once. */
+    nvg_sensor_entry_release(ing->sensors, s);
+}
+
+/* Everything of this sensor that is buffered reaches the file before the ack, so a sensor
+ * that exits on the ack has lost nothing it was not told about: when the flush fails (a full
+ * disk) the ack waits until a later flush takes the rows (nvg_ingest_durable) or the collector
+ * stops (nvg_ingest_finish counts what is left). Only the connection the stream's sensor is
+ * pinned to may end it; a boot id nobody has is answered with an empty ack. */
 static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
 {
     struct nvg_sensor_entry *s =
@@ -451,17 +473,78 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
         nvg_rate_window_flush(&s->rates);
         if (nvg_sensor_entry_account_tail(s, eos->last_seq))
             ing->sensors->state_dirty = true;
-        nvg_log(NVG_LOG_INFO,
-                "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64 " records, %" PRIu64
-                " batch(es) lost",
-                s->name, s->boot_records, eos->records, s->boot_batches_lost);
-        /* The stream is over: whoever comes next may take the name at once. */
-        nvg_sensor_entry_release(ing->sensors, s);
+        /* A resent EndOfStream while held keeps the first mark: nothing was added since. */
+        if (!s->eos_held) {
+            nvg_log(NVG_LOG_INFO,
+                    "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64 " records, %" PRIu64
+                    " batch(es) lost",
+                    s->name, s->boot_records, eos->records, s->boot_batches_lost);
+            s->eos_mark = nvg_csv_writer_committed_bytes(ing->packets);
+            s->eos_boot_id = eos->boot_id;
+            s->eos_rid_len = rid_size(ing);
+            memcpy(s->eos_rid, rid_data(ing), s->eos_rid_len);
+        }
+        s->eos_last_seq = eos->last_seq;
+        s->eos_held = true;
     }
     nvg_fanout_rates(ing->feed);
     if (nvg_csv_writer_flush(ing->packets) < 0 || nvg_csv_writer_flush(ing->rates) < 0)
-        nvg_log(NVG_LOG_ERR, "end of stream: flush failed; the ack reports what is pending");
-    send_ack(ing, eos, s);
+        nvg_log(NVG_LOG_ERR, "end of stream: flush failed; the ack waits for the rows");
+    if (!s) {
+        send_ack(ing, rid_data(ing), rid_size(ing), eos->boot_id, eos->last_seq, NULL);
+        return;
+    }
+    if (s->eos_held && nvg_csv_writer_flushed_bytes(ing->packets) >= s->eos_mark)
+        release_ack(ing, s);
+    else if (s->eos_held)
+        ing->sensors->events++;
+}
+
+void nvg_ingest_durable(struct nvg_ingest *ing)
+{
+    uint64_t flushed = nvg_csv_writer_flushed_bytes(ing->packets);
+    for (size_t i = 0; i < ing->sensors->n; i++) {
+        struct nvg_sensor_entry *s = ing->sensors->v[i];
+        if (s->eos_held && flushed >= s->eos_mark)
+            release_ack(ing, s);
+    }
+}
+
+/* A buffered row that will never be written: whose it is (the second column). */
+static void row_lost(void *ud, const char *row, size_t len)
+{
+    struct nvg_ingest *ing = ud;
+    const char *a = memchr(row, ',', len);
+    if (!a)
+        return;
+    a++;
+    const char *b = memchr(a, ',', len - (size_t)(a - row));
+    if (!b)
+        return;
+    size_t n = (size_t)(b - a);
+    for (size_t i = 0; i < ing->sensors->n; i++) {
+        struct nvg_sensor_entry *s = ing->sensors->v[i];
+        if (s->name_csv_len == n && memcmp(s->name_csv, a, n) == 0) {
+            s->write_failures++;
+            s->boot_write_failures++;
+            return;
+        }
+    }
+}
+
+void nvg_ingest_finish(struct nvg_ingest *ing)
+{
+    if (nvg_csv_writer_flush(ing->packets) < 0) {
+        uint64_t rows = nvg_csv_writer_drop_pending(ing->packets, row_lost, ing);
+        ing->sensors->state_dirty = true;
+        nvg_log(NVG_LOG_ERR,
+                "stopping with the packet log unwritable: %" PRIu64
+                " buffered row(s) could not be written; counted per sensor as write failures",
+                rows);
+    }
+    for (size_t i = 0; i < ing->sensors->n; i++)
+        if (ing->sensors->v[i]->eos_held)
+            release_ack(ing, ing->sensors->v[i]);
 }
 
 static void dispatch(struct nvg_ingest *ing, const Netvigil__SensorMessage *m)

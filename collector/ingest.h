@@ -61,5 +61,11 @@ int nvg_ingest_drain(struct nvg_ingest *ing, int max);
 void nvg_ingest_rate_closed(struct nvg_ingest *ing, const struct nvg_sensor_entry *s, int64_t sec,
                             int proto, uint64_t packets, uint64_t bytes);
 const struct nvg_ingest_counters *nvg_ingest_counters(const struct nvg_ingest *ing);
+/* The packet log reached the disk up to its current end: send the end-of-stream acks that
+ * waited for their rows (main.c calls this after each durable flush). */
+void nvg_ingest_durable(struct nvg_ingest *ing);
+/* Shutdown, before the packet writer closes: a last flush; rows it cannot write are counted
+ * per sensor as write failures and dropped, then every held ack goes out. */
+void nvg_ingest_finish(struct nvg_ingest *ing);
 
 #endif

@@ -68,6 +68,7 @@ struct collector {
     /* The packet log's last durable point that sensors.state records. */
     char state_log_name[256];
     uint64_t state_log_length;
+    bool state_prepared;         /* sensors.state.tmp holds the point the flush at hand reaches */
     struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
 };
 
@@ -220,24 +221,48 @@ static void rebuild_rates(struct collector *c)
     c->sensors.rate_records_lost += r.lost;
 }
 
-/* The packet log is written up to a batch boundary: what the sensors sent so far is in it.
- * Record that, then save it; if the save fails, the next flush tries again. */
-static void packets_durable(void *ud, const char *name, uint64_t length)
+/* The packet log's durable point (csv-writer.h): before a flush, the state naming the length
+ * the log will have is written to sensors.state.tmp and fsync'ed -- if that fails (a full
+ * disk) the flush does not happen, so the log never holds rows the saved state does not know
+ * and the saved length never lags what is in the file; after it (the log fdatasync'ed) the
+ * state is renamed into place. Then held end-of-stream acks whose rows are now in the file go
+ * out. */
+static int packets_durable(void *ud, enum nvg_csv_phase phase, const char *name, uint64_t length)
 {
     struct collector *c = ud;
-    nvg_sensor_table_mark_durable(&c->sensors);
-    if (!c->sensors.state_dirty && length == c->state_log_length &&
-        strcmp(name, c->state_log_name) == 0)
-        return;
-    if (nvg_sensor_state_save(&c->sensors, c->opts->out_dir, name, length) == 0) {
-        c->sensors.state_dirty = false;
-        snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
-        c->state_log_length = length;
-    } else {
-        c->sensors.state_dirty = true;
-        nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR, "cannot save %s/sensors.state: %s",
-                        c->opts->out_dir, strerror(errno));
+    if (phase == NVG_CSV_PREPARE) {
+        bool same = !c->sensors.state_dirty && length == c->state_log_length &&
+                    strcmp(name, c->state_log_name) == 0;
+        nvg_sensor_table_mark_durable(&c->sensors);
+        c->state_prepared = false;
+        if (same)
+            return 0;
+        if (nvg_sensor_state_prepare(&c->sensors, c->opts->out_dir, name, length) < 0) {
+            nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR,
+                            "cannot save %s/sensors.state: %s; the packet log waits (its rows "
+                            "stay buffered, counted as pending)",
+                            c->opts->out_dir, strerror(errno));
+            return NVG_EIO;
+        }
+        c->state_prepared = true;
+        return 0;
     }
+    if (c->state_prepared) {
+        c->state_prepared = false;
+        if (nvg_sensor_state_commit(c->opts->out_dir) == 0) {
+            c->sensors.state_dirty = false;
+            snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
+            c->state_log_length = length;
+        } else {
+            c->sensors.state_dirty = true;
+            nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR,
+                            "cannot save %s/sensors.state (rename): %s", c->opts->out_dir,
+                            strerror(errno));
+        }
+    }
+    if (c->ingest)
+        nvg_ingest_durable(c->ingest);
+    return 0;
 }
 
 static int open_files(struct collector *c, char *err)
@@ -458,6 +483,14 @@ static void shutdown_collector(struct collector *c)
         nvg_rate_window_flush(&c->sensors.v[i]->rates);
     if (c->feed)
         nvg_fanout_rates(c->feed);
+    /* Rows that cannot reach the disk now are counted per sensor and reported in the held
+     * end-of-stream acks; the router lingers so those acks leave before it closes. */
+    if (c->ingest)
+        nvg_ingest_finish(c->ingest);
+    if (c->router) {
+        int linger = 1000;
+        zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));
+    }
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
     nvg_status_free(c->status);

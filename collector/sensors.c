@@ -293,6 +293,7 @@ void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
     s->last_seq = 0;
     s->boot_records = 0;
     s->boot_batches_lost = 0;
+    s->boot_write_failures = 0;
 }
 
 static void add_sat(uint64_t *x, uint64_t v)
@@ -489,8 +490,8 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
-                          uint64_t log_length)
+int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
+                             const char *log_name, uint64_t log_length)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
@@ -516,17 +517,13 @@ int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, con
     ok = ok && put_line(buf, size, &len, &sum, "end %016" PRIx64 "\n", sum);
     int saved_errno = ok ? 0 : ENOBUFS;
     int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-    /* Written whole, on disk, then renamed over the old one, and the rename on disk too: a
-     * crash leaves the old state or the new one, never half of one. */
+    /* Written whole and on disk before _commit renames it over the old one: a crash leaves the
+     * old state or the new one, never half of one. */
     if (fd < 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
         saved_errno = saved_errno ? saved_errno : errno;
         ok = false;
     }
     if (fd >= 0 && close(fd) != 0 && ok) {
-        saved_errno = errno;
-        ok = false;
-    }
-    if (ok && rename(tmp, path) != 0) {
         saved_errno = errno;
         ok = false;
     }
@@ -536,12 +533,35 @@ int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, con
         errno = saved_errno;
         return NVG_EIO;
     }
+    return 0;
+}
+
+int nvg_sensor_state_commit(const char *dir)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/sensors.state", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return NVG_EIO;
+    }
+    /* The rename on disk too, or a power loss could bring back the old state. */
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
     return 0;
+}
+
+int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
+                          uint64_t log_length)
+{
+    if (nvg_sensor_state_prepare(t, dir, log_name, log_length) < 0)
+        return NVG_EIO;
+    return nvg_sensor_state_commit(dir);
 }
 
 /* One sensor line: "boot seq records lost NAME" with a valid name and nothing else. */

@@ -87,6 +87,13 @@ struct nvg_sensor_entry {
     uint64_t last_seq;     /* of boot_id; 0 before its first batch */
     uint64_t boot_records; /* records received for boot_id */
     uint64_t boot_batches_lost;
+    uint64_t boot_write_failures; /* records of boot_id refused by, or dropped from, the log */
+    /* An EndOfStream is answered once every row committed before it (eos_mark, in the packet
+     * writer's committed bytes) is in the file (ingest.c). */
+    bool eos_held;
+    uint64_t eos_mark, eos_boot_id, eos_last_seq;
+    uint8_t eos_rid[NVG_ROUTING_ID_MAX];
+    size_t eos_rid_len;
     int mode; /* Netvigil__CaptureMode from Hello/status */
     /* The position as of the last time every row received was durably in the packet log:
      * what the state file holds, so a restart after a crash counts exactly what the log
@@ -207,8 +214,10 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
  *
  * _mark_durable: every received row is now in the file (call right after a flush that left
  * nothing pending, at a batch boundary); copies each sensor's position into s->durable.
- * _save writes the durable positions ("netvigil-state 2", one line per sensor, a checksum line;
- * to a temporary file, fsync, rename, fsync of the directory); NVG_EIO with errno set. _load
+ * _prepare writes the durable positions ("netvigil-state 2", one line per sensor, a checksum
+ * line) to sensors.state.tmp and fsyncs it (before the packet log is flushed to log_length);
+ * _commit renames it over sensors.state and fsyncs the directory (after that flush); _save is
+ * the two in a row. Each returns 0 or NVG_EIO with errno set. _load
  * restores them (as both the live and the durable position) and returns the number of
  * sensors, with the log file's name ("" when the state names none) and length. A state that
  * cannot be trusted (unreadable, a directory, torn, edited, another format; or missing while
@@ -216,6 +225,9 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
  * in *why: NVG_EIO (errno set) or NVG_EMALFORMED (the file is renamed aside, never deleted),
  * or 0 when missing. The caller must then cut no log. */
 void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t);
+int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
+                             const char *log_name, uint64_t log_length);
+int nvg_sensor_state_commit(const char *dir);
 int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
                           uint64_t log_length);
 int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,

@@ -78,6 +78,8 @@ static void fill_counters(const struct nvg_status_config *cfg, Netvigil__Collect
     m->records_written = nvg_csv_writer_rows_written(cfg->packets);
     m->write_failures =
         nvg_csv_writer_rows_failed(cfg->packets) + nvg_csv_writer_rows_failed(cfg->rates);
+    m->write_pending =
+        nvg_csv_writer_rows_pending(cfg->packets) + nvg_csv_writer_rows_pending(cfg->rates);
     m->control_rejected = ck->rejected;
     m->control_oversized = ck->oversized;
     m->state_rejected = cfg->sensors->state_rejected;

@@ -12,6 +12,7 @@
 struct nvg_outbuf {
     int fd;
     int err; /* errno of the last failed write, 0 when fine */
+    bool whole;
     size_t len;
     size_t cap;
     char *buf;
@@ -62,6 +63,23 @@ static size_t cut_torn_line(struct nvg_outbuf *ob, size_t done)
     return keep;
 }
 
+/* Whole mode: undo the part of a flush that went out, so the file ends where the last complete
+ * flush ended (a group boundary the writer's owner recorded). When the cut itself fails, fall
+ * back to the line rule: what stays in the file then is counted as written. */
+static size_t undo_partial(struct nvg_outbuf *ob, size_t done)
+{
+    struct stat st;
+    if (done == 0 || fstat(ob->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return done;
+    off_t end = lseek(ob->fd, 0, SEEK_CUR);
+    if (end < (off_t)done)
+        return cut_torn_line(ob, done);
+    off_t cut = end - (off_t)done;
+    if (ftruncate(ob->fd, cut) != 0 || lseek(ob->fd, cut, SEEK_SET) != cut)
+        return cut_torn_line(ob, done);
+    return 0;
+}
+
 int nvg_outbuf_flush(struct nvg_outbuf *ob)
 {
     size_t done = 0;
@@ -76,7 +94,7 @@ int nvg_outbuf_flush(struct nvg_outbuf *ob)
         done += (size_t)n;
     }
     if (done < ob->len)
-        done = cut_torn_line(ob, done);
+        done = ob->whole ? undo_partial(ob, done) : cut_torn_line(ob, done);
     /* Keep what was not written at the front, so a later flush (after space was freed, say)
      * can still deliver it. */
     if (done > 0 && done < ob->len)
@@ -143,4 +161,14 @@ const char *nvg_outbuf_data(const struct nvg_outbuf *ob)
 size_t nvg_outbuf_pending(const struct nvg_outbuf *ob)
 {
     return ob->len;
+}
+
+void nvg_outbuf_set_whole(struct nvg_outbuf *ob, bool whole)
+{
+    ob->whole = whole;
+}
+
+void nvg_outbuf_discard(struct nvg_outbuf *ob)
+{
+    ob->len = 0;
 }

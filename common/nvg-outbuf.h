@@ -2,10 +2,13 @@
  * written with few, large write(2) calls. Write errors (a full disk, a closed pipe) are kept and
  * reported; a failed flush keeps the unwritten bytes so nothing is silently lost. The contents
  * are lines: when a write to a regular file stops short inside a line, the file is cut back to
- * its last whole line and that line stays buffered, so the file never ends in a torn line. */
+ * its last whole line and that line stays buffered, so the file never ends in a torn line.
+ * In whole mode (nvg_outbuf_set_whole) a flush that stops short is undone entirely: the file
+ * keeps the length it had before the flush, so it only ever ends where a flush ended. */
 #ifndef NVG_OUTBUF_H
 #define NVG_OUTBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct nvg_outbuf;
@@ -26,5 +29,9 @@ size_t nvg_outbuf_pending(const struct nvg_outbuf *ob);
 /* The pending bytes (nvg_outbuf_pending of them), e.g. to count the lines a failed close
  * loses. */
 const char *nvg_outbuf_data(const struct nvg_outbuf *ob);
+/* Whole mode: a flush writes all that is buffered or (on a regular file) nothing. */
+void nvg_outbuf_set_whole(struct nvg_outbuf *ob, bool whole);
+/* Forget what is buffered (its loss is the caller's to count). */
+void nvg_outbuf_discard(struct nvg_outbuf *ob);
 
 #endif

@@ -591,26 +591,31 @@ void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPO
 static int check_ack(struct nvg_link *link)
 {
     const Netvigil__EndOfStreamAck *a = &link->ack;
-    if (a->records_received == link->st.records_sent) {
+    uint64_t sent = link->st.records_sent;
+    if (a->write_failures > 0) {
+        snprintf(link->error, sizeof(link->error),
+                 "the collector received %" PRIu64 " of %" PRIu64
+                 " records but could not write %" PRIu64 " of them (its disk?)",
+                 a->records_received, sent, a->write_failures);
+    } else if (a->records_received == sent) {
         nvg_log(NVG_LOG_INFO,
                 "collector acknowledged all %" PRIu64 " records (%" PRIu64 " batches)",
                 a->records_received, link->st.batches_sent);
         return 0;
-    }
-    /* The collector lost its state while this stream ran: its count starts at its restart,
-     * and the packet log holds what came before. Only a count above ours would be wrong. */
-    if (a->history_unknown && a->records_received <= link->st.records_sent &&
-        a->batches_lost == 0 && a->write_failures == 0) {
+    } else if (a->history_unknown && a->records_received <= sent && a->batches_lost == 0) {
+        /* The collector lost its state while this stream ran: its count starts at its restart,
+         * and the packet log holds what came before. Only a count above ours would be wrong. */
         nvg_log(NVG_LOG_WARNING,
                 "the collector restarted without its state: it confirms %" PRIu64 " of %" PRIu64
                 " records since then; the earlier ones are in its log, not in its count",
-                a->records_received, link->st.records_sent);
+                a->records_received, sent);
         return 0;
+    } else {
+        snprintf(link->error, sizeof(link->error),
+                 "the collector received %" PRIu64 " records but this sensor sent %" PRIu64
+                 " (%" PRIu64 " batches, %" PRIu64 " reported lost)",
+                 a->records_received, sent, link->st.batches_sent, a->batches_lost);
     }
-    snprintf(link->error, sizeof(link->error),
-             "the collector received %" PRIu64 " records but this sensor sent %" PRIu64 " (%" PRIu64
-             " batches, %" PRIu64 " reported lost)",
-             a->records_received, link->st.records_sent, link->st.batches_sent, a->batches_lost);
     nvg_log(NVG_LOG_ERR, "%s", link->error);
     return NVG_EIO;
 }

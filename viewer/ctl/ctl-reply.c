@@ -139,6 +139,12 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
             st->commands_sent, st->commands_timed_out, st->control_rejected, st->control_oversized);
     nvg_ctl_put(out, st->audit_file && *st->audit_file ? st->audit_file : "-", 1024);
     fputc('\n', out);
+    if (st->write_pending)
+        fprintf(out,
+                "disk: %" PRIu64 " row(s) waiting in the write buffer (the disk refuses them; "
+                "written when it has room, counted as write failures if the collector stops "
+                "first)\n",
+                st->write_pending);
     if (st->state_rejected)
         fprintf(out,
                 "state: %" PRIu64 " sensors.state file(s) failed validation at start-up (kept "
@@ -204,6 +210,7 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     fprintf(out, "{\"uptime_ms\":%" PRId64, st->uptime_ms);
     JU("records_written", st->records_written);
     JU("write_failures", st->write_failures);
+    JU("write_pending", st->write_pending);
     JU("rejected_messages", st->rejected_messages);
     JU("malformed_messages", st->malformed_messages);
     JU("unknown_messages", st->unknown_messages);
