@@ -41,6 +41,9 @@ enum nvg_payload_kind {
 /* The capture time could not be represented (past the int64-nanosecond range, or a fraction
  * out of range) and was saturated to the nearest time that can; ts_ns is then not exact. */
 #define NVG_PKT_TIME_CLAMPED 0x100u
+/* src_mac/dst_mac valid. Set only by a decoder with MAC reporting on (struct nvg_decoder.macs):
+ * the wire format and CSV do not carry MACs yet, and collectors reject unknown flags. */
+#define NVG_PKT_HAS_MAC 0x200u
 
 /* TCP flag bits, in header bit order: F S R P A U E C N (N = AE / former NS, bit 8). */
 #define NVG_TCP_FIN 0x001u
@@ -106,6 +109,12 @@ struct nvg_pkt {
     uint16_t flags;       /* NVG_PKT_* */
     uint8_t event;        /* enum nvg_decode_event */
     uint8_t payload_len;  /* bytes in payload[] (0 unless payload capture is on) */
+    /* With NVG_PKT_HAS_MAC. Ethernet: the frame's source and destination. Linux SLL/SLL2: the
+     * link-layer address the header carries (the sender's) in src_mac, dst_mac all zeros. ARP
+     * with Ethernet hardware addresses (htype 1, hlen 6): the ARP sender and target hardware
+     * addresses, which is what ARP spoofing detection needs (they replace the link header's). */
+    uint8_t src_mac[6];
+    uint8_t dst_mac[6];
     uint8_t payload[NVG_PAYLOAD_MAX];
 };
 

@@ -17,7 +17,8 @@
  * IPv4 with 4-byte addresses (ip_version 4) and the whole packet was captured; other ARP
  * variants and cut-off packets keep only proto ARP. Bytes
  * after the packet (Ethernet padding) make payload_kind "padding"; ARP itself has no
- * payload. */
+ * payload. With MAC reporting on, an Ethernet-hardware ARP packet (type 1, length 6) puts its
+ * sender/target hardware addresses in src_mac/dst_mac. */
 #include <string.h>
 
 #include "decode-internal.h"
@@ -45,6 +46,11 @@ int nvg__decode_arp(struct nvg__dc *x)
     size_t end = tpa + plen;
     if (!nvg_cur_has(c, end))
         return nvg__stop(x, NVG_PKT_TRUNCATED, NVG_EV_ARP_TRUNC);
+    if (x->dec->macs && htype == 1 && hlen == 6) {
+        memcpy(pkt->src_mac, c->p + 8, 6);
+        memcpy(pkt->dst_mac, c->p + 8 + 6 + plen, 6);
+        pkt->flags |= NVG_PKT_HAS_MAC;
+    }
     if (ptype == NVG__ETH_IPV4 && plen == 4 && htype != ARPHRD_ATM) {
         pkt->ip_version = 4;
         memcpy(pkt->src, c->p + spa, 4);

@@ -24,6 +24,8 @@
  *
  * The record keeps the outermost VLAN id. A value <= 1500 is an 802.3 length (LLC follows):
  * reported as Other, like every ethertype the decoder does not know. */
+#include <string.h>
+
 #include "decode-internal.h"
 
 static bool is_vlan_tpid(uint16_t type)
@@ -65,6 +67,11 @@ int nvg__decode_ethertype(struct nvg__dc *x, uint16_t type)
 int nvg__decode_ether(struct nvg__dc *x)
 {
     uint16_t type;
+    if (x->dec->macs && nvg_cur_has(&x->c, 12)) {
+        memcpy(x->pkt->dst_mac, x->c.p, 6);
+        memcpy(x->pkt->src_mac, x->c.p + 6, 6);
+        x->pkt->flags |= NVG_PKT_HAS_MAC;
+    }
     if (!nvg_cur_skip(&x->c, 12) || !nvg_cur_be16(&x->c, &type))
         return nvg__stop(x, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
     return nvg__decode_ethertype(x, type);

@@ -35,11 +35,31 @@
  *
  * Raw IP (LINKTYPE_RAW 101, DLT_RAW 12 or 14): the IP header starts the frame; its version
  * nibble tells IPv4 from IPv6. */
+#include <string.h>
+
 #include "decode-internal.h"
+
+#define ARPHRD_ETHER 1
+
+/* The cooked header's link-layer address is the sender's; only an Ethernet one (ARPHRD_ETHER,
+ * 6 bytes) is a MAC address. */
+static void sll_mac(struct nvg__dc *x, uint16_t hatype, unsigned halen, const uint8_t *addr)
+{
+    if (!x->dec->macs || hatype != ARPHRD_ETHER || halen != 6)
+        return;
+    memcpy(x->pkt->src_mac, addr, 6);
+    memset(x->pkt->dst_mac, 0, 6);
+    x->pkt->flags |= NVG_PKT_HAS_MAC;
+}
 
 int nvg__decode_sll(struct nvg__dc *x)
 {
-    uint16_t proto;
+    uint16_t proto, hatype = 0, halen = 0;
+    if (nvg_cur_has(&x->c, 16)) {
+        (void)nvg_cur_peek16(&x->c, 2, &hatype);
+        (void)nvg_cur_peek16(&x->c, 4, &halen);
+        sll_mac(x, hatype, halen, x->c.p + 6);
+    }
     if (!nvg_cur_skip(&x->c, 14) || !nvg_cur_be16(&x->c, &proto))
         return nvg__stop(x, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
     return nvg__decode_ethertype(x, proto);
@@ -47,9 +67,13 @@ int nvg__decode_sll(struct nvg__dc *x)
 
 int nvg__decode_sll2(struct nvg__dc *x)
 {
-    uint16_t proto;
+    uint16_t proto = 0, hatype = 0;
+    uint8_t halen = 0;
     if (!nvg_cur_has(&x->c, 20))
         return nvg__stop(x, NVG_PKT_TRUNCATED, NVG_EV_LINK_TRUNC);
+    (void)nvg_cur_peek16(&x->c, 8, &hatype);
+    (void)nvg_cur_peek8(&x->c, 11, &halen);
+    sll_mac(x, hatype, halen, x->c.p + 12);
     (void)nvg_cur_be16(&x->c, &proto);
     (void)nvg_cur_skip(&x->c, 18);
     return nvg__decode_ethertype(x, proto);

@@ -41,6 +41,7 @@ enum nvg_linktype {
 struct nvg_decoder {
     int dlt;                       /* pcap link type (DLT_* / LINKTYPE_*) */
     unsigned payload_max;          /* payload bytes to copy per record (0: none) */
+    bool macs;                     /* fill src_mac/dst_mac (NVG_PKT_HAS_MAC); off by default */
     uint64_t frames;               /* frames decoded */
     uint64_t events[NVG_EV_COUNT]; /* per named decode event */
 };
