@@ -60,7 +60,8 @@
     X(RESTART, "restart")                                                                          \
     X(SET_FILTER, "set-filter")                                                                    \
     X(STATUS, "status")                                                                            \
-    X(FORGET, "forget")
+    X(FORGET, "forget")                                                                            \
+    X(ALERTS, "alerts")
 
 enum nvg_sensor_state {
 #define NVG__STATE_ENUM(name, text) NVG_STATE_##name,
@@ -76,7 +77,7 @@ enum nvg_command {
     NVG_COMMAND_COUNT
 };
 
-/* "start", "stop", "restart", "set-filter", "status", "forget"; "?" for anything else. */
+/* "start", "stop", "restart", "set-filter", "status", "forget", "alerts"; "?" for anything else. */
 const char *nvg_wire_command_name(Netvigil__CommandKind kind);
 
 /* "unknown", "running", "stopped", "finished", "error"; "unknown" for anything else. */
