@@ -499,6 +499,19 @@ static inline const struct name_text *payload_of(const struct nvg_pkt *pkt)
 
 /* ---- CSV row ------------------------------------------------------------------------------ */
 
+/* "02:00:5e:10:00:01": lower-case hex, as tshark and ip(8) print them. */
+static char *put_mac(char *p, const uint8_t *mac)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 6; i++) {
+        if (i)
+            *p++ = ':';
+        *p++ = hex[mac[i] >> 4];
+        *p++ = hex[mac[i] & 15];
+    }
+    return p;
+}
+
 size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct nvg_pkt *pkt,
                             const char *sensor_csv, size_t sensor_csv_len)
 {
@@ -536,6 +549,12 @@ size_t nvg_format_csv_row_r(struct nvg_time_cache *tc, char *buf, const struct n
     p = put_u32(p, pkt->wire_len);
     *p++ = ',';
     p = put_name(p, payload_of(pkt));
+    *p++ = ',';
+    if (pkt->flags & NVG_PKT_HAS_MAC)
+        p = put_mac(p, pkt->src_mac);
+    *p++ = ',';
+    if (pkt->flags & NVG_PKT_HAS_MAC)
+        p = put_mac(p, pkt->dst_mac);
     *p++ = '\n';
     *p = '\0';
     return (size_t)(p - buf);

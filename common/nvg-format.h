@@ -19,7 +19,10 @@
 #define NVG_SENSOR_NAME_MAX NVG_NAME_MAX
 #define NVG_FORMAT_LINE_MAX 512
 
-#define NVG_CSV_HEADER "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload\n"
+/* src_mac and dst_mac came after the first release's columns, so readers that index columns
+ * by position keep working; empty when the record has none (NVG_PKT_HAS_MAC). */
+#define NVG_CSV_HEADER                                                                             \
+    "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload,src_mac,dst_mac\n"
 
 /* Cache of the date and time-of-second text ("YYYY-MM-DDTHH:MM:SS") for the last second
  * formatted, so that a stream of rows pays for the calendar arithmetic once per second. Each

@@ -41,8 +41,7 @@ enum nvg_payload_kind {
 /* The capture time could not be represented (past the int64-nanosecond range, or a fraction
  * out of range) and was saturated to the nearest time that can; ts_ns is then not exact. */
 #define NVG_PKT_TIME_CLAMPED 0x100u
-/* src_mac/dst_mac valid. Set only by a decoder with MAC reporting on (struct nvg_decoder.macs):
- * the wire format and CSV do not carry MACs yet, and collectors reject unknown flags. */
+/* src_mac/dst_mac valid (a decoder with MAC reporting on: struct nvg_decoder.macs). */
 #define NVG_PKT_HAS_MAC 0x200u
 
 /* TCP flag bits, in header bit order: F S R P A U E C N (N = AE / former NS, bit 8). */

@@ -47,12 +47,18 @@ void nvg_wire_record_to_pb(const struct nvg_pkt *pkt, Netvigil__PacketRecord *pb
     pb->event = pkt->event;
     pb->payload.len = plen;
     pb->payload.data = plen ? (uint8_t *)pkt->payload : NULL;
+    if (pkt->flags & NVG_PKT_HAS_MAC) {
+        pb->src_mac.len = 6;
+        pb->src_mac.data = (uint8_t *)pkt->src_mac;
+        pb->dst_mac.len = 6;
+        pb->dst_mac.data = (uint8_t *)pkt->dst_mac;
+    }
 }
 
 #define NVG_PKT_KNOWN_FLAGS                                                                        \
     (NVG_PKT_MALFORMED | NVG_PKT_TRUNCATED | NVG_PKT_HAS_PORTS | NVG_PKT_HAS_TTL |                 \
      NVG_PKT_HAS_VLAN | NVG_PKT_HAS_ICMP | NVG_PKT_FRAGMENT | NVG_PKT_HAS_TCPFLAGS |               \
-     NVG_PKT_TIME_CLAMPED)
+     NVG_PKT_TIME_CLAMPED | NVG_PKT_HAS_MAC)
 #define NVG_TCP_KNOWN_FLAGS 0x1ffu
 #define NVG_VLAN_MAX 4095u
 
@@ -71,6 +77,9 @@ int nvg_wire_record_from_pb(const Netvigil__PacketRecord *pb, struct nvg_pkt *pk
                (pb->flags & ~NVG_PKT_KNOWN_FLAGS) != 0 || pb->event >= NVG_EV_COUNT ||
                pb->payload.len > NVG_PAYLOAD_MAX || (alen && (!pb->src.data || !pb->dst.data)) ||
                (pb->payload.len && !pb->payload.data);
+    size_t mlen = (pb->flags & NVG_PKT_HAS_MAC) ? 6 : 0;
+    bad = bad || pb->src_mac.len != mlen || pb->dst_mac.len != mlen ||
+          (mlen && (!pb->src_mac.data || !pb->dst_mac.data));
     if (bad)
         return NVG_EMALFORMED;
 
@@ -103,6 +112,10 @@ int nvg_wire_record_from_pb(const Netvigil__PacketRecord *pb, struct nvg_pkt *pk
     pkt->payload_len = (uint8_t)pb->payload.len;
     if (pb->payload.len)
         memcpy(pkt->payload, pb->payload.data, pb->payload.len);
+    if (mlen) {
+        memcpy(pkt->src_mac, pb->src_mac.data, 6);
+        memcpy(pkt->dst_mac, pb->dst_mac.data, 6);
+    }
     return 0;
 }
 
@@ -267,8 +280,8 @@ ProtobufCAllocator *nvg_arena_allocator(struct nvg_arena *arena)
 
 /* Upper bound for one packed PacketRecord inside a Batch, from the field widths of nvg_pkt:
  * time 9, ip_version 3, src/dst 2x18, proto 3, ip_proto 3, ports 2x4, tcp_flags 4, icmp 2x3,
- * ttl 3, lengths 2x6, vlan 4, payload_kind/flags/event (two-byte tags) 3x4, payload 3+64:
- * 170, plus the repeated-field tag and length (3). A record's own bound is this less the
+ * ttl 3, lengths 2x6, vlan 4, payload_kind/flags/event (two-byte tags) 3x4, payload 3+64,
+ * MACs 2x9: 188, plus the repeated-field tag and length (3). A record's own bound is this less the
  * payload bytes it does not carry: cheap enough for the per-packet path, and never below the
  * real size, so a batch closed by it always packs within its byte limit. */
 #define RECORD_PACKED_MAX 192u

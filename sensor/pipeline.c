@@ -14,7 +14,14 @@ void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigne
     memset(pl, 0, sizeof(*pl));
     pl->cap = cap;
     pl->count_max = count_max;
-    nvg_decoder_init(&pl->dec, nvg_capture_datalink(cap), payload_max);
+    pl->dec.payload_max = payload_max;
+    nvg_pipeline_reset_decoder(pl, nvg_capture_datalink(cap));
+}
+
+void nvg_pipeline_reset_decoder(struct nvg_pipeline *pl, int dlt)
+{
+    nvg_decoder_init(&pl->dec, dlt, pl->dec.payload_max);
+    pl->dec.macs = true; /* records carry MACs: ARP spoofing detection needs them */
 }
 
 int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink)

@@ -30,6 +30,8 @@ struct nvg_pipeline {
 
 void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigned payload_max,
                        uint64_t count_max);
+/* The decoder from zero for link type dlt (a new or restarted capture), payload size kept. */
+void nvg_pipeline_reset_decoder(struct nvg_pipeline *pl, int dlt);
 int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink);
 
 /* Runs until the file ends, count_max records were handled, *stop becomes non-zero (set it

@@ -88,7 +88,7 @@ void nvg_sensor_swap_capture(struct nvg_sensor *s, struct nvg_capture *fresh)
     s->cap = fresh;
     s->pl.cap = fresh;
     if (nvg_capture_datalink(fresh) != nvg_capture_datalink(old))
-        nvg_decoder_init(&s->pl.dec, nvg_capture_datalink(fresh), s->pl.dec.payload_max);
+        nvg_pipeline_reset_decoder(&s->pl, nvg_capture_datalink(fresh));
     nvg_capture_free(old);
 }
 
@@ -112,7 +112,7 @@ static int restart_capture(struct nvg_sensor *s, char *err, size_t errsize)
     }
     /* A restart is a fresh start: the decoder and every per-boot counter from zero. */
     nvg_sensor_swap_capture(s, fresh);
-    nvg_decoder_init(&s->pl.dec, nvg_capture_datalink(fresh), s->pl.dec.payload_max);
+    nvg_pipeline_reset_decoder(&s->pl, nvg_capture_datalink(fresh));
     s->finished = false;
     s->pl.records = 0;
     nvg_sensor_capture_up(s, false);

@@ -75,7 +75,7 @@ def check(out_text, out_dir, kills):
     names = ["cr-%d" % (i + 1) for i in range(SENSORS)]
     assert sorted(acks) == names, out_text
 
-    rows = nvgtest.read_packets(out_dir)  # every file: header, 11 columns, no torn line
+    rows = nvgtest.read_packets(out_dir)  # every file: header, 13 columns, no torn line
     seen = {n: {} for n in names}
     for r in rows:
         per = seen[r[1]]

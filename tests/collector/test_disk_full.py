@@ -12,7 +12,7 @@ in a finally block whatever happens:
               no file ends in a torn row meanwhile; delete the filler: the pending
               rows reach the file without any new input; at the end rows in the CSV files +
               write_failures == records sent, exactly, no record twice, and every file parses
-              (header, 11 columns, no torn line).
+              (header, 13 columns, no torn line).
   sensor      `netvigil-sensor -r F --csv MNT/out.csv` on a full tmpfs (a few KiB free, and
               none at all): an error naming the file and ENOSPC, exit status 1, and the rows
               in the file are whole rows (no torn last line).
@@ -185,7 +185,7 @@ def scenario_collector(w):
         except BaseException:
             w.kill_all()  # before the unmount
             raise
-        rows = nvgtest.read_packets(mnt)  # header, 11 columns, whole lines, every file
+        rows = nvgtest.read_packets(mnt)  # header, 13 columns, whole lines, every file
         check_unique(rows)
         n_df = sum(1 for r in rows if r[1] == "df")
         n_after = sum(1 for r in rows if r[1] == "df-after")
@@ -228,7 +228,7 @@ def scenario_sensor(w):
                 data = f.read()
             err_line = [ln for ln in r.stderr.splitlines() if ENOSPC_TEXT in ln][0]
             print("sensor (%d bytes free): %d bytes written; %s" % (leave, len(data), err_line))
-            if data:  # whole rows: no torn last line, the header, 11 columns
+            if data:  # whole rows: no torn last line, the header, 13 columns
                 assert len(nvgtest.read_csv_log(out, nvgtest.COLUMNS)) < n
             if leave:
                 assert len(data) > 0, "nothing written although %d bytes were free" % leave

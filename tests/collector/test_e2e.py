@@ -412,7 +412,7 @@ def test_collector_kill():
     assert b["sensor_drops"] == 0 and b["kernel_drops"] == 0, b
     col.stop()
 
-    # Every closed file parses: header, 11 columns, no torn line; rates 5 columns.
+    # Every closed file parses: header, 13 columns, no torn line; rates 5 columns.
     n_rows = collections.Counter()
     pk_files = log_files(col.out, "packets")
     assert len(pk_files) >= 2, pk_files

@@ -134,7 +134,7 @@ def test_tail(col, tmp):
 
 
 def test_sigkill(col, tmp):
-    """SIGKILL the collector mid-stream and restart it: every CSV parses (11 columns, no torn
+    """SIGKILL the collector mid-stream and restart it: every CSV parses (13 columns, no torn
     line), and what the restarted collector did not get shows as a sequence gap."""
     sensor = col.start_fake("--name", "k", "--boot-id", "4242", "--records", "400000", "--rate",
                             "100000", "--eos", "--no-check", "--timeout-ms", "30000",

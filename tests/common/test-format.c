@@ -383,20 +383,21 @@ static void check_row(const struct nvg_pkt *p, const char *sensor, const char *w
 static void test_csv_rows(void **state)
 {
     (void)state;
-    assert_string_equal(NVG_CSV_HEADER,
-                        "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload\n");
+    assert_string_equal(
+        NVG_CSV_HEADER,
+        "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload,src_mac,dst_mac\n");
     struct nvg_pkt p = tcp_example();
     check_row(&p, "s1",
               "2024-07-28T18:58:41.123456Z,s1,TCP,172.16.211.96,162.255.45.55,65042,443,PA,128,"
-              "66,raw\n");
+              "66,raw,,\n");
     check_row(&p, "a,\"b\"\nc",
               "2024-07-28T18:58:41.123456Z,\"a,\"\"b\"\"\nc\",TCP,172.16.211.96,162.255.45.55,"
-              "65042,443,PA,128,66,raw\n");
+              "65042,443,PA,128,66,raw,,\n");
     p.tcp_flags = 0; /* flags field present but empty */
     p.sport = 0;
     check_row(&p, "s",
               "2024-07-28T18:58:41.123456Z,s,TCP,172.16.211.96,162.255.45.55,0,443,,"
-              "128,66,raw\n");
+              "128,66,raw,,\n");
 
     /* A non-first fragment: no ports, no flags. */
     p = tcp_example();
@@ -405,7 +406,7 @@ static void test_csv_rows(void **state)
     p.payload_kind = NVG_PAYLOAD_NONE;
     check_row(&p, "s",
               "2024-07-28T18:58:41.123456Z,s,IPv4,172.16.211.96,162.255.45.55,,,,128,"
-              "66,\n");
+              "66,,,\n");
 
     /* UDP over IPv6 with padding. */
     memset(&p, 0, sizeof(p));
@@ -422,13 +423,13 @@ static void test_csv_rows(void **state)
     p.flags = NVG_PKT_HAS_PORTS | NVG_PKT_HAS_TTL;
     check_row(&p, "s",
               "1970-01-01T00:00:00.000000Z,s,UDP,2001:db8::1,ff02::fb,5353,5353,,255,"
-              "1514,padding\n");
+              "1514,padding,,\n");
 
     /* Nothing decoded: Other with time and length only. */
     memset(&p, 0, sizeof(p));
     p.ts_ns = 1;
     p.wire_len = 4294967295u;
-    check_row(&p, "s", "1970-01-01T00:00:00.000000Z,s,Other,,,,,,,4294967295,\n");
+    check_row(&p, "s", "1970-01-01T00:00:00.000000Z,s,Other,,,,,,,4294967295,,,\n");
 
     /* ARP: protocol addresses, no ttl. */
     memset(&p, 0, sizeof(p));
@@ -437,7 +438,14 @@ static void test_csv_rows(void **state)
     memcpy(p.src, (uint8_t[]){10, 0, 0, 1}, 4);
     memcpy(p.dst, (uint8_t[]){10, 0, 0, 2}, 4);
     p.wire_len = 60;
-    check_row(&p, "s", "1970-01-01T00:00:00.000000Z,s,ARP,10.0.0.1,10.0.0.2,,,,,60,\n");
+    check_row(&p, "s", "1970-01-01T00:00:00.000000Z,s,ARP,10.0.0.1,10.0.0.2,,,,,60,,,\n");
+    /* MACs in the last two columns, lower-case hex. */
+    memcpy(p.src_mac, (uint8_t[]){0x02, 0x00, 0x5e, 0xab, 0xcd, 0xef}, 6);
+    memcpy(p.dst_mac, (uint8_t[]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 6);
+    p.flags |= NVG_PKT_HAS_MAC;
+    check_row(&p, "s",
+              "1970-01-01T00:00:00.000000Z,s,ARP,10.0.0.1,10.0.0.2,,,,,60,,02:00:5e:ab:cd:ef,"
+              "ff:ff:ff:ff:ff:ff\n");
 }
 
 static void check_line(const struct nvg_pkt *p, const char *sensor, const char *want)

@@ -124,13 +124,13 @@ static void test_clamped_shown(void **state)
     char buf[NVG_FORMAT_LINE_MAX];
     struct nvg_pkt p = clamped_udp(INT64_MAX);
     nvg_format_csv_row(buf, &p, "s", 1);
-    assert_string_equal(buf, "2262-04-11T23:47:16.854775Z,s,UDP,,,,,~,,60,\n");
+    assert_string_equal(buf, "2262-04-11T23:47:16.854775Z,s,UDP,,,,,~,,60,,,\n");
     p.flags |= NVG_PKT_HAS_TCPFLAGS;
     p.proto = NVG_PROTO_TCP;
     p.tcp_flags = NVG_TCP_SYN | NVG_TCP_ACK;
     p.ts_ns = INT64_MIN;
     nvg_format_csv_row(buf, &p, "s", 1);
-    assert_string_equal(buf, "1677-09-21T00:12:43.145224Z,s,TCP,,,,,SA~,,60,\n");
+    assert_string_equal(buf, "1677-09-21T00:12:43.145224Z,s,TCP,,,,,SA~,,60,,,\n");
     nvg_format_text_line(buf, &p, NULL);
     assert_non_null(strstr(buf, " time=clamped"));
     assert_string_equal(buf, "[1677-09-21 00:12:43.145224] TCP flags=SA len=60 time=clamped\n");

@@ -37,7 +37,11 @@ static void make_pkt(struct nvg_pkt *p, int i, int ip_version, bool payload)
     p->icmp_type = 255;
     p->icmp_code = 254;
     p->payload_kind = NVG_PAYLOAD_PADDING;
-    p->flags = 0x1ff;
+    p->flags = 0x3ff;
+    for (int k = 0; k < 6; k++) {
+        p->src_mac[k] = (uint8_t)(0xa0 + k + i);
+        p->dst_mac[k] = (uint8_t)(0x50 - k);
+    }
     p->event = NVG_EV_COUNT - 1;
     if (payload) {
         p->payload_len = NVG_PAYLOAD_MAX;
@@ -121,6 +125,9 @@ enum mutation {
     M_FLAGS,
     M_EVENT,
     M_PAYLOAD_LONG,
+    M_SRC_MAC5,
+    M_DST_MAC_MISSING,
+    M_MAC_WITHOUT_FLAG,
     M_COUNT
 };
 
@@ -171,7 +178,7 @@ static void mutate_value(Netvigil__PacketRecord *pb, enum mutation m)
         pb->payload_kind = (Netvigil__PayloadKind)3;
         break;
     case M_FLAGS:
-        pb->flags = 0x200;
+        pb->flags = 0x400;
         break;
     case M_EVENT:
         pb->event = NVG_EV_COUNT;
@@ -192,6 +199,15 @@ static void mutate(Netvigil__PacketRecord *pb, enum mutation m, uint8_t *scratch
         break;
     case M_PAYLOAD_LONG:
         pb->payload.len = NVG_PAYLOAD_MAX + 1, pb->payload.data = scratch;
+        break;
+    case M_SRC_MAC5:
+        pb->src_mac.len = 5;
+        break;
+    case M_DST_MAC_MISSING:
+        pb->dst_mac.len = 0, pb->dst_mac.data = NULL;
+        break;
+    case M_MAC_WITHOUT_FLAG:
+        pb->flags &= ~NVG_PKT_HAS_MAC;
         break;
     default:
         mutate_value(pb, m);

@@ -4,7 +4,7 @@
  * NVG_SENSOR_NAME_MAX bytes, up to the first NUL; commas, quotes and newlines welcome)].
  * Every field may be out of range (proto, payload_kind, payload_len, event, ip_version, any
  * ts_ns). Checked: both forms stay under NVG_FORMAT_LINE_MAX, end in their only '\n', hold no
- * NUL; the CSV row parses (RFC 4180) into exactly the 11 header fields with the sensor name
+ * NUL; the CSV row parses (RFC 4180) into exactly the 13 header fields with the sensor name
  * intact; the cached date text gives the same row as a fresh cache. */
 #include <stdbool.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 #include "fuzz.h"
 #include "nvg-format.h"
 
-#define CSV_FIELDS 11
+#define CSV_FIELDS 13
 
 /* Splits one RFC 4180 record (ending in '\n'); returns the number of fields, -1 when it is not
  * one well-formed record. field 1 (the sensor) is unquoted into sensor. */

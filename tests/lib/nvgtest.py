@@ -50,7 +50,7 @@ import time
 
 SKIP = 77
 COLUMNS = ["time", "sensor", "proto", "src", "dst", "sport", "dport", "flags", "ttl", "len",
-           "payload"]
+           "payload", "src_mac", "dst_mac"]
 RATE_COLUMNS = ["time", "sensor", "proto", "packets", "bytes"]
 
 # Below Linux's ephemeral range (32768-60999 by default), so that a port a test hands to its

@@ -318,11 +318,11 @@ def check(cond, what):
         errors.append(what)
     return cond
 rows = list(csv.reader(open(path, newline="")))
-check(rows and rows[0] == "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload".split(","),
+check(rows and rows[0] == "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload,src_mac,dst_mac".split(","),
       "header row: %r" % (rows[0] if rows else None))
 cols = rows[0] if rows else []
 recs = [dict(zip(cols, r)) for r in rows[1:]]
-check(all(len(r) == 11 for r in rows), "every row has 11 fields")
+check(all(len(r) == 13 for r in rows), "every row has 13 fields")
 iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 check(all(iso.match(r["time"]) for r in recs), "time is ISO 8601 UTC with microseconds")
 # Within the test's own time window (the order is the kernel's, so it is not checked).

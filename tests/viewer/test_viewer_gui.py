@@ -48,7 +48,7 @@ def s(v):
 def read_rows(path):
     with open(path, newline="") as f:
         lines = f.read().split("\n")
-    assert lines[0] == "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload", lines[0]
+    assert lines[0] == "time,sensor,proto,src,dst,sport,dport,flags,ttl,len,payload,src_mac,dst_mac", lines[0]
     assert lines[-1] == "", "file does not end in a newline"
     return lines[1:-1]
 
