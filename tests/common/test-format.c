@@ -439,13 +439,19 @@ static void test_csv_rows(void **state)
     memcpy(p.dst, (uint8_t[]){10, 0, 0, 2}, 4);
     p.wire_len = 60;
     check_row(&p, "s", "1970-01-01T00:00:00.000000Z,s,ARP,10.0.0.1,10.0.0.2,,,,,60,,,\n");
-    /* MACs in the last two columns, lower-case hex. */
+}
+
+/* MACs in the last two columns, lower-case hex. */
+static void test_csv_macs(void **state)
+{
+    (void)state;
+    struct nvg_pkt p = tcp_example();
     memcpy(p.src_mac, (uint8_t[]){0x02, 0x00, 0x5e, 0xab, 0xcd, 0xef}, 6);
     memcpy(p.dst_mac, (uint8_t[]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 6);
     p.flags |= NVG_PKT_HAS_MAC;
     check_row(&p, "s",
-              "1970-01-01T00:00:00.000000Z,s,ARP,10.0.0.1,10.0.0.2,,,,,60,,02:00:5e:ab:cd:ef,"
-              "ff:ff:ff:ff:ff:ff\n");
+              "2024-07-28T18:58:41.123456Z,s,TCP,172.16.211.96,162.255.45.55,65042,443,PA,128,"
+              "66,raw,02:00:5e:ab:cd:ef,ff:ff:ff:ff:ff:ff\n");
 }
 
 static void check_line(const struct nvg_pkt *p, const char *sensor, const char *want)
@@ -534,13 +540,14 @@ static void test_worst_case_length(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_fixed),     cmocka_unit_test(test_time_vs_gmtime),
-        cmocka_unit_test(test_time_from_pcap), cmocka_unit_test(test_time_from_pcap_extremes),
-        cmocka_unit_test(test_time_cache),     cmocka_unit_test(test_ipv6_vs_inet_ntop),
-        cmocka_unit_test(test_ipv6_edges),     cmocka_unit_test(test_ipv4),
-        cmocka_unit_test(test_tcp_flags),      cmocka_unit_test(test_csv_quote),
-        cmocka_unit_test(test_csv_neutralise), cmocka_unit_test(test_csv_rows),
-        cmocka_unit_test(test_text_lines),     cmocka_unit_test(test_worst_case_length),
+        cmocka_unit_test(test_time_fixed),        cmocka_unit_test(test_time_vs_gmtime),
+        cmocka_unit_test(test_time_from_pcap),    cmocka_unit_test(test_time_from_pcap_extremes),
+        cmocka_unit_test(test_time_cache),        cmocka_unit_test(test_ipv6_vs_inet_ntop),
+        cmocka_unit_test(test_ipv6_edges),        cmocka_unit_test(test_ipv4),
+        cmocka_unit_test(test_tcp_flags),         cmocka_unit_test(test_csv_quote),
+        cmocka_unit_test(test_csv_neutralise),    cmocka_unit_test(test_csv_rows),
+        cmocka_unit_test(test_csv_macs),          cmocka_unit_test(test_text_lines),
+        cmocka_unit_test(test_worst_case_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
