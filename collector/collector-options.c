@@ -41,6 +41,9 @@ static void usage(FILE *out)
             "                         suffix (default 3s, at most 60s)\n"
             "  --memory-budget SIZE   what slow or hostile peers may make the collector hold\n"
             "                         in queues, K/M/G suffixes (default 256M, at least 16M)\n"
+            "  --alerts-config FILE   detector thresholds, rules and allow-lists (alerts.conf,\n"
+            "                         README \"Alerts\"; SIGHUP rereads); default: built in\n"
+            "  --no-alerts            run no detection (no alerts-*.csv)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -110,6 +113,8 @@ enum {
     OPT_TALKERS_INTERVAL,
     OPT_COMMAND_TIMEOUT,
     OPT_MEMORY_BUDGET,
+    OPT_ALERTS_CONFIG,
+    OPT_NO_ALERTS,
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +131,8 @@ static const struct option long_opts[] = {
     {"talkers-interval", required_argument, NULL, OPT_TALKERS_INTERVAL},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
+    {"alerts-config", required_argument, NULL, OPT_ALERTS_CONFIG},
+    {"no-alerts", no_argument, NULL, OPT_NO_ALERTS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -133,6 +140,16 @@ static const struct option long_opts[] = {
 };
 
 /* One option; returns 0, 1 (help/version done) or -1 (bad value, message printed). */
+/* The detection options; false when c is another. */
+static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const char *arg)
+{
+    if (c == OPT_ALERTS_CONFIG)
+        opts->alerts_config = arg;
+    else if (c == OPT_NO_ALERTS)
+        opts->no_alerts = true;
+    return c == OPT_ALERTS_CONFIG || c == OPT_NO_ALERTS;
+}
+
 static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
 {
     int rc = 0;
@@ -212,7 +229,7 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
     };
     int c;
     while ((c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {
-        int rc = apply_opt(opts, c, optarg);
+        int rc = apply_alerts_opt(opts, c, optarg) ? 0 : apply_opt(opts, c, optarg);
         if (rc != 0)
             return rc;
     }

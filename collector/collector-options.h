@@ -14,10 +14,12 @@ struct nvg_collector_options {
     uint64_t rotate_size;      /* bytes; 0 = never by size */
     int64_t rotate_interval_s; /* 0 = never by time */
     int64_t talkers_interval_s;
-    int command_timeout_ms; /* a sensor that has not answered a command by then: timed out */
-    const char *own_key;    /* --key: own key pair; NULL = keys_dir/collector.key_secret */
-    const char *keys_dir;   /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
-    uint64_t memory_budget; /* bytes peers may make the collector hold (budget.h) */
+    int command_timeout_ms;    /* a sensor that has not answered a command by then: timed out */
+    const char *own_key;       /* --key: own key pair; NULL = keys_dir/collector.key_secret */
+    const char *keys_dir;      /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
+    uint64_t memory_budget;    /* bytes peers may make the collector hold (budget.h) */
+    const char *alerts_config; /* --alerts-config; NULL = the built-in defaults */
+    bool no_alerts;
     bool insecure;
     bool verbose;
 };

@@ -173,12 +173,16 @@ static void refuse(struct nvg_control *ctl, const struct request *q, uint64_t *c
     refuse_as(ctl, q, counter, NULL, error);
 }
 
-/* ControlReply{version, id, ok, status} with the status as already packed: protobuf embeds a
- * message as its bytes (field 6, length-delimited), so they are appended, not re-encoded. */
-static void reply_status(struct nvg_control *ctl, const struct envelope *env, uint64_t id)
+/* ControlReply{version, id, ok, status or alerts} with the body as already packed: protobuf
+ * embeds a message as its bytes (field 6, length-delimited), so they are appended, not
+ * re-encoded; the alerts come with their tags (field 0). */
+static void reply_status(struct nvg_control *ctl, const struct request *q)
 {
+    const struct envelope *env = q->env;
+    uint64_t id = q->req->id;
     size_t slen;
-    const uint8_t *st = ctl->status(ctl->status_ud, &slen);
+    unsigned field = 6;
+    const uint8_t *st = ctl->status(ctl->status_ud, q->req, &slen, &field);
     if (!st) {
         reply_error(ctl, env, id, "out of memory");
         return;
@@ -188,9 +192,9 @@ static void reply_status(struct nvg_control *ctl, const struct envelope *env, ui
     r.id = id;
     r.ok = true;
     size_t head = netvigil__control_reply__get_packed_size(&r);
-    uint8_t tag[11] = {(6 << 3) | 2};
-    size_t tlen = 1;
-    for (uint64_t v = slen; tlen < sizeof(tag); v >>= 7) {
+    uint8_t tag[11] = {(uint8_t)((field << 3) | 2)};
+    size_t tlen = field ? 1 : 0;
+    for (uint64_t v = slen; field && tlen < sizeof(tag); v >>= 7) {
         tag[tlen++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         if (v <= 0x7f)
             break;
@@ -495,7 +499,7 @@ static void handle_status_request(struct nvg_control *ctl, const struct request 
                "it changes once a second");
         return;
     }
-    reply_status(ctl, q->env, q->req->id);
+    reply_status(ctl, q);
 }
 
 static void handle_command(struct nvg_control *ctl, const struct request *q)
@@ -561,7 +565,8 @@ static void handle_request(struct nvg_control *ctl, const struct envelope *env, 
                  "speaks version %u",
                  req->protocol_version, NVG_PROTOCOL_VERSION);
         refuse(ctl, &q, &ctl->counts.refused, err);
-    } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS) {
+    } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS ||
+               req->kind == NETVIGIL__COMMAND_KIND__COMMAND_ALERTS) {
         handle_status_request(ctl, &q);
     } else if (!nvg__control_is_command(req->kind)) {
         char err[64];

@@ -49,7 +49,10 @@
  * next call; NULL when out of memory. A function rather than the status module itself: status
  * reads control's counters, so control calling it directly would make the two depend on each
  * other. */
-typedef const uint8_t *(*nvg_control_status_fn)(void *ud, size_t *len);
+/* The packed body of a read request (STATUS: the CollectorStatus, *field 6; ALERTS: the reply's
+ * alerts entries with their tags, *field 0), or NULL when out of memory. */
+typedef const uint8_t *(*nvg_control_status_fn)(void *ud, const Netvigil__ControlRequest *req,
+                                                size_t *len, unsigned *field);
 
 /* Everything is lent and must outlive the control object. */
 struct nvg_control_config {

@@ -36,6 +36,7 @@ struct nvg_ingest {
     struct nvg_sensor_table *sensors;
     struct nvg_csv_writer *packets, *rates;
     struct nvg_fanout *feed;
+    struct nvg_alerts *alerts;
     struct nvg_control *control;
     int64_t *now_ms;
     struct nvg_ratelog *write_log;
@@ -170,8 +171,13 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
                 failed++;
         }
     }
+    if (!s->alert_indexed) {
+        s->alert_index = nvg_alerts_sensor_index(ing->alerts, s->name);
+        s->alert_indexed = true;
+    }
     for (size_t i = 0; i < n; i++) {
         const struct nvg_pkt *pkt = &ing->scratch[i];
+        nvg_alerts_record(ing->alerts, s->alert_index, pkt, *ing->now_ms);
         nvg_rate_window_add(&s->rates, pkt->ts_ns, pkt->proto, pkt->wire_len, *ing->now_ms);
         nvg_talkers_add(s->talkers, pkt->src, pkt->ip_version, pkt->wire_len);
         bytes += pkt->wire_len;
@@ -656,6 +662,7 @@ struct nvg_ingest *nvg_ingest_new(const struct nvg_ingest_config *cfg)
     ing->packets = cfg->packets;
     ing->rates = cfg->rates;
     ing->feed = cfg->feed;
+    ing->alerts = cfg->alerts;
     ing->control = cfg->control;
     ing->now_ms = cfg->now_ms;
     ing->write_log = cfg->write_log;

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "alerts.h"
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
@@ -31,6 +32,7 @@ struct nvg_ingest_config {
     struct nvg_csv_writer *packets; /* one row per record */
     struct nvg_csv_writer *rates;   /* one row per closed (second, sensor, protocol) */
     struct nvg_fanout *feed;
+    struct nvg_alerts *alerts;   /* sees every validated record */
     struct nvg_control *control; /* takes the CommandReplies */
     /* The collector's clock, the wall time of the message at hand: set here per message. */
     int64_t *now_ms;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "alerts.h"
 #include "audit.h"
 #include "auth.h"
 #include "budget.h"
@@ -56,6 +57,7 @@ struct collector {
     struct nvg_csv_writer *rates_csv;
     struct nvg_sensor_table sensors;
     struct nvg_fanout *feed;
+    struct nvg_alerts *alerts;
     struct nvg_audit *audit;
     struct nvg_control *ctl;
     struct nvg_ingest *ingest;
@@ -183,11 +185,13 @@ static void cut_revoked(void *ud, const char *address)
         nvg_log(NVG_LOG_NOTICE, "closed %d connection(s) from %s", cut, address);
 }
 
-static void reload_keys(struct collector *c)
+/* SIGHUP: the alert rules, and the allow-lists when there are keys. */
+static void reload(struct collector *c)
 {
     reload_requested = 0;
+    nvg_alerts_reload(c->alerts);
     if (!c->auth) {
-        nvg_log(NVG_LOG_NOTICE, "SIGHUP: running without --keys, nothing to reload");
+        nvg_log(NVG_LOG_NOTICE, "SIGHUP: running without --keys, no allow-lists to reload");
         return;
     }
     char err[NVG_ERRBUF_SIZE];
@@ -320,9 +324,17 @@ static int open_files(struct collector *c, char *err)
 
 /* For STATUS requests: control gets the status through this, not from the status module
  * (which reads control's counters). */
-static const uint8_t *status_for_control(void *ud, size_t *len)
+static const uint8_t *status_for_control(void *ud, const Netvigil__ControlRequest *req, size_t *len,
+                                         unsigned *field)
 {
     struct collector *c = ud;
+    if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_ALERTS) {
+        bool oom;
+        *field = 0; /* the entries carry their own tags */
+        const uint8_t *p = nvg_alerts_packed_since(c->alerts, req->since_ms, len, &oom);
+        return oom ? NULL : p ? p : (const uint8_t *)"";
+    }
+    *field = 6;
     return nvg_status_packed(c->status, c->now_ms, len);
 }
 
@@ -351,6 +363,7 @@ static int open_control_ingest(struct collector *c)
         .packets = c->packets,
         .rates = c->rates_csv,
         .feed = c->feed,
+        .alerts = c->alerts,
         .control = c->ctl,
         .now_ms = &c->now_ms,
         .write_log = &c->rl_write,
@@ -375,6 +388,7 @@ static int open_status(struct collector *c)
         .security = &c->security,
         .keys = c->auth != NULL,
         .feed = c->feed,
+        .alerts = c->alerts,
         .start_ms = c->start_ms,
     };
     c->status = nvg_status_new(&sc);
@@ -394,6 +408,19 @@ static int open_modules(struct collector *c)
     if (!c->feed) {
         nvg_log(NVG_LOG_ERR, "out of memory");
         return NVG_ENOMEM;
+    }
+    struct nvg_alerts_config ac = {
+        .out_dir = c->opts->out_dir,
+        .rotate_size = c->opts->rotate_size,
+        .rotate_interval_s = c->opts->rotate_interval_s,
+        .rules_path = c->opts->alerts_config,
+        .disabled = c->opts->no_alerts,
+        .feed = c->feed,
+    };
+    c->alerts = nvg_alerts_new(&ac, err);
+    if (!c->alerts) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return NVG_EIO;
     }
     c->audit = nvg_audit_new(c->opts, c->feed, err);
     if (!c->audit) {
@@ -417,6 +444,7 @@ static void every_second(struct collector *c, int64_t now)
         nvg_sensor_entry_update_speed(c->sensors.v[i], now);
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
+    nvg_alerts_second(c->alerts, now);
     nvg_status_publish(c->status);
 }
 
@@ -425,6 +453,7 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
     nvg_fanout_rates(c->feed);
+    nvg_alerts_tick(c->alerts, now);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
@@ -463,7 +492,7 @@ static void run(struct collector *c)
             nvg_connections_drain(c->conns);
         }
         if (reload_requested)
-            reload_keys(c);
+            reload(c);
         now = nvg_clock_wall_ms();
         nvg_control_tick(c->ctl, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
@@ -487,6 +516,7 @@ static void shutdown_collector(struct collector *c)
      * end-of-stream acks; the router lingers so those acks leave before it closes. */
     if (c->ingest)
         nvg_ingest_finish(c->ingest);
+    nvg_alerts_free(c->alerts); /* ends the open alerts: on the feed and in their log */
     if (c->router) {
         int linger = 1000;
         zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));

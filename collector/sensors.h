@@ -88,6 +88,8 @@ struct nvg_sensor_entry {
     uint64_t boot_records; /* records received for boot_id */
     uint64_t boot_batches_lost;
     uint64_t boot_write_failures; /* records of boot_id refused by, or dropped from, the log */
+    unsigned alert_index;         /* the detection engine's index for this name (alerts.h) */
+    bool alert_indexed;
     /* An EndOfStream is answered once every row committed before it (eos_mark, in the packet
      * writer's committed bytes) is in the file (ingest.c). */
     bool eos_held;

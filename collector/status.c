@@ -16,6 +16,7 @@ struct nvg_status {
     Netvigil__SensorStatus *hbs;
     size_t cap;
     Netvigil__SecurityCounters sec;
+    Netvigil__DetectionCounters det;
     /* The last build, packed. */
     uint8_t *packed;
     size_t packed_len, packed_cap;
@@ -130,6 +131,12 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
     m->audit_file = (char *)nvg_audit_path(cfg->audit);
     fill_security(cfg->security, &st->sec);
     m->security = &st->sec;
+    if (cfg->alerts) {
+        nvg_alerts_counters(cfg->alerts, &st->det);
+        m->detection = &st->det;
+        const struct nvg_csv_writer *log = nvg_alerts_log(cfg->alerts);
+        m->alerts_file = log ? (char *)nvg_csv_writer_path(log) : "";
+    }
     m->keys = cfg->keys;
     return m;
 }

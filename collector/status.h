@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "alerts.h"
 #include "audit.h"
 #include "control.h"
 #include "csv-writer.h"
@@ -34,7 +35,8 @@ struct nvg_status_config {
     const struct nvg_security_counters *security;
     bool keys;               /* CURVE with allow-lists on every socket */
     struct nvg_fanout *feed; /* where nvg_status_publish sends it */
-    int64_t start_ms;        /* wall clock at start, for the uptime */
+    const struct nvg_alerts *alerts;
+    int64_t start_ms; /* wall clock at start, for the uptime */
 };
 
 struct nvg_status;

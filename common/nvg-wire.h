@@ -40,7 +40,7 @@
 #define NVG_TOPIC_STATUS "status" /* body: CollectorStatus */
 #define NVG_TOPIC_TALKERS "talk/" /* + sensor name; body: TopTalkers */
 #define NVG_TOPIC_EVENTS "event"  /* body: Event */
-#define NVG_TOPIC_ALERTS "alert"  /* body: Event */
+#define NVG_TOPIC_ALERTS "alert"  /* body: Alert */
 
 /* A sensor's state (SensorState) and the command kinds (CommandKind) with their names, in the
  * order and with the values of proto/netvigil.proto: X(NAME, "name"). nvg-wire.c asserts at

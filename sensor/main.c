@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alerts-sink.h"
 #include "capture.h"
 #include "decode.h"
 #include "link.h"
@@ -121,14 +122,19 @@ static int open_outputs(struct nvg_sensor *s)
         }
         nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_CSV]);
     }
-    if (o->print) {
+    if (o->print)
         s->outputs[NVG_OUT_TEXT] = nvg_output_text_new(NULL, err);
-        if (!s->outputs[NVG_OUT_TEXT]) {
-            nvg_log(NVG_LOG_ERR, "%s", err);
-            return -1;
-        }
-        nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_TEXT]);
+    if (o->alerts_path && (!o->print || s->outputs[NVG_OUT_TEXT]))
+        s->outputs[NVG_OUT_ALERTS] =
+            nvg_alerts_sink_new(o->alerts_path, o->alerts_config, o->name, err);
+    if ((o->print && !s->outputs[NVG_OUT_TEXT]) ||
+        (o->alerts_path && !s->outputs[NVG_OUT_ALERTS])) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
     }
+    for (int i = NVG_OUT_TEXT; i <= NVG_OUT_ALERTS; i++)
+        if (s->outputs[i])
+            nvg_pipeline_add_sink(&s->pl, s->outputs[i]);
     return 0;
 }
 

@@ -16,6 +16,8 @@ enum {
     OPT_NO_PROMISC = 256,
     OPT_CSV,
     OPT_PRINT,
+    OPT_ALERTS,
+    OPT_ALERTS_CONFIG,
     OPT_COUNT,
     OPT_PAYLOAD,
     OPT_HELP,
@@ -39,6 +41,8 @@ static const struct option long_opts[] = {
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"csv", required_argument, NULL, OPT_CSV},
     {"print", no_argument, NULL, OPT_PRINT},
+    {"alerts", required_argument, NULL, OPT_ALERTS},
+    {"alerts-config", required_argument, NULL, OPT_ALERTS_CONFIG},
     {"count", required_argument, NULL, OPT_COUNT},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"collector", required_argument, NULL, 'c'},
@@ -89,7 +93,10 @@ static void usage(FILE *f, const char *prog)
             "                         kills the sensor), log (only logged), off\n"
             "      --csv FILE         write the CSV packet log to FILE (\"-\" for stdout)\n"
             "      --print            print one text line per packet to stdout (the default\n"
-            "                         when neither -c nor --csv is given)\n"
+            "                         when neither -c, --csv nor --alerts is given)\n"
+            "      --alerts FILE      run the collector's detectors here and write one line per\n"
+            "                         alert event to FILE (\"-\" for stdout)\n"
+            "      --alerts-config FILE  detector thresholds and rules (alerts.conf)\n"
             "      --count N          stop after N packets\n"
             "      --payload N        keep the first N payload bytes per record (0..%d,\n"
             "                         default 0)\n"
@@ -247,6 +254,12 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
     case OPT_PRINT:
         o->print = true;
         return 0;
+    case OPT_ALERTS:
+        o->alerts_path = arg;
+        return 0;
+    case OPT_ALERTS_CONFIG:
+        o->alerts_config = arg;
+        return 0;
     case 'c':
         o->collector = arg;
         return 0;
@@ -309,7 +322,12 @@ static int validate(struct nvg_sensor_opts *o, char *err)
         return fail(err, "nothing to capture: give -i IFACE (e.g. -i any) or -r FILE");
     if (o->print && o->csv_path && strcmp(o->csv_path, "-") == 0)
         return fail(err, "--print and --csv - both write to stdout; use one");
-    if (!o->csv_path && !o->collector)
+    if (o->print && o->alerts_path && strcmp(o->alerts_path, "-") == 0)
+        return fail(err, "--print and --alerts - both write to stdout; use one");
+    if (o->alerts_config && !o->alerts_path)
+        return fail(err, "--alerts-config without --alerts: the rules are for the sensor's own "
+                         "detection (a collector has its own --alerts-config)");
+    if (!o->csv_path && !o->collector && !o->alerts_path)
         o->print = true;
     if (!o->key != !o->collector_key)
         return fail(err, "--key and --collector-key go together: CURVE needs both");

@@ -28,6 +28,8 @@ struct nvg_sensor_opts {
     bool promisc;
     const char *csv_path;      /* --csv, "-" is stdout; NULL when off */
     bool print;                /* --print (also implied when no other output is asked for) */
+    const char *alerts_path;   /* --alerts, "-" is stdout; NULL when off */
+    const char *alerts_config; /* --alerts-config; NULL = the built-in rules */
     uint64_t count;            /* --count, 0 is unlimited */
     unsigned payload;          /* --payload, bytes of payload kept per record */
     const char *collector;     /* -c, endpoint or HOST[:PORT]; NULL: no link */

@@ -241,7 +241,7 @@ static void summarize(struct nvg__alert *al)
     switch (a->detector) {
     case NVG_DET_PORTSCAN:
         snprintf(o, z, "%s scanned %s %s ports of %s in %.1f s (%s, %s closed)", s,
-                 num(n1, a->count), proto_name(a->proto), t, secs, scan_kind(a->port),
+                 num(n1, a->count), proto_name(a->proto), t, secs, scan_kind(a->probe_kinds),
                  num(n2, a->closed));
         break;
     case NVG_DET_SWEEP:

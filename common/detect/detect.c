@@ -225,7 +225,7 @@ static void scan_hit(struct nvg_detect *d, struct pair *p, unsigned sensor, int6
         a->count = count;
     a->closed = nvg__lc_estimate[p->failed_n] + p->unreach;
     a->proto = (p->kinds & KIND_UDP) && !(p->kinds & ~KIND_UDP) ? NVG_PROTO_UDP : NVG_PROTO_TCP;
-    a->port = p->kinds; /* the probe kinds, for the summary (detect-alert.c) */
+    a->probe_kinds = p->kinds; /* for the summary (detect-alert.c) */
 }
 
 static void scan_eval(struct nvg_detect *d, struct pair *p, unsigned sensor,

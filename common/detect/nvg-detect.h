@@ -52,14 +52,15 @@ enum nvg_alert_event { NVG_ALERT_START = 1, NVG_ALERT_UPDATE, NVG_ALERT_END };
 
 /* One alert event. The engine fills it and lends it to the callback for the call only. */
 struct nvg_alert {
-    uint64_t id;        /* unique in this engine, increasing; same id for start/update/end */
-    uint8_t event;      /* enum nvg_alert_event */
-    uint8_t severity;   /* enum nvg_severity */
-    uint8_t detector;   /* enum nvg_detector */
-    uint8_t ip_version; /* of src and targets: 4 or 6 (ARP: 4) */
-    uint8_t proto;      /* enum nvg_proto of the traffic (0 when mixed) */
-    uint16_t port;      /* the port concerned (sweep, brute force, flood), 0 when none */
-    uint8_t src[16];    /* the source (attacker); for floods from many sources: all zeros */
+    uint64_t id;         /* unique in this engine, increasing; same id for start/update/end */
+    uint8_t event;       /* enum nvg_alert_event */
+    uint8_t severity;    /* enum nvg_severity */
+    uint8_t detector;    /* enum nvg_detector */
+    uint8_t ip_version;  /* of src and targets: 4 or 6 (ARP: 4) */
+    uint8_t proto;       /* enum nvg_proto of the traffic (0 when mixed) */
+    uint16_t port;       /* the port concerned (sweep, brute force, flood), 0 when none */
+    uint8_t probe_kinds; /* port scan: SYN 1, FIN 2, NULL 4, Xmas 8, UDP 16 (or-ed) */
+    uint8_t src[16];     /* the source (attacker); for floods from many sources: all zeros */
     uint8_t targets[NVG_ALERT_TARGETS][16];
     uint8_t n_listed;               /* entries of targets[] in use */
     uint32_t n_targets;             /* distinct targets (an estimate past a few hundred) */

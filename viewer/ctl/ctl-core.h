@@ -91,6 +91,9 @@ long nvg_ctl_feed_rates(struct nvg_ctl_feed *f, FILE *out, const void *data, siz
 long nvg_ctl_feed_event(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
                         long limit);
 /* A message that is not topic + body: dropped, counted. */
+/* One Alert of the feed (topic "alert") as a line (nvg_alert_format_line: strings escaped). */
+long nvg_ctl_feed_alert(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
+                        long limit);
 void nvg_ctl_feed_count_malformed(struct nvg_ctl_feed *f);
 
 struct nvg_ctl_feed_counts {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl-core.h"
+#include "nvg-alert-wire.h"
 #include "nvg-text.h"
 
 /* Sensors whose batch sequence we follow to count what the feed did not deliver. Past this
@@ -162,6 +163,19 @@ long nvg_ctl_feed_event(struct nvg_ctl_feed *f, FILE *out, const void *data, siz
     fputc(' ', out);
     nvg_ctl_put(out, ev->text, 2048);
     fputc('\n', out);
+    return 1;
+}
+
+long nvg_ctl_feed_alert(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len, long limit)
+{
+    (void)limit; /* one line per alert event */
+    Netvigil__Alert *a = netvigil__alert__unpack(fresh_arena(f), len, data);
+    if (!a) {
+        f->counts.dropped++;
+        return 0;
+    }
+    char line[NVG_ALERT_LINE_MAX];
+    fwrite(line, 1, nvg_alert_format_line(line, a), out);
     return 1;
 }
 

@@ -139,6 +139,17 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
             st->commands_sent, st->commands_timed_out, st->control_rejected, st->control_oversized);
     nvg_ctl_put(out, st->audit_file && *st->audit_file ? st->audit_file : "-", 1024);
     fputc('\n', out);
+    const Netvigil__DetectionCounters *d = st->detection;
+    if (d && d->enabled)
+        fprintf(out,
+                "detection: %" PRIu64 " alert(s) active (%" PRIu64 " started, %" PRIu64
+                " ended) over %" PRIu64 " records; shed %" PRIu64 " table entries, %" PRIu64
+                " alerts; %" PRIu64 " suppressed (allow-list); %" PRIu64 " KiB fixed; %" PRIu64
+                " bad reload(s)\n",
+                d->active, d->started, d->ended, d->records, d->evictions, d->alerts_shed,
+                d->suppressed, d->memory_bytes >> 10, d->config_errors);
+    else if (d)
+        fprintf(out, "detection: off (--no-alerts)\n");
     if (st->write_pending)
         fprintf(out,
                 "disk: %" PRIu64 " row(s) waiting in the write buffer (the disk refuses them; "
@@ -211,6 +222,21 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JU("records_written", st->records_written);
     JU("write_failures", st->write_failures);
     JU("write_pending", st->write_pending);
+    if (st->detection) {
+        const Netvigil__DetectionCounters *d = st->detection;
+        fprintf(out, ",\"detection\":{\"enabled\":%s", d->enabled ? "true" : "false");
+        JU("records", d->records);
+        JU("active", d->active);
+        JU("started", d->started);
+        JU("updated", d->updated);
+        JU("ended", d->ended);
+        JU("evictions", d->evictions);
+        JU("alerts_shed", d->alerts_shed);
+        JU("suppressed", d->suppressed);
+        JU("memory_bytes", d->memory_bytes);
+        JU("config_errors", d->config_errors);
+        fputc('}', out);
+    }
     JU("rejected_messages", st->rejected_messages);
     JU("malformed_messages", st->malformed_messages);
     JU("unknown_messages", st->unknown_messages);
@@ -225,6 +251,7 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JU("rate_records_rebuilt", st->rate_records_rebuilt);
     JU("rate_records_lost", st->rate_records_lost);
     JS("audit_file", st->audit_file);
+    JS("alerts_file", st->alerts_file);
     JS("packets_file", st->packets_file);
     JS("rates_file", st->rates_file);
     fprintf(out, ",\"keys\":%s", st->keys ? "true" : "false");

@@ -5,6 +5,7 @@
  *                                        [--sensor NAME] [--count N]
  *   netvigil-ctl [--collector HOST] rates [--count N]
  *   netvigil-ctl [--collector HOST] events [--count N]
+ *   netvigil-ctl [--collector HOST] alerts [--since T] [--count N]
  *   netvigil-ctl [--collector HOST] start|stop|restart [SENSOR]
  *   netvigil-ctl [--collector HOST] filter [SENSOR] EXPR
  *   netvigil-ctl [--collector HOST] forget SENSOR
@@ -37,6 +38,8 @@ static void usage(FILE *out)
             "  rates                  print per-second rates as they are closed\n"
             "  events                 print feed events: who sent which command, sensors\n"
             "                         connecting, ...\n"
+            "  alerts                 print alerts as they start, change and end; with\n"
+            "                         --since T the ones the collector kept from the last T\n"
             "  start [SENSOR]         start recording on SENSOR (default: every connected\n"
             "                         sensor)\n"
             "  stop [SENSOR]          stop recording; the sensor stays connected\n"
@@ -66,7 +69,8 @@ static void usage(FILE *out)
             "  --dst ADDR[/PREFIX]    tail: only to this address or network\n"
             "  --port N               tail: only with this source or destination port\n"
             "  --sensor NAME          tail: only from this sensor\n"
-            "  --count N              tail, rates, events: stop after N lines\n"
+            "  --count N              tail, rates, events, alerts: stop after N lines\n"
+            "  --since T              alerts: the kept events of the last T (90s, 5m, 1h)\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n\n"
             "Exit status: 0 ok; 1 a command failed or no answer; 2 bad arguments or key\n"
@@ -91,6 +95,7 @@ enum {
     OPT_KEY,
     OPT_COLLECTOR_KEY,
     OPT_OUT,
+    OPT_SINCE,
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +114,7 @@ static const struct option long_opts[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"collector-key", required_argument, NULL, OPT_COLLECTOR_KEY},
     {"out", required_argument, NULL, OPT_OUT},
+    {"since", required_argument, NULL, OPT_SINCE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -124,9 +130,25 @@ static int bad(const char *what, const char *value)
     return -1;
 }
 
+/* "90s", "5m", "1h", "2d" or bare seconds. */
+static int parse_since(const char *arg, int64_t *out_s)
+{
+    char *end;
+    long long v = strtoll(arg, &end, 10);
+    long long mul = *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 1;
+    if (*end == 's' || mul > 1)
+        end++;
+    if (end == arg || *end || v < 0 || v > INT32_MAX)
+        return bad("duration", arg);
+    *out_s = v * mul;
+    return 0;
+}
+
 static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *arg)
 {
     char *end;
+    if (c == OPT_SINCE)
+        return parse_since(arg, &ctl->since_s);
     switch (c) {
     case OPT_COLLECTOR:
         p->host = arg;
@@ -201,10 +223,8 @@ static const struct {
     const char *name;
     int (*run)(struct nvg_ctl *ctl);
 } watchers[] = {
-    {"status", nvg_ctl_status},
-    {"tail", nvg_ctl_tail},
-    {"rates", nvg_ctl_rates},
-    {"events", nvg_ctl_events},
+    {"status", nvg_ctl_status}, {"tail", nvg_ctl_tail},     {"rates", nvg_ctl_rates},
+    {"events", nvg_ctl_events}, {"alerts", nvg_ctl_alerts},
 };
 
 static const struct {
@@ -312,7 +332,7 @@ static int run_remote(struct nvg_ctl *ctl, const struct parsed *p, int nargs, ch
 
 int main(int argc, char **argv)
 {
-    struct nvg_ctl ctl = {.timeout_ms = 0};
+    struct nvg_ctl ctl = {.timeout_ms = 0, .since_s = -1};
     struct parsed p = {0};
     nvg_filter_init(&ctl.filter);
     nvg_ctl_default_requester(ctl.requester, sizeof(ctl.requester));
@@ -323,8 +343,9 @@ int main(int argc, char **argv)
             return rc > 0 ? 0 : NVG_CTL_EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "netvigil-ctl: expected a command (status, tail, rates, events, start, "
-                        "stop, restart, filter, clear-filter, forget, keygen); see --help\n");
+        fprintf(stderr,
+                "netvigil-ctl: expected a command (status, tail, rates, events, alerts, start, "
+                "stop, restart, filter, clear-filter, forget, keygen); see --help\n");
         return NVG_CTL_EXIT_USAGE;
     }
     if (strcmp(argv[optind], "keygen") == 0) {

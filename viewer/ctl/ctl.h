@@ -29,7 +29,8 @@ struct nvg_ctl {
     char requester[256]; /* for the audit trail; default user@host */
     bool json;
     struct nvg_filter filter;
-    long count; /* tail/rates: stop after this many lines, 0 = never */
+    long count;      /* tail/rates: stop after this many lines, 0 = never */
+    int64_t since_s; /* alerts --since, -1 = live */
     const char *key_path, *collector_key_path; /* --key, --collector-key */
     const char *keygen_dir;                    /* keygen --out */
     bool keys;                                 /* CURVE: own and collector loaded */
@@ -91,6 +92,9 @@ int nvg_ctl_tail(struct nvg_ctl *ctl);
 int nvg_ctl_rates(struct nvg_ctl *ctl);
 /* Events of the feed (commands and who sent them, sensors connecting, ...). */
 int nvg_ctl_events(struct nvg_ctl *ctl);
+int nvg_ctl_alerts_live(struct nvg_ctl *ctl);
+/* ctl-alerts.c: live, or the kept events of the last since_s. */
+int nvg_ctl_alerts(struct nvg_ctl *ctl);
 
 /* ctl-keygen.c: `keygen NAME` into ctl->keygen_dir (default "."). Returns the exit status. */
 int nvg_ctl_keygen(struct nvg_ctl *ctl, const char *name);

@@ -1,0 +1,271 @@
+/* See alerts.h. */
+#include "alerts.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvg-alert-wire.h"
+#include "nvg-detect.h"
+#include "nvg-log.h"
+#include "nvg-wire.h"
+#include "sensors.h"
+
+#define CLOCK_AHEAD_MAX_NS (60LL * 1000000000LL)
+
+struct kept {
+    struct nvg_alert a;
+    int64_t time_ms;
+};
+
+struct nvg_alerts {
+    struct nvg_detect *engine;
+    char *rules_path;
+    struct nvg_csv_writer *log;
+    struct nvg_fanout *feed;
+    uint64_t config_errors, rows_failed;
+    /* The engine's sensor indexes: names in order of first sight. */
+    char (*names)[NVG_NAME_MAX + 1];
+    unsigned n_names;
+    int64_t clock_ns, clock_wall_ms; /* newest record time, and the wall clock then */
+    int64_t now_ms;                  /* wall clock of the tick emitting */
+    struct kept *ring;
+    size_t ring_next, ring_n;
+    uint8_t *packed;
+    size_t packed_cap;
+};
+
+static const char *sensor_name(void *ud, unsigned index)
+{
+    struct nvg_alerts *al = ud;
+    return index < al->n_names ? al->names[index] : "";
+}
+
+static void write_row(struct nvg_alerts *al, const Netvigil__Alert *m)
+{
+    char *row = nvg_csv_writer_reserve(al->log, NVG_ALERT_LINE_MAX);
+    size_t n = row ? nvg_alert_format_csv(row, m) : 0;
+    if (n)
+        nvg_csv_writer_commit(al->log, n);
+    nvg_csv_writer_count_rows(al->log, n ? 1 : 0, n ? 0 : 1);
+}
+
+/* Every event goes to the log, the feed and the ring; the log line is the operator's too. */
+static void on_alert(const struct nvg_alert *a, void *ud)
+{
+    struct nvg_alerts *al = ud;
+    struct nvg_alert_pb pb;
+    nvg_alert_to_pb(a, al->now_ms, sensor_name, al, &pb);
+    write_row(al, &pb.pb);
+    nvg_fanout_pb(al->feed, NVG_TOPIC_ALERTS, &pb.pb.base);
+    struct kept *k = &al->ring[al->ring_next];
+    k->a = *a;
+    k->time_ms = al->now_ms;
+    al->ring_next = (al->ring_next + 1) % NVG_ALERTS_KEPT;
+    if (al->ring_n < NVG_ALERTS_KEPT)
+        al->ring_n++;
+    if (a->event == NVG_ALERT_START)
+        nvg_log(a->severity == NVG_SEV_HIGH ? NVG_LOG_WARNING : NVG_LOG_NOTICE,
+                "alert #%" PRIu64 " (%s, %s): %s", a->id, nvg_detector_name(a->detector),
+                nvg_severity_name(a->severity), a->summary);
+}
+
+static int load_rules(const char *path, struct nvg_detect_rules *rules, char *err)
+{
+    if (!path) {
+        nvg_detect_rules_default(rules);
+        return 0;
+    }
+    return nvg_detect_rules_load(path, rules, err);
+}
+
+static int open_log(struct nvg_alerts *al, const struct nvg_alerts_config *cfg, char *err)
+{
+    struct nvg_csv_writer_config wc = {
+        .dir = cfg->out_dir,
+        .prefix = "alerts",
+        .header = NVG_ALERT_CSV_HEADER,
+        .rotate_size = cfg->rotate_size,
+        .rotate_interval_s = cfg->rotate_interval_s,
+        .buffer_size = 256u << 10,
+    };
+    nvg_csv_repair_dir(cfg->out_dir, "alerts");
+    al->log = nvg_csv_writer_new(&wc, err);
+    return al->log ? 0 : NVG_EIO;
+}
+
+struct nvg_alerts *nvg_alerts_new(const struct nvg_alerts_config *cfg, char *err)
+{
+    struct nvg_alerts *al = calloc(1, sizeof(*al));
+    if (!al) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        return NULL;
+    }
+    al->feed = cfg->feed;
+    if (cfg->disabled)
+        return al;
+    struct nvg_detect_rules *rules = malloc(sizeof(*rules));
+    al->names = calloc(NVG_SENSORS_MAX, sizeof(*al->names));
+    al->ring = calloc(NVG_ALERTS_KEPT, sizeof(*al->ring));
+    al->rules_path = cfg->rules_path ? strdup(cfg->rules_path) : NULL;
+    if (!rules || !al->names || !al->ring || (cfg->rules_path && !al->rules_path)) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+    } else if (load_rules(cfg->rules_path, rules, err) == 0 && open_log(al, cfg, err) == 0) {
+        al->engine = nvg_detect_new(NULL, rules);
+        if (!al->engine)
+            snprintf(err, NVG_ERRBUF_SIZE, "out of memory (detection tables)");
+    }
+    free(rules);
+    if (!al->engine) {
+        nvg_alerts_free(al);
+        return NULL;
+    }
+    return al;
+}
+
+void nvg_alerts_free(struct nvg_alerts *al)
+{
+    if (!al)
+        return;
+    if (al->engine) {
+        nvg_detect_flush(al->engine, on_alert, al);
+        nvg_detect_free(al->engine);
+    }
+    nvg_csv_writer_free(al->log);
+    free(al->rules_path);
+    free(al->names);
+    free(al->ring);
+    free(al->packed);
+    free(al);
+}
+
+unsigned nvg_alerts_sensor_index(struct nvg_alerts *al, const char *name)
+{
+    if (!al->engine)
+        return 0;
+    for (unsigned i = 0; i < al->n_names; i++)
+        if (strcmp(al->names[i], name) == 0)
+            return i;
+    /* More names in one run than the table ever holds at once (forgotten sensors): the
+     * last index is shared. */
+    if (al->n_names == NVG_SENSORS_MAX)
+        return NVG_SENSORS_MAX - 1;
+    snprintf(al->names[al->n_names], sizeof(al->names[0]), "%s", name);
+    return al->n_names++;
+}
+
+void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_pkt *pkt,
+                       int64_t now_ms)
+{
+    if (!al->engine)
+        return;
+    nvg_detect_record(al->engine, sensor, pkt);
+    if (pkt->ts_ns > al->clock_ns && !(pkt->flags & NVG_PKT_TIME_CLAMPED) &&
+        pkt->ts_ns <= now_ms * 1000000 + CLOCK_AHEAD_MAX_NS) {
+        al->clock_ns = pkt->ts_ns;
+        al->clock_wall_ms = now_ms;
+    }
+}
+
+void nvg_alerts_tick(struct nvg_alerts *al, int64_t now_ms)
+{
+    if (!al->engine || !al->clock_ns)
+        return;
+    int64_t since = now_ms - al->clock_wall_ms;
+    al->now_ms = now_ms;
+    nvg_detect_tick(al->engine, al->clock_ns + (since > 0 ? since : 0) * 1000000, on_alert, al);
+}
+
+void nvg_alerts_second(struct nvg_alerts *al, int64_t now_ms)
+{
+    if (al->log)
+        nvg_csv_writer_tick(al->log, now_ms);
+}
+
+void nvg_alerts_reload(struct nvg_alerts *al)
+{
+    if (!al->engine)
+        return;
+    char err[NVG_ERRBUF_SIZE] = "";
+    struct nvg_detect_rules *rules = malloc(sizeof(*rules));
+    if (!rules || load_rules(al->rules_path, rules, err) < 0) {
+        al->config_errors++;
+        nvg_log(NVG_LOG_ERR, "SIGHUP: %s; the rules in force stay", rules ? err : "out of memory");
+        free(rules);
+        return;
+    }
+    nvg_detect_set_rules(al->engine, rules);
+    free(rules);
+    nvg_log(NVG_LOG_NOTICE, "SIGHUP: alert rules %s%s", al->rules_path ? "reloaded from " : "",
+            al->rules_path ? al->rules_path : "are the defaults (no --alerts-config)");
+}
+
+static bool reserve_packed(struct nvg_alerts *al, size_t need)
+{
+    if (need <= al->packed_cap)
+        return true;
+    uint8_t *p = realloc(al->packed, need);
+    if (!p)
+        return false;
+    al->packed = p;
+    al->packed_cap = need;
+    return true;
+}
+
+const uint8_t *nvg_alerts_packed_since(struct nvg_alerts *al, int64_t since_ms, size_t *len,
+                                       bool *oom)
+{
+    *len = 0;
+    *oom = false;
+    size_t first = (al->ring_next + NVG_ALERTS_KEPT - al->ring_n) % NVG_ALERTS_KEPT;
+    for (size_t i = 0; i < al->ring_n; i++) {
+        const struct kept *k = &al->ring[(first + i) % NVG_ALERTS_KEPT];
+        if (k->time_ms < since_ms)
+            continue;
+        struct nvg_alert_pb pb;
+        nvg_alert_to_pb(&k->a, k->time_ms, sensor_name, al, &pb);
+        size_t n = netvigil__alert__get_packed_size(&pb.pb);
+        if (!reserve_packed(al, *len + n + 11)) {
+            *oom = true;
+            *len = 0;
+            return NULL;
+        }
+        uint8_t *p = al->packed + *len;
+        *p++ = (7 << 3) | 2; /* ControlReply.alerts */
+        for (uint64_t v = n;; v >>= 7) {
+            *p++ = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+            if (v <= 0x7f)
+                break;
+        }
+        p += netvigil__alert__pack(&pb.pb, p);
+        *len = (size_t)(p - al->packed);
+    }
+    return *len ? al->packed : NULL;
+}
+
+void nvg_alerts_counters(const struct nvg_alerts *al, Netvigil__DetectionCounters *out)
+{
+    netvigil__detection_counters__init(out);
+    if (!al->engine)
+        return;
+    struct nvg_detect_stats st;
+    nvg_detect_stats(al->engine, &st);
+    out->enabled = true;
+    out->records = st.records;
+    out->active = st.active;
+    out->started = st.started;
+    out->updated = st.updated;
+    out->ended = st.ended;
+    out->evictions =
+        st.pair_evictions + st.sweep_evictions + st.target_evictions + st.arp_evictions;
+    out->alerts_shed = st.alerts_shed;
+    out->suppressed = st.suppressed;
+    out->memory_bytes = st.memory_bytes;
+    out->config_errors = al->config_errors;
+}
+
+struct nvg_csv_writer *nvg_alerts_log(const struct nvg_alerts *al)
+{
+    return al->log;
+}
