@@ -142,7 +142,7 @@ void nvg_alerts_free(struct nvg_alerts *al)
 
 unsigned nvg_alerts_sensor_index(struct nvg_alerts *al, const char *name)
 {
-    if (!al->engine)
+    if (!al || !al->engine)
         return 0;
     for (unsigned i = 0; i < al->n_names; i++)
         if (strcmp(al->names[i], name) == 0)
@@ -158,7 +158,7 @@ unsigned nvg_alerts_sensor_index(struct nvg_alerts *al, const char *name)
 void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_pkt *pkt,
                        int64_t now_ms)
 {
-    if (!al->engine)
+    if (!al || !al->engine)
         return;
     nvg_detect_record(al->engine, sensor, pkt);
     if (pkt->ts_ns > al->clock_ns && !(pkt->flags & NVG_PKT_TIME_CLAMPED) &&
@@ -170,7 +170,7 @@ void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_
 
 void nvg_alerts_tick(struct nvg_alerts *al, int64_t now_ms)
 {
-    if (!al->engine || !al->clock_ns)
+    if (!al || !al->engine || !al->clock_ns)
         return;
     int64_t since = now_ms - al->clock_wall_ms;
     al->now_ms = now_ms;
@@ -179,13 +179,13 @@ void nvg_alerts_tick(struct nvg_alerts *al, int64_t now_ms)
 
 void nvg_alerts_second(struct nvg_alerts *al, int64_t now_ms)
 {
-    if (al->log)
+    if (al && al->log)
         nvg_csv_writer_tick(al->log, now_ms);
 }
 
 void nvg_alerts_reload(struct nvg_alerts *al)
 {
-    if (!al->engine)
+    if (!al || !al->engine)
         return;
     char err[NVG_ERRBUF_SIZE] = "";
     struct nvg_detect_rules *rules = malloc(sizeof(*rules));

@@ -33,6 +33,8 @@ struct nvg_alerts_config {
 
 struct nvg_alerts;
 
+/* Every call below takes NULL for "no detection" (test harnesses) as well as --no-alerts. */
+
 /* NULL with the reason in err (a bad rules file: "FILE:LINE: reason"; the alerts log). */
 struct nvg_alerts *nvg_alerts_new(const struct nvg_alerts_config *cfg, char *err);
 /* Ends every open alert (written and published), then closes the log. */
