@@ -43,9 +43,10 @@ fi
 
 PORT=$(( 20000 + RANDOM % 20000 ))
 KEYS=() SENSOR_KEYS=() CTL_KEYS=() # set by make_keys for the CURVE runs
+COL_EXTRA=()                        # --no-alerts for the detection-off runs
 start_collector() { # out_dir
     "$COLLECTOR" -o "$1" --sensor-port $PORT --feed-port $((PORT + 1)) \
-        --control-port $((PORT + 2)) "${KEYS[@]}" 2>>"$WORK/collector.log" &
+        --control-port $((PORT + 2)) "${KEYS[@]}" "${COL_EXTRA[@]}" 2>>"$WORK/collector.log" &
     COL_PID=$!
     sleep 0.3
 }
@@ -139,6 +140,14 @@ make_keys() { # the collector's pair, the sensor "bench" and an admin for status
 
 run_pipeline plain
 PLAIN_RPS=$RPS
+if "$COLLECTOR" --help 2>&1 | grep -q -- '--no-alerts'; then
+    # Detection runs by default (the plain runs above): the same pipeline without it.
+    COL_EXTRA=(--no-alerts)
+    run_pipeline "detection off"
+    COL_EXTRA=()
+    awk -v a="$PLAIN_RPS" -v b="$RPS" 'BEGIN { printf "ratio: detection on keeps %.2fx the detection-off rate (target >= 0.9x)\n", a / b }'
+    RPS=$PLAIN_RPS
+fi
 if [ $USE_SENSOR = 1 ] && [ -n "$CTL" ] && "$COLLECTOR" --help 2>&1 | grep -q -- '--keys' &&
     "$SENSOR" --help 2>&1 | grep -q -- '--collector-key' && make_keys; then
     run_pipeline CURVE
@@ -173,3 +182,21 @@ HWM=$(awk '/VmHWM/ {print $2, $3}' "/proc/$COL_PID/status")
 RSS=$(awk '/VmRSS/ {print $2, $3}' "/proc/$COL_PID/status")
 stop_collector
 echo "collector with 50 sensors (1M records, 50 x 20k/s): VmHWM $HWM, VmRSS $RSS"
+
+# ---- 4. a spoofed-source SYN flood: detection's memory stays fixed -------------------------
+if { "$FAKE" --help 2>&1 || true; } | grep -q -- --syn-flood; then
+    for mode in on off; do
+        [ $mode = off ] && COL_EXTRA=(--no-alerts)
+        start_collector "$WORK/flood-$mode"
+        "$FAKE" --endpoint "tcp://127.0.0.1:$PORT" --name flood --records 1000000 --pps 200000 \
+            --syn-flood --eos --quiet --timeout-ms 60000 || echo "flood: the fake sensor failed"
+        sleep 1.5 # the alert starts on the next tick
+        HWM=$(awk '/VmHWM/ {print $2, $3}' "/proc/$COL_PID/status")
+        DET=
+        [ -n "$CTL" ] && [ $mode = on ] && DET=$("$CTL" --control-endpoint "tcp://127.0.0.1:$((PORT + 2))" status --json |
+            python3 -c 'import json,sys; d=json.load(sys.stdin)["detection"]; print("detection memory %d KiB, %d evictions, %d alert(s) started" % (d["memory_bytes"] >> 10, d["evictions"], d["started"]))')
+        stop_collector
+        echo "1M-record spoofed-source SYN flood, detection $mode: collector VmHWM $HWM${DET:+; $DET}"
+    done
+    COL_EXTRA=()
+fi

@@ -57,10 +57,35 @@ struct fake_opts {
 
 /* ---- the record stream ------------------------------------------------------------------- */
 
+/* --syn-flood: set once before any sender thread starts, read-only after. */
+static bool syn_flood;
+
+/* Record i of a spoofed-source SYN flood: a pseudo-random IPv4 source per record, one target. */
+static void gen_flood_record(uint64_t i, int64_t ts_ns, struct nvg_pkt *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->ts_ns = ts_ns;
+    p->wire_len = p->cap_len = 54;
+    p->ip_version = 4;
+    uint64_t h = (i + 1) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+    memcpy(p->src, &h, 4);
+    memcpy(p->dst, (uint8_t[]){198, 18, 0, 7}, 4);
+    p->ttl = 64;
+    p->proto = NVG_PROTO_TCP, p->ip_proto = 6;
+    p->sport = (uint16_t)(h >> 32), p->dport = 80;
+    p->tcp_flags = NVG_TCP_SYN;
+    p->flags = NVG_PKT_HAS_TTL | NVG_PKT_HAS_PORTS | NVG_PKT_HAS_TCPFLAGS;
+}
+
 /* Record i of the stream: five kinds in turn, addresses and ports derived from i, so a script
  * can predict every row. Kind 1 is UDP to port 53 (DNS), for the tail filter test. */
 static void gen_record(uint64_t i, int64_t ts_ns, struct nvg_pkt *p)
 {
+    if (syn_flood) {
+        gen_flood_record(i, ts_ns, p);
+        return;
+    }
     memset(p, 0, sizeof(*p));
     p->ts_ns = ts_ns;
     p->wire_len = 60 + (uint32_t)(i % 1400);
@@ -518,6 +543,7 @@ static void usage(FILE *out)
             "  --hold SEC           stay connected, a status per second, before the end\n"
             "  --timeout-ms N       wait this long for an ack (10000)\n"
             "  --no-check           print the ack but exit 0 whatever it counted\n"
+            "  --syn-flood          the stream is a SYN flood from random sources to one host\n"
             "  --quiet\n");
 }
 
@@ -642,6 +668,9 @@ static int run_opt(struct fake_opts *o, int c)
     case 'q':
         o->quiet = true;
         break;
+    case 'F':
+        syn_flood = true;
+        break;
     case 'N':
         o->no_check = true;
         break;
@@ -654,16 +683,37 @@ static int run_opt(struct fake_opts *o, int c)
 static int parse_opts(struct fake_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"endpoint", 1, 0, 'e'},     {"name", 1, 0, 'n'},         {"boot-id", 1, 0, 'b'},
-        {"records", 1, 0, 'r'},      {"batch", 1, 0, 'B'},        {"start-time", 1, 0, 't'},
-        {"pps", 1, 0, 'p'},          {"per-second", 1, 0, 'P'},   {"expected-rates", 1, 0, 'X'},
-        {"seq-start", 1, 0, 's'},    {"skip-seq", 1, 0, 'k'},     {"garbage", 1, 0, 'g'},
-        {"truncated", 1, 0, 'T'},    {"bad-addr", 1, 0, 'a'},     {"unknown", 1, 0, 'u'},
-        {"extra-frames", 1, 0, 'x'}, {"huge", 0, 0, 'H'},         {"version", 1, 0, 'v'},
-        {"status", 0, 0, 'S'},       {"kernel-drops", 1, 0, 'K'}, {"sensor-drops", 1, 0, 'D'},
-        {"eos", 0, 0, 'E'},          {"parallel", 1, 0, 'j'},     {"rate", 1, 0, 'R'},
-        {"hold", 1, 0, 'h'},         {"timeout-ms", 1, 0, 'w'},   {"quiet", 0, 0, 'q'},
-        {"no-check", 0, 0, 'N'},     {"help", 0, 0, '?'},         {0, 0, 0, 0},
+        {"endpoint", 1, 0, 'e'},
+        {"name", 1, 0, 'n'},
+        {"boot-id", 1, 0, 'b'},
+        {"records", 1, 0, 'r'},
+        {"batch", 1, 0, 'B'},
+        {"start-time", 1, 0, 't'},
+        {"pps", 1, 0, 'p'},
+        {"per-second", 1, 0, 'P'},
+        {"expected-rates", 1, 0, 'X'},
+        {"seq-start", 1, 0, 's'},
+        {"skip-seq", 1, 0, 'k'},
+        {"garbage", 1, 0, 'g'},
+        {"truncated", 1, 0, 'T'},
+        {"bad-addr", 1, 0, 'a'},
+        {"unknown", 1, 0, 'u'},
+        {"extra-frames", 1, 0, 'x'},
+        {"huge", 0, 0, 'H'},
+        {"version", 1, 0, 'v'},
+        {"status", 0, 0, 'S'},
+        {"kernel-drops", 1, 0, 'K'},
+        {"sensor-drops", 1, 0, 'D'},
+        {"eos", 0, 0, 'E'},
+        {"parallel", 1, 0, 'j'},
+        {"rate", 1, 0, 'R'},
+        {"hold", 1, 0, 'h'},
+        {"timeout-ms", 1, 0, 'w'},
+        {"quiet", 0, 0, 'q'},
+        {"no-check", 0, 0, 'N'},
+        {"help", 0, 0, '?'},
+        {"syn-flood", 0, 0, 'F'},
+        {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
