@@ -14,6 +14,17 @@
 
 #define TOP_TALKERS 10
 #define RATE_BATCH_MAX 1024
+/* The per-name feed offsets: twice the sensor table, rebuilt when three quarters full. */
+#define OFFSET_SLOTS (2 * NVG_SENSORS_MAX)
+#define OFFSET_REBUILD_AT (OFFSET_SLOTS / 4 * 3)
+
+/* Records published on the feed under one sensor name (Batch.feed_offset). Kept by name, not in
+ * the sensor entry, so that a name forgotten or evicted and heard again goes on counting: a
+ * subscriber never sees its offset run backwards while this collector lives. */
+struct offset_slot {
+    char name[NVG_SENSOR_NAME_MAX + 1]; /* "" = free */
+    uint64_t published;
+};
 
 struct nvg_fanout {
     void *pub;
@@ -21,6 +32,9 @@ struct nvg_fanout {
     struct nvg_security_counters *security;
     struct nvg_budget *budget;
     struct nvg_ratelog rl_budget;
+    /* Open addressing, no deletion; spare is the rebuild's target. */
+    struct offset_slot *offsets, *offsets_spare;
+    size_t offsets_used;
     /* Rate samples closed since the last publish, and their sensors' names (copied: an entry
      * may be forgotten before the samples go out). */
     Netvigil__RateSample *rate_pending;
@@ -41,8 +55,10 @@ struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg)
     f->sensors = cfg->sensors;
     f->security = cfg->security;
     f->budget = nvg_budget_new(NVG_BUDGET_FEED_SHARE(cfg->memory_budget));
-    if (!f->budget) {
-        free(f);
+    f->offsets = calloc(OFFSET_SLOTS, sizeof(*f->offsets));
+    f->offsets_spare = calloc(OFFSET_SLOTS, sizeof(*f->offsets_spare));
+    if (!f->budget || !f->offsets || !f->offsets_spare) {
+        nvg_fanout_free(f);
         return NULL;
     }
     return f;
@@ -53,6 +69,8 @@ void nvg_fanout_free(struct nvg_fanout *f)
     if (!f)
         return;
     nvg_budget_release(f->budget); /* lives on while libzmq holds messages charged to it */
+    free(f->offsets);
+    free(f->offsets_spare);
     free(f->rate_pending);
     free(f->rate_names);
     free(f->recs);
@@ -120,9 +138,59 @@ static bool grow_recs(struct nvg_fanout *f, size_t n)
     return true;
 }
 
+/* The slot of name in v: its own, or the free one where it belongs. */
+static struct offset_slot *offset_slot(struct offset_slot *v, const char *name)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    for (size_t i = h % OFFSET_SLOTS;; i = (i + 1) % OFFSET_SLOTS)
+        if (!v[i].name[0] || strcmp(v[i].name, name) == 0)
+            return &v[i];
+}
+
+/* Keeps the names still in the sensor table (at most NVG_SENSORS_MAX, so the table is at most
+ * half full after it). A name dropped here starts again from 0 if it comes back, which its
+ * subscribers take for a restart: they miss a skip rather than invent one. */
+static void offsets_rebuild(struct nvg_fanout *f)
+{
+    struct offset_slot *to = f->offsets_spare;
+    memset(to, 0, OFFSET_SLOTS * sizeof(*to));
+    f->offsets_used = 0;
+    for (size_t i = 0; i < f->sensors->n; i++) {
+        const char *name = f->sensors->v[i]->name;
+        struct offset_slot *old = offset_slot(f->offsets, name), *s = offset_slot(to, name);
+        if (!old->name[0] || s->name[0])
+            continue;
+        *s = *old;
+        f->offsets_used++;
+    }
+    f->offsets_spare = f->offsets;
+    f->offsets = to;
+}
+
+uint64_t nvg_fanout_take_offset(struct nvg_fanout *f, const char *sensor, size_t n)
+{
+    struct offset_slot *s = offset_slot(f->offsets, sensor);
+    if (!s->name[0]) {
+        if (f->offsets_used >= OFFSET_REBUILD_AT) {
+            offsets_rebuild(f);
+            s = offset_slot(f->offsets, sensor);
+        }
+        snprintf(s->name, sizeof(s->name), "%s", sensor);
+        s->published = 0;
+        f->offsets_used++;
+    }
+    uint64_t offset = s->published;
+    s->published += n;
+    return offset;
+}
+
 void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, uint64_t seq,
                       const struct nvg_pkt *pkts, size_t n)
 {
+    /* Taken before anything can drop the batch, so its records show as skipped. */
+    uint64_t offset = nvg_fanout_take_offset(f, s->name, n);
     if (!grow_recs(f, n)) {
         over_budget(f, n * sizeof(*f->recs));
         return;
@@ -137,6 +205,7 @@ void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, ui
     b.seq = seq;
     b.n_records = n;
     b.records = f->rec_ptrs;
+    b.feed_offset = offset;
     nvg_fanout_pb(f, s->topic, &b.base);
 }
 
