@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "budget.h"
@@ -46,6 +48,43 @@ struct nvg_fanout {
     size_t recs_cap;
 };
 
+/* The address space this process maps now (/proc/self/statm); 0 when unknown. */
+static uint64_t mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
+/* Under an address-space limit (ulimit -v, LimitAS=) the feed must not take what the budget
+ * allows when that is more than the limit leaves: the messages stalled subscribers hold would
+ * take the memory the sensor link and the log need, and libzmq closes a connection (losing its
+ * batches) or aborts when an allocation fails. So the feed takes at most a quarter of the room
+ * left under the limit once the sockets and threads exist; past it, messages are dropped and
+ * counted like any over the budget, and subscribers see them as skipped. */
+static uint64_t feed_limit(uint64_t share)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return share;
+    uint64_t used = mapped_bytes();
+    uint64_t room = (uint64_t)rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
+    if (room / 4 >= share)
+        return share;
+    nvg_log(NVG_LOG_NOTICE,
+            "feed: %" PRIu64 " KiB for slow subscribers, not the %" PRIu64
+            " KiB of the memory budget: the address-space limit (ulimit -v) of %" PRIu64
+            " KiB leaves %" PRIu64 " KiB",
+            room / 4 >> 10, share >> 10, (uint64_t)rl.rlim_cur >> 10, room >> 10);
+    return room / 4;
+}
+
 struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg)
 {
     struct nvg_fanout *f = calloc(1, sizeof(*f));
@@ -54,7 +93,7 @@ struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg)
     f->pub = cfg->pub;
     f->sensors = cfg->sensors;
     f->security = cfg->security;
-    f->budget = nvg_budget_new(NVG_BUDGET_FEED_SHARE(cfg->memory_budget));
+    f->budget = nvg_budget_new(feed_limit(NVG_BUDGET_FEED_SHARE(cfg->memory_budget)));
     f->offsets = calloc(OFFSET_SLOTS, sizeof(*f->offsets));
     f->offsets_spare = calloc(OFFSET_SLOTS, sizeof(*f->offsets_spare));
     if (!f->budget || !f->offsets || !f->offsets_spare) {
