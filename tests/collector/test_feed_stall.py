@@ -95,6 +95,8 @@ def stream(col, records, tails_to_stop=(), every_s=1.0, timeout=60):
         assert time.time() - t0 < timeout, "the fake sensor did not finish in %d s" % timeout
         if todo and time.time() - t0 >= every_s * (len(tails_to_stop) - len(todo) + 1):
             todo.pop(0).send_signal(signal.SIGSTOP)
+        assert col.proc.poll() is None, "the collector died (rc %s), see collector.log" % (
+            col.proc.returncode)
         peak = max(peak, rss(col.proc.pid))
         time.sleep(0.05)
     assert fake.returncode == 0, "the fake sensor's ack did not count what it sent (fake.log)"
