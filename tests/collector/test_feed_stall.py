@@ -50,6 +50,14 @@ SKIP_LINE = re.compile(r"^skipped (\d+) records of (\S+) \(the subscriber fell b
 SKIP_TOTAL = re.compile(r"feed: skipped (\d+) records in all")
 
 
+def sanitized():
+    """Whether the collector is an AddressSanitizer build: its quarantine keeps freed memory
+    (256 MiB) and its redzones inflate every allocation, so RSS bounds are printed, not checked,
+    and no address-space limit can be set."""
+    with open(prog("netvigil-collector"), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def rss(pid):
     """VmRSS of pid in bytes."""
     with open("/proc/%d/status" % pid) as f:
@@ -109,6 +117,8 @@ def check_disk(col, sent):
     s = col.sensor("stall", st)
     assert s["batches_lost"] == 0 and s["write_failures"] == 0 and s["invalid_batches"] == 0, s
     col.stop()
+    report = nvgtest.sanitizer_report(col.log_text())
+    assert not report, "sanitizer report in collector.log at %d" % report.start()
     rows = rows_on_disk(col.out)
     print("  rows on disk %d, sent %d, batches_lost 0, write_failures 0, budget_dropped %d"
           % (rows, sent, st["security"]["budget_dropped"]), flush=True)
@@ -143,10 +153,12 @@ def test_stall(col, work):
     bound = base + BUDGET + SLACK
     a.send_signal(signal.SIGSTOP)
     peak = stream(col, BIG, more)
+    asan = sanitized()
     print("  (a) collector RSS: start %.1f MiB, peak %.1f MiB, bound %.1f MiB (start + the %d MiB "
-          "budget + %d MiB)" % (base / MIB, peak / MIB, bound / MIB, BUDGET // MIB, SLACK // MIB),
+          "budget + %d MiB)%s" % (base / MIB, peak / MIB, bound / MIB, BUDGET // MIB,
+                                  SLACK // MIB, "; not checked under ASan" if asan else ""),
           flush=True)
-    assert peak <= bound, "collector RSS %.1f MiB over the bound" % (peak / MIB)
+    assert asan or peak <= bound, "collector RSS %.1f MiB over the bound" % (peak / MIB)
 
     a.send_signal(signal.SIGCONT)
     sizes = []
@@ -178,7 +190,7 @@ def test_stall(col, work):
     after = rss(col.proc.pid)
     print("  (d) collector RSS once the tails are gone: %.1f MiB (peak %.1f, start %.1f)"
           % (after / MIB, peak / MIB, base / MIB), flush=True)
-    assert after <= base + SLACK, "the collector keeps %.1f MiB after its subscribers left" % (
+    assert asan or after <= base + SLACK, "the collector keeps %.1f MiB after its subscribers left" % (
         (after - base) / MIB)
     check_disk(col, published)
 
@@ -228,9 +240,8 @@ def smallest_limit(work, lo=8 * 1024, hi=1024 * 1024):
 
 
 def test_ulimit(work):
-    with open(prog("netvigil-collector"), "rb") as f:
-        if b"__asan_init" in f.read():
-            raise Skip("a sanitizer build reserves terabytes of address space: no ulimit -v")
+    if sanitized():
+        raise Skip("a sanitizer build reserves terabytes of address space: no ulimit -v")
     n = smallest_limit(work)
     kb = n * 3 // 2
     print("  the smallest ulimit -v a collector starts under: %d KiB; running under %d KiB"
