@@ -21,8 +21,9 @@
 #define OFFSET_REBUILD_AT (OFFSET_SLOTS / 4 * 3)
 
 /* Records published on the feed under one sensor name (Batch.feed_offset). Kept by name, not in
- * the sensor entry, so that a name forgotten or evicted and heard again goes on counting: a
- * subscriber never sees its offset run backwards while this collector lives. */
+ * the sensor entry, so that a name forgotten or evicted and heard again goes on counting: its
+ * subscribers see no restart that was none (unless a rebuild dropped the name meanwhile,
+ * offsets_rebuild). */
 struct offset_slot {
     char name[NVG_SENSOR_NAME_MAX + 1]; /* "" = free */
     uint64_t published;
