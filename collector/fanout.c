@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "budget.h"
@@ -14,6 +16,18 @@
 
 #define TOP_TALKERS 10
 #define RATE_BATCH_MAX 1024
+/* The per-name feed offsets: twice the sensor table, rebuilt when three quarters full. */
+#define OFFSET_SLOTS (2 * NVG_SENSORS_MAX)
+#define OFFSET_REBUILD_AT (OFFSET_SLOTS / 4 * 3)
+
+/* Records published on the feed under one sensor name (Batch.feed_offset). Kept by name, not in
+ * the sensor entry, so that a name forgotten or evicted and heard again goes on counting: its
+ * subscribers see no restart that was none (unless a rebuild dropped the name meanwhile,
+ * offsets_rebuild). */
+struct offset_slot {
+    char name[NVG_SENSOR_NAME_MAX + 1]; /* "" = free */
+    uint64_t published;
+};
 
 struct nvg_fanout {
     void *pub;
@@ -21,6 +35,9 @@ struct nvg_fanout {
     struct nvg_security_counters *security;
     struct nvg_budget *budget;
     struct nvg_ratelog rl_budget;
+    /* Open addressing, no deletion; spare is the rebuild's target. */
+    struct offset_slot *offsets, *offsets_spare;
+    size_t offsets_used;
     /* Rate samples closed since the last publish, and their sensors' names (copied: an entry
      * may be forgotten before the samples go out). */
     Netvigil__RateSample *rate_pending;
@@ -32,6 +49,43 @@ struct nvg_fanout {
     size_t recs_cap;
 };
 
+/* The address space this process maps now (/proc/self/statm); 0 when unknown. */
+static uint64_t mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
+/* Under an address-space limit (ulimit -v, LimitAS=) the feed must not take what the budget
+ * allows when that is more than the limit leaves: the messages stalled subscribers hold would
+ * take the memory the sensor link and the log need, and libzmq closes a connection (losing its
+ * batches) or aborts when an allocation fails. So the feed takes at most a quarter of the room
+ * left under the limit once the sockets and threads exist; past it, messages are dropped and
+ * counted like any over the budget, and subscribers see them as skipped. */
+static uint64_t feed_limit(uint64_t share)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return share;
+    uint64_t used = mapped_bytes();
+    uint64_t room = (uint64_t)rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
+    if (room / 4 >= share)
+        return share;
+    nvg_log(NVG_LOG_NOTICE,
+            "feed: %" PRIu64 " KiB for slow subscribers, not the %" PRIu64
+            " KiB of the memory budget: the address-space limit (ulimit -v) of %" PRIu64
+            " KiB leaves %" PRIu64 " KiB",
+            room / 4 >> 10, share >> 10, (uint64_t)rl.rlim_cur >> 10, room >> 10);
+    return room / 4;
+}
+
 struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg)
 {
     struct nvg_fanout *f = calloc(1, sizeof(*f));
@@ -40,9 +94,11 @@ struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg)
     f->pub = cfg->pub;
     f->sensors = cfg->sensors;
     f->security = cfg->security;
-    f->budget = nvg_budget_new(NVG_BUDGET_FEED_SHARE(cfg->memory_budget));
-    if (!f->budget) {
-        free(f);
+    f->budget = nvg_budget_new(feed_limit(NVG_BUDGET_FEED_SHARE(cfg->memory_budget)));
+    f->offsets = calloc(OFFSET_SLOTS, sizeof(*f->offsets));
+    f->offsets_spare = calloc(OFFSET_SLOTS, sizeof(*f->offsets_spare));
+    if (!f->budget || !f->offsets || !f->offsets_spare) {
+        nvg_fanout_free(f);
         return NULL;
     }
     return f;
@@ -53,6 +109,8 @@ void nvg_fanout_free(struct nvg_fanout *f)
     if (!f)
         return;
     nvg_budget_release(f->budget); /* lives on while libzmq holds messages charged to it */
+    free(f->offsets);
+    free(f->offsets_spare);
     free(f->rate_pending);
     free(f->rate_names);
     free(f->recs);
@@ -120,9 +178,59 @@ static bool grow_recs(struct nvg_fanout *f, size_t n)
     return true;
 }
 
+/* The slot of name in v: its own, or the free one where it belongs. */
+static struct offset_slot *offset_slot(struct offset_slot *v, const char *name)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    for (size_t i = h % OFFSET_SLOTS;; i = (i + 1) % OFFSET_SLOTS)
+        if (!v[i].name[0] || strcmp(v[i].name, name) == 0)
+            return &v[i];
+}
+
+/* Keeps the names still in the sensor table (at most NVG_SENSORS_MAX, so the table is at most
+ * half full after it). A name dropped here starts again from 0 if it comes back, which its
+ * subscribers take for a restart: they miss a skip rather than invent one. */
+static void offsets_rebuild(struct nvg_fanout *f)
+{
+    struct offset_slot *to = f->offsets_spare;
+    memset(to, 0, OFFSET_SLOTS * sizeof(*to));
+    f->offsets_used = 0;
+    for (size_t i = 0; i < f->sensors->n; i++) {
+        const char *name = f->sensors->v[i]->name;
+        struct offset_slot *old = offset_slot(f->offsets, name), *s = offset_slot(to, name);
+        if (!old->name[0] || s->name[0])
+            continue;
+        *s = *old;
+        f->offsets_used++;
+    }
+    f->offsets_spare = f->offsets;
+    f->offsets = to;
+}
+
+uint64_t nvg_fanout_take_offset(struct nvg_fanout *f, const char *sensor, size_t n)
+{
+    struct offset_slot *s = offset_slot(f->offsets, sensor);
+    if (!s->name[0]) {
+        if (f->offsets_used >= OFFSET_REBUILD_AT) {
+            offsets_rebuild(f);
+            s = offset_slot(f->offsets, sensor);
+        }
+        snprintf(s->name, sizeof(s->name), "%s", sensor);
+        s->published = 0;
+        f->offsets_used++;
+    }
+    uint64_t offset = s->published;
+    s->published += n;
+    return offset;
+}
+
 void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, uint64_t seq,
                       const struct nvg_pkt *pkts, size_t n)
 {
+    /* Taken before anything can drop the batch, so its records show as skipped. */
+    uint64_t offset = nvg_fanout_take_offset(f, s->name, n);
     if (!grow_recs(f, n)) {
         over_budget(f, n * sizeof(*f->recs));
         return;
@@ -137,6 +245,7 @@ void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, ui
     b.seq = seq;
     b.n_records = n;
     b.records = f->rec_ptrs;
+    b.feed_offset = offset;
     nvg_fanout_pb(f, s->topic, &b.base);
 }
 

@@ -5,7 +5,14 @@
  * viewer. Every body is packed once into a message charged to the feed's share of the memory
  * budget (budget.h) and shared by all subscribers; a body that would overrun the share is
  * dropped and counted (budget_dropped). Records go out re-encoded from what ingest validated,
- * never as the bytes a sensor sent. The socket is lent by main.c, which opens and closes it. */
+ * never as the bytes a sensor sent. The socket is lent by main.c, which opens and closes it.
+ *
+ * Every published Batch carries feed_offset: the records published under its sensor's name
+ * before it since the collector started, counted here whether the batch then reaches a
+ * subscriber or not (over the budget, past a subscriber's high-water mark). A subscriber adds
+ * up what it received per name and sees the difference as skipped; an offset below what it
+ * expects means a new collector. Per name rather than one counter for the feed, because a
+ * subscriber to rec/NAME gets only that sensor's batches. */
 #ifndef NVG_FANOUT_H
 #define NVG_FANOUT_H
 
@@ -38,6 +45,9 @@ void nvg_fanout_pb(struct nvg_fanout *f, const char *topic, const ProtobufCMessa
 /* n validated records of sensor s as the Batch with sequence number seq (topic rec/NAME). */
 void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, uint64_t seq,
                       const struct nvg_pkt *pkts, size_t n);
+/* The feed offset of the next n records of sensor, which are then counted as published
+ * (nvg_fanout_batch calls it; apart for the unit test). */
+uint64_t nvg_fanout_take_offset(struct nvg_fanout *f, const char *sensor, size_t n);
 
 /* Keep one closed second for the next nvg_fanout_rates (the name is copied). Without memory
  * the sample is dropped (the rates log has its row). */

@@ -90,6 +90,9 @@ long nvg_ctl_feed_rates(struct nvg_ctl_feed *f, FILE *out, const void *data, siz
                         long limit);
 long nvg_ctl_feed_event(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
                         long limit);
+/* The feed's connection was lost and made again: records skipped meanwhile cannot be told from
+ * a collector that restarted, so the skip count starts afresh (nvg-feed-skip.h). */
+void nvg_ctl_feed_reconnected(struct nvg_ctl_feed *f);
 /* A message that is not topic + body: dropped, counted. */
 /* One Alert of the feed (topic "alert") as a line (nvg_alert_format_line: strings escaped). */
 long nvg_ctl_feed_alert(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
@@ -102,9 +105,11 @@ struct nvg_ctl_feed_counts {
     uint64_t malformed;       /* not topic + body (counted apart from messages) */
     uint64_t records_invalid; /* records that failed validation, skipped */
     uint64_t batches_missed;  /* sequence gaps: batches the feed did not deliver to us */
+    uint64_t records_skipped; /* published on the feed and never received (feed_offset) */
 };
 void nvg_ctl_feed_counts(const struct nvg_ctl_feed *f, struct nvg_ctl_feed_counts *c);
-/* One line on out when anything was dropped or missed; nothing otherwise. */
+/* A line on out for the records skipped and one when anything was dropped or missed; nothing
+ * otherwise. */
 void nvg_ctl_feed_report(const struct nvg_ctl_feed *f, FILE *out);
 
 #endif

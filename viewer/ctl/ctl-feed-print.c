@@ -7,6 +7,7 @@
 
 #include "ctl-core.h"
 #include "nvg-alert-wire.h"
+#include "nvg-feed-skip.h"
 #include "nvg-text.h"
 
 /* Sensors whose batch sequence we follow to count what the feed did not deliver. Past this
@@ -25,6 +26,7 @@ struct nvg_ctl_feed {
     struct nvg_ctl_feed_counts counts;
     struct gap_slot gaps[GAP_SLOTS];
     size_t n_gaps, next_gap;
+    struct nvg_feed_skips skips;
 };
 
 struct nvg_ctl_feed *nvg_ctl_feed_new(const struct nvg_filter *filter)
@@ -42,6 +44,7 @@ struct nvg_ctl_feed *nvg_ctl_feed_new(const struct nvg_filter *filter)
     else
         nvg_filter_init(&f->filter);
     nvg_time_cache_init(&f->tc);
+    nvg_feed_skips_init(&f->skips);
     return f;
 }
 
@@ -101,6 +104,12 @@ long nvg_ctl_feed_batch(struct nvg_ctl_feed *f, FILE *out, const void *data, siz
     char esc[NVG_SENSOR_NAME_MAX + 1];
     const char *name = print_name(b->sensor, esc, sizeof(esc));
     count_gap(f, name, b->boot_id, b->seq);
+    /* Its own line, before the batch's records, never shaped like a record (which starts with
+     * its time): a reader of the records skips it. */
+    uint64_t skipped = nvg_feed_skips_batch(&f->skips, name, b->feed_offset, b->n_records);
+    if (skipped)
+        fprintf(out, "skipped %" PRIu64 " records of %s (the subscriber fell behind)\n", skipped,
+                name);
     long printed = 0;
     char line[NVG_FORMAT_LINE_MAX];
     for (size_t i = 0; i < b->n_records && (limit <= 0 || printed < limit); i++) {
@@ -179,6 +188,11 @@ long nvg_ctl_feed_alert(struct nvg_ctl_feed *f, FILE *out, const void *data, siz
     return 1;
 }
 
+void nvg_ctl_feed_reconnected(struct nvg_ctl_feed *f)
+{
+    nvg_feed_skips_forget(&f->skips);
+}
+
 void nvg_ctl_feed_count_malformed(struct nvg_ctl_feed *f)
 {
     f->counts.malformed++;
@@ -187,11 +201,17 @@ void nvg_ctl_feed_count_malformed(struct nvg_ctl_feed *f)
 void nvg_ctl_feed_counts(const struct nvg_ctl_feed *f, struct nvg_ctl_feed_counts *c)
 {
     *c = f->counts;
+    c->records_skipped = f->skips.skipped;
 }
 
 void nvg_ctl_feed_report(const struct nvg_ctl_feed *f, FILE *out)
 {
     const struct nvg_ctl_feed_counts *c = &f->counts;
+    if (f->skips.skipped)
+        fprintf(out,
+                "netvigil-ctl: feed: skipped %" PRIu64 " records in all (the subscriber "
+                "fell behind: the collector's feed budget or our queue was full)\n",
+                f->skips.skipped);
     if (!c->dropped && !c->malformed && !c->records_invalid && !c->batches_missed)
         return;
     fprintf(out,

@@ -4,7 +4,9 @@
  * the printers are in ctl-feed-print.c. The feed is best effort: a subscriber slower than the
  * traffic loses messages at its high-water mark rather than slowing the collector, and the
  * queue libzmq keeps for us is bounded in bytes (NVG_CTL_FEED_QUEUE_BYTES); what we drop or
- * miss is counted and reported on exit. */
+ * miss is counted and reported on exit. Records the collector published that never reached us
+ * show as a "skipped N records of NAME (the subscriber fell behind)" line where they were
+ * missed (from each Batch's feed_offset, common/nvg-feed-skip.h) and as a total on exit. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,10 +105,15 @@ static int follow(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, struct nvg_ctl_fe
     int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_STATUS_TIMEOUT_MS;
     int64_t t0 = nvg_clock_mono_ms();
     long total = 0;
+    unsigned disconnects = c->disconnects;
     while (!interrupted && (ctl->count <= 0 || total < ctl->count)) {
         int rc = nvg_ctl_conn_wait(ctl, c, FEED_TICK_MS);
         if (rc < 0)
             return -rc;
+        if (c->disconnects != disconnects) {
+            disconnects = c->disconnects;
+            nvg_ctl_feed_reconnected(f);
+        }
         if (rc > 0)
             total += drain(ctl, c, f, print, total);
         else if (ctl->keys && !c->handshaken && c->connected && nvg_clock_mono_ms() - t0 >= timeout)

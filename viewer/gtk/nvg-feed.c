@@ -10,6 +10,7 @@
 
 #include "nvg-cert.h"
 #include "nvg-error.h"
+#include "nvg-feed-skip.h"
 #include "nvg-monitor.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
@@ -40,6 +41,7 @@ struct nvg_feed {
     int links;                   /* connected pipes of the SUB socket */
     int64_t orphaned_us;         /* when the SUB lost its link with no reconnect planned */
     struct nvg_arena *arena;
+    struct nvg_feed_skips skips; /* forgotten at each disconnect */
 
     /* hand-over, under lock */
     GMutex lock;
@@ -108,6 +110,7 @@ static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
         return;
     }
     uint16_t sid = nvg_sensor_names_intern(feed->names, name);
+    uint64_t skipped = nvg_feed_skips_batch(&feed->skips, name, b->feed_offset, b->n_records);
     uint64_t bad = 0, dropped = 0, ok = 0;
     g_mutex_lock(&feed->lock);
     for (size_t i = 0; i < b->n_records; i++) {
@@ -126,6 +129,7 @@ static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
     }
     feed->stats.records += ok;
     feed->stats.records_dropped += dropped;
+    feed->stats.records_skipped += skipped;
     feed->stats.invalid += bad;
     feed->stats.escaped += counts.escaped;
     feed->stats.last_rx_us = g_get_monotonic_time();
@@ -258,6 +262,9 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
         feed->links--;
     else
         return;
+    /* What the collector publishes from here on cannot be told from a restarted one's. */
+    if (ev->event == ZMQ_EVENT_DISCONNECTED)
+        nvg_feed_skips_forget(&feed->skips);
     int up = feed->links > 0;
     feed->orphaned_us = up ? 0 : ev->event == ZMQ_EVENT_DISCONNECTED ? g_get_monotonic_time() : 0;
     g_mutex_lock(&feed->lock);
@@ -427,6 +434,7 @@ struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *contr
     feed->out = g_async_queue_new_full((GDestroyNotify)nvg_feed_msg_free);
     feed->requests = g_async_queue_new_full((GDestroyNotify)request_free);
     feed->arena = nvg_arena_new(1u << 20);
+    nvg_feed_skips_init(&feed->skips);
     feed->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     requester_name(feed->requester, sizeof(feed->requester));
     if (feed->wake_fd < 0 || !feed->arena) {

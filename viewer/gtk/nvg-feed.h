@@ -40,6 +40,9 @@ enum nvg_feed_auth {
 struct nvg_feed_stats {
     uint64_t records;         /* records received (valid) */
     uint64_t records_dropped; /* did not fit the hand-over buffer (main thread too slow) */
+    uint64_t records_skipped; /* published on the feed, never received: we fell behind (the
+                               * collector's feed budget, our queue); from each Batch's
+                               * feed_offset, a lower bound across reconnects (nvg-feed-skip.h) */
     uint64_t invalid;         /* messages or records that failed to parse or validate */
     uint64_t escaped;         /* peer strings shown escaped (not printable UTF-8, not a name) */
     uint64_t omitted;         /* sub-messages left out (unusable, or over a cap) */

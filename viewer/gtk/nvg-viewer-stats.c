@@ -134,12 +134,12 @@ static void print_stats(struct nvg_viewer_stats *st)
     /* the tick runs every 10 ms: a gap above that is a stall of the main loop */
     printf("viewer-stats: seconds=%.1f max_stall_ms=%.1f steady_max_stall_ms=%.1f "
            "max_drain_ms=%.1f frames=%" G_GUINT64_FORMAT " fps=%.1f records=%" G_GUINT64_FORMAT
-           " dropped_handover=%" G_GUINT64_FORMAT
+           " dropped_handover=%" G_GUINT64_FORMAT " skipped=%" G_GUINT64_FORMAT
            " in_ring=%u shown=%u vmrss_kb=%ld vmhwm_kb=%ld max_append_ms=%.1f max_follow_ms=%.1f\n",
            secs, st->max_stall / 1000.0, st->max_stall_steady / 1000.0, st->max_drain / 1000.0,
-           frames, secs > 0 ? frames / secs : 0.0, fs.records, fs.records_dropped, c.list.in_ring,
-           c.list.shown, vm_kb("VmRSS:"), vm_kb("VmHWM:"), st->max_append / 1000.0,
-           st->max_follow / 1000.0);
+           frames, secs > 0 ? frames / secs : 0.0, fs.records, fs.records_dropped,
+           fs.records_skipped, c.list.in_ring, c.list.shown, vm_kb("VmRSS:"), vm_kb("VmHWM:"),
+           st->max_append / 1000.0, st->max_follow / 1000.0);
     fflush(stdout);
 }
 

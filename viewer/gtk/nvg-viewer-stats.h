@@ -2,7 +2,7 @@
  * measured from outside the widgets and printed to stdout as one line when the window goes:
  *
  *   viewer-stats: seconds=.. max_stall_ms=.. steady_max_stall_ms=.. max_drain_ms=.. frames=..
- *   fps=.. records=.. dropped_handover=.. in_ring=.. shown=.. vmrss_kb=.. vmhwm_kb=..
+ *   fps=.. records=.. dropped_handover=.. skipped=.. in_ring=.. shown=.. vmrss_kb=.. vmhwm_kb=..
  *   max_append_ms=.. max_follow_ms=..
  *
  * Stall: the longest gap between two runs of a 10 ms timeout (the main loop did nothing else
@@ -10,8 +10,8 @@
  * the row widgets). Frames: the frame clock's after-paint, from the first records on. Drain:
  * handlers before and after the window's "drain" signal; within it, append runs to the packet
  * list's last items-changed (or to the follow), follow is the packets page's "follow-tail".
- * Records and hand-over drops from the feed, rows from the packet list, memory from
- * /proc/self/status. */
+ * Records, hand-over drops and records skipped on the feed (feed_offset) from the feed, rows from
+ * the packet list, memory from /proc/self/status. */
 #ifndef NVG_VIEWER_STATS_H
 #define NVG_VIEWER_STATS_H
 

@@ -147,6 +147,12 @@ static void update_status_bar(NvgWindow *self, const struct nvg_feed_stats *fs)
     } else if (c.paused) {
         g_string_assign(d, "Paused");
     }
+    if (fs->records_skipped) {
+        /* Published by the collector and never received: apart from the records dropped here. */
+        nvg_format_thousands(a, sizeof(a), fs->records_skipped);
+        g_string_append_printf(d, "%s%s skipped on the feed (the viewer fell behind)",
+                               d->len ? " · " : "", a);
+    }
     append_peer_counts(d, fs);
     set_label(self->status_dropped, d->str);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->status_dropped), d->len ? d->str : NULL);
