@@ -18,6 +18,8 @@ struct nvg_collector_options {
     const char *own_key;    /* --key: own key pair; NULL = keys_dir/collector.key_secret */
     const char *keys_dir;   /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
     uint64_t memory_budget; /* bytes peers may make the collector hold (budget.h) */
+    int sensor_idle_ms;     /* a sensor connection silent this long is closed; 0 = never */
+    int control_idle_ms;    /* the same for control connections */
     bool insecure;
     bool verbose;
 };

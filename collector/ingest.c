@@ -16,6 +16,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "connections.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-format.h"
@@ -547,6 +548,7 @@ static int recv_one(struct nvg_ingest *ing)
         frames++;
     }
     *ing->now_ms = nvg_clock_wall_ms();
+    nvg_connections_note(&part[0]); /* not idle */
     if (frames == 2)
         handle_message(ing, &part[0], &part[1]);
     else
