@@ -5,9 +5,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "nvg-error.h"
+#include "nvg-log.h"
 
 /* Per drain: a backlog's worth and then some, not an unbounded loop on the collector's
  * thread. */
@@ -129,4 +134,43 @@ int nvg_fd_budget_drain(struct nvg_fd_budget *b, int listener)
     }
     b->reserve_fd = open_reserve();
     return n;
+}
+
+static uint64_t mapped_bytes(void)
+{
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+int nvg_limits_check_memory(size_t margin, uint64_t memory_budget, char *err)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    /* PROT_NONE costs no memory but counts against RLIMIT_AS like any mapping. */
+    void *p = mmap(NULL, margin, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED)
+        munmap(p, margin);
+    uint64_t used = mapped_bytes();
+    if (p == MAP_FAILED) {
+        snprintf(err, NVG_ERRBUF_SIZE,
+                 "the address space limit (ulimit -v %llu KiB) leaves less than %zu MiB for "
+                 "connections after start-up (%llu KiB mapped); raise it (LimitAS=)",
+                 (unsigned long long)(rl.rlim_cur >> 10), margin >> 20,
+                 (unsigned long long)(used >> 10));
+        return -1;
+    }
+    if (used < rl.rlim_cur && memory_budget > rl.rlim_cur - used)
+        nvg_log(NVG_LOG_WARNING,
+                "the memory budget (%llu MiB) is more than the address space left under ulimit "
+                "-v (%llu MiB): peers could make an allocation fail; lower --memory-budget",
+                (unsigned long long)(memory_budget >> 20),
+                (unsigned long long)((rl.rlim_cur - used) >> 20));
+    return 0;
 }

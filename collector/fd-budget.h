@@ -75,4 +75,11 @@ bool nvg_fd_budget_room(struct nvg_fd_budget *b, size_t peers, bool control);
  * bounded number), reserve opened again. Returns how many connections were closed. */
 int nvg_fd_budget_drain(struct nvg_fd_budget *b, int listener);
 
+/* Under a limit on the address space (ulimit -v, LimitAS=): whether margin more bytes can
+ * still be mapped once start-up is done. libzmq aborts the process when an allocation for a
+ * new connection fails, so a collector started with almost nothing left would die at its
+ * first peer; it had better refuse to start. Returns 0, or -1 with the reason in err
+ * (NVG_ERRBUF_SIZE). A memory budget above what is left is only warned about. */
+int nvg_limits_check_memory(size_t margin, uint64_t memory_budget, char *err);
+
 #endif

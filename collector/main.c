@@ -28,6 +28,7 @@
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
+#include "fd-budget.h"
 #include "ingest.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
@@ -48,6 +49,9 @@
 #else
 #define NVG_COLLECTOR_THREAD_STACK (512u << 10)
 #endif
+/* Address space a started collector must still have (fd-budget.h): four sensors sending as
+ * fast as they can took 8 MiB more than start-up. */
+#define NVG_COLLECTOR_RUN_MARGIN (16u << 20)
 
 /* Everything the collector's thread owns. */
 struct collector {
@@ -529,6 +533,8 @@ int main(int argc, char **argv)
         /* logged */
     } else if (open_modules(&c) < 0) {
         /* logged */
+    } else if (nvg_limits_check_memory(NVG_COLLECTOR_RUN_MARGIN, opts.memory_budget, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
     } else {
         rebuild_rates(&c);
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
