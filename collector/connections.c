@@ -64,6 +64,7 @@ struct nvg_connections {
     int slot_cap;
     size_t peers; /* conns in every table */
     bool stale;   /* some conn lost its descriptor to a newer connection: sweep */
+    bool checked; /* the limit was judged once everything of start-up was open */
     uint64_t emfile;
 };
 
@@ -130,7 +131,6 @@ struct nvg_connections *nvg_connections_new(void *ctx, void *const socks[NVG_CON
     }
     set_backlogs(c, socks);
     open_monitors(c, ctx, socks);
-    warn_small_limit(c);
     the_connections = c;
     return c;
 }
@@ -460,6 +460,10 @@ void nvg_connections_tick(struct nvg_connections *c)
     reap_idle(c, NVG_CONN_SENSOR, now);
     reap_idle(c, NVG_CONN_CONTROL, now);
     nvg_fd_budget_refresh(&c->fds, c->peers);
+    if (!c->checked) {
+        c->checked = true;
+        warn_small_limit(c);
+    }
     for (int i = 0; i < NVG_CONN_COUNT; i++)
         if (c->w[i].held && nvg_fd_budget_room(&c->fds, c->peers, i == NVG_CONN_CONTROL))
             hold(c, i, false);

@@ -112,6 +112,8 @@ def run(args, work):
     rows = rows_by_sensor(col.out)
     assert rows["late"] == 1000, rows
     col.stop()
+    report = nvgtest.sanitizer_report(col.log_text())
+    assert not report, col.log_text()[report.start():][:3000] if report else ""
     print("ok: rows == sent for %s; a new sensor connected after the flood" % ", ".join(early))
 
 

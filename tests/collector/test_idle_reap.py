@@ -122,6 +122,8 @@ def run(args, work):
     sub.close()
     ctx.term()
     col.stop()
+    report = nvgtest.sanitizer_report(col.log_text())
+    assert not report, col.log_text()[report.start():][:3000] if report else ""
     print("ok: 6 idle connections reaped and counted; the sensor and the subscriber kept")
 
 
