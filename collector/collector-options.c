@@ -44,6 +44,9 @@ static void usage(FILE *out)
             "  --alerts-config FILE   detector thresholds, rules and allow-lists (alerts.conf,\n"
             "                         README \"Alerts\"; SIGHUP rereads); default: built in\n"
             "  --no-alerts            run no detection (no alerts-*.csv)\n"
+            "  --sensor-idle-timeout T   close a sensor connection that sent nothing for T,\n"
+            "                         s, ms or m suffix (default 30s, 0 = never)\n"
+            "  --control-idle-timeout T  the same for control connections (default 60s)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -100,6 +103,27 @@ static int parse_timeout_ms(const char *text, int *ms)
     return 0;
 }
 
+/* "30s", "30", "500ms", "5m", "0": 0 .. 24 h in ms. */
+static int parse_idle_ms(const char *text, int *ms)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || v < 0)
+        return NVG_EINVAL;
+    long long mul = 1000;
+    if (strcmp(end, "ms") == 0)
+        mul = 1;
+    else if (strcmp(end, "m") == 0)
+        mul = 60000;
+    else if (*end && strcmp(end, "s") != 0)
+        return NVG_EINVAL;
+    if (v > 86400000LL / mul)
+        return NVG_EINVAL;
+    *ms = (int)(v * mul);
+    return 0;
+}
+
 enum {
     OPT_BIND = 256,
     OPT_INSECURE,
@@ -115,6 +139,8 @@ enum {
     OPT_MEMORY_BUDGET,
     OPT_ALERTS_CONFIG,
     OPT_NO_ALERTS,
+    OPT_SENSOR_IDLE,
+    OPT_CONTROL_IDLE,
 };
 
 static const struct option long_opts[] = {
@@ -133,6 +159,8 @@ static const struct option long_opts[] = {
     {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
     {"alerts-config", required_argument, NULL, OPT_ALERTS_CONFIG},
     {"no-alerts", no_argument, NULL, OPT_NO_ALERTS},
+    {"sensor-idle-timeout", required_argument, NULL, OPT_SENSOR_IDLE},
+    {"control-idle-timeout", required_argument, NULL, OPT_CONTROL_IDLE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -155,14 +183,9 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
     int rc = 0;
     switch (c) {
     case OPT_BIND:
-        opts->bind = arg;
-        break;
     case OPT_KEYS:
     case OPT_KEY:
-        *(c == OPT_KEYS ? &opts->keys_dir : &opts->own_key) = arg;
-        break;
-    case OPT_INSECURE:
-        opts->insecure = true;
+        *(c == OPT_BIND ? &opts->bind : c == OPT_KEYS ? &opts->keys_dir : &opts->own_key) = arg;
         break;
     case OPT_SENSOR_PORT:
     case OPT_FEED_PORT:
@@ -193,8 +216,14 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         if (rc == 0 && opts->memory_budget < NVG_BUDGET_MIN)
             rc = NVG_EINVAL;
         break;
+    case OPT_SENSOR_IDLE:
+    case OPT_CONTROL_IDLE:
+        rc = parse_idle_ms(arg,
+                           c == OPT_SENSOR_IDLE ? &opts->sensor_idle_ms : &opts->control_idle_ms);
+        break;
     case 'v':
-        opts->verbose = true;
+    case OPT_INSECURE:
+        *(c == 'v' ? &opts->verbose : &opts->insecure) = true;
         break;
     case 'h':
         usage(stdout);
@@ -226,6 +255,8 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
         .talkers_interval_s = 10,
         .command_timeout_ms = 3000,
         .memory_budget = NVG_BUDGET_DEFAULT,
+        .sensor_idle_ms = 30000,
+        .control_idle_ms = 60000,
     };
     int c;
     while ((c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {

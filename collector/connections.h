@@ -4,6 +4,13 @@
  * accepted connections, so that a revoked key's connections can be cut (auth.h says why it
  * must be done at the TCP level).
  *
+ * The same descriptors carry two limits. Descriptors: a connection accepted when the process
+ * is near RLIMIT_NOFILE is cut at once and counted in fds_refused (fd-budget.h says why that,
+ * and not libzmq's own EMFILE handling). Idleness: a sensor or control connection that has
+ * delivered no message for its socket's idle timeout (ZMTP heartbeats do not count: a client
+ * that is alive but says nothing is what this reaps) is shut down and counted in
+ * idle_expired. Feed subscribers never send after subscribing and are never reaped.
+ *
  * Owned by the collector's thread, like the sockets it watches. */
 #ifndef NVG_CONNECTIONS_H
 #define NVG_CONNECTIONS_H
@@ -28,6 +35,19 @@ void nvg_connections_free(struct nvg_connections *conns); /* before closing the 
 int nvg_connections_poll_items(const struct nvg_connections *conns, zmq_pollitem_t *items);
 /* Handles every waiting event of every monitor. */
 void nvg_connections_drain(struct nvg_connections *conns);
+
+/* Idle timeouts in ms for the sensor and the control socket; 0 = never. Defaults: 30 s and
+ * 60 s (a sensor says something every second). */
+void nvg_connections_set_idle(struct nvg_connections *conns, int sensor_ms, int control_ms);
+
+/* A message was received on the sensor or control socket: its connection is not idle. Any
+ * frame of the message will do (libzmq tags each with its connection's descriptor). The one
+ * nvg_connections of the process is meant, so that ingest and control need no handle to it;
+ * without one this does nothing. */
+void nvg_connections_note(zmq_msg_t *msg);
+
+/* Once a second: reaps idle connections, recounts descriptors, takes the reserve back. */
+void nvg_connections_tick(struct nvg_connections *conns);
 
 /* Shuts down every accepted connection whose peer IP address is address (as ZAP reports it);
  * libzmq then sees it close. Returns how many were cut. */

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "budget.h"
+#include "connections.h"
 #include "control-check.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
@@ -628,6 +629,7 @@ static int recv_one(struct nvg_control *ctl)
         return 0;
     }
     *ctl->now_ms = nvg_clock_wall_ms();
+    nvg_connections_note(&body); /* not idle */
     if (bad || env.n == 0) {
         char why[96];
         snprintf(why, sizeof(why), "bad envelope (%d frames)", frames);

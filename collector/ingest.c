@@ -16,6 +16,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "connections.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-format.h"
@@ -636,6 +637,8 @@ static int recv_one(struct nvg_ingest *ing)
         frames++;
     }
     *ing->now_ms = nvg_clock_wall_ms();
+    /* The last frame: libzmq tags frames from the connection, not always the routing id. */
+    nvg_connections_note(&part[(frames < MAX_FRAMES ? frames : MAX_FRAMES) - 1]);
     if (frames == 2)
         handle_message(ing, &part[0], &part[1]);
     else

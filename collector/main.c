@@ -29,6 +29,7 @@
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
+#include "fd-budget.h"
 #include "ingest.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
@@ -42,6 +43,16 @@
 
 #define BURST 256
 #define TICK_MS 100
+/* libzmq's two threads only poll and move frames; glibc's default (RLIMIT_STACK, 8 MiB each)
+ * would make a small ulimit -v fail at start for stacks never used. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NVG_COLLECTOR_THREAD_STACK (2u << 20)
+#else
+#define NVG_COLLECTOR_THREAD_STACK (512u << 10)
+#endif
+/* Address space a started collector must still have (fd-budget.h): four sensors sending as
+ * fast as they can took 8 MiB more than start-up. */
+#define NVG_COLLECTOR_RUN_MARGIN (16u << 20)
 
 /* Everything the collector's thread owns. */
 struct collector {
@@ -162,6 +173,7 @@ static int open_sockets(struct collector *c)
         nvg_log(NVG_LOG_ERR, "out of memory");
         return NVG_ENOMEM;
     }
+    nvg_connections_set_idle(c->conns, o->sensor_idle_ms, o->control_idle_ms);
     if (secure_sockets(c) < 0 || bind_socket(c->router, o->bind, o->sensor_port, "sensor") < 0 ||
         bind_socket(c->pub, o->bind, o->feed_port, "feed") < 0 ||
         bind_socket(c->control, o->bind, o->control_port, "control") < 0)
@@ -445,6 +457,7 @@ static void every_second(struct collector *c, int64_t now)
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
     nvg_alerts_second(c->alerts, now);
+    nvg_connections_tick(c->conns); /* idle peers, descriptors */
     nvg_status_publish(c->status);
 }
 
@@ -470,7 +483,9 @@ static void run(struct collector *c)
     zmq_pollitem_t items[3 + NVG_CONN_COUNT] = {
         {.socket = c->router, .events = ZMQ_POLLIN},
         {.socket = c->control, .events = ZMQ_POLLIN},
-        {.socket = c->auth ? nvg_auth_socket(c->auth) : NULL, .events = ZMQ_POLLIN},
+        /* Without keys, fd -1: a NULL socket means "poll .fd", and fd 0 is stdin, which
+         * under systemd is /dev/null, always readable: the loop would spin. */
+        {.socket = c->auth ? nvg_auth_socket(c->auth) : NULL, .fd = -1, .events = ZMQ_POLLIN},
     };
     int nitems = 3 + nvg_connections_poll_items(c->conns, items + 3);
     int64_t now = nvg_clock_wall_ms();
@@ -569,9 +584,9 @@ int main(int argc, char **argv)
     nvg_sensor_table_init(&c.sensors, rate_closed, &c);
     char err[NVG_ERRBUF_SIZE] = "";
     int status = 1;
-    c.zctx = zmq_ctx_new();
+    c.zctx = nvg_zmq_ctx_new(NVG_COLLECTOR_THREAD_STACK, err);
     if (!c.zctx) {
-        nvg_log(NVG_LOG_ERR, "out of memory");
+        nvg_log(NVG_LOG_ERR, "%s", err);
     } else if (open_files(&c, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);
     } else if (opts.keys_dir &&
@@ -581,6 +596,8 @@ int main(int argc, char **argv)
         /* logged */
     } else if (open_modules(&c) < 0) {
         /* logged */
+    } else if (nvg_limits_check_memory(NVG_COLLECTOR_RUN_MARGIN, opts.memory_budget, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
     } else {
         rebuild_rates(&c);
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);

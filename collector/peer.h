@@ -57,7 +57,7 @@ void nvg_peer_describe(const struct nvg_peer *peer, char *buf, size_t size);
 struct nvg_security_counters {
     uint64_t handshakes_failed, keys_unknown, mechanism_refused, role_refused, name_refused,
         command_refused, quota_refused, invalid_strings, budget_dropped, revoked_disconnects,
-        idle_expired;
+        idle_expired, fds_refused;
 };
 
 #endif

@@ -106,6 +106,7 @@ static void fill_security(const struct nvg_security_counters *c, Netvigil__Secur
     p->budget_dropped = c->budget_dropped;
     p->revoked_disconnects = c->revoked_disconnects;
     p->idle_expired = c->idle_expired;
+    p->fds_refused = c->fds_refused;
 }
 
 const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)

@@ -1,10 +1,12 @@
 /* ZeroMQ helpers: sockets with explicit limits, endpoints, one protobuf per frame. See
  * nvg-zmq.h. Nothing here keeps state, so every function is safe to call from any thread (each
  * socket, as always, from the one thread that owns it). */
+#define _GNU_SOURCE /* pthread_setattr_default_np */
 #include "nvg-zmq.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +36,86 @@ static int set_intervals(void *sock, int heartbeat_ms, int handshake_ms)
     if (handshake_ms > 0 && zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &handshake_ms, sizeof(int)))
         return -1;
     return 0;
+}
+
+/* More threads than libzmq will start (one I/O thread and the reaper), all alive at once:
+ * if these can be made, so can libzmq's right after they are gone. */
+#define PREFLIGHT_THREADS 3
+
+struct preflight {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool released;
+};
+
+static void *preflight_thread(void *arg)
+{
+    struct preflight *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->released)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int preflight(char *err)
+{
+    struct preflight p = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    pthread_t t[PREFLIGHT_THREADS];
+    int started = 0, rc = 0;
+    while (started < PREFLIGHT_THREADS &&
+           (rc = pthread_create(&t[started], NULL, preflight_thread, &p)) == 0)
+        started++;
+    pthread_mutex_lock(&p.mu);
+    p.released = true;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    if (started < PREFLIGHT_THREADS) {
+        snprintf(err, NVG_ERRBUF_SIZE,
+                 "cannot start ZeroMQ's threads: %s (is ulimit -v or ulimit -u too small?)",
+                 strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int set_thread_stack(size_t size, char *err)
+{
+    pthread_attr_t attr;
+    int rc = pthread_getattr_default_np(&attr);
+    if (rc == 0) {
+        rc = pthread_attr_setstacksize(&attr, size);
+        if (rc == 0)
+            rc = pthread_setattr_default_np(&attr);
+        pthread_attr_destroy(&attr);
+    }
+    if (rc != 0)
+        snprintf(err, NVG_ERRBUF_SIZE, "thread stack size %zu: %s", size, strerror(rc));
+    return rc == 0 ? 0 : -1;
+}
+
+void *nvg_zmq_ctx_new(size_t thread_stack, char *err)
+{
+    if ((thread_stack && set_thread_stack(thread_stack, err) < 0) || preflight(err) < 0)
+        return NULL;
+    void *ctx = zmq_ctx_new();
+    if (!ctx) {
+        snprintf(err, NVG_ERRBUF_SIZE, "cannot create the ZeroMQ context: %s",
+                 zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    /* The first socket starts the threads; its failure is reported, not asserted. */
+    void *probe = zmq_socket(ctx, ZMQ_PAIR);
+    if (!probe) {
+        snprintf(err, NVG_ERRBUF_SIZE, "cannot start the ZeroMQ context: %s",
+                 zmq_strerror(zmq_errno()));
+        zmq_ctx_term(ctx);
+        return NULL;
+    }
+    zmq_close(probe);
+    return ctx;
 }
 
 void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err)

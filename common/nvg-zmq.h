@@ -27,6 +27,13 @@ struct nvg_sockopts {
                            * handshake by then is closed; 0 = libzmq default (30 s) */
 };
 
+/* A context whose threads are started here, with stacks of thread_stack bytes, rather than
+ * at the first zmq_socket(): libzmq starts its I/O and reaper threads there and aborts the
+ * process when pthread_create fails (under ulimit -v, or -u). Here a failure is an error:
+ * NULL with the reason in err (NVG_ERRBUF_SIZE). thread_stack becomes the default for every
+ * thread the process starts later without attributes (0 keeps glibc's, RLIMIT_STACK). */
+void *nvg_zmq_ctx_new(size_t thread_stack, char *err);
+
 /* A socket of type with LINGER, HWMs, ZMQ_MAXMSGSIZE and the heartbeat and handshake
  * intervals set; NULL on error with the reason in err (NVG_ERRBUF_SIZE). */
 void *nvg_zmq_socket(void *ctx, int type, const struct nvg_sockopts *opts, char *err);

@@ -21,7 +21,8 @@
     X(invalid_strings, "invalid strings")                                                          \
     X(budget_dropped, "budget dropped")                                                            \
     X(revoked_disconnects, "revoked disconnects")                                                  \
-    X(idle_expired, "idle expired")
+    X(idle_expired, "idle expired")                                                                \
+    X(fds_refused, "refused: no fds")
 
 static const Netvigil__SensorStatus no_status = NETVIGIL__SENSOR_STATUS__INIT;
 static const Netvigil__SecurityCounters no_security = NETVIGIL__SECURITY_COUNTERS__INIT;
