@@ -135,7 +135,7 @@ static void fill(struct nvg_alert *out, const Netvigil__Alert *a)
     if (a->target_count > n && n)
         g_string_append_printf(s, " +%u more", (unsigned)(a->target_count - n));
     else if (a->target_count && !n)
-        g_string_printf(s, "%u hosts", a->target_count);
+        g_string_printf(s, "%u host%s", a->target_count, a->target_count == 1 ? "" : "s");
     g_strlcpy(out->targets, s->str, sizeof(out->targets));
     g_string_truncate(s, 0);
     n = MIN(a->n_sensors, MAX_LISTED);
