@@ -341,13 +341,14 @@ static gboolean on_retry(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* The collector could not answer (not connected yet, too old to know COMMAND_ALERTS, ...):
- * again a few times, then the caption says why. */
-static void fetch_failed(NvgAlertsPage *self, const char *why)
+/* The request went nowhere (the control socket not connected yet) or had no answer: again a
+ * few times. A refusal (a collector too old to know COMMAND_ALERTS, a key not allowed) stays
+ * a refusal: asking again would only fill its logs. Then the caption says why. */
+static void fetch_failed(NvgAlertsPage *self, const char *why, gboolean again)
 {
     self->fetch_id = 0;
     g_info("alerts: recent alerts not fetched (try %u): %s", self->fetch_tries, why);
-    if (self->fetch_tries < FETCH_TRIES && self->feed) {
+    if (again && self->fetch_tries < FETCH_TRIES && self->feed) {
         self->retry_id = g_timeout_add_seconds(FETCH_RETRY_S, on_retry, self);
         return;
     }
@@ -369,9 +370,12 @@ gboolean nvg_alerts_page_reply(NvgAlertsPage *self, const struct nvg_feed_msg *m
     if (m->request_id != self->fetch_id)
         return TRUE; /* an earlier fetch's, or after a timeout: a newer one is coming */
     const Netvigil__ControlReply *r = (const Netvigil__ControlReply *)m->pb;
-    if (!r || !r->ok) {
-        fetch_failed(self, !r ? (m->error ? m->error : "failed")
-                              : (r->error && *r->error ? r->error : "refused"));
+    if (!r) {
+        fetch_failed(self, m->error ? m->error : "failed", TRUE);
+        return TRUE;
+    }
+    if (!r->ok) {
+        fetch_failed(self, r->error && *r->error ? r->error : "refused", FALSE);
         return TRUE;
     }
     self->fetch_id = 0;
@@ -467,7 +471,8 @@ static gboolean seen_by(gpointer item, gpointer data)
 static void nvg_alerts_page_sensor_changed(NvgPage *page)
 {
     NvgAlertsPage *self = NVG_ALERTS_PAGE(page);
-    gtk_filter_changed(GTK_FILTER(self->sensor_filter), GTK_FILTER_CHANGE_DIFFERENT);
+    if (self->listed) /* not after dispose */
+        gtk_filter_changed(GTK_FILTER(self->sensor_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 /* ---- GObject ------------------------------------------------------------------------------ */
@@ -481,7 +486,7 @@ static gboolean on_tick(gpointer data)
     while (g_hash_table_iter_next(&it, &li, NULL))
         set_age(li);
     if (self->fetch_id && g_get_monotonic_time() - self->fetch_t0 > FETCH_TIMEOUT_US)
-        fetch_failed(self, "no answer from the collector");
+        fetch_failed(self, "no answer from the collector", TRUE);
     return G_SOURCE_CONTINUE;
 }
 

@@ -178,15 +178,20 @@ static void act_activate_alert(GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 /* app.alerts' state (uusa(tsss)): the rows the Alerts page lists, the active alerts, the
- * page switcher's title of the page (its badge), and each row listed: id, "active" or
- * "ended", severity (Severity's number as text), summary. */
+ * page switcher's title of the page (its badge), and the first ALERTS_STATE_ROWS rows listed
+ * (newest first): id, "active" or "ended", severity (Severity's number as text), summary.
+ * Every change goes to D-Bus whole (org.gtk.Actions.Changed): hence the cap, and at most one
+ * refresh per ALERTS_STATE_MS. */
+#define ALERTS_STATE_ROWS 100
+#define ALERTS_STATE_MS 200
+
 static GVariant *alerts_state(NvgWindow *w)
 {
     NvgAlertsPage *page = nvg_window_get_alerts_page(w);
     GListModel *m = nvg_alerts_page_get_model(page);
     GVariantBuilder rows;
     g_variant_builder_init(&rows, G_VARIANT_TYPE("a(tsss)"));
-    for (guint i = 0; i < g_list_model_get_n_items(m); i++) {
+    for (guint i = 0; i < MIN(g_list_model_get_n_items(m), ALERTS_STATE_ROWS); i++) {
         g_autoptr(NvgAlertItem) item = g_list_model_get_item(m, i);
         const struct nvg_alert *a = nvg_alert_item_get(item);
         char sev[8];
@@ -214,7 +219,7 @@ static gboolean refresh_alerts_state(gpointer data)
 static void schedule_alerts_state(NvgApplication *self)
 {
     if (!self->alerts_idle)
-        self->alerts_idle = g_idle_add(refresh_alerts_state, self);
+        self->alerts_idle = g_timeout_add(ALERTS_STATE_MS, refresh_alerts_state, self);
 }
 
 static void on_alerts_items(GListModel *m, guint pos, guint removed, guint added,

@@ -17,7 +17,7 @@
  *   app.connect-dialog   the "Connect to Collector" dialog (Ctrl+O)
  *   app.alerts           read-only state (uus a(tsss)): rows the Alerts page lists, active
  *                        alerts, the page switcher's title for it (the badge), and per row
- *                        id, "active"/"ended", severity number, summary
+ *                        (the newest 100) id, "active"/"ended", severity number, summary
  *   app.activate-alert t as activating that alert's row: the packet list, filtered to its source
  *   app.about, app.quit */
 #ifndef NVG_APPLICATION_H
