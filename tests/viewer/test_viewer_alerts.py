@@ -17,8 +17,10 @@ page lists, the active count and the page switcher's title (the badge).
      "2 more" notification when the 10 s are over;
   5. activating the high alert's row (app.activate-alert, which emits the list's "activate"):
      the packet list shows exactly the records from the alert's source;
-  6. the collector restarts (its uptime goes back): the alerts held end ("collector
-     restarted"), the badge goes, and the viewer fetches the history again.
+  6. alerts a hostile peer may send: escaped or left out;
+  7. the collector goes away and comes back: the viewer asks for the history again; then it
+     restarts (its uptime goes back): the alerts held end ("collector restarted"), the badge
+     goes, and the viewer fetches the history again.
 Screenshots: viewer-alerts.png (the page), viewer-alerts-packets.png (the filtered list)."""
 import json
 import os
@@ -238,14 +240,43 @@ def test_activate(st, col):
     g.action("clear-filter")
 
 
+def test_hostile(st, col):
+    """What a peer may send: bad UTF-8 and markup in the summary, a 7-byte source, an unknown
+    event, no id. Shown escaped or left out; the viewer goes on."""
+    col.publish(b"alert", alert(6, START, LOW, b"\xff<b>bold</b>\x1b[2J", src=b"\x01" * 7,
+                                targets=(b"\x02" * 3,), detector=b"\xfe"))
+    col.publish(b"alert", alert(7, 9, HIGH, b"unknown event"))
+    col.publish(b"alert", alert(0, START, HIGH, b"no id"))
+    col.publish(b"alert", b"\xff\xff\xff")
+    s = wait_state(col, lambda s: 6 in rows(s), "the hostile alert listed")
+    summary = rows(s)[6][3]
+    assert summary == "\\xff<b>bold</b>\\x1b[2J", "shown as %r" % summary
+    assert 7 not in rows(s) and 0 not in rows(s) and s[1] == 4, s
+    log("hostile alert shown escaped (%r); unknown event, no id, garbage left out" % summary)
+
+
+def reconnect(st, col):
+    """The collector goes away and comes back (same run): the alerts stay, the viewer asks for
+    the history again once connected."""
+    n = len(col.fetches)
+    col.fc.close()
+    wait_for(lambda: r.state() == "reconnecting", 10, "app.connection = 'reconnecting'")
+    col.fc = hc.FakeCollector(col.feed_port, col.control_port, reply=col.reply)
+    s = wait_state(col, lambda s: len(col.fetches) > n and r.state() == "connected",
+                   "the history asked again after the reconnect", timeout=20)
+    assert s[1] == 4, "active after a reconnect: %r" % (s,)
+    log("reconnect: history asked again, the 4 active alerts kept")
+
+
 def test_restart(st, col):
+    reconnect(st, col)
     n = len(col.fetches)
     col.boot = time.monotonic()  # uptime starts again: a new collector run
     s = wait_state(col, lambda s: s[1] == 0 and len(col.fetches) > n, "restart noticed")
     assert s[2] == "Alerts", s
     assert all(x[1] == "ended" for x in s[3]), s
     # the new run's history (alert 1, ended) is listed again next to the old run's
-    s = wait_state(col, lambda s: s[0] == 6, "the new run's history listed")
+    s = wait_state(col, lambda s: s[0] == 7, "the new run's history listed")
     log("collector restart: every alert held ended, badge %r, history fetched again" % s[2])
 
 
@@ -262,6 +293,7 @@ def run(st):
         st.screenshot("viewer-alerts.png")
         test_rate_limit(st, col, notes, first_t)
         test_activate(st, col)
+        test_hostile(st, col)
         test_restart(st, col)
         g.action("quit")
         assert st.viewer.wait(timeout=10) == 0, "viewer exit status"
