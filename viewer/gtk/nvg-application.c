@@ -12,6 +12,7 @@ struct _NvgApplication {
     struct nvg_viewer_config config;
     void *zctx;        /* owned: terminated at finalize */
     NvgWindow *window; /* weak: the application holds it while it is open */
+    guint alerts_idle; /* app.alerts' state is due for a refresh */
 };
 
 G_DEFINE_FINAL_TYPE(NvgApplication, nvg_application, GTK_TYPE_APPLICATION)
@@ -166,6 +167,72 @@ static void act_connect(GSimpleAction *a, GVariant *p, gpointer data)
         nvg_window_reconnect(self->window);
 }
 
+/* app.activate-alert t: as activating the alert's row (the packet list filtered to its
+ * source). */
+static void act_activate_alert(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    if (!nvg_alerts_page_activate_alert(nvg_window_get_alerts_page(w), g_variant_get_uint64(p)))
+        g_message("activate-alert: alert %" G_GUINT64_FORMAT " is not listed",
+                  g_variant_get_uint64(p));
+}
+
+/* app.alerts' state (uusa(tsss)): the rows the Alerts page lists, the active alerts, the
+ * page switcher's title of the page (its badge), and the first ALERTS_STATE_ROWS rows listed
+ * (newest first): id, "active" or "ended", severity (Severity's number as text), summary.
+ * Every change goes to D-Bus whole (org.gtk.Actions.Changed): hence the cap, and at most one
+ * refresh per ALERTS_STATE_MS. */
+#define ALERTS_STATE_ROWS 100
+#define ALERTS_STATE_MS 200
+
+static GVariant *alerts_state(NvgWindow *w)
+{
+    NvgAlertsPage *page = nvg_window_get_alerts_page(w);
+    GListModel *m = nvg_alerts_page_get_model(page);
+    GVariantBuilder rows;
+    g_variant_builder_init(&rows, G_VARIANT_TYPE("a(tsss)"));
+    for (guint i = 0; i < MIN(g_list_model_get_n_items(m), ALERTS_STATE_ROWS); i++) {
+        g_autoptr(NvgAlertItem) item = g_list_model_get_item(m, i);
+        const struct nvg_alert *a = nvg_alert_item_get(item);
+        char sev[8];
+        g_snprintf(sev, sizeof(sev), "%d", a->severity);
+        g_variant_builder_add(&rows, "(tsss)", (guint64)a->id, a->ended ? "ended" : "active", sev,
+                              a->summary);
+    }
+    const char *title = nvg_window_get_page_title(w, "alerts");
+    return g_variant_new("(uus@a(tsss))", g_list_model_get_n_items(m),
+                         nvg_alerts_page_get_active(page), title ? title : "",
+                         g_variant_builder_end(&rows));
+}
+
+static gboolean refresh_alerts_state(gpointer data)
+{
+    NvgApplication *self = data;
+    self->alerts_idle = 0;
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "alerts");
+    if (a && self->window)
+        g_simple_action_set_state(G_SIMPLE_ACTION(a), alerts_state(self->window));
+    return G_SOURCE_REMOVE;
+}
+
+/* Coalesced: a burst of alert events refreshes the state once. */
+static void schedule_alerts_state(NvgApplication *self)
+{
+    if (!self->alerts_idle)
+        self->alerts_idle = g_timeout_add(ALERTS_STATE_MS, refresh_alerts_state, self);
+}
+
+static void on_alerts_items(GListModel *m, guint pos, guint removed, guint added,
+                            NvgApplication *self)
+{
+    schedule_alerts_state(self);
+}
+
+static void on_alerts_active(GObject *page, GParamSpec *pspec, NvgApplication *self)
+{
+    schedule_alerts_state(self);
+}
+
 static void act_connect_dialog(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NvgApplication *self = data;
@@ -224,6 +291,8 @@ static const GActionEntry app_actions[] = {
     {"show-page", act_show_page, "s", NULL, NULL, {0}},
     {"connect", act_connect, "(sss)", NULL, NULL, {0}},
     {"connect-dialog", act_connect_dialog, NULL, NULL, NULL, {0}},
+    {"alerts", NULL, NULL, "(uint32 0, uint32 0, '', @a(tsss) [])", change_readonly, {0}},
+    {"activate-alert", act_activate_alert, "t", NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
@@ -271,6 +340,12 @@ static void nvg_application_activate(GApplication *app)
         on_connection(self->window, NULL, self);
         nvg_packets_page_set_follow(nvg_window_get_packets_page(self->window), TRUE);
         nvg_viewer_stats_attach(self->window);
+        NvgAlertsPage *alerts = nvg_window_get_alerts_page(self->window);
+        g_signal_connect(nvg_alerts_page_get_model(alerts), "items-changed",
+                         G_CALLBACK(on_alerts_items), self);
+        /* after the window's handler, which sets the switcher's title */
+        g_signal_connect_after(alerts, "notify::active", G_CALLBACK(on_alerts_active), self);
+        schedule_alerts_state(self);
     }
     gtk_window_present(GTK_WINDOW(self->window));
 }
@@ -278,6 +353,7 @@ static void nvg_application_activate(GApplication *app)
 static void nvg_application_finalize(GObject *object)
 {
     NvgApplication *self = NVG_APPLICATION(object);
+    g_clear_handle_id(&self->alerts_idle, g_source_remove);
     nvg_viewer_config_clear(&self->config);
     if (self->zctx)
         zmq_ctx_term(self->zctx); /* every socket is closed by now (LINGER 0) */

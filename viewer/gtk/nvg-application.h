@@ -15,6 +15,10 @@
  *   app.connect (sss)    collector "HOST[:FEEDPORT]", collector key file, own key file ("" =
  *                        default): reconnect to it, and remember it in viewer.ini
  *   app.connect-dialog   the "Connect to Collector" dialog (Ctrl+O)
+ *   app.alerts           read-only state (uus a(tsss)): rows the Alerts page lists, active
+ *                        alerts, the page switcher's title for it (the badge), and per row
+ *                        (the newest 100) id, "active"/"ended", severity number, summary
+ *   app.activate-alert t as activating that alert's row: the packet list, filtered to its source
  *   app.about, app.quit */
 #ifndef NVG_APPLICATION_H
 #define NVG_APPLICATION_H

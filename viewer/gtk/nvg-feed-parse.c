@@ -8,10 +8,11 @@
 
 /* Memory one message of each kind may unpack into. The largest legitimate ones: a status of
  * 1024 sensors (~1 MiB unpacked), a second of rates for 1024 sensors x 9 protocols (~1.5 MiB),
- * top talkers and events of a few KiB, a command's reply with a result per sensor. */
+ * top talkers, events and alerts of a few KiB, a command's reply with a result per sensor, and
+ * COMMAND_ALERTS's reply: up to NVG_CLIENT_MAX_MSG of alert events (~3x that unpacked). */
 static const size_t kind_limit[NVG_FEED_KINDS] = {
-    [NVG_FEED_STATUS] = 8u << 20, [NVG_FEED_RATES] = 4u << 20, [NVG_FEED_TALKERS] = 32u << 10,
-    [NVG_FEED_EVENT] = 64u << 10, [NVG_FEED_REPLY] = 1u << 20,
+    [NVG_FEED_STATUS] = 8u << 20, [NVG_FEED_RATES] = 4u << 20,  [NVG_FEED_TALKERS] = 32u << 10,
+    [NVG_FEED_EVENT] = 64u << 10, [NVG_FEED_REPLY] = 16u << 20, [NVG_FEED_ALERT] = 64u << 10,
 };
 
 /* Escaped text longer than this (4 bytes per bad byte) is cut: a label shows no more anyway. */
@@ -131,6 +132,21 @@ static void fix_event(struct fix *f, Netvigil__Event *e)
     e->time_ms = clamp_ms(e->time_ms);
 }
 
+/* Addresses are checked where they are shown (4 or 16 bytes, else not shown). */
+static void fix_alert(struct fix *f, Netvigil__Alert *a)
+{
+    NAME(f, a->detector);
+    TEXT(f, a->rule, NVG_TEXT_ERROR_MAX);
+    TEXT(f, a->summary, LONG_TEXT_CAP);
+    cap_repeated(f, &a->n_targets, NVG_FEED_MAX_ALERT_LIST);
+    cap_repeated(f, &a->n_sensors, NVG_FEED_MAX_ALERT_LIST);
+    for (size_t i = 0; i < a->n_sensors; i++)
+        NAME(f, a->sensors[i]);
+    a->time_ms = clamp_ms(a->time_ms);
+    a->first_ns = MAX(a->first_ns, 0);
+    a->last_ns = MAX(a->last_ns, a->first_ns);
+}
+
 static void fix_reply(struct fix *f, Netvigil__ControlReply *r)
 {
     TEXT(f, r->error, NVG_TEXT_ERROR_MAX);
@@ -140,6 +156,9 @@ static void fix_reply(struct fix *f, Netvigil__ControlReply *r)
         TEXT(f, r->results[i]->error, NVG_TEXT_ERROR_MAX);
     }
     r->status = NULL; /* the viewer never asks for one: nothing reads it */
+    cap_repeated(f, &r->n_alerts, NVG_FEED_MAX_ALERTS);
+    for (size_t i = 0; i < r->n_alerts; i++)
+        fix_alert(f, r->alerts[i]);
 }
 
 static ProtobufCMessage *unpack(enum nvg_feed_kind kind, ProtobufCAllocator *a, size_t len,
@@ -156,6 +175,8 @@ static ProtobufCMessage *unpack(enum nvg_feed_kind kind, ProtobufCAllocator *a, 
         return (ProtobufCMessage *)netvigil__event__unpack(a, len, data);
     case NVG_FEED_REPLY:
         return (ProtobufCMessage *)netvigil__control_reply__unpack(a, len, data);
+    case NVG_FEED_ALERT:
+        return (ProtobufCMessage *)netvigil__alert__unpack(a, len, data);
     default:
         return NULL;
     }
@@ -175,6 +196,9 @@ static void fix_message(struct fix *f, enum nvg_feed_kind kind, ProtobufCMessage
         break;
     case NVG_FEED_EVENT:
         fix_event(f, (Netvigil__Event *)pb);
+        break;
+    case NVG_FEED_ALERT:
+        fix_alert(f, (Netvigil__Alert *)pb);
         break;
     default:
         fix_reply(f, (Netvigil__ControlReply *)pb);
@@ -243,7 +267,7 @@ int nvg_feed_topic_kind(const char *topic, size_t len)
     } topics[] = {
         {NVG_TOPIC_STATUS, NVG_FEED_STATUS},   {NVG_TOPIC_RATES, NVG_FEED_RATES},
         {NVG_TOPIC_TALKERS, NVG_FEED_TALKERS}, {NVG_TOPIC_EVENTS, NVG_FEED_EVENT},
-        {NVG_TOPIC_ALERTS, NVG_FEED_EVENT},
+        {NVG_TOPIC_ALERTS, NVG_FEED_ALERT},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(topics); i++) {
         size_t n = strlen(topics[i].topic);

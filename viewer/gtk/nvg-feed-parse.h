@@ -28,8 +28,9 @@ enum nvg_feed_kind {
     NVG_FEED_STATUS,  /* pb: Netvigil__CollectorStatus */
     NVG_FEED_RATES,   /* pb: Netvigil__RateBatch */
     NVG_FEED_TALKERS, /* pb: Netvigil__TopTalkers */
-    NVG_FEED_EVENT,   /* pb: Netvigil__Event (events and alerts) */
+    NVG_FEED_EVENT,   /* pb: Netvigil__Event */
     NVG_FEED_REPLY,   /* pb: Netvigil__ControlReply, or NULL with error set */
+    NVG_FEED_ALERT,   /* pb: Netvigil__Alert (topic "alert"): one event of an alert's life */
     NVG_FEED_KINDS
 };
 
@@ -38,6 +39,10 @@ enum nvg_feed_kind {
 #define NVG_FEED_MAX_SENSORS 1024
 #define NVG_FEED_MAX_TALKERS 64
 #define NVG_FEED_MAX_RESULTS 1024
+/* An alert lists up to 4 targets and sensors (the collector's own cap); a COMMAND_ALERTS reply
+ * holds the events the collector kept, which fit its 4 MiB message cap. */
+#define NVG_FEED_MAX_ALERT_LIST 16
+#define NVG_FEED_MAX_ALERTS 20000
 /* Later than any real clock (year ~36800), small enough that ms and us fit in int64. */
 #define NVG_FEED_TIME_S_MAX ((int64_t)1 << 40)
 

@@ -20,6 +20,7 @@ struct request {
     int kind;
     char *sensor;
     char *filter;
+    int64_t since_ms;
 };
 
 struct nvg_feed {
@@ -191,6 +192,7 @@ static void send_requests(struct nvg_feed *feed)
         req.sensor = r->sensor;
         req.filter = r->filter;
         req.requester = feed->requester;
+        req.since_ms = r->since_ms;
         /* ZMQ_IMMEDIATE: with no live connection this fails now instead of queueing a command
          * that would run whenever the collector comes back. */
         int rc = nvg_zmq_send_pb(feed->dealer, &req.base, ZMQ_DONTWAIT);
@@ -522,14 +524,26 @@ void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats)
     g_mutex_unlock(&feed->lock);
 }
 
-void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
-                      const char *filter)
+static void queue_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
+                          const char *filter, int64_t since_ms)
 {
     struct request *r = g_new0(struct request, 1);
     r->id = id;
     r->kind = kind;
     r->sensor = g_strdup(sensor ? sensor : "");
     r->filter = g_strdup(filter ? filter : "");
+    r->since_ms = since_ms;
     g_async_queue_push(feed->requests, r);
     wake(feed);
+}
+
+void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
+                      const char *filter)
+{
+    queue_request(feed, id, kind, sensor, filter, 0);
+}
+
+void nvg_feed_request_alerts(struct nvg_feed *feed, uint64_t id, int64_t since_ms)
+{
+    queue_request(feed, id, NETVIGIL__COMMAND_KIND__COMMAND_ALERTS, "", "", since_ms);
 }

@@ -83,5 +83,8 @@ void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats);
  * not be sent. */
 void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
                       const char *filter);
+/* COMMAND_ALERTS: the alert events the collector kept, emitted at or after since_ms (wall
+ * clock); the reply's alerts come oldest first. */
+void nvg_feed_request_alerts(struct nvg_feed *feed, uint64_t id, int64_t since_ms);
 
 #endif

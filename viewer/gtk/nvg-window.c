@@ -52,6 +52,8 @@ struct _NvgWindow {
     NvgPacketsPage *packets;
     NvgSensorsPage *sensors;
     NvgTrafficPage *traffic;
+    NvgAlertsPage *alerts;
+    GtkStackPage *alerts_tab; /* its entry in the switcher: the badge */
 
     const struct nvg_viewer_config *config; /* the application's */
 
@@ -217,6 +219,8 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
                : state == CONN_FAILED || state >= CONN_REFUSED ? conn_names[state]
                                                                : "waiting");
         self->conn_state = state;
+        if (state == CONN_OK && self->alerts)
+            nvg_alerts_page_connected(self->alerts); /* the alerts it missed while away */
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CONNECTION]);
     }
 }
@@ -338,6 +342,27 @@ NvgTrafficPage *nvg_window_get_traffic_page(NvgWindow *self)
     return self->traffic;
 }
 
+NvgAlertsPage *nvg_window_get_alerts_page(NvgWindow *self)
+{
+    return self->alerts;
+}
+
+const char *nvg_window_get_page_title(NvgWindow *self, const char *name)
+{
+    GtkWidget *child = gtk_stack_get_child_by_name(self->stack, name);
+    return child ? gtk_stack_page_get_title(gtk_stack_get_page(self->stack, child)) : NULL;
+}
+
+/* The badge: GtkStackSwitcher (no libadwaita here) shows a page's title and, with
+ * needs-attention, a dot; so the count of active alerts goes into the title. */
+static void on_alerts_active(NvgAlertsPage *page, GParamSpec *pspec, NvgWindow *self)
+{
+    guint n = nvg_alerts_page_get_active(page);
+    g_autofree char *title = n ? g_strdup_printf("Alerts (%u)", n) : g_strdup("Alerts");
+    gtk_stack_page_set_title(self->alerts_tab, title);
+    gtk_stack_page_set_needs_attention(self->alerts_tab, n > 0);
+}
+
 void nvg_window_show_page(NvgWindow *self, const char *name)
 {
     if (gtk_stack_get_child_by_name(self->stack, name))
@@ -357,6 +382,7 @@ static void route(NvgWindow *self, struct nvg_feed_msg **m)
 {
     switch ((*m)->kind) {
     case NVG_FEED_STATUS:
+        nvg_alerts_page_status(self->alerts, (const Netvigil__CollectorStatus *)(*m)->pb);
         if (nvg_sensors_page_take_status(self->sensors, m))
             update_selector(self, nvg_sensors_page_get_status(self->sensors));
         break;
@@ -364,7 +390,11 @@ static void route(NvgWindow *self, struct nvg_feed_msg **m)
         nvg_sensors_page_add_event(self->sensors, (const Netvigil__Event *)(*m)->pb);
         break;
     case NVG_FEED_REPLY:
-        nvg_sensors_page_reply(self->sensors, *m);
+        if (!nvg_alerts_page_reply(self->alerts, *m))
+            nvg_sensors_page_reply(self->sensors, *m);
+        break;
+    case NVG_FEED_ALERT:
+        nvg_alerts_page_take_alert(self->alerts, (const Netvigil__Alert *)(*m)->pb);
         break;
     case NVG_FEED_RATES:
         nvg_traffic_page_add_rates(self->traffic, (const Netvigil__RateBatch *)(*m)->pb);
@@ -452,10 +482,12 @@ void nvg_window_reconnect(NvgWindow *self)
 {
     g_return_if_fail(NVG_IS_WINDOW(self));
     nvg_sensors_page_set_feed(self->sensors, NULL);
+    nvg_alerts_page_set_feed(self->alerts, NULL);
     nvg_feed_free(self->feed); /* joins its worker and closes its sockets */
     self->feed = NULL;
     start_feed(self);
     nvg_sensors_page_set_feed(self->sensors, self->feed);
+    nvg_alerts_page_set_feed(self->alerts, self->feed);
     self->rate_n0 = 0;
     self->conn_state = -1;
     set_conn_state(self, self->feed ? CONN_CONNECTING : CONN_FAILED, 0);
@@ -474,6 +506,10 @@ static void add_pages(NvgWindow *self, NvgApplication *app)
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->sensors), "sensors", "Sensors");
     self->traffic = NVG_TRAFFIC_PAGE(nvg_traffic_page_new());
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->traffic), "traffic", "Traffic");
+    self->alerts = NVG_ALERTS_PAGE(nvg_alerts_page_new(self->feed));
+    self->alerts_tab =
+        gtk_stack_add_titled(self->stack, GTK_WIDGET(self->alerts), "alerts", "Alerts");
+    g_signal_connect(self->alerts, "notify::active", G_CALLBACK(on_alerts_active), self);
 
     self->rate_t0 = g_get_monotonic_time();
     self->drain_id = g_timeout_add(DRAIN_INTERVAL_MS, on_drain_timer, self);
@@ -491,6 +527,8 @@ static void nvg_window_dispose(GObject *object)
     self->packets = NULL;
     self->sensors = NULL;
     self->traffic = NULL;
+    self->alerts = NULL;
+    self->alerts_tab = NULL;
     g_clear_object(&self->selector_model);
     gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_WINDOW);
     G_OBJECT_CLASS(nvg_window_parent_class)->dispose(object);

@@ -1,6 +1,6 @@
 /* NvgWindow: the viewer's main window (template nvg-window.ui), a shell around the pages
- * (NvgPacketsPage, NvgSensorsPage, NvgTrafficPage). It owns the feed worker and hands each
- * page the part of the feed it shows; NvgApplication's actions call in here and into the
+ * (NvgPacketsPage, NvgSensorsPage, NvgTrafficPage, NvgAlertsPage). It owns the feed worker and
+ * hands each page the part of the feed it shows; NvgApplication's actions call in here and into the
  * pages.
  *
  * Its configuration (endpoints, ring size) and the ZeroMQ context come from its NvgApplication.
@@ -16,6 +16,7 @@
 
 #include <gtk/gtk.h>
 
+#include "nvg-alerts-page.h"
 #include "nvg-feed.h"
 #include "nvg-packets-page.h"
 #include "nvg-sensors-page.h"
@@ -37,8 +38,12 @@ void nvg_window_reconnect(NvgWindow *self);
 NvgPacketsPage *nvg_window_get_packets_page(NvgWindow *self);
 NvgSensorsPage *nvg_window_get_sensors_page(NvgWindow *self);
 NvgTrafficPage *nvg_window_get_traffic_page(NvgWindow *self);
+NvgAlertsPage *nvg_window_get_alerts_page(NvgWindow *self);
+/* The title the page switcher shows for a page (the Alerts page's carries its badge), NULL
+ * for no such page. */
+const char *nvg_window_get_page_title(NvgWindow *self, const char *name);
 
-/* "packets", "sensors" or "traffic". */
+/* "packets", "sensors", "traffic" or "alerts". */
 void nvg_window_show_page(NvgWindow *self, const char *name);
 /* The packets page, with the focus in its filter bar. */
 void nvg_window_focus_filter(NvgWindow *self);
