@@ -120,6 +120,12 @@ bool nvg_fd_budget_room(struct nvg_fd_budget *b, size_t peers, bool control)
 
 int nvg_fd_budget_drain(struct nvg_fd_budget *b, int listener)
 {
+    /* libzmq leaves its listener blocking (it accepts only when epoll says so): an accept
+     * here racing libzmq's for the last queued connection would block the collector. Non-
+     * blocking suits libzmq too, which takes EAGAIN as a failed accept and polls again. */
+    int fl = fcntl(listener, F_GETFL);
+    if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(listener, F_SETFL, fl | O_NONBLOCK) != 0))
+        return 0;
     if (b->reserve_fd >= 0) {
         close(b->reserve_fd);
         b->reserve_fd = -1;
