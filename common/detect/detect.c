@@ -113,6 +113,10 @@ struct target {
     struct target_key k;
     int64_t sec;
     uint32_t pkts, syn, ack, udp, icmp, over_s;
+    /* The port most of this second's SYNs go to, and its majority-vote count (Boyer-Moore):
+     * a flood hammers one service, a port scan spreads over many and never builds one up. */
+    uint32_t syn_port_n;
+    uint16_t syn_port;
     uint64_t bytes;
     double avg_pps;
     uint32_t hist_s;
@@ -234,7 +238,10 @@ static void scan_eval(struct nvg_detect *d, struct pair *p, unsigned sensor,
     uint32_t failed = nvg__lc_estimate[p->failed_n];
     if (failed >= d->rules.scan_ports)
         scan_hit(d, p, sensor, pkt->ts_ns, pkt->wire_len, nvg__lc_estimate[p->probes_n]);
-    else if (p->unreach >= d->rules.scan_ports)
+    else if (p->unreach >= d->rules.scan_ports &&
+             nvg__lc_estimate[p->probes_n] >= d->rules.scan_ports)
+        /* Port unreachables count only with as many distinct ports probed: a client that
+         * keeps retrying one closed service is not scanning (AFS's 7000-7009, say). */
         scan_hit(d, p, sensor, pkt->ts_ns, pkt->wire_len, p->unreach);
 }
 
@@ -320,12 +327,18 @@ static void tcp(struct nvg_detect *d, unsigned sensor, const struct nvg_pkt *pkt
 
 static void udp(struct nvg_detect *d, unsigned sensor, const struct nvg_pkt *pkt)
 {
-    if (!d->rules.enabled[NVG_DET_SWEEP])
-        return;
     /* The lower port answers: replies come from the service port. */
-    if (pkt->sport < pkt->dport && pkt->sport < 1024)
-        sweep_answer(d, pkt, NVG_PROTO_UDP, pkt->sport);
-    else
+    if (pkt->sport < pkt->dport && pkt->sport < 1024) {
+        if (d->rules.enabled[NVG_DET_SWEEP])
+            sweep_answer(d, pkt, NVG_PROTO_UDP, pkt->sport);
+        return;
+    }
+    if (d->rules.enabled[NVG_DET_PORTSCAN] && !multicast(pkt->dst, pkt->ip_version)) {
+        /* The distinct ports probed, which the port unreachables are judged against. */
+        struct pair *p = pair_get(d, pkt->src, pkt->dst, pkt->ip_version, pkt->ts_ns, true);
+        (void)nvg__lc_add(&p->probes, &p->probes_n, port_bit(pkt->dport));
+    }
+    if (d->rules.enabled[NVG_DET_SWEEP])
         sweep_probe(d, sensor, pkt, NVG_PROTO_UDP, pkt->dport);
 }
 
@@ -379,7 +392,7 @@ static void target_roll(struct target *e, int64_t sec)
         e->hist_s += (uint32_t)(gap > 1000 ? 1000 : gap);
     }
     e->sec = sec;
-    e->pkts = e->syn = e->ack = e->udp = e->icmp = 0;
+    e->pkts = e->syn = e->ack = e->udp = e->icmp = e->syn_port_n = 0;
     e->bytes = 0;
 }
 
@@ -409,8 +422,14 @@ static void target_rates(struct nvg_detect *d, unsigned sensor, const struct nvg
     case NVG_PROTO_TCP: {
         unsigned f = pkt->tcp_flags & (NVG_TCP_SYN | NVG_TCP_ACK);
         if (f == NVG_TCP_SYN) {
+            if (e->syn_port_n == 0 || e->syn_port == pkt->dport) {
+                e->syn_port = pkt->dport;
+                e->syn_port_n++;
+            } else {
+                e->syn_port_n--;
+            }
             if (++e->syn >= r->syn_rate && r->enabled[NVG_DET_SYNFLOOD] &&
-                e->ack < (double)e->syn * r->syn_ack_ratio)
+                e->syn_port_n >= e->syn / 2 && e->ack < (double)e->syn * r->syn_ack_ratio)
                 flood_hit(d, NVG_DET_SYNFLOOD, pkt, sensor, e->syn, pkt->dport);
         } else if (f == NVG_TCP_ACK) {
             e->ack++;
@@ -494,8 +513,8 @@ static void arp(struct nvg_detect *d, unsigned sensor, const struct nvg_pkt *pkt
     } else {
         static const uint8_t none[16];
         struct nvg__alert *al =
-            nvg__alert_hit(d, NVG_DET_ARPSPOOF, pkt->src, none, 4,
-                           nvg__hash_bytes(pkt->src_mac, 6, 6), sensor, now, pkt->wire_len);
+            /* One alert per address claimed, whoever the claimants: mac_new is the latest. */
+            nvg__alert_hit(d, NVG_DET_ARPSPOOF, pkt->src, none, 4, 0, sensor, now, pkt->wire_len);
         if (al) {
             memcpy(al->a.mac_old, b->mac, 6);
             memcpy(al->a.mac_new, pkt->src_mac, 6);
