@@ -1,9 +1,9 @@
 /* Fuzz the viewer's feed parser (viewer/gtk/nvg-feed-parse.c, GLib-only nvg_viewer_core): what
  * the feed worker does with every message from its collector before a widget sees it.
  *
- * Input: [kind byte][body]. kind % 6: 0..4 = nvg_feed_parse() of that kind (status, rates,
+ * Input: [kind byte][body]. kind % 7: 0..4 = nvg_feed_parse() of that kind (status, rates,
  * talkers, event, control reply), 5 = a records batch (nvg_feed_parse_batch, then
- * nvg_wire_record_from_pb on every record, as the worker does).
+ * nvg_wire_record_from_pb on every record, as the worker does), 6 = an alert.
  *
  * Invariants, on every message accepted: every string the UI may show is valid UTF-8 (GTK's
  * requirement) and printable within its cap, names are of the name alphabet or escaped; every
@@ -87,6 +87,17 @@ static void check_message(const struct nvg_feed_msg *m)
         FUZZ_CHECK(e->time_ms >= 0 && e->time_ms <= NVG_FEED_TIME_S_MAX * 1000);
         break;
     }
+    case NVG_FEED_ALERT: {
+        const Netvigil__Alert *a = (const Netvigil__Alert *)m->pb;
+        check_name(a->detector);
+        check_text(a->rule, NVG_TEXT_ERROR_MAX);
+        FUZZ_CHECK(a->n_targets <= NVG_FEED_MAX_ALERT_LIST &&
+                   a->n_sensors <= NVG_FEED_MAX_ALERT_LIST);
+        for (size_t i = 0; i < a->n_sensors; i++)
+            check_name(a->sensors[i]);
+        FUZZ_CHECK(a->time_ms >= 0 && a->first_ns >= 0 && a->last_ns >= a->first_ns);
+        break;
+    }
     default: {
         const Netvigil__ControlReply *r = (const Netvigil__ControlReply *)m->pb;
         check_text(r->error, NVG_TEXT_ERROR_MAX);
@@ -127,12 +138,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    unsigned kind = data[0] % 6;
+    unsigned kind = data[0] % 7;
     if (kind == 5) {
         fuzz_batch(data + 1, size - 1);
         return 0;
     }
     struct nvg_feed_parse_counts c = {0};
+    if (kind == 6)
+        kind = NVG_FEED_ALERT;
     struct nvg_feed_msg *m = nvg_feed_parse((enum nvg_feed_kind)kind, data + 1, size - 1, &c);
     FUZZ_CHECK((m == NULL) == (c.invalid == 1));
     if (m) {

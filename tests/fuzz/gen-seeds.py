@@ -291,7 +291,7 @@ def f_double(num, v):
 
 def viewer_seeds():
     """fuzz-viewer-feed: [kind][body], kind 0 status, 1 rates, 2 talkers, 3 event, 4 reply,
-    5 records batch (viewer/gtk/nvg-feed-parse.h)."""
+    5 records batch, 6 alert (viewer/gtk/nvg-feed-parse.h)."""
     def status(name=b"s1", source=b"eth0"):
         return f_bytes(1, name) + f_varint(2, 7) + f_varint(3, 1) + f_bytes(5, source)
 
@@ -316,6 +316,14 @@ def viewer_seeds():
     reply = f_varint(1, 1) + f_varint(2, 42) + f_bytes(4, b"not allowed: role viewer") + \
         f_bytes(5, f_bytes(1, b"s1") + f_varint(2, 0) + f_bytes(3, b"\x1b[2J")) + \
         f_bytes(6, good)
+    alert = f_varint(1, 7) + f_varint(2, 1) + f_varint(3, 3) + f_bytes(4, b"portscan") + \
+        f_varint(5, 4) + f_bytes(6, bytes([10, 0, 0, 5])) + f_bytes(7, bytes([10, 0, 0, 7])) + \
+        f_varint(8, 1) + f_varint(9, 1) + f_bytes(11, b"s1") + f_varint(16, 983) + \
+        f_bytes(19, b"10.0.0.5 scanned 983 TCP ports of 10.0.0.7") + f_varint(22, 1722193121000)
+    alert_bad = f_varint(1, 8) + f_varint(2, 9) + f_bytes(4, b"\x1b]0;x\x07") + \
+        b"".join(f_bytes(11, b"s\xff%d" % i) for i in range(40)) + \
+        b"".join(f_bytes(7, b"\x01" * 5) for i in range(40)) + f_bytes(19, b"\xc3\x28" * 500) + \
+        f_varint(22, (1 << 64) - 1) + f_varint(12, (1 << 63) + 5)
     return {
         "status": b"\x00" + good,
         "status-hostile": b"\x00" + bad,
@@ -326,6 +334,8 @@ def viewer_seeds():
         "reply": b"\x04" + reply,
         "batch": b"\x05" + batch(records=RECORDS[:3]),
         "batch-bad-name": b"\x05" + batch(name="s\xff\x1b", records=RECORDS[:1]),
+        "alert": b"\x06" + alert,
+        "alert-hostile": b"\x06" + alert_bad,
     }
 
 
