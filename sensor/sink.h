@@ -7,6 +7,7 @@
 #include "nvg-pkt.h"
 
 struct nvg_sink;
+struct nvg_flow; /* common/flow/nvg-flow.h */
 
 struct nvg_sink_ops {
     /* Per record: must not allocate or block for long. 0 or a negative NVG_E*. */
@@ -18,6 +19,10 @@ struct nvg_sink_ops {
      * capture, every chunk of a file) for timers and incoming messages. 0 or a negative
      * NVG_E*, which stops the capture. */
     int (*tick)(struct nvg_sink *sink);
+    /* Optional: a conversation the flow table exported (sensor/flow/: an end, an update, an
+     * eviction). Called on the capture thread between records; must not block for long. 0 or
+     * a negative NVG_E*, which stops the capture like emit's. */
+    int (*flow)(struct nvg_sink *sink, const struct nvg_flow *flow);
 };
 
 /* Implementations embed this as their first member. */
