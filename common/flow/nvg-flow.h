@@ -38,9 +38,10 @@ enum nvg_flow_end {
 #define NVG_FLOW_HAS_VLAN 0x01u       /* vlan_id valid */
 #define NVG_FLOW_HAS_RTT_SERVER 0x02u /* rtt_server_ns valid: SYN -> SYN/ACK seen */
 #define NVG_FLOW_HAS_RTT_CLIENT 0x04u /* rtt_client_ns valid: SYN/ACK -> ACK seen */
-#define NVG_FLOW_TIME_CLAMPED 0x08u /* a packet's capture time was clamped (NVG_PKT_TIME_CLAMPED)  \
-                                     */
-#define NVG_FLOW_HAS_PORTS 0x10u    /* orig_port/resp_port are TCP/UDP ports */
+#define NVG_FLOW_TIME_CLAMPED                                                                      \
+    0x08u                        /* a packet's capture time was clamped (NVG_PKT_TIME_CLAMPED)     \
+                                  */
+#define NVG_FLOW_HAS_PORTS 0x10u /* orig_port/resp_port are TCP/UDP ports */
 
 /* Zeek's conn_state letters: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH. */
 #define NVG_FLOW_STATE_MAX 8
