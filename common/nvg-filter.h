@@ -22,6 +22,9 @@ struct nvg_filter {
     struct nvg_filter_net src, dst;
     int port;                             /* -1 = any; matches sport or dport */
     char sensor[NVG_SENSOR_NAME_MAX + 1]; /* "" = any */
+    /* Capture time span: from_ns <= ts_ns < to_ns; INT64_MIN / INT64_MAX leave a side open
+     * (a record at INT64_MAX, a clamped time, then matches an open end). */
+    int64_t from_ns, to_ns;
 };
 
 void nvg_filter_init(struct nvg_filter *f);
@@ -30,6 +33,10 @@ int nvg_filter_parse_net(const char *text, struct nvg_filter_net *net);
 int nvg_filter_parse_port(const char *text, int *port);
 /* "tcp", "UDP", "icmpv6", ... Returns 0 or NVG_EINVAL. */
 int nvg_filter_parse_proto(const char *text, int *proto);
+/* "FROM..TO", each side an ISO 8601 UTC time as the CSV and rates log write it (a fraction
+ * and the 'Z' optional, the fraction ignored: whole seconds, TO's second included) or empty
+ * for an open side ("2024-07-28T18:58:41Z.."). Returns 0 or NVG_EINVAL. */
+int nvg_filter_parse_span(const char *text, int64_t *from_ns, int64_t *to_ns);
 bool nvg_filter_match(const struct nvg_filter *f, const char *sensor, const struct nvg_pkt *pkt);
 
 #endif

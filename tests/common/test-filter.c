@@ -94,12 +94,54 @@ static void test_match(void **state)
     assert_false(nvg_filter_match(&f, "a", &dns)); /* v6 filter, v4 packet */
 }
 
+/* A time span: whole seconds, TO's second included, open sides, refusals. */
+static void test_span(void **state)
+{
+    (void)state;
+    const int64_t t0 = 1722193121LL * 1000000000; /* 2024-07-28T18:58:41Z */
+    struct nvg_filter f;
+    nvg_filter_init(&f);
+    struct nvg_pkt p = udp("10.0.0.5", 1000, 53);
+    p.ts_ns = t0 - 1;
+    assert_true(nvg_filter_match(&f, "s", &p)); /* no span: any time */
+    assert_int_equal(nvg_filter_parse_span("2024-07-28T18:58:41Z..2024-07-28T18:58:42.5Z",
+                                           &f.from_ns, &f.to_ns),
+                     0);
+    assert_true(f.from_ns == t0 && f.to_ns == t0 + 2000000000);
+    assert_false(nvg_filter_match(&f, "s", &p));
+    p.ts_ns = t0;
+    assert_true(nvg_filter_match(&f, "s", &p));
+    p.ts_ns = t0 + 1999999999;
+    assert_true(nvg_filter_match(&f, "s", &p));
+    p.ts_ns = t0 + 2000000000;
+    assert_false(nvg_filter_match(&f, "s", &p));
+    assert_int_equal(nvg_filter_parse_span("2024-07-28T18:58:41Z..", &f.from_ns, &f.to_ns), 0);
+    p.ts_ns = INT64_MAX; /* a clamped time still matches an open end */
+    assert_true(nvg_filter_match(&f, "s", &p));
+    assert_int_equal(nvg_filter_parse_span("..2024-07-28T18:58:41", &f.from_ns, &f.to_ns), 0);
+    assert_true(f.from_ns == INT64_MIN && f.to_ns == t0 + 1000000000);
+    assert_int_equal(nvg_filter_parse_span("..", &f.from_ns, &f.to_ns), 0);
+    assert_true(f.from_ns == INT64_MIN && f.to_ns == INT64_MAX);
+    /* far years saturate to what a record can hold, never overflow */
+    assert_int_equal(nvg_filter_parse_span("9999-12-31T23:59:59Z..", &f.from_ns, &f.to_ns), 0);
+    assert_true(f.from_ns == INT64_MAX);
+    int64_t a = 7, b = 9;
+    const char *bad[] = {"", "2024-07-28T18:58:41Z", "x..", "..2024-13-01T00:00:00Z",
+                         "2024-07-28T18:58:42Z..2024-07-28T18:58:40Z", "2024-07-28T18:58:41Z...",
+                         "2024-07-28T18:58:41Z ..", "1..2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(nvg_filter_parse_span(bad[i], &a, &b), NVG_EINVAL);
+        assert_true(a == 7 && b == 9);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_net),
         cmocka_unit_test(test_parse_port_proto),
         cmocka_unit_test(test_match),
+        cmocka_unit_test(test_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

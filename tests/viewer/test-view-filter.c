@@ -113,6 +113,24 @@ static void test_invalid(void **state)
                          NVG_VIEW_FIELD_PORT);
     /* one bad field: the good ones are not applied either */
     assert_int_equal(compile_bad("proto=udp;port=99999"), NVG_VIEW_FIELD_PORT);
+    assert_int_equal(compile_bad("time=yesterday"), NVG_VIEW_FIELD_TIME);
+    assert_int_equal(compile_bad("src=10.0.0.5;time=2024-07-28T18:58:41Z"), NVG_VIEW_FIELD_TIME);
+}
+
+/* An alert's activation: its source over its evidence's seconds, open at the end. */
+static void test_time_span(void **state)
+{
+    (void)state;
+    struct nvg_view_fields fields;
+    const char *spec = "src=10.0.0.5;time=2024-07-28T18:58:41Z..";
+    assert_int_equal(nvg_view_fields_parse(spec, &fields), 0);
+    assert_string_equal(fields.time, "2024-07-28T18:58:41Z..");
+    char *back = nvg_view_fields_to_spec(&fields);
+    assert_string_equal(back, spec);
+    g_free(back);
+    struct nvg_filter f;
+    assert_int_equal(nvg_view_filter_compile(&fields, &f), 0);
+    assert_true(f.from_ns == 1722193121LL * 1000000000 && f.to_ns == INT64_MAX);
 }
 
 static void test_match_v4(void **state)
@@ -185,6 +203,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_spec),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_time_span),
         cmocka_unit_test(test_match_v4),
         cmocka_unit_test(test_match_v6),
     };

@@ -64,11 +64,11 @@ def alert(aid, event, sev, summary, src=SCANNER, targets=(VICTIM,), detector=b"p
     return m
 
 
-def record(src, n):
+def record(src, n, t0_ns=1722193121123456789):
     """n UDP/IPv4 records from src to VICTIM (PacketRecord fields by number; proto 4 = UDP)."""
     out = b""
     for i in range(n):
-        rec = f_sfixed64(1, 1722193121123456789 + i) + f_varint(2, 4) + f_bytes(3, src)
+        rec = f_sfixed64(1, t0_ns + i) + f_varint(2, 4) + f_bytes(3, src)
         rec += f_bytes(4, VICTIM) + f_varint(5, 4) + f_varint(6, 17) + f_varint(7, 40000 + i)
         rec += f_varint(8, 53) + f_varint(12, 64) + f_varint(13, 80) + f_varint(14, 80)
         rec += f_varint(17, 0x04 | 0x08 | 0x80)
@@ -113,10 +113,10 @@ class Collector:
     def publish(self, topic, body):
         self.fc.publish(topic, body)
 
-    def records(self, src, n):
+    def records(self, src, n, t0_ns=1722193121123456789):
         self.seq += 1
         self.fc.publish(b"rec/web-1", f_bytes(1, b"web-1") + f_varint(2, 7) +
-                        f_varint(3, self.seq) + record(src, n))
+                        f_varint(3, self.seq) + record(src, n, t0_ns))
 
 
 def alerts_state():
@@ -226,15 +226,20 @@ def test_rate_limit(st, col, notes, first_t):
 
 
 def test_activate(st, col):
+    """Alert 2 (active) covers the last seconds: the scanner's 3 records from an hour ago are
+    its source but outside its time span; the other sources' are inside it."""
+    recent = (now_ms() - 2000) * 1000000
+    col.records(SCANNER, 3, recent - 3600 * 10**9)
     for src, n in ((SCANNER, 7), (SWEEPER, 5), (OTHER, 4)):
-        col.records(src, n)
-    wait_for(lambda: (col.pump(0.2), len(st.export("all.csv")) == 16)[1], 10, "16 rows listed")
+        col.records(src, n, recent)
+    wait_for(lambda: (col.pump(0.2), len(st.export("all.csv")) == 19)[1], 10, "19 rows listed")
     g.action("activate-alert", "<uint64 2>")
     got = st.export("alert.csv")
     srcs = {g.fields(x)[3] for x in got}
     assert len(got) == 7 and srcs == {"10.0.0.5"}, "filtered list: %d rows from %s" % (
         len(got), srcs)
-    log("activating the alert's row: the packet list shows its source's %d rows only" % len(got))
+    log("activating the alert's row: the packet list shows its source's %d rows of its time "
+        "span only (3 older ones of the same source left out)" % len(got))
     time.sleep(0.8)
     st.screenshot("viewer-alerts-packets.png")
     g.action("clear-filter")

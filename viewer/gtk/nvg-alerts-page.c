@@ -419,19 +419,36 @@ void nvg_alerts_page_set_feed(NvgAlertsPage *self, struct nvg_feed *feed)
 
 /* ---- activation ----------------------------------------------------------------------------- */
 
-/* The packet list, filtered to the alert's source: the display filter has no "or" and no time,
- * so neither "dst == A" nor the time span is part of it. */
+static int64_t floor_sec(int64_t ns)
+{
+    return ns >= 0 ? ns / 1000000000 : -((-(ns + 1)) / 1000000000) - 1;
+}
+
+/* "FROM..TO" over the alert's evidence: whole seconds around it; an active alert's span is
+ * open at the end, since its evidence is still coming. */
+static void alert_span(const struct nvg_alert *a, char *buf, size_t size)
+{
+    char from[NVG_TIME_ISO_SEC_MAX], to[NVG_TIME_ISO_SEC_MAX] = "";
+    nvg_format_time_iso_sec(from, floor_sec(a->first_ns));
+    if (a->ended)
+        nvg_format_time_iso_sec(to, floor_sec(a->last_ns));
+    g_snprintf(buf, size, "%s..%s", from, to);
+}
+
+/* The packet list, filtered to the alert's source (or single target) and its time span. */
 static void on_activate(GtkColumnView *cv, guint pos, NvgAlertsPage *self)
 {
     g_autoptr(NvgAlertItem) item = g_list_model_get_item(G_LIST_MODEL(self->listed), pos);
     if (!item)
         return;
     const struct nvg_alert *a = nvg_alert_item_get(item);
+    char span[2 * NVG_TIME_ISO_SEC_MAX + 4];
+    alert_span(a, span, sizeof(span));
     g_autofree char *spec = NULL;
     if (a->src[0])
-        spec = g_strdup_printf("src=%s", a->src);
+        spec = g_strdup_printf("src=%s;time=%s", a->src, span);
     else if (a->targets[0] && !strchr(a->targets, ',') && !strchr(a->targets, ' '))
-        spec = g_strdup_printf("dst=%s", a->targets);
+        spec = g_strdup_printf("dst=%s;time=%s", a->targets, span);
     if (!spec) {
         nvg_page_toast(NVG_PAGE(self), "This alert has no single source or target to filter by");
         return;

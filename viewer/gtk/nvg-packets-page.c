@@ -16,6 +16,8 @@ struct _NvgPacketsPage {
     GtkDropDown *proto_drop;
     GtkEntry *src_entry, *dst_entry, *port_entry;
     GtkButton *filter_button;
+    GtkButton *time_chip; /* shows fields.time, a span no entry edits; a click drops it */
+    GtkLabel *time_label;
     GtkLabel *filter_error;
     GtkListView *list_view;
     GtkLabel *details_label;
@@ -218,6 +220,7 @@ static void read_fields(NvgPacketsPage *self, struct nvg_view_fields *f)
     read_entry(self->dst_entry, f->dst, sizeof(f->dst));
     read_entry(self->port_entry, f->port, sizeof(f->port));
     g_strlcpy(f->sensor, self->fields.sensor, sizeof(f->sensor));
+    g_strlcpy(f->time, self->fields.time, sizeof(f->time));
 }
 
 static void write_fields(NvgPacketsPage *self, const struct nvg_view_fields *f)
@@ -230,6 +233,20 @@ static void write_fields(NvgPacketsPage *self, const struct nvg_view_fields *f)
     gtk_editable_set_text(GTK_EDITABLE(self->src_entry), f->src);
     gtk_editable_set_text(GTK_EDITABLE(self->dst_entry), f->dst);
     gtk_editable_set_text(GTK_EDITABLE(self->port_entry), f->port);
+    gtk_widget_set_visible(GTK_WIDGET(self->time_chip), f->time[0] != '\0');
+    if (f->time[0]) {
+        /* "2024-07-28T18:58:41Z..2024-07-28T18:59:02Z" as "18:58:41 – 18:59:02": the date
+         * is the alert's, the hours are what a user compares with the list. */
+        g_auto(GStrv) side = g_strsplit(f->time, "..", 2);
+        char from[16] = "…", to[16] = "…";
+        if (side[0] && strlen(side[0]) >= 19)
+            g_strlcpy(from, side[0] + 11, 9);
+        if (side[0] && side[1] && strlen(side[1]) >= 19)
+            g_strlcpy(to, side[1] + 11, 9);
+        g_autofree char *text = g_strdup_printf("%s – %s", from, to);
+        gtk_label_set_text(self->time_label, text);
+        gtk_widget_set_tooltip_text(GTK_WIDGET(self->time_chip), f->time);
+    }
 }
 
 static void show_filter_error(NvgPacketsPage *self, unsigned bad)
@@ -254,9 +271,11 @@ static void show_filter_error(NvgPacketsPage *self, unsigned bad)
         g_string_append(s, "port must be a number from 0 to 65535; ");
     if (bad & NVG_VIEW_FIELD_SENSOR)
         g_string_append(s, "sensor name too long; ");
+    if (bad & NVG_VIEW_FIELD_TIME)
+        g_string_append(s, "time must be FROM..TO in ISO 8601 UTC (either side may be empty); ");
     if (bad & NVG_VIEW_FIELD_SPEC)
         g_string_append(s,
-                        "use key=value items (proto, src, dst, port, sensor) separated by ';'; ");
+                        "use key=value items (proto, src, dst, port, sensor, time) separated by ';'; ");
     g_string_truncate(s, s->len - 2);
     gtk_label_set_text(self->filter_error, s->str);
     gtk_widget_set_visible(GTK_WIDGET(self->filter_error), TRUE);
@@ -293,6 +312,15 @@ static void on_filter_clicked(GtkWidget *w, NvgPacketsPage *self)
 {
     struct nvg_view_fields f;
     read_fields(self, &f);
+    apply_fields(self, &f);
+}
+
+static void on_time_chip_clicked(GtkWidget *w, NvgPacketsPage *self)
+{
+    struct nvg_view_fields f;
+    read_fields(self, &f);
+    f.time[0] = '\0';
+    write_fields(self, &f);
     apply_fields(self, &f);
 }
 
@@ -485,6 +513,8 @@ static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, dst_entry);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, port_entry);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, filter_button);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, time_chip);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, time_label);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, filter_error);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, list_view);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, details_label);
@@ -496,6 +526,7 @@ static void nvg_packets_page_init(NvgPacketsPage *self)
     nvg_filter_init(&self->filter);
     setup_list(self);
     g_signal_connect(self->filter_button, "clicked", G_CALLBACK(on_filter_clicked), self);
+    g_signal_connect(self->time_chip, "clicked", G_CALLBACK(on_time_chip_clicked), self);
     g_signal_connect(self->src_entry, "activate", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->dst_entry, "activate", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->port_entry, "activate", G_CALLBACK(on_filter_clicked), self);

@@ -27,7 +27,7 @@ static unsigned set_field(struct nvg_view_fields *f, const char *key, const char
     {k, offsetof(struct nvg_view_fields, m), sizeof(((struct nvg_view_fields *)0)->m), b}
         K("proto", proto, NVG_VIEW_FIELD_PROTO),    K("src", src, NVG_VIEW_FIELD_SRC),
         K("dst", dst, NVG_VIEW_FIELD_DST),          K("port", port, NVG_VIEW_FIELD_PORT),
-        K("sensor", sensor, NVG_VIEW_FIELD_SENSOR),
+        K("sensor", sensor, NVG_VIEW_FIELD_SENSOR), K("time", time, NVG_VIEW_FIELD_TIME),
 #undef K
     };
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
@@ -61,8 +61,8 @@ unsigned nvg_view_fields_parse(const char *spec, struct nvg_view_fields *fields)
 char *nvg_view_fields_to_spec(const struct nvg_view_fields *f)
 {
     GString *s = g_string_new(NULL);
-    const char *keys[] = {"proto", "src", "dst", "port", "sensor"};
-    const char *vals[] = {f->proto, f->src, f->dst, f->port, f->sensor};
+    const char *keys[] = {"proto", "src", "dst", "port", "sensor", "time"};
+    const char *vals[] = {f->proto, f->src, f->dst, f->port, f->sensor, f->time};
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         if (vals[i][0])
             g_string_append_printf(s, "%s%s=%s", s->len ? ";" : "", keys[i], vals[i]);
@@ -83,6 +83,8 @@ unsigned nvg_view_filter_compile(const struct nvg_view_fields *fields, struct nv
         bad |= NVG_VIEW_FIELD_DST;
     if (fields->port[0] && nvg_filter_parse_port(fields->port, &out.port) < 0)
         bad |= NVG_VIEW_FIELD_PORT;
+    if (fields->time[0] && nvg_filter_parse_span(fields->time, &out.from_ns, &out.to_ns) < 0)
+        bad |= NVG_VIEW_FIELD_TIME;
     if (fields->sensor[0]) {
         if (strlen(fields->sensor) > NVG_SENSOR_NAME_MAX)
             bad |= NVG_VIEW_FIELD_SENSOR;
