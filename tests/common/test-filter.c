@@ -104,9 +104,9 @@ static void test_span(void **state)
     struct nvg_pkt p = udp("10.0.0.5", 1000, 53);
     p.ts_ns = t0 - 1;
     assert_true(nvg_filter_match(&f, "s", &p)); /* no span: any time */
-    assert_int_equal(nvg_filter_parse_span("2024-07-28T18:58:41Z..2024-07-28T18:58:42.5Z",
-                                           &f.from_ns, &f.to_ns),
-                     0);
+    assert_int_equal(
+        nvg_filter_parse_span("2024-07-28T18:58:41Z..2024-07-28T18:58:42.5Z", &f.from_ns, &f.to_ns),
+        0);
     assert_true(f.from_ns == t0 && f.to_ns == t0 + 2000000000);
     assert_false(nvg_filter_match(&f, "s", &p));
     p.ts_ns = t0;
@@ -126,9 +126,14 @@ static void test_span(void **state)
     assert_int_equal(nvg_filter_parse_span("9999-12-31T23:59:59Z..", &f.from_ns, &f.to_ns), 0);
     assert_true(f.from_ns == INT64_MAX);
     int64_t a = 7, b = 9;
-    const char *bad[] = {"", "2024-07-28T18:58:41Z", "x..", "..2024-13-01T00:00:00Z",
-                         "2024-07-28T18:58:42Z..2024-07-28T18:58:40Z", "2024-07-28T18:58:41Z...",
-                         "2024-07-28T18:58:41Z ..", "1..2"};
+    const char *bad[] = {"",
+                         "2024-07-28T18:58:41Z",
+                         "x..",
+                         "..2024-13-01T00:00:00Z",
+                         "2024-07-28T18:58:42Z..2024-07-28T18:58:40Z",
+                         "2024-07-28T18:58:41Z...",
+                         "2024-07-28T18:58:41Z ..",
+                         "1..2"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(nvg_filter_parse_span(bad[i], &a, &b), NVG_EINVAL);
         assert_true(a == 7 && b == 9);

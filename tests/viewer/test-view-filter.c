@@ -201,10 +201,8 @@ int main(void)
     /* As under g_test_init(): a GLib warning or critical from the code under test fails. */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_spec),
-        cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_time_span),
-        cmocka_unit_test(test_match_v4),
+        cmocka_unit_test(test_parse_spec), cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_time_span),  cmocka_unit_test(test_match_v4),
         cmocka_unit_test(test_match_v6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -274,8 +274,8 @@ static void show_filter_error(NvgPacketsPage *self, unsigned bad)
     if (bad & NVG_VIEW_FIELD_TIME)
         g_string_append(s, "time must be FROM..TO in ISO 8601 UTC (either side may be empty); ");
     if (bad & NVG_VIEW_FIELD_SPEC)
-        g_string_append(s,
-                        "use key=value items (proto, src, dst, port, sensor, time) separated by ';'; ");
+        g_string_append(
+            s, "use key=value items (proto, src, dst, port, sensor, time) separated by ';'; ");
     g_string_truncate(s, s->len - 2);
     gtk_label_set_text(self->filter_error, s->str);
     gtk_widget_set_visible(GTK_WIDGET(self->filter_error), TRUE);
