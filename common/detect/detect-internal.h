@@ -75,8 +75,17 @@ struct nvg__hdr {
     int64_t last_ns; /* last record time that touched it; 0: free */
 };
 
+/* A slot's hash and last time, apart from its entry: the probe window of 8 slots is two
+ * cache lines, so a lookup touches an entry (hundreds of bytes, a cache miss each) only for
+ * the one whose hash matches. The entry's header keeps its own copy for the passes. */
+struct nvg__slot {
+    uint64_t hash;
+    int64_t last_ns; /* 0: never used */
+};
+
 struct nvg__table {
     uint8_t *mem;
+    struct nvg__slot *slots;
     size_t esz;    /* entry size */
     size_t keyoff; /* offset of the key in an entry */
     size_t keylen;

@@ -24,41 +24,50 @@ void nvg__lc_init(void)
 void *nvg__table_get(struct nvg__table *t, const void *key, uint64_t hash, int64_t now, bool insert,
                      bool *fresh)
 {
-    uint8_t *victim = NULL;
-    int64_t oldest = INT64_MAX;
+    struct nvg__slot *victim = NULL;
     bool victim_live = false;
     for (unsigned i = 0; i < NVG__PROBES; i++) {
-        uint8_t *e = t->mem + (size_t)((hash + i) & t->mask) * t->esz;
-        struct nvg__hdr *h = (struct nvg__hdr *)e;
-        bool live = h->last_ns != 0 && now - h->last_ns < t->idle_ns;
-        if (live && h->hash == hash && memcmp(e + t->keyoff, key, t->keylen) == 0) {
+        struct nvg__slot *s = &t->slots[(hash + i) & t->mask];
+        /* A never-used slot ends the search: inserts take the first slot not live, and a slot
+         * is never unused again, so the key cannot lie past it. */
+        if (s->last_ns == 0) {
+            if (!victim || victim_live) {
+                victim = s;
+                victim_live = false;
+            }
+            break;
+        }
+        bool live = now - s->last_ns < t->idle_ns;
+        uint8_t *e = t->mem + (size_t)(s - t->slots) * t->esz;
+        if (live && s->hash == hash && memcmp(e + t->keyoff, key, t->keylen) == 0) {
+            s->last_ns = now;
             if (fresh)
                 *fresh = false;
             return e;
         }
         if (!live) {
             if (!victim || victim_live) {
-                victim = e;
+                victim = s;
                 victim_live = false;
             }
-        } else if (!victim || (victim_live && h->last_ns < oldest)) {
-            victim = e;
+        } else if (!victim || (victim_live && s->last_ns < victim->last_ns)) {
+            victim = s;
             victim_live = true;
-            oldest = h->last_ns;
         }
     }
     if (!insert)
         return NULL;
     if (victim_live)
         (*t->evictions)++;
-    memset(victim, 0, t->esz);
-    struct nvg__hdr *h = (struct nvg__hdr *)victim;
-    h->hash = hash;
-    h->last_ns = now;
-    memcpy(victim + t->keyoff, key, t->keylen);
+    uint8_t *e = t->mem + (size_t)(victim - t->slots) * t->esz;
+    memset(e, 0, t->esz);
+    struct nvg__hdr *h = (struct nvg__hdr *)e;
+    h->hash = victim->hash = hash;
+    h->last_ns = victim->last_ns = now;
+    memcpy(e + t->keyoff, key, t->keylen);
     if (fresh)
         *fresh = true;
-    return victim;
+    return e;
 }
 
 /* ---- entries ---- */
@@ -656,7 +665,8 @@ static bool table_init(struct nvg__table *t, unsigned n, size_t esz, size_t keyo
     t->idle_ns = idle;
     t->evictions = ev;
     t->mem = calloc(n, esz);
-    return t->mem != NULL;
+    t->slots = calloc(n, sizeof(*t->slots));
+    return t->mem && t->slots;
 }
 
 static void set_idle(struct nvg_detect *d)
@@ -706,7 +716,8 @@ struct nvg_detect *nvg_detect_new(const struct nvg_detect_config *cfg,
         memcpy(d->thr[i].name, d->rules.threshold[i].name, NVG_RULE_NAME);
     d->st.memory_bytes = sizeof(*d) + (size_t)np * sizeof(struct pair) +
                          (size_t)ns * sizeof(struct sweep) + (size_t)nt * sizeof(struct target) +
-                         (size_t)na * sizeof(struct arp_bind) + (size_t)nal * sizeof(*d->alerts);
+                         (size_t)na * sizeof(struct arp_bind) + (size_t)nal * sizeof(*d->alerts) +
+                         (size_t)(np + ns + nt + na) * sizeof(struct nvg__slot);
     return d;
 }
 
@@ -714,10 +725,11 @@ void nvg_detect_free(struct nvg_detect *d)
 {
     if (!d)
         return;
-    free(d->pairs.mem);
-    free(d->sweeps.mem);
-    free(d->targets.mem);
-    free(d->arp.mem);
+    struct nvg__table *tables[] = {&d->pairs, &d->sweeps, &d->targets, &d->arp};
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        free(tables[i]->mem);
+        free(tables[i]->slots);
+    }
     free(d->alerts);
     free(d);
 }
