@@ -12,6 +12,7 @@
 #include "budget.h"
 #include "nvg-clock.h"
 #include "nvg-ratelog.h"
+#include "nvg-wire-pack.h"
 #include "nvg-zmq.h"
 
 #define TOP_TALKERS 10
@@ -44,9 +45,8 @@ struct nvg_fanout {
     char (*rate_names)[NVG_NAME_MAX + 1];
     size_t rate_n, rate_cap;
     /* The re-encoded batch: grown to the largest batch seen, reused. */
-    Netvigil__PacketRecord *recs;
-    Netvigil__PacketRecord **rec_ptrs;
-    size_t recs_cap;
+    uint8_t *pack; /* a batch packed before it is copied into a message of its exact size */
+    size_t pack_cap;
 };
 
 /* The address space this process maps now (/proc/self/statm); 0 when unknown. */
@@ -113,8 +113,7 @@ void nvg_fanout_free(struct nvg_fanout *f)
     free(f->offsets_spare);
     free(f->rate_pending);
     free(f->rate_names);
-    free(f->recs);
-    free(f->rec_ptrs);
+    free(f->pack);
     free(f);
 }
 
@@ -159,22 +158,18 @@ void nvg_fanout_pb(struct nvg_fanout *f, const char *topic, const ProtobufCMessa
     send_body(f, topic, strlen(topic), &m);
 }
 
-static bool grow_recs(struct nvg_fanout *f, size_t n)
+static bool grow_pack(struct nvg_fanout *f, size_t n)
 {
-    if (n <= f->recs_cap)
+    if (n <= f->pack_cap)
         return true;
-    size_t cap = f->recs_cap ? f->recs_cap : 1024;
+    size_t cap = f->pack_cap ? f->pack_cap : 256 * 1024;
     while (cap < n)
         cap *= 2;
-    Netvigil__PacketRecord *r = realloc(f->recs, cap * sizeof(*r));
-    if (r)
-        f->recs = r;
-    Netvigil__PacketRecord **p = realloc(f->rec_ptrs, cap * sizeof(*p));
-    if (p)
-        f->rec_ptrs = p;
-    if (!r || !p)
+    uint8_t *p = realloc(f->pack, cap);
+    if (!p)
         return false;
-    f->recs_cap = cap;
+    f->pack = p;
+    f->pack_cap = cap;
     return true;
 }
 
@@ -231,22 +226,13 @@ void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, ui
 {
     /* Taken before anything can drop the batch, so its records show as skipped. */
     uint64_t offset = nvg_fanout_take_offset(f, s->name, n);
-    if (!grow_recs(f, n)) {
-        over_budget(f, n * sizeof(*f->recs));
+    size_t bound = nvg_wire_batch_pack_bound(s->name, n);
+    if (!grow_pack(f, bound)) {
+        over_budget(f, bound);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        nvg_wire_record_to_pb(&pkts[i], &f->recs[i]);
-        f->rec_ptrs[i] = &f->recs[i];
-    }
-    Netvigil__Batch b = NETVIGIL__BATCH__INIT;
-    b.sensor = (char *)s->name;
-    b.boot_id = s->boot_id;
-    b.seq = seq;
-    b.n_records = n;
-    b.records = f->rec_ptrs;
-    b.feed_offset = offset;
-    nvg_fanout_pb(f, s->topic, &b.base);
+    size_t len = nvg_wire_batch_pack(f->pack, s->name, s->boot_id, seq, pkts, n, offset);
+    nvg_fanout_raw(f, s->topic, strlen(s->topic), f->pack, len);
 }
 
 void nvg_fanout_queue_rate(struct nvg_fanout *f, const char *sensor, int64_t sec, int proto,
