@@ -22,6 +22,7 @@
 #include "nvg-format.h"
 #include "nvg-ratelog.h"
 #include "nvg-text.h"
+#include "nvg-wire-unpack.h"
 #include "nvg-zmq.h"
 
 #define MAX_FRAMES 2
@@ -599,7 +600,12 @@ static void handle_message(struct nvg_ingest *ing, const zmq_msg_t *rid, zmq_msg
     nvg_peer_from_msg(body, ing->keys, &ing->peer);
     ing->rid = rid;
     ProtobufCAllocator *alloc = nvg_arena_allocator(ing->arena);
-    Netvigil__SensorMessage *m = netvigil__sensor_message__unpack(alloc, len, raw);
+    /* Batches in their canonical form the direct way; anything else protobuf-c decides. */
+    Netvigil__SensorMessage *m = nvg_wire_unpack_batch_message(alloc, len, raw);
+    if (!m) {
+        nvg_arena_reset(ing->arena);
+        m = netvigil__sensor_message__unpack(alloc, len, raw);
+    }
     if (!m) {
         malformed(ing,
                   len ? "does not parse as SensorMessage (or unpacks too big)" : "empty frame");

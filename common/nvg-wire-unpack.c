@@ -1,0 +1,261 @@
+#include "nvg-wire-unpack.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2 };
+
+struct rd {
+    const uint8_t *p, *end;
+};
+
+static bool get_varint(struct rd *r, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end)
+            return false;
+        uint8_t b = *r->p++;
+        if (shift == 63 && b > 1)
+            return false;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool get_tag(struct rd *r, unsigned *field, unsigned *wt)
+{
+    uint64_t t;
+    if (!get_varint(r, &t) || t > UINT32_MAX || (t >> 3) == 0)
+        return false;
+    *field = (unsigned)(t >> 3);
+    *wt = (unsigned)(t & 7);
+    return true;
+}
+
+static bool get_len(struct rd *r, struct rd *sub)
+{
+    uint64_t n;
+    if (!get_varint(r, &n) || n > (uint64_t)(r->end - r->p))
+        return false;
+    sub->p = r->p;
+    sub->end = r->p + n;
+    r->p += n;
+    return true;
+}
+
+static bool get_u32(struct rd *r, uint32_t *v)
+{
+    uint64_t x;
+    if (!get_varint(r, &x) || x > UINT32_MAX)
+        return false;
+    *v = (uint32_t)x;
+    return true;
+}
+
+/* Wire type each PacketRecord field must have (0 = no such field). */
+static const uint8_t record_wt[22] = {
+    [1] = WT_I64 + 8, /* +8: known; the type is the low bits */
+    [2] = WT_VARINT + 8,  [3] = WT_LEN + 8,     [4] = WT_LEN + 8,     [5] = WT_VARINT + 8,
+    [6] = WT_VARINT + 8,  [7] = WT_VARINT + 8,  [8] = WT_VARINT + 8,  [9] = WT_VARINT + 8,
+    [10] = WT_VARINT + 8, [11] = WT_VARINT + 8, [12] = WT_VARINT + 8, [13] = WT_VARINT + 8,
+    [14] = WT_VARINT + 8, [15] = WT_VARINT + 8, [16] = WT_VARINT + 8, [17] = WT_VARINT + 8,
+    [18] = WT_VARINT + 8, [19] = WT_LEN + 8,    [20] = WT_LEN + 8,    [21] = WT_LEN + 8,
+};
+
+static bool set_bytes(struct rd *r, ProtobufCBinaryData *b)
+{
+    struct rd sub;
+    if (!get_len(r, &sub))
+        return false;
+    b->len = (size_t)(sub.end - sub.p);
+    b->data = b->len ? (uint8_t *)sub.p : NULL;
+    return true;
+}
+
+/* Scalars by field number; enums are int32 on the wire side of protobuf-c. */
+static bool set_scalar(Netvigil__PacketRecord *m, unsigned field, uint32_t v)
+{
+    uint32_t *u32[] = {
+        [2] = &m->ip_version, [6] = &m->ip_proto,   [7] = &m->sport,      [8] = &m->dport,
+        [9] = &m->tcp_flags,  [10] = &m->icmp_type, [11] = &m->icmp_code, [12] = &m->ttl,
+        [13] = &m->wire_len,  [14] = &m->cap_len,   [15] = &m->vlan_id,   [17] = &m->flags,
+        [18] = &m->event,
+    };
+    if (field == 5 || field == 16) {
+        if (v > INT32_MAX)
+            return false;
+        if (field == 5)
+            m->proto = (Netvigil__Protocol)v;
+        else
+            m->payload_kind = (Netvigil__PayloadKind)v;
+        return true;
+    }
+    *u32[field] = v;
+    return true;
+}
+
+static bool parse_record(struct rd r, Netvigil__PacketRecord *m)
+{
+    unsigned last = 0, field, wt;
+    while (r.p < r.end) {
+        if (!get_tag(&r, &field, &wt) || field <= last || field > 21 ||
+            record_wt[field] != wt + 8)
+            return false;
+        last = field;
+        if (field == 1) {
+            if (r.end - r.p < 8)
+                return false;
+            uint64_t t = 0;
+            for (int i = 0; i < 8; i++)
+                t |= (uint64_t)r.p[i] << (8 * i);
+            r.p += 8;
+            m->time_ns = (int64_t)t;
+        } else if (wt == WT_LEN) {
+            ProtobufCBinaryData *b = field == 3    ? &m->src
+                                     : field == 4  ? &m->dst
+                                     : field == 19 ? &m->payload
+                                     : field == 20 ? &m->src_mac
+                                                   : &m->dst_mac;
+            if (!set_bytes(&r, b))
+                return false;
+        } else {
+            uint32_t v;
+            if (!get_u32(&r, &v) || !set_scalar(m, field, v))
+                return false;
+        }
+    }
+    return true;
+}
+
+struct batch_scan {
+    struct rd sensor;
+    bool have_sensor;
+    uint64_t boot_id, seq, feed_offset;
+    size_t n_records;
+};
+
+/* First pass over the Batch: the scalars, the sensor name and how many records follow. */
+static bool scan_batch(struct rd r, struct batch_scan *s)
+{
+    unsigned last = 0, field, wt;
+    memset(s, 0, sizeof(*s));
+    while (r.p < r.end) {
+        if (!get_tag(&r, &field, &wt) || field < last || (field == last && field != 4))
+            return false;
+        last = field;
+        struct rd sub;
+        if (field == 1 && wt == WT_LEN) {
+            if (!get_len(&r, &s->sensor))
+                return false;
+            /* Names are printable ASCII; anything else (UTF-8, control bytes) goes the
+             * general way, so that its checks stay the only ones. */
+            for (const uint8_t *c = s->sensor.p; c < s->sensor.end; c++)
+                if (*c < 0x20 || *c >= 0x7f)
+                    return false;
+            s->have_sensor = true;
+        } else if (field == 4 && wt == WT_LEN) {
+            if (!get_len(&r, &sub))
+                return false;
+            s->n_records++;
+        } else if ((field == 2 || field == 3 || field == 5) && wt == WT_VARINT) {
+            uint64_t *v = field == 2 ? &s->boot_id : field == 3 ? &s->seq : &s->feed_offset;
+            if (!get_varint(&r, v))
+                return false;
+        } else {
+            return false; /* unknown field (flows, say) or wrong type: protobuf-c decides */
+        }
+    }
+    return true;
+}
+
+static void *take(ProtobufCAllocator *a, size_t n)
+{
+    return a->alloc(a->allocator_data, n ? n : 1);
+}
+
+static Netvigil__Batch *build_batch(ProtobufCAllocator *a, struct rd r, const struct batch_scan *s)
+{
+    static const Netvigil__Batch batch_init = NETVIGIL__BATCH__INIT;
+    static const Netvigil__PacketRecord rec_init = NETVIGIL__PACKET_RECORD__INIT;
+    Netvigil__Batch *b = take(a, sizeof(*b));
+    size_t slen = s->have_sensor ? (size_t)(s->sensor.end - s->sensor.p) : 0;
+    char *name = s->have_sensor ? take(a, slen + 1) : NULL;
+    Netvigil__PacketRecord *recs = s->n_records ? take(a, s->n_records * sizeof(*recs)) : NULL;
+    Netvigil__PacketRecord **ptrs = s->n_records ? take(a, s->n_records * sizeof(*ptrs)) : NULL;
+    if (!b || (s->have_sensor && !name) || (s->n_records && (!recs || !ptrs)))
+        return NULL;
+    *b = batch_init;
+    if (name) {
+        memcpy(name, s->sensor.p, slen);
+        name[slen] = '\0';
+        b->sensor = name;
+    }
+    b->boot_id = s->boot_id;
+    b->seq = s->seq;
+    b->feed_offset = s->feed_offset;
+    b->n_records = s->n_records;
+    b->records = ptrs;
+    size_t i = 0;
+    unsigned field = 0, wt = 0;
+    while (r.p < r.end) {
+        (void)get_tag(&r, &field, &wt); /* the scan checked every tag */
+        if (field != 4) {
+            struct rd skip;
+            uint64_t v;
+            if (wt == WT_LEN)
+                (void)get_len(&r, &skip);
+            else
+                (void)get_varint(&r, &v);
+            continue;
+        }
+        struct rd sub;
+        (void)get_len(&r, &sub);
+        recs[i] = rec_init;
+        if (!parse_record(sub, &recs[i]))
+            return NULL;
+        ptrs[i] = &recs[i];
+        i++;
+    }
+    return b;
+}
+
+Netvigil__SensorMessage *nvg_wire_unpack_batch_message(ProtobufCAllocator *alloc, size_t len,
+                                                       const uint8_t *raw)
+{
+    static const Netvigil__SensorMessage msg_init = NETVIGIL__SENSOR_MESSAGE__INIT;
+    struct rd r = {raw, raw + len}, body = {0};
+    uint32_t version = 0;
+    unsigned field, wt, last = 0;
+    bool have_body = false;
+    while (r.p < r.end) {
+        if (!get_tag(&r, &field, &wt) || field <= last)
+            return NULL;
+        last = field;
+        if (field == 1 && wt == WT_VARINT) {
+            if (!get_u32(&r, &version))
+                return NULL;
+        } else if (field == 3 && wt == WT_LEN) {
+            if (!get_len(&r, &body))
+                return NULL;
+            have_body = true;
+        } else {
+            return NULL;
+        }
+    }
+    struct batch_scan scan;
+    if (!have_body || !scan_batch(body, &scan))
+        return NULL;
+    Netvigil__SensorMessage *m = take(alloc, sizeof(*m));
+    if (!m)
+        return NULL;
+    *m = msg_init;
+    m->protocol_version = version;
+    m->body_case = NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
+    m->batch = build_batch(alloc, body, &scan);
+    return m->batch ? m : NULL;
+}
