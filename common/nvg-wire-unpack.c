@@ -103,8 +103,7 @@ static bool parse_record(struct rd r, Netvigil__PacketRecord *m)
 {
     unsigned last = 0, field, wt;
     while (r.p < r.end) {
-        if (!get_tag(&r, &field, &wt) || field <= last || field > 21 ||
-            record_wt[field] != wt + 8)
+        if (!get_tag(&r, &field, &wt) || field <= last || field > 21 || record_wt[field] != wt + 8)
             return false;
         last = field;
         if (field == 1) {
