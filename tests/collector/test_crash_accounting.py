@@ -32,7 +32,8 @@ SENSORS = 3
 BATCH = 500
 BATCHES = 480                 # per sensor
 RECORDS = BATCH * BATCHES     # per sensor
-RATE = 30000                  # records per wall second per sensor: about 8 s of stream
+RATE = 20000                  # records per wall second per sensor: about 12 s of stream, so that
+                              # five kills and slow restarts (ASan, a loaded machine) fit in it
 START_S = 1700000000          # fake sensor defaults: capture time of record i is
 PPS = 1000                    # START_S + i / PPS seconds
 
