@@ -1,6 +1,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +24,7 @@ struct nvg_capture {
     struct nvg_pcapng *ng;     /* a pcapng file of several link types, which libpcap refuses */
     int frame_dlt;             /* link type of the frame being handed on */
     volatile sig_atomic_t brk; /* ng: nvg_capture_break asked to stop */
+    uint64_t handed;           /* a file libpcap reads: frames handed on so far */
     bool live;
     bool nano;
     bool classic; /* a classic pcap file: its seconds are unsigned 32-bit */
@@ -93,12 +95,15 @@ void nvg_capture_free(struct nvg_capture *cap)
     free(cap);
 }
 
-/* libpcap 1.10 takes a pcapng file only when all its interfaces have one link type, and
- * says so in these words when it meets an interface of another (on reading the first packet
- * when the interfaces come first, as they usually do): such a file is for our own reader. */
+/* libpcap 1.10 takes a pcapng file only when all its interfaces have one link type (and one
+ * snap length), and says so in these words when it meets an interface of another (on reading
+ * the first packet when the interfaces come first, as they usually do): such a file is for
+ * our own reader. */
 static bool refused_for_link_types(const char *pcap_err)
 {
-    return strstr(pcap_err, "different from the type of the first interface") != NULL;
+    /* Merged files often differ in snap length too, which libpcap refuses the same way. */
+    return strstr(pcap_err, "different from the type of the first interface") ||
+           strstr(pcap_err, "different from the snapshot length of the first interface");
 }
 
 /* Whether libpcap refuses path at its first packet for that reason: a second handle reads it,
@@ -543,6 +548,7 @@ struct trampoline {
     void *ctx;
     bool nano;
     bool classic;
+    uint64_t *handed;
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -553,6 +559,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     if (t->classic)
         sec = nvg_pcap_file_seconds(sec);
     int64_t ts = nvg_time_from_pcap(sec, (int64_t)h->ts.tv_usec, t->nano, &clamped);
+    (*t->handed)++;
     t->fn(t->ctx, bytes, h->caplen, h->len, ts, clamped);
 }
 
@@ -584,11 +591,58 @@ static int ng_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void
     return n;
 }
 
+/* Our reader opened on the file libpcap reads, past the frames libpcap handed on; NULL with
+ * the reason in ebuf. */
+static struct nvg_pcapng *reader_after(const struct nvg_capture *cap, char *ebuf)
+{
+    struct nvg_pcapng *ng = nvg_pcapng_open(cap->name, ebuf);
+    for (uint64_t i = 0; ng && i < cap->handed; i++) {
+        struct nvg_pcapng_frame f;
+        int rc = nvg_pcapng_next(ng, &f, ebuf);
+        if (rc == 1)
+            continue;
+        if (rc == 0)
+            snprintf(ebuf, NVG_ERRBUF_SIZE, "it has fewer frames than libpcap read");
+        nvg_pcapng_close(ng);
+        ng = NULL;
+    }
+    return ng;
+}
+
+/* libpcap met an interface of another link type after some frames (a later section, or an
+ * interface described after the first packets): our reader takes over at the next frame.
+ * done: frames this dispatch handed on before. */
+static int switch_to_reader(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx,
+                            char *err, int done)
+{
+    if (cap->filter[0] || cap->exclude) {
+        set_err(err, "%s: %s: a capture filter cannot serve a file of several link types",
+                cap->name, pcap_geterr(cap->p));
+        return NVG_EPCAP;
+    }
+    char ebuf[NVG_ERRBUF_SIZE];
+    struct nvg_pcapng *ng = reader_after(cap, ebuf);
+    if (!ng) {
+        set_err(err, "%s: %s; netvigil's pcapng reader failed too: %s", cap->name,
+                pcap_geterr(cap->p), ebuf);
+        return NVG_EPCAP;
+    }
+    nvg_log(NVG_LOG_INFO,
+            "%s: an interface of another link type after %" PRIu64 " frames: read on with "
+            "netvigil's pcapng reader",
+            cap->name, cap->handed);
+    pcap_close(cap->p);
+    cap->p = NULL;
+    cap->ng = ng;
+    int n = ng_dispatch(cap, max > 0 ? max - done : max, fn, ctx, err);
+    return n < 0 ? n : n + done;
+}
+
 int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
 {
     if (cap->ng)
         return ng_dispatch(cap, max, fn, ctx, err);
-    struct trampoline t = {fn, ctx, cap->nano, cap->classic};
+    struct trampoline t = {fn, ctx, cap->nano, cap->classic, &cap->handed};
     if (cap->live) {
         /* Once the kernel has said the interface went down, libpcap asks to be called on a
          * short timeout even with nothing to read: that call is where it finds the interface
@@ -611,9 +665,12 @@ int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, vo
         if (ready == 0 && !required)
             return 0;
     }
+    uint64_t before = cap->handed;
     int n = pcap_dispatch(cap->p, max > 0 ? max : -1, on_packet, (u_char *)&t);
     if (n == PCAP_ERROR_BREAK)
         return NVG_EAGAIN;
+    if (n < 0 && !cap->live && refused_for_link_types(pcap_geterr(cap->p)))
+        return switch_to_reader(cap, max, fn, ctx, err, (int)(cap->handed - before));
     if (n < 0) {
         set_err(err, "%s", pcap_geterr(cap->p));
         return NVG_EPCAP;
@@ -627,7 +684,7 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
         return 0;
     if (pcap_setnonblock(cap->p, 1, err ? err : (char[PCAP_ERRBUF_SIZE]){0}) != 0)
         return NVG_EPCAP;
-    struct trampoline t = {fn, ctx, cap->nano, cap->classic};
+    struct trampoline t = {fn, ctx, cap->nano, cap->classic, &cap->handed};
     int64_t end_ns = nvg_clock_mono_ns() + ((int64_t)cap->timeout_ms + 20) * 1000000;
     int total = 0;
     for (;;) {

@@ -135,15 +135,23 @@ def frame(rng, linktype):
     return pkt  # raw IP
 
 
-def multilink(count, seed):
+def multilink(count, seed, one_link=False, late=False):
+    """one_link: every interface Ethernet, one snap length and both sections little-endian
+    (libpcap 1.10 refuses a change of any of them), a file libpcap reads too, to compare the
+    readers.
+    late: section 1 starts with its Ethernet interface alone and describes the other two only
+    after a tenth of its packets (libpcap reads up to there, then refuses)."""
     rng = random.Random(seed)
-    out = [shb("<"), idb("<", LT_ETHER), idb("<", LT_SLL, tsresol=9),
-           idb("<", LT_RAW, tsresol=9, tsoffset=-3600)]
-    links = [LT_ETHER, LT_SLL, LT_RAW]
+    links = [LT_ETHER] * 3 if one_link else [LT_ETHER, LT_SLL, LT_RAW]
+    idbs = [idb("<", links[0]), idb("<", links[1], tsresol=9),
+            idb("<", links[2], tsresol=9, tsoffset=-3600)]
+    out = [shb("<")] + (idbs[:1] if late else idbs)
     t_us = 1700000000 * 10**6
     first = count // 2
     for i in range(first):
-        iface = rng.randrange(3)
+        if late and i == first // 10:
+            out += idbs[1:]
+        iface = rng.randrange(3) if not late or i >= first // 10 else 0
         t_us += rng.randrange(1, 5000)
         ts = t_us if iface == 0 else t_us * 1000 + rng.randrange(1000)
         if iface == 2:
@@ -151,8 +159,9 @@ def multilink(count, seed):
         out.append(epb("<", iface, ts, frame(rng, links[iface])))
         if i == first // 2:
             out.append(skipped_blocks("<"))
-    out += [shb(">"), idb(">", LT_RAW, tsresol=0x80 | 20), idb(">", LT_ETHER, 128, tsresol=9)]
-    links = [LT_RAW, LT_ETHER]
+    links = [LT_ETHER] * 2 if one_link else [LT_RAW, LT_ETHER]
+    e = "<" if one_link else ">"
+    out += [shb(e), idb(e, links[0], tsresol=0x80 | 20), idb(e, links[1], 0 if one_link else 128, tsresol=9)]
     for i in range(count - first):
         iface = rng.randrange(2)
         t_us += rng.randrange(1, 5000)
@@ -162,11 +171,11 @@ def multilink(count, seed):
             ts = t_us * 1000 + rng.randrange(1000)
         data = frame(rng, links[iface])
         if iface == 1 and len(data) > 128:
-            out.append(epb(">", iface, ts, data[:128], wirelen=len(data)))
+            out.append(epb(e, iface, ts, data[:128], wirelen=len(data)))
         elif i % 3 == 0:
-            out.append(pb(">", iface, ts, data))
+            out.append(pb(e, iface, ts, data))
         else:
-            out.append(epb(">", iface, ts, data))
+            out.append(epb(e, iface, ts, data))
     return b"".join(out)
 
 
@@ -175,9 +184,12 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--one-link", action="store_true", help="every interface Ethernet")
+    ap.add_argument("--late", action="store_true",
+                    help="the second link type described only after some packets")
     a = ap.parse_args()
     with open(a.out, "wb") as fp:
-        fp.write(multilink(a.count, a.seed))
+        fp.write(multilink(a.count, a.seed, a.one_link, a.late))
 
 
 if __name__ == "__main__":
