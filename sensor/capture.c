@@ -1,6 +1,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf-job.h"
 #include "nvg-clock.h"
@@ -286,7 +288,7 @@ int nvg_capture_compile(struct nvg_capture *cap, const char *expr, struct nvg_fi
         /* One BPF program is for one link type: libpcap cannot compile for this file. */
         set_err(err,
                 "filter refused: %s has interfaces of several link types, and a capture filter "
-                "is compiled for one; filter the rows instead (e.g. netvigil-ctl filters)",
+                "is compiled for one: read it without one",
                 cap->name);
         return NVG_EFILTER;
     }
@@ -591,11 +593,20 @@ static int ng_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void
     return n;
 }
 
-/* Our reader opened on the file libpcap reads, past the frames libpcap handed on; NULL with
- * the reason in ebuf. */
+/* Our reader on the file libpcap reads, past the frames libpcap handed on; NULL with the
+ * reason in ebuf. Through libpcap's descriptor, not the path: the sensor may have given up
+ * the rights that opened it (and the seccomp list has fcntl, not dup). */
 static struct nvg_pcapng *reader_after(const struct nvg_capture *cap, char *ebuf)
 {
-    struct nvg_pcapng *ng = nvg_pcapng_open(cap->name, ebuf);
+    FILE *src = pcap_file(cap->p), *fp = NULL;
+    int fd = src ? fcntl(fileno(src), F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0 || !(fp = fdopen(fd, "rb"))) {
+        snprintf(ebuf, NVG_ERRBUF_SIZE, "%s: %s", cap->name, src ? strerror(errno) : "no file");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    struct nvg_pcapng *ng = nvg_pcapng_open_stream(fp, cap->name, ebuf);
     for (uint64_t i = 0; ng && i < cap->handed; i++) {
         struct nvg_pcapng_frame f;
         int rc = nvg_pcapng_next(ng, &f, ebuf);

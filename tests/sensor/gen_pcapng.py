@@ -10,7 +10,7 @@ The file has two sections:
      over the three, with a name resolution, an interface statistics and a custom block
      between them (to be skipped);
   2. big-endian: IDB 0 raw IP (if_tsresol 2^-20), IDB 1 Ethernet (nanoseconds, snap length
-     128); Enhanced and obsolete Packet Blocks interleaved.
+     128); Enhanced, Simple (no time stamp) and obsolete Packet Blocks interleaved.
 Packets are IPv4 and IPv6 with TCP, UDP and ICMP, random addresses and ports (seeded).
 """
 
@@ -174,6 +174,8 @@ def multilink(count, seed, one_link=False, late=False):
             out.append(epb(e, iface, ts, data[:128], wirelen=len(data)))
         elif i % 3 == 0:
             out.append(pb(e, iface, ts, data))
+        elif i % 7 == 1 and iface == 0:
+            out.append(spb(e, data))  # the first interface's, and without a time
         else:
             out.append(epb(e, iface, ts, data))
     return b"".join(out)
