@@ -2,7 +2,8 @@
 """Writes pcapng files whose interfaces have several link types (the files libpcap 1.10 refuses
 and sensor/pcapng-reader.c reads), for test_pcapng_multilink.py and the fuzz seeds.
 
-    gen_pcapng.py OUT [--count N] [--seed S]
+    gen_pcapng.py OUT [--count N] [--seed S] [--one-link] [--late]
+    gen_pcapng.py --fuzz-seeds tests/fuzz/corpus/fuzz-pcapng
 
 The file has two sections:
   1. little-endian: IDB 0 Ethernet (microseconds), IDB 1 Linux SLL (113, if_tsresol 10^-9),
@@ -181,15 +182,43 @@ def multilink(count, seed, one_link=False, late=False):
     return b"".join(out)
 
 
+def fuzz_seeds(d):
+    """Small files for tests/fuzz/corpus/fuzz-pcapng: the three kinds above, a Simple Packet
+    Block file, and a few broken ones (cut short, bad trailing length, unknown interface)."""
+    import os
+    rng = random.Random(4)
+    small = multilink(12, 2)
+    seeds = {
+        "multilink": small,
+        "late": multilink(12, 3, late=True),
+        "one-link": multilink(8, 4, one_link=True),
+        "spb": shb(">") + idb(">", LT_ETHER, 64) + spb(">", frame(rng, LT_ETHER)[:64], 90) +
+        idb(">", LT_SLL, tsresol=0x80 | 30) + epb(">", 1, 2**40, frame(rng, LT_SLL)),
+        "cut": small[:len(small) * 2 // 3],
+        "bad-trailer": small[:-4] + b"\x10\0\0\0",
+        "bad-iface": shb("<") + idb("<", LT_RAW) + epb("<", 3, 1, frame(rng, LT_RAW)),
+    }
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, "seed-" + name), "wb") as fp:
+            fp.write(data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out")
+    ap.add_argument("--fuzz-seeds", metavar="DIR", help="write the fuzz seeds to DIR instead")
+    ap.add_argument("out", nargs="?")
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--one-link", action="store_true", help="every interface Ethernet")
     ap.add_argument("--late", action="store_true",
                     help="the second link type described only after some packets")
     a = ap.parse_args()
+    if a.fuzz_seeds:
+        fuzz_seeds(a.fuzz_seeds)
+        return
+    if not a.out:
+        ap.error("OUT is needed")
     with open(a.out, "wb") as fp:
         fp.write(multilink(a.count, a.seed, a.one_link, a.late))
 
