@@ -1,13 +1,17 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf-job.h"
 #include "nvg-clock.h"
@@ -15,9 +19,14 @@
 #include "nvg-log.h"
 #include "nvg-text.h"
 #include "nvg-time.h"
+#include "pcapng-reader.h"
 
 struct nvg_capture {
-    pcap_t *p;
+    pcap_t *p;                 /* NULL when ng reads the file */
+    struct nvg_pcapng *ng;     /* a pcapng file of several link types, which libpcap refuses */
+    int frame_dlt;             /* link type of the frame being handed on */
+    volatile sig_atomic_t brk; /* ng: nvg_capture_break asked to stop */
+    uint64_t handed;           /* a file libpcap reads: frames handed on so far */
     bool live;
     bool nano;
     bool classic; /* a classic pcap file: its seconds are unsigned 32-bit */
@@ -48,7 +57,8 @@ struct nvg_filter_job {
     char *expr;
 };
 
-static struct nvg_capture *capture_new(pcap_t *p, const char *name, bool live)
+static struct nvg_capture *capture_new(pcap_t *p, struct nvg_pcapng *ng, const char *name,
+                                       bool live)
 {
     struct nvg_capture *cap = calloc(1, sizeof(*cap));
     if (!cap)
@@ -62,9 +72,12 @@ static struct nvg_capture *capture_new(pcap_t *p, const char *name, bool live)
         return NULL;
     }
     /* What an empty expression compiles to: accept the whole frame. */
-    cap->prog.bf_insns[0] = (struct bpf_insn)BPF_STMT(BPF_RET | BPF_K, (u_int)pcap_snapshot(p));
+    u_int snap = p ? (u_int)pcap_snapshot(p) : NVG_PCAPNG_MAX_BLOCK;
+    cap->prog.bf_insns[0] = (struct bpf_insn)BPF_STMT(BPF_RET | BPF_K, snap);
     cap->prog.bf_len = 1;
     cap->p = p;
+    cap->ng = ng;
+    cap->frame_dlt = p ? pcap_datalink(p) : nvg_pcapng_first_dlt(ng);
     cap->live = live;
     cap->netmask = PCAP_NETMASK_UNKNOWN;
     snprintf(cap->name, sizeof(cap->name), "%s", name);
@@ -77,23 +90,78 @@ void nvg_capture_free(struct nvg_capture *cap)
         return;
     if (cap->p)
         pcap_close(cap->p);
+    nvg_pcapng_close(cap->ng);
     free(cap->filter);
     free(cap->exclude);
     free(cap->prog.bf_insns);
     free(cap);
 }
 
+/* libpcap 1.10 takes a pcapng file only when all its interfaces have one link type (and one
+ * snap length), and says so in these words when it meets an interface of another (on reading
+ * the first packet when the interfaces come first, as they usually do): such a file is for
+ * our own reader. */
+static bool refused_for_link_types(const char *pcap_err)
+{
+    /* Merged files often differ in snap length too, which libpcap refuses the same way. */
+    return strstr(pcap_err, "different from the type of the first interface") ||
+           strstr(pcap_err, "different from the snapshot length of the first interface");
+}
+
+/* Whether libpcap refuses path at its first packet for that reason: a second handle reads it,
+ * so that the one kept is untouched. */
+static bool refused_at_first_packet(const char *path)
+{
+    if (!nvg_pcapng_file_is_pcapng(path))
+        return false;
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_open_offline(path, ebuf);
+    if (!p)
+        return false;
+    struct pcap_pkthdr *h;
+    const u_char *bytes;
+    bool refused =
+        pcap_next_ex(p, &h, &bytes) == PCAP_ERROR && refused_for_link_types(pcap_geterr(p));
+    pcap_close(p);
+    return refused;
+}
+
+static struct nvg_capture *open_mixed_pcapng(const char *path, char *err, int *rc)
+{
+    char ebuf[NVG_ERRBUF_SIZE];
+    struct nvg_pcapng *ng = nvg_pcapng_open(path, ebuf);
+    if (!ng) {
+        set_err(err, "cannot read capture file %s (a pcapng of several link types): %s", path,
+                ebuf);
+        if (rc)
+            *rc = NVG_EPCAP;
+        return NULL;
+    }
+    struct nvg_capture *cap = capture_new(NULL, ng, path, false);
+    if (!cap) {
+        nvg_pcapng_close(ng);
+        set_err(err, "%s: out of memory", path);
+        if (rc)
+            *rc = NVG_ENOMEM;
+    }
+    return cap;
+}
+
 struct nvg_capture *nvg_capture_open_file(const char *path, char *err, int *rc)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    if (p && refused_at_first_packet(path)) {
+        pcap_close(p);
+        return open_mixed_pcapng(path, err, rc);
+    }
     if (!p) {
         set_err(err, "cannot read capture file %s: %s", path, ebuf);
         if (rc)
             *rc = NVG_EPCAP;
         return NULL;
     }
-    struct nvg_capture *cap = capture_new(p, path, false);
+    struct nvg_capture *cap = capture_new(p, NULL, path, false);
     if (!cap) {
         pcap_close(p);
         set_err(err, "%s: out of memory", path);
@@ -166,7 +234,7 @@ struct nvg_capture *nvg_capture_open_live(const struct nvg_capture_params *par, 
     if (status > 0)
         nvg_log(NVG_LOG_WARNING, "%s: %s (%s)", par->iface, pcap_statustostr(status),
                 pcap_geterr(p));
-    struct nvg_capture *cap = capture_new(p, par->iface, true);
+    struct nvg_capture *cap = capture_new(p, NULL, par->iface, true);
     if (!cap) {
         set_err(err, "%s: out of memory", par->iface);
         code = NVG_ENOMEM;
@@ -216,11 +284,23 @@ int nvg_capture_compile(struct nvg_capture *cap, const char *expr, struct nvg_fi
         set_err(err, "filter refused: it has control characters or is not valid UTF-8");
         return NVG_EFILTER;
     }
+    if (cap->ng && (*expr || cap->exclude)) {
+        /* One BPF program is for one link type: libpcap cannot compile for this file. */
+        set_err(err,
+                "filter refused: %s has interfaces of several link types, and a capture filter "
+                "is compiled for one: read it without one",
+                cap->name);
+        return NVG_EFILTER;
+    }
     struct nvg_filter_job *fj = calloc(1, sizeof(*fj));
     if (!fj || !(fj->expr = strdup(expr))) {
         free(fj);
         set_err(err, "out of memory");
         return NVG_ENOMEM;
+    }
+    if (cap->ng) {
+        *out = fj; /* nothing to compile: no job, the empty filter */
+        return 0;
     }
     fj->job = nvg_bpf_job_start(cap->p, expr, cap->exclude, cap->netmask, err);
     if (!fj->job) {
@@ -233,17 +313,17 @@ int nvg_capture_compile(struct nvg_capture *cap, const char *expr, struct nvg_fi
 
 int nvg_filter_job_poll(struct nvg_filter_job *fj)
 {
-    return nvg_bpf_job_poll(fj->job);
+    return fj->job ? nvg_bpf_job_poll(fj->job) : 0;
 }
 
 int nvg_filter_job_wait(struct nvg_filter_job *fj, int timeout_ms)
 {
-    return nvg_bpf_job_wait(fj->job, timeout_ms);
+    return fj->job ? nvg_bpf_job_wait(fj->job, timeout_ms) : 0;
 }
 
 int64_t nvg_filter_job_age_ms(const struct nvg_filter_job *fj)
 {
-    return nvg_bpf_job_age_ms(fj->job);
+    return fj->job ? nvg_bpf_job_age_ms(fj->job) : 0;
 }
 
 const char *nvg_filter_job_expr(const struct nvg_filter_job *fj)
@@ -275,12 +355,31 @@ static int take_program(struct nvg_capture *cap, struct bpf_program *prog, const
     return 0;
 }
 
+/* A capture read by ng has no program: an empty filter is all it can take. */
+static int set_empty_filter(struct nvg_capture *cap, char *err)
+{
+    char *copy = strdup("");
+    if (!copy) {
+        set_err(err, "out of memory");
+        return NVG_ENOMEM;
+    }
+    free(cap->filter);
+    cap->filter = copy;
+    return 0;
+}
+
 int nvg_capture_apply(struct nvg_capture *cap, struct nvg_filter_job *fj, char *err)
 {
     if (nvg_filter_job_poll(fj) != 0) {
         set_err(err, "the filter is still compiling");
         return NVG_EAGAIN;
     }
+    if (!fj->job != !cap->p) {
+        set_err(err, "the capture was reopened while the filter compiled; set it again");
+        return NVG_EAGAIN;
+    }
+    if (!fj->job)
+        return set_empty_filter(cap, err);
     if (nvg_bpf_job_datalink(fj->job) != pcap_datalink(cap->p)) {
         set_err(err, "the capture was reopened with another link type while the filter "
                      "compiled; set it again");
@@ -339,7 +438,7 @@ int nvg_capture_set_exclude(struct nvg_capture *cap, const char *expr, char *err
 
 int nvg_capture_copy_filter(struct nvg_capture *dst, const struct nvg_capture *src, char *err)
 {
-    if (pcap_datalink(dst->p) != pcap_datalink(src->p) ||
+    if (!dst->p || !src->p || pcap_datalink(dst->p) != pcap_datalink(src->p) ||
         pcap_snapshot(dst->p) != pcap_snapshot(src->p))
         return nvg_capture_set_filter(dst, src->filter, err);
     size_t bytes = src->prog.bf_len * sizeof(struct bpf_insn);
@@ -366,6 +465,10 @@ int nvg_capture_pause(struct nvg_capture *cap, bool paused, char *err)
 {
     if (paused == cap->paused)
         return 0;
+    if (cap->ng) {
+        cap->paused = paused; /* dispatch skips the frames, as a reject-all program would */
+        return 0;
+    }
     if (!paused) {
         /* The program kept from the last compile: resuming compiles nothing. */
         if (pcap_setfilter(cap->p, &cap->prog) != 0) {
@@ -398,11 +501,36 @@ const char *nvg_capture_filter(const struct nvg_capture *cap)
 
 int nvg_capture_datalink(const struct nvg_capture *cap)
 {
-    return pcap_datalink(cap->p);
+    return cap->frame_dlt;
+}
+
+int nvg_capture_frame_dlt(const struct nvg_capture *cap)
+{
+    return cap->frame_dlt;
+}
+
+/* "several (3 link types: EN10MB, LINUX_SLL, RAW)": those met so far. */
+static void several_text(const struct nvg_capture *cap, char *buf, size_t len)
+{
+    int dlts[NVG_PCAPNG_MAX_DLTS];
+    unsigned n = nvg_pcapng_link_types(cap->ng, dlts, NVG_PCAPNG_MAX_DLTS);
+    int w = snprintf(buf, len, "several (%u link types:", n);
+    for (unsigned i = 0; i < n && w >= 0 && (size_t)w < len; i++) {
+        const char *name = pcap_datalink_val_to_name(dlts[i]);
+        char num[16];
+        snprintf(num, sizeof(num), "%d", dlts[i]);
+        w += snprintf(buf + w, len - (size_t)w, "%s %s", i ? "," : "", name ? name : num);
+    }
+    if (w >= 0 && (size_t)w < len)
+        snprintf(buf + w, len - (size_t)w, ")");
 }
 
 void nvg_capture_datalink_text(const struct nvg_capture *cap, char *buf, size_t len)
 {
+    if (cap->ng) {
+        several_text(cap, buf, len);
+        return;
+    }
     int dlt = pcap_datalink(cap->p);
     const char *name = pcap_datalink_val_to_name(dlt);
     const char *desc = pcap_datalink_val_to_description(dlt);
@@ -422,6 +550,7 @@ struct trampoline {
     void *ctx;
     bool nano;
     bool classic;
+    uint64_t *handed;
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -432,12 +561,99 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     if (t->classic)
         sec = nvg_pcap_file_seconds(sec);
     int64_t ts = nvg_time_from_pcap(sec, (int64_t)h->ts.tv_usec, t->nano, &clamped);
+    (*t->handed)++;
     t->fn(t->ctx, bytes, h->caplen, h->len, ts, clamped);
+}
+
+/* pcap_dispatch's contract for our reader: a break is seen between frames, and reported at
+ * once when no frame was handed on yet, else by the next call; paused frames are read and
+ * skipped, as libpcap's reject-all program does. */
+static int ng_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
+{
+    int n = 0;
+    while (max <= 0 || n < max) {
+        if (cap->brk) {
+            if (n)
+                return n;
+            cap->brk = 0;
+            return NVG_EAGAIN;
+        }
+        struct nvg_pcapng_frame f;
+        int rc = nvg_pcapng_next(cap->ng, &f, err);
+        if (rc < 0)
+            return NVG_EPCAP;
+        if (rc == 0)
+            break;
+        cap->frame_dlt = f.dlt;
+        if (cap->paused)
+            continue;
+        fn(ctx, f.data, f.caplen, f.wirelen, f.ts_ns, f.time_clamped);
+        n++;
+    }
+    return n;
+}
+
+/* Our reader on the file libpcap reads, past the frames libpcap handed on; NULL with the
+ * reason in ebuf. Through libpcap's descriptor, not the path: the sensor may have given up
+ * the rights that opened it (and the seccomp list has fcntl, not dup). */
+static struct nvg_pcapng *reader_after(const struct nvg_capture *cap, char *ebuf)
+{
+    FILE *src = pcap_file(cap->p), *fp = NULL;
+    int fd = src ? fcntl(fileno(src), F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0 || !(fp = fdopen(fd, "rb"))) {
+        snprintf(ebuf, NVG_ERRBUF_SIZE, "%s: %s", cap->name, src ? strerror(errno) : "no file");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    struct nvg_pcapng *ng = nvg_pcapng_open_stream(fp, cap->name, ebuf);
+    for (uint64_t i = 0; ng && i < cap->handed; i++) {
+        struct nvg_pcapng_frame f;
+        int rc = nvg_pcapng_next(ng, &f, ebuf);
+        if (rc == 1)
+            continue;
+        if (rc == 0)
+            snprintf(ebuf, NVG_ERRBUF_SIZE, "it has fewer frames than libpcap read");
+        nvg_pcapng_close(ng);
+        ng = NULL;
+    }
+    return ng;
+}
+
+/* libpcap met an interface of another link type after some frames (a later section, or an
+ * interface described after the first packets): our reader takes over at the next frame.
+ * done: frames this dispatch handed on before. */
+static int switch_to_reader(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx,
+                            char *err, int done)
+{
+    if (cap->filter[0] || cap->exclude) {
+        set_err(err, "%s: %s: a capture filter cannot serve a file of several link types",
+                cap->name, pcap_geterr(cap->p));
+        return NVG_EPCAP;
+    }
+    char ebuf[NVG_ERRBUF_SIZE];
+    struct nvg_pcapng *ng = reader_after(cap, ebuf);
+    if (!ng) {
+        set_err(err, "%s: %s; netvigil's pcapng reader failed too: %s", cap->name,
+                pcap_geterr(cap->p), ebuf);
+        return NVG_EPCAP;
+    }
+    nvg_log(NVG_LOG_INFO,
+            "%s: an interface of another link type after %" PRIu64 " frames: read on with "
+            "netvigil's pcapng reader",
+            cap->name, cap->handed);
+    pcap_close(cap->p);
+    cap->p = NULL;
+    cap->ng = ng;
+    int n = ng_dispatch(cap, max > 0 ? max - done : max, fn, ctx, err);
+    return n < 0 ? n : n + done;
 }
 
 int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, void *ctx, char *err)
 {
-    struct trampoline t = {fn, ctx, cap->nano, cap->classic};
+    if (cap->ng)
+        return ng_dispatch(cap, max, fn, ctx, err);
+    struct trampoline t = {fn, ctx, cap->nano, cap->classic, &cap->handed};
     if (cap->live) {
         /* Once the kernel has said the interface went down, libpcap asks to be called on a
          * short timeout even with nothing to read: that call is where it finds the interface
@@ -460,9 +676,12 @@ int nvg_capture_dispatch(struct nvg_capture *cap, int max, nvg_capture_fn fn, vo
         if (ready == 0 && !required)
             return 0;
     }
+    uint64_t before = cap->handed;
     int n = pcap_dispatch(cap->p, max > 0 ? max : -1, on_packet, (u_char *)&t);
     if (n == PCAP_ERROR_BREAK)
         return NVG_EAGAIN;
+    if (n < 0 && !cap->live && refused_for_link_types(pcap_geterr(cap->p)))
+        return switch_to_reader(cap, max, fn, ctx, err, (int)(cap->handed - before));
     if (n < 0) {
         set_err(err, "%s", pcap_geterr(cap->p));
         return NVG_EPCAP;
@@ -476,7 +695,7 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
         return 0;
     if (pcap_setnonblock(cap->p, 1, err ? err : (char[PCAP_ERRBUF_SIZE]){0}) != 0)
         return NVG_EPCAP;
-    struct trampoline t = {fn, ctx, cap->nano, cap->classic};
+    struct trampoline t = {fn, ctx, cap->nano, cap->classic, &cap->handed};
     int64_t end_ns = nvg_clock_mono_ns() + ((int64_t)cap->timeout_ms + 20) * 1000000;
     int total = 0;
     for (;;) {
@@ -500,7 +719,10 @@ int nvg_capture_drain(struct nvg_capture *cap, int max, nvg_capture_fn fn, void 
 
 void nvg_capture_break(struct nvg_capture *cap)
 {
-    pcap_breakloop(cap->p);
+    if (cap->ng)
+        cap->brk = 1;
+    else
+        pcap_breakloop(cap->p);
 }
 
 int nvg_capture_stats(struct nvg_capture *cap, struct nvg_capture_stats *st, char *err)

@@ -33,6 +33,9 @@ typedef void (*nvg_capture_fn)(void *ctx, const uint8_t *frame, uint32_t caplen,
 /* Return NULL on failure with the reason (interface or file name, libpcap's text) in err
  * (NVG_ERRBUF_SIZE bytes); *rc (may be NULL) gets NVG_ENOTFOUND, NVG_EPERM or NVG_EPCAP. */
 struct nvg_capture *nvg_capture_open_live(const struct nvg_capture_params *p, char *err, int *rc);
+/* A file is read by libpcap, or, when libpcap refuses it as a pcapng whose interfaces have
+ * several link types, by our own reader (pcapng-reader.h). Such a file takes no capture
+ * filter (one BPF program is for one link type): setting one is NVG_EFILTER. */
 struct nvg_capture *nvg_capture_open_file(const char *path, char *err, int *rc);
 void nvg_capture_free(struct nvg_capture *cap);
 
@@ -81,8 +84,15 @@ bool nvg_capture_paused(const struct nvg_capture *cap);
 /* The filter expression last set ("" for none). */
 const char *nvg_capture_filter(const struct nvg_capture *cap);
 
+/* The capture's link type. A pcapng file whose interfaces have several link types (which
+ * libpcap refuses: sensor/pcapng-reader.h reads it) has one per frame: this is then the link
+ * type of the frame being handed on (of the first interface before the first frame). */
 int nvg_capture_datalink(const struct nvg_capture *cap);
-/* "EN10MB (Ethernet)"-style name of the link type, for messages. */
+/* The link type of the frame being handed to an nvg_capture_fn (for the pipeline, which
+ * decodes each frame by its own link type). */
+int nvg_capture_frame_dlt(const struct nvg_capture *cap);
+/* "EN10MB (Ethernet)"-style name of the link type, for messages; "several (3 link types:
+ * EN10MB, LINUX_SLL, RAW)" for a file of several. */
 void nvg_capture_datalink_text(const struct nvg_capture *cap, char *buf, size_t len);
 bool nvg_capture_is_live(const struct nvg_capture *cap);
 
