@@ -566,8 +566,7 @@ static void handle_request(struct nvg_control *ctl, const struct envelope *env, 
                  "speaks version %u",
                  req->protocol_version, NVG_PROTOCOL_VERSION);
         refuse(ctl, &q, &ctl->counts.refused, err);
-    } else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_STATUS ||
-               req->kind == NETVIGIL__COMMAND_KIND__COMMAND_ALERTS) {
+    } else if (nvg__control_is_read(req->kind)) {
         handle_status_request(ctl, &q);
     } else if (!nvg__control_is_command(req->kind)) {
         char err[64];
