@@ -98,6 +98,13 @@ void nvg_ctl_feed_reconnected(struct nvg_ctl_feed *f);
 long nvg_ctl_feed_alert(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
                         long limit);
 void nvg_ctl_feed_count_malformed(struct nvg_ctl_feed *f);
+/* For printers elsewhere (ctl-flows.c): the arena reset for the message at hand, and the
+ * display filter. */
+ProtobufCAllocator *nvg_ctl_feed_arena(struct nvg_ctl_feed *f);
+const struct nvg_filter *nvg_ctl_feed_filter(const struct nvg_ctl_feed *f);
+/* ctl-flows.c: a FlowBatch of the feed topic "flow". */
+long nvg_ctl_feed_flows(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
+                        long limit);
 
 struct nvg_ctl_feed_counts {
     uint64_t messages;        /* messages handed to the printers */
