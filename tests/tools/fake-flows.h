@@ -40,7 +40,8 @@ void fake_flows_hostile(struct fake_flows *ff, struct nvg_batch_encoder *enc);
  * was sent or skipped on purpose. Returns their number. */
 size_t fake_flows_take(struct fake_flows *ff, struct nvg_batch_encoder *enc);
 void fake_flows_done(struct fake_flows *ff, bool sent);
-/* Flow records in batches sent (EndOfStream.flows). */
+/* Flow records in batches sent, the --skip-seq ones included: they play batches lost in
+ * transit (EndOfStream.flows). */
 uint64_t fake_flows_sent(const struct fake_flows *ff);
 /* Whether the ack counts the flows as sent: the good ones taken, the bad ones refused. A line
  * saying so goes to line. */
