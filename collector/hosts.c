@@ -265,11 +265,7 @@ void nvg_hosts_counters(const struct nvg_hosts *h, Netvigil__HostTable *out)
     out->tracked = h->n;
     out->evictions = h->evictions;
     out->flows = h->flows;
-}
-
-uint64_t nvg_hosts_uncached_updates(const struct nvg_hosts *h)
-{
-    return h->uncached;
+    out->uncached_updates = h->uncached;
 }
 
 const uint8_t *nvg_hosts_packed(struct nvg_hosts *h, int64_t now_ms, uint32_t limit, size_t *len)

@@ -11,7 +11,7 @@
  *   each (sensor, boot, id) has its last counts in a direct-mapped id cache, and a record
  *   adds only what grew since the previous export of its id; a final export frees the slot.
  *   When two live conversations share a slot, the one pushed out has its next export counted
- *   whole (an overcount, counted as uncached_updates in the logs, never silent).
+ *   whole (an overcount, counted in HostTable.uncached_updates, never silent).
  * - rates are per collector second: a record's bytes land in the second it arrived, so a
  *   conversation's bytes show when its updates and its end are exported (every active
  *   timeout), not packet by packet.
@@ -49,6 +49,5 @@ const uint8_t *nvg_hosts_packed(struct nvg_hosts *h, int64_t now_ms, uint32_t li
 
 /* The table's counters (CollectorStatus.hosts). */
 void nvg_hosts_counters(const struct nvg_hosts *h, Netvigil__HostTable *out);
-uint64_t nvg_hosts_uncached_updates(const struct nvg_hosts *h);
 
 #endif

@@ -21,15 +21,6 @@
  * messages, so it is this budget over the largest message the socket accepts. */
 #define NVG_CTL_FEED_QUEUE_BYTES ((int64_t)64 * 1024 * 1024)
 
-/* --sort of flows and hosts (hosts: duration sorts by conversations). */
-enum nvg_ctl_sort {
-    NVG_CTL_SORT_BYTES,
-    NVG_CTL_SORT_RATE,
-    NVG_CTL_SORT_DURATION,
-    NVG_CTL_SORT_RTT,
-    NVG_CTL_SORT_RETRANS
-};
-
 struct nvg_ctl {
     void *zctx;
     char feed_ep[NVG_ZMQ_ENDPOINT_MAX];
