@@ -47,7 +47,7 @@
 #define TICK_MS 100
 /* libzmq's two threads only poll and move frames; glibc's default (RLIMIT_STACK, 8 MiB each)
  * would make a small ulimit -v fail at start for stacks never used. */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define NVG_COLLECTOR_THREAD_STACK (2u << 20)
 #else
 #define NVG_COLLECTOR_THREAD_STACK (512u << 10)

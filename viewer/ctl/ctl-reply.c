@@ -146,9 +146,11 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
                 "detection: %" PRIu64 " alert(s) active (%" PRIu64 " started, %" PRIu64
                 " ended) over %" PRIu64 " records; shed %" PRIu64 " table entries, %" PRIu64
                 " alerts; %" PRIu64 " suppressed (allow-list); %" PRIu64 " KiB fixed; %" PRIu64
-                " bad reload(s)\n",
+                " bad reload(s); %" PRIu64 " records shed, %" PRIu64
+                " events dropped (engine behind)\n",
                 d->active, d->started, d->ended, d->records, d->evictions, d->alerts_shed,
-                d->suppressed, d->memory_bytes >> 10, d->config_errors);
+                d->suppressed, d->memory_bytes >> 10, d->config_errors, d->records_shed,
+                d->events_dropped);
     else if (d)
         fprintf(out, "detection: off (--no-alerts)\n");
     if (st->write_pending)
@@ -244,6 +246,8 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
         JU("suppressed", d->suppressed);
         JU("memory_bytes", d->memory_bytes);
         JU("config_errors", d->config_errors);
+        JU("records_shed", d->records_shed);
+        JU("events_dropped", d->events_dropped);
         fputc('}', out);
     }
     JU("rejected_messages", st->rejected_messages);
