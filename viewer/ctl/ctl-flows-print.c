@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctl-core.h"
+#include "nvg-feed-skip.h"
 #include "nvg-flow-wire.h"
 #include "nvg-text.h"
 
@@ -102,6 +103,14 @@ long nvg_ctl_feed_flows(struct nvg_ctl_feed *feed, FILE *out, const void *data, 
     }
     if (fb->sensor && nvg_name_valid(fb->sensor))
         snprintf(sensor, sizeof(sensor), "%s", fb->sensor);
+    /* On stderr: stdout stays one flow per line (JSON included). */
+    uint64_t skipped =
+        nvg_feed_skips_batch(nvg_ctl_feed_skips(feed), sensor, fb->feed_offset, fb->n_flows);
+    if (skipped)
+        fprintf(stderr,
+                "netvigil-ctl: skipped %" PRIu64
+                " conversation records of %s (the subscriber fell behind)\n",
+                skipped, sensor);
     struct nvg_flow *v = fb->n_flows ? malloc(fb->n_flows * sizeof(*v)) : NULL;
     size_t n = 0;
     for (size_t i = 0; v && i < fb->n_flows; i++) {
