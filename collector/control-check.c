@@ -102,6 +102,13 @@ bool nvg__control_is_command(Netvigil__CommandKind k)
            k == NETVIGIL__COMMAND_KIND__COMMAND_FORGET;
 }
 
+bool nvg__control_is_read(Netvigil__CommandKind k)
+{
+    return k == NETVIGIL__COMMAND_KIND__COMMAND_STATUS ||
+           k == NETVIGIL__COMMAND_KIND__COMMAND_ALERTS ||
+           k == NETVIGIL__COMMAND_KIND__COMMAND_HOSTS;
+}
+
 const char *nvg__control_check_command(const Netvigil__ControlRequest *req, bool *strings)
 {
     const char *name = req->sensor ? req->sensor : "";

@@ -21,6 +21,8 @@ const char *nvg__control_check_wire(const ProtobufCMessageDescriptor *desc, cons
 
 /* START, STOP, RESTART, SET_FILTER or FORGET. */
 bool nvg__control_is_command(Netvigil__CommandKind kind);
+/* STATUS, ALERTS, HOSTS: answered by the collector itself to the read right (viewer role). */
+bool nvg__control_is_read(Netvigil__CommandKind kind);
 /* The error text for a command request that must not go out, or NULL; *strings: the error is
  * about a string's alphabet or cap (counted as invalid_strings). */
 const char *nvg__control_check_command(const Netvigil__ControlRequest *req, bool *strings);

@@ -39,6 +39,7 @@ struct nvg_ingest {
     struct nvg_csv_writer *packets, *rates;
     struct nvg_fanout *feed;
     struct nvg_alerts *alerts;
+    struct nvg_flow_log *flows;
     struct nvg_control *control;
     int64_t *now_ms;
     struct nvg_ratelog *write_log;
@@ -375,6 +376,7 @@ static void batch_rows(struct nvg_ingest *ing, const Netvigil__Batch *b)
     s->boot_records += b->n_records;
     write_records(ing, s, b->n_records);
     nvg_fanout_batch(ing->feed, s, b->seq, ing->scratch, b->n_records);
+    nvg_flow_log_batch(ing->flows, s, b, *ing->now_ms);
 }
 
 /* A batch's rows are one group of the packet log, begun before its sequence number is
@@ -439,6 +441,10 @@ static void send_ack(struct nvg_ingest *ing, const uint8_t *rid, size_t rid_len,
         ack.batches_lost = s->boot_batches_lost;
         ack.write_failures = s->boot_write_failures;
         ack.history_unknown = s->history_unknown;
+        ack.flows_received = s->boot_flows;
+        ack.flows_refused = s->boot_flows_refused;
+        ack.flows_write_failures = s->boot_flows_write_failures;
+        ack.flows_partial = !s->boot_flows_whole;
     }
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;
@@ -487,6 +493,7 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
                     "sensor '%s' end of stream: %" PRIu64 "/%" PRIu64 " records, %" PRIu64
                     " batch(es) lost",
                     s->name, s->boot_records, eos->records, s->boot_batches_lost);
+            nvg_flow_log_end(ing->flows, s, eos->flows);
             s->eos_mark = nvg_csv_writer_committed_bytes(ing->packets);
             s->eos_boot_id = eos->boot_id;
             s->eos_rid_len = rid_size(ing);
@@ -672,6 +679,7 @@ struct nvg_ingest *nvg_ingest_new(const struct nvg_ingest_config *cfg)
     ing->rates = cfg->rates;
     ing->feed = cfg->feed;
     ing->alerts = cfg->alerts;
+    ing->flows = cfg->flows;
     ing->control = cfg->control;
     ing->now_ms = cfg->now_ms;
     ing->write_log = cfg->write_log;

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
+#include "flows.h"
 #include "nvg-ratelog.h"
 #include "peer.h"
 #include "sensors.h"
@@ -33,6 +34,7 @@ struct nvg_ingest_config {
     struct nvg_csv_writer *rates;   /* one row per closed (second, sensor, protocol) */
     struct nvg_fanout *feed;
     struct nvg_alerts *alerts;   /* sees every validated record */
+    struct nvg_flow_log *flows;  /* takes each accepted batch's conversation records */
     struct nvg_control *control; /* takes the CommandReplies */
     /* The collector's clock, the wall time of the message at hand: set here per message. */
     int64_t *now_ms;

@@ -30,6 +30,8 @@
 #include "csv-writer.h"
 #include "fanout.h"
 #include "fd-budget.h"
+#include "flows.h"
+#include "hosts.h"
 #include "ingest.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
@@ -69,6 +71,8 @@ struct collector {
     struct nvg_sensor_table sensors;
     struct nvg_fanout *feed;
     struct nvg_alerts *alerts;
+    struct nvg_hosts *hosts;
+    struct nvg_flow_log *flows;
     struct nvg_audit *audit;
     struct nvg_control *ctl;
     struct nvg_ingest *ingest;
@@ -340,6 +344,10 @@ static const uint8_t *status_for_control(void *ud, const Netvigil__ControlReques
                                          unsigned *field)
 {
     struct collector *c = ud;
+    if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_HOSTS) {
+        *field = 0; /* packed with their tags */
+        return nvg_hosts_packed(c->hosts, c->now_ms, req->limit, len);
+    }
     if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_ALERTS) {
         bool oom;
         *field = 0; /* the entries carry their own tags */
@@ -376,6 +384,7 @@ static int open_control_ingest(struct collector *c)
         .rates = c->rates_csv,
         .feed = c->feed,
         .alerts = c->alerts,
+        .flows = c->flows,
         .control = c->ctl,
         .now_ms = &c->now_ms,
         .write_log = &c->rl_write,
@@ -401,10 +410,31 @@ static int open_status(struct collector *c)
         .keys = c->auth != NULL,
         .feed = c->feed,
         .alerts = c->alerts,
+        .flows = c->flows,
+        .hosts = c->hosts,
         .start_ms = c->start_ms,
     };
     c->status = nvg_status_new(&sc);
     return c->status ? 0 : NVG_ENOMEM;
+}
+
+/* The conversation log and the host totals it feeds (issue 12). */
+static int open_flows(struct collector *c, char *err)
+{
+    c->hosts = nvg_hosts_new(0);
+    if (!c->hosts) {
+        snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
+        return NVG_ENOMEM;
+    }
+    struct nvg_flow_log_config fc = {
+        .dir = c->opts->out_dir,
+        .rotate_size = c->opts->rotate_size,
+        .rotate_interval_s = c->opts->rotate_interval_s,
+        .feed = c->feed,
+        .hosts = c->hosts,
+    };
+    c->flows = nvg_flow_log_new(&fc, err);
+    return c->flows ? 0 : NVG_EIO;
 }
 
 static int open_modules(struct collector *c)
@@ -434,6 +464,10 @@ static int open_modules(struct collector *c)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return NVG_EIO;
     }
+    if (open_flows(c, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return NVG_EIO;
+    }
     c->audit = nvg_audit_new(c->opts, c->feed, err);
     if (!c->audit) {
         nvg_log(NVG_LOG_ERR, "%s", err);
@@ -456,6 +490,7 @@ static void every_second(struct collector *c, int64_t now)
         nvg_sensor_entry_update_speed(c->sensors.v[i], now);
     nvg_csv_writer_tick(c->packets, now);
     nvg_csv_writer_tick(c->rates_csv, now);
+    nvg_csv_writer_tick(nvg_flow_log_writer(c->flows), now);
     nvg_alerts_second(c->alerts, now);
     nvg_connections_tick(c->conns); /* idle peers, descriptors */
     nvg_status_publish(c->status);
@@ -538,6 +573,8 @@ static void shutdown_collector(struct collector *c)
     }
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
+    nvg_flow_log_free(c->flows);
+    nvg_hosts_free(c->hosts);
     nvg_status_free(c->status);
     nvg_ingest_free(c->ingest);
     nvg_fanout_free(c->feed);

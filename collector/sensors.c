@@ -294,6 +294,8 @@ void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
     s->boot_records = 0;
     s->boot_batches_lost = 0;
     s->boot_write_failures = 0;
+    s->boot_flows = s->boot_flows_refused = s->boot_flows_write_failures = 0;
+    s->boot_flows_whole = true;
 }
 
 static void add_sat(uint64_t *x, uint64_t v)
@@ -364,6 +366,10 @@ void nvg_sensor_entry_store_status(struct nvg_sensor_entry *s, const Netvigil__S
     hb->last_seq = st->last_seq;
     hb->capture_down_ms = st->capture_down_ms;
     hb->capture_reopens = st->capture_reopens;
+    hb->flows_active = st->flows_active;
+    hb->flows_exported = st->flows_exported;
+    hb->flows_evicted = st->flows_evicted;
+    hb->flows_dropped = st->flows_dropped;
     copy_str(hb->source, sizeof(hb->source), st->source);
     copy_str(hb->filter, sizeof(hb->filter), st->filter);
     copy_str(hb->version, sizeof(hb->version), st->software_version);
@@ -397,6 +403,10 @@ void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
     hb_out->last_seq = hb->last_seq;
     hb_out->capture_down_ms = hb->capture_down_ms;
     hb_out->capture_reopens = hb->capture_reopens;
+    hb_out->flows_active = hb->flows_active;
+    hb_out->flows_exported = hb->flows_exported;
+    hb_out->flows_evicted = hb->flows_evicted;
+    hb_out->flows_dropped = hb->flows_dropped;
     hb_out->error = (char *)hb->error;
 
     netvigil__sensor_summary__init(sum);
@@ -415,6 +425,11 @@ void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
     sum->last_batch_seq = s->last_seq;
     sum->history_unknown = s->history_unknown;
     sum->boot_records_received = s->boot_records;
+    sum->flows_received = s->flows_received;
+    sum->flows_refused = s->flows_refused;
+    sum->flows_write_failures = s->flows_write_failures;
+    sum->boot_flows_received = s->boot_flows;
+    sum->flows_missing = s->flows_missing;
 }
 
 void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms)
@@ -740,6 +755,7 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log
         s->last_seq = pos.last_seq;
         s->boot_records = pos.boot_records;
         s->boot_batches_lost = pos.boot_batches_lost;
+        s->boot_flows_whole = false; /* flow counts are not in the state */
         s->durable = pos;
         loaded++;
     }

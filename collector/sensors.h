@@ -49,6 +49,7 @@ struct nvg_sensor_heartbeat {
     uint64_t batches_sent, records_sent, records_dropped, batches_dropped;
     uint64_t uptime_ms, last_seq;
     uint64_t capture_down_ms, capture_reopens;
+    uint64_t flows_active, flows_exported, flows_evicted, flows_dropped;
     char source[256];
     char filter[1024];
     char version[64];
@@ -104,6 +105,14 @@ struct nvg_sensor_entry {
 
     uint64_t records_received, batches_received, batches_lost;
     uint64_t invalid_batches, write_failures, bytes_received;
+    /* Conversation records (collector/flows.c), all time and for boot_id. */
+    uint64_t flows_received, flows_refused, flows_write_failures, flows_missing;
+    uint64_t boot_flows, boot_flows_refused, boot_flows_write_failures;
+    uint64_t flows_published; /* on the feed: FlowBatch.feed_offset */
+    /* This process saw boot_id arrive (Hello or batch of a new boot id), so the boot_flows
+     * counts are whole; false for a boot id restored from sensors.state, which keeps no flow
+     * counts. */
+    bool boot_flows_whole;
     int64_t last_seen_ms;
     struct nvg_sensor_heartbeat hb;
 

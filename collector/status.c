@@ -17,6 +17,7 @@ struct nvg_status {
     size_t cap;
     Netvigil__SecurityCounters sec;
     Netvigil__DetectionCounters det;
+    Netvigil__HostTable hosts;
     /* The last build, packed. */
     uint8_t *packed;
     size_t packed_len, packed_cap;
@@ -137,6 +138,16 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
         m->detection = &st->det;
         const struct nvg_csv_writer *log = nvg_alerts_log(cfg->alerts);
         m->alerts_file = log ? (char *)nvg_csv_writer_path(log) : "";
+    }
+    if (cfg->flows) {
+        const struct nvg_csv_writer *log = nvg_flow_log_writer(cfg->flows);
+        m->flows_file = (char *)nvg_csv_writer_path(log);
+        m->flows_written = nvg_csv_writer_rows_written(log);
+        m->flows_write_failures = nvg_csv_writer_rows_failed(log);
+    }
+    if (cfg->hosts) {
+        nvg_hosts_counters(cfg->hosts, &st->hosts);
+        m->hosts = &st->hosts;
     }
     m->keys = cfg->keys;
     return m;

@@ -18,6 +18,8 @@
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
+#include "flows.h"
+#include "hosts.h"
 #include "ingest.h"
 #include "peer.h"
 #include "sensors.h"
@@ -36,6 +38,8 @@ struct nvg_status_config {
     bool keys;               /* CURVE with allow-lists on every socket */
     struct nvg_fanout *feed; /* where nvg_status_publish sends it */
     const struct nvg_alerts *alerts;
+    const struct nvg_flow_log *flows;
+    const struct nvg_hosts *hosts;
     int64_t start_ms; /* wall clock at start, for the uptime */
 };
 

@@ -297,6 +297,10 @@ struct nvg_batch_encoder {
     size_t bytes;       /* bound of the packed batch as it stands */
     size_t bytes_limit; /* the batch closes before a worst-case record could pass this */
     size_t bytes_empty; /* bytes with no record */
+    size_t extra_cap;   /* room kept in out for other repeated fields */
+    size_t extra_used;
+    Netvigil__FlowRecord **flows; /* lent by set_flows until the pack */
+    size_t n_flows;
     struct nvg_pkt *slots;
     Netvigil__PacketRecord *pbs;
     Netvigil__PacketRecord **ptrs;
@@ -306,6 +310,12 @@ struct nvg_batch_encoder {
 
 struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boot_id,
                                                 size_t max_records)
+{
+    return nvg_batch_encoder_new_ex(sensor, boot_id, max_records, 0);
+}
+
+struct nvg_batch_encoder *nvg_batch_encoder_new_ex(const char *sensor, uint64_t boot_id,
+                                                   size_t max_records, size_t extra_cap)
 {
     if (!sensor || max_records == 0 || max_records > NVG_BATCH_MAX_RECORDS)
         return NULL;
@@ -321,7 +331,8 @@ struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boo
     enc->bytes_empty = strlen(sensor) + BATCH_OVERHEAD;
     enc->bytes = enc->bytes_empty;
     enc->bytes_limit = NVG_LINK_MAX_MSG;
-    enc->out_cap = max_records * RECORD_PACKED_MAX + enc->bytes_empty;
+    enc->extra_cap = extra_cap < NVG_LINK_MAX_MSG ? extra_cap : NVG_LINK_MAX_MSG;
+    enc->out_cap = max_records * RECORD_PACKED_MAX + enc->bytes_empty + enc->extra_cap;
     if (enc->out_cap > enc->bytes_limit)
         enc->out_cap = enc->bytes_limit;
     enc->out = malloc(enc->out_cap);
@@ -379,10 +390,34 @@ size_t nvg_batch_encoder_bytes(const struct nvg_batch_encoder *enc)
     return enc->bytes;
 }
 
+bool nvg_batch_encoder_reserve_extra(struct nvg_batch_encoder *enc, size_t n)
+{
+    if (n > enc->extra_cap - enc->extra_used || enc->bytes + n > enc->bytes_limit)
+        return false;
+    enc->extra_used += n;
+    enc->bytes += n;
+    return true;
+}
+
+bool nvg_batch_encoder_empty(const struct nvg_batch_encoder *enc)
+{
+    return enc->count == 0 && enc->extra_used == 0;
+}
+
+void nvg_batch_encoder_set_flows(struct nvg_batch_encoder *enc, Netvigil__FlowRecord **flows,
+                                 size_t n)
+{
+    enc->flows = flows;
+    enc->n_flows = n;
+}
+
 void nvg_batch_encoder_clear(struct nvg_batch_encoder *enc)
 {
     enc->count = 0;
     enc->bytes = enc->bytes_empty;
+    enc->extra_used = 0;
+    enc->flows = NULL;
+    enc->n_flows = 0;
 }
 
 int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const uint8_t **out,
@@ -394,6 +429,8 @@ int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const ui
     batch.seq = seq;
     batch.n_records = enc->count;
     batch.records = enc->ptrs;
+    batch.n_flows = enc->n_flows;
+    batch.flows = enc->flows;
 
     Netvigil__SensorMessage msg = NETVIGIL__SENSOR_MESSAGE__INIT;
     msg.protocol_version = NVG_PROTOCOL_VERSION;

@@ -41,6 +41,7 @@
 #define NVG_TOPIC_TALKERS "talk/" /* + sensor name; body: TopTalkers */
 #define NVG_TOPIC_EVENTS "event"  /* body: Event */
 #define NVG_TOPIC_ALERTS "alert"  /* body: Alert */
+#define NVG_TOPIC_FLOWS "flow"    /* body: FlowBatch (conversation records, issue 12) */
 
 /* A sensor's state (SensorState) and the command kinds (CommandKind) with their names, in the
  * order and with the values of proto/netvigil.proto: X(NAME, "name"). nvg-wire.c asserts at
@@ -61,7 +62,8 @@
     X(SET_FILTER, "set-filter")                                                                    \
     X(STATUS, "status")                                                                            \
     X(FORGET, "forget")                                                                            \
-    X(ALERTS, "alerts")
+    X(ALERTS, "alerts")                                                                            \
+    X(HOSTS, "hosts")
 
 enum nvg_sensor_state {
 #define NVG__STATE_ENUM(name, text) NVG_STATE_##name,
@@ -77,7 +79,8 @@ enum nvg_command {
     NVG_COMMAND_COUNT
 };
 
-/* "start", "stop", "restart", "set-filter", "status", "forget", "alerts"; "?" for anything else. */
+/* "start", "stop", "restart", "set-filter", "status", "forget", "alerts", "hosts"; "?" for
+ * anything else. */
 const char *nvg_wire_command_name(Netvigil__CommandKind kind);
 
 /* "unknown", "running", "stopped", "finished", "error"; "unknown" for anything else. */
@@ -129,7 +132,20 @@ struct nvg_batch_encoder;
  * Everything (slots, pb structs, output buffer) is allocated here, nothing later. */
 struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boot_id,
                                                 size_t max_records);
+/* The same with room for extra_cap bytes of other repeated fields beside the records (the
+ * conversation records of Batch.flows, which share the batch's byte bound). */
+struct nvg_batch_encoder *nvg_batch_encoder_new_ex(const char *sensor, uint64_t boot_id,
+                                                   size_t max_records, size_t extra_cap);
 void nvg_batch_encoder_free(struct nvg_batch_encoder *enc);
+/* Counts n more bytes of extra fields toward the batch when they fit in extra_cap and under
+ * the byte bound; false (nothing counted) when they do not: pack first. */
+bool nvg_batch_encoder_reserve_extra(struct nvg_batch_encoder *enc, size_t n);
+/* Whether the batch holds anything: records or reserved extra bytes. */
+bool nvg_batch_encoder_empty(const struct nvg_batch_encoder *enc);
+/* The flow records the next _pack puts in Batch.flows; lent until then, and their packed size
+ * must have been reserved (_reserve_extra). _pack and _clear forget them. */
+void nvg_batch_encoder_set_flows(struct nvg_batch_encoder *enc, Netvigil__FlowRecord **flows,
+                                 size_t n);
 /* Returns the number of records now held; the caller packs when _full says so. A record added
  * to a full encoder is ignored (the count stays). */
 size_t nvg_batch_encoder_add(struct nvg_batch_encoder *enc, const struct nvg_pkt *pkt);

@@ -18,6 +18,10 @@
 #define WARN_INTERVAL_MS 10000
 #define PENDING_MAX 8 /* command replies waiting for room on a full link */
 
+/* Conversation records per batch at most (link-flows.c). */
+#define NVG_LINK_FLOWS_MAX 256
+struct nvg__link_flows;
+
 struct pending {
     uint8_t *data;
     size_t len;
@@ -33,7 +37,8 @@ struct nvg_link {
     struct nvg_link_opts opts;
 
     struct nvg_batch_encoder *enc;
-    int64_t batch_open_ns; /* when the current batch got its first record */
+    struct nvg__link_flows *flows; /* of the batch being built */
+    int64_t batch_open_ns;         /* when the current batch got its first record */
     int64_t start_ns;
     int64_t next_hb_ns;
     int64_t next_retry_ns;
@@ -65,6 +70,12 @@ struct nvg_link {
 
 void nvg__link_send_hello(struct nvg_link *link);
 void nvg__link_send_eos(struct nvg_link *link);
+
+/* link-flows.c: the flows of the batch being built. _take hands them to the encoder for the
+ * pack at hand and returns their number; the batch is then free for new ones. */
+struct nvg__link_flows *nvg__link_flows_new(void);
+void nvg__link_flows_free(struct nvg__link_flows *fl);
+size_t nvg__link_flows_take(struct nvg_link *link);
 
 /* link-events.c: the DEALER with its limits, CURVE and monitor (0 or an NVG_E* with the
  * reason in err), and the monitor's events (connects, handshakes, refusals). */

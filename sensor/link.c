@@ -10,6 +10,7 @@
 
 #include "nvg-clock.h"
 #include "nvg-error.h"
+#include "nvg-flow-wire.h"
 #include "nvg-log.h"
 #include "nvg-monitor.h"
 #include "nvg-ratelog.h"
@@ -87,6 +88,10 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->last_seq = link->st.last_seq;
     pb->capture_down_ms = s->capture_down_ms;
     pb->capture_reopens = s->capture_reopens;
+    pb->flows_active = s->flows_active;
+    pb->flows_exported = s->flows_exported;
+    pb->flows_evicted = s->flows_evicted;
+    pb->flows_dropped = link->st.flows_dropped;
     pb->error =
         (char *)wire_text(link->status_error, sizeof(link->status_error), s->error ? s->error : "");
 }
@@ -141,6 +146,7 @@ void nvg__link_send_eos(struct nvg_link *link)
     e.boot_id = link->boot_id;
     e.last_seq = link->st.last_seq;
     e.records = link->st.records_sent;
+    e.flows = link->st.flows_sent;
     Netvigil__SensorMessage m;
     sensor_message_init(&m);
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_END_OF_STREAM;
@@ -182,10 +188,11 @@ static void send_reply(struct nvg_link *link, const Netvigil__SensorMessage *m)
     link->pending[link->n_pending++] = (struct pending){data, len};
 }
 
-static void count_drop(struct nvg_link *link, size_t n)
+static void count_drop(struct nvg_link *link, size_t n, size_t flows)
 {
     link->st.batches_dropped++;
     link->st.records_dropped += n;
+    link->st.flows_dropped += flows;
 }
 
 /* File mode blocks until the collector takes our records; say so when that lasts, so that a
@@ -213,12 +220,13 @@ static void note_waiting(struct nvg_link *link)
  * File: block in slices until sent or interrupted. seq advances only for a batch sent. */
 static int send_batch(struct nvg_link *link)
 {
-    size_t n = nvg_batch_encoder_count(link->enc);
-    if (n == 0)
+    if (nvg_batch_encoder_empty(link->enc))
         return 0;
+    size_t n = nvg_batch_encoder_count(link->enc);
+    size_t nf = nvg__link_flows_take(link);
     if (link->refused || link->key_refused) {
         nvg_batch_encoder_clear(link->enc);
-        count_drop(link, n);
+        count_drop(link, n, nf);
         return link->key_refused ? NVG_EPERM : NVG_EVERSION;
     }
     const uint8_t *data;
@@ -232,7 +240,7 @@ static int send_batch(struct nvg_link *link)
             break;
         note_waiting(link);
         if (link->key_refused) {
-            count_drop(link, n);
+            count_drop(link, n, nf);
             return NVG_EPERM;
         }
     }
@@ -240,9 +248,10 @@ static int send_batch(struct nvg_link *link)
         link->st.last_seq++;
         link->st.batches_sent++;
         link->st.records_sent += n;
+        link->st.flows_sent += nf;
         return 0;
     }
-    count_drop(link, n);
+    count_drop(link, n, nf);
     if (rc == NVG_EAGAIN)
         return link->mode == NVG_LINK_LIVE ? 0 : NVG_EAGAIN;
     snprintf(link->error, sizeof(link->error), "sending to %s: %s", link->endpoint,
@@ -428,6 +437,13 @@ static int check_opts(struct nvg_link_opts *o, char *err)
     return 0;
 }
 
+/* Room for a full batch of flows beside the records. */
+static struct nvg_batch_encoder *new_encoder(const char *sensor, uint64_t boot_id, size_t max)
+{
+    return nvg_batch_encoder_new_ex(sensor, boot_id, max,
+                                    (size_t)NVG_LINK_FLOWS_MAX * NVG_FLOW_PACKED_MAX);
+}
+
 struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_link_info *info,
                               const struct nvg_link_opts *opts, char *err)
 {
@@ -466,9 +482,10 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
     link->source = dup_text(info->source, "", NVG_TEXT_SOURCE_MAX);
     link->filter = dup_text(info->filter, "", NVG_TEXT_FILTER_MAX);
     link->version = dup_text(info->version, NVG_VERSION, NVG_TEXT_VERSION_MAX);
-    link->enc = nvg_batch_encoder_new(info->sensor, info->boot_id, o->batch_max);
+    link->enc = new_encoder(info->sensor, info->boot_id, o->batch_max);
+    link->flows = nvg__link_flows_new();
     if (!link->endpoint || !link->sensor || !link->source || !link->filter || !link->version ||
-        !link->enc) {
+        !link->enc || !link->flows) {
         snprintf(err, NVG_ERRBUF_SIZE, "out of memory");
         nvg_link_free(link);
         return NULL;
@@ -493,6 +510,7 @@ void nvg_link_free(struct nvg_link *link)
     for (int i = 0; i < link->n_pending; i++)
         free(link->pending[i].data);
     nvg_batch_encoder_free(link->enc);
+    nvg__link_flows_free(link->flows);
     free(link->endpoint);
     free(link->sensor);
     free(link->source);
@@ -545,7 +563,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
         return NVG_EPERM;
     if (link->refused)
         return NVG_EVERSION;
-    if (nvg_batch_encoder_count(link->enc) > 0 &&
+    if (!nvg_batch_encoder_empty(link->enc) &&
         now - link->batch_open_ns >= (int64_t)link->opts.batch_ms * NS_PER_MS) {
         rc = send_batch(link);
         if (rc != 0)
@@ -570,7 +588,7 @@ int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now)
     if (now == 0)
         now = nvg_clock_mono_ns();
     int64_t due = link->next_hb_ns;
-    if (nvg_batch_encoder_count(link->enc) > 0) {
+    if (!nvg_batch_encoder_empty(link->enc)) {
         int64_t close = link->batch_open_ns + (int64_t)link->opts.batch_ms * NS_PER_MS;
         if (close < due)
             due = close;
@@ -588,6 +606,19 @@ void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPO
     items[1] = (zmq_pollitem_t){.socket = nvg_monitor_socket(link->monitor), .events = ZMQ_POLLIN};
 }
 
+/* Flows are acknowledged like records: all taken, or (a collector that lost its state) no
+ * more than we sent with no batch lost. Refused ones are taken by nobody: a mismatch. */
+static bool flows_acked(const Netvigil__EndOfStreamAck *a, uint64_t sent)
+{
+    if (a->flows_received == sent && a->flows_refused == 0 && a->flows_write_failures == 0)
+        return true;
+    /* A collector that restarted counts flows from its start only (records it counts from
+     * sensors.state): then only a count above ours, or a refusal, is wrong. */
+    bool partial = a->flows_partial || a->history_unknown;
+    return partial && a->flows_received <= sent && a->flows_refused == 0 &&
+           a->flows_write_failures == 0;
+}
+
 static int check_ack(struct nvg_link *link)
 {
     const Netvigil__EndOfStreamAck *a = &link->ack;
@@ -597,6 +628,13 @@ static int check_ack(struct nvg_link *link)
                  "the collector received %" PRIu64 " of %" PRIu64
                  " records but could not write %" PRIu64 " of them (its disk?)",
                  a->records_received, sent, a->write_failures);
+    } else if (!flows_acked(a, link->st.flows_sent)) {
+        snprintf(link->error, sizeof(link->error),
+                 "the collector took %" PRIu64 " conversation records (and refused %" PRIu64
+                 ") but this sensor sent %" PRIu64 " (%" PRIu64 " batches, %" PRIu64
+                 " reported lost)",
+                 a->flows_received, a->flows_refused, link->st.flows_sent, link->st.batches_sent,
+                 a->batches_lost);
     } else if (a->records_received == sent) {
         nvg_log(NVG_LOG_INFO,
                 "collector acknowledged all %" PRIu64 " records (%" PRIu64 " batches)",
@@ -680,8 +718,7 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
 int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
 {
     int rc = send_batch(link);
-    struct nvg_batch_encoder *enc =
-        nvg_batch_encoder_new(link->sensor, boot_id, link->opts.batch_max);
+    struct nvg_batch_encoder *enc = new_encoder(link->sensor, boot_id, link->opts.batch_max);
     if (!enc)
         return NVG_ENOMEM;
     nvg_batch_encoder_free(link->enc);

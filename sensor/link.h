@@ -59,6 +59,10 @@ struct nvg_link_status {
     const char *error;        /* last capture error (state ERROR); NULL = none */
     uint64_t capture_down_ms; /* time the capture was in ERROR, this boot id: 0 */
     uint64_t capture_reopens; /* times it came back by itself: 0 */
+    /* The flow table's counters (SensorStatus flows_active/exported/evicted): 0 without one. */
+    uint64_t flows_active;
+    uint64_t flows_exported;
+    uint64_t flows_evicted;
 };
 typedef void (*nvg_link_status_fn)(void *user, struct nvg_link_status *st);
 
@@ -100,6 +104,8 @@ struct nvg_link_stats {
     uint64_t records_sent;
     uint64_t batches_dropped; /* dropped by the sensor: link full (live) or interrupted (file) */
     uint64_t records_dropped;
+    uint64_t flows_sent;    /* conversation records in the batches sent */
+    uint64_t flows_dropped; /* ... in the batches dropped */
     uint64_t last_seq;
     uint64_t rejected; /* malformed or unexpected messages from the collector */
     uint64_t commands; /* commands executed */
@@ -122,6 +128,11 @@ void nvg_link_free(struct nvg_link *link);
  * it is counted as dropped), NVG_EVERSION (the collector refused us, see nvg_link_error) or
  * NVG_EZMQ (the socket failed, e.g. the context was terminated). */
 int nvg_link_add(struct nvg_link *link, const struct nvg_pkt *pkt);
+struct nvg_flow; /* common/flow/nvg-flow.h */
+/* A conversation the flow table exported: copied into the current batch (no allocation),
+ * where it counts toward the batch's byte cap; a batch that has no room left for it is sent
+ * first. Same results as _add. */
+int nvg_link_add_flow(struct nvg_link *link, const struct nvg_flow *flow);
 /* Send the current batch now, if it holds any record. Same results as _add. */
 int nvg_link_flush(struct nvg_link *link);
 
@@ -141,11 +152,11 @@ int nvg_link_timeout_ms(const struct nvg_link *link, int64_t now_ns);
 void nvg_link_pollitems(struct nvg_link *link, zmq_pollitem_t items[NVG_LINK_NPOLL]);
 
 /* End of stream. Sends the last batch; in file mode then sends EndOfStream{boot_id, last_seq,
- * records} and waits for the collector's EndOfStreamAck, re-sending EndOfStream every second
- * and on every reconnect (a restarted collector). Returns 0 only when the ack counts exactly
- * the records sent; NVG_EIO when it counts a different number (nvg_link_error names both),
- * NVG_ETIMEDOUT after timeout_ms (< 0: no limit), NVG_EAGAIN when interrupted, NVG_EVERSION
- * when refused. Live mode only flushes (without waiting) and returns. */
+ * records, flows} and waits for the collector's EndOfStreamAck, re-sending EndOfStream every
+ * second and on every reconnect (a restarted collector). Returns 0 only when the ack counts
+ * exactly the records and the flows sent; NVG_EIO when it counts a different number (nvg_link_error
+ * names both), NVG_ETIMEDOUT after timeout_ms (< 0: no limit), NVG_EAGAIN when interrupted,
+ * NVG_EVERSION when refused. Live mode only flushes (without waiting) and returns. */
 int nvg_link_finish(struct nvg_link *link, int timeout_ms);
 
 /* Replies to the deferred command: rc 0 (ok) or a negative NVG_E* with err for the requester.

@@ -29,6 +29,12 @@ static int publish_emit(struct nvg_sink *sink, const struct nvg_pkt *pkt)
     return check(pub, nvg_link_add(pub->link, pkt));
 }
 
+static int publish_flow(struct nvg_sink *sink, const struct nvg_flow *flow)
+{
+    struct publish *pub = (struct publish *)sink;
+    return check(pub, nvg_link_add_flow(pub->link, flow));
+}
+
 static int publish_flush(struct nvg_sink *sink)
 {
     (void)sink;
@@ -53,6 +59,7 @@ static const struct nvg_sink_ops publish_ops = {
     .flush = publish_flush,
     .free = publish_free,
     .tick = publish_tick,
+    .flow = publish_flow,
 };
 
 struct nvg_sink *nvg_publish_new(void *zmq_ctx, const char *endpoint,

@@ -1,7 +1,7 @@
 /* Fuzz netvigil-ctl's reading of control replies (viewer/ctl/ctl-out.c, ctl-reply.c): bytes ->
  * ControlReply unpacked into ctl's capped arena -> the status table and JSON (when there is a
  * status) and the command result table and JSON, for a sensor command and for forget, exactly
- * what `netvigil-ctl status` and `stop` / `forget` print.
+ * what `netvigil-ctl status`, `stop` / `forget` and `hosts` (every --sort) print.
  *
  * Input: one ControlReply. Checked: the arena never hands out more than its limit, every
  * sub-message may be missing without a crash, the exit status is one of ok / failed / not
@@ -37,6 +37,15 @@ static void print_status(const Netvigil__CollectorStatus *st, bool json)
     fuzz_ctl_check_output(out, &buf, &len);
 }
 
+static void print_hosts(Netvigil__ControlReply *r, enum nvg_ctl_sort sort, bool json)
+{
+    char *buf;
+    size_t len;
+    FILE *out = fuzz_ctl_open(&buf, &len);
+    nvg_ctl_hosts_print(out, r, sort, json);
+    fuzz_ctl_check_output(out, &buf, &len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!arena) {
@@ -53,6 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         print_results(r, NETVIGIL__COMMAND_KIND__COMMAND_FORGET, json);
         if (r->status)
             print_status(r->status, json);
+        for (int sort = 0; sort <= NVG_CTL_SORT_RETRANS; sort++)
+            print_hosts(r, (enum nvg_ctl_sort)sort, json);
     }
     nvg_arena_reset(arena);
     return 0;

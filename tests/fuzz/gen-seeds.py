@@ -53,10 +53,12 @@ def hello(name="s1", boot=7, mode=0):
                       f_bytes(4, "eth0") + f_bytes(5, "tcp") + f_bytes(6, "0.1.0"))
 
 
-def batch(name="s1", boot=7, seq=1, records=()):
+def batch(name="s1", boot=7, seq=1, records=(), flows=()):
     b = f_bytes(1, name) + f_varint(2, boot) + f_varint(3, seq)
     for r in records:
         b += f_bytes(4, r)
+    for fr in flows:
+        b += f_bytes(6, fr)
     return sensor_msg(3, b)
 
 
@@ -135,6 +137,14 @@ def ingest_seeds():
     seeds["two-sensors"] = SEP.join([batch(name="a", records=RECORDS[:2]),
                                      batch(name='b,"x"', records=RECORDS[2:]),
                                      eos(boot=7, last=1)])
+    # Conversation records in batches: good ones (counted into the host totals), then a newer
+    # format, a 5-byte address and a 4 KiB history refused beside a good record.
+    good = [flow_record(), flow_record(orig=b"\x20\x01" + b"\x00" * 14, resp=b"\xff" * 16)]
+    bad = [flow_record(fmt=2), flow_record(orig=b"\x01\x02\x03\x04\x05"),
+           flow_record(history="S" * 4096)]
+    seeds["flows"] = SEP.join([hello(), batch(seq=1, records=RECORDS[:1], flows=good),
+                               batch(seq=2, records=RECORDS[:1], flows=bad + good[:1]),
+                               batch(seq=3, flows=good * 3), eos(last=3)])
     return seeds
 
 
@@ -209,6 +219,41 @@ def ctl_reply_seeds():
     }
 
 
+def zigzag(v):
+    return (v << 1) ^ (v >> 63)
+
+
+def flow_record(fmt=1, orig=b"\x0a\x00\x00\x01", resp=b"\xc0\xa8\x01\x02", state="SF",
+                history="ShADadFf", rtt=(1000000, 500000)):
+    """A FlowRecord (issue 12) as nvg_flow_to_pb fills it."""
+    d = f_varint(1, 10) + f_varint(2, 10000) + f_varint(3, 4) + f_varint(5, 1)
+    return (f_varint(1, fmt) + f_varint(2, 42) + f_varint(3, 1) + f_varint(4, 1) +
+            f_sfixed64(5, 1722193121123456789) + f_sfixed64(6, 1722193123123456789) +
+            f_varint(7, 4 if len(orig) == 4 else 6) + f_varint(8, 3) + f_varint(9, 6) +
+            f_bytes(10, orig) + f_bytes(11, resp) + f_varint(12, 40000) + f_varint(13, 443) +
+            f_varint(15, 0x16) + f_varint(16, zigzag(rtt[0])) + f_varint(17, zigzag(rtt[1])) +
+            f_bytes(18, d) + f_bytes(19, d) + f_bytes(20, state) + f_bytes(21, history))
+
+
+def host_total(addr=b"\xc0\xa8\x01\x02", rate=1.5e6):
+    return (f_varint(1, 4 if len(addr) == 4 else 6) + f_bytes(2, addr) + f_varint(3, 1000) +
+            f_varint(4, 2000) + f_double(5, rate) + f_double(6, rate / 2) + f_double(7, 1e300) +
+            f_double(8, float("nan")) + f_varint(9, 3) + f_varint(10, 100) + f_varint(11, 7) +
+            f_varint(12, 0) + f_varint(13, 1722193121000))
+
+
+def ctl_hosts_seeds():
+    """COMMAND_HOSTS replies (fuzz-ctl-reply): good, and hostile entries."""
+    table = f_varint(1, 2048) + f_varint(2, 3) + f_varint(3, 1) + f_varint(4, 9)
+    good = f_varint(3, 1) + b"".join(f_bytes(8, host_total(a)) for a in
+                                     (b"\x0a\x00\x00\x01", b"\x20\x01" + b"\x00" * 14)) + \
+        f_bytes(9, table)
+    bad = f_varint(3, 1) + f_bytes(8, host_total(b"\x01\x02\x03\x04\x05")) + \
+        f_bytes(8, f_varint(1, 6) + f_bytes(2, b"\x01\x02\x03\x04")) + f_bytes(8, b"") + \
+        f_bytes(8, host_total(rate=-1e308))
+    return {"hosts": good, "hosts-hostile": bad}
+
+
 def ctl_feed_seeds():
     """Feed pieces (fuzz-ctl-feed): [printer][limit][body], several per file."""
     esc = "\x1b]0;x\x07"
@@ -222,6 +267,12 @@ def ctl_feed_seeds():
     event = f_varint(1, 1722193121123) + f_bytes(2, "command") + f_bytes(3, "a@b") + \
         f_bytes(4, "s1") + f_bytes(5, "stop: ok")
     event_bad = f_varint(1, -(1 << 63)) + f_bytes(2, esc) + f_bytes(5, b"\xff\n")
+    flows = f_bytes(1, "s1") + f_bytes(2, flow_record()) + \
+        f_bytes(2, flow_record(orig=b"\x20\x01" + b"\x00" * 14, resp=b"\xff" * 16)) + \
+        f_bytes(2, flow_record(rtt=(-(1 << 63), (1 << 63) - 1))) + f_varint(3, 5)
+    flows_bad = f_bytes(1, esc) + f_bytes(2, flow_record(fmt=2)) + \
+        f_bytes(2, flow_record(orig=b"\x01\x02\x03\x04\x05")) + \
+        f_bytes(2, flow_record(state=esc)) + f_bytes(2, flow_record(history="S" * 4096))
     return {
         "tail": b"\x00\x00" + b1,
         "tail-gap": SEP.join([b"\x00\x00" + b1, b"\x00\x02" + b4, b"\x00\x00" + bad]),
@@ -229,6 +280,10 @@ def ctl_feed_seeds():
         "events": SEP.join([b"\x02\x00" + event, b"\x02\x00" + event_bad, b"\x03\x00"]),
         "amplify": b"\x00\x00" + b"\x22\x00" * 2000,
         "garbage": SEP.join([b"\x00\x00\xff\xff", b"\x01\x00\x0a\x05", b"\x02\x00\x12"]),
+        # FlowBatch (printer 4; 9 = 4 + 5: sorted by rate, 29 = 4 + 25: JSON): good flows, then
+        # another format, a 5-byte address, an ESC in the state, a 4 KiB history.
+        "flows": SEP.join([b"\x04\x00" + flows, b"\x09\x01" + flows, b"\x1d\x00" + flows,
+                           b"\x04\x00" + flows_bad]),
     }
 
 
@@ -345,6 +400,8 @@ def main():
             write("fuzz-ctl-reply", name, data)
         for name, data in ctl_feed_seeds().items():
             write("fuzz-ctl-feed", name, data)
+        for name, data in ctl_hosts_seeds().items():
+            write("fuzz-ctl-reply", name, data)
         return
     pcap_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../shared/pcaps")
     for name, data in decode_seeds(pcap_dir).items():
@@ -361,6 +418,8 @@ def main():
         write("fuzz-ctl-reply", name, data)
     for name, data in ctl_feed_seeds().items():
         write("fuzz-ctl-feed", name, data)
+    for name, data in ctl_hosts_seeds().items():
+        write("fuzz-ctl-reply", name, data)
     filters = {
         "v4": b"tcp\n10.0.0.0/8\n192.168.7.1\n443\ns1",
         "v6": b"UDP\n2001:db8::/32\nff02::fb/128\n5353\n",

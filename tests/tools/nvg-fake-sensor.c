@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "fake-flows.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-pkt.h"
@@ -53,6 +54,7 @@ struct fake_opts {
     const char *expected_rates;
     bool quiet;
     bool no_check; /* report the ack, exit 0 whatever it says */
+    struct fake_flows_opts flows;
 };
 
 /* ---- the record stream ------------------------------------------------------------------- */
@@ -204,6 +206,7 @@ struct fake_sensor {
     uint64_t seq;          /* last sequence number used */
     uint64_t sent_records; /* in batches actually sent */
     uint64_t skipped;      /* batches not sent on purpose */
+    struct fake_flows *ff; /* conversation records */
     int result;
 };
 
@@ -313,6 +316,7 @@ static void send_truncated(struct fake_sensor *fs, struct nvg_batch_encoder *enc
     send_raw(fs, buf, len / 2, 0);
 }
 
+static void flush_batch(struct fake_sensor *fs, struct nvg_batch_encoder *enc);
 static void send_hostile(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
 {
     const struct fake_opts *o = fs->o;
@@ -336,6 +340,8 @@ static void send_hostile(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
         send_raw(fs, "a", 1, ZMQ_SNDMORE);
         send_raw(fs, "b", 1, 0);
     }
+    fake_flows_hostile(fs->ff, enc);
+    flush_batch(fs, enc);
     say(fs, "sent %d garbage, %d truncated, %d bad-address, %d unknown, %d multi-frame", o->garbage,
         o->truncated, o->bad_addr, o->unknown, o->extra_frames);
 }
@@ -376,18 +382,24 @@ static void pace(const struct fake_opts *o, int64_t t0_ns, uint64_t done)
 static void flush_batch(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
 {
     size_t n = nvg_batch_encoder_count(enc);
-    if (n == 0)
+    if (fake_flows_take(fs->ff, enc) == 0 && n == 0)
         return;
     fs->seq++;
     const uint8_t *buf;
     size_t len;
     nvg_batch_encoder_pack(enc, fs->seq, &buf, &len);
+    fake_flows_done(fs->ff, !is_skipped(fs->o, fs->seq));
     if (is_skipped(fs->o, fs->seq)) {
         fs->skipped++;
         return;
     }
     send_raw(fs, buf, len, 0);
     fs->sent_records += n;
+}
+
+static void flush_cb(void *fs, struct nvg_batch_encoder *enc)
+{
+    flush_batch(fs, enc);
 }
 
 static void send_stream(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
@@ -398,11 +410,14 @@ static void send_stream(struct fake_sensor *fs, struct nvg_batch_encoder *enc)
     struct nvg_pkt p;
     for (uint64_t i = 0; i < n; i++) {
         gen_record(i, gen_time(o, i), &p);
-        if (nvg_batch_encoder_add(enc, &p) >= o->batch || nvg_batch_encoder_full(enc)) {
+        size_t held = nvg_batch_encoder_add(enc, &p);
+        fake_flows_due(fs->ff, enc, i + 1, n, flush_cb, fs);
+        if (held >= o->batch || nvg_batch_encoder_full(enc)) {
             flush_batch(fs, enc);
             pace(o, t0_ns, i + 1);
         }
     }
+    fake_flows_due(fs->ff, enc, n, n, flush_cb, fs);
     flush_batch(fs, enc);
 }
 
@@ -427,6 +442,7 @@ static int end_of_stream(struct fake_sensor *fs)
     eos.boot_id = fs->boot_id;
     eos.last_seq = fs->seq;
     eos.records = fs->sent_records;
+    eos.flows = fake_flows_sent(fs->ff);
     Netvigil__SensorMessage m = NETVIGIL__SENSOR_MESSAGE__INIT;
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_END_OF_STREAM;
     m.end_of_stream = &eos;
@@ -438,8 +454,6 @@ static int end_of_stream(struct fake_sensor *fs)
         netvigil__collector_message__free_unpacked(cm, NULL);
     if (!cm) {
         say(fs, "no end-of-stream ack within %d ms", fs->o->timeout_ms);
-        if (cm)
-            netvigil__collector_message__free_unpacked(cm, NULL);
         return 1;
     }
     const Netvigil__EndOfStreamAck *a = cm->end_of_stream_ack;
@@ -447,7 +461,12 @@ static int end_of_stream(struct fake_sensor *fs)
         "ack records_received=%" PRIu64 " batches_lost=%" PRIu64 " write_failures=%" PRIu64
         " sent=%" PRIu64 " skipped=%" PRIu64,
         a->records_received, a->batches_lost, a->write_failures, fs->sent_records, fs->skipped);
-    int rc = (a->records_received == fs->sent_records && a->batches_lost == fs->skipped) ? 0 : 1;
+    char line[256];
+    bool flows_ok = fake_flows_ack_ok(fs->ff, a, line, sizeof(line));
+    say(fs, "%s", line);
+    int rc = a->records_received == fs->sent_records && a->batches_lost == fs->skipped && flows_ok
+                 ? 0
+                 : 1;
     if (fs->o->no_check)
         rc = 0;
     netvigil__collector_message__free_unpacked(cm, NULL);
@@ -487,8 +506,10 @@ static void *sensor_main(void *arg)
     fs->result = 1;
     fs->seq = o->seq_start - 1;
     fs->sock = nvg_zmq_socket(fs->ctx, ZMQ_DEALER, &so, err);
-    struct nvg_batch_encoder *enc = nvg_batch_encoder_new(fs->name, fs->boot_id, o->batch);
-    if (!fs->sock || !enc || nvg_zmq_connect(fs->sock, o->endpoint) != 0) {
+    struct nvg_batch_encoder *enc =
+        nvg_batch_encoder_new_ex(fs->name, fs->boot_id, o->batch, 1u << 20);
+    fs->ff = fake_flows_new(&o->flows, o->start_s * 1000000000LL);
+    if (!fs->sock || !enc || !fs->ff || nvg_zmq_connect(fs->sock, o->endpoint) != 0) {
         fprintf(stderr, "%s: cannot set up: %s\n", fs->name, fs->sock ? o->endpoint : err);
         goto out;
     }
@@ -509,6 +530,7 @@ static void *sensor_main(void *arg)
         send_huge(fs);
 out:
     nvg_batch_encoder_free(enc);
+    fake_flows_free(fs->ff);
     if (fs->sock)
         zmq_close(fs->sock);
     return NULL;
@@ -544,6 +566,8 @@ static void usage(FILE *out)
             "  --timeout-ms N       wait this long for an ack (10000)\n"
             "  --no-check           print the ack but exit 0 whatever it counted\n"
             "  --syn-flood          the stream is a SYN flood from random sources to one host\n"
+            "  --flows N            N conversation records spread over the batches\n"
+            "  --bad-flows N        a batch of N hostile ones first (refused, counted)\n"
             "  --quiet\n");
 }
 
@@ -683,37 +707,17 @@ static int run_opt(struct fake_opts *o, int c)
 static int parse_opts(struct fake_opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"endpoint", 1, 0, 'e'},
-        {"name", 1, 0, 'n'},
-        {"boot-id", 1, 0, 'b'},
-        {"records", 1, 0, 'r'},
-        {"batch", 1, 0, 'B'},
-        {"start-time", 1, 0, 't'},
-        {"pps", 1, 0, 'p'},
-        {"per-second", 1, 0, 'P'},
-        {"expected-rates", 1, 0, 'X'},
-        {"seq-start", 1, 0, 's'},
-        {"skip-seq", 1, 0, 'k'},
-        {"garbage", 1, 0, 'g'},
-        {"truncated", 1, 0, 'T'},
-        {"bad-addr", 1, 0, 'a'},
-        {"unknown", 1, 0, 'u'},
-        {"extra-frames", 1, 0, 'x'},
-        {"huge", 0, 0, 'H'},
-        {"version", 1, 0, 'v'},
-        {"status", 0, 0, 'S'},
-        {"kernel-drops", 1, 0, 'K'},
-        {"sensor-drops", 1, 0, 'D'},
-        {"eos", 0, 0, 'E'},
-        {"parallel", 1, 0, 'j'},
-        {"rate", 1, 0, 'R'},
-        {"hold", 1, 0, 'h'},
-        {"timeout-ms", 1, 0, 'w'},
-        {"quiet", 0, 0, 'q'},
-        {"no-check", 0, 0, 'N'},
-        {"help", 0, 0, '?'},
-        {"syn-flood", 0, 0, 'F'},
-        {0, 0, 0, 0},
+        {"endpoint", 1, 0, 'e'},     {"name", 1, 0, 'n'},         {"boot-id", 1, 0, 'b'},
+        {"records", 1, 0, 'r'},      {"batch", 1, 0, 'B'},        {"start-time", 1, 0, 't'},
+        {"pps", 1, 0, 'p'},          {"per-second", 1, 0, 'P'},   {"expected-rates", 1, 0, 'X'},
+        {"seq-start", 1, 0, 's'},    {"skip-seq", 1, 0, 'k'},     {"garbage", 1, 0, 'g'},
+        {"truncated", 1, 0, 'T'},    {"bad-addr", 1, 0, 'a'},     {"unknown", 1, 0, 'u'},
+        {"extra-frames", 1, 0, 'x'}, {"huge", 0, 0, 'H'},         {"version", 1, 0, 'v'},
+        {"status", 0, 0, 'S'},       {"kernel-drops", 1, 0, 'K'}, {"sensor-drops", 1, 0, 'D'},
+        {"eos", 0, 0, 'E'},          {"parallel", 1, 0, 'j'},     {"rate", 1, 0, 'R'},
+        {"hold", 1, 0, 'h'},         {"timeout-ms", 1, 0, 'w'},   {"quiet", 0, 0, 'q'},
+        {"no-check", 0, 0, 'N'},     {"help", 0, 0, '?'},         {"syn-flood", 0, 0, 'F'},
+        {"flows", 1, 0, 'L'},        {"bad-flows", 1, 0, 'W'},    {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -722,6 +726,8 @@ static int parse_opts(struct fake_opts *o, int argc, char **argv)
             r = fault_opt(o, c);
         if (r == 0)
             r = run_opt(o, c);
+        if (r == 0)
+            r = fake_flows_opt(&o->flows, c, optarg);
         if (r == 0)
             usage(c == '?' && optopt == 0 ? stdout : stderr);
         if (r <= 0)

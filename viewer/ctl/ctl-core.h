@@ -98,6 +98,28 @@ void nvg_ctl_feed_reconnected(struct nvg_ctl_feed *f);
 long nvg_ctl_feed_alert(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
                         long limit);
 void nvg_ctl_feed_count_malformed(struct nvg_ctl_feed *f);
+/* --sort of flows and hosts (hosts: duration sorts by conversations). */
+enum nvg_ctl_sort {
+    NVG_CTL_SORT_BYTES,
+    NVG_CTL_SORT_RATE,
+    NVG_CTL_SORT_DURATION,
+    NVG_CTL_SORT_RTT,
+    NVG_CTL_SORT_RETRANS
+};
+/* ctl-flows.c: how the flow printer sorts and prints (lines or JSON), and the hosts table of a
+ * COMMAND_HOSTS reply (its entries reordered in place). */
+void nvg_ctl_flows_setup(enum nvg_ctl_sort sort, bool json);
+void nvg_ctl_hosts_print(FILE *out, Netvigil__ControlReply *r, enum nvg_ctl_sort sort, bool json);
+
+/* For printers elsewhere (ctl-flows.c): the arena reset for the message at hand, and the
+ * display filter. */
+ProtobufCAllocator *nvg_ctl_feed_arena(struct nvg_ctl_feed *f);
+const struct nvg_filter *nvg_ctl_feed_filter(const struct nvg_ctl_feed *f);
+/* The per-sensor feed offsets (flows: FlowBatch.feed_offset counts conversation records). */
+struct nvg_feed_skips *nvg_ctl_feed_skips(struct nvg_ctl_feed *f);
+/* ctl-flows.c: a FlowBatch of the feed topic "flow". */
+long nvg_ctl_feed_flows(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
+                        long limit);
 
 struct nvg_ctl_feed_counts {
     uint64_t messages;        /* messages handed to the printers */

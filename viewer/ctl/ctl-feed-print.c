@@ -193,6 +193,21 @@ void nvg_ctl_feed_reconnected(struct nvg_ctl_feed *f)
     nvg_feed_skips_forget(&f->skips);
 }
 
+ProtobufCAllocator *nvg_ctl_feed_arena(struct nvg_ctl_feed *f)
+{
+    return fresh_arena(f);
+}
+
+struct nvg_feed_skips *nvg_ctl_feed_skips(struct nvg_ctl_feed *f)
+{
+    return &f->skips;
+}
+
+const struct nvg_filter *nvg_ctl_feed_filter(const struct nvg_ctl_feed *f)
+{
+    return &f->filter;
+}
+
 void nvg_ctl_feed_count_malformed(struct nvg_ctl_feed *f)
 {
     f->counts.malformed++;

@@ -162,6 +162,11 @@ int nvg_ctl_events(struct nvg_ctl *ctl)
     return watch(ctl, NVG_TOPIC_EVENTS, nvg_ctl_feed_event);
 }
 
+int nvg_ctl_flows_live(struct nvg_ctl *ctl)
+{
+    return watch(ctl, NVG_TOPIC_FLOWS, nvg_ctl_feed_flows);
+}
+
 int nvg_ctl_alerts_live(struct nvg_ctl *ctl)
 {
     return watch(ctl, NVG_TOPIC_ALERTS, nvg_ctl_feed_alert);

@@ -213,6 +213,14 @@ static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
     JS("error", h->error);
     JU("capture_down_ms", h->capture_down_ms);
     JU("capture_reopens", h->capture_reopens);
+    JU("flows_received", s->flows_received);
+    JU("flows_refused", s->flows_refused);
+    JU("flows_write_failures", s->flows_write_failures);
+    JU("flows_missing", s->flows_missing);
+    JU("flows_active", h->flows_active);
+    JU("flows_exported", h->flows_exported);
+    JU("flows_evicted", h->flows_evicted);
+    JU("flows_dropped", h->flows_dropped);
     fprintf(out, ",\"history_unknown\":%s", s->history_unknown ? "true" : "false");
     JS("key_name", s->key_name);
     JS("peer_address", s->peer_address);
@@ -259,6 +267,9 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JS("alerts_file", st->alerts_file);
     JS("packets_file", st->packets_file);
     JS("rates_file", st->rates_file);
+    JS("flows_file", st->flows_file);
+    JU("flows_written", st->flows_written);
+    JU("flows_write_failures", st->flows_write_failures);
     fprintf(out, ",\"keys\":%s", st->keys ? "true" : "false");
     const Netvigil__SecurityCounters *c = st->security ? st->security : &no_security;
     fprintf(out, ",\"security\":{\"present\":%s", st->security ? "true" : "false");

@@ -40,6 +40,11 @@ static void usage(FILE *out)
             "                         connecting, ...\n"
             "  alerts                 print alerts as they start, change and end; with\n"
             "                         --since T the ones the collector kept from the last T\n"
+            "  flows                  print conversation records as sensors export them,\n"
+            "                         each batch sorted by --sort; tail's filters apply\n"
+            "                         (--src the initiator, --dst the responder)\n"
+            "  hosts                  per-host totals: bytes in/out, bytes/s, conversations,\n"
+            "                         TCP retransmission ratio (--count N: the top N)\n"
             "  start [SENSOR]         start recording on SENSOR (default: every connected\n"
             "                         sensor)\n"
             "  stop [SENSOR]          stop recording; the sensor stays connected\n"
@@ -71,6 +76,8 @@ static void usage(FILE *out)
             "  --sensor NAME          tail: only from this sensor\n"
             "  --count N              tail, rates, events, alerts: stop after N lines\n"
             "  --since T              alerts: the kept events of the last T (90s, 5m, 1h)\n"
+            "  --sort KEY             flows: bytes, rate, duration, rtt or retrans; hosts:\n"
+            "                         bytes, rate (10 s), retrans (ratio), duration (convs)\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n\n"
             "Exit status: 0 ok; 1 a command failed or no answer; 2 bad arguments or key\n"
@@ -96,6 +103,7 @@ enum {
     OPT_COLLECTOR_KEY,
     OPT_OUT,
     OPT_SINCE,
+    OPT_SORT,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +123,7 @@ static const struct option long_opts[] = {
     {"collector-key", required_argument, NULL, OPT_COLLECTOR_KEY},
     {"out", required_argument, NULL, OPT_OUT},
     {"since", required_argument, NULL, OPT_SINCE},
+    {"sort", required_argument, NULL, OPT_SORT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -144,11 +153,22 @@ static int parse_since(const char *arg, int64_t *out_s)
     return 0;
 }
 
+static int parse_sort(const char *arg, enum nvg_ctl_sort *out)
+{
+    static const char *const names[] = {"bytes", "rate", "duration", "rtt", "retrans"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (enum nvg_ctl_sort)i;
+            return 0;
+        }
+    return bad("--sort (bytes, rate, duration, rtt, retrans)", arg);
+}
+
 static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *arg)
 {
     char *end;
-    if (c == OPT_SINCE)
-        return parse_since(arg, &ctl->since_s);
+    if (c == OPT_SINCE || c == OPT_SORT)
+        return c == OPT_SINCE ? parse_since(arg, &ctl->since_s) : parse_sort(arg, &ctl->sort);
     switch (c) {
     case OPT_COLLECTOR:
         p->host = arg;
@@ -224,7 +244,8 @@ static const struct {
     int (*run)(struct nvg_ctl *ctl);
 } watchers[] = {
     {"status", nvg_ctl_status}, {"tail", nvg_ctl_tail},     {"rates", nvg_ctl_rates},
-    {"events", nvg_ctl_events}, {"alerts", nvg_ctl_alerts},
+    {"events", nvg_ctl_events}, {"alerts", nvg_ctl_alerts}, {"flows", nvg_ctl_flows},
+    {"hosts", nvg_ctl_hosts},
 };
 
 static const struct {
@@ -343,9 +364,11 @@ int main(int argc, char **argv)
             return rc > 0 ? 0 : NVG_CTL_EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr,
-                "netvigil-ctl: expected a command (status, tail, rates, events, alerts, start, "
-                "stop, restart, filter, clear-filter, forget, keygen); see --help\n");
+        fprintf(
+            stderr,
+            "netvigil-ctl: expected a command (status, tail, rates, events, alerts, flows, hosts, "
+            "start, "
+            "stop, restart, filter, clear-filter, forget, keygen); see --help\n");
         return NVG_CTL_EXIT_USAGE;
     }
     if (strcmp(argv[optind], "keygen") == 0) {

@@ -31,6 +31,7 @@ struct nvg_ctl {
     struct nvg_filter filter;
     long count;      /* tail/rates: stop after this many lines, 0 = never */
     int64_t since_s; /* alerts --since, -1 = live */
+    enum nvg_ctl_sort sort;
     const char *key_path, *collector_key_path; /* --key, --collector-key */
     const char *keygen_dir;                    /* keygen --out */
     bool keys;                                 /* CURVE: own and collector loaded */
@@ -93,6 +94,10 @@ int nvg_ctl_rates(struct nvg_ctl *ctl);
 /* Events of the feed (commands and who sent them, sensors connecting, ...). */
 int nvg_ctl_events(struct nvg_ctl *ctl);
 int nvg_ctl_alerts_live(struct nvg_ctl *ctl);
+int nvg_ctl_flows_live(struct nvg_ctl *ctl);
+/* ctl-flows.c: conversations live (sorted per batch), per-host totals (one reply). */
+int nvg_ctl_flows(struct nvg_ctl *ctl);
+int nvg_ctl_hosts(struct nvg_ctl *ctl);
 /* ctl-alerts.c: live, or the kept events of the last since_s. */
 int nvg_ctl_alerts(struct nvg_ctl *ctl);
 
