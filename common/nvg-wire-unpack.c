@@ -135,7 +135,7 @@ struct batch_scan {
     struct rd sensor;
     bool have_sensor;
     uint64_t boot_id, seq, feed_offset;
-    size_t n_records;
+    size_t n_records, n_flows;
 };
 
 /* First pass over the Batch: the scalars, the sensor name and how many records follow. */
@@ -144,7 +144,8 @@ static bool scan_batch(struct rd r, struct batch_scan *s)
     unsigned last = 0, field, wt;
     memset(s, 0, sizeof(*s));
     while (r.p < r.end) {
-        if (!get_tag(&r, &field, &wt) || field < last || (field == last && field != 4))
+        if (!get_tag(&r, &field, &wt) || field < last ||
+            (field == last && field != 4 && field != 6))
             return false;
         last = field;
         struct rd sub;
@@ -161,12 +162,16 @@ static bool scan_batch(struct rd r, struct batch_scan *s)
             if (!get_len(&r, &sub))
                 return false;
             s->n_records++;
+        } else if (field == 6 && wt == WT_LEN) {
+            if (!get_len(&r, &sub))
+                return false;
+            s->n_flows++;
         } else if ((field == 2 || field == 3 || field == 5) && wt == WT_VARINT) {
             uint64_t *v = field == 2 ? &s->boot_id : field == 3 ? &s->seq : &s->feed_offset;
             if (!get_varint(&r, v))
                 return false;
         } else {
-            return false; /* unknown field (flows, say) or wrong type: protobuf-c decides */
+            return false; /* unknown field or wrong type: protobuf-c decides */
         }
     }
     return true;
@@ -186,7 +191,9 @@ static Netvigil__Batch *build_batch(ProtobufCAllocator *a, struct rd r, const st
     char *name = s->have_sensor ? take(a, slen + 1) : NULL;
     Netvigil__PacketRecord *recs = s->n_records ? take(a, s->n_records * sizeof(*recs)) : NULL;
     Netvigil__PacketRecord **ptrs = s->n_records ? take(a, s->n_records * sizeof(*ptrs)) : NULL;
-    if (!b || (s->have_sensor && !name) || (s->n_records && (!recs || !ptrs)))
+    Netvigil__FlowRecord **flows = s->n_flows ? take(a, s->n_flows * sizeof(*flows)) : NULL;
+    if (!b || (s->have_sensor && !name) || (s->n_records && (!recs || !ptrs)) ||
+        (s->n_flows && !flows))
         return NULL;
     *b = batch_init;
     if (name) {
@@ -199,10 +206,21 @@ static Netvigil__Batch *build_batch(ProtobufCAllocator *a, struct rd r, const st
     b->feed_offset = s->feed_offset;
     b->n_records = s->n_records;
     b->records = ptrs;
-    size_t i = 0;
+    b->n_flows = s->n_flows;
+    b->flows = flows;
+    size_t i = 0, nf = 0;
     unsigned field = 0, wt = 0;
     while (r.p < r.end) {
         (void)get_tag(&r, &field, &wt); /* the scan checked every tag */
+        if (field == 6) {
+            /* At most a few hundred a batch: protobuf-c's own decode, in the same allocator. */
+            struct rd sub = {0};
+            (void)get_len(&r, &sub);
+            flows[nf] = netvigil__flow_record__unpack(a, (size_t)(sub.end - sub.p), sub.p);
+            if (!flows[nf++])
+                return NULL;
+            continue;
+        }
         if (field != 4) {
             struct rd skip;
             uint64_t v;

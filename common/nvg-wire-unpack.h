@@ -1,8 +1,9 @@
 /* A direct decoder for the message the collector receives most: SensorMessage{batch} of packet
- * records, in the canonical form protobuf-c's pack writes (each field once, in field order,
- * records one after another, no unknown fields). It builds the same structs protobuf-c's
- * unpack would, in the same allocator, without its descriptor lookups and per-field
- * allocations: unpacking was nearly a third of the collector's time in bench-pipeline.
+ * records (and the batch's conversation records, each by protobuf-c), in the canonical form
+ * protobuf-c's pack writes (each field once, in field order, records one after another, no unknown
+ * fields). It builds the same structs protobuf-c's unpack would, in the same allocator, without its
+ * descriptor lookups and per-field allocations: unpacking was nearly a third of the collector's
+ * time in bench-pipeline.
  *
  * Anything else — another body, an unknown or repeated field, a value past its type, a
  * truncated varint — is not decided here: NULL tells the caller to unpack with protobuf-c,

@@ -65,6 +65,27 @@ static size_t make_message(uint8_t *out, size_t n, const char *name)
     b.seq = next() % 100000;
     b.n_records = n;
     b.records = ptrs;
+    /* Conversation records ride along in some batches. */
+    Netvigil__FlowRecord fr[3], *fptrs[3];
+    Netvigil__FlowDirection dir[3];
+    static uint8_t a4[4] = {10, 0, 0, 1};
+    size_t nf = next() % 3 == 0 ? (size_t)(next() % 4) : 0;
+    for (size_t i = 0; i < nf; i++) {
+        netvigil__flow_record__init(&fr[i]);
+        netvigil__flow_direction__init(&dir[i]);
+        fr[i].format = 1;
+        fr[i].id = next();
+        fr[i].ip_version = 4;
+        fr[i].orig.len = fr[i].resp.len = 4;
+        fr[i].orig.data = fr[i].resp.data = a4;
+        fr[i].state = "SF";
+        fr[i].history = "ShADadFf";
+        dir[i].packets = next() % 1000;
+        fr[i].orig_dir = &dir[i];
+        fptrs[i] = &fr[i];
+    }
+    b.n_flows = nf;
+    b.flows = fptrs;
     Netvigil__SensorMessage m = NETVIGIL__SENSOR_MESSAGE__INIT;
     m.protocol_version = NVG_PROTOCOL_VERSION;
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
