@@ -242,6 +242,9 @@ static int start_worker(struct nvg_alerts *al, char *err)
         snprintf(err, NVG_ERRBUF_SIZE, "out of memory (detection queues)");
         return NVG_ENOMEM;
     }
+    /* Touched now, so that the collector's resident size at start already holds them. */
+    explicit_bzero(al->recs, RING_RECORDS * sizeof(*al->recs));
+    explicit_bzero(al->events, EVENTS_MAX * sizeof(*al->events));
     pthread_mutex_init(&al->mu, NULL);
     pthread_cond_init(&al->wake, NULL);
     nvg_detect_stats(al->engine, &al->stats);

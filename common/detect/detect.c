@@ -666,7 +666,14 @@ static bool table_init(struct nvg__table *t, unsigned n, size_t esz, size_t keyo
     t->evictions = ev;
     t->mem = calloc(n, esz);
     t->slots = calloc(n, sizeof(*t->slots));
-    return t->mem && t->slots;
+    if (!t->mem || !t->slots)
+        return false;
+    /* Touched now: the engine's memory is fixed at start-up, resident from the start too, so a
+     * flood does not show as growth (and a process that cannot hold it finds out at once). */
+    /* explicit_bzero: a memset of calloc's memory is optimised away. */
+    explicit_bzero(t->mem, (size_t)n * esz);
+    explicit_bzero(t->slots, (size_t)n * sizeof(*t->slots));
+    return true;
 }
 
 static void set_idle(struct nvg_detect *d)
