@@ -70,15 +70,17 @@ static unsigned analyze_retrans(const struct nvg__tcp *tcp, const struct nvg__tc
     bool not_advanced = fwd->nextseq && LT_SEQ(seq, fwd->nextseq);
     if (seglen > 1 && fwd->nextseq - 1 == seq)
         not_advanced = false; /* new data after a possible zero window probe */
+    /* Already acknowledged data: spurious, checked first as in Wireshark 4.0. */
+    if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack))
+        return NVG__TA_SPURIOUS;
     uint64_t t = (uint64_t)ts - (uint64_t)rev->lastacktime;
     if (not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < FAST_RETRANS_WINDOW_NS)
         return NVG__TA_FAST_RETRANS;
     t = (uint64_t)ts - (uint64_t)fwd->nextseqtime;
     uint64_t ooo_thres = tcp->ts_first_rtt ? (uint64_t)tcp->ts_first_rtt : OOO_DEFAULT_NS;
-    if (not_advanced && t < ooo_thres && fwd->nextseq != seq + seglen)
+    uint32_t end = seq + seglen + ((flags & (NVG_TCP_SYN | NVG_TCP_FIN)) ? 1 : 0);
+    if (not_advanced && t < ooo_thres && fwd->nextseq != end)
         return NVG__TA_OOO;
-    if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack))
-        return NVG__TA_SPURIOUS;
     return not_advanced ? NVG__TA_RETRANS : 0;
 }
 
