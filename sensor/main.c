@@ -195,6 +195,14 @@ static void report_stats(struct nvg_capture *cap, const struct nvg_pipeline *pl)
     nvg_log(NVG_LOG_INFO,
             "%" PRIu64 " packets processed, %" PRIu64 " flagged malformed or truncated",
             pl->records, flagged);
+    if (pl->flows) {
+        struct nvg_flow_counters fc;
+        nvg_pipeline_flow_counters(pl, &fc);
+        nvg_log(NVG_LOG_INFO,
+                "%" PRIu64 " conversations, %" PRIu64 " flow records exported, %" PRIu64
+                " evicted early (table full)",
+                fc.created, fc.exported, fc.evicted);
+    }
 }
 
 static int drop_privileges(const struct nvg_sensor_opts *o)

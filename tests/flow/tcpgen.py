@@ -228,5 +228,18 @@ def syn_flood(path, seed, syns=20000):
         conv.data(1, 1000)
         conv.acked[0] = conv.nxt[1]
         conv.emit(0, conv.nxt[0], ACK)
-    conv.close()
+    conv.acked[1] = conv.nxt[0] + 1
+    conv.emit(0, conv.nxt[0], FIN | ACK)
+    conv.nxt[0] += 1
+    conv.acked[0] = conv.nxt[1] + 1
+    conv.emit(1, conv.nxt[1], FIN | ACK)
+    conv.nxt[1] += 1
+    conv.emit(0, conv.nxt[0], ACK)
+    conv.flush()
+    # the flood goes on past the closed conversation's linger: it must end as fin, not stopped
+    for i in range(2000):
+        t = conv.t + 6 * 10**9 + i * 20_000
+        src = bytes([rng.randrange(1, 224), rng.randrange(256), rng.randrange(256), 7])
+        out.append((t, tcp_frame(src, bytes([10, 9, 9, 9]), rng.randrange(1024, 65535), 80,
+                                 rng.getrandbits(32), 0, SYN, 1024)))
     return write_pcap(path, out)
