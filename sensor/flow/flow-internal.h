@@ -55,7 +55,8 @@ struct nvg__tcp {
 #define NVG__SEEN_FIN 0x04u
 #define NVG__SEEN_RST 0x08u
 
-/* Timeout classes; each has its own list in last-touched order. */
+/* Timeout classes; each has its own list in the order entries were queued (see
+ * flow-table.c: a packet does not move its entry, expiry requeues what was touched since). */
 enum nvg__flow_class {
     NVG__CLASS_OTHER,  /* UDP, ICMP, other IP: idle_ns */
     NVG__CLASS_SYN,    /* TCP without an answer yet: syn_ns, and evicted first */
@@ -80,6 +81,7 @@ struct nvg__flow_entry {
     uint32_t prev, next;         /* class list (or the free list: next) */
     uint32_t act_prev, act_next; /* active-timeout list */
     int64_t touched;             /* the table's clock at the last packet */
+    int64_t queued;              /* the clock when it was put at its list's tail */
     int64_t active_due;
     uint8_t cls;
     bool orig_is_a;    /* orig is (key.a, key.pa) */

@@ -1,7 +1,12 @@
 /* The conversation table: entries in one preallocated array, found through an open-addressing
  * index (linear probing, deletion by backward shift, so no tombstones build up), and kept on
- * one list per timeout class in last-touched order, so that expiry and eviction look only at
- * list heads. A second list in start order drives the active timeout (updates).
+ * one list per timeout class in the order they were queued, so that expiry and eviction look
+ * only at list heads. A packet only notes its time in the entry (moving it to the tail would
+ * touch two more entries' cache lines per packet); expiry finds a head that had packets since
+ * it was queued and queues it again at the tail with its last packet's time. An entry behind
+ * one queued later can so wait for that one, which bounds how late a conversation can end at
+ * one timeout (in steady traffic it is exact). A second list in start order drives the active
+ * timeout (updates).
  *
  * Memory: capacity entries (sizeof(struct nvg__flow_entry)) plus an index of 4-byte slots
  * twice the capacity rounded up to a power of two; nvg_flow_table_entry_bytes() gives the
@@ -64,6 +69,7 @@ static void list_append(struct nvg_flow_table *t, uint32_t i, uint8_t cls)
 {
     struct nvg__flow_entry *x = &t->e[i];
     x->cls = cls;
+    x->queued = x->touched;
     x->next = NVG__FLOW_NONE;
     x->prev = t->tail[cls];
     if (x->prev != NVG__FLOW_NONE)
@@ -267,7 +273,12 @@ static int expire_now(struct nvg_flow_table *t)
     for (int c = 0; c < NVG__CLASS_COUNT; c++) {
         int64_t limit = t->now - class_timeout(t, c);
         uint32_t i;
-        while ((i = t->head[c]) != NVG__FLOW_NONE && t->e[i].touched <= limit) {
+        while ((i = t->head[c]) != NVG__FLOW_NONE && t->e[i].queued <= limit) {
+            if (t->e[i].touched > limit) { /* had packets since: back in the queue */
+                list_unlink(t, i);
+                list_append(t, i, (uint8_t)c);
+                continue;
+            }
             int r = finish(t, i, quiet_end(&t->e[i]));
             rc = rc ? rc : r;
         }
@@ -316,8 +327,21 @@ void nvg_flow_table_counters(const struct nvg_flow_table *t, struct nvg_flow_cou
 
 /* The table is full: the victim is the oldest conversation nobody answered (a SYN flood
  * fills those), then the oldest closed one, then the oldest idle one of the rest. */
-static uint32_t victim(const struct nvg_flow_table *t)
+static uint32_t settled_head(struct nvg_flow_table *t, int c)
 {
+    uint32_t i;
+    /* Each entry moves at most once per packet it had: amortised over those packets. */
+    while ((i = t->head[c]) != NVG__FLOW_NONE && t->e[i].touched != t->e[i].queued) {
+        list_unlink(t, i);
+        list_append(t, i, (uint8_t)c);
+    }
+    return i;
+}
+
+static uint32_t victim(struct nvg_flow_table *t)
+{
+    for (int c = 0; c < NVG__CLASS_COUNT; c++)
+        settled_head(t, c);
     if (t->head[NVG__CLASS_SYN] != NVG__FLOW_NONE)
         return t->head[NVG__CLASS_SYN];
     if (t->head[NVG__CLASS_CLOSED] != NVG__FLOW_NONE)
@@ -510,8 +534,11 @@ static void update(struct nvg_flow_table *t, uint32_t i, int dir, const struct n
     else
         nvg__flow_history(x, dir, 'D');
     x->touched = t->now;
-    list_unlink(t, i);
-    list_append(t, i, class_of(x, tcp));
+    uint8_t cls = class_of(x, tcp);
+    if (cls != x->cls) {
+        list_unlink(t, i);
+        list_append(t, i, cls);
+    }
 }
 
 int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
