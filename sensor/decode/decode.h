@@ -43,6 +43,7 @@ enum nvg_linktype {
  * nvg_decode on the same decoder; every field is reset per frame. */
 struct nvg_l4_info {
     bool tcp;            /* the 20-byte TCP header was captured and its data offset fits */
+    bool udp;            /* the 8-byte UDP header was captured */
     bool icmp_echo;      /* ICMP/ICMPv6 echo request or reply: icmp_id valid */
     int8_t wscale;       /* window scale option, -1 when absent (capped at 14 as RFC 7323) */
     bool sack_perm;      /* SACK-permitted option */

@@ -356,9 +356,20 @@ static uint32_t victim(struct nvg_flow_table *t)
 
 /* ---- the packet path ---- */
 
-static bool is_tcp(const struct nvg_pkt *pkt)
+/* A TCP segment whose header the decoder could read whole: only those are TCP conversations,
+ * as in Wireshark (a cut or bogus header ends its TCP dissection before the conversation). The
+ * others still count, in a conversation of IP protocol 6 without ports (UDP likewise). */
+static bool is_tcp(const struct nvg_pkt *pkt, const struct nvg_l4_info *l4)
 {
-    return pkt->ip_proto == 6 && (pkt->flags & NVG_PKT_HAS_PORTS) && pkt->proto == NVG_PROTO_TCP;
+    return pkt->ip_proto == 6 && (pkt->flags & NVG_PKT_HAS_PORTS) && pkt->proto == NVG_PROTO_TCP &&
+           l4->tcp;
+}
+
+static bool has_ports(const struct nvg_pkt *pkt, const struct nvg_l4_info *l4)
+{
+    if (!(pkt->flags & NVG_PKT_HAS_PORTS))
+        return false;
+    return pkt->proto == NVG_PROTO_TCP ? l4->tcp : l4->udp;
 }
 
 /* The key with the lower endpoint first; returns whether the packet's source is key.a. */
@@ -368,7 +379,7 @@ static bool make_key(struct nvg__flow_key *k, const struct nvg_pkt *pkt,
     memset(k, 0, sizeof(*k));
     size_t alen = pkt->ip_version == 6 ? 16 : 4;
     uint16_t sp = 0, dp = 0;
-    if (pkt->flags & NVG_PKT_HAS_PORTS) {
+    if (has_ports(pkt, l4)) {
         sp = pkt->sport;
         dp = pkt->dport;
     } else if (l4->icmp_echo) {
@@ -403,7 +414,7 @@ static uint32_t take_slot(struct nvg_flow_table *t, int *rc)
 }
 
 static uint32_t create(struct nvg_flow_table *t, const struct nvg__flow_key *k, uint32_t h,
-                       bool src_a, const struct nvg_pkt *pkt, int *rc)
+                       bool src_a, const struct nvg_pkt *pkt, const struct nvg_l4_info *l4, int *rc)
 {
     uint32_t i = take_slot(t, rc);
     struct nvg__flow_entry *x = &t->e[i];
@@ -411,7 +422,7 @@ static uint32_t create(struct nvg_flow_table *t, const struct nvg__flow_key *k, 
     x->key = *k;
     x->hash = h;
     /* A SYN/ACK first: its receiver is the one who opened the conversation (Zeek's '^'). */
-    bool flip = is_tcp(pkt) &&
+    bool flip = is_tcp(pkt, l4) &&
                 (pkt->tcp_flags & (NVG_TCP_SYN | NVG_TCP_ACK)) == (NVG_TCP_SYN | NVG_TCP_ACK);
     x->orig_is_a = flip ? !src_a : src_a;
     struct nvg_flow *f = &x->rec;
@@ -424,7 +435,7 @@ static uint32_t create(struct nvg_flow_table *t, const struct nvg__flow_key *k, 
     memcpy(f->resp, x->orig_is_a ? k->b : k->a, 16);
     f->orig_port = x->orig_is_a ? k->pa : k->pb;
     f->resp_port = x->orig_is_a ? k->pb : k->pa;
-    if (pkt->flags & NVG_PKT_HAS_PORTS)
+    if (has_ports(pkt, l4))
         f->flags |= NVG_FLOW_HAS_PORTS;
     if (k->has_vlan) {
         f->flags |= NVG_FLOW_HAS_VLAN;
@@ -521,7 +532,7 @@ static void update(struct nvg_flow_table *t, uint32_t i, int dir, const struct n
 {
     struct nvg__flow_entry *x = &t->e[i];
     struct nvg_flow_dir *d = &x->rec.dir[dir];
-    bool tcp = is_tcp(pkt);
+    bool tcp = is_tcp(pkt, l4);
     d->packets++;
     d->bytes += pkt->wire_len;
     d->payload_bytes += l4->payload_len;
@@ -557,14 +568,14 @@ int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
     int dir = 0;
     if (i != NVG__FLOW_NONE) {
         dir = src_a == t->e[i].orig_is_a ? 0 : 1;
-        if (is_tcp(pkt) && port_reused(&t->e[i], dir, pkt, l4)) {
+        if (is_tcp(pkt, l4) && port_reused(&t->e[i], dir, pkt, l4)) {
             int r = finish(t, i, quiet_end(&t->e[i]));
             rc = rc ? rc : r;
             i = NVG__FLOW_NONE;
         }
     }
     if (i == NVG__FLOW_NONE) {
-        i = create(t, &k, h, src_a, pkt, &rc);
+        i = create(t, &k, h, src_a, pkt, l4, &rc);
         dir = src_a == t->e[i].orig_is_a ? 0 : 1;
     }
     update(t, i, dir, pkt, l4);
