@@ -10,6 +10,7 @@
 #include "alerts-sink.h"
 #include "capture.h"
 #include "decode.h"
+#include "flows-sink.h"
 #include "link.h"
 #include "nvg-error.h"
 #include "nvg-log.h"
@@ -109,6 +110,27 @@ static void warn_unknown_link(struct nvg_capture *cap)
             text);
 }
 
+/* The conversation table and --flows; 0, or -1 after logging why. */
+static int open_flows(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    char err[NVG_ERRBUF_SIZE];
+    if (!o->flows)
+        return 0;
+    if (nvg_pipeline_enable_flows(&s->pl, &o->flow) < 0) {
+        nvg_log(NVG_LOG_ERR, "no memory for a flow table of %u conversations", o->flow.capacity);
+        return -1;
+    }
+    if (!o->flows_path)
+        return 0;
+    s->outputs[NVG_OUT_FLOWS] = nvg_flows_sink_new(o->flows_path, o->name, err);
+    if (!s->outputs[NVG_OUT_FLOWS]) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    return nvg_pipeline_add_sink(&s->pl, s->outputs[NVG_OUT_FLOWS]) < 0 ? -1 : 0;
+}
+
 /* Creates the file outputs asked for; 0, or -1 after logging why. */
 static int open_outputs(struct nvg_sensor *s)
 {
@@ -135,7 +157,7 @@ static int open_outputs(struct nvg_sensor *s)
     for (int i = NVG_OUT_TEXT; i <= NVG_OUT_ALERTS; i++)
         if (s->outputs[i])
             nvg_pipeline_add_sink(&s->pl, s->outputs[i]);
-    return 0;
+    return open_flows(s);
 }
 
 static void report_sink_failure(const struct nvg_sink *sink, uint64_t records)
@@ -173,6 +195,14 @@ static void report_stats(struct nvg_capture *cap, const struct nvg_pipeline *pl)
     nvg_log(NVG_LOG_INFO,
             "%" PRIu64 " packets processed, %" PRIu64 " flagged malformed or truncated",
             pl->records, flagged);
+    if (pl->flows) {
+        struct nvg_flow_counters fc;
+        nvg_pipeline_flow_counters(pl, &fc);
+        nvg_log(NVG_LOG_INFO,
+                "%" PRIu64 " conversations, %" PRIu64 " flow records exported, %" PRIu64
+                " evicted early (table full)",
+                fc.created, fc.exported, fc.evicted);
+    }
 }
 
 static int drop_privileges(const struct nvg_sensor_opts *o)
@@ -232,6 +262,9 @@ static int run(struct nvg_sensor *s)
         report_read_error(o, err, s->pl.records);
         status = EXIT_RUNTIME;
     }
+    /* The conversations still open end with the capture (end=stopped). */
+    if (rc != NVG_EIO && nvg_pipeline_stop_flows(&s->pl) < 0)
+        rc = NVG_EIO;
     /* Flush even after a failure: every record before it is delivered to the other sinks. */
     const struct nvg_sink *failed = rc == NVG_EIO ? s->pl.failed : NULL;
     if (nvg_pipeline_flush(&s->pl) < 0 && !failed)
@@ -280,6 +313,7 @@ int main(int argc, char **argv)
     nvg_sensor_set_signal_capture(NULL);
     for (int i = 0; i < NVG_OUT_COUNT; i++)
         nvg_sink_free(s.outputs[i]);
+    nvg_pipeline_release(&s.pl);
     nvg_remote_close(&s);
     nvg_capture_free(s.cap);
     return status;

@@ -34,6 +34,66 @@ int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink)
     return 0;
 }
 
+/* The flow table's export: every sink with a flow op gets the record. */
+static int flow_export(void *ud, const struct nvg_flow *flow)
+{
+    struct nvg_pipeline *pl = ud;
+    for (unsigned i = 0; i < pl->nsinks; i++) {
+        struct nvg_sink *s = pl->sinks[i];
+        if (s->ops->flow && s->ops->flow(s, flow) < 0) {
+            if (!pl->failed)
+                pl->failed = s;
+            return NVG_EIO;
+        }
+    }
+    return 0;
+}
+
+int nvg_pipeline_enable_flows(struct nvg_pipeline *pl, const struct nvg_flow_config *cfg)
+{
+    if (pl->flows)
+        return 0;
+    pl->flows = nvg_flow_table_new(cfg, flow_export, pl);
+    return pl->flows ? 0 : NVG_ENOMEM;
+}
+
+int nvg_pipeline_stop_flows(struct nvg_pipeline *pl)
+{
+    if (!pl->flows)
+        return 0;
+    return nvg_flow_table_stop(pl->flows) < 0 ? NVG_EIO : 0;
+}
+
+void nvg_pipeline_flow_counters(const struct nvg_pipeline *pl, struct nvg_flow_counters *c)
+{
+    if (pl->flows)
+        nvg_flow_table_counters(pl->flows, c);
+    else
+        memset(c, 0, sizeof(*c));
+}
+
+void nvg_pipeline_release(struct nvg_pipeline *pl)
+{
+    nvg_flow_table_free(pl->flows);
+    pl->flows = NULL;
+}
+
+/* Live capture: once nothing came for a second, conversations time out on the wall clock. */
+static int flow_tick(struct nvg_pipeline *pl)
+{
+    int64_t mono = nvg_clock_mono_ms();
+    if (pl->records != pl->flow_records || pl->flow_mono_ms == 0) {
+        pl->flow_records = pl->records;
+        pl->flow_mono_ms = mono;
+        pl->flow_base_ns = nvg_flow_table_now(pl->flows);
+        return 0;
+    }
+    int64_t quiet = mono - pl->flow_mono_ms;
+    if (quiet < 1000 || pl->flow_base_ns == 0)
+        return 0;
+    return nvg_flow_table_expire(pl->flows, pl->flow_base_ns + quiet * 1000000);
+}
+
 static void on_frame(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
                      int64_t ts_ns, bool time_clamped)
 {
@@ -52,6 +112,10 @@ static void on_frame(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t 
             nvg_capture_break(pl->cap);
             return;
         }
+    }
+    if (pl->flows && nvg_flow_table_packet(pl->flows, &pkt, &pl->dec.l4) < 0) {
+        nvg_capture_break(pl->cap);
+        return;
     }
     pl->records++;
 }
@@ -100,6 +164,8 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
         if (pl->failed)
             return NVG_EIO;
         if (pl->ticking && nvg_pipeline_tick(pl) < 0)
+            return NVG_EIO;
+        if (live && pl->flows && flow_tick(pl) < 0)
             return NVG_EIO;
         if (n == NVG_EAGAIN)
             continue; /* a stop request or a command; the loop condition decides */

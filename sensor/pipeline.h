@@ -11,9 +11,10 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "flow-table.h"
 #include "sink.h"
 
-#define NVG_PIPELINE_MAX_SINKS 4
+#define NVG_PIPELINE_MAX_SINKS 6
 #define NVG_PIPELINE_FLUSH_MS 100
 #define NVG_PIPELINE_FILE_CHUNK 4096
 
@@ -26,6 +27,12 @@ struct nvg_pipeline {
     uint64_t count_max;      /* 0: unlimited */
     uint64_t records;        /* records handed to the sinks */
     struct nvg_sink *failed; /* the sink whose emit failed, if any */
+    /* Conversations (NULL when off): fed after the sinks' emit, exports go to every sink's
+     * flow op. A live link gone quiet still expires them: the table's clock moves on with the
+     * monotonic clock from the last packet's time once nothing came for a second. */
+    struct nvg_flow_table *flows;
+    uint64_t flow_records;
+    int64_t flow_mono_ms, flow_base_ns;
 };
 
 void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigned payload_max,
@@ -33,6 +40,16 @@ void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigne
 /* The decoder from zero for link type dlt (a new or restarted capture), payload size kept. */
 void nvg_pipeline_reset_decoder(struct nvg_pipeline *pl, int dlt);
 int nvg_pipeline_add_sink(struct nvg_pipeline *pl, struct nvg_sink *sink);
+
+/* Turns conversation tracking on (once, before running). 0 or NVG_ENOMEM. */
+int nvg_pipeline_enable_flows(struct nvg_pipeline *pl, const struct nvg_flow_config *cfg);
+/* The capture ended: every conversation is exported with end=stopped. 0, or NVG_EIO when a
+ * sink's flow op failed (pl->failed says which). */
+int nvg_pipeline_stop_flows(struct nvg_pipeline *pl);
+/* Zeros when tracking is off. */
+void nvg_pipeline_flow_counters(const struct nvg_pipeline *pl, struct nvg_flow_counters *c);
+/* Frees what the pipeline owns (the flow table); the sinks and capture are borrowed. */
+void nvg_pipeline_release(struct nvg_pipeline *pl);
 
 /* Runs until the file ends, count_max records were handled, *stop becomes non-zero (set it
  * and call nvg_capture_break, e.g. from a signal handler) or something fails. Live capture

@@ -29,6 +29,14 @@ enum {
     OPT_SECCOMP,
     OPT_KEY,
     OPT_COLLECTOR_KEY,
+    OPT_FLOWS,
+    OPT_NO_FLOWS,
+    OPT_FLOW_TABLE,
+    OPT_FLOW_IDLE,
+    OPT_FLOW_TCP,
+    OPT_FLOW_SYN,
+    OPT_FLOW_CLOSED,
+    OPT_FLOW_ACTIVE,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +61,14 @@ static const struct option long_opts[] = {
     {"seccomp", required_argument, NULL, OPT_SECCOMP},
     {"key", required_argument, NULL, OPT_KEY},
     {"collector-key", required_argument, NULL, OPT_COLLECTOR_KEY},
+    {"flows", required_argument, NULL, OPT_FLOWS},
+    {"no-flows", no_argument, NULL, OPT_NO_FLOWS},
+    {"flow-table", required_argument, NULL, OPT_FLOW_TABLE},
+    {"flow-idle-timeout", required_argument, NULL, OPT_FLOW_IDLE},
+    {"flow-tcp-timeout", required_argument, NULL, OPT_FLOW_TCP},
+    {"flow-syn-timeout", required_argument, NULL, OPT_FLOW_SYN},
+    {"flow-closed-timeout", required_argument, NULL, OPT_FLOW_CLOSED},
+    {"flow-active-timeout", required_argument, NULL, OPT_FLOW_ACTIVE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -93,13 +109,23 @@ static void usage(FILE *f, const char *prog)
             "                         kills the sensor), log (only logged), off\n"
             "      --csv FILE         write the CSV packet log to FILE (\"-\" for stdout)\n"
             "      --print            print one text line per packet to stdout (the default\n"
-            "                         when neither -c, --csv nor --alerts is given)\n"
+            "                         when neither -c, --csv, --alerts nor --flows is given)\n"
             "      --alerts FILE      run the collector's detectors here and write one line per\n"
             "                         alert event to FILE (\"-\" for stdout)\n"
             "      --alerts-config FILE  detector thresholds and rules (alerts.conf)\n"
             "      --count N          stop after N packets\n"
             "      --payload N        keep the first N payload bytes per record (0..%d,\n"
             "                         default 0)\n"
+            "      --flows FILE       write conversation records as flows CSV to FILE (\"-\"\n"
+            "                         for stdout); conversations are tracked with -c or --flows\n"
+            "      --no-flows         do not track conversations\n"
+            "      --flow-table N     conversations held at once (default %u, %zu bytes each)\n"
+            "      --flow-idle-timeout S    UDP, ICMP, other IP: end after S s idle (default 30)\n"
+            "      --flow-tcp-timeout S     established TCP: end after S s idle (default 300)\n"
+            "      --flow-syn-timeout S     TCP not answered: end after S s (default 30)\n"
+            "      --flow-closed-timeout S  TCP after FINs or RST: end after S s (default 5)\n"
+            "      --flow-active-timeout S  an update of a conversation every S s (default 60,\n"
+            "                         0: none)\n"
             "      --help             show this help\n"
             "      --version          show the version\n"
             "\n"
@@ -108,7 +134,8 @@ static void usage(FILE *f, const char *prog)
             "2 usage error or bad filter expression, 3 the collector does not accept this\n"
             "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
             prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
-            NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX);
+            NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT,
+            nvg_flow_table_entry_bytes());
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(char *err, const char *fmt, ...)
@@ -191,6 +218,21 @@ static void default_name(struct nvg_sensor_opts *o)
     memcpy(o->name, host, strlen(host) + 1);
 }
 
+/* Timeouts in whole seconds, up to a day; only the active timeout may be 0 (off). */
+static int flow_timeout(struct nvg_sensor_opts *o, int c, const char *arg, char *err)
+{
+    static const char *const names[] = {"idle", "tcp", "syn", "closed", "active"};
+    int k = c - OPT_FLOW_IDLE;
+    uint64_t v;
+    if (parse_u64(arg, c == OPT_FLOW_ACTIVE ? 0 : 1, 86400, &v) < 0)
+        return fail(err, "--flow-%s-timeout: '%s' is not a number of seconds from %d to 86400",
+                    names[k], arg, c == OPT_FLOW_ACTIVE ? 0 : 1);
+    int64_t *dst[] = {&o->flow.idle_ns, &o->flow.tcp_ns, &o->flow.syn_ns, &o->flow.closed_ns,
+                      &o->flow.active_ns};
+    *dst[k] = (int64_t)v * NVG_FLOW_SEC;
+    return 0;
+}
+
 static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *arg, char *err)
 {
     uint64_t v;
@@ -220,6 +262,21 @@ static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *ar
             return fail(err, "--batch-ms: '%s' is not a number from 1 to 10000", arg);
         o->batch_ms = (int)v;
         return 0;
+    case OPT_NO_FLOWS:
+        o->no_flows = true;
+        return 0;
+    case OPT_FLOW_TABLE:
+        if (parse_u64(arg, 1, NVG_FLOW_CAPACITY_MAX, &v) < 0)
+            return fail(err, "--flow-table: '%s' is not a number from 1 to %u", arg,
+                        NVG_FLOW_CAPACITY_MAX);
+        o->flow.capacity = (uint32_t)v;
+        return 0;
+    case OPT_FLOW_IDLE:
+    case OPT_FLOW_TCP:
+    case OPT_FLOW_SYN:
+    case OPT_FLOW_CLOSED:
+    case OPT_FLOW_ACTIVE:
+        return flow_timeout(o, c, arg, err);
     case OPT_PAYLOAD:
         if (parse_u64(arg, 0, NVG_PAYLOAD_MAX, &v) < 0)
             return fail(err, "--payload: '%s' is not a number from 0 to %d", arg, NVG_PAYLOAD_MAX);
@@ -280,6 +337,9 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
     case OPT_COLLECTOR_KEY:
         o->collector_key = arg;
         return 0;
+    case OPT_FLOWS:
+        o->flows_path = arg;
+        return 0;
     case OPT_HELP:
         usage(out, prog);
         return NVG_OPTS_HELP;
@@ -327,8 +387,15 @@ static int validate(struct nvg_sensor_opts *o, char *err)
     if (o->alerts_config && !o->alerts_path)
         return fail(err, "--alerts-config without --alerts: the rules are for the sensor's own "
                          "detection (a collector has its own --alerts-config)");
-    if (!o->csv_path && !o->collector && !o->alerts_path)
+    if (o->flows_path && strcmp(o->flows_path, "-") == 0 &&
+        ((o->print) || (o->csv_path && strcmp(o->csv_path, "-") == 0) ||
+         (o->alerts_path && strcmp(o->alerts_path, "-") == 0)))
+        return fail(err, "--flows - and another output both write to stdout; use one");
+    if (o->flows_path && o->no_flows)
+        return fail(err, "--flows and --no-flows contradict each other");
+    if (!o->csv_path && !o->collector && !o->alerts_path && !o->flows_path)
         o->print = true;
+    o->flows = (o->collector || o->flows_path) && !o->no_flows;
     if (!o->key != !o->collector_key)
         return fail(err, "--key and --collector-key go together: CURVE needs both");
     if (o->key && !o->collector)
@@ -348,6 +415,7 @@ static void opts_init(struct nvg_sensor_opts *o)
     o->batch_ms = NVG_BATCH_MS_DEFAULT;
     o->user = NVG_PRIVDROP_DEFAULT_USER;
     o->seccomp = NVG_SECCOMP_KILL;
+    nvg_flow_config_default(&o->flow);
 }
 
 /* The option getopt_long just complained about, for the message. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flow-table.h"
 #include "nvg-format.h"
 #include "nvg-text.h"
 
@@ -26,20 +27,24 @@ struct nvg_sensor_opts {
     int snaplen;
     uint64_t buffer_bytes;
     bool promisc;
-    const char *csv_path;      /* --csv, "-" is stdout; NULL when off */
-    bool print;                /* --print (also implied when no other output is asked for) */
-    const char *alerts_path;   /* --alerts, "-" is stdout; NULL when off */
-    const char *alerts_config; /* --alerts-config; NULL = the built-in rules */
-    uint64_t count;            /* --count, 0 is unlimited */
-    unsigned payload;          /* --payload, bytes of payload kept per record */
-    const char *collector;     /* -c, endpoint or HOST[:PORT]; NULL: no link */
-    unsigned batch_max;        /* --batch-size */
-    int batch_ms;              /* --batch-ms */
-    bool stopped;              /* --stopped */
-    const char *user;          /* --user: who to become when started as root ("root": stay) */
-    int seccomp;               /* --seccomp: enum nvg_seccomp_mode */
-    const char *key;           /* --key FILE.key_secret: CURVE to the collector; NULL: none */
-    const char *collector_key; /* --collector-key FILE.key */
+    const char *csv_path;        /* --csv, "-" is stdout; NULL when off */
+    bool print;                  /* --print (also implied when no other output is asked for) */
+    const char *alerts_path;     /* --alerts, "-" is stdout; NULL when off */
+    const char *alerts_config;   /* --alerts-config; NULL = the built-in rules */
+    uint64_t count;              /* --count, 0 is unlimited */
+    unsigned payload;            /* --payload, bytes of payload kept per record */
+    const char *collector;       /* -c, endpoint or HOST[:PORT]; NULL: no link */
+    unsigned batch_max;          /* --batch-size */
+    int batch_ms;                /* --batch-ms */
+    bool stopped;                /* --stopped */
+    const char *user;            /* --user: who to become when started as root ("root": stay) */
+    int seccomp;                 /* --seccomp: enum nvg_seccomp_mode */
+    const char *key;             /* --key FILE.key_secret: CURVE to the collector; NULL: none */
+    const char *collector_key;   /* --collector-key FILE.key */
+    const char *flows_path;      /* --flows, "-" is stdout; NULL when off */
+    bool no_flows;               /* --no-flows */
+    bool flows;                  /* conversations tracked: (-c or --flows) and not --no-flows */
+    struct nvg_flow_config flow; /* --flow-table, --flow-*-timeout */
     char filter_buf[NVG_TEXT_FILTER_MAX + 1];
 };
 

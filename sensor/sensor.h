@@ -15,7 +15,7 @@
 
 struct nvg_link;
 
-enum { NVG_OUT_CSV, NVG_OUT_TEXT, NVG_OUT_ALERTS, NVG_OUT_LINK, NVG_OUT_COUNT };
+enum { NVG_OUT_CSV, NVG_OUT_TEXT, NVG_OUT_ALERTS, NVG_OUT_FLOWS, NVG_OUT_LINK, NVG_OUT_COUNT };
 
 struct nvg_sensor {
     const struct nvg_sensor_opts *opts;

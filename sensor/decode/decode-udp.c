@@ -37,5 +37,7 @@ int nvg__decode_udp(struct nvg__dc *x)
         x->decl = (size_t)ulen - 8;
         nvg_cur_limit(&x->c, x->decl);
     }
+    x->dec->l4.udp = true;
+    x->dec->l4.payload_len = (uint32_t)x->decl;
     return 0;
 }

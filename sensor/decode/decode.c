@@ -84,6 +84,8 @@ int nvg_decode(struct nvg_decoder *dec, const uint8_t *frame, uint32_t caplen, u
     x.extra = wirelen > caplen ? wirelen - caplen : 0;
     x.trailer = false;
 
+    memset(&dec->l4, 0, sizeof(dec->l4));
+    dec->l4.wscale = -1;
     dec->frames++;
     decode_link(&x, dec->dlt);
     finish_payload(&x, dec->payload_max, pkt);

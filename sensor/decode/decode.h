@@ -38,12 +38,33 @@ enum nvg_linktype {
 #undef NVG__LINKTYPE_ENUM
 };
 
+/* What the flow table needs of the last decoded frame beyond the packet record (which is the
+ * wire record, copied per packet, so it does not grow for this). Valid until the next
+ * nvg_decode on the same decoder; every field is reset per frame. */
+struct nvg_l4_info {
+    bool tcp;            /* the 20-byte TCP header was captured and its data offset fits */
+    bool udp;            /* the 8-byte UDP header was captured */
+    bool icmp_echo;      /* ICMP/ICMPv6 echo request or reply: icmp_id valid */
+    int8_t wscale;       /* window scale option, -1 when absent (capped at 14 as RFC 7323) */
+    bool sack_perm;      /* SACK-permitted option */
+    uint8_t sack_blocks; /* SACK blocks in this segment's SACK option (0..4) */
+    uint8_t tcp_hdr_len; /* TCP header bytes, options included */
+    uint16_t window;     /* raw window field, unscaled */
+    uint16_t mss;        /* MSS option, 0 when absent */
+    uint16_t icmp_id;
+    uint32_t seq, ack;
+    /* TCP or UDP payload bytes by the headers' declared lengths (IP total length, UDP length),
+     * not by the capture: what Wireshark calls tcp.len / the UDP payload. */
+    uint32_t payload_len;
+};
+
 struct nvg_decoder {
     int dlt;                       /* pcap link type (DLT_* / LINKTYPE_*) */
     unsigned payload_max;          /* payload bytes to copy per record (0: none) */
     bool macs;                     /* fill src_mac/dst_mac (NVG_PKT_HAS_MAC); off by default */
     uint64_t frames;               /* frames decoded */
     uint64_t events[NVG_EV_COUNT]; /* per named decode event */
+    struct nvg_l4_info l4;         /* of the last decoded frame */
 };
 
 void nvg_decoder_init(struct nvg_decoder *dec, int dlt, unsigned payload_max);

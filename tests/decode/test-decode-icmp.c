@@ -106,10 +106,37 @@ static void test_icmpv6_error_quoting(void **state)
     expect_ipv6(&pkt, 64);
 }
 
+/* The echo identifier the flow table keys ICMP echo conversations by: in requests and
+ * replies only, and only when its two bytes were captured. */
+static void test_icmp_echo_id(void **state)
+{
+    (void)state;
+    for (unsigned type = 0; type < 12; type++) {
+        struct frame f = {0};
+        eth(&f, 0x0800);
+        ipv4(&f, 5, 20 + 8, 0, 64, 1);
+        icmp(&f, type, 0); /* identifier 1, sequence 2 */
+        for (size_t cut = 34; cut <= f.n; cut++) {
+            struct nvg_decoder dec;
+            struct nvg_pkt pkt;
+            nvg_decoder_init(&dec, NVG_LINKTYPE_ETHERNET, 0);
+            uint8_t *copy = malloc(cut);
+            memcpy(copy, f.b, cut);
+            nvg_decode(&dec, copy, (uint32_t)cut, (uint32_t)f.n, 0, &pkt);
+            free(copy);
+            bool want = (type == 0 || type == 8) && cut >= 34 + 6;
+            assert_int_equal(dec.l4.icmp_echo, want);
+            if (want)
+                assert_int_equal(dec.l4.icmp_id, 1);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_icmp_echo),
+        cmocka_unit_test(test_icmp_echo_id),
         cmocka_unit_test(test_icmp_error_quoting),
         cmocka_unit_test(test_icmp_truncated),
         cmocka_unit_test(test_icmpv6),

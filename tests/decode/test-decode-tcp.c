@@ -111,12 +111,78 @@ static void test_tcp_over_ipv6(void **state)
     assert_int_equal(pkt.payload_kind, NVG_PAYLOAD_RAW);
 }
 
+/* The flow table's side information: sequence, acknowledgement, raw window, header length,
+ * options (MSS, window scale capped at 14, SACK permitted and blocks), payload by the IP
+ * length even when the capture is cut. */
+static struct nvg_decoder side_info(struct frame *f, size_t caplen, struct nvg_pkt *pkt)
+{
+    struct nvg_decoder dec;
+    nvg_decoder_init(&dec, NVG_LINKTYPE_ETHERNET, 0);
+    uint8_t *copy = malloc(caplen);
+    memcpy(copy, f->b, caplen);
+    nvg_decode(&dec, copy, (uint32_t)caplen, (uint32_t)f->n, 0, pkt);
+    free(copy);
+    return dec;
+}
+
+static void test_tcp_side_info(void **state)
+{
+    (void)state;
+    static const uint8_t opts[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 15, 4, 2, 5, 18, 0, 0, 0, 1,
+                                   0, 0, 0,    2,    0, 0, 0, 3,  0, 0, 0, 4,  0, 0, 0, 0};
+    struct frame f = {0};
+    struct nvg_pkt pkt;
+    eth(&f, 0x0800);
+    ipv4(&f, 5, 20 + 20 + sizeof(opts) + 300, 0, 64, 6);
+    tcp(&f, 1, 2, 5 + sizeof(opts) / 4, NVG_TCP_SYN);
+    memcpy(f.b + 34 + 20, opts, sizeof(opts));
+    f.n = 34 + 20 + sizeof(opts);
+    putfill(&f, 0, 300);
+    struct nvg_decoder dec = side_info(&f, f.n, &pkt);
+    assert_true(dec.l4.tcp);
+    assert_int_equal(dec.l4.seq, 1000);
+    assert_int_equal(dec.l4.ack, 2000);
+    assert_int_equal(dec.l4.window, 65535);
+    assert_int_equal(dec.l4.tcp_hdr_len, 20 + sizeof(opts));
+    assert_int_equal(dec.l4.mss, 1460);
+    assert_int_equal(dec.l4.wscale, 14); /* 15 capped as RFC 7323 says */
+    assert_true(dec.l4.sack_perm);
+    assert_int_equal(dec.l4.sack_blocks, 2);
+    assert_int_equal(dec.l4.payload_len, 300);
+    /* Cut inside the payload: the payload length still comes from the IP header. */
+    dec = side_info(&f, 34 + 20 + sizeof(opts) + 10, &pkt);
+    assert_true(dec.l4.tcp);
+    assert_int_equal(dec.l4.payload_len, 300);
+    /* Cut inside the options: the header is still analysed, the options read so far kept. */
+    dec = side_info(&f, 34 + 20 + 6, &pkt);
+    assert_true(dec.l4.tcp);
+    assert_int_equal(dec.l4.mss, 1460);
+    assert_int_equal(dec.l4.wscale, -1);
+    /* An option whose length runs past the header ends the walk; the length 0 or 1 too. */
+    for (unsigned bad = 0; bad < 2; bad++) {
+        f.b[34 + 20 + 1] = (uint8_t)(bad ? 1 : 200);
+        dec = side_info(&f, f.n, &pkt);
+        assert_true(dec.l4.tcp);
+        assert_int_equal(dec.l4.mss, 0);
+        assert_int_equal(dec.l4.wscale, -1);
+    }
+    /* No TCP at all: nothing. */
+    struct frame g = {0};
+    eth(&g, 0x0800);
+    ipv4(&g, 5, 20 + 8 + 5, 0, 64, 17);
+    udp(&g, 53, 53, 8 + 5);
+    putfill(&g, 0, 5);
+    dec = side_info(&g, g.n, &pkt);
+    assert_false(dec.l4.tcp);
+    assert_int_equal(dec.l4.payload_len, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_flags),     cmocka_unit_test(test_tcp_truncated_header),
         cmocka_unit_test(test_tcp_bad_doff),  cmocka_unit_test(test_tcp_options),
-        cmocka_unit_test(test_tcp_over_ipv6),
+        cmocka_unit_test(test_tcp_over_ipv6), cmocka_unit_test(test_tcp_side_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

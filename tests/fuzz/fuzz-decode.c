@@ -67,6 +67,25 @@ static void check_layers(const struct nvg_decoder *dec, const struct nvg_pkt *pk
         FUZZ_CHECK(pkt->event == NVG_EV_LINK_UNKNOWN && pkt->proto == NVG_PROTO_OTHER);
 }
 
+/* The side information for the flow table (struct nvg_l4_info). */
+static void check_l4(const struct nvg_l4_info *l4, const struct nvg_pkt *pkt, uint32_t caplen,
+                     uint32_t wirelen)
+{
+    if (l4->tcp) {
+        FUZZ_CHECK(pkt->proto == NVG_PROTO_TCP && (pkt->flags & NVG_PKT_HAS_PORTS));
+        FUZZ_CHECK(l4->tcp_hdr_len >= 20 && l4->tcp_hdr_len <= 60 && l4->tcp_hdr_len % 4 == 0);
+    } else {
+        FUZZ_CHECK(l4->tcp_hdr_len == 0 && (l4->payload_len == 0 || pkt->proto == NVG_PROTO_UDP));
+    }
+    FUZZ_CHECK(l4->wscale >= -1 && l4->wscale <= 14);
+    FUZZ_CHECK(l4->sack_blocks <= 4);
+    FUZZ_CHECK(l4->payload_len <= (caplen > wirelen ? caplen : wirelen));
+    if (l4->payload_len)
+        FUZZ_CHECK(pkt->proto == NVG_PROTO_TCP || pkt->proto == NVG_PROTO_UDP);
+    if (l4->icmp_echo)
+        FUZZ_CHECK(pkt->proto == NVG_PROTO_ICMP || pkt->proto == NVG_PROTO_ICMPV6);
+}
+
 static void check_record(const struct nvg_decoder *dec, const struct nvg_pkt *pkt, int rc,
                          uint32_t caplen, uint32_t wirelen)
 {
@@ -102,6 +121,7 @@ static void check_record(const struct nvg_decoder *dec, const struct nvg_pkt *pk
         FUZZ_CHECK(dec->events[pkt->event] == 1);
     FUZZ_CHECK(dec->frames == 1);
     check_layers(dec, pkt);
+    check_l4(&dec->l4, pkt, caplen, wirelen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
