@@ -79,6 +79,11 @@ static void on_status(void *user, struct nvg_link_status *st)
     st->pcap_received = s->pcap_base.received + s->pcap_last.received;
     st->pcap_dropped = s->pcap_base.dropped + s->pcap_last.dropped;
     st->pcap_ifdropped = s->pcap_base.ifdropped + s->pcap_last.ifdropped;
+    struct nvg_flow_counters fc;
+    nvg_pipeline_flow_counters(&s->pl, &fc); /* zeros without a flow table */
+    st->flows_active = fc.active;
+    st->flows_exported = fc.exported;
+    st->flows_evicted = fc.evicted;
 }
 
 void nvg_sensor_swap_capture(struct nvg_sensor *s, struct nvg_capture *fresh)
