@@ -268,8 +268,8 @@ int main(void)
     /* As under g_test_init(): a GLib warning or critical from the code under test fails. */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_life),     cmocka_unit_test(test_out_of_order),
-        cmocka_unit_test(test_bound),    cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_life),  cmocka_unit_test(test_out_of_order),
+        cmocka_unit_test(test_bound), cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
