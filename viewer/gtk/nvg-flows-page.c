@@ -288,6 +288,11 @@ static gboolean on_hosts_poll(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+static gboolean host_usable(const Netvigil__HostTotal *h)
+{
+    return (h->addr.len == 4 && h->ip_version == 4) || (h->addr.len == 16 && h->ip_version == 6);
+}
+
 static double host_rate(const Netvigil__HostTotal *h)
 {
     return h->in_per_s_60s + h->out_per_s_60s;
@@ -302,9 +307,8 @@ static int host_cmp(gconstpointer a, gconstpointer b)
 
 static void host_row(NvgFlowsPage *self, int row, const Netvigil__HostTotal *h, GPtrArray *lines)
 {
-    char addr[48] = "?", in[32], out[32], conv[32], retr[32], total[32];
-    if ((h->addr.len == 4 && h->ip_version == 4) || (h->addr.len == 16 && h->ip_version == 6))
-        nvg_format_addr(addr, h->addr.data, (int)h->ip_version);
+    char addr[48], in[32], out[32], conv[32], retr[32], total[32];
+    nvg_format_addr(addr, h->addr.data, (int)h->ip_version);
     nvg_flow_format_bytes(in, sizeof(in), h->in_per_s_60s, "B/s");
     nvg_flow_format_bytes(out, sizeof(out), h->out_per_s_60s, "B/s");
     nvg_format_thousands(conv, sizeof(conv), h->conversations);
@@ -327,12 +331,15 @@ static void show_hosts(NvgFlowsPage *self, const Netvigil__ControlReply *r)
     static const char *const titles[] = {"Host",          "In (60 s)", "Out (60 s)",
                                          "Conversations", "TCP retr.", "Bytes in+out"};
     g_autofree Netvigil__HostTotal **v = g_new(Netvigil__HostTotal *, r->n_hosts + 1);
-    memcpy(v, r->hosts, r->n_hosts * sizeof(*v));
-    qsort(v, r->n_hosts, sizeof(*v), host_cmp);
+    size_t usable = 0;
+    for (size_t i = 0; i < r->n_hosts; i++)
+        if (host_usable(r->hosts[i])) /* a host we cannot name is no answer to "who" */
+            v[usable++] = r->hosts[i];
+    qsort(v, usable, sizeof(*v), host_cmp);
     nvg_label_table_clear(self->hosts_grid);
     nvg_label_table_header(self->hosts_grid, titles, G_N_ELEMENTS(titles), 1, 5, 1u << 0);
     GPtrArray *lines = g_ptr_array_new();
-    size_t n = MIN(r->n_hosts, (size_t)NVG_FLOWS_HOSTS_SHOWN);
+    size_t n = MIN(usable, (size_t)NVG_FLOWS_HOSTS_SHOWN);
     for (size_t i = 0; i < n; i++)
         host_row(self, (int)i + 1, v[i], lines);
     g_ptr_array_add(lines, NULL);
