@@ -206,6 +206,50 @@ static void test_bound(void **state)
     g_object_unref(s);
 }
 
+/* A batch: the new conversations appended in one signal, an update of one of them in the same
+ * batch applied to it, an update of a held one in place, the room made in runs. */
+static void test_batch(void **state)
+{
+    NvgFlowStore *s = nvg_flow_store_new(6);
+    struct watch w;
+    watch_store(s, &w);
+    struct nvg_flow held[4];
+    for (uint64_t id = 1; id <= 4; id++) /* 1 active, 2 3 4 ended */
+        held[id - 1] = mk(id, 0, id == 1 ? NVG_FLOW_ACTIVE : NVG_FLOW_FIN, id, 0, 0, 1);
+    assert_int_equal(nvg_flow_store_apply_batch(s, "s", held, 4, 1), 4);
+    assert_int_equal(w.signals, 1);
+    assert_int_equal(w.n, 4);
+    struct nvg_flow b[5] = {
+        mk(10, 0, NVG_FLOW_ACTIVE, 100, 0, 0, 10), mk(1, 1, NVG_FLOW_FIN, 50, 0, 0, 2),
+        mk(10, 1, NVG_FLOW_FIN, 300, 0, 0, 12),    mk(11, 0, NVG_FLOW_FIN, 7, 0, 0, 1),
+        mk(12, 0, NVG_FLOW_FIN, 8, 0, 0, 1),
+    };
+    guint sig = w.signals;
+    /* 3 new into 4 held of 6: room for 2, so the oldest ended goes: 1, which this batch ended */
+    assert_int_equal(nvg_flow_store_apply_batch(s, "s", b, 5, 2), 4);
+    assert_int_equal(w.signals - sig, 3); /* the update of 1, one removal run, one append */
+    assert_int_equal(w.n, 6);
+    assert_null(nvg_flow_store_lookup(s, "s", 1));
+    const struct nvg_flow_row *r10 = nvg_flow_item_get(nvg_flow_store_lookup(s, "s", 10));
+    assert_int_equal(nvg_flow_row_bytes(r10), 300);
+    assert_int_equal(r10->flow.end, NVG_FLOW_FIN);
+    assert_true(r10->rate == 100.0); /* 200 B in the 2 s since the batch's first export */
+    assert_int_equal(nvg_flow_store_get_active(s), 0);
+    uint64_t want[] = {2, 3, 4, 10, 11, 12};
+    for (guint i = 0; i < 6; i++)
+        assert_int_equal(row_at(s, i)->flow.id, want[i]);
+    /* more new ones than the store holds: the first of them dropped, counted */
+    struct nvg_flow many[8];
+    for (uint64_t i = 0; i < 8; i++)
+        many[i] = mk(100 + i, 0, NVG_FLOW_FIN, 1, 0, 0, 1);
+    nvg_flow_store_apply_batch(s, "s", many, 8, 3);
+    assert_int_equal(w.n, 6);
+    assert_int_equal(row_at(s, 0)->flow.id, 102);
+    assert_int_equal(nvg_flow_store_get_dropped(s), 1 + 6 + 2);
+    assert_true(w.consistent);
+    g_object_unref(s);
+}
+
 /* Odd times: no overflow, no negative duration or rate. */
 static void test_extremes(void **state)
 {
@@ -270,7 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_life),  cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_bound), cmocka_unit_test(test_extremes),
-        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_batch), cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,10 +237,11 @@ static void on_alerts_active(GObject *page, GParamSpec *pspec, NvgApplication *s
 
 /* ---- the Conversations page ------------------------------------------------------------------ */
 
-/* app.flows' state (uu@a(tssssstd)@as): the rows the Conversations page lists, the rows it
+/* app.flows' state (uu@a(tssssstd)@ast): the rows the Conversations page lists, the rows it
  * holds, the first FLOWS_STATE_ROWS rows in the table's order (id, sensor, protocol,
- * originator, responder as shown, end, bytes both ways, rate in bytes/s), and the top hosts it
- * shows ("addr in/s out/s"). Refreshed as app.alerts is. */
+ * originator, responder as shown, end, bytes both ways, rate in bytes/s), the top hosts it
+ * shows ("addr in/s out/s"), and the conversations dropped to keep within its cap. Refreshed
+ * as app.alerts is. */
 #define FLOWS_STATE_ROWS 100
 
 static GVariant *flows_state(NvgWindow *w)
@@ -263,9 +264,11 @@ static GVariant *flows_state(NvgWindow *w)
                               (guint64)nvg_flow_row_bytes(r), r->rate);
     }
     g_auto(GStrv) hosts = nvg_flows_page_get_hosts(page);
-    return g_variant_new("(uu@a(tssssstd)^as)", g_list_model_get_n_items(m),
-                         g_list_model_get_n_items(G_LIST_MODEL(nvg_flows_page_get_store(page))),
-                         g_variant_builder_end(&rows), hosts);
+    NvgFlowStore *store = nvg_flows_page_get_store(page);
+    return g_variant_new("(uu@a(tssssstd)^ast)", g_list_model_get_n_items(m),
+                         g_list_model_get_n_items(G_LIST_MODEL(store)),
+                         g_variant_builder_end(&rows), hosts,
+                         (guint64)nvg_flow_store_get_dropped(store));
 }
 
 static gboolean refresh_flows_state(gpointer data)
@@ -383,7 +386,12 @@ static const GActionEntry app_actions[] = {
     {"connect-dialog", act_connect_dialog, NULL, NULL, NULL, {0}},
     {"alerts", NULL, NULL, "(uint32 0, uint32 0, '', @a(tsss) [])", change_readonly, {0}},
     {"activate-alert", act_activate_alert, "t", NULL, NULL, {0}},
-    {"flows", NULL, NULL, "(uint32 0, uint32 0, @a(tssssstd) [], @as [])", change_readonly, {0}},
+    {"flows",
+     NULL,
+     NULL,
+     "(uint32 0, uint32 0, @a(tssssstd) [], @as [], uint64 0)",
+     change_readonly,
+     {0}},
     {"activate-flow", act_activate_flow, "(st)", NULL, NULL, {0}},
     {"sort-flows", act_sort_flows, "s", NULL, NULL, {0}},
     {"flows-filter", act_flows_filter, "s", NULL, NULL, {0}},

@@ -133,33 +133,47 @@ static gboolean ended(const struct nvg_flow_row *r)
     return r->flow.end != NVG_FLOW_ACTIVE;
 }
 
-static void remove_at(NvgFlowStore *self, GSequenceIter *it)
+/* Unlinks one row without telling the views: the caller says it, in runs. */
+static void remove_quiet(NvgFlowStore *self, GSequenceIter *it)
 {
     NvgFlowItem *item = g_sequence_get(it);
     if (!ended(&item->r))
         self->active--;
     g_autofree char *key = make_key(item->r.sensor, item->r.flow.id);
     g_hash_table_remove(self->keys, key);
-    guint pos = (guint)g_sequence_iter_get_position(it);
     g_sequence_remove(it);
-    g_list_model_items_changed(G_LIST_MODEL(self), pos, 1, 0);
+    self->dropped++;
 }
 
-/* Room for one more: the oldest ended conversation goes, else the oldest of all. */
-static void make_room(NvgFlowStore *self)
+/* Room for k more: the oldest ended conversations go, then the oldest of all. Removed in runs
+ * of neighbours, one items-changed a run: a batch at the cap costs the views a few signals. */
+static void make_room(NvgFlowStore *self, guint k)
 {
-    while ((guint)g_sequence_get_length(self->rows) >= self->capacity) {
-        GSequenceIter *victim = g_sequence_get_begin_iter(self->rows);
-        if (self->active < (guint)g_sequence_get_length(self->rows)) {
-            GSequenceIter *it = victim;
-            while (!g_sequence_iter_is_end(it) && !ended(&((NvgFlowItem *)g_sequence_get(it))->r))
-                it = g_sequence_iter_next(it);
-            if (!g_sequence_iter_is_end(it))
-                victim = it;
+    guint len = (guint)g_sequence_get_length(self->rows);
+    if (len + k <= self->capacity)
+        return;
+    guint need = len + k - self->capacity, ended_left = len - self->active;
+    guint kept = 0, run = 0; /* rows kept before the run; rows in the run */
+    GSequenceIter *it = g_sequence_get_begin_iter(self->rows);
+    while (need && ended_left && !g_sequence_iter_is_end(it)) {
+        GSequenceIter *next = g_sequence_iter_next(it);
+        if (ended(&((NvgFlowItem *)g_sequence_get(it))->r)) {
+            remove_quiet(self, it);
+            need--, ended_left--, run++;
+        } else {
+            if (run)
+                g_list_model_items_changed(G_LIST_MODEL(self), kept, run, 0);
+            run = 0;
+            kept++;
         }
-        remove_at(self, victim);
-        self->dropped++;
+        it = next;
     }
+    if (run)
+        g_list_model_items_changed(G_LIST_MODEL(self), kept, run, 0);
+    for (guint i = 0; i < need; i++)
+        remove_quiet(self, g_sequence_get_begin_iter(self->rows));
+    if (need)
+        g_list_model_items_changed(G_LIST_MODEL(self), 0, need, 0);
 }
 
 static double rate_of(const struct nvg_flow_row *prev, const struct nvg_flow_row *r)
@@ -187,41 +201,104 @@ static NvgFlowItem *item_new(const char *sensor, const struct nvg_flow *f,
     return item;
 }
 
-/* Whether f, for a conversation held as old, is news. */
-static gboolean newer(const struct nvg_flow_row *old, const struct nvg_flow *f)
+static gboolean restarted(const struct nvg_flow_row *old, const struct nvg_flow *f)
 {
-    if (f->export_seq == 0 && f->first_ns != old->flow.first_ns)
-        return TRUE; /* the sensor's ids started again: another conversation */
-    return !ended(old) && f->export_seq > old->flow.export_seq;
+    return f->export_seq == 0 && f->first_ns != old->flow.first_ns;
+}
+
+/* The item that replaces old for f, or NULL when f is no news: not newer than old, or after
+ * its end; a restart of the sensor's ids is another conversation. */
+static NvgFlowItem *replacement(const struct nvg_flow_row *old, const char *sensor,
+                                const struct nvg_flow *f, int64_t now_ms)
+{
+    if (restarted(old, f))
+        return item_new(sensor, f, NULL, now_ms);
+    if (ended(old) || f->export_seq <= old->flow.export_seq)
+        return NULL;
+    return item_new(sensor, f, old, now_ms);
+}
+
+static enum nvg_flow_change update(NvgFlowStore *self, GSequenceIter *it, const char *sensor,
+                                   const struct nvg_flow *f, int64_t now_ms)
+{
+    NvgFlowItem *old = g_sequence_get(it);
+    NvgFlowItem *item = replacement(&old->r, sensor, f, now_ms);
+    if (!item)
+        return NVG_FLOW_IGNORED;
+    self->active += (guint)!ended(&item->r) - (guint)!ended(&old->r);
+    g_sequence_set(it, item); /* unrefs old */
+    g_list_model_items_changed(G_LIST_MODEL(self), (guint)g_sequence_iter_get_position(it), 1, 1);
+    return NVG_FLOW_UPDATED;
+}
+
+/* Appends items (taken) at the end, after making room: one items-changed. */
+static void append(NvgFlowStore *self, NvgFlowItem **items, guint n)
+{
+    if (!n)
+        return;
+    make_room(self, n);
+    guint pos = (guint)g_sequence_get_length(self->rows);
+    for (guint i = 0; i < n; i++) {
+        const struct nvg_flow_row *r = &items[i]->r;
+        GSequenceIter *it = g_sequence_append(self->rows, items[i]);
+        g_hash_table_insert(self->keys, make_key(r->sensor, r->flow.id), it);
+        if (!ended(r))
+            self->active++;
+    }
+    g_list_model_items_changed(G_LIST_MODEL(self), pos, 0, n);
 }
 
 enum nvg_flow_change nvg_flow_store_apply(NvgFlowStore *self, const char *sensor,
                                           const struct nvg_flow *f, int64_t now_ms)
 {
     g_return_val_if_fail(NVG_IS_FLOW_STORE(self), NVG_FLOW_IGNORED);
-    char *key = make_key(sensor, f->id);
+    g_autofree char *key = make_key(sensor, f->id);
     GSequenceIter *it = g_hash_table_lookup(self->keys, key);
-    if (it) {
-        g_free(key);
-        NvgFlowItem *old = g_sequence_get(it);
-        if (!newer(&old->r, f))
-            return NVG_FLOW_IGNORED;
-        gboolean restarted = f->export_seq == 0 && f->first_ns != old->r.flow.first_ns;
-        NvgFlowItem *item = item_new(sensor, f, restarted ? NULL : &old->r, now_ms);
-        self->active += (guint)!ended(&item->r) - (guint)!ended(&old->r);
-        g_sequence_set(it, item); /* unrefs old */
-        g_list_model_items_changed(G_LIST_MODEL(self), (guint)g_sequence_iter_get_position(it), 1,
-                                   1);
-        return NVG_FLOW_UPDATED;
-    }
-    make_room(self);
+    if (it)
+        return update(self, it, sensor, f, now_ms);
     NvgFlowItem *item = item_new(sensor, f, NULL, now_ms);
-    it = g_sequence_append(self->rows, item);
-    g_hash_table_insert(self->keys, key, it);
-    if (!ended(&item->r))
-        self->active++;
-    g_list_model_items_changed(G_LIST_MODEL(self), (guint)g_sequence_iter_get_position(it), 0, 1);
+    append(self, &item, 1);
     return NVG_FLOW_ADDED;
+}
+
+guint nvg_flow_store_apply_batch(NvgFlowStore *self, const char *sensor, const struct nvg_flow *f,
+                                 size_t n, int64_t now_ms)
+{
+    g_return_val_if_fail(NVG_IS_FLOW_STORE(self), 0);
+    GPtrArray *fresh = g_ptr_array_new();
+    /* key -> index + 1 in fresh: a batch may carry a new conversation and its update */
+    GHashTable *pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *key = make_key(sensor, f[i].id);
+        GSequenceIter *it = g_hash_table_lookup(self->keys, key);
+        guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(pending, key));
+        if (it || idx) {
+            g_free(key);
+            if (it) {
+                changed += update(self, it, sensor, &f[i], now_ms) != NVG_FLOW_IGNORED;
+                continue;
+            }
+            NvgFlowItem *old = fresh->pdata[idx - 1], *item;
+            if ((item = replacement(&old->r, sensor, &f[i], now_ms))) {
+                fresh->pdata[idx - 1] = item;
+                g_object_unref(old);
+            }
+            continue;
+        }
+        g_ptr_array_add(fresh, item_new(sensor, &f[i], NULL, now_ms));
+        g_hash_table_insert(pending, key, GUINT_TO_POINTER(fresh->len));
+    }
+    g_hash_table_unref(pending);
+    /* more new ones than the store holds: the first of them go (counted) */
+    guint skip = fresh->len > self->capacity ? fresh->len - self->capacity : 0;
+    for (guint i = 0; i < skip; i++)
+        g_object_unref(fresh->pdata[i]);
+    self->dropped += skip;
+    append(self, (NvgFlowItem **)fresh->pdata + skip, fresh->len - skip);
+    changed += fresh->len - skip;
+    g_ptr_array_free(fresh, TRUE);
+    return changed;
 }
 
 NvgFlowItem *nvg_flow_store_lookup(NvgFlowStore *self, const char *sensor, uint64_t id)

@@ -27,6 +27,7 @@ struct _NvgFlowsPage {
     GtkButton *filter_button, *clear_button;
     GtkLabel *filter_error, *caption_label, *empty_title, *empty_label, *hosts_caption;
     GtkStack *list_stack;
+    GtkScrolledWindow *list_scroll;
     GtkColumnView *column_view;
     GtkGrid *hosts_grid;
 
@@ -39,7 +40,7 @@ struct _NvgFlowsPage {
     GtkColumnViewColumn *sortable[NVG_FLOW_SORT_COUNT];
     struct nvg_filter flt; /* the display filter in force */
 
-    guint hosts_id;
+    guint hosts_id, caption_id;
     guint64 next_request, hosts_request; /* the request waiting for its answer, 0 = none */
     gint64 hosts_t0;
     char **hosts_lines;
@@ -55,8 +56,10 @@ static const char *const proto_choices[] = {"",    "tcp",  "udp",  "icmp", "icmp
 
 /* ---- the list ------------------------------------------------------------------------------ */
 
-static void update_caption(NvgFlowsPage *self)
+static gboolean update_caption(gpointer data)
 {
+    NvgFlowsPage *self = data;
+    self->caption_id = 0;
     guint listed = g_list_model_get_n_items(G_LIST_MODEL(self->filtered));
     guint held = g_list_model_get_n_items(G_LIST_MODEL(self->store));
     GString *s = g_string_new(NULL);
@@ -73,25 +76,27 @@ static void update_caption(NvgFlowsPage *self)
     gtk_label_set_text(self->empty_title,
                        held ? "No conversation matches" : "No conversations yet");
     gtk_widget_set_visible(GTK_WIDGET(self->empty_label), held == 0);
+    return G_SOURCE_REMOVE;
 }
 
+/* Coalesced: a burst of records updates the caption once. */
 static void on_listed_changed(GListModel *m, guint pos, guint removed, guint added,
                               NvgFlowsPage *self)
 {
-    update_caption(self);
+    if (!self->caption_id)
+        self->caption_id = g_timeout_add(100, update_caption, self);
 }
 
 void nvg_flows_page_take_flows(NvgFlowsPage *self, const Netvigil__FlowBatch *fb)
 {
     g_return_if_fail(NVG_IS_FLOWS_PAGE(self));
     const char *sensor = fb->sensor && *fb->sensor ? fb->sensor : "?";
-    int64_t now_ms = g_get_real_time() / 1000;
-    for (size_t i = 0; i < fb->n_flows; i++) {
-        struct nvg_flow f;
-        /* nvg-feed-parse kept only records that pass; checked again as the gate is cheap */
-        if (nvg_flow_from_pb(fb->flows[i], &f) == 0)
-            nvg_flow_store_apply(self->store, sensor, &f, now_ms);
-    }
+    struct nvg_flow *v = g_new(struct nvg_flow, MAX(fb->n_flows, 1));
+    size_t n = 0;
+    for (size_t i = 0; i < fb->n_flows; i++) /* nvg-feed-parse kept only records that pass; */
+        n += nvg_flow_from_pb(fb->flows[i], &v[n]) == 0; /* checked again, the gate is cheap */
+    nvg_flow_store_apply_batch(self->store, sensor, v, n, g_get_real_time() / 1000);
+    g_free(v);
 }
 
 /* As `netvigil-ctl flows` (ctl-flows-print.c): a conversation is a packet from orig to resp. */
@@ -124,6 +129,13 @@ static void nvg_flows_page_sensor_changed(NvgPage *page)
     NvgFlowsPage *self = NVG_FLOWS_PAGE(page);
     if (self->filtered) /* not after dispose */
         gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* A new order: show its head (the heaviest), not wherever the old order left the view. */
+static void on_sort_changed(GtkSorter *sorter, GtkSorterChange change, NvgFlowsPage *self)
+{
+    GtkAdjustment *v = gtk_scrolled_window_get_vadjustment(self->list_scroll);
+    gtk_adjustment_set_value(v, gtk_adjustment_get_lower(v));
 }
 
 void nvg_flows_page_sort(NvgFlowsPage *self, enum nvg_flow_sort key)
@@ -395,6 +407,10 @@ static void nvg_flows_page_dispose(GObject *object)
 {
     NvgFlowsPage *self = NVG_FLOWS_PAGE(object);
     g_clear_handle_id(&self->hosts_id, g_source_remove);
+    g_clear_handle_id(&self->caption_id, g_source_remove);
+    GtkSorter *sorter = self->column_view ? gtk_column_view_get_sorter(self->column_view) : NULL;
+    if (sorter)
+        g_signal_handlers_disconnect_by_data(sorter, self);
     if (self->column_view)
         gtk_column_view_set_model(self->column_view, NULL); /* unbinds every cell */
     g_clear_object(&self->selection);
@@ -449,6 +465,7 @@ static void nvg_flows_page_class_init(NvgFlowsPageClass *klass)
     CHILD(empty_label);
     CHILD(hosts_caption);
     CHILD(list_stack);
+    CHILD(list_scroll);
     CHILD(column_view);
     CHILD(hosts_grid);
 }
@@ -478,6 +495,8 @@ static void nvg_flows_page_init(NvgFlowsPage *self)
                                            sorter ? g_object_ref(sorter) : NULL);
     /* a resort of 20,000 rows in steps: the main loop keeps drawing and draining meanwhile */
     gtk_sort_list_model_set_incremental(self->sorted, TRUE);
+    if (sorter)
+        g_signal_connect_object(sorter, "changed", G_CALLBACK(on_sort_changed), self, 0);
     self->selection = gtk_single_selection_new(G_LIST_MODEL(g_object_ref(self->sorted)));
     gtk_single_selection_set_autoselect(self->selection, FALSE);
     gtk_single_selection_set_can_unselect(self->selection, TRUE);
