@@ -494,7 +494,9 @@ static void handle_status_request(struct nvg_control *ctl, const struct request 
     }
     struct nvg_quota_peer *qp =
         nvg_quota_peer(ctl->quota, q->env->part[0], q->env->len[0], *ctl->now_ms);
-    if (!qp || !nvg_bucket_take(&qp->status, STATUS_BURST, STATUS_PER_S, *ctl->now_ms)) {
+    bool hosts = q->req->kind == NETVIGIL__COMMAND_KIND__COMMAND_HOSTS;
+    struct nvg_bucket *b = qp ? (hosts ? &qp->hosts : &qp->status) : NULL;
+    if (!b || !nvg_bucket_take(b, STATUS_BURST, STATUS_PER_S, *ctl->now_ms)) {
         refuse(ctl, q, &ctl->security->quota_refused,
                "busy: status asked too often on this connection (4 at once, then 2 a second); "
                "it changes once a second");

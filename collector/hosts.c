@@ -276,7 +276,7 @@ const uint8_t *nvg_hosts_packed(struct nvg_hosts *h, int64_t now_ms, uint32_t li
     for (size_t i = 0; i < h->n; i++)
         h->order[i] = (uint32_t)i;
     h->sort_now_s = now_ms / 1000;
-    sort_ctx = h; /* single-threaded: the collector's one thread */
+    sort_ctx = h; /* only the collector's main thread gets here */
     qsort(h->order, h->n, sizeof(*h->order), by_rate);
     size_t n = h->n < want ? h->n : want;
     for (size_t i = 0; i < n; i++) {

@@ -30,6 +30,7 @@ struct nvg_quota_peer {
     size_t rid_len;
     unsigned in_flight; /* requests of this peer waiting for sensors */
     struct nvg_bucket commands, status;
+    struct nvg_bucket hosts; /* COMMAND_HOSTS apart: a viewer polls it beside the status */
     int64_t last_ms;
 };
 

@@ -34,7 +34,10 @@ static const uint8_t *status_for_control(void *ud, const Netvigil__ControlReques
                                          unsigned *field)
 {
     struct fuzz_collector *f = ud;
-    (void)req;
+    if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_HOSTS) {
+        *field = 0;
+        return nvg_hosts_packed(f->hosts, f->now_ms, req->limit, len);
+    }
     *field = 6; /* no detection here: an alerts request gets the status's bytes, still valid */
     return nvg_status_packed(f->status, f->now_ms, len);
 }
@@ -77,6 +80,7 @@ static void open_control_ingest(struct fuzz_collector *f)
         .packets = f->packets,
         .rates = f->rates,
         .feed = f->feed,
+        .flows = f->flows,
         .control = f->ctl,
         .now_ms = &f->now_ms,
         .write_log = &f->rl_write,
@@ -106,6 +110,11 @@ static void open_files(struct fuzz_collector *f)
     FUZZ_CHECK(f->rates != NULL);
     f->audit = nvg_audit_new(&f->opts, f->feed, err);
     FUZZ_CHECK(f->audit != NULL);
+    f->hosts = nvg_hosts_new(0);
+    FUZZ_CHECK(f->hosts != NULL);
+    struct nvg_flow_log_config flc = {.dir = f->dir, .feed = f->feed, .hosts = f->hosts};
+    f->flows = nvg_flow_log_new(&flc, err);
+    FUZZ_CHECK(f->flows != NULL);
     open_control_ingest(f);
     struct nvg_status_config sc = {
         .sensors = &f->sensors,
@@ -117,6 +126,8 @@ static void open_files(struct fuzz_collector *f)
         .disconnects = &f->disconnects,
         .security = &f->security,
         .feed = f->feed,
+        .flows = f->flows,
+        .hosts = f->hosts,
         .start_ms = f->start_ms,
     };
     f->status = nvg_status_new(&sc);
@@ -131,6 +142,10 @@ static void close_files(struct fuzz_collector *f)
     nvg_audit_free(f->audit);
     nvg_csv_writer_free(f->packets);
     nvg_csv_writer_free(f->rates);
+    nvg_flow_log_free(f->flows);
+    nvg_hosts_free(f->hosts);
+    f->flows = NULL;
+    f->hosts = NULL;
     f->status = NULL;
     f->ingest = NULL;
     f->ctl = NULL;

@@ -34,6 +34,8 @@ struct fuzz_collector {
     struct nvg_sensor_table sensors;
     struct nvg_fanout *feed;
     struct nvg_audit *audit;
+    struct nvg_hosts *hosts;
+    struct nvg_flow_log *flows;
     struct nvg_control *ctl;
     struct nvg_ingest *ingest;
     struct nvg_status *status;

@@ -53,10 +53,12 @@ def hello(name="s1", boot=7, mode=0):
                       f_bytes(4, "eth0") + f_bytes(5, "tcp") + f_bytes(6, "0.1.0"))
 
 
-def batch(name="s1", boot=7, seq=1, records=()):
+def batch(name="s1", boot=7, seq=1, records=(), flows=()):
     b = f_bytes(1, name) + f_varint(2, boot) + f_varint(3, seq)
     for r in records:
         b += f_bytes(4, r)
+    for fr in flows:
+        b += f_bytes(6, fr)
     return sensor_msg(3, b)
 
 
@@ -135,6 +137,14 @@ def ingest_seeds():
     seeds["two-sensors"] = SEP.join([batch(name="a", records=RECORDS[:2]),
                                      batch(name='b,"x"', records=RECORDS[2:]),
                                      eos(boot=7, last=1)])
+    # Conversation records in batches: good ones (counted into the host totals), then a newer
+    # format, a 5-byte address and a 4 KiB history refused beside a good record.
+    good = [flow_record(), flow_record(orig=b"\x20\x01" + b"\x00" * 14, resp=b"\xff" * 16)]
+    bad = [flow_record(fmt=2), flow_record(orig=b"\x01\x02\x03\x04\x05"),
+           flow_record(history="S" * 4096)]
+    seeds["flows"] = SEP.join([hello(), batch(seq=1, records=RECORDS[:1], flows=good),
+                               batch(seq=2, records=RECORDS[:1], flows=bad + good[:1]),
+                               batch(seq=3, flows=good * 3), eos(last=3)])
     return seeds
 
 

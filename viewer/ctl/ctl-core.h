@@ -115,6 +115,8 @@ void nvg_ctl_hosts_print(FILE *out, Netvigil__ControlReply *r, enum nvg_ctl_sort
  * display filter. */
 ProtobufCAllocator *nvg_ctl_feed_arena(struct nvg_ctl_feed *f);
 const struct nvg_filter *nvg_ctl_feed_filter(const struct nvg_ctl_feed *f);
+/* The per-sensor feed offsets (flows: FlowBatch.feed_offset counts conversation records). */
+struct nvg_feed_skips *nvg_ctl_feed_skips(struct nvg_ctl_feed *f);
 /* ctl-flows.c: a FlowBatch of the feed topic "flow". */
 long nvg_ctl_feed_flows(struct nvg_ctl_feed *f, FILE *out, const void *data, size_t len,
                         long limit);

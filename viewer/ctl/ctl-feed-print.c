@@ -198,6 +198,11 @@ ProtobufCAllocator *nvg_ctl_feed_arena(struct nvg_ctl_feed *f)
     return fresh_arena(f);
 }
 
+struct nvg_feed_skips *nvg_ctl_feed_skips(struct nvg_ctl_feed *f)
+{
+    return &f->skips;
+}
+
 const struct nvg_filter *nvg_ctl_feed_filter(const struct nvg_ctl_feed *f)
 {
     return &f->filter;

@@ -10,10 +10,12 @@
  *
  * hosts asks COMMAND_HOSTS once and prints the per-host totals, sorted by --sort. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl-core.h"
+#include "nvg-feed-skip.h"
 #include "nvg-flow-wire.h"
 #include "nvg-text.h"
 
@@ -101,6 +103,14 @@ long nvg_ctl_feed_flows(struct nvg_ctl_feed *feed, FILE *out, const void *data, 
     }
     if (fb->sensor && nvg_name_valid(fb->sensor))
         snprintf(sensor, sizeof(sensor), "%s", fb->sensor);
+    /* On stderr: stdout stays one flow per line (JSON included). */
+    uint64_t skipped =
+        nvg_feed_skips_batch(nvg_ctl_feed_skips(feed), sensor, fb->feed_offset, fb->n_flows);
+    if (skipped)
+        fprintf(stderr,
+                "netvigil-ctl: skipped %" PRIu64
+                " conversation records of %s (the subscriber fell behind)\n",
+                skipped, sensor);
     struct nvg_flow *v = fb->n_flows ? malloc(fb->n_flows * sizeof(*v)) : NULL;
     size_t n = 0;
     for (size_t i = 0; v && i < fb->n_flows; i++) {
@@ -109,7 +119,8 @@ long nvg_ctl_feed_flows(struct nvg_ctl_feed *feed, FILE *out, const void *data, 
         else if (flow_match(nvg_ctl_feed_filter(feed), sensor, &v[n]))
             n++;
     }
-    qsort(v, n, sizeof(*v), by_key);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), by_key);
     long printed = 0;
     char line[NVG_FLOW_LINE_MAX];
     for (size_t i = 0; i < n && (limit <= 0 || printed < limit); i++, printed++) {
@@ -151,6 +162,12 @@ static int host_cmp(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* A hostile collector's NaN or infinity would make the JSON invalid. */
+static double finite_or_0(double v)
+{
+    return isfinite(v) ? v : 0;
+}
+
 static void print_host(FILE *out, const Netvigil__HostTotal *h, bool json)
 {
     char a[48] = "?";
@@ -166,9 +183,10 @@ static void print_host(FILE *out, const Netvigil__HostTotal *h, bool json)
                 ",\"in_per_s_10s\":%.1f,\"out_per_s_10s\":%.1f,\"in_per_s_60s\":%.1f,"
                 "\"out_per_s_60s\":%.1f,\"conversations\":%" PRIu64 ",\"tcp_frames\":%" PRIu64
                 ",\"tcp_retransmissions\":%" PRIu64 ",\"error\":%" PRIu64 "}\n",
-                a, h->bytes_in, h->bytes_out, h->in_per_s_10s, h->out_per_s_10s, h->in_per_s_60s,
-                h->out_per_s_60s, h->conversations, h->tcp_frames, h->tcp_retransmissions,
-                h->error);
+                a, h->bytes_in, h->bytes_out, finite_or_0(h->in_per_s_10s),
+                finite_or_0(h->out_per_s_10s), finite_or_0(h->in_per_s_60s),
+                finite_or_0(h->out_per_s_60s), h->conversations, h->tcp_frames,
+                h->tcp_retransmissions, h->error);
     else
         fprintf(out, "%-39s %14" PRIu64 " %14" PRIu64 " %12.0f %12.0f %8" PRIu64 " %7.3f%%\n", a,
                 h->bytes_in, h->bytes_out, h->in_per_s_10s, h->out_per_s_10s, h->conversations,
@@ -182,7 +200,8 @@ void nvg_ctl_hosts_print(FILE *out, Netvigil__ControlReply *r, enum nvg_ctl_sort
     for (size_t i = 0; i < r->n_hosts; i++)
         if (r->hosts[i])
             r->hosts[n++] = r->hosts[i];
-    qsort(r->hosts, n, sizeof(*r->hosts), host_cmp);
+    if (n > 1)
+        qsort(r->hosts, n, sizeof(*r->hosts), host_cmp);
     if (!json)
         fprintf(out, "%-39s %14s %14s %12s %12s %8s %8s\n", "HOST", "BYTES_IN", "BYTES_OUT",
                 "IN_B/S_10S", "OUT_B/S_10S", "CONVS", "RETRANS");
