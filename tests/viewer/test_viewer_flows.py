@@ -133,7 +133,7 @@ class Collector:
 
 def flows_state():
     """app.flows: (listed, held, [(id, sensor, proto, orig, resp, end, bytes, rate)], hosts,
-    dropped)."""
+    rows dropped (cap), feed messages dropped (hand-over queue full))."""
     bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
     res = bus.call_sync(g.APP_ID, g.OBJ, "org.gtk.Actions", "Describe",
                         GLib.Variant("(s)", ("flows",)), None, Gio.DBusCallFlags.NONE, 5000,
@@ -308,7 +308,7 @@ def test_load(st, col, now_ns):
         col.fc.publish(b"flow", flow_batch(b"bulk", [
             flow(x, 0, FIN, TCP, A3, x % 60000, A4, 443, x, x, t0, t0 + (x % 97) * SEC // 10)
             for x in ids[i:i + 250]]))
-    worst, s = 0.0, None
+    worst, s, last, seen = 0.0, None, None, time.monotonic()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         col.pump(0)
@@ -316,11 +316,22 @@ def test_load(st, col, now_ns):
         s = flows_state()
         if s[1] == 20000 and len(s[2]) > 1 and (s[2][1][1], s[2][1][0]) == ("bulk", 21999):
             break
+        if (s[1], s[4], s[5]) != last:
+            last, seen = (s[1], s[4], s[5]), time.monotonic()
+        elif s[5] and time.monotonic() - seen > 5:
+            break  # batches dropped at the hand-over (counted): nothing more is coming
         time.sleep(0.1)
     took = time.monotonic() - start
-    # sorted by bytes: web-1's active conversation (9.2 MB, kept), then the heaviest bulk one
-    assert s[1] == 20000 and keys(s)[:2] == [("web-1", 1), ("bulk", 21999)], (s[:2], s[2][:2])
-    assert s[4] == 21000 + 5 - 20000, "dropped: %d" % s[4]
+    assert s[1] == 20000, (s[:2], s[4:])
+    if s[5]:
+        # a main thread too slow (sanitizer builds): whole messages dropped, counted
+        assert s[4] == 21000 - 250 * s[5] + 5 - 20000, "dropped: %d rows, %d messages" % (
+            s[4], s[5])
+        log("load: %d flow messages dropped at the hand-over (queue full), counted" % s[5])
+    else:
+        # sorted by bytes: web-1's active conversation (9.2 MB, kept), the heaviest bulk one
+        assert keys(s)[:2] == [("web-1", 1), ("bulk", 21999)], (s[:2], s[2][:2])
+        assert s[4] == 21000 + 5 - 20000, "dropped: %d" % s[4]
     worst_load = worst
     t = time.monotonic()
     g.action("sort-flows", g.s("duration"))

@@ -237,11 +237,12 @@ static void on_alerts_active(GObject *page, GParamSpec *pspec, NvgApplication *s
 
 /* ---- the Conversations page ------------------------------------------------------------------ */
 
-/* app.flows' state (uu@a(tssssstd)@ast): the rows the Conversations page lists, the rows it
+/* app.flows' state (uu@a(tssssstd)@astt): the rows the Conversations page lists, the rows it
  * holds, the first FLOWS_STATE_ROWS rows in the table's order (id, sensor, protocol,
  * originator, responder as shown, end, bytes both ways, rate in bytes/s), the top hosts it
- * shows ("addr in/s out/s"), and the conversations dropped to keep within its cap. Refreshed
- * as app.alerts is. */
+ * shows ("addr in/s out/s"), the conversations dropped to keep within its cap, and the feed's
+ * messages dropped with its hand-over queue full (any kind: a flood the main thread could not
+ * keep up with). Refreshed as app.alerts is. */
 #define FLOWS_STATE_ROWS 100
 
 static GVariant *flows_state(NvgWindow *w)
@@ -265,10 +266,12 @@ static GVariant *flows_state(NvgWindow *w)
     }
     g_auto(GStrv) hosts = nvg_flows_page_get_hosts(page);
     NvgFlowStore *store = nvg_flows_page_get_store(page);
-    return g_variant_new("(uu@a(tssssstd)^ast)", g_list_model_get_n_items(m),
+    struct nvg_feed_stats fs;
+    nvg_window_get_feed_stats(w, &fs);
+    return g_variant_new("(uu@a(tssssstd)^astt)", g_list_model_get_n_items(m),
                          g_list_model_get_n_items(G_LIST_MODEL(store)),
                          g_variant_builder_end(&rows), hosts,
-                         (guint64)nvg_flow_store_get_dropped(store));
+                         (guint64)nvg_flow_store_get_dropped(store), (guint64)fs.queue_dropped);
 }
 
 static gboolean refresh_flows_state(gpointer data)
@@ -389,7 +392,7 @@ static const GActionEntry app_actions[] = {
     {"flows",
      NULL,
      NULL,
-     "(uint32 0, uint32 0, @a(tssssstd) [], @as [], uint64 0)",
+     "(uint32 0, uint32 0, @a(tssssstd) [], @as [], uint64 0, uint64 0)",
      change_readonly,
      {0}},
     {"activate-flow", act_activate_flow, "(st)", NULL, NULL, {0}},
