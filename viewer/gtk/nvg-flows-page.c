@@ -292,7 +292,9 @@ static gboolean on_hosts_poll(gpointer data)
 {
     NvgFlowsPage *self = data;
     gint64 now = g_get_monotonic_time();
-    if (!self->feed || (self->hosts_request && now - self->hosts_t0 < HOSTS_TIMEOUT_US))
+    /* only while someone looks: the collector answers every viewer's poll */
+    if (!self->feed || !gtk_widget_get_mapped(GTK_WIDGET(self)) ||
+        (self->hosts_request && now - self->hosts_t0 < HOSTS_TIMEOUT_US))
         return G_SOURCE_CONTINUE;
     self->hosts_request = REQUEST_ID_BASE + ++self->next_request;
     self->hosts_t0 = now;
