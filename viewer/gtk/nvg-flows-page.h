@@ -10,9 +10,9 @@
  *    "packets". The display filter has no "either way" address condition, so the packet list
  *    shows the originator's direction of the conversation.
  *  - Below the table, the top hosts by bytes/s in and out: COMMAND_HOSTS once a second over
- *    the control socket while the page is shown, the collector's 60 s figures (the chart windows are 1 min and longer:
- *    60 s is the nearest of the 10 s and 60 s it gives). Fleet-wide: the collector's per-host
- *    totals are not per sensor. */
+ *    the control socket while the page is shown, the collector's 60 s figures (the chart windows
+ * are 1 min and longer: 60 s is the nearest of the 10 s and 60 s it gives). Fleet-wide: the
+ * collector's per-host totals are not per sensor. */
 #ifndef NVG_FLOWS_PAGE_H
 #define NVG_FLOWS_PAGE_H
 
