@@ -194,7 +194,14 @@ void nvg_flow_log_batch(struct nvg_flow_log *fl, struct nvg_sensor_entry *s,
 void nvg_flow_log_end(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, uint64_t sent)
 {
     uint64_t here = s->boot_flows + s->boot_flows_refused;
-    if (sent != here)
+    if (!s->boot_flows_whole) {
+        nvg_log(NVG_LOG_WARNING,
+                "sensor '%s' end of stream: %" PRIu64 " of its %" PRIu64
+                " conversation records counted since this collector started (the ones before "
+                "are in the log, not in the count)",
+                s->name, here, sent);
+        here = sent; /* nothing known missing */
+    } else if (sent != here)
         nvg_log(NVG_LOG_WARNING,
                 "sensor '%s' end of stream: it sent %" PRIu64 " conversation records, %" PRIu64
                 " arrived (%" PRIu64 " refused)",

@@ -13,7 +13,7 @@ struct host {
     uint8_t addr[16];
     uint8_t ip_version; /* 0: free */
     int32_t next;       /* hash chain */
-    uint64_t in, out, weight, error, conversations, tcp_frames, tcp_retrans;
+    uint64_t in, out, error, conversations, tcp_frames, tcp_retrans;
     int64_t last_ms;
     int64_t sec;             /* the latest second in the rings */
     uint64_t in_s[WINDOW_S]; /* bytes per collector second, ring by second % WINDOW_S */
@@ -29,6 +29,8 @@ struct seen {
 struct nvg_hosts {
     size_t cap, n, n_buckets;
     struct host *v;
+    uint64_t *weight; /* per host (bytes counted + inherited), apart: the eviction scan reads
+                       * 8 bytes a host, not a whole entry */
     int32_t *buckets;
     struct seen *ids;
     uint64_t evictions, flows, uncached;
@@ -49,12 +51,13 @@ struct nvg_hosts *nvg_hosts_new(size_t capacity)
     h->cap = capacity ? capacity : NVG_HOSTS_CAPACITY;
     h->n_buckets = 2 * h->cap;
     h->v = calloc(h->cap, sizeof(*h->v));
+    h->weight = calloc(h->cap, sizeof(*h->weight));
     h->buckets = malloc(h->n_buckets * sizeof(*h->buckets));
     h->ids = calloc(NVG_HOSTS_IDS, sizeof(*h->ids));
     h->order = malloc(h->cap * sizeof(*h->order));
     h->pb = malloc(NVG_HOSTS_REPLY_MAX * sizeof(*h->pb));
     h->ptrs = malloc(NVG_HOSTS_REPLY_MAX * sizeof(*h->ptrs));
-    if (!h->v || !h->buckets || !h->ids || !h->order || !h->pb || !h->ptrs) {
+    if (!h->v || !h->weight || !h->buckets || !h->ids || !h->order || !h->pb || !h->ptrs) {
         nvg_hosts_free(h);
         return NULL;
     }
@@ -68,6 +71,7 @@ void nvg_hosts_free(struct nvg_hosts *h)
     if (!h)
         return;
     free(h->v);
+    free(h->weight);
     free(h->buckets);
     free(h->ids);
     free(h->order);
@@ -106,9 +110,10 @@ static void unlink_host(struct nvg_hosts *h, int32_t idx)
 static int32_t lightest(const struct nvg_hosts *h)
 {
     size_t best = 0;
+    uint64_t least = h->weight[0];
     for (size_t i = 1; i < h->n; i++)
-        if (h->v[i].weight < h->v[best].weight)
-            best = i;
+        if (h->weight[i] < least)
+            least = h->weight[i], best = i;
     return (int32_t)best;
 }
 
@@ -124,7 +129,7 @@ static struct host *host_get(struct nvg_hosts *h, const uint8_t *addr, uint8_t v
         idx = (int32_t)h->n++;
     } else {
         idx = lightest(h);
-        inherited = h->v[idx].weight;
+        inherited = h->weight[idx];
         unlink_host(h, idx);
         h->evictions++;
     }
@@ -132,7 +137,7 @@ static struct host *host_get(struct nvg_hosts *h, const uint8_t *addr, uint8_t v
     memset(e, 0, sizeof(*e));
     memcpy(e->addr, addr, 16);
     e->ip_version = v;
-    e->weight = e->error = inherited;
+    h->weight[idx] = e->error = inherited;
     e->next = h->buckets[b];
     h->buckets[b] = idx;
     return e;
@@ -184,14 +189,14 @@ static void growth(struct nvg_hosts *h, uint64_t sensor_key, const struct nvg_fl
     }
 }
 
-static void count_side(struct host *e, const struct nvg_flow *f, const struct seen *d, int side,
-                       int64_t now_ms)
+static void count_side(struct nvg_hosts *h, struct host *e, const struct nvg_flow *f,
+                       const struct seen *d, int side, int64_t now_ms)
 {
     int other = 1 - side; /* side 0: the initiator, who sends dir[0] */
     uint64_t out = d->bytes[side], in = d->bytes[other];
     e->out += out;
     e->in += in;
-    e->weight += in + out;
+    h->weight[e - h->v] += in + out;
     if (f->export_seq == 0)
         e->conversations++;
     if (f->proto == NVG_PROTO_TCP) {
@@ -208,8 +213,8 @@ void nvg_hosts_flow(struct nvg_hosts *h, uint64_t sensor_key, const struct nvg_f
     struct seen d;
     growth(h, sensor_key, f, &d);
     h->flows++;
-    count_side(host_get(h, f->orig, f->ip_version), f, &d, 0, now_ms);
-    count_side(host_get(h, f->resp, f->ip_version), f, &d, 1, now_ms);
+    count_side(h, host_get(h, f->orig, f->ip_version), f, &d, 0, now_ms);
+    count_side(h, host_get(h, f->resp, f->ip_version), f, &d, 1, now_ms);
 }
 
 /* Bytes in the last w seconds up to now_s (the current one included). */

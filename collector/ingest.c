@@ -444,6 +444,7 @@ static void send_ack(struct nvg_ingest *ing, const uint8_t *rid, size_t rid_len,
         ack.flows_received = s->boot_flows;
         ack.flows_refused = s->boot_flows_refused;
         ack.flows_write_failures = s->boot_flows_write_failures;
+        ack.flows_partial = !s->boot_flows_whole;
     }
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_END_OF_STREAM_ACK;

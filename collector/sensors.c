@@ -295,6 +295,7 @@ void nvg_sensor_entry_set_boot(struct nvg_sensor_entry *s, uint64_t boot_id)
     s->boot_batches_lost = 0;
     s->boot_write_failures = 0;
     s->boot_flows = s->boot_flows_refused = s->boot_flows_write_failures = 0;
+    s->boot_flows_whole = true;
 }
 
 static void add_sat(uint64_t *x, uint64_t v)
@@ -754,6 +755,7 @@ int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log
         s->last_seq = pos.last_seq;
         s->boot_records = pos.boot_records;
         s->boot_batches_lost = pos.boot_batches_lost;
+        s->boot_flows_whole = false; /* flow counts are not in the state */
         s->durable = pos;
         loaded++;
     }

@@ -109,6 +109,10 @@ struct nvg_sensor_entry {
     uint64_t flows_received, flows_refused, flows_write_failures, flows_missing;
     uint64_t boot_flows, boot_flows_refused, boot_flows_write_failures;
     uint64_t flows_published; /* on the feed: FlowBatch.feed_offset */
+    /* This process saw boot_id arrive (Hello or batch of a new boot id), so the boot_flows
+     * counts are whole; false for a boot id restored from sensors.state, which keeps no flow
+     * counts. */
+    bool boot_flows_whole;
     int64_t last_seen_ms;
     struct nvg_sensor_heartbeat hb;
 

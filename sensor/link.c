@@ -612,8 +612,11 @@ static bool flows_acked(const Netvigil__EndOfStreamAck *a, uint64_t sent)
 {
     if (a->flows_received == sent && a->flows_refused == 0 && a->flows_write_failures == 0)
         return true;
-    return a->history_unknown && a->flows_received <= sent && a->flows_refused == 0 &&
-           a->batches_lost == 0;
+    /* A collector that restarted counts flows from its start only (records it counts from
+     * sensors.state): then only a count above ours, or a refusal, is wrong. */
+    bool partial = a->flows_partial || a->history_unknown;
+    return partial && a->flows_received <= sent && a->flows_refused == 0 &&
+           a->flows_write_failures == 0;
 }
 
 static int check_ack(struct nvg_link *link)

@@ -186,9 +186,9 @@ bool fake_flows_ack_ok(const struct fake_flows *ff, const Netvigil__EndOfStreamA
 {
     snprintf(line, size,
              "ack flows_received=%" PRIu64 " flows_refused=%" PRIu64
-             " flows_write_failures=%" PRIu64 " flows_sent=%" PRIu64 " bad=%" PRIu64
-             " skipped=%" PRIu64,
-             a->flows_received, a->flows_refused, a->flows_write_failures, ff->sent, ff->bad_sent,
-             ff->skipped);
+             " flows_write_failures=%" PRIu64 " flows_partial=%d flows_sent=%" PRIu64
+             " bad=%" PRIu64 " skipped=%" PRIu64,
+             a->flows_received, a->flows_refused, a->flows_write_failures, (int)a->flows_partial,
+             ff->sent, ff->bad_sent, ff->skipped);
     return a->flows_received == ff->sent - ff->bad_sent && a->flows_refused == ff->bad_sent;
 }
