@@ -40,7 +40,8 @@ struct _NvgFlowsPage {
     GtkColumnViewColumn *sortable[NVG_FLOW_SORT_COUNT];
     struct nvg_filter flt; /* the display filter in force */
 
-    guint hosts_id, caption_id;
+    guint hosts_id, caption_id, head_id;
+    gboolean to_head;                    /* a new order: show its head once sorted */
     guint64 next_request, hosts_request; /* the request waiting for its answer, 0 = none */
     gint64 hosts_t0;
     char **hosts_lines;
@@ -131,11 +132,37 @@ static void nvg_flows_page_sensor_changed(NvgPage *page)
         gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
-/* A new order: show its head (the heaviest), not wherever the old order left the view. */
-static void on_sort_changed(GtkSorter *sorter, GtkSorterChange change, NvgFlowsPage *self)
+static gboolean on_head_due(gpointer data)
 {
+    NvgFlowsPage *self = data;
+    self->head_id = 0;
     GtkAdjustment *v = gtk_scrolled_window_get_vadjustment(self->list_scroll);
     gtk_adjustment_set_value(v, gtk_adjustment_get_lower(v));
+    return G_SOURCE_REMOVE;
+}
+
+/* After the view laid the new order out: before, it would put its anchor row back in sight. */
+static void scroll_to_head(NvgFlowsPage *self)
+{
+    if (!self->head_id)
+        self->head_id = g_timeout_add(100, on_head_due, self);
+}
+
+/* A new order: show its head (the heaviest), not wherever the old order left the view. The
+ * view keeps its top row in sight as rows move, so the head is shown again once the
+ * incremental sort is over. */
+static void on_sort_changed(GtkSorter *sorter, GtkSorterChange change, NvgFlowsPage *self)
+{
+    self->to_head = TRUE;
+    scroll_to_head(self);
+}
+
+static void on_sort_pending(GtkSortListModel *m, GParamSpec *pspec, NvgFlowsPage *self)
+{
+    if (self->to_head && gtk_sort_list_model_get_pending(m) == 0) {
+        self->to_head = FALSE;
+        scroll_to_head(self);
+    }
 }
 
 void nvg_flows_page_sort(NvgFlowsPage *self, enum nvg_flow_sort key)
@@ -410,6 +437,7 @@ static void nvg_flows_page_dispose(GObject *object)
     NvgFlowsPage *self = NVG_FLOWS_PAGE(object);
     g_clear_handle_id(&self->hosts_id, g_source_remove);
     g_clear_handle_id(&self->caption_id, g_source_remove);
+    g_clear_handle_id(&self->head_id, g_source_remove);
     GtkSorter *sorter = self->column_view ? gtk_column_view_get_sorter(self->column_view) : NULL;
     if (sorter)
         g_signal_handlers_disconnect_by_data(sorter, self);
@@ -499,6 +527,7 @@ static void nvg_flows_page_init(NvgFlowsPage *self)
     gtk_sort_list_model_set_incremental(self->sorted, TRUE);
     if (sorter)
         g_signal_connect_object(sorter, "changed", G_CALLBACK(on_sort_changed), self, 0);
+    g_signal_connect(self->sorted, "notify::pending", G_CALLBACK(on_sort_pending), self);
     self->selection = gtk_single_selection_new(G_LIST_MODEL(g_object_ref(self->sorted)));
     gtk_single_selection_set_autoselect(self->selection, FALSE);
     gtk_single_selection_set_can_unselect(self->selection, TRUE);
