@@ -13,6 +13,8 @@ struct _NvgApplication {
     void *zctx;        /* owned: terminated at finalize */
     NvgWindow *window; /* weak: the application holds it while it is open */
     guint alerts_idle; /* app.alerts' state is due for a refresh */
+    guint flows_idle;  /* app.flows' */
+    guint flows_tick;  /* app.flows' hosts: a refresh a second, as the page polls them */
 };
 
 G_DEFINE_FINAL_TYPE(NvgApplication, nvg_application, GTK_TYPE_APPLICATION)
@@ -233,6 +235,100 @@ static void on_alerts_active(GObject *page, GParamSpec *pspec, NvgApplication *s
     schedule_alerts_state(self);
 }
 
+/* ---- the Conversations page ------------------------------------------------------------------ */
+
+/* app.flows' state (uu@a(tssssstd)@astt): the rows the Conversations page lists, the rows it
+ * holds, the first FLOWS_STATE_ROWS rows in the table's order (id, sensor, protocol,
+ * originator, responder as shown, end, bytes both ways, rate in bytes/s), the top hosts it
+ * shows ("addr in/s out/s"), the conversations dropped to keep within its cap, and the feed's
+ * messages dropped with its hand-over queue full (any kind: a flood the main thread could not
+ * keep up with). Refreshed as app.alerts is. */
+#define FLOWS_STATE_ROWS 100
+
+static GVariant *flows_state(NvgWindow *w)
+{
+    NvgFlowsPage *page = nvg_window_get_flows_page(w);
+    GListModel *m = nvg_flows_page_get_model(page);
+    GVariantBuilder rows;
+    g_variant_builder_init(&rows, G_VARIANT_TYPE("a(tssssstd)"));
+    for (guint i = 0; i < MIN(g_list_model_get_n_items(m), FLOWS_STATE_ROWS); i++) {
+        g_autoptr(NvgFlowItem) item = g_list_model_get_item(m, i);
+        const struct nvg_flow_row *r = nvg_flow_item_get(item);
+        char o[64], d[64];
+        nvg_format_addr(o, r->flow.orig, r->flow.ip_version);
+        nvg_format_addr(d, r->flow.resp, r->flow.ip_version);
+        g_autofree char *os = g_strdup_printf("%s:%u", o, r->flow.orig_port);
+        g_autofree char *ds = g_strdup_printf("%s:%u", d, r->flow.resp_port);
+        g_variant_builder_add(&rows, "(tssssstd)", (guint64)r->flow.id, r->sensor,
+                              nvg_proto_name((enum nvg_proto)r->flow.proto), os, ds,
+                              nvg_flow_end_name((enum nvg_flow_end)r->flow.end),
+                              (guint64)nvg_flow_row_bytes(r), r->rate);
+    }
+    g_auto(GStrv) hosts = nvg_flows_page_get_hosts(page);
+    NvgFlowStore *store = nvg_flows_page_get_store(page);
+    struct nvg_feed_stats fs;
+    nvg_window_get_feed_stats(w, &fs);
+    return g_variant_new("(uu@a(tssssstd)^astt)", g_list_model_get_n_items(m),
+                         g_list_model_get_n_items(G_LIST_MODEL(store)),
+                         g_variant_builder_end(&rows), hosts,
+                         (guint64)nvg_flow_store_get_dropped(store), (guint64)fs.queue_dropped);
+}
+
+static gboolean refresh_flows_state(gpointer data)
+{
+    NvgApplication *self = data;
+    self->flows_idle = 0;
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "flows");
+    if (a && self->window)
+        g_simple_action_set_state(G_SIMPLE_ACTION(a), flows_state(self->window));
+    return G_SOURCE_REMOVE;
+}
+
+static void on_flows_items(GListModel *m, guint pos, guint removed, guint added,
+                           NvgApplication *self)
+{
+    if (!self->flows_idle)
+        self->flows_idle = g_timeout_add(ALERTS_STATE_MS, refresh_flows_state, self);
+}
+
+static gboolean on_flows_tick(gpointer data)
+{
+    on_flows_items(NULL, 0, 0, 0, data);
+    return G_SOURCE_CONTINUE;
+}
+
+/* app.activate-flow (st): as activating the row of sensor's conversation id. */
+static void act_activate_flow(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    const char *sensor;
+    guint64 id;
+    g_variant_get(p, "(&st)", &sensor, &id);
+    if (!nvg_flows_page_activate(nvg_window_get_flows_page(w), sensor, id))
+        g_message("activate-flow: %s/%" G_GUINT64_FORMAT " is not listed", sensor, id);
+}
+
+/* app.sort-flows s: "bytes", "rate", "duration", "rtt" or "retrans", heaviest first. */
+static void act_sort_flows(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    enum nvg_flow_sort key;
+    if (nvg_flow_sort_parse(g_variant_get_string(p, NULL), &key) == 0)
+        nvg_flows_page_sort(nvg_window_get_flows_page(w), key);
+    else
+        g_message("sort-flows: no such key %s", g_variant_get_string(p, NULL));
+}
+
+/* app.flows-filter s: the Conversations page's display filter ("proto=..;src=..", "" = none). */
+static void act_flows_filter(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    g_autoptr(GError) error = NULL;
+    if (!nvg_flows_page_apply_filter_spec(nvg_window_get_flows_page(w),
+                                          g_variant_get_string(p, NULL), &error))
+        g_message("%s", error->message);
+}
+
 static void act_connect_dialog(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NvgApplication *self = data;
@@ -293,6 +389,15 @@ static const GActionEntry app_actions[] = {
     {"connect-dialog", act_connect_dialog, NULL, NULL, NULL, {0}},
     {"alerts", NULL, NULL, "(uint32 0, uint32 0, '', @a(tsss) [])", change_readonly, {0}},
     {"activate-alert", act_activate_alert, "t", NULL, NULL, {0}},
+    {"flows",
+     NULL,
+     NULL,
+     "(uint32 0, uint32 0, @a(tssssstd) [], @as [], uint64 0, uint64 0)",
+     change_readonly,
+     {0}},
+    {"activate-flow", act_activate_flow, "(st)", NULL, NULL, {0}},
+    {"sort-flows", act_sort_flows, "s", NULL, NULL, {0}},
+    {"flows-filter", act_flows_filter, "s", NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
@@ -346,6 +451,9 @@ static void nvg_application_activate(GApplication *app)
         /* after the window's handler, which sets the switcher's title */
         g_signal_connect_after(alerts, "notify::active", G_CALLBACK(on_alerts_active), self);
         schedule_alerts_state(self);
+        g_signal_connect(nvg_flows_page_get_model(nvg_window_get_flows_page(self->window)),
+                         "items-changed", G_CALLBACK(on_flows_items), self);
+        self->flows_tick = g_timeout_add_seconds(1, on_flows_tick, self);
     }
     gtk_window_present(GTK_WINDOW(self->window));
 }
@@ -354,6 +462,8 @@ static void nvg_application_finalize(GObject *object)
 {
     NvgApplication *self = NVG_APPLICATION(object);
     g_clear_handle_id(&self->alerts_idle, g_source_remove);
+    g_clear_handle_id(&self->flows_idle, g_source_remove);
+    g_clear_handle_id(&self->flows_tick, g_source_remove);
     nvg_viewer_config_clear(&self->config);
     if (self->zctx)
         zmq_ctx_term(self->zctx); /* every socket is closed by now (LINGER 0) */

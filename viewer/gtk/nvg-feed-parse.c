@@ -4,15 +4,18 @@
 #include <math.h>
 #include <string.h>
 
+#include "nvg-flow-wire.h"
 #include "nvg-text.h"
 
 /* Memory one message of each kind may unpack into. The largest legitimate ones: a status of
  * 1024 sensors (~1 MiB unpacked), a second of rates for 1024 sensors x 9 protocols (~1.5 MiB),
  * top talkers, events and alerts of a few KiB, a command's reply with a result per sensor, and
- * COMMAND_ALERTS's reply: up to NVG_CLIENT_MAX_MSG of alert events (~3x that unpacked). */
+ * COMMAND_ALERTS's reply: up to NVG_CLIENT_MAX_MSG of alert events (~3x that unpacked), and a
+ * FlowBatch of NVG_FEED_MAX_FLOWS records (~0.5 KiB each unpacked). */
 static const size_t kind_limit[NVG_FEED_KINDS] = {
     [NVG_FEED_STATUS] = 8u << 20, [NVG_FEED_RATES] = 4u << 20,  [NVG_FEED_TALKERS] = 32u << 10,
     [NVG_FEED_EVENT] = 64u << 10, [NVG_FEED_REPLY] = 16u << 20, [NVG_FEED_ALERT] = 64u << 10,
+    [NVG_FEED_FLOW] = 1u << 20,
 };
 
 /* Escaped text longer than this (4 bytes per bad byte) is cut: a label shows no more anyway. */
@@ -159,6 +162,32 @@ static void fix_reply(struct fix *f, Netvigil__ControlReply *r)
     cap_repeated(f, &r->n_alerts, NVG_FEED_MAX_ALERTS);
     for (size_t i = 0; i < r->n_alerts; i++)
         fix_alert(f, r->alerts[i]);
+    /* host addresses are checked where they are shown; rates made finite */
+    cap_repeated(f, &r->n_hosts, NVG_FEED_MAX_HOSTS);
+    for (size_t i = 0; i < r->n_hosts; i++) {
+        Netvigil__HostTotal *h = r->hosts[i];
+        h->in_per_s_10s = clamp_rate(h->in_per_s_10s);
+        h->out_per_s_10s = clamp_rate(h->out_per_s_10s);
+        h->in_per_s_60s = clamp_rate(h->in_per_s_60s);
+        h->out_per_s_60s = clamp_rate(h->out_per_s_60s);
+    }
+}
+
+/* A record nvg_flow_from_pb refuses (another format, a bad address, a string outside its
+ * alphabet) is left out whole: the page shows only what it can show truthfully. */
+static void fix_flows(struct fix *f, Netvigil__FlowBatch *fb)
+{
+    NAME(f, fb->sensor);
+    cap_repeated(f, &fb->n_flows, NVG_FEED_MAX_FLOWS);
+    size_t kept = 0;
+    for (size_t i = 0; i < fb->n_flows; i++) {
+        struct nvg_flow flow;
+        if (nvg_flow_from_pb(fb->flows[i], &flow) == 0)
+            fb->flows[kept++] = fb->flows[i];
+        else
+            f->omitted++;
+    }
+    fb->n_flows = kept;
 }
 
 static ProtobufCMessage *unpack(enum nvg_feed_kind kind, ProtobufCAllocator *a, size_t len,
@@ -177,6 +206,8 @@ static ProtobufCMessage *unpack(enum nvg_feed_kind kind, ProtobufCAllocator *a, 
         return (ProtobufCMessage *)netvigil__control_reply__unpack(a, len, data);
     case NVG_FEED_ALERT:
         return (ProtobufCMessage *)netvigil__alert__unpack(a, len, data);
+    case NVG_FEED_FLOW:
+        return (ProtobufCMessage *)netvigil__flow_batch__unpack(a, len, data);
     default:
         return NULL;
     }
@@ -199,6 +230,9 @@ static void fix_message(struct fix *f, enum nvg_feed_kind kind, ProtobufCMessage
         break;
     case NVG_FEED_ALERT:
         fix_alert(f, (Netvigil__Alert *)pb);
+        break;
+    case NVG_FEED_FLOW:
+        fix_flows(f, (Netvigil__FlowBatch *)pb);
         break;
     default:
         fix_reply(f, (Netvigil__ControlReply *)pb);
@@ -267,7 +301,7 @@ int nvg_feed_topic_kind(const char *topic, size_t len)
     } topics[] = {
         {NVG_TOPIC_STATUS, NVG_FEED_STATUS},   {NVG_TOPIC_RATES, NVG_FEED_RATES},
         {NVG_TOPIC_TALKERS, NVG_FEED_TALKERS}, {NVG_TOPIC_EVENTS, NVG_FEED_EVENT},
-        {NVG_TOPIC_ALERTS, NVG_FEED_ALERT},
+        {NVG_TOPIC_ALERTS, NVG_FEED_ALERT},    {NVG_TOPIC_FLOWS, NVG_FEED_FLOW},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(topics); i++) {
         size_t n = strlen(topics[i].topic);

@@ -31,6 +31,8 @@ enum nvg_feed_kind {
     NVG_FEED_EVENT,   /* pb: Netvigil__Event */
     NVG_FEED_REPLY,   /* pb: Netvigil__ControlReply, or NULL with error set */
     NVG_FEED_ALERT,   /* pb: Netvigil__Alert (topic "alert"): one event of an alert's life */
+    NVG_FEED_FLOW,    /* pb: Netvigil__FlowBatch (topic "flow"): every record it keeps passed
+                       * nvg_flow_from_pb (the others left out, counted omitted) */
     NVG_FEED_KINDS
 };
 
@@ -43,6 +45,10 @@ enum nvg_feed_kind {
  * holds the events the collector kept, which fit its 4 MiB message cap. */
 #define NVG_FEED_MAX_ALERT_LIST 16
 #define NVG_FEED_MAX_ALERTS 20000
+/* A FlowBatch carries at most 256 records (the link's batches, collector/flows.c); a
+ * COMMAND_HOSTS reply at most 1000 hosts (ControlRequest.limit's cap). */
+#define NVG_FEED_MAX_FLOWS 1024
+#define NVG_FEED_MAX_HOSTS 1000
 /* Later than any real clock (year ~36800), small enough that ms and us fit in int64. */
 #define NVG_FEED_TIME_S_MAX ((int64_t)1 << 40)
 

@@ -21,6 +21,7 @@ struct request {
     char *sensor;
     char *filter;
     int64_t since_ms;
+    uint32_t limit;
 };
 
 struct nvg_feed {
@@ -193,6 +194,7 @@ static void send_requests(struct nvg_feed *feed)
         req.filter = r->filter;
         req.requester = feed->requester;
         req.since_ms = r->since_ms;
+        req.limit = r->limit;
         /* ZMQ_IMMEDIATE: with no live connection this fails now instead of queueing a command
          * that would run whenever the collector comes back. */
         int rc = nvg_zmq_send_pb(feed->dealer, &req.base, ZMQ_DONTWAIT);
@@ -357,7 +359,8 @@ static void requester_name(char *buf, size_t size)
 }
 
 static const char *const topics[] = {NVG_TOPIC_RECORDS, NVG_TOPIC_RATES,  NVG_TOPIC_STATUS,
-                                     NVG_TOPIC_TALKERS, NVG_TOPIC_EVENTS, NVG_TOPIC_ALERTS};
+                                     NVG_TOPIC_TALKERS, NVG_TOPIC_EVENTS, NVG_TOPIC_ALERTS,
+                                     NVG_TOPIC_FLOWS};
 
 /* Runs on the worker: it creates, uses and closes both sockets. */
 static int open_sockets(struct nvg_feed *feed, GError **error)
@@ -525,7 +528,7 @@ void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats)
 }
 
 static void queue_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
-                          const char *filter, int64_t since_ms)
+                          const char *filter, int64_t since_ms, uint32_t limit)
 {
     struct request *r = g_new0(struct request, 1);
     r->id = id;
@@ -533,6 +536,7 @@ static void queue_request(struct nvg_feed *feed, uint64_t id, int kind, const ch
     r->sensor = g_strdup(sensor ? sensor : "");
     r->filter = g_strdup(filter ? filter : "");
     r->since_ms = since_ms;
+    r->limit = limit;
     g_async_queue_push(feed->requests, r);
     wake(feed);
 }
@@ -540,10 +544,15 @@ static void queue_request(struct nvg_feed *feed, uint64_t id, int kind, const ch
 void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
                       const char *filter)
 {
-    queue_request(feed, id, kind, sensor, filter, 0);
+    queue_request(feed, id, kind, sensor, filter, 0, 0);
 }
 
 void nvg_feed_request_alerts(struct nvg_feed *feed, uint64_t id, int64_t since_ms)
 {
-    queue_request(feed, id, NETVIGIL__COMMAND_KIND__COMMAND_ALERTS, "", "", since_ms);
+    queue_request(feed, id, NETVIGIL__COMMAND_KIND__COMMAND_ALERTS, "", "", since_ms, 0);
+}
+
+void nvg_feed_request_hosts(struct nvg_feed *feed, uint64_t id, uint32_t limit)
+{
+    queue_request(feed, id, NETVIGIL__COMMAND_KIND__COMMAND_HOSTS, "", "", 0, limit);
 }

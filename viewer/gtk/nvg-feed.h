@@ -86,5 +86,7 @@ void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *
 /* COMMAND_ALERTS: the alert events the collector kept, emitted at or after since_ms (wall
  * clock); the reply's alerts come oldest first. */
 void nvg_feed_request_alerts(struct nvg_feed *feed, uint64_t id, int64_t since_ms);
+/* COMMAND_HOSTS: the per-host totals, the heaviest limit hosts (0: the collector's 100). */
+void nvg_feed_request_hosts(struct nvg_feed *feed, uint64_t id, uint32_t limit);
 
 #endif

@@ -54,6 +54,7 @@ struct _NvgWindow {
     NvgTrafficPage *traffic;
     NvgAlertsPage *alerts;
     GtkStackPage *alerts_tab; /* its entry in the switcher: the badge */
+    NvgFlowsPage *flows;
 
     const struct nvg_viewer_config *config; /* the application's */
 
@@ -347,6 +348,12 @@ NvgAlertsPage *nvg_window_get_alerts_page(NvgWindow *self)
     return self->alerts;
 }
 
+NvgFlowsPage *nvg_window_get_flows_page(NvgWindow *self)
+{
+    g_return_val_if_fail(NVG_IS_WINDOW(self), NULL);
+    return self->flows;
+}
+
 const char *nvg_window_get_page_title(NvgWindow *self, const char *name)
 {
     GtkWidget *child = gtk_stack_get_child_by_name(self->stack, name);
@@ -390,11 +397,14 @@ static void route(NvgWindow *self, struct nvg_feed_msg **m)
         nvg_sensors_page_add_event(self->sensors, (const Netvigil__Event *)(*m)->pb);
         break;
     case NVG_FEED_REPLY:
-        if (!nvg_alerts_page_reply(self->alerts, *m))
+        if (!nvg_flows_page_reply(self->flows, *m) && !nvg_alerts_page_reply(self->alerts, *m))
             nvg_sensors_page_reply(self->sensors, *m);
         break;
     case NVG_FEED_ALERT:
         nvg_alerts_page_take_alert(self->alerts, (const Netvigil__Alert *)(*m)->pb);
+        break;
+    case NVG_FEED_FLOW:
+        nvg_flows_page_take_flows(self->flows, (const Netvigil__FlowBatch *)(*m)->pb);
         break;
     case NVG_FEED_RATES:
         nvg_traffic_page_add_rates(self->traffic, (const Netvigil__RateBatch *)(*m)->pb);
@@ -483,11 +493,13 @@ void nvg_window_reconnect(NvgWindow *self)
     g_return_if_fail(NVG_IS_WINDOW(self));
     nvg_sensors_page_set_feed(self->sensors, NULL);
     nvg_alerts_page_set_feed(self->alerts, NULL);
+    nvg_flows_page_set_feed(self->flows, NULL);
     nvg_feed_free(self->feed); /* joins its worker and closes its sockets */
     self->feed = NULL;
     start_feed(self);
     nvg_sensors_page_set_feed(self->sensors, self->feed);
     nvg_alerts_page_set_feed(self->alerts, self->feed);
+    nvg_flows_page_set_feed(self->flows, self->feed);
     self->rate_n0 = 0;
     self->conn_state = -1;
     set_conn_state(self, self->feed ? CONN_CONNECTING : CONN_FAILED, 0);
@@ -510,6 +522,8 @@ static void add_pages(NvgWindow *self, NvgApplication *app)
     self->alerts_tab =
         gtk_stack_add_titled(self->stack, GTK_WIDGET(self->alerts), "alerts", "Alerts");
     g_signal_connect(self->alerts, "notify::active", G_CALLBACK(on_alerts_active), self);
+    self->flows = NVG_FLOWS_PAGE(nvg_flows_page_new(self->feed));
+    gtk_stack_add_titled(self->stack, GTK_WIDGET(self->flows), "flows", "Conversations");
 
     self->rate_t0 = g_get_monotonic_time();
     self->drain_id = g_timeout_add(DRAIN_INTERVAL_MS, on_drain_timer, self);
@@ -529,6 +543,7 @@ static void nvg_window_dispose(GObject *object)
     self->traffic = NULL;
     self->alerts = NULL;
     self->alerts_tab = NULL;
+    self->flows = NULL;
     g_clear_object(&self->selector_model);
     gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_WINDOW);
     G_OBJECT_CLASS(nvg_window_parent_class)->dispose(object);

@@ -1,5 +1,6 @@
 /* NvgWindow: the viewer's main window (template nvg-window.ui), a shell around the pages
- * (NvgPacketsPage, NvgSensorsPage, NvgTrafficPage, NvgAlertsPage). It owns the feed worker and
+ * (NvgPacketsPage, NvgSensorsPage, NvgTrafficPage, NvgAlertsPage,
+ * NvgFlowsPage). It owns the feed worker and
  * hands each page the part of the feed it shows; NvgApplication's actions call in here and into the
  * pages.
  *
@@ -18,6 +19,7 @@
 
 #include "nvg-alerts-page.h"
 #include "nvg-feed.h"
+#include "nvg-flows-page.h"
 #include "nvg-packets-page.h"
 #include "nvg-sensors-page.h"
 #include "nvg-traffic-page.h"
@@ -39,11 +41,12 @@ NvgPacketsPage *nvg_window_get_packets_page(NvgWindow *self);
 NvgSensorsPage *nvg_window_get_sensors_page(NvgWindow *self);
 NvgTrafficPage *nvg_window_get_traffic_page(NvgWindow *self);
 NvgAlertsPage *nvg_window_get_alerts_page(NvgWindow *self);
+NvgFlowsPage *nvg_window_get_flows_page(NvgWindow *self);
 /* The title the page switcher shows for a page (the Alerts page's carries its badge), NULL
  * for no such page. */
 const char *nvg_window_get_page_title(NvgWindow *self, const char *name);
 
-/* "packets", "sensors", "traffic" or "alerts". */
+/* "packets", "sensors", "traffic", "alerts" or "flows". */
 void nvg_window_show_page(NvgWindow *self, const char *name);
 /* The packets page, with the focus in its filter bar. */
 void nvg_window_focus_filter(NvgWindow *self);
