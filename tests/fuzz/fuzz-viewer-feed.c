@@ -1,9 +1,10 @@
 /* Fuzz the viewer's feed parser (viewer/gtk/nvg-feed-parse.c, GLib-only nvg_viewer_core): what
  * the feed worker does with every message from its collector before a widget sees it.
  *
- * Input: [kind byte][body]. kind % 7: 0..4 = nvg_feed_parse() of that kind (status, rates,
+ * Input: [kind byte][body]. kind % 8: 0..4 = nvg_feed_parse() of that kind (status, rates,
  * talkers, event, control reply), 5 = a records batch (nvg_feed_parse_batch, then
- * nvg_wire_record_from_pb on every record, as the worker does), 6 = an alert.
+ * nvg_wire_record_from_pb on every record, as the worker does), 6 = an alert, 7 = a batch of
+ * conversation records (topic "flow").
  *
  * Invariants, on every message accepted: every string the UI may show is valid UTF-8 (GTK's
  * requirement) and printable within its cap, names are of the name alphabet or escaped; every
@@ -12,6 +13,8 @@
  * kind's cap. */
 #include <math.h>
 #include <string.h>
+
+#include "nvg-flow-wire.h"
 
 #include "fuzz.h"
 #include "nvg-feed-parse.h"
@@ -98,6 +101,15 @@ static void check_message(const struct nvg_feed_msg *m)
         FUZZ_CHECK(a->time_ms >= 0 && a->first_ns >= 0 && a->last_ns >= a->first_ns);
         break;
     }
+    case NVG_FEED_FLOW: {
+        const Netvigil__FlowBatch *fb = (const Netvigil__FlowBatch *)m->pb;
+        check_name(fb->sensor);
+        for (size_t i = 0; i < fb->n_flows; i++) {
+            struct nvg_flow f; /* every record kept must convert: the page shows only those */
+            FUZZ_CHECK(nvg_flow_from_pb(fb->flows[i], &f) == 0);
+        }
+        break;
+    }
     default: {
         const Netvigil__ControlReply *r = (const Netvigil__ControlReply *)m->pb;
         check_text(r->error, NVG_TEXT_ERROR_MAX);
@@ -138,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    unsigned kind = data[0] % 7;
+    unsigned kind = data[0] % 8;
     if (kind == 5) {
         fuzz_batch(data + 1, size - 1);
         return 0;
@@ -146,6 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct nvg_feed_parse_counts c = {0};
     if (kind == 6)
         kind = NVG_FEED_ALERT;
+    else if (kind == 7)
+        kind = NVG_FEED_FLOW;
     struct nvg_feed_msg *m = nvg_feed_parse((enum nvg_feed_kind)kind, data + 1, size - 1, &c);
     FUZZ_CHECK((m == NULL) == (c.invalid == 1));
     if (m) {
