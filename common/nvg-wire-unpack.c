@@ -11,6 +11,10 @@ struct rd {
 
 static bool get_varint(struct rd *r, uint64_t *v)
 {
+    if (r->p < r->end && *r->p < 0x80) { /* most tags and small values */
+        *v = *r->p++;
+        return true;
+    }
     uint64_t x = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end)
@@ -77,25 +81,63 @@ static bool set_bytes(struct rd *r, ProtobufCBinaryData *b)
     return true;
 }
 
-/* Scalars by field number; enums are int32 on the wire side of protobuf-c. */
+/* Scalars by field number; enums are int32 on protobuf-c's side. A switch, not a table of
+ * pointers: the table was built on the stack for every field. */
 static bool set_scalar(Netvigil__PacketRecord *m, unsigned field, uint32_t v)
 {
-    uint32_t *u32[] = {
-        [2] = &m->ip_version, [6] = &m->ip_proto,   [7] = &m->sport,      [8] = &m->dport,
-        [9] = &m->tcp_flags,  [10] = &m->icmp_type, [11] = &m->icmp_code, [12] = &m->ttl,
-        [13] = &m->wire_len,  [14] = &m->cap_len,   [15] = &m->vlan_id,   [17] = &m->flags,
-        [18] = &m->event,
-    };
-    if (field == 5 || field == 16) {
+    switch (field) {
+    case 2:
+        m->ip_version = v;
+        break;
+    case 5:
         if (v > INT32_MAX)
             return false;
-        if (field == 5)
-            m->proto = (Netvigil__Protocol)v;
-        else
-            m->payload_kind = (Netvigil__PayloadKind)v;
-        return true;
+        m->proto = (Netvigil__Protocol)v;
+        break;
+    case 6:
+        m->ip_proto = v;
+        break;
+    case 7:
+        m->sport = v;
+        break;
+    case 8:
+        m->dport = v;
+        break;
+    case 9:
+        m->tcp_flags = v;
+        break;
+    case 10:
+        m->icmp_type = v;
+        break;
+    case 11:
+        m->icmp_code = v;
+        break;
+    case 12:
+        m->ttl = v;
+        break;
+    case 13:
+        m->wire_len = v;
+        break;
+    case 14:
+        m->cap_len = v;
+        break;
+    case 15:
+        m->vlan_id = v;
+        break;
+    case 16:
+        if (v > INT32_MAX)
+            return false;
+        m->payload_kind = (Netvigil__PayloadKind)v;
+        break;
+    case 17:
+        m->flags = v;
+        break;
+    case 18:
+        m->event = v;
+        break;
+    default:
+        return false;
     }
-    *u32[field] = v;
     return true;
 }
 

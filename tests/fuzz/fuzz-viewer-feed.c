@@ -59,6 +59,16 @@ static void check_status(const Netvigil__CollectorStatus *st)
     check_text(st->audit_file, 1023);
 }
 
+/* Every conversation record kept must convert: the page shows only those. */
+static void check_flows(const Netvigil__FlowBatch *fb)
+{
+    check_name(fb->sensor);
+    for (size_t i = 0; i < fb->n_flows; i++) {
+        struct nvg_flow f;
+        FUZZ_CHECK(nvg_flow_from_pb(fb->flows[i], &f) == 0);
+    }
+}
+
 static void check_message(const struct nvg_feed_msg *m)
 {
     switch (m->kind) {
@@ -101,15 +111,9 @@ static void check_message(const struct nvg_feed_msg *m)
         FUZZ_CHECK(a->time_ms >= 0 && a->first_ns >= 0 && a->last_ns >= a->first_ns);
         break;
     }
-    case NVG_FEED_FLOW: {
-        const Netvigil__FlowBatch *fb = (const Netvigil__FlowBatch *)m->pb;
-        check_name(fb->sensor);
-        for (size_t i = 0; i < fb->n_flows; i++) {
-            struct nvg_flow f; /* every record kept must convert: the page shows only those */
-            FUZZ_CHECK(nvg_flow_from_pb(fb->flows[i], &f) == 0);
-        }
+    case NVG_FEED_FLOW:
+        check_flows((const Netvigil__FlowBatch *)m->pb);
         break;
-    }
     default: {
         const Netvigil__ControlReply *r = (const Netvigil__ControlReply *)m->pb;
         check_text(r->error, NVG_TEXT_ERROR_MAX);
