@@ -87,6 +87,12 @@ struct nvg_flow {
     char history[NVG_FLOW_HISTORY_MAX]; /* NUL-terminated, e.g. "ShADadFf" */
 };
 
+struct nvg_filter; /* nvg-filter.h */
+/* The display filter (protocol, source = originator, destination = responder, port of either,
+ * sensor, a time span the conversation overlaps) on a conversation (flow-filter.c). */
+bool nvg_flow_filter_match(const struct nvg_filter *flt, const char *sensor,
+                           const struct nvg_flow *f);
+
 const char *nvg_flow_end_name(enum nvg_flow_end end);
 /* 0 and *end from the text nvg_flow_end_name gives, or -1. */
 int nvg_flow_end_parse(const char *text, enum nvg_flow_end *end);

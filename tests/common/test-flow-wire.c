@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "nvg-filter.h"
+
 #include "nvg-error.h"
 #include "nvg-flow-wire.h"
 #include "nvg-pkt.h"
@@ -268,13 +270,50 @@ static void test_saturate(void **state)
     netvigil__flow_record__free_unpacked(back, NULL);
 }
 
+/* The display filter on a conversation: originator as source, responder as destination, a
+ * time span it overlaps. */
+static void test_filter(void **state)
+{
+    (void)state;
+    struct nvg_flow f;
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 4;
+    f.proto = NVG_PROTO_TCP;
+    f.flags = NVG_FLOW_HAS_PORTS;
+    f.orig[0] = 10, f.orig[3] = 1;
+    f.resp[0] = 10, f.resp[3] = 2;
+    f.orig_port = 40000;
+    f.resp_port = 80;
+    const int64_t t0 = 1722193121LL * 1000000000;
+    f.first_ns = t0;
+    f.last_ns = t0 + 30LL * 1000000000;
+    struct nvg_filter flt;
+    nvg_filter_init(&flt);
+    assert_true(nvg_flow_filter_match(&flt, "s1", &f));
+    assert_int_equal(nvg_filter_parse_net("10.0.0.1", &flt.src), 0);
+    assert_int_equal(nvg_filter_parse_port("80", &flt.port), 0);
+    assert_true(nvg_flow_filter_match(&flt, "s1", &f));
+    nvg_filter_init(&flt);
+    assert_int_equal(nvg_filter_parse_net("10.0.0.2", &flt.src), 0); /* the responder */
+    assert_false(nvg_flow_filter_match(&flt, "s1", &f));
+    nvg_filter_init(&flt);
+    /* begun before the span, still going in it */
+    assert_int_equal(nvg_filter_parse_span("2024-07-28T18:58:50Z..2024-07-28T18:59:00Z",
+                                           &flt.from_ns, &flt.to_ns),
+                     0);
+    assert_true(nvg_flow_filter_match(&flt, "s1", &f));
+    assert_int_equal(nvg_filter_parse_span("2024-07-28T18:59:20Z..", &flt.from_ns, &flt.to_ns), 0);
+    assert_false(nvg_flow_filter_match(&flt, "s1", &f));
+    assert_int_equal(nvg_filter_parse_span("..2024-07-28T18:58:40Z", &flt.from_ns, &flt.to_ns), 0);
+    assert_false(nvg_flow_filter_match(&flt, "s1", &f));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_minimal),
-        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_saturate),
+        cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_hostile),   cmocka_unit_test(test_saturate),
+        cmocka_unit_test(test_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,23 +47,6 @@ static int by_key(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static bool flow_match(const struct nvg_filter *flt, const char *sensor, const struct nvg_flow *f)
-{
-    struct nvg_pkt p;
-    memset(&p, 0, sizeof(p));
-    p.ip_version = f->ip_version;
-    memcpy(p.src, f->orig, 16);
-    memcpy(p.dst, f->resp, 16);
-    p.proto = f->proto;
-    p.ip_proto = f->ip_proto;
-    p.sport = f->orig_port;
-    p.dport = f->resp_port;
-    p.ts_ns = f->first_ns;
-    if (f->flags & NVG_FLOW_HAS_PORTS)
-        p.flags |= NVG_PKT_HAS_PORTS;
-    return nvg_filter_match(flt, sensor, &p);
-}
-
 static void json_flow(FILE *out, const char *sensor, const struct nvg_flow *f)
 {
     char o[48], r[48];
@@ -116,7 +99,7 @@ long nvg_ctl_feed_flows(struct nvg_ctl_feed *feed, FILE *out, const void *data, 
     for (size_t i = 0; v && i < fb->n_flows; i++) {
         if (nvg_flow_from_pb(fb->flows[i], &v[n]) != 0)
             nvg_ctl_feed_count_malformed(feed);
-        else if (flow_match(nvg_ctl_feed_filter(feed), sensor, &v[n]))
+        else if (nvg_flow_filter_match(nvg_ctl_feed_filter(feed), sensor, &v[n]))
             n++;
     }
     if (n > 1)

@@ -110,19 +110,7 @@ static gboolean flow_match(gpointer item, gpointer data)
     const char *scope = nvg_page_get_sensor(NVG_PAGE(self));
     if (!flt.sensor[0] && scope[0])
         g_strlcpy(flt.sensor, scope, sizeof(flt.sensor));
-    struct nvg_pkt p;
-    memset(&p, 0, sizeof(p));
-    p.ip_version = f->ip_version;
-    memcpy(p.src, f->orig, 16);
-    memcpy(p.dst, f->resp, 16);
-    p.proto = f->proto;
-    p.ip_proto = f->ip_proto;
-    p.sport = f->orig_port;
-    p.dport = f->resp_port;
-    p.ts_ns = f->first_ns;
-    if (f->flags & NVG_FLOW_HAS_PORTS)
-        p.flags |= NVG_PKT_HAS_PORTS;
-    return nvg_filter_match(&flt, r->sensor, &p);
+    return nvg_flow_filter_match(&flt, r->sensor, f);
 }
 
 static void nvg_flows_page_sensor_changed(NvgPage *page)
