@@ -290,3 +290,35 @@ Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, struct nvg_ctl_conn
         }
     }
 }
+
+int nvg_ctl_refused(const Netvigil__ControlReply *r)
+{
+    fprintf(stderr, "netvigil-ctl: the collector refused: ");
+    nvg_ctl_put(stderr, r->error && *r->error ? r->error : "(no reason)", 1024);
+    fputc('\n', stderr);
+    return nvg_ctl_reply_not_allowed(r) ? NVG_CTL_EXIT_NOT_ALLOWED : NVG_CTL_EXIT_FAIL;
+}
+
+Netvigil__ControlReply *nvg_ctl_query(struct nvg_ctl *ctl, Netvigil__ControlRequest *req,
+                                      struct nvg_arena **arena, int *status)
+{
+    *arena = NULL;
+    struct nvg_ctl_conn c;
+    *status = nvg_ctl_conn_open(ctl, &c, ZMQ_DEALER, ctl->control_ep, 4);
+    if (*status)
+        return NULL;
+    *arena = nvg_ctl_arena_new();
+    if (!*arena) {
+        nvg_ctl_conn_close(&c);
+        *status = NVG_CTL_EXIT_FAIL;
+        return NULL;
+    }
+    int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_STATUS_TIMEOUT_MS;
+    Netvigil__ControlReply *r = nvg_ctl_request(ctl, &c, *arena, req, NULL, timeout, status);
+    nvg_ctl_conn_close(&c);
+    if (r && !r->ok) {
+        *status = nvg_ctl_refused(r);
+        return NULL;
+    }
+    return r;
+}

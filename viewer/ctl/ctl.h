@@ -80,6 +80,14 @@ Netvigil__ControlReply *nvg_ctl_request(struct nvg_ctl *ctl, struct nvg_ctl_conn
                                         struct nvg_arena *arena, Netvigil__ControlRequest *req,
                                         const char *what, int timeout_ms, int *status);
 
+/* A reply's refusal on stderr ("the collector refused: REASON"); returns the exit status. */
+int nvg_ctl_refused(const Netvigil__ControlReply *r);
+/* One request on a fresh control connection, the status timeout unless --timeout: the reply
+ * (ok), unpacked into *arena, or NULL after printing why (no answer, refused), with *status the
+ * exit status. The caller frees *arena (NULL-safe) either way. */
+Netvigil__ControlReply *nvg_ctl_query(struct nvg_ctl *ctl, Netvigil__ControlRequest *req,
+                                      struct nvg_arena **arena, int *status);
+
 /* ctl-control.c: start / stop / restart / set-filter / forget on one sensor (sensor non-empty)
  * or all (a set-filter with filter NULL clears the filter: capture everything); prints the
  * per-sensor results. Returns the exit status: 0 only when every targeted sensor said ok. */
