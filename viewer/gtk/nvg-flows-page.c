@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "nvg-filter-fields.h"
 #include "nvg-flow-wire.h"
 #include "nvg-format.h"
 #include "nvg-label-table.h"
@@ -51,9 +52,6 @@ G_DEFINE_FINAL_TYPE(NvgFlowsPage, nvg_flows_page, NVG_TYPE_PAGE)
 
 enum { PROP_0, PROP_FEED, N_PROPS };
 static GParamSpec *props[N_PROPS];
-
-static const char *const proto_choices[] = {"",    "tcp",  "udp",  "icmp", "icmpv6",
-                                            "arp", "ipv4", "ipv6", "other"};
 
 /* ---- the list ------------------------------------------------------------------------------ */
 
@@ -161,41 +159,24 @@ void nvg_flows_page_sort(NvgFlowsPage *self, enum nvg_flow_sort key)
 
 /* ---- the display filter -------------------------------------------------------------------- */
 
-static void mark(GtkWidget *w, gboolean bad)
+static struct nvg_filter_widgets filter_widgets(NvgFlowsPage *self)
 {
-    if (bad)
-        gtk_widget_add_css_class(w, "error");
-    else
-        gtk_widget_remove_css_class(w, "error");
-}
-
-static void read_entry(GtkEntry *entry, char *field, size_t size)
-{
-    g_autofree char *text = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry))));
-    if (g_strlcpy(field, text, size) >= size)
-        g_strlcpy(field, "?", size); /* too long to fit is invalid anyway: fails to compile */
+    return (struct nvg_filter_widgets){self->proto_drop, self->src_entry, self->dst_entry,
+                                       self->port_entry};
 }
 
 static void write_fields(NvgFlowsPage *self, const struct nvg_view_fields *f)
 {
-    guint sel = 0;
-    for (guint i = 1; i < G_N_ELEMENTS(proto_choices); i++)
-        if (g_ascii_strcasecmp(f->proto, proto_choices[i]) == 0)
-            sel = i;
-    gtk_drop_down_set_selected(self->proto_drop, sel);
-    gtk_editable_set_text(GTK_EDITABLE(self->src_entry), f->src);
-    gtk_editable_set_text(GTK_EDITABLE(self->dst_entry), f->dst);
-    gtk_editable_set_text(GTK_EDITABLE(self->port_entry), f->port);
+    struct nvg_filter_widgets w = filter_widgets(self);
+    nvg_filter_widgets_write(&w, f);
 }
 
 static unsigned apply_fields(NvgFlowsPage *self, const struct nvg_view_fields *fields)
 {
     struct nvg_filter f;
     unsigned bad = nvg_view_filter_compile(fields, &f);
-    mark(GTK_WIDGET(self->proto_drop), bad & NVG_VIEW_FIELD_PROTO);
-    mark(GTK_WIDGET(self->src_entry), bad & NVG_VIEW_FIELD_SRC);
-    mark(GTK_WIDGET(self->dst_entry), bad & NVG_VIEW_FIELD_DST);
-    mark(GTK_WIDGET(self->port_entry), bad & NVG_VIEW_FIELD_PORT);
+    struct nvg_filter_widgets w = filter_widgets(self);
+    nvg_filter_widgets_mark(&w, bad);
     gtk_widget_set_visible(GTK_WIDGET(self->filter_error), bad != 0);
     if (bad) {
         gtk_label_set_text(self->filter_error,
@@ -208,15 +189,12 @@ static unsigned apply_fields(NvgFlowsPage *self, const struct nvg_view_fields *f
     return 0;
 }
 
-static void on_filter_clicked(GtkWidget *w, NvgFlowsPage *self)
+static void on_filter_clicked(GtkWidget *button, NvgFlowsPage *self)
 {
     struct nvg_view_fields f;
     nvg_view_fields_clear(&f);
-    guint p = gtk_drop_down_get_selected(self->proto_drop);
-    g_strlcpy(f.proto, p < G_N_ELEMENTS(proto_choices) ? proto_choices[p] : "", sizeof(f.proto));
-    read_entry(self->src_entry, f.src, sizeof(f.src));
-    read_entry(self->dst_entry, f.dst, sizeof(f.dst));
-    read_entry(self->port_entry, f.port, sizeof(f.port));
+    struct nvg_filter_widgets w = filter_widgets(self);
+    nvg_filter_widgets_read(&w, &f);
     apply_fields(self, &f);
 }
 

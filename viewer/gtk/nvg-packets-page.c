@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "nvg-filter-fields.h"
 #include "nvg-format.h"
 #include "nvg-packet-item.h"
 #include "nvg-packet-row.h"
@@ -191,48 +192,25 @@ GListModel *nvg_packets_page_get_model(NvgPacketsPage *self)
 
 /* ---- display filter ------------------------------------------------------------------------ */
 
-static const char *const proto_choices[] = {"",    "tcp",  "udp",  "icmp", "icmpv6",
-                                            "arp", "ipv4", "ipv6", "other"};
-
-static void mark(GtkWidget *w, gboolean bad)
+static struct nvg_filter_widgets filter_widgets(NvgPacketsPage *self)
 {
-    if (bad)
-        gtk_widget_add_css_class(w, "error");
-    else
-        gtk_widget_remove_css_class(w, "error");
-}
-
-/* The entry's text, trimmed, into a field; too long to fit is invalid anyway: keep a marker
- * that fails to parse. */
-static void read_entry(GtkEntry *entry, char *field, size_t size)
-{
-    g_autofree char *text = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry))));
-    if (g_strlcpy(field, text, size) >= size)
-        g_strlcpy(field, "?", size);
+    return (struct nvg_filter_widgets){self->proto_drop, self->src_entry, self->dst_entry,
+                                       self->port_entry};
 }
 
 static void read_fields(NvgPacketsPage *self, struct nvg_view_fields *f)
 {
     nvg_view_fields_clear(f);
-    guint p = gtk_drop_down_get_selected(self->proto_drop);
-    g_strlcpy(f->proto, p < G_N_ELEMENTS(proto_choices) ? proto_choices[p] : "", sizeof(f->proto));
-    read_entry(self->src_entry, f->src, sizeof(f->src));
-    read_entry(self->dst_entry, f->dst, sizeof(f->dst));
-    read_entry(self->port_entry, f->port, sizeof(f->port));
+    struct nvg_filter_widgets w = filter_widgets(self);
+    nvg_filter_widgets_read(&w, f);
     g_strlcpy(f->sensor, self->fields.sensor, sizeof(f->sensor));
     g_strlcpy(f->time, self->fields.time, sizeof(f->time));
 }
 
 static void write_fields(NvgPacketsPage *self, const struct nvg_view_fields *f)
 {
-    guint sel = 0;
-    for (guint i = 1; i < G_N_ELEMENTS(proto_choices); i++)
-        if (g_ascii_strcasecmp(f->proto, proto_choices[i]) == 0)
-            sel = i;
-    gtk_drop_down_set_selected(self->proto_drop, sel);
-    gtk_editable_set_text(GTK_EDITABLE(self->src_entry), f->src);
-    gtk_editable_set_text(GTK_EDITABLE(self->dst_entry), f->dst);
-    gtk_editable_set_text(GTK_EDITABLE(self->port_entry), f->port);
+    struct nvg_filter_widgets w = filter_widgets(self);
+    nvg_filter_widgets_write(&w, f);
     gtk_widget_set_visible(GTK_WIDGET(self->time_chip), f->time[0] != '\0');
     if (f->time[0]) {
         /* "2024-07-28T18:58:41Z..2024-07-28T18:59:02Z" as "18:58:41 – 18:59:02": the date
@@ -251,10 +229,8 @@ static void write_fields(NvgPacketsPage *self, const struct nvg_view_fields *f)
 
 static void show_filter_error(NvgPacketsPage *self, unsigned bad)
 {
-    mark(GTK_WIDGET(self->proto_drop), bad & NVG_VIEW_FIELD_PROTO);
-    mark(GTK_WIDGET(self->src_entry), bad & NVG_VIEW_FIELD_SRC);
-    mark(GTK_WIDGET(self->dst_entry), bad & NVG_VIEW_FIELD_DST);
-    mark(GTK_WIDGET(self->port_entry), bad & NVG_VIEW_FIELD_PORT);
+    struct nvg_filter_widgets w = filter_widgets(self);
+    nvg_filter_widgets_mark(&w, bad);
     if (!bad) {
         gtk_widget_set_visible(GTK_WIDGET(self->filter_error), FALSE);
         return;
