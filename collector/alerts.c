@@ -368,10 +368,8 @@ unsigned nvg_alerts_sensor_index(struct nvg_alerts *al, const char *name)
     return al->n_names++;
 }
 
-void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_pkt *pkt,
-                       int64_t now_ms)
+void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_pkt *pkt)
 {
-    (void)now_ms; /* the worker reads its own clock */
     if (!al || !al->engine)
         return;
     size_t head = atomic_load_explicit(&al->rec_head, memory_order_relaxed);
@@ -389,9 +387,8 @@ void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_
         wake_worker(al);
 }
 
-void nvg_alerts_tick(struct nvg_alerts *al, int64_t now_ms)
+void nvg_alerts_tick(struct nvg_alerts *al)
 {
-    (void)now_ms;
     if (!al || !al->engine)
         return;
     take_events(al);

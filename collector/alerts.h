@@ -42,11 +42,11 @@ void nvg_alerts_free(struct nvg_alerts *al);
 
 /* The engine's index for a sensor name, stable for the collector's run (cache it per sensor). */
 unsigned nvg_alerts_sensor_index(struct nvg_alerts *al, const char *name);
-/* One validated record (the per-record path: no allocation). now_ms: the wall clock. */
-void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_pkt *pkt,
-                       int64_t now_ms);
-/* About every 100 ms: emit what started, changed and ended. */
-void nvg_alerts_tick(struct nvg_alerts *al, int64_t now_ms);
+/* One validated record, handed to the detection thread (the per-record path: a copy into its
+ * ring, no allocation; shed and counted when the ring is full). */
+void nvg_alerts_record(struct nvg_alerts *al, unsigned sensor, const struct nvg_pkt *pkt);
+/* About every 100 ms: write, publish and keep what the engine started, changed and ended. */
+void nvg_alerts_tick(struct nvg_alerts *al);
 /* Once a second: flush and rotate the log. */
 void nvg_alerts_second(struct nvg_alerts *al, int64_t now_ms);
 /* SIGHUP: read the rules again; a bad file keeps the rules in force (logged, counted). */

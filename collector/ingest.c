@@ -180,7 +180,7 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
     }
     for (size_t i = 0; i < n; i++) {
         const struct nvg_pkt *pkt = &ing->scratch[i];
-        nvg_alerts_record(ing->alerts, s->alert_index, pkt, *ing->now_ms);
+        nvg_alerts_record(ing->alerts, s->alert_index, pkt);
         nvg_rate_window_add(&s->rates, pkt->ts_ns, pkt->proto, pkt->wire_len, *ing->now_ms);
         nvg_talkers_add(s->talkers, pkt->src, pkt->ip_version, pkt->wire_len);
         bytes += pkt->wire_len;

@@ -501,7 +501,7 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
     for (size_t i = 0; i < c->sensors.n; i++)
         nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
     nvg_fanout_rates(c->feed);
-    nvg_alerts_tick(c->alerts, now);
+    nvg_alerts_tick(c->alerts);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
