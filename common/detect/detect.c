@@ -28,16 +28,8 @@ void *nvg__table_get(struct nvg__table *t, const void *key, uint64_t hash, int64
     bool victim_live = false;
     for (unsigned i = 0; i < NVG__PROBES; i++) {
         struct nvg__slot *s = &t->slots[(hash + i) & t->mask];
-        /* A never-used slot ends the search: inserts take the first slot not live, and a slot
-         * is never unused again, so the key cannot lie past it. */
-        if (s->last_ns == 0) {
-            if (!victim || victim_live) {
-                victim = s;
-                victim_live = false;
-            }
-            break;
-        }
-        bool live = now - s->last_ns < t->idle_ns;
+        bool unused = s->last_ns == 0;
+        bool live = !unused && now - s->last_ns < t->idle_ns;
         uint8_t *e = t->mem + (size_t)(s - t->slots) * t->esz;
         if (live && s->hash == hash && memcmp(e + t->keyoff, key, t->keylen) == 0) {
             s->last_ns = now;
@@ -50,6 +42,10 @@ void *nvg__table_get(struct nvg__table *t, const void *key, uint64_t hash, int64
                 victim = s;
                 victim_live = false;
             }
+            /* A never-used slot ends the search: inserts take the first slot not live, and a
+             * slot is never unused again, so the key cannot lie past it. */
+            if (unused)
+                break;
         } else if (!victim || (victim_live && s->last_ns < victim->last_ns)) {
             victim = s;
             victim_live = true;
