@@ -210,6 +210,11 @@ static char *put_u64_min(char *p, uint64_t v, int min_digits)
     return p;
 }
 
+char *nvg_put_u64(char *p, uint64_t v)
+{
+    return v <= UINT32_MAX ? put_u32(p, (uint32_t)v) : put_u64_min(p, v, 1);
+}
+
 size_t nvg_format_time_iso_sec(char *buf, int64_t sec)
 {
     /* Floor division, written so that INT64_MIN does not overflow. */

@@ -50,6 +50,9 @@ size_t nvg_format_time_iso(char *buf, int64_t ts_ns);
 #define NVG_TIME_ISO_SEC_MAX 32
 size_t nvg_format_time_iso_sec(char *buf, int64_t sec);
 
+/* Decimal digits of v at p, without a NUL; returns the end. For rows built field by field. */
+char *nvg_put_u64(char *p, uint64_t v);
+
 /* The second of a time these functions write (either form; a fraction and the 'Z' are
  * optional and ignored) from the n bytes at s: 0, or NVG_EINVAL for anything else (a bad
  * field, a date past the int64-second range). */

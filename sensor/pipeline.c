@@ -54,7 +54,11 @@ int nvg_pipeline_enable_flows(struct nvg_pipeline *pl, const struct nvg_flow_con
     if (pl->flows)
         return 0;
     pl->flows = nvg_flow_table_new(cfg, flow_export, pl);
-    return pl->flows ? 0 : NVG_ENOMEM;
+    if (!pl->flows)
+        return NVG_ENOMEM;
+    /* Every dispatch ends with a flush (nvg_pipeline_run), so nothing waits past it. */
+    nvg_flow_table_set_lookahead(pl->flows, true);
+    return 0;
 }
 
 int nvg_pipeline_stop_flows(struct nvg_pipeline *pl)
@@ -161,7 +165,7 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
         if (max == 0)
             break;
         int n = nvg_capture_dispatch(pl->cap, (int)max, on_frame, pl, err);
-        if (pl->failed)
+        if (pl->failed || (pl->flows && nvg_flow_table_flush(pl->flows) < 0))
             return NVG_EIO;
         if (pl->ticking && nvg_pipeline_tick(pl) < 0)
             return NVG_EIO;
@@ -184,7 +188,7 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
         int64_t max = !pl->count_max ? -1 : left > INT_MAX ? INT_MAX : (int64_t)left;
         if (max != 0) {
             int n = nvg_capture_drain(pl->cap, (int)max, on_frame, pl, err);
-            if (pl->failed)
+            if (pl->failed || (pl->flows && nvg_flow_table_flush(pl->flows) < 0))
                 return NVG_EIO;
             if (n < 0)
                 return n;

@@ -72,7 +72,7 @@ struct nvg__flow_key {
     uint8_t ip_proto;
     uint8_t ip_version;
     uint8_t has_vlan;
-    uint8_t pad[3];
+    uint8_t pad[7]; /* to 48 bytes: six whole words for the hash */
 };
 
 struct nvg__flow_entry {
@@ -80,12 +80,12 @@ struct nvg__flow_entry {
     uint32_t hash;
     uint32_t prev, next;         /* class list (or the free list: next) */
     uint32_t act_prev, act_next; /* active-timeout list */
-    int64_t touched;             /* the table's clock at the last packet */
-    int64_t queued;              /* the clock when it was put at its list's tail */
-    int64_t active_due;
     uint8_t cls;
-    bool orig_is_a;    /* orig is (key.a, key.pa) */
-    uint8_t seen[2];   /* NVG__SEEN_* per direction */
+    bool orig_is_a;  /* orig is (key.a, key.pa) */
+    uint8_t seen[2]; /* NVG__SEEN_* per direction */
+    int64_t touched; /* the table's clock at the last packet */
+    int64_t queued;  /* the clock when it was put at its list's tail */
+    int64_t active_due;
     uint8_t first_rst; /* 1 + direction of the first RST, 0 before one */
     uint8_t hist_len;
     uint16_t hist_have[2]; /* history letters already written, per direction */
@@ -102,7 +102,49 @@ void nvg__tcp_handshake(struct nvg__flow_entry *e, int dir, const struct nvg_l4_
                         uint16_t flags, int64_t ts);
 /* Zeek's conn_state of the entry into e->rec.state. */
 void nvg__flow_state(struct nvg__flow_entry *e);
-/* Appends a history letter (upper case for orig, lower for resp) once per direction. */
-void nvg__flow_history(struct nvg__flow_entry *e, int dir, char letter);
+void nvg__flow_history_add(struct nvg__flow_entry *e, int dir, char letter, uint16_t bit);
+
+/* Appends a history letter (upper case for orig, lower for resp) once per direction, in the
+ * order first seen (Zeek repeats some with growing counts; we do not); the string is capped at
+ * NVG_FLOW_HISTORY_MAX - 1. Inline: a packet asks for two or three letters it almost always
+ * has already, and the letter is a constant the switch folds away. */
+static inline void nvg__flow_history(struct nvg__flow_entry *e, int dir, char letter)
+{
+    unsigned n;
+    switch (letter) {
+    case 'S':
+        n = 0;
+        break;
+    case 'H':
+        n = 1;
+        break;
+    case 'A':
+        n = 2;
+        break;
+    case 'D':
+        n = 3;
+        break;
+    case 'F':
+        n = 4;
+        break;
+    case 'R':
+        n = 5;
+        break;
+    case 'T':
+        n = 6;
+        break;
+    case 'W':
+        n = 7;
+        break;
+    case '^':
+        n = 8;
+        break;
+    default:
+        return;
+    }
+    uint16_t bit = (uint16_t)(1u << n);
+    if (!(e->hist_have[dir] & bit))
+        nvg__flow_history_add(e, dir, letter, bit);
+}
 
 #endif

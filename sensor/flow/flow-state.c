@@ -54,16 +54,9 @@ void nvg__flow_state(struct nvg__flow_entry *e)
         set_state(e, e->rec.dir[1].packets ? "SF" : "S0");
 }
 
-/* Letters are written once per direction, in the order first seen (Zeek repeats some with
- * growing counts; we do not), and the string is capped at NVG_FLOW_HISTORY_MAX - 1. */
-void nvg__flow_history(struct nvg__flow_entry *e, int dir, char letter)
+void nvg__flow_history_add(struct nvg__flow_entry *e, int dir, char letter, uint16_t bit)
 {
-    static const char letters[] = "SHADFRTW^";
-    const char *at = strchr(letters, letter);
-    if (!at || !*at)
-        return;
-    uint16_t bit = (uint16_t)(1u << (at - letters));
-    if ((e->hist_have[dir] & bit) || e->hist_len >= NVG_FLOW_HISTORY_MAX - 1)
+    if (e->hist_len >= NVG_FLOW_HISTORY_MAX - 1)
         return;
     e->hist_have[dir] |= bit;
     char c = letter;

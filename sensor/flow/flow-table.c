@@ -11,13 +11,30 @@
  * Memory: capacity entries (sizeof(struct nvg__flow_entry)) plus an index of 4-byte slots
  * twice the capacity rounded up to a power of two; nvg_flow_table_entry_bytes() gives the
  * figure per conversation. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "flow-internal.h"
 #include "nvg-error.h"
+
+/* A packet waiting in the look-ahead window: what the packet path reads of it, with its key
+ * and hash already computed. */
+struct nvg__flow_pending {
+    struct nvg__flow_key key;
+    uint32_t hash;
+    bool src_a;
+    struct nvg_l4_info l4;
+    struct nvg_pkt pkt; /* up to payload[], which the table never reads */
+};
+
+/* Packets held back (a power of two). An entry is 7 cache lines far apart from the previous
+ * packet's: without the window each packet waits for the index slot, then for the entry, one
+ * memory latency after the other. */
+#define NVG__FLOW_AHEAD 8u
 
 struct nvg_flow_table {
     struct nvg_flow_config cfg;
@@ -32,7 +49,13 @@ struct nvg_flow_table {
     uint64_t seed;
     uint64_t next_id;
     int64_t now;
+    /* No list head is due before this (a lower bound), so that a packet only compares two
+     * numbers to know that nothing expires. */
+    int64_t due;
     struct nvg_flow_counters n;
+    bool lookahead;
+    uint32_t ahead_head, ahead_n;
+    struct nvg__flow_pending ahead[NVG__FLOW_AHEAD];
 };
 
 void nvg_flow_config_default(struct nvg_flow_config *cfg)
@@ -52,13 +75,45 @@ size_t nvg_flow_table_entry_bytes(void)
 
 /* ---- lists ---- */
 
+static int64_t class_timeout(const struct nvg_flow_table *t, int cls)
+{
+    switch (cls) {
+    case NVG__CLASS_SYN:
+        return t->cfg.syn_ns;
+    case NVG__CLASS_EST:
+        return t->cfg.tcp_ns;
+    case NVG__CLASS_CLOSED:
+        return t->cfg.closed_ns;
+    default:
+        return t->cfg.idle_ns;
+    }
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/* Entry i became the head of class list cls (or of the active list, cls < 0). */
+static void note_head(struct nvg_flow_table *t, uint32_t i, int cls)
+{
+    if (i == NVG__FLOW_NONE)
+        return;
+    const struct nvg__flow_entry *x = &t->e[i];
+    int64_t due = cls < 0 ? x->active_due : add_sat(x->queued, class_timeout(t, cls));
+    if (due < t->due)
+        t->due = due;
+}
+
 static void list_unlink(struct nvg_flow_table *t, uint32_t i)
 {
     struct nvg__flow_entry *x = &t->e[i];
-    if (x->prev != NVG__FLOW_NONE)
+    if (x->prev != NVG__FLOW_NONE) {
         t->e[x->prev].next = x->next;
-    else
+    } else {
         t->head[x->cls] = x->next;
+        note_head(t, x->next, x->cls);
+    }
     if (x->next != NVG__FLOW_NONE)
         t->e[x->next].prev = x->prev;
     else
@@ -72,20 +127,24 @@ static void list_append(struct nvg_flow_table *t, uint32_t i, uint8_t cls)
     x->queued = x->touched;
     x->next = NVG__FLOW_NONE;
     x->prev = t->tail[cls];
-    if (x->prev != NVG__FLOW_NONE)
+    if (x->prev != NVG__FLOW_NONE) {
         t->e[x->prev].next = i;
-    else
+    } else {
         t->head[cls] = i;
+        note_head(t, i, cls);
+    }
     t->tail[cls] = i;
 }
 
 static void act_unlink(struct nvg_flow_table *t, uint32_t i)
 {
     struct nvg__flow_entry *x = &t->e[i];
-    if (x->act_prev != NVG__FLOW_NONE)
+    if (x->act_prev != NVG__FLOW_NONE) {
         t->e[x->act_prev].act_next = x->act_next;
-    else
+    } else {
         t->act_head = x->act_next;
+        note_head(t, x->act_next, -1);
+    }
     if (x->act_next != NVG__FLOW_NONE)
         t->e[x->act_next].act_prev = x->act_prev;
     else
@@ -97,15 +156,34 @@ static void act_append(struct nvg_flow_table *t, uint32_t i)
     struct nvg__flow_entry *x = &t->e[i];
     x->act_next = NVG__FLOW_NONE;
     x->act_prev = t->act_tail;
-    if (x->act_prev != NVG__FLOW_NONE)
+    x->active_due = add_sat(t->now, t->cfg.active_ns);
+    if (x->act_prev != NVG__FLOW_NONE) {
         t->e[x->act_prev].act_next = i;
-    else
+    } else {
         t->act_head = i;
+        note_head(t, i, -1);
+    }
     t->act_tail = i;
-    x->active_due = t->now + t->cfg.active_ns;
 }
 
 /* ---- creation ---- */
+
+/* The entries and the index of a busy table span thousands of 4 KiB pages, and a packet
+ * touches a random one: with 2 MiB pages (where the kernel gives them on request) the TLB
+ * holds them all. Zeroed, and NULL when out of memory. */
+static void *table_alloc(size_t bytes)
+{
+    const size_t huge = 2u << 20;
+    size_t align = bytes >= huge ? huge : 64;
+    bytes = (bytes + align - 1) & ~(align - 1);
+    void *p = aligned_alloc(align, bytes);
+    if (!p)
+        return NULL;
+    if (align == huge)
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+    memset(p, 0, bytes);
+    return p;
+}
 
 static uint64_t random_seed(void)
 {
@@ -133,8 +211,8 @@ struct nvg_flow_table *nvg_flow_table_new(const struct nvg_flow_config *cfg, nvg
     while (nslots < 2 * cfg->capacity)
         nslots <<= 1;
     t->mask = nslots - 1;
-    t->e = malloc(sizeof(*t->e) * cfg->capacity);
-    t->slots = calloc(nslots, sizeof(*t->slots));
+    t->e = table_alloc(sizeof(*t->e) * cfg->capacity);
+    t->slots = table_alloc(sizeof(*t->slots) * nslots);
     if (!t->e || !t->slots) {
         nvg_flow_table_free(t);
         return NULL;
@@ -145,6 +223,7 @@ struct nvg_flow_table *nvg_flow_table_new(const struct nvg_flow_config *cfg, nvg
     for (int c = 0; c < NVG__CLASS_COUNT; c++)
         t->head[c] = t->tail[c] = NVG__FLOW_NONE;
     t->act_head = t->act_tail = NVG__FLOW_NONE;
+    t->due = INT64_MAX;
     t->seed = random_seed();
     t->next_id = 1;
     return t;
@@ -162,17 +241,19 @@ void nvg_flow_table_free(struct nvg_flow_table *t)
 /* ---- index ---- */
 
 /* Keyed with a per-table random seed, so that a flood crafted for one sensor's probe
- * sequence does not exist. */
+ * sequence does not exist. Two independent lanes, so the multiplies overlap. */
 static uint32_t key_hash(const struct nvg_flow_table *t, const struct nvg__flow_key *k)
 {
-    uint64_t w[sizeof(*k) / 8], h = t->seed;
+    uint64_t w[sizeof(*k) / 8], h0 = t->seed, h1 = t->seed ^ 0x9e3779b97f4a7c15ull;
     memcpy(w, k, sizeof(w));
-    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-        h ^= w[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
+    _Static_assert(sizeof(w) / sizeof(w[0]) % 2 == 0, "the key is an even number of words");
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i += 2) {
+        h0 = (h0 ^ w[i]) * 0xff51afd7ed558ccdull;
+        h1 = (h1 ^ w[i + 1]) * 0xc4ceb9fe1a85ec53ull;
+        h0 ^= h0 >> 32;
+        h1 ^= h1 >> 29;
     }
-    h *= 0xc4ceb9fe1a85ec53ull;
+    uint64_t h = (h0 ^ (h1 * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
     return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
@@ -253,21 +334,7 @@ static enum nvg_flow_end quiet_end(const struct nvg__flow_entry *x)
     return (both & NVG__SEEN_FIN) ? NVG_FLOW_FIN : NVG_FLOW_IDLE;
 }
 
-static int64_t class_timeout(const struct nvg_flow_table *t, int cls)
-{
-    switch (cls) {
-    case NVG__CLASS_SYN:
-        return t->cfg.syn_ns;
-    case NVG__CLASS_EST:
-        return t->cfg.tcp_ns;
-    case NVG__CLASS_CLOSED:
-        return t->cfg.closed_ns;
-    default:
-        return t->cfg.idle_ns;
-    }
-}
-
-static int expire_now(struct nvg_flow_table *t)
+static int expire_lists(struct nvg_flow_table *t)
 {
     int rc = 0;
     for (int c = 0; c < NVG__CLASS_COUNT; c++) {
@@ -295,16 +362,31 @@ static int expire_now(struct nvg_flow_table *t)
     return rc;
 }
 
+static int expire_now(struct nvg_flow_table *t)
+{
+    if (t->now < t->due)
+        return 0;
+    int rc = expire_lists(t);
+    t->due = INT64_MAX;
+    for (int c = 0; c < NVG__CLASS_COUNT; c++)
+        note_head(t, t->head[c], c);
+    if (t->cfg.active_ns > 0)
+        note_head(t, t->act_head, -1);
+    return rc;
+}
+
 int nvg_flow_table_expire(struct nvg_flow_table *t, int64_t now_ns)
 {
+    int rc = nvg_flow_table_flush(t);
     if (now_ns > t->now)
         t->now = now_ns;
-    return expire_now(t);
+    int r = expire_now(t);
+    return rc ? rc : r;
 }
 
 int nvg_flow_table_stop(struct nvg_flow_table *t)
 {
-    int rc = 0;
+    int rc = nvg_flow_table_flush(t);
     for (int c = 0; c < NVG__CLASS_COUNT; c++) {
         uint32_t i;
         while ((i = t->head[c]) != NVG__FLOW_NONE) {
@@ -372,6 +454,17 @@ static bool has_ports(const struct nvg_pkt *pkt, const struct nvg_l4_info *l4)
     return pkt->proto == NVG_PROTO_TCP ? l4->tcp : l4->udp;
 }
 
+/* Which endpoint comes first in the key: any order both directions agree on will do. */
+static int addr_order(const struct nvg_pkt *pkt)
+{
+    uint64_t s[2] = {0, 0}, d[2] = {0, 0};
+    memcpy(s, pkt->src, pkt->ip_version == 6 ? 16 : 4);
+    memcpy(d, pkt->dst, pkt->ip_version == 6 ? 16 : 4);
+    if (s[0] != d[0])
+        return s[0] < d[0] ? -1 : 1;
+    return s[1] < d[1] ? -1 : s[1] > d[1];
+}
+
 /* The key with the lower endpoint first; returns whether the packet's source is key.a. */
 static bool make_key(struct nvg__flow_key *k, const struct nvg_pkt *pkt,
                      const struct nvg_l4_info *l4)
@@ -385,7 +478,7 @@ static bool make_key(struct nvg__flow_key *k, const struct nvg_pkt *pkt,
     } else if (l4->icmp_echo) {
         sp = dp = l4->icmp_id;
     }
-    int c = memcmp(pkt->src, pkt->dst, alen);
+    int c = addr_order(pkt);
     bool src_a = c < 0 || (c == 0 && sp <= dp);
     memcpy(k->a, src_a ? pkt->src : pkt->dst, alen);
     memcpy(k->b, src_a ? pkt->dst : pkt->src, alen);
@@ -552,19 +645,15 @@ static void update(struct nvg_flow_table *t, uint32_t i, int dir, const struct n
     }
 }
 
-int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
-                          const struct nvg_l4_info *l4)
+/* One packet with its key: the table's clock, expiry, then the conversation's update. */
+static int process(struct nvg_flow_table *t, const struct nvg__flow_key *k, uint32_t h, bool src_a,
+                   const struct nvg_pkt *pkt, const struct nvg_l4_info *l4)
 {
-    if (pkt->ip_version != 4 && pkt->ip_version != 6)
-        return 0;
     /* A clamped time is not a time: it would expire everything or nothing. */
     if (pkt->ts_ns > t->now && !(pkt->flags & NVG_PKT_TIME_CLAMPED))
         t->now = pkt->ts_ns;
     int rc = expire_now(t);
-    struct nvg__flow_key k;
-    bool src_a = make_key(&k, pkt, l4);
-    uint32_t h = key_hash(t, &k);
-    uint32_t i = index_find(t, &k, h);
+    uint32_t i = index_find(t, k, h);
     int dir = 0;
     if (i != NVG__FLOW_NONE) {
         dir = src_a == t->e[i].orig_is_a ? 0 : 1;
@@ -575,9 +664,70 @@ int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
         }
     }
     if (i == NVG__FLOW_NONE) {
-        i = create(t, &k, h, src_a, pkt, l4, &rc);
+        i = create(t, k, h, src_a, pkt, l4, &rc);
         dir = src_a == t->e[i].orig_is_a ? 0 : 1;
     }
     update(t, i, dir, pkt, l4);
+    return rc;
+}
+
+static int process_oldest(struct nvg_flow_table *t)
+{
+    const struct nvg__flow_pending *p = &t->ahead[t->ahead_head];
+    t->ahead_head = (t->ahead_head + 1) & (NVG__FLOW_AHEAD - 1);
+    t->ahead_n--;
+    return process(t, &p->key, p->hash, p->src_a, &p->pkt, &p->l4);
+}
+
+/* Half way through the window the index slot is in cache: fetch the entry it names (a
+ * collision or a conversation that does not exist yet only wastes the fetch). */
+static void prefetch_entry(const struct nvg_flow_table *t, const struct nvg__flow_pending *p)
+{
+    uint32_t v = t->slots[p->hash & t->mask];
+    if (!v)
+        return;
+    const char *e = (const char *)&t->e[v - 1];
+    for (size_t off = 0; off < sizeof(t->e[0]); off += 64)
+        __builtin_prefetch(e + off, 1);
+}
+
+int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
+                          const struct nvg_l4_info *l4)
+{
+    if (pkt->ip_version != 4 && pkt->ip_version != 6)
+        return 0;
+    if (!t->lookahead) {
+        struct nvg__flow_key k;
+        bool src_a = make_key(&k, pkt, l4);
+        return process(t, &k, key_hash(t, &k), src_a, pkt, l4);
+    }
+    int rc = t->ahead_n == NVG__FLOW_AHEAD ? process_oldest(t) : 0;
+    struct nvg__flow_pending *p = &t->ahead[(t->ahead_head + t->ahead_n) & (NVG__FLOW_AHEAD - 1)];
+    t->ahead_n++;
+    memcpy(&p->pkt, pkt, offsetof(struct nvg_pkt, payload));
+    p->l4 = *l4;
+    p->src_a = make_key(&p->key, pkt, l4);
+    p->hash = key_hash(t, &p->key);
+    __builtin_prefetch(&t->slots[p->hash & t->mask], 0);
+    if (t->ahead_n > NVG__FLOW_AHEAD / 2) {
+        uint32_t mid = t->ahead_head + t->ahead_n - 1 - NVG__FLOW_AHEAD / 2;
+        prefetch_entry(t, &t->ahead[mid & (NVG__FLOW_AHEAD - 1)]);
+    }
+    return rc;
+}
+
+void nvg_flow_table_set_lookahead(struct nvg_flow_table *t, bool on)
+{
+    nvg_flow_table_flush(t);
+    t->lookahead = on;
+}
+
+int nvg_flow_table_flush(struct nvg_flow_table *t)
+{
+    int rc = 0;
+    while (t->ahead_n) {
+        int r = process_oldest(t);
+        rc = rc ? rc : r;
+    }
     return rc;
 }

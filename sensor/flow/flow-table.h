@@ -9,6 +9,7 @@
 #ifndef NVG_FLOW_TABLE_H
 #define NVG_FLOW_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,12 @@ void nvg_flow_table_free(struct nvg_flow_table *t);
  * the callback's error. */
 int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
                           const struct nvg_l4_info *l4);
+/* With look-ahead on, nvg_flow_table_packet holds the last few packets back and handles each
+ * a few packets later, fetching its index slot and entry from memory in the meantime (the
+ * order of the packets is kept). nvg_flow_table_flush handles what is held back; expire and
+ * stop flush first. Off by default. */
+void nvg_flow_table_set_lookahead(struct nvg_flow_table *t, bool on);
+int nvg_flow_table_flush(struct nvg_flow_table *t);
 /* Moves the table's clock to now_ns (if later) and exports what timed out. */
 int nvg_flow_table_expire(struct nvg_flow_table *t, int64_t now_ns);
 /* The capture ended: exports every conversation with end=stopped and empties the table. */
