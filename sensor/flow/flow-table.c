@@ -8,7 +8,7 @@
  * one timeout (in steady traffic it is exact). A second list in start order drives the active
  * timeout (updates).
  *
- * Memory: capacity entries (sizeof(struct nvg__flow_entry)) plus an index of 4-byte slots
+ * Memory: capacity entries (sizeof(struct nvg__flow_entry)) plus an index of 8-byte slots
  * twice the capacity rounded up to a power of two; nvg_flow_table_entry_bytes() gives the
  * figure per conversation. */
 #include <stddef.h>
@@ -34,14 +34,16 @@ struct nvg__flow_pending {
 /* Packets held back (a power of two). An entry is 7 cache lines far apart from the previous
  * packet's: without the window each packet waits for the index slot, then for the entry, one
  * memory latency after the other. */
-#define NVG__FLOW_AHEAD 8u
+#define NVG__FLOW_AHEAD 16u
 
 struct nvg_flow_table {
     struct nvg_flow_config cfg;
     nvg_flow_export_fn fn;
     void *ud;
     struct nvg__flow_entry *e;
-    uint32_t *slots; /* entry index + 1, 0 when empty */
+    /* The entry's hash in the high half, its index + 1 in the low half; 0 when empty. A probe
+     * so reads an entry only when its hash matches. */
+    uint64_t *slots;
     uint32_t mask;
     uint32_t free_head;
     uint32_t head[NVG__CLASS_COUNT], tail[NVG__CLASS_COUNT];
@@ -70,7 +72,7 @@ void nvg_flow_config_default(struct nvg_flow_config *cfg)
 
 size_t nvg_flow_table_entry_bytes(void)
 {
-    return sizeof(struct nvg__flow_entry) + 2 * sizeof(uint32_t);
+    return sizeof(struct nvg__flow_entry) + 2 * sizeof(uint64_t);
 }
 
 /* ---- lists ---- */
@@ -242,12 +244,10 @@ void nvg_flow_table_free(struct nvg_flow_table *t)
 
 /* Keyed with a per-table random seed, so that a flood crafted for one sensor's probe
  * sequence does not exist. Two independent lanes, so the multiplies overlap. */
-static uint32_t key_hash(const struct nvg_flow_table *t, const struct nvg__flow_key *k)
+static uint32_t key_hash(uint64_t seed, const uint64_t w[6])
 {
-    uint64_t w[sizeof(*k) / 8], h0 = t->seed, h1 = t->seed ^ 0x9e3779b97f4a7c15ull;
-    memcpy(w, k, sizeof(w));
-    _Static_assert(sizeof(w) / sizeof(w[0]) % 2 == 0, "the key is an even number of words");
-    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i += 2) {
+    uint64_t h0 = seed, h1 = seed ^ 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < 6; i += 2) {
         h0 = (h0 ^ w[i]) * 0xff51afd7ed558ccdull;
         h1 = (h1 ^ w[i + 1]) * 0xc4ceb9fe1a85ec53ull;
         h0 ^= h0 >> 32;
@@ -257,16 +257,26 @@ static uint32_t key_hash(const struct nvg_flow_table *t, const struct nvg__flow_
     return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
+static uint64_t slot_of(uint32_t h, uint32_t i)
+{
+    return (uint64_t)h << 32 | (i + 1);
+}
+
+static uint32_t slot_hash(uint64_t v)
+{
+    return (uint32_t)(v >> 32);
+}
+
 static uint32_t index_find(const struct nvg_flow_table *t, const struct nvg__flow_key *k,
                            uint32_t h)
 {
     for (uint32_t s = h & t->mask;; s = (s + 1) & t->mask) {
-        uint32_t v = t->slots[s];
+        uint64_t v = t->slots[s];
         if (v == 0)
             return NVG__FLOW_NONE;
-        const struct nvg__flow_entry *x = &t->e[v - 1];
-        if (x->hash == h && memcmp(&x->key, k, sizeof(*k)) == 0)
-            return v - 1;
+        uint32_t i = (uint32_t)v - 1;
+        if (slot_hash(v) == h && memcmp(&t->e[i].key, k, sizeof(*k)) == 0)
+            return i;
     }
 }
 
@@ -275,17 +285,18 @@ static void index_insert(struct nvg_flow_table *t, uint32_t i)
     uint32_t s = t->e[i].hash & t->mask;
     while (t->slots[s])
         s = (s + 1) & t->mask;
-    t->slots[s] = i + 1;
+    t->slots[s] = slot_of(t->e[i].hash, i);
 }
 
 static void index_remove(struct nvg_flow_table *t, uint32_t i)
 {
+    uint64_t want = slot_of(t->e[i].hash, i);
     uint32_t s = t->e[i].hash & t->mask;
-    while (t->slots[s] != i + 1)
+    while (t->slots[s] != want)
         s = (s + 1) & t->mask;
     /* Backward shift: move up every later entry of the run that may sit at s. */
     for (uint32_t j = (s + 1) & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
-        uint32_t home = t->e[t->slots[j] - 1].hash & t->mask;
+        uint32_t home = slot_hash(t->slots[j]) & t->mask;
         if (((j - home) & t->mask) >= ((j - s) & t->mask)) {
             t->slots[s] = t->slots[j];
             s = j;
@@ -454,23 +465,36 @@ static bool has_ports(const struct nvg_pkt *pkt, const struct nvg_l4_info *l4)
     return pkt->proto == NVG_PROTO_TCP ? l4->tcp : l4->udp;
 }
 
-/* Which endpoint comes first in the key: any order both directions agree on will do. */
-static int addr_order(const struct nvg_pkt *pkt)
+/* An address as two words (IPv4 in the first). */
+static void load_addr(uint64_t w[2], const uint8_t *a, bool v6)
 {
-    uint64_t s[2] = {0, 0}, d[2] = {0, 0};
-    memcpy(s, pkt->src, pkt->ip_version == 6 ? 16 : 4);
-    memcpy(d, pkt->dst, pkt->ip_version == 6 ? 16 : 4);
-    if (s[0] != d[0])
-        return s[0] < d[0] ? -1 : 1;
-    return s[1] < d[1] ? -1 : s[1] > d[1];
+    if (v6) {
+        memcpy(w, a, 16);
+        return;
+    }
+    uint32_t v4;
+    memcpy(&v4, a, 4);
+    w[0] = v4;
+    w[1] = 0;
 }
 
-/* The key with the lower endpoint first; returns whether the packet's source is key.a. */
-static bool make_key(struct nvg__flow_key *k, const struct nvg_pkt *pkt,
-                     const struct nvg_l4_info *l4)
+/* Constant sizes, so that the copies are moves and not calls. */
+static void copy_addr(uint8_t *to, const uint8_t *from, bool v6)
 {
-    memset(k, 0, sizeof(*k));
-    size_t alen = pkt->ip_version == 6 ? 16 : 4;
+    if (v6)
+        memcpy(to, from, 16);
+    else
+        memcpy(to, from, 4);
+}
+
+/* The key with the lower endpoint first (any order both directions agree on will do) and its
+ * hash into *hash; returns whether the packet's source is key.a. The hash is taken from the
+ * values, not from the key just stored: reading those bytes back as words would wait for
+ * the narrower stores that wrote them. */
+static bool make_key(const struct nvg_flow_table *t, struct nvg__flow_key *k, uint32_t *hash,
+                     const struct nvg_pkt *pkt, const struct nvg_l4_info *l4)
+{
+    bool v6 = pkt->ip_version == 6;
     uint16_t sp = 0, dp = 0;
     if (has_ports(pkt, l4)) {
         sp = pkt->sport;
@@ -478,18 +502,28 @@ static bool make_key(struct nvg__flow_key *k, const struct nvg_pkt *pkt,
     } else if (l4->icmp_echo) {
         sp = dp = l4->icmp_id;
     }
-    int c = addr_order(pkt);
-    bool src_a = c < 0 || (c == 0 && sp <= dp);
-    memcpy(k->a, src_a ? pkt->src : pkt->dst, alen);
-    memcpy(k->b, src_a ? pkt->dst : pkt->src, alen);
+    uint64_t w[6];
+    load_addr(w, pkt->src, v6);
+    load_addr(w + 2, pkt->dst, v6);
+    bool src_a = w[0] != w[2] ? w[0] < w[2] : w[1] != w[3] ? w[1] < w[3] : sp <= dp;
+    if (!src_a) {
+        uint64_t x0 = w[0], x1 = w[1];
+        w[0] = w[2], w[1] = w[3], w[2] = x0, w[3] = x1;
+    }
+    bool vlan = pkt->flags & NVG_PKT_HAS_VLAN;
+    memset(k, 0, sizeof(*k));
+    copy_addr(k->a, src_a ? pkt->src : pkt->dst, v6);
+    copy_addr(k->b, src_a ? pkt->dst : pkt->src, v6);
     k->pa = src_a ? sp : dp;
     k->pb = src_a ? dp : sp;
     k->ip_proto = pkt->ip_proto;
     k->ip_version = pkt->ip_version;
-    if (pkt->flags & NVG_PKT_HAS_VLAN) {
-        k->has_vlan = 1;
-        k->vlan = pkt->vlan_id;
-    }
+    k->has_vlan = vlan;
+    k->vlan = vlan ? pkt->vlan_id : 0;
+    w[4] = (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->vlan << 32 |
+           (uint64_t)k->ip_proto << 48 | (uint64_t)k->ip_version << 56;
+    w[5] = vlan;
+    *hash = key_hash(t->seed, w);
     return src_a;
 }
 
@@ -679,16 +713,19 @@ static int process_oldest(struct nvg_flow_table *t)
     return process(t, &p->key, p->hash, p->src_a, &p->pkt, &p->l4);
 }
 
-/* Half way through the window the index slot is in cache: fetch the entry it names (a
- * collision or a conversation that does not exist yet only wastes the fetch). */
-static void prefetch_entry(const struct nvg_flow_table *t, const struct nvg__flow_pending *p)
+/* Half way through the window the index slot is in cache: the entry of the first slot with
+ * the packet's hash, to fetch (a conversation that does not exist yet only wastes the slot
+ * reads), or NULL. */
+static const char *entry_to_fetch(const struct nvg_flow_table *t, const struct nvg__flow_pending *p)
 {
-    uint32_t v = t->slots[p->hash & t->mask];
-    if (!v)
-        return;
-    const char *e = (const char *)&t->e[v - 1];
-    for (size_t off = 0; off < sizeof(t->e[0]); off += 64)
-        __builtin_prefetch(e + off, 1);
+    for (uint32_t s = p->hash & t->mask, n = 0; n < 4; s = (s + 1) & t->mask, n++) {
+        uint64_t v = t->slots[s];
+        if (v == 0)
+            return NULL;
+        if (slot_hash(v) == p->hash)
+            return (const char *)&t->e[(uint32_t)v - 1];
+    }
+    return NULL;
 }
 
 int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
@@ -698,21 +735,26 @@ int nvg_flow_table_packet(struct nvg_flow_table *t, const struct nvg_pkt *pkt,
         return 0;
     if (!t->lookahead) {
         struct nvg__flow_key k;
-        bool src_a = make_key(&k, pkt, l4);
-        return process(t, &k, key_hash(t, &k), src_a, pkt, l4);
+        uint32_t h;
+        bool src_a = make_key(t, &k, &h, pkt, l4);
+        return process(t, &k, h, src_a, pkt, l4);
     }
     int rc = t->ahead_n == NVG__FLOW_AHEAD ? process_oldest(t) : 0;
     struct nvg__flow_pending *p = &t->ahead[(t->ahead_head + t->ahead_n) & (NVG__FLOW_AHEAD - 1)];
     t->ahead_n++;
     memcpy(&p->pkt, pkt, offsetof(struct nvg_pkt, payload));
     p->l4 = *l4;
-    p->src_a = make_key(&p->key, pkt, l4);
-    p->hash = key_hash(t, &p->key);
+    p->src_a = make_key(t, &p->key, &p->hash, pkt, l4);
     __builtin_prefetch(&t->slots[p->hash & t->mask], 0);
-    if (t->ahead_n > NVG__FLOW_AHEAD / 2) {
-        uint32_t mid = t->ahead_head + t->ahead_n - 1 - NVG__FLOW_AHEAD / 2;
-        prefetch_entry(t, &t->ahead[mid & (NVG__FLOW_AHEAD - 1)]);
-    }
+    if (t->ahead_n <= NVG__FLOW_AHEAD / 2)
+        return rc;
+    uint32_t mid = t->ahead_head + t->ahead_n - 1 - NVG__FLOW_AHEAD / 2;
+    const char *e = entry_to_fetch(t, &t->ahead[mid & (NVG__FLOW_AHEAD - 1)]);
+    /* Here and not in a helper: GCC takes a function that only prefetches for one without
+     * effects and drops its calls. A read prefetch: baseline x86-64 has no PREFETCHW, and GCC
+     * drops a write prefetch there without a word. */
+    for (size_t off = 0; e && off < sizeof(t->e[0]); off += 64)
+        __builtin_prefetch(e + off, 0);
     return rc;
 }
 
