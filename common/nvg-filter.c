@@ -136,6 +136,9 @@ bool nvg_filter_match(const struct nvg_filter *f, const char *sensor, const stru
     if (f->port >= 0 &&
         (!(pkt->flags & NVG_PKT_HAS_PORTS) || (pkt->sport != f->port && pkt->dport != f->port)))
         return false;
-    return net_match(&f->src, pkt->ip_version, pkt->src) &&
-           net_match(&f->dst, pkt->ip_version, pkt->dst);
+    if (net_match(&f->src, pkt->ip_version, pkt->src) &&
+        net_match(&f->dst, pkt->ip_version, pkt->dst))
+        return true;
+    return f->both_ways && net_match(&f->src, pkt->ip_version, pkt->dst) &&
+           net_match(&f->dst, pkt->ip_version, pkt->src);
 }

@@ -20,7 +20,9 @@ struct nvg_filter_net {
 struct nvg_filter {
     int proto; /* enum nvg_proto, -1 = any */
     struct nvg_filter_net src, dst;
-    int port;                             /* -1 = any; matches sport or dport */
+    int port; /* -1 = any; matches sport or dport */
+    /* src and dst match either way round: both directions of a conversation. */
+    bool both_ways;
     char sensor[NVG_SENSOR_NAME_MAX + 1]; /* "" = any */
     /* Capture time span: from_ns <= ts_ns < to_ns; INT64_MIN / INT64_MAX leave a side open
      * (a record at INT64_MAX, a clamped time, then matches an open end). */

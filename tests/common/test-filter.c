@@ -94,6 +94,27 @@ static void test_match(void **state)
     assert_false(nvg_filter_match(&f, "a", &dns)); /* v6 filter, v4 packet */
 }
 
+/* Both ways round: a conversation's two directions, and only those. */
+static void test_both_ways(void **state)
+{
+    (void)state;
+    struct nvg_filter f;
+    nvg_filter_init(&f);
+    assert_int_equal(nvg_filter_parse_net("10.1.2.3", &f.src), 0);
+    assert_int_equal(nvg_filter_parse_net("10.9.9.9", &f.dst), 0);
+    struct nvg_pkt there = udp("10.1.2.3", 40000, 53), back = udp("10.9.9.9", 53, 40000),
+                   other = udp("10.9.9.9", 53, 40000);
+    memcpy(there.dst, (uint8_t[]){10, 9, 9, 9}, 4);
+    memcpy(back.dst, (uint8_t[]){10, 1, 2, 3}, 4);
+    memcpy(other.dst, (uint8_t[]){10, 1, 2, 4}, 4);
+    assert_true(nvg_filter_match(&f, "a", &there));
+    assert_false(nvg_filter_match(&f, "a", &back)); /* one way by default */
+    f.both_ways = true;
+    assert_true(nvg_filter_match(&f, "a", &there));
+    assert_true(nvg_filter_match(&f, "a", &back));
+    assert_false(nvg_filter_match(&f, "a", &other));
+}
+
 /* A time span: whole seconds, TO's second included, open sides, refusals. */
 static void test_span(void **state)
 {
@@ -143,10 +164,9 @@ static void test_span(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_net),
-        cmocka_unit_test(test_parse_port_proto),
-        cmocka_unit_test(test_match),
-        cmocka_unit_test(test_span),
+        cmocka_unit_test(test_parse_net), cmocka_unit_test(test_parse_port_proto),
+        cmocka_unit_test(test_match),     cmocka_unit_test(test_span),
+        cmocka_unit_test(test_both_ways),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,25 @@ static void test_invalid(void **state)
     assert_int_equal(compile_bad("proto=udp;port=99999"), NVG_VIEW_FIELD_PORT);
     assert_int_equal(compile_bad("time=yesterday"), NVG_VIEW_FIELD_TIME);
     assert_int_equal(compile_bad("src=10.0.0.5;time=2024-07-28T18:58:41Z"), NVG_VIEW_FIELD_TIME);
+    assert_int_equal(compile_bad("src=10.0.0.5;dir=sideways"), NVG_VIEW_FIELD_DIR);
+}
+
+/* A conversation's activation: both directions, and back to the same spec. */
+static void test_dir_both(void **state)
+{
+    (void)state;
+    struct nvg_view_fields fields;
+    const char *spec = "src=10.0.0.1;dst=10.0.0.2;dir=both";
+    assert_int_equal(nvg_view_fields_parse(spec, &fields), 0);
+    char *back = nvg_view_fields_to_spec(&fields);
+    assert_string_equal(back, spec);
+    g_free(back);
+    struct nvg_filter f;
+    assert_int_equal(nvg_view_filter_compile(&fields, &f), 0);
+    assert_true(f.both_ways);
+    assert_int_equal(nvg_view_fields_parse("src=10.0.0.1", &fields), 0);
+    assert_int_equal(nvg_view_filter_compile(&fields, &f), 0);
+    assert_false(f.both_ways);
 }
 
 /* An alert's activation: its source over its evidence's seconds, open at the end. */
@@ -202,8 +221,8 @@ int main(void)
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_spec), cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_time_span),  cmocka_unit_test(test_match_v4),
-        cmocka_unit_test(test_match_v6),
+        cmocka_unit_test(test_time_span),  cmocka_unit_test(test_dir_both),
+        cmocka_unit_test(test_match_v4),   cmocka_unit_test(test_match_v6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

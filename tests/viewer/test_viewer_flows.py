@@ -255,18 +255,20 @@ def test_activate(st, col, now_ns):
     body = tcp_records(A1, 40000, A2, 80, 6, t0 + SEC)            # the conversation
     body += tcp_records(A1, 40000, A2, 80, 2, t0 - 3600 * SEC)    # same tuple, an hour before
     body += tcp_records(A1, 40000, A9, 80, 3, t0 + SEC)           # another responder
+    body += tcp_records(A2, 80, A1, 40000, 3, t0 + SEC)            # its answers
     body += tcp_records(A3, 5353, A4, 53, 4, t0 + SEC)
     col.records(body)
-    wait_for(lambda: (col.pump(0.2), len(st.export("all.csv")) == 15)[1], 10, "15 rows listed")
+    wait_for(lambda: (col.pump(0.2), len(st.export("all.csv")) == 18)[1], 10, "18 rows listed")
     g.action("activate-flow", "<('web-1', uint64 1)>")
     time.sleep(0.5)
     got = st.export("flow.csv")
     tuples = {tuple(g.fields(x)[3:7]) for x in got}
-    assert len(got) == 6, "filtered list: %d rows %r" % (len(got), tuples)
-    assert tuples == {("10.0.0.1", "10.0.0.2", "40000", "80")}, tuples
+    assert len(got) == 9, "filtered list: %d rows %r" % (len(got), tuples)
+    assert tuples == {("10.0.0.1", "10.0.0.2", "40000", "80"),
+                      ("10.0.0.2", "10.0.0.1", "80", "40000")}, tuples
     assert "flows: conversation 1 activated" in h.viewer_log(st)
-    log("activating web-1's conversation 1: the packet list shows its 6 records (2 of the same "
-        "tuple an hour earlier, 7 of other conversations left out)")
+    log("activating web-1's conversation 1: the packet list shows its 9 records, both "
+        "directions (2 of the same tuple an hour earlier, 7 of other conversations left out)")
     time.sleep(0.5)
     st.screenshot("viewer-flows-packets.png")
     g.action("clear-filter")

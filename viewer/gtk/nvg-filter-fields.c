@@ -17,6 +17,8 @@ void nvg_filter_widgets_read(const struct nvg_filter_widgets *w, struct nvg_view
     read_entry(w->src, f->src, sizeof(f->src));
     read_entry(w->dst, f->dst, sizeof(f->dst));
     read_entry(w->port, f->port, sizeof(f->port));
+    if (w->both_ways)
+        g_strlcpy(f->dir, gtk_toggle_button_get_active(w->both_ways) ? "both" : "", sizeof(f->dir));
 }
 
 void nvg_filter_widgets_write(const struct nvg_filter_widgets *w, const struct nvg_view_fields *f)
@@ -29,6 +31,8 @@ void nvg_filter_widgets_write(const struct nvg_filter_widgets *w, const struct n
     gtk_editable_set_text(GTK_EDITABLE(w->src), f->src);
     gtk_editable_set_text(GTK_EDITABLE(w->dst), f->dst);
     gtk_editable_set_text(GTK_EDITABLE(w->port), f->port);
+    if (w->both_ways)
+        gtk_toggle_button_set_active(w->both_ways, f->dir[0] != '\0');
 }
 
 static void mark(GtkWidget *w, gboolean bad)
@@ -45,4 +49,6 @@ void nvg_filter_widgets_mark(const struct nvg_filter_widgets *w, unsigned bad)
     mark(GTK_WIDGET(w->src), bad & NVG_VIEW_FIELD_SRC);
     mark(GTK_WIDGET(w->dst), bad & NVG_VIEW_FIELD_DST);
     mark(GTK_WIDGET(w->port), bad & NVG_VIEW_FIELD_PORT);
+    if (w->both_ways)
+        mark(GTK_WIDGET(w->both_ways), bad & NVG_VIEW_FIELD_DIR);
 }

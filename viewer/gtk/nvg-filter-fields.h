@@ -12,9 +12,10 @@
 struct nvg_filter_widgets {
     GtkDropDown *proto;
     GtkEntry *src, *dst, *port;
+    GtkToggleButton *both_ways; /* "dir=both"; NULL on a page without it */
 };
 
-/* Fills proto, src, dst and port of f from the widgets (trimmed; text too long for its field
+/* Fills proto, src, dst, port (and dir) of f from the widgets (trimmed; text too long for its field
  * becomes a marker that fails to compile); the other fields are left as they are. */
 void nvg_filter_widgets_read(const struct nvg_filter_widgets *w, struct nvg_view_fields *f);
 /* Shows proto, src, dst and port of f (an unknown protocol shows as Any). */

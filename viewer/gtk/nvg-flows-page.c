@@ -162,7 +162,7 @@ void nvg_flows_page_sort(NvgFlowsPage *self, enum nvg_flow_sort key)
 static struct nvg_filter_widgets filter_widgets(NvgFlowsPage *self)
 {
     return (struct nvg_filter_widgets){self->proto_drop, self->src_entry, self->dst_entry,
-                                       self->port_entry};
+                                       self->port_entry, NULL};
 }
 
 static void write_fields(NvgFlowsPage *self, const struct nvg_view_fields *f)
@@ -228,7 +228,8 @@ static int64_t floor_sec(int64_t ns)
     return ns >= 0 ? ns / 1000000000 : -((-(ns + 1)) / 1000000000) - 1;
 }
 
-/* The packet display filter of a conversation: its protocol, originator -> responder, the
+/* The packet display filter of a conversation: its protocol, originator and responder either
+ * way round (both directions), the
  * responder's port, its sensor and its time span (whole seconds, TO's second included; open at
  * the end while it goes on, since its packets are still coming). */
 static char *flow_spec(const struct nvg_flow_row *r)
@@ -242,7 +243,7 @@ static char *flow_spec(const struct nvg_flow_row *r)
         nvg_format_time_iso_sec(to, floor_sec(f->last_ns));
     g_autofree char *proto = g_ascii_strdown(nvg_proto_name((enum nvg_proto)f->proto), -1);
     GString *s = g_string_new(NULL);
-    g_string_printf(s, "proto=%s;src=%s;dst=%s", proto, o, d);
+    g_string_printf(s, "proto=%s;src=%s;dst=%s;dir=both", proto, o, d);
     if (f->flags & NVG_FLOW_HAS_PORTS)
         g_string_append_printf(s, ";port=%u", f->resp_port);
     if (nvg_name_valid(r->sensor)) /* an escaped name matches no record */

@@ -16,6 +16,7 @@ struct _NvgPacketsPage {
     /* template children */
     GtkDropDown *proto_drop;
     GtkEntry *src_entry, *dst_entry, *port_entry;
+    GtkToggleButton *both_ways_toggle;
     GtkButton *filter_button;
     GtkButton *time_chip; /* shows fields.time, a span no entry edits; a click drops it */
     GtkLabel *time_label;
@@ -195,7 +196,7 @@ GListModel *nvg_packets_page_get_model(NvgPacketsPage *self)
 static struct nvg_filter_widgets filter_widgets(NvgPacketsPage *self)
 {
     return (struct nvg_filter_widgets){self->proto_drop, self->src_entry, self->dst_entry,
-                                       self->port_entry};
+                                       self->port_entry, self->both_ways_toggle};
 }
 
 static void read_fields(NvgPacketsPage *self, struct nvg_view_fields *f)
@@ -249,9 +250,11 @@ static void show_filter_error(NvgPacketsPage *self, unsigned bad)
         g_string_append(s, "sensor name too long; ");
     if (bad & NVG_VIEW_FIELD_TIME)
         g_string_append(s, "time must be FROM..TO in ISO 8601 UTC (either side may be empty); ");
+    if (bad & NVG_VIEW_FIELD_DIR)
+        g_string_append(s, "dir must be \"both\" or empty; ");
     if (bad & NVG_VIEW_FIELD_SPEC)
         g_string_append(
-            s, "use key=value items (proto, src, dst, port, sensor, time) separated by ';'; ");
+            s, "use key=value items (proto, src, dst, port, sensor, time, dir) separated by ';'; ");
     g_string_truncate(s, s->len - 2);
     gtk_label_set_text(self->filter_error, s->str);
     gtk_widget_set_visible(GTK_WIDGET(self->filter_error), TRUE);
@@ -487,6 +490,7 @@ static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, proto_drop);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, src_entry);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, dst_entry);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, both_ways_toggle);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, port_entry);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, filter_button);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, time_chip);
@@ -505,6 +509,7 @@ static void nvg_packets_page_init(NvgPacketsPage *self)
     g_signal_connect(self->time_chip, "clicked", G_CALLBACK(on_time_chip_clicked), self);
     g_signal_connect(self->src_entry, "activate", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->dst_entry, "activate", G_CALLBACK(on_filter_clicked), self);
+    g_signal_connect(self->both_ways_toggle, "toggled", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->port_entry, "activate", G_CALLBACK(on_filter_clicked), self);
     /* Space toggles pause while the list has the focus (not in entries, where it types). */
     GtkEventController *sc = gtk_shortcut_controller_new();

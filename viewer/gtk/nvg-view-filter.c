@@ -28,6 +28,7 @@ static unsigned set_field(struct nvg_view_fields *f, const char *key, const char
         K("proto", proto, NVG_VIEW_FIELD_PROTO),    K("src", src, NVG_VIEW_FIELD_SRC),
         K("dst", dst, NVG_VIEW_FIELD_DST),          K("port", port, NVG_VIEW_FIELD_PORT),
         K("sensor", sensor, NVG_VIEW_FIELD_SENSOR), K("time", time, NVG_VIEW_FIELD_TIME),
+        K("dir", dir, NVG_VIEW_FIELD_DIR),
 #undef K
     };
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
@@ -61,8 +62,8 @@ unsigned nvg_view_fields_parse(const char *spec, struct nvg_view_fields *fields)
 char *nvg_view_fields_to_spec(const struct nvg_view_fields *f)
 {
     GString *s = g_string_new(NULL);
-    const char *keys[] = {"proto", "src", "dst", "port", "sensor", "time"};
-    const char *vals[] = {f->proto, f->src, f->dst, f->port, f->sensor, f->time};
+    const char *keys[] = {"proto", "src", "dst", "port", "sensor", "time", "dir"};
+    const char *vals[] = {f->proto, f->src, f->dst, f->port, f->sensor, f->time, f->dir};
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         if (vals[i][0])
             g_string_append_printf(s, "%s%s=%s", s->len ? ";" : "", keys[i], vals[i]);
@@ -85,6 +86,9 @@ unsigned nvg_view_filter_compile(const struct nvg_view_fields *fields, struct nv
         bad |= NVG_VIEW_FIELD_PORT;
     if (fields->time[0] && nvg_filter_parse_span(fields->time, &out.from_ns, &out.to_ns) < 0)
         bad |= NVG_VIEW_FIELD_TIME;
+    if (fields->dir[0] && g_ascii_strcasecmp(fields->dir, "both") != 0)
+        bad |= NVG_VIEW_FIELD_DIR;
+    out.both_ways = fields->dir[0] != '\0';
     if (fields->sensor[0]) {
         if (strlen(fields->sensor) > NVG_SENSOR_NAME_MAX)
             bad |= NVG_VIEW_FIELD_SENSOR;
