@@ -44,6 +44,33 @@ static bool indented_content(const char *s, size_t n)
     return i < n && s[i] != '\n' && s[i] != '\r' && s[i] != ';' && s[i] != '#';
 }
 
+/* Sections are checked even when they hold no key (libinih reports only keys). */
+static void add_section(struct load *l, const char *name)
+{
+    struct nvg_config *c = l->c;
+    const char *end = strchr(name, ']');
+    l->section_line = l->line;
+    if (!end)
+        return; /* libinih reports the line */
+    if (c->nsections == c->sections_cap) {
+        size_t cap = c->sections_cap ? c->sections_cap * 2 : 8;
+        struct nvg_config_section *v = realloc(c->sections, cap * sizeof(*v));
+        if (!v) {
+            fail_at(l, "out of memory");
+            return;
+        }
+        c->sections = v;
+        c->sections_cap = cap;
+    }
+    struct nvg_config_section *sec = &c->sections[c->nsections];
+    sec->name = strndup(name, (size_t)(end - name));
+    sec->line = l->line;
+    if (sec->name)
+        c->nsections++;
+    else
+        fail_at(l, "out of memory");
+}
+
 static char *reader(char *str, int num, void *stream)
 {
     struct load *l = stream;
@@ -61,7 +88,7 @@ static char *reader(char *str, int num, void *stream)
     memcpy(str, l->pos, n);
     str[n] = '\0';
     if (str[strspn(str, " \t")] == '[')
-        l->section_line = l->line;
+        add_section(l, str + strspn(str, " \t") + 1);
     l->pos += nl ? (size_t)(nl - l->pos) + 1 : n;
     return str;
 }
@@ -149,6 +176,9 @@ void nvg_config_free(struct nvg_config *c)
             free(c->v[i].key);
             free(c->v[i].value);
         }
+        for (size_t i = 0; i < c->nsections; i++)
+            free(c->sections[i].name);
+        free(c->sections);
         free(c->v);
         free(c->path);
         free(c);
@@ -216,14 +246,15 @@ static bool replaced(const struct nvg_config *c, size_t at, int r, const char *c
 static int check(const struct nvg_config *c, const struct option *table,
                  nvg_config_section_fn section_ok, char *err)
 {
+    for (size_t i = 0; i < c->nsections; i++)
+        if (!section_ok(c->sections[i].name)) {
+            snprintf(err, NVG_ERRBUF_SIZE, "%s:%d: unknown section '[%s]'", c->path,
+                     c->sections[i].line, c->sections[i].name);
+            return NVG_EINVAL;
+        }
     for (size_t i = 0; i < c->n; i++) {
         const struct nvg_config_entry *e = &c->v[i];
         const struct option *o = nvg_config_option(table, e->key);
-        if (!section_ok(e->section)) {
-            snprintf(err, NVG_ERRBUF_SIZE, "%s:%d: unknown section '[%s]'", c->path,
-                     e->section_line, e->section);
-            return NVG_EINVAL;
-        }
         if (!o) {
             snprintf(err, NVG_ERRBUF_SIZE, "%s:%d: unknown key '%s'", c->path, e->line, e->key);
             return NVG_EINVAL;

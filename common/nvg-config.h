@@ -25,10 +25,17 @@ struct nvg_config_entry {
     int section_line; /* the line of its [section] header */
 };
 
+struct nvg_config_section {
+    char *name;
+    int line;
+};
+
 struct nvg_config {
     char *path;
     struct nvg_config_entry *v;
     size_t n, cap;
+    struct nvg_config_section *sections; /* every [section] header, keys or not */
+    size_t nsections, sections_cap;
     struct nvg_config *prev; /* an older reading still referenced; freed with this one */
 };
 
