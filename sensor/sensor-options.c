@@ -79,6 +79,15 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+static void usage_end(FILE *f)
+{
+    fputs("SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
+          "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
+          "2 usage error or bad filter expression, 3 the collector does not accept this\n"
+          "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
+          f);
+}
+
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
@@ -136,14 +145,11 @@ static void usage(FILE *f, const char *prog)
             "                         command line overrides it\n"
             "      --help             show this help\n"
             "      --version          show the version\n"
-            "\n"
-            "SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
-            "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
-            "2 usage error or bad filter expression, 3 the collector does not accept this\n"
-            "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
+            "\n",
             prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
             NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT,
             nvg_flow_table_entry_bytes());
+    usage_end(f);
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(char *err, const char *fmt, ...)
@@ -273,6 +279,8 @@ static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *ar
     case OPT_NO_FLOWS:
         o->no_flows = true;
         return 0;
+    case OPT_CONFIG:
+        return 0; /* read before every other option: apply_config() */
     case OPT_FLOW_TABLE:
         if (parse_u64(arg, 1, NVG_FLOW_CAPACITY_MAX, &v) < 0)
             return fail(err, "--flow-table: '%s' is not a number from 1 to %u", arg,
@@ -348,8 +356,6 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
     case OPT_FLOWS:
         o->flows_path = arg;
         return 0;
-    case OPT_CONFIG:
-        return 0; /* read before every other option: apply_config() */
     case OPT_HELP:
         usage(out, prog);
         return NVG_OPTS_HELP;
