@@ -84,6 +84,7 @@ def run(args, work):
     # The effect: 2000 rows of ~80 bytes now take several files of about 20 KiB; the policy
     # rule of the new rules file fires on the NTP records.
     files_before = len(packet_files(col))
+    time.sleep(0.5)  # the detection thread takes new rules at its next tick (100 ms)
     send(col, "after", 2000)
     nvgtest.wait_for(lambda: len(nvgtest.read_packets(col.out, empty_ok=True)) == 4000, 10,
                      "4000 rows")
