@@ -34,9 +34,10 @@ static bool same(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* Keys changed against the file the collector started with (the oldest reading), so a
- * pending restart is said again at every SIGHUP until it happens. */
-static int report_restart_keys(const struct nvg_collector_options *live,
+/* Keys whose file value changed: a run-time key against the previous reading (the apply_*
+ * functions say what they applied), any other against the file the collector started with, so
+ * a pending restart is said again at every SIGHUP until it happens. */
+static int report_changed_keys(const struct nvg_collector_options *live,
                                const struct nvg_config *next)
 {
     const struct nvg_config *start = live->config;
@@ -44,16 +45,16 @@ static int report_restart_keys(const struct nvg_collector_options *live,
         start = start->prev;
     int pending = 0;
     for (const struct option *o = nvg_collector_long_options(); o->name; o++) {
-        if (!nvg_config_option(nvg_collector_long_options(), o->name) || is_runtime(o->name))
+        if (!nvg_config_option(nvg_collector_long_options(), o->name))
             continue;
-        if (same(start ? file_value(start, o) : NULL, file_value(next, o)))
+        bool runtime = is_runtime(o->name);
+        const struct nvg_config *base = runtime ? live->config : start;
+        if (same(base ? file_value(base, o) : NULL, file_value(next, o)))
             continue;
         if (nvg_collector_option_on_cmdline(live, o->name)) {
             nvg_log(NVG_LOG_NOTICE,
-                    "SIGHUP: %s: set on the command line, the file's value is "
-                    "not used",
-                    o->name);
-        } else {
+                    "SIGHUP: %s: set on the command line, the file's value is not used", o->name);
+        } else if (!runtime) {
             nvg_log(NVG_LOG_WARNING, "SIGHUP: %s: needs a restart, not applied", o->name);
             pending++;
         }
@@ -153,7 +154,7 @@ bool nvg_config_reload(struct nvg_collector_options *live, const struct nvg_relo
         nvg_log(NVG_LOG_ERR, "SIGHUP: %s; the configuration in force stays", err);
         return false;
     }
-    int pending = report_restart_keys(live, next.config);
+    int pending = report_changed_keys(live, next.config);
     int applied = apply_rotation(live, &next, t);
     applied += apply_verbose(live, &next);
     applied += apply_retention(live, &next, t);
