@@ -405,20 +405,32 @@ void nvg_alerts_second(struct nvg_alerts *al, int64_t now_ms)
 
 void nvg_alerts_reload(struct nvg_alerts *al)
 {
+    if (al)
+        nvg_alerts_reload_from(al, al->rules_path);
+}
+
+int nvg_alerts_reload_from(struct nvg_alerts *al, const char *path)
+{
     if (!al || !al->engine)
-        return;
+        return 0;
     char err[NVG_ERRBUF_SIZE] = "";
     struct nvg_detect_rules *rules = malloc(sizeof(*rules));
-    if (!rules || load_rules(al->rules_path, rules, err) < 0) {
+    char *keep = path ? strdup(path) : NULL;
+    if (!rules || (path && !keep) || load_rules(path, rules, err) < 0) {
         al->config_errors++;
-        nvg_log(NVG_LOG_ERR, "SIGHUP: %s; the rules in force stay", rules ? err : "out of memory");
+        nvg_log(NVG_LOG_ERR, "SIGHUP: %s; the rules in force stay",
+                rules && (keep || !path) ? err : "out of memory");
         free(rules);
-        return;
+        free(keep);
+        return NVG_EINVAL;
     }
     /* The worker takes them at its next tick; a reload it has not taken yet is replaced. */
     free(atomic_exchange(&al->new_rules, rules));
+    free(al->rules_path);
+    al->rules_path = keep;
     nvg_log(NVG_LOG_NOTICE, "SIGHUP: alert rules %s%s", al->rules_path ? "reloaded from " : "",
             al->rules_path ? al->rules_path : "are the defaults (no --alerts-config)");
+    return 0;
 }
 
 static bool reserve_packed(struct nvg_alerts *al, size_t need)

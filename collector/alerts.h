@@ -51,6 +51,9 @@ void nvg_alerts_tick(struct nvg_alerts *al);
 void nvg_alerts_second(struct nvg_alerts *al, int64_t now_ms);
 /* SIGHUP: read the rules again; a bad file keeps the rules in force (logged, counted). */
 void nvg_alerts_reload(struct nvg_alerts *al);
+/* The same from path (a changed --alerts-config; NULL = the defaults), which becomes the path
+ * in force only when it loads. 0, or <0 when the rules in force stay (logged, counted). */
+int nvg_alerts_reload_from(struct nvg_alerts *al, const char *path);
 
 /* The kept events emitted at or after since_ms, oldest first, as ControlReply field 7 entries
  * (tag, length, Alert) ready to append to a reply; NULL with *len 0 when there are none or on

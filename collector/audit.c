@@ -71,6 +71,11 @@ void nvg_audit_free(struct nvg_audit *a)
     free(a);
 }
 
+struct nvg_csv_writer *nvg_audit_log(const struct nvg_audit *a)
+{
+    return a ? a->csv : NULL;
+}
+
 const char *nvg_audit_path(const struct nvg_audit *a)
 {
     return a ? nvg_csv_writer_path(a->csv) : "";

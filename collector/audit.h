@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct nvg_audit;
+struct nvg_csv_writer;
 
 /* Opens the first OUT/audit-*.csv (after cutting back files a crash left torn), rotating like
  * the packet log. feed is lent and must outlive the audit. NULL with the reason in err
@@ -41,6 +42,7 @@ void nvg_audit_tick(struct nvg_audit *a, int64_t now_ms);
 /* Rows written so far (for tests). */
 uint64_t nvg_audit_rows(const struct nvg_audit *a);
 /* Path of the current audit file ("" without an audit). */
+struct nvg_csv_writer *nvg_audit_log(const struct nvg_audit *a); /* SIGHUP: rotation limits */
 const char *nvg_audit_path(const struct nvg_audit *a);
 
 #endif

@@ -11,8 +11,8 @@
 #include <strings.h>
 
 #include "budget.h"
+#include "nvg-config.h"
 #include "nvg-error.h"
-#include "nvg-parse.h"
 #include "nvg-zmq.h"
 
 static void usage(FILE *out)
@@ -47,6 +47,8 @@ static void usage(FILE *out)
             "  --sensor-idle-timeout T   close a sensor connection that sent nothing for T,\n"
             "                         s, ms or m suffix (default 30s, 0 = never)\n"
             "  --control-idle-timeout T  the same for control connections (default 60s)\n"
+            "  --config FILE          read options from FILE (INI, section [collector], a key\n"
+            "                         per long option); the command line overrides it\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -141,6 +143,8 @@ enum {
     OPT_NO_ALERTS,
     OPT_SENSOR_IDLE,
     OPT_CONTROL_IDLE,
+    /* config files (issue 13) */
+    OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +165,7 @@ static const struct option long_opts[] = {
     {"no-alerts", no_argument, NULL, OPT_NO_ALERTS},
     {"sensor-idle-timeout", required_argument, NULL, OPT_SENSOR_IDLE},
     {"control-idle-timeout", required_argument, NULL, OPT_CONTROL_IDLE},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -225,6 +230,8 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
     case OPT_INSECURE:
         *(c == 'v' ? &opts->verbose : &opts->insecure) = true;
         break;
+    case OPT_CONFIG:
+        break; /* read before everything else: parse_config() */
     case 'h':
         usage(stdout);
         return 1;
@@ -235,14 +242,33 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         usage(stderr);
         return -1;
     }
-    if (rc < 0) {
-        fprintf(stderr, "netvigil-collector: invalid value '%s'\n", arg);
-        return -1;
-    }
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
-int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, char **argv)
+static int apply_any(struct nvg_collector_options *opts, int c, const char *arg)
+{
+    return apply_alerts_opt(opts, c, arg) ? 0 : apply_opt(opts, c, arg);
+}
+
+const struct option *nvg_collector_long_options(void)
+{
+    return long_opts;
+}
+
+static bool collector_section(const char *name)
+{
+    return strcmp(name, "collector") == 0;
+}
+
+static int config_apply(void *ud, const struct option *o, const char *arg, char *why)
+{
+    if (apply_any(ud, o->val, arg) == 0)
+        return 0;
+    snprintf(why, NVG_ERRBUF_SIZE, "invalid value '%s'", arg ? arg : "true");
+    return NVG_EINVAL;
+}
+
+static void set_defaults(struct nvg_collector_options *opts)
 {
     *opts = (struct nvg_collector_options){
         .bind = "127.0.0.1",
@@ -258,27 +284,81 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
         .sensor_idle_ms = 30000,
         .control_idle_ms = 60000,
     };
+}
+
+/* --config before every other option, so that the command line overrides the file whatever
+ * the order; getopt runs over argv twice (it only permutes argv, harmlessly). */
+static int parse_config(struct nvg_collector_options *opts, char *err)
+{
+    optind = 0;
+    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {
-        int rc = apply_alerts_opt(opts, c, optarg) ? 0 : apply_opt(opts, c, optarg);
-        if (rc != 0)
-            return rc;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "netvigil-collector: unexpected argument '%s'\n", argv[optind]);
+    while ((c = getopt_long(opts->argc, opts->argv, "o:vhV", long_opts, NULL)) != -1)
+        if (c == OPT_CONFIG)
+            opts->config_path = optarg;
+    opterr = 1;
+    if (!opts->config_path)
+        return 0;
+    opts->config = nvg_config_load(opts->config_path, err);
+    if (!opts->config)
         return -1;
-    }
+    static const char *const sections[] = {"collector"};
+    return nvg_config_apply(opts->config, long_opts, collector_section, sections, 1, config_apply,
+                            opts, err) < 0
+               ? -1
+               : 0;
+}
+
+/* Rules between options, after the file and the command line. */
+static int validate(const struct nvg_collector_options *opts, char *err)
+{
     if (opts->own_key && !opts->keys_dir) {
-        fprintf(stderr, "netvigil-collector: --key needs --keys DIR (the allow-lists)\n");
+        snprintf(err, NVG_ERRBUF_SIZE, "--key needs --keys DIR (the allow-lists)");
         return -1;
     }
     if (!nvg_zmq_is_loopback(opts->bind) && !opts->insecure && !opts->keys_dir) {
-        fprintf(stderr,
-                "netvigil-collector: refusing to bind to non-loopback address '%s' without "
-                "CURVE keys (traffic would be unauthenticated and in clear text); pass "
-                "--keys DIR, or --insecure to do it anyway\n",
-                opts->bind);
+        snprintf(err, NVG_ERRBUF_SIZE,
+                 "refusing to bind to non-loopback address '%.200s' without CURVE keys (traffic "
+                 "would be unauthenticated and in clear text); pass --keys DIR, or --insecure "
+                 "to do it anyway",
+                 opts->bind);
         return -1;
+    }
+    return 0;
+}
+
+int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, char **argv)
+{
+    set_defaults(opts);
+    opts->argc = argc;
+    opts->argv = argv;
+    char err[NVG_ERRBUF_SIZE];
+    if (parse_config(opts, err) < 0) {
+        fprintf(stderr, "netvigil-collector: %s\n", err);
+        nvg_collector_options_free(opts);
+        return -1;
+    }
+    optind = 0;
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            usage(stderr);
+            rc = -1;
+        } else if ((rc = apply_any(opts, c, optarg)) < 0) {
+            fprintf(stderr, "netvigil-collector: invalid value '%s'\n", optarg);
+        }
+    }
+    if (rc == 0 && optind < argc) {
+        fprintf(stderr, "netvigil-collector: unexpected argument '%s'\n", argv[optind]);
+        rc = -1;
+    }
+    if (rc == 0 && validate(opts, err) < 0) {
+        fprintf(stderr, "netvigil-collector: %s\n", err);
+        rc = -1;
+    }
+    if (rc != 0) {
+        nvg_collector_options_free(opts);
+        return rc;
     }
     if (opts->insecure && !opts->keys_dir && !nvg_zmq_is_loopback(opts->bind))
         fprintf(stderr,
@@ -286,4 +366,44 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
                 "read every record, inject records and command every sensor\n",
                 opts->bind);
     return 0;
+}
+
+int nvg_collector_options_reread(const struct nvg_collector_options *cur,
+                                 struct nvg_collector_options *next, char err[NVG_ERRBUF_SIZE])
+{
+    set_defaults(next);
+    next->argc = cur->argc;
+    next->argv = cur->argv;
+    int rc = parse_config(next, err);
+    optind = 0;
+    opterr = 0;
+    int c;
+    while (rc == 0 && (c = getopt_long(cur->argc, cur->argv, "o:vhV", long_opts, NULL)) != -1)
+        if (c != 'h' && c != 'V' && apply_any(next, c, optarg) < 0)
+            rc = -1; /* the command line was fine at start: not reached */
+    opterr = 1;
+    if (rc == 0 && validate(next, err) < 0)
+        rc = -1;
+    if (rc < 0)
+        nvg_collector_options_free(next);
+    return rc;
+}
+
+bool nvg_collector_option_on_cmdline(const struct nvg_collector_options *opts, const char *key)
+{
+    const struct option *o = nvg_config_option(long_opts, key);
+    bool found = false;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while (o && (c = getopt_long(opts->argc, opts->argv, "o:vhV", long_opts, NULL)) != -1)
+        found |= c == o->val;
+    opterr = 1;
+    return found;
+}
+
+void nvg_collector_options_free(struct nvg_collector_options *opts)
+{
+    nvg_config_free(opts->config);
+    opts->config = NULL;
 }

@@ -2,8 +2,11 @@
 #ifndef NVG_COLLECTOR_OPTIONS_H
 #define NVG_COLLECTOR_OPTIONS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "nvg-config.h"
 
 struct nvg_collector_options {
     const char *bind; /* address the three sockets bind to */
@@ -24,11 +27,28 @@ struct nvg_collector_options {
     int control_idle_ms; /* the same for control connections */
     bool insecure;
     bool verbose;
+    /* --config (issue 13): the file, and the strings its values live in (options point into
+     * them); argv is kept to lay the command line over a reread file on SIGHUP. */
+    const char *config_path; /* NULL: no file */
+    struct nvg_config *config;
+    int argc;
+    char **argv;
 };
 
 /* Parse argv into opts. Returns 0 to run, 1 when --help/--version was printed (exit 0), or -1
  * after printing an error (exit 2). */
 int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, char **argv);
+/* SIGHUP: the options as they would be at a start now (defaults, cur's --config file reread,
+ * cur's command line over it) into next, printing nothing. 0, or -1 with "FILE:LINE: reason"
+ * in err (next then owns nothing). */
+int nvg_collector_options_reread(const struct nvg_collector_options *cur,
+                                 struct nvg_collector_options *next, char err[NVG_ERRBUF_SIZE]);
+/* Whether the command line sets the option of key (the file's value cannot win). */
+bool nvg_collector_option_on_cmdline(const struct nvg_collector_options *opts, const char *key);
+/* Frees the config strings (and older readings chained to them). */
+void nvg_collector_options_free(struct nvg_collector_options *opts);
+/* The getopt table: the option list and the config keys (tests, reload). */
+const struct option *nvg_collector_long_options(void);
 
 /* "90s", "5m", "1h", "2" (seconds). */
 int nvg__parse_duration(const char *text, int64_t *out_s);

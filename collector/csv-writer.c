@@ -322,6 +322,12 @@ void nvg_csv_writer_maybe_rotate(struct nvg_csv_writer *w)
         rotate(w);
 }
 
+void nvg_csv_writer_set_rotation(struct nvg_csv_writer *w, uint64_t size, int64_t interval_s)
+{
+    w->cfg.rotate_size = size;
+    w->cfg.rotate_interval_s = interval_s;
+}
+
 void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
 {
     if (w->cfg.rotate_interval_s && now_ms - w->opened_ms >= w->cfg.rotate_interval_s * 1000 &&

@@ -59,6 +59,9 @@ void nvg_csv_writer_commit(struct nvg_csv_writer *w, size_t n);
 
 /* Row boundary: rotate when the file has reached rotate_size (call after a group of rows). */
 void nvg_csv_writer_maybe_rotate(struct nvg_csv_writer *w);
+/* SIGHUP: new rotation limits (0 = never), in force from the next row boundary or tick; the
+ * current file counts toward them (already past a smaller size: it rotates at the next row). */
+void nvg_csv_writer_set_rotation(struct nvg_csv_writer *w, uint64_t size, int64_t interval_s);
 /* Write what is buffered. 0 or NVG_EIO (logged, rate-limited). */
 int nvg_csv_writer_flush(struct nvg_csv_writer *w);
 /* Periodic work (call often): flush once a second, rotate by time. */

@@ -25,6 +25,7 @@
 #include "auth.h"
 #include "budget.h"
 #include "collector-options.h"
+#include "config-reload.h"
 #include "connections.h"
 #include "control.h"
 #include "csv-writer.h"
@@ -58,7 +59,7 @@
 
 /* Everything the collector's thread owns. */
 struct collector {
-    const struct nvg_collector_options *opts;
+    struct nvg_collector_options *opts; /* SIGHUP changes what can change at run time */
     void *zctx;
     void *router;                  /* 7700: sensors */
     void *pub;                     /* 7701: live feed */
@@ -201,11 +202,19 @@ static void cut_revoked(void *ud, const char *address)
         nvg_log(NVG_LOG_NOTICE, "closed %d connection(s) from %s", cut, address);
 }
 
-/* SIGHUP: the alert rules, and the allow-lists when there are keys. */
+/* SIGHUP: the config file (config-reload.h), the alert rules, and the allow-lists when there
+ * are keys. */
 static void reload(struct collector *c)
 {
     reload_requested = 0;
-    nvg_alerts_reload(c->alerts);
+    struct nvg_reload_targets t = {
+        .logs = {c->packets, c->rates_csv, nvg_flow_log_writer(c->flows), nvg_alerts_log(c->alerts),
+                 nvg_audit_log(c->audit)},
+        .log_names = {"packets", "rates", "flows", "alerts", "audit"},
+        .alerts = c->alerts,
+    };
+    if (!nvg_config_reload(c->opts, &t))
+        nvg_alerts_reload(c->alerts);
     if (!c->auth) {
         nvg_log(NVG_LOG_NOTICE, "SIGHUP: running without --keys, no allow-lists to reload");
         return;
@@ -648,5 +657,6 @@ int main(int argc, char **argv)
         status = 0;
     }
     shutdown_collector(&c);
+    nvg_collector_options_free(&opts);
     return status;
 }

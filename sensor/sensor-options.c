@@ -1,5 +1,6 @@
 #include "sensor-options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nvg-config.h"
 #include "nvg-error.h"
 #include "nvg-parse.h"
 #include "privdrop.h"
@@ -37,6 +39,8 @@ enum {
     OPT_FLOW_SYN,
     OPT_FLOW_CLOSED,
     OPT_FLOW_ACTIVE,
+    /* config files (issue 13) */
+    OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -69,10 +73,20 @@ static const struct option long_opts[] = {
     {"flow-syn-timeout", required_argument, NULL, OPT_FLOW_SYN},
     {"flow-closed-timeout", required_argument, NULL, OPT_FLOW_CLOSED},
     {"flow-active-timeout", required_argument, NULL, OPT_FLOW_ACTIVE},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+static void usage_end(FILE *f)
+{
+    fputs("SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
+          "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
+          "2 usage error or bad filter expression, 3 the collector does not accept this\n"
+          "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
+          f);
+}
 
 static void usage(FILE *f, const char *prog)
 {
@@ -126,16 +140,16 @@ static void usage(FILE *f, const char *prog)
             "      --flow-closed-timeout S  TCP after FINs or RST: end after S s (default 5)\n"
             "      --flow-active-timeout S  an update of a conversation every S s (default 60,\n"
             "                         0: none)\n"
+            "      --config FILE      read options from FILE (INI: [sensor], then the section\n"
+            "                         named after the interface; a key per long option); the\n"
+            "                         command line overrides it\n"
             "      --help             show this help\n"
             "      --version          show the version\n"
-            "\n"
-            "SIGINT/SIGTERM stop the capture, flush the outputs and print capture statistics.\n"
-            "Exit status: 0 success, 1 capture or output error (including a truncated file),\n"
-            "2 usage error or bad filter expression, 3 the collector does not accept this\n"
-            "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
+            "\n",
             prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
             NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT,
             nvg_flow_table_entry_bytes());
+    usage_end(f);
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(char *err, const char *fmt, ...)
@@ -265,6 +279,8 @@ static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *ar
     case OPT_NO_FLOWS:
         o->no_flows = true;
         return 0;
+    case OPT_CONFIG:
+        return 0; /* read before every other option: apply_config() */
     case OPT_FLOW_TABLE:
         if (parse_u64(arg, 1, NVG_FLOW_CAPACITY_MAX, &v) < 0)
             return fail(err, "--flow-table: '%s' is not a number from 1 to %u", arg,
@@ -438,10 +454,78 @@ static const char *empty_option(int c)
     return "?";
 }
 
+/* Every config read, freed at exit: the options of any parse point into them. */
+static struct nvg_config *configs;
+
+static void free_configs(void)
+{
+    nvg_config_free(configs);
+    configs = NULL;
+}
+
+/* [sensor] for every instance; any other section names an interface (netvigil-sensor@IFACE). */
+static bool sensor_section(const char *name)
+{
+    size_t n = strlen(name);
+    if (strcmp(name, "sensor") == 0)
+        return true;
+    if (n == 0 || n >= 16) /* IFNAMSIZ */
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("._:@-", *c))
+            return false;
+    return true;
+}
+
+static int config_apply(void *ud, const struct option *lo, const char *arg, char *why)
+{
+    struct nvg_sensor_opts *o = ud;
+    int rc = handle_option(o, lo->val, arg, NULL, "netvigil-sensor", why);
+    if (rc < 0 && !why[0])
+        snprintf(why, NVG_ERRBUF_SIZE, "invalid value '%s'", arg ? arg : "true");
+    return rc < 0 ? rc : 0;
+}
+
+/* --config before every other option, so that the command line overrides the file whatever the
+ * order; the interface (-i, or the file's [sensor] interface) picks the [IFACE] section. */
+static int apply_config(struct nvg_sensor_opts *o, int argc, char **argv, char *err)
+{
+    const char *path = NULL, *iface = NULL;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":i:r:f:n:s:B:c:", long_opts, NULL)) != -1)
+        if (c == OPT_CONFIG || c == 'i')
+            *(c == OPT_CONFIG ? &path : &iface) = optarg;
+    if (!path)
+        return 0;
+    struct nvg_config *cfg = nvg_config_load(path, err);
+    if (!cfg)
+        return NVG_EINVAL;
+    if (!configs)
+        atexit(free_configs);
+    cfg->prev = configs;
+    configs = cfg;
+    const char *sections[2] = {"sensor", NULL};
+    sections[1] = iface ? iface : nvg_config_get(cfg, sections, 1, "interface");
+    return nvg_config_apply(cfg, long_opts, sensor_section, sections, 2, config_apply, o, err);
+}
+
+const struct option *nvg_sensor_long_options(void)
+{
+    return long_opts;
+}
+
 int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *out, char *err)
 {
     opts_init(o);
     err[0] = '\0';
+    int rc = apply_config(o, argc, argv, err);
+    if (rc < 0)
+        return rc;
+    /* Arguments left after the options replace the file's filter, as -f does. */
+    const char *file_filter = o->filter;
+    o->filter = NULL;
     optind = 0; /* glibc: full re-initialisation, so parsing can run more than once */
     opterr = 0;
     char buf[3];
@@ -453,12 +537,14 @@ int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *ou
             return fail(err, "option '%s' needs an argument", bad_option(argc, argv, buf));
         if (optarg && optarg[0] == '\0' && c != 'f')
             return fail(err, "option --%s needs a non-empty argument", empty_option(c));
-        int rc = handle_option(o, c, optarg, out, "netvigil-sensor", err);
+        rc = handle_option(o, c, optarg, out, "netvigil-sensor", err);
         if (rc != 0)
             return rc;
     }
-    int rc = join_filter(o, argc, argv, optind, err);
+    rc = join_filter(o, argc, argv, optind, err);
     if (rc < 0)
         return rc;
+    if (!o->filter)
+        o->filter = file_filter;
     return validate(o, err);
 }

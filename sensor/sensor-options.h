@@ -2,6 +2,7 @@
 #ifndef NVG_SENSOR_OPTIONS_H
 #define NVG_SENSOR_OPTIONS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +58,11 @@ enum {
  * negative NVG_E* with a one-line reason in err (NVG_ERRBUF_SIZE bytes). Help and version text
  * go to out. Restartable: each call parses from scratch. */
 int nvg_options_parse(struct nvg_sensor_opts *o, int argc, char **argv, FILE *out, char *err);
+/* With --config FILE the file's options come first ([sensor], then [IFACE] for -i IFACE), the
+ * command line over them; its strings stay until exit. */
+
+/* The getopt table: the option list and the config keys (tests). */
+const struct option *nvg_sensor_long_options(void);
 
 /* --buffer-size: nvg_parse_size() with bare numbers in MiB ("64", "16M", "512k", "1G"), from
  * 1 byte to INT32_MAX (libpcap takes an int). Returns bytes, or 0 when invalid. */
