@@ -34,7 +34,23 @@ struct nvg_csv_writer {
     uint64_t rows_in, rows_refused, rows_dropped;
     uint64_t committed_total, flushed_total;
     int64_t last_sync_log_ms;
+    bool refusing;
 };
+
+static nvg_csv_file_fn file_hook;
+static void *file_hook_ud;
+
+void nvg_csv_writer_set_file_hook(nvg_csv_file_fn fn, void *ud)
+{
+    file_hook = fn;
+    file_hook_ud = ud;
+}
+
+static void file_event(const struct nvg_csv_writer *w, enum nvg_csv_file_event ev, const char *path)
+{
+    if (file_hook)
+        file_hook(file_hook_ud, w, ev, path);
+}
 
 /* The file's name inside dir. */
 static const char *base_name(const struct nvg_csv_writer *w)
@@ -83,6 +99,7 @@ static int open_next(struct nvg_csv_writer *w, char *err)
             w->fd = fd;
             w->file_bytes = 0;
             w->opened_ms = wall_ms();
+            file_event(w, NVG_CSV_OPENED, w->path);
             return 0;
         }
         if (errno != EEXIST) {
@@ -223,8 +240,10 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
         }
         nvg_outbuf_free(w->ob);
     }
-    if (w->fd >= 0)
+    if (w->fd >= 0) {
         close(w->fd);
+        file_event(w, NVG_CSV_CLOSED, w->path);
+    }
     free(w->dir);
     free(w->prefix);
     free(w->header);
@@ -270,6 +289,8 @@ char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
 {
     /* Outside a group every row is a boundary: flush here (with the owner's record) rather
      * than inside nvg_outbuf. Inside a group never: a row that finds no room is refused. */
+    if (w->refusing)
+        return NULL; /* the free-space floor: counted by the caller, logged by retention */
     size_t pending = nvg_outbuf_pending(w->ob);
     if (n > w->cfg.buffer_size || (w->in_group && w->cfg.buffer_size - pending < n)) {
         log_write_error(w, wall_ms());
@@ -307,6 +328,7 @@ static void rotate(struct nvg_csv_writer *w)
         return;
     }
     close(old_fd);
+    file_event(w, NVG_CSV_ROTATED, old_path);
     nvg_outbuf_free(w->ob);
     w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
     if (!w->ob)
@@ -336,6 +358,16 @@ void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w)
 {
     return w->path;
+}
+
+const char *nvg_csv_writer_prefix(const struct nvg_csv_writer *w)
+{
+    return w->prefix;
+}
+
+void nvg_csv_writer_set_refusing(struct nvg_csv_writer *w, bool refusing)
+{
+    w->refusing = refusing;
 }
 
 size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w)
