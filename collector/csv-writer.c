@@ -81,6 +81,21 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A compressed copy of an older file with this name (retention.h): a restart in the second of
+ * that file's name must not reuse it, or its compression would replace the older copy. */
+static bool compressed_exists(const char *path)
+{
+    static const char *const sfx[] = {".zst", ".gz"};
+    for (size_t i = 0; i < 2; i++) {
+        char alt[4200];
+        struct stat st;
+        snprintf(alt, sizeof(alt), "%s%s", path, sfx[i]);
+        if (lstat(alt, &st) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Open the next file, O_EXCL so a restarted collector never appends to (or truncates) an
  * older file that happens to have the same second in its name. */
 static int open_next(struct nvg_csv_writer *w, char *err)
@@ -95,6 +110,11 @@ static int open_next(struct nvg_csv_writer *w, char *err)
         snprintf(w->path, sizeof(w->path), "%s/%s-%s-%llu.csv", w->dir, w->prefix, stamp,
                  (unsigned long long)w->files);
         int fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0 && compressed_exists(w->path)) {
+            close(fd);
+            unlink(w->path);
+            continue;
+        }
         if (fd >= 0) {
             w->fd = fd;
             w->file_bytes = 0;
