@@ -230,6 +230,8 @@ def scenario_floor(w):
             t0 = time.time()
             received, lost, wf, sent = stream(col, "fl", 20000)
             assert (received, lost) == (20000, 0) and wf > 0, (received, lost, wf)
+            # rows_refused is brought up to date every tick (100 ms), not per row.
+            nvgtest.wait_for(lambda: retention(col)["rows_refused"] >= wf, 3, "rows_refused")
             st = col.status()
             r = st["retention"]
             s = col.sensor("fl", st)
