@@ -308,9 +308,12 @@ def compressed(w, method, ext, records):
 
             def done():
                 r = retention(col)
-                plain = [n for n, v in our_files(mnt).items()
-                         if v[0] == "packets" and v[2] == ""]
-                return r["compress_queued"] == 0 and len(plain) == 1 and r
+                files = our_files(mnt).values()
+                plain = [v for v in files if v[0] == "packets" and v[2] == ""]
+                done = [v for v in files if v[2] == ext]
+                # The counters are brought up to date every tick: wait for them too.
+                return (r["compress_queued"] == 0 and len(plain) == 1
+                        and r["files_compressed"] >= len(done) and r)
             r = nvgtest.wait_for(done, 20, "the rotated files to be compressed")
             took = time.time() - t0
             col.stop()
