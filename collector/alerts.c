@@ -70,6 +70,7 @@ struct nvg_alerts {
     size_t ring_next, ring_n;
     uint8_t *packed;
     size_t packed_cap;
+    uint64_t own_ids;
 };
 
 static const char *sensor_name(void *ud, unsigned index)
@@ -102,7 +103,7 @@ static void emit(struct nvg_alerts *al, const struct nvg_alert *a, int64_t time_
     if (al->ring_n < NVG_ALERTS_KEPT)
         al->ring_n++;
     if (a->event == NVG_ALERT_START)
-        nvg_log(a->severity == NVG_SEV_HIGH ? NVG_LOG_WARNING : NVG_LOG_NOTICE,
+        nvg_log(a->severity >= NVG_SEV_HIGH ? NVG_LOG_WARNING : NVG_LOG_NOTICE,
                 "alert #%" PRIu64 " (%s, %s): %s", a->id, nvg_detector_name(a->detector),
                 nvg_severity_name(a->severity), a->summary);
 }
@@ -505,4 +506,14 @@ void nvg_alerts_counters(const struct nvg_alerts *al, Netvigil__DetectionCounter
 struct nvg_csv_writer *nvg_alerts_log(const struct nvg_alerts *al)
 {
     return al->log;
+}
+
+uint64_t nvg_alerts_emit_own(struct nvg_alerts *al, struct nvg_alert *a)
+{
+    if (!al || !al->engine)
+        return 0;
+    if (!a->id)
+        a->id = NVG_ALERTS_OWN_IDS + ++al->own_ids;
+    emit(al, a, nvg_clock_wall_ms());
+    return a->id;
 }

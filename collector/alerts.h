@@ -17,6 +17,7 @@
 #include "csv-writer.h"
 #include "fanout.h"
 #include "netvigil.pb-c.h"
+#include "nvg-detect.h"
 #include "nvg-error.h"
 #include "nvg-pkt.h"
 
@@ -62,5 +63,12 @@ const uint8_t *nvg_alerts_packed_since(struct nvg_alerts *al, int64_t since_ms, 
                                        bool *oom);
 void nvg_alerts_counters(const struct nvg_alerts *al, Netvigil__DetectionCounters *out);
 struct nvg_csv_writer *nvg_alerts_log(const struct nvg_alerts *al); /* NULL when disabled */
+
+/* An alert of the collector's own (retention.h's "disk"), not the engine's: written, published
+ * and kept like the engine's. a->id 0 on a start: a new id is given (NVG_ALERTS_OWN_IDS and
+ * up, apart from the engine's), and returned for the updates and the end. Main thread; with
+ * detection off (or al NULL) nothing is emitted and the id is 0. */
+#define NVG_ALERTS_OWN_IDS (1ull << 62)
+uint64_t nvg_alerts_emit_own(struct nvg_alerts *al, struct nvg_alert *a);
 
 #endif

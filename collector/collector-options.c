@@ -49,6 +49,15 @@ static void usage(FILE *out)
             "  --control-idle-timeout T  the same for control connections (default 60s)\n"
             "  --config FILE          read options from FILE (INI, section [collector], a key\n"
             "                         per long option); the command line overrides it\n"
+            "  --retain-size SIZE     delete the oldest closed files while the output files\n"
+            "                         take more than SIZE, K/M/G suffixes (default 0 = off)\n"
+            "  --retain-time T        delete closed files older than T, s/m/h/d suffixes\n"
+            "                         (default 0 = off)\n"
+            "  --min-free PCT%%|SIZE   free-space floor of the output file system: below it no\n"
+            "                         packet or flow row is written (counted as write failures,\n"
+            "                         a critical \"disk\" alert) (default 5%%, 0 = off)\n"
+            "  --compress none|zstd|gzip  compress each file once rotation closed it, to\n"
+            "                         NAME.csv.zst or NAME.csv.gz (default none)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -145,6 +154,10 @@ enum {
     OPT_CONTROL_IDLE,
     /* config files (issue 13) */
     OPT_CONFIG,
+    OPT_RETAIN_SIZE,
+    OPT_RETAIN_TIME,
+    OPT_MIN_FREE,
+    OPT_COMPRESS,
 };
 
 static const struct option long_opts[] = {
@@ -166,13 +179,81 @@ static const struct option long_opts[] = {
     {"sensor-idle-timeout", required_argument, NULL, OPT_SENSOR_IDLE},
     {"control-idle-timeout", required_argument, NULL, OPT_CONTROL_IDLE},
     {"config", required_argument, NULL, OPT_CONFIG},
+    {"retain-size", required_argument, NULL, OPT_RETAIN_SIZE},
+    {"retain-time", required_argument, NULL, OPT_RETAIN_TIME},
+    {"min-free", required_argument, NULL, OPT_MIN_FREE},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
-/* One option; returns 0, 1 (help/version done) or -1 (bad value, message printed). */
+/* ---- retention (retention.h) ---- */
+
+/* "30d", "12h", "90m", "45s", "600": seconds. */
+static int parse_retain_time(const char *text, int64_t *out_s)
+{
+    size_t len = strlen(text);
+    if (len > 1 && text[len - 1] == 'd') {
+        char buf[32];
+        if (len >= sizeof(buf))
+            return NVG_EINVAL;
+        memcpy(buf, text, len - 1);
+        buf[len - 1] = '\0';
+        int64_t days;
+        if (nvg__parse_duration(buf, &days) < 0 || strchr("smh", buf[len - 2]) ||
+            days > INT64_MAX / 86400)
+            return NVG_EINVAL;
+        *out_s = days * 86400;
+        return 0;
+    }
+    return nvg__parse_duration(text, out_s);
+}
+
+/* "5%", "0.5%" of the file system, or a size ("2G", "0" = no floor). */
+static int parse_min_free(const char *text, double *pct, uint64_t *bytes)
+{
+    size_t len = strlen(text);
+    if (len > 1 && text[len - 1] == '%') {
+        char *end;
+        errno = 0;
+        double v = strtod(text, &end);
+        if (errno || end != text + len - 1 || !(v >= 0 && v < 100) || isspace((unsigned char)*text))
+            return NVG_EINVAL;
+        *pct = v;
+        *bytes = 0;
+        return 0;
+    }
+    if (nvg_parse_size(text, 1, bytes) < 0)
+        return NVG_EINVAL;
+    *pct = 0;
+    return 0;
+}
+
+static bool apply_retention_opt(struct nvg_collector_options *opts, int c, const char *arg, int *rc)
+{
+    static const char *const methods[] = {"none", "zstd", "gzip"};
+    switch (c) {
+    case OPT_RETAIN_SIZE:
+        *rc = nvg_parse_size(arg, 1, &opts->retain_size);
+        return true;
+    case OPT_RETAIN_TIME:
+        *rc = parse_retain_time(arg, &opts->retain_time_s);
+        return true;
+    case OPT_MIN_FREE:
+        *rc = parse_min_free(arg, &opts->min_free_pct, &opts->min_free_bytes);
+        return true;
+    case OPT_COMPRESS:
+        *rc = NVG_EINVAL;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(arg, methods[i]) == 0)
+                opts->compress = i, *rc = 0;
+        return true;
+    }
+    return false;
+}
+
 /* The detection options; false when c is another. */
 static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const char *arg)
 {
@@ -186,6 +267,8 @@ static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const ch
 static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
 {
     int rc = 0;
+    if (apply_retention_opt(opts, c, arg, &rc))
+        return rc < 0 ? -1 : 0;
     switch (c) {
     case OPT_BIND:
     case OPT_KEYS:
@@ -283,6 +366,7 @@ static void set_defaults(struct nvg_collector_options *opts)
         .memory_budget = NVG_BUDGET_DEFAULT,
         .sensor_idle_ms = 30000,
         .control_idle_ms = 60000,
+        .min_free_pct = 5,
     };
 }
 

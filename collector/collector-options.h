@@ -33,6 +33,13 @@ struct nvg_collector_options {
     struct nvg_config *config;
     int argc;
     char **argv;
+    /* Retention (retention.h): 0 = off. min_free: a percentage of the file system when
+     * min_free_pct > 0, else bytes (both 0 = no floor). compress: enum nvg_compress. */
+    uint64_t retain_size;
+    int64_t retain_time_s;
+    double min_free_pct;
+    uint64_t min_free_bytes;
+    int compress;
 };
 
 /* Parse argv into opts. Returns 0 to run, 1 when --help/--version was printed (exit 0), or -1

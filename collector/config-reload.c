@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "nvg-log.h"
+#include "retention.h"
 
-/* The keys a reload applies (below); any other key whose value changed needs a restart. Add
- * the retention keys here once apply_retention() applies them. */
+/* The keys a reload applies (below); any other key whose value changed needs a restart. */
 static const char *const runtime_keys[] = {"rotate-size", "rotate-interval", "alerts-config",
-                                           "verbose"};
+                                           "verbose",     "retain-size",     "retain-time",
+                                           "min-free"};
 
 static bool is_runtime(const char *key)
 {
@@ -129,17 +130,41 @@ static int apply_verbose(struct nvg_collector_options *live,
     return 1;
 }
 
-/* RETENTION (retain-size, retain-time, min-free): the retention module applies the limits of
- * next here, logs one line per limit that changed ("SIGHUP: retain-size = ... applied"),
- * copies them into live, returns how many it applied, and its keys join runtime_keys[]. */
+/* retain-size, retain-time, min-free: the retention module takes them at its next tick. */
 static int apply_retention(struct nvg_collector_options *live,
                            const struct nvg_collector_options *next,
                            const struct nvg_reload_targets *t)
 {
-    (void)live;
-    (void)next;
-    (void)t;
-    return 0;
+    int applied = 0;
+    if (live->retain_size != next->retain_size) {
+        nvg_log(NVG_LOG_NOTICE,
+                "SIGHUP: retain-size = %" PRIu64 " bytes (was %" PRIu64 "), applied",
+                next->retain_size, live->retain_size);
+        applied++;
+    }
+    if (live->retain_time_s != next->retain_time_s) {
+        nvg_log(NVG_LOG_NOTICE, "SIGHUP: retain-time = %" PRId64 " s (was %" PRId64 "), applied",
+                next->retain_time_s, live->retain_time_s);
+        applied++;
+    }
+    if (live->min_free_pct != next->min_free_pct || live->min_free_bytes != next->min_free_bytes) {
+        if (next->min_free_pct > 0)
+            nvg_log(NVG_LOG_NOTICE, "SIGHUP: min-free = %g%%, applied", next->min_free_pct);
+        else
+            nvg_log(NVG_LOG_NOTICE, "SIGHUP: min-free = %" PRIu64 " bytes, applied",
+                    next->min_free_bytes);
+        applied++;
+    }
+    if (!applied || !t->retention)
+        return applied;
+    live->retain_size = next->retain_size;
+    live->retain_time_s = next->retain_time_s;
+    live->min_free_pct = next->min_free_pct;
+    live->min_free_bytes = next->min_free_bytes;
+    struct nvg_retention_limits l = {live->retain_size, live->retain_time_s, live->min_free_pct,
+                                     live->min_free_bytes};
+    nvg_retention_set_limits(t->retention, &l);
+    return applied;
 }
 
 bool nvg_config_reload(struct nvg_collector_options *live, const struct nvg_reload_targets *t)

@@ -17,7 +17,7 @@ struct nvg_reload_targets {
     struct nvg_csv_writer *logs[NVG_RELOAD_MAX_LOGS]; /* rotation limits; NULL entries skipped */
     const char *log_names[NVG_RELOAD_MAX_LOGS];
     struct nvg_alerts *alerts;
-    /* Retention (retain-size, retain-time, min-free): add its module here. */
+    struct nvg_retention *retention; /* retain-size, retain-time, min-free */
 };
 
 /* Rereads live->config_path (nothing to do without one) and applies the keys that changed into

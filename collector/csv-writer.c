@@ -34,7 +34,23 @@ struct nvg_csv_writer {
     uint64_t rows_in, rows_refused, rows_dropped;
     uint64_t committed_total, flushed_total;
     int64_t last_sync_log_ms;
+    bool refusing;
 };
+
+static nvg_csv_file_fn file_hook;
+static void *file_hook_ud;
+
+void nvg_csv_writer_set_file_hook(nvg_csv_file_fn fn, void *ud)
+{
+    file_hook = fn;
+    file_hook_ud = ud;
+}
+
+static void file_event(const struct nvg_csv_writer *w, enum nvg_csv_file_event ev, const char *path)
+{
+    if (file_hook)
+        file_hook(file_hook_ud, w, ev, path);
+}
 
 /* The file's name inside dir. */
 static const char *base_name(const struct nvg_csv_writer *w)
@@ -65,6 +81,21 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A compressed copy of an older file with this name (retention.h): a restart in the second of
+ * that file's name must not reuse it, or its compression would replace the older copy. */
+static bool compressed_exists(const char *path)
+{
+    static const char *const sfx[] = {".zst", ".gz"};
+    for (size_t i = 0; i < 2; i++) {
+        char alt[4200];
+        struct stat st;
+        snprintf(alt, sizeof(alt), "%s%s", path, sfx[i]);
+        if (lstat(alt, &st) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Open the next file, O_EXCL so a restarted collector never appends to (or truncates) an
  * older file that happens to have the same second in its name. */
 static int open_next(struct nvg_csv_writer *w, char *err)
@@ -79,10 +110,16 @@ static int open_next(struct nvg_csv_writer *w, char *err)
         snprintf(w->path, sizeof(w->path), "%s/%s-%s-%llu.csv", w->dir, w->prefix, stamp,
                  (unsigned long long)w->files);
         int fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0 && compressed_exists(w->path)) {
+            close(fd);
+            unlink(w->path);
+            continue;
+        }
         if (fd >= 0) {
             w->fd = fd;
             w->file_bytes = 0;
             w->opened_ms = wall_ms();
+            file_event(w, NVG_CSV_OPENED, w->path);
             return 0;
         }
         if (errno != EEXIST) {
@@ -223,8 +260,10 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
         }
         nvg_outbuf_free(w->ob);
     }
-    if (w->fd >= 0)
+    if (w->fd >= 0) {
         close(w->fd);
+        file_event(w, NVG_CSV_CLOSED, w->path);
+    }
     free(w->dir);
     free(w->prefix);
     free(w->header);
@@ -270,6 +309,8 @@ char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
 {
     /* Outside a group every row is a boundary: flush here (with the owner's record) rather
      * than inside nvg_outbuf. Inside a group never: a row that finds no room is refused. */
+    if (w->refusing)
+        return NULL; /* the free-space floor: counted by the caller, logged by retention */
     size_t pending = nvg_outbuf_pending(w->ob);
     if (n > w->cfg.buffer_size || (w->in_group && w->cfg.buffer_size - pending < n)) {
         log_write_error(w, wall_ms());
@@ -307,6 +348,7 @@ static void rotate(struct nvg_csv_writer *w)
         return;
     }
     close(old_fd);
+    file_event(w, NVG_CSV_ROTATED, old_path);
     nvg_outbuf_free(w->ob);
     w->ob = nvg_outbuf_new(w->fd, w->cfg.buffer_size);
     if (!w->ob)
@@ -342,6 +384,16 @@ void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w)
 {
     return w->path;
+}
+
+const char *nvg_csv_writer_prefix(const struct nvg_csv_writer *w)
+{
+    return w->prefix;
+}
+
+void nvg_csv_writer_set_refusing(struct nvg_csv_writer *w, bool refusing)
+{
+    w->refusing = refusing;
 }
 
 size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w)

@@ -19,6 +19,7 @@
 #ifndef NVG_CSV_WRITER_H
 #define NVG_CSV_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,10 +89,27 @@ typedef void (*nvg_csv_row_fn)(void *ud, const char *row, size_t len);
 uint64_t nvg_csv_writer_drop_pending(struct nvg_csv_writer *w, nvg_csv_row_fn fn, void *ud);
 
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w);
+const char *nvg_csv_writer_prefix(const struct nvg_csv_writer *w);
+
+/* Files opened and closed, for retention and compression (retention.h). One hook for every
+ * writer of the process, so modules that own a log need not know about retention: OPENED with
+ * the new file's path, ROTATED with the path of the file rotation just closed (complete),
+ * CLOSED with the last file's path when the writer is freed. Set it before the first writer
+ * is made and from the thread that owns the writers. */
+enum nvg_csv_file_event { NVG_CSV_OPENED, NVG_CSV_ROTATED, NVG_CSV_CLOSED };
+typedef void (*nvg_csv_file_fn)(void *ud, const struct nvg_csv_writer *w,
+                                enum nvg_csv_file_event ev, const char *path);
+void nvg_csv_writer_set_file_hook(nvg_csv_file_fn fn, void *ud);
+
+/* While refusing, reserve returns NULL (the caller counts the rows as write failures, as for a
+ * full disk) and what is buffered still reaches the file: the free-space floor. */
+void nvg_csv_writer_set_refusing(struct nvg_csv_writer *w, bool refusing);
 size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w);
 
 /* Crash recovery for files a killed process left behind: cut every DIR/PREFIX-*.csv that does
- * not end in '\n' back to its last complete line. Returns the number of files repaired. */
+ * not end in '\n' back to its last complete line (compressed files, *.csv.zst and *.csv.gz,
+ * are never touched: they were written whole, see retention.h). Returns the number of files
+ * repaired. */
 int nvg_csv_repair_dir(const char *dir, const char *prefix);
 
 /* Crash recovery against a durability record: cut DIR/NAME (a file of this prefix) back to

@@ -41,6 +41,7 @@
 #include "nvg-ratelog.h"
 #include "nvg-zmq.h"
 #include "rate-rebuild.h"
+#include "retention.h"
 #include "sensors.h"
 #include "status.h"
 
@@ -78,6 +79,7 @@ struct collector {
     struct nvg_control *ctl;
     struct nvg_ingest *ingest;
     struct nvg_status *status;
+    struct nvg_retention *retention;
     int64_t start_ms;
     /* The wall clock as of the message at hand: the ingest and control drains refresh it per
      * message; packets_durable, called from ingest's writes and from main's flushes, reads it. */
@@ -212,6 +214,7 @@ static void reload(struct collector *c)
                  nvg_audit_log(c->audit)},
         .log_names = {"packets", "rates", "flows", "alerts", "audit"},
         .alerts = c->alerts,
+        .retention = c->retention,
     };
     if (!nvg_config_reload(c->opts, &t))
         nvg_alerts_reload(c->alerts);
@@ -301,6 +304,8 @@ static int open_files(struct collector *c, char *err)
         snprintf(err, NVG_ERRBUF_SIZE, "cannot create %s: %s", o->out_dir, strerror(errno));
         return NVG_EIO;
     }
+    if (!(c->retention = nvg_retention_from_options(o, err))) /* sees every log opened */
+        return NVG_ENOMEM;
     /* Positions first: rows written after the saved ones belong to batches the restart will
      * count as lost, so they are cut from the log (then every log ends on a whole line). */
     char log_name[256];
@@ -421,6 +426,7 @@ static int open_status(struct collector *c)
         .alerts = c->alerts,
         .flows = c->flows,
         .hosts = c->hosts,
+        .retention = c->retention,
         .start_ms = c->start_ms,
     };
     c->status = nvg_status_new(&sc);
@@ -511,6 +517,7 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
         nvg_rate_window_tick(&c->sensors.v[i]->rates, now);
     nvg_fanout_rates(c->feed);
     nvg_alerts_tick(c->alerts);
+    nvg_retention_tick(c->retention, now);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
@@ -575,7 +582,8 @@ static void shutdown_collector(struct collector *c)
      * end-of-stream acks; the router lingers so those acks leave before it closes. */
     if (c->ingest)
         nvg_ingest_finish(c->ingest);
-    nvg_alerts_free(c->alerts); /* ends the open alerts: on the feed and in their log */
+    nvg_retention_free(c->retention); /* ends its disk alert */
+    nvg_alerts_free(c->alerts);       /* ends the open alerts: on the feed and in their log */
     if (c->router) {
         int linger = 1000;
         zmq_setsockopt(c->router, ZMQ_LINGER, &linger, sizeof(linger));
@@ -646,6 +654,7 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "%s", err);
     } else {
         rebuild_rates(&c);
+        nvg_retention_start(c.retention, c.alerts, c.packets, nvg_flow_log_writer(c.flows));
         nvg_log(NVG_LOG_NOTICE, "collector %s running, writing to %s", NVG_VERSION, opts.out_dir);
         if (c.auth)
             nvg_log(

@@ -18,6 +18,7 @@ struct nvg_status {
     Netvigil__SecurityCounters sec;
     Netvigil__DetectionCounters det;
     Netvigil__HostTable hosts;
+    Netvigil__RetentionCounters retention;
     /* The last build, packed. */
     uint8_t *packed;
     size_t packed_len, packed_cap;
@@ -110,6 +111,31 @@ static void fill_security(const struct nvg_security_counters *c, Netvigil__Secur
     p->fds_refused = c->fds_refused;
 }
 
+static void fill_retention(const struct nvg_retention *r, Netvigil__RetentionCounters *p)
+{
+    static const char *const methods[] = {"none", "zstd", "gzip"};
+    const struct nvg_retention_stats *s = nvg_retention_stats(r);
+    const struct nvg_retention_limits *l = nvg_retention_limits(r);
+    netvigil__retention_counters__init(p);
+    p->files_deleted = s->files_deleted;
+    p->bytes_deleted = s->bytes_deleted;
+    p->rows_refused = s->rows_refused;
+    p->files_compressed = s->files_compressed;
+    p->compress_failures = s->compress_failures;
+    p->compress_bytes_in = s->compress_bytes_in;
+    p->compress_bytes_out = s->compress_bytes_out;
+    p->compress_queued = s->compress_queued;
+    p->dir_files = s->dir_files;
+    p->dir_bytes = s->dir_bytes;
+    p->free_bytes = s->free_bytes;
+    p->floor_bytes = s->floor_bytes;
+    p->below_floor = s->below_floor;
+    p->floor_episodes = s->floor_episodes;
+    p->retain_size = l->retain_size;
+    p->retain_time_s = l->retain_time_s;
+    p->compress = (char *)methods[nvg_retention_method(r) % 3];
+}
+
 const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
 {
     const struct nvg_status_config *cfg = &st->cfg;
@@ -148,6 +174,10 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
     if (cfg->hosts) {
         nvg_hosts_counters(cfg->hosts, &st->hosts);
         m->hosts = &st->hosts;
+    }
+    if (cfg->retention) {
+        fill_retention(cfg->retention, &st->retention);
+        m->retention = &st->retention;
     }
     m->keys = cfg->keys;
     return m;

@@ -22,6 +22,7 @@
 #include "hosts.h"
 #include "ingest.h"
 #include "peer.h"
+#include "retention.h"
 #include "sensors.h"
 
 #define NVG_STATUS_REUSE_MS 100
@@ -40,7 +41,8 @@ struct nvg_status_config {
     const struct nvg_alerts *alerts;
     const struct nvg_flow_log *flows;
     const struct nvg_hosts *hosts;
-    int64_t start_ms; /* wall clock at start, for the uptime */
+    const struct nvg_retention *retention; /* NULL: no RetentionCounters */
+    int64_t start_ms;                      /* wall clock at start, for the uptime */
 };
 
 struct nvg_status;

@@ -45,6 +45,8 @@ const char *nvg_severity_name(enum nvg_severity sev)
         return "medium";
     case NVG_SEV_HIGH:
         return "high";
+    case NVG_SEV_CRITICAL:
+        return "critical";
     }
     return "unknown";
 }

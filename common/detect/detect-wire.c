@@ -65,10 +65,11 @@ void nvg_alert_to_pb(const struct nvg_alert *a, int64_t time_ms, nvg_alert_senso
 
 const char *nvg_alert_severity_text(Netvigil__Severity sev)
 {
-    return sev == NETVIGIL__SEVERITY__SEVERITY_LOW      ? "low"
-           : sev == NETVIGIL__SEVERITY__SEVERITY_MEDIUM ? "medium"
-           : sev == NETVIGIL__SEVERITY__SEVERITY_HIGH   ? "high"
-                                                        : "?";
+    return sev == NETVIGIL__SEVERITY__SEVERITY_LOW        ? "low"
+           : sev == NETVIGIL__SEVERITY__SEVERITY_MEDIUM   ? "medium"
+           : sev == NETVIGIL__SEVERITY__SEVERITY_HIGH     ? "high"
+           : sev == NETVIGIL__SEVERITY__SEVERITY_CRITICAL ? "critical"
+                                                          : "?";
 }
 
 const char *nvg_alert_event_text(Netvigil__AlertEvent ev)

@@ -32,9 +32,10 @@
     X(POLICY, "policy", NVG_SEV_MEDIUM)                                                            \
     X(ARPSPOOF, "arpspoof", NVG_SEV_HIGH)                                                          \
     X(ARPSTORM, "arpstorm", NVG_SEV_MEDIUM) /* gratuitous-ARP storm */                             \
-    X(THRESHOLD, "threshold", NVG_SEV_MEDIUM)
+    X(THRESHOLD, "threshold", NVG_SEV_MEDIUM)                                                      \
+    X(DISK, "disk", NVG_SEV_CRITICAL) /* the collector's own: free space below --min-free */
 
-enum nvg_severity { NVG_SEV_LOW = 1, NVG_SEV_MEDIUM, NVG_SEV_HIGH };
+enum nvg_severity { NVG_SEV_LOW = 1, NVG_SEV_MEDIUM, NVG_SEV_HIGH, NVG_SEV_CRITICAL };
 
 enum nvg_detector {
 #define NVG__DET_ENUM(name, text, sev) NVG_DET_##name,

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """A full disk under the collector and under the sensor's CSV output.
 
+The collector runs with --min-free 0 here: this is the ENOSPC path itself; the free-space
+floor that normally stops writing first is test_retention.py's.
+
 DESIGN.md promises that a full disk gets a clear error, loses nothing already accepted, never
 crashes, and that the collector counts the records it failed to write. Each scenario mounts
 its own small tmpfs (root only; exit 77 = skipped when that is not possible) and unmounts it
@@ -118,7 +121,7 @@ def start_stream(col, name, records, extra=()):
 def scenario_collector(w):
     mnt = w.path("mnt")
     with tmpfs(mnt, TMPFS_SIZE):
-        col = nvgtest.Collector(w, out=mnt, extra=["--rotate-size", "1M"]).start()
+        col = nvgtest.Collector(w, out=mnt, extra=["--rotate-size", "1M", "--min-free", "0"]).start()
         try:
             filler, free = fill(mnt, LEFT_FREE)
             print("collector: disk filled, %d bytes free" % free)
@@ -240,7 +243,7 @@ def scenario_sigterm(w):
     mnt = w.path("mnt-term")
     with tmpfs(mnt, TMPFS_SIZE):
         filler, free = fill(mnt, LEFT_FREE)  # full before the collector starts
-        col = nvgtest.Collector(w, out=mnt).start()
+        col = nvgtest.Collector(w, out=mnt, extra=["--min-free", "0"]).start()
         try:
             sensor = start_stream(col, "tt", RECORDS)
             deadline = time.time() + 30
@@ -285,7 +288,7 @@ def scenario_restart(w):
     mnt = w.path("mnt-restart")
     with tmpfs(mnt, TMPFS_SIZE):
         filler, free = fill(mnt, 200000)
-        col = nvgtest.Collector(w, out=mnt).start()
+        col = nvgtest.Collector(w, out=mnt, extra=["--min-free", "0"]).start()
         try:
             sensor = start_stream(col, "rs", RECORDS)
             deadline = time.time() + 30

@@ -14,8 +14,7 @@ import sys
 # Options the other issue-13 branches add (retention, compression, metrics): documented here
 # already; until those branches are merged the collector's --help does not list them. Empty
 # this once they are.
-PENDING = {"netvigil-collector": {"retain-size", "retain-time", "min-free", "compress",
-                                  "metrics-listen"}}
+PENDING = {"netvigil-collector": {"metrics-listen"}}
 NOT_KEYS = {"help", "version", "config"}
 CONFIGS = {"netvigil-collector": "netvigil-collector.conf.5",
            "netvigil-sensor": "netvigil-sensor.conf.5"}

@@ -68,7 +68,7 @@ def run(args, work):
     # The change: rotation, the rules' path, a key that needs a restart, and one the command
     # line holds (sensor-port: Collector passes it).
     write(conf, "[collector]\nrotate-size = 20K\nalerts-config = %s\ntalkers-interval = 5s\n"
-                "sensor-port = 1\nrotate-interval = 1s\n" % rules_b)
+                "sensor-port = 1\nrotate-interval = 1s\nretain-size = 1G\nmin-free = 1%%\n" % rules_b)
     mark = len(col.log_text())
     log = hup_and_wait(col, "change(s) applied", mark)
     for want in ["SIGHUP: rotate-size = 20480 bytes (was 268435456), applied to the logs: "
@@ -78,7 +78,9 @@ def run(args, work):
                  "SIGHUP: talkers-interval: needs a restart, not applied",
                  "SIGHUP: sensor-port: set on the command line, the file's value is not used",
                  "SIGHUP: rotate-interval: set on the command line, the file's value is not used",
-                 "SIGHUP: reread %s: 2 change(s) applied, 1 need a restart" % conf]:
+                 "SIGHUP: retain-size = 1073741824 bytes (was 0), applied",
+                 "SIGHUP: min-free = 1%, applied",
+                 "SIGHUP: reread %s: 4 change(s) applied, 1 need a restart" % conf]:
         assert want in log, "no %r in the log:\n%s" % (want, log)
     assert "bind:" not in log and "rotate-interval =" not in log, log  # not applied, not said
 

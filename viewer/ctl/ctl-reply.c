@@ -120,6 +120,28 @@ static void print_security(FILE *out, const Netvigil__CollectorStatus *st)
     fputc('\n', out);
 }
 
+/* Retention, the free-space floor and compression (collector/retention.h). */
+static void print_retention(FILE *out, const Netvigil__RetentionCounters *r)
+{
+    if (!r)
+        return;
+    fprintf(out,
+            "retention: %" PRIu64 " file(s), %" PRIu64 " MiB kept; %" PRIu64 " deleted (%" PRIu64
+            " MiB); free %" PRIu64 " MiB, floor %" PRIu64 " MiB%s",
+            r->dir_files, r->dir_bytes >> 20, r->files_deleted, r->bytes_deleted >> 20,
+            r->free_bytes >> 20, r->floor_bytes >> 20,
+            r->below_floor ? " -- BELOW THE FLOOR, rows are not written" : "");
+    if (r->rows_refused)
+        fprintf(out, "; %" PRIu64 " row(s) refused at the floor", r->rows_refused);
+    if (r->compress && strcmp(r->compress, "none") != 0) {
+        fprintf(out, "; compress ");
+        nvg_ctl_put(out, r->compress, 8);
+        fprintf(out, ": %" PRIu64 " file(s), %" PRIu64 " failed, %" PRIu64 " queued",
+                r->files_compressed, r->compress_failures, r->compress_queued);
+    }
+    fputc('\n', out);
+}
+
 static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
 {
     fprintf(out, "%-16s %-8s %-16s %-16s %8s %8s %23s  %-20s  %-16s %s\n", "SENSOR", "STATE",
@@ -169,6 +191,7 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
                 "rates: %" PRIu64 " record(s) rebuilt from the packet log at start-up, %" PRIu64
                 " lost\n",
                 st->rate_records_rebuilt, st->rate_records_lost);
+    print_retention(out, st->retention);
     print_security(out, st);
 }
 
@@ -227,6 +250,30 @@ static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
     fprintf(out, ",\"last_seen_ms\":%" PRId64 "}", s->last_seen_ms);
 }
 
+static void print_json_retention(FILE *out, const Netvigil__RetentionCounters *r)
+{
+    if (!r)
+        return;
+    fprintf(out, ",\"retention\":{\"below_floor\":%s", r->below_floor ? "true" : "false");
+    JU("files_deleted", r->files_deleted);
+    JU("bytes_deleted", r->bytes_deleted);
+    JU("rows_refused", r->rows_refused);
+    JU("files_compressed", r->files_compressed);
+    JU("compress_failures", r->compress_failures);
+    JU("compress_bytes_in", r->compress_bytes_in);
+    JU("compress_bytes_out", r->compress_bytes_out);
+    JU("compress_queued", r->compress_queued);
+    JU("dir_files", r->dir_files);
+    JU("dir_bytes", r->dir_bytes);
+    JU("free_bytes", r->free_bytes);
+    JU("floor_bytes", r->floor_bytes);
+    JU("floor_episodes", r->floor_episodes);
+    JU("retain_size", r->retain_size);
+    fprintf(out, ",\"retain_time_s\":%" PRId64, r->retain_time_s);
+    JS("compress", r->compress);
+    fputc('}', out);
+}
+
 static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
 {
     fprintf(out, "{\"uptime_ms\":%" PRId64, st->uptime_ms);
@@ -270,6 +317,7 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JS("flows_file", st->flows_file);
     JU("flows_written", st->flows_written);
     JU("flows_write_failures", st->flows_write_failures);
+    print_json_retention(out, st->retention);
     fprintf(out, ",\"keys\":%s", st->keys ? "true" : "false");
     const Netvigil__SecurityCounters *c = st->security ? st->security : &no_security;
     fprintf(out, ",\"security\":{\"present\":%s", st->security ? "true" : "false");
