@@ -92,6 +92,9 @@ static void format_clock(char *buf, size_t size, int64_t ms)
 static const char *severity_text(int sev, const char **cls)
 {
     switch (sev) {
+    case NETVIGIL__SEVERITY__SEVERITY_CRITICAL: /* the collector's own: its disk is full */
+        *cls = "sev-high";
+        return "CRITICAL";
     case NETVIGIL__SEVERITY__SEVERITY_HIGH:
         *cls = "sev-high";
         return "HIGH";
@@ -306,7 +309,7 @@ void nvg_alerts_page_take_alert(NvgAlertsPage *self, const Netvigil__Alert *aler
     g_return_if_fail(NVG_IS_ALERTS_PAGE(self));
     enum nvg_alert_change c = nvg_alert_store_apply(self->store, alert, now_ms());
     if (c == NVG_ALERT_ADDED && alert->event == NETVIGIL__ALERT_EVENT__ALERT_START &&
-        alert->severity == NETVIGIL__SEVERITY__SEVERITY_HIGH) {
+        alert->severity >= NETVIGIL__SEVERITY__SEVERITY_HIGH) {
         NvgAlertItem *item = nvg_alert_store_lookup(self->store, alert->id);
         if (item)
             notify_high(self, nvg_alert_item_get(item));
