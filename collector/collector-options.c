@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "budget.h"
+#include "metrics.h"
 #include "nvg-error.h"
 #include "nvg-parse.h"
 #include "nvg-zmq.h"
@@ -47,6 +48,9 @@ static void usage(FILE *out)
             "  --sensor-idle-timeout T   close a sensor connection that sent nothing for T,\n"
             "                         s, ms or m suffix (default 30s, 0 = never)\n"
             "  --control-idle-timeout T  the same for control connections (default 60s)\n"
+            "  --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+            "                         (127.0.0.1:9464, [::1]:9464; off by default; plain HTTP\n"
+            "                         without authentication: another address needs --insecure)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -141,6 +145,7 @@ enum {
     OPT_NO_ALERTS,
     OPT_SENSOR_IDLE,
     OPT_CONTROL_IDLE,
+    OPT_METRICS_LISTEN,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +166,7 @@ static const struct option long_opts[] = {
     {"no-alerts", no_argument, NULL, OPT_NO_ALERTS},
     {"sensor-idle-timeout", required_argument, NULL, OPT_SENSOR_IDLE},
     {"control-idle-timeout", required_argument, NULL, OPT_CONTROL_IDLE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -221,6 +227,13 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         rc = parse_idle_ms(arg,
                            c == OPT_SENSOR_IDLE ? &opts->sensor_idle_ms : &opts->control_idle_ms);
         break;
+    case OPT_METRICS_LISTEN: {
+        struct sockaddr_storage addr;
+        socklen_t len;
+        rc = nvg_metrics_parse_listen(arg, &addr, &len, NULL);
+        opts->metrics_listen = arg;
+        break;
+    }
     case 'v':
     case OPT_INSECURE:
         *(c == 'v' ? &opts->verbose : &opts->insecure) = true;
@@ -239,6 +252,32 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         fprintf(stderr, "netvigil-collector: invalid value '%s'\n", arg);
         return -1;
     }
+    return 0;
+}
+
+/* /metrics is plain HTTP without authentication whatever --keys says (CURVE covers the ZeroMQ
+ * sockets only), so an address that is not loopback takes --insecure even with keys. */
+static int check_metrics_listen(const struct nvg_collector_options *opts)
+{
+    bool loopback;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (!opts->metrics_listen ||
+        nvg_metrics_parse_listen(opts->metrics_listen, &addr, &len, &loopback) < 0 || loopback)
+        return 0;
+    if (!opts->insecure) {
+        fprintf(stderr,
+                "netvigil-collector: refusing to serve the metrics on non-loopback address '%s': "
+                "it is plain HTTP without authentication (--keys protects the ZeroMQ sockets, "
+                "not this); use a loopback address behind a TLS proxy, or pass --insecure to do "
+                "it anyway\n",
+                opts->metrics_listen);
+        return -1;
+    }
+    fprintf(stderr,
+            "netvigil-collector: WARNING: --insecure: anyone who can reach %s can read the "
+            "metrics (sensor names, counts)\n",
+            opts->metrics_listen);
     return 0;
 }
 
@@ -280,6 +319,8 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
                 opts->bind);
         return -1;
     }
+    if (check_metrics_listen(opts) < 0)
+        return -1;
     if (opts->insecure && !opts->keys_dir && !nvg_zmq_is_loopback(opts->bind))
         fprintf(stderr,
                 "netvigil-collector: WARNING: --insecure: anyone who can reach %s can "

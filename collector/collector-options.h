@@ -22,6 +22,7 @@ struct nvg_collector_options {
     bool no_alerts;
     int sensor_idle_ms;  /* a sensor connection silent this long is closed; 0 = never */
     int control_idle_ms; /* the same for control connections */
+    const char *metrics_listen; /* --metrics-listen ADDR:PORT; NULL = no /metrics */
     bool insecure;
     bool verbose;
 };

@@ -4,8 +4,10 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libprotobuf-c-dev
-            protobuf-c-compiler libgtk-4-dev iputils-ping libcap-ng-dev libseccomp-dev libinih-dev)
-test_pkgs=(libcmocka-dev tshark tcpdump iproute2 xvfb xauth dbus dbus-x11 procps python3 imagemagick bc clang-format python3-zmq nftables strace nmap hping3 python3-scapy)
+            protobuf-c-compiler libgtk-4-dev iputils-ping libcap-ng-dev libseccomp-dev libinih-dev
+            libmicrohttpd-dev)
+test_pkgs=(libcmocka-dev tshark tcpdump iproute2 xvfb xauth dbus dbus-x11 procps python3 imagemagick bc clang-format python3-zmq nftables strace nmap hping3 python3-scapy
+           prometheus)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then
