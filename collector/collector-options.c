@@ -173,6 +173,24 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+static int invalid_value(const char *arg)
+{
+    fprintf(stderr, "netvigil-collector: invalid value '%s'\n", arg);
+    return -1;
+}
+
+/* The metrics option (metrics.h); false when c is another. */
+static bool apply_metrics_opt(struct nvg_collector_options *opts, int c, const char *arg, int *rc)
+{
+    if (c != OPT_METRICS_LISTEN)
+        return false;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    *rc = nvg_metrics_parse_listen(arg, &addr, &len, NULL);
+    opts->metrics_listen = arg;
+    return true;
+}
+
 /* One option; returns 0, 1 (help/version done) or -1 (bad value, message printed). */
 /* The detection options; false when c is another. */
 static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const char *arg)
@@ -187,6 +205,8 @@ static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const ch
 static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
 {
     int rc = 0;
+    if (apply_metrics_opt(opts, c, arg, &rc))
+        return rc < 0 ? invalid_value(arg) : 0;
     switch (c) {
     case OPT_BIND:
     case OPT_KEYS:
@@ -227,13 +247,6 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         rc = parse_idle_ms(arg,
                            c == OPT_SENSOR_IDLE ? &opts->sensor_idle_ms : &opts->control_idle_ms);
         break;
-    case OPT_METRICS_LISTEN: {
-        struct sockaddr_storage addr;
-        socklen_t len;
-        rc = nvg_metrics_parse_listen(arg, &addr, &len, NULL);
-        opts->metrics_listen = arg;
-        break;
-    }
     case 'v':
     case OPT_INSECURE:
         *(c == 'v' ? &opts->verbose : &opts->insecure) = true;
@@ -248,11 +261,7 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         usage(stderr);
         return -1;
     }
-    if (rc < 0) {
-        fprintf(stderr, "netvigil-collector: invalid value '%s'\n", arg);
-        return -1;
-    }
-    return 0;
+    return rc < 0 ? invalid_value(arg) : 0;
 }
 
 /* /metrics is plain HTTP without authentication whatever --keys says (CURVE covers the ZeroMQ
