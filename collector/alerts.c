@@ -61,6 +61,7 @@ struct nvg_alerts {
     struct nvg_csv_writer *log;
     struct nvg_fanout *feed;
     uint64_t config_errors, rows_failed;
+    uint64_t started_by[NVG_DET_COUNT][NVG_SEV_CRITICAL + 1]; /* main thread's: alerts started */
     /* The engine's sensor indexes: names in order of first sight. */
     char (*names)[NVG_NAME_MAX + 1];
     unsigned n_names;
@@ -102,6 +103,9 @@ static void emit(struct nvg_alerts *al, const struct nvg_alert *a, int64_t time_
     al->ring_next = (al->ring_next + 1) % NVG_ALERTS_KEPT;
     if (al->ring_n < NVG_ALERTS_KEPT)
         al->ring_n++;
+    if (a->event == NVG_ALERT_START && a->detector < NVG_DET_COUNT &&
+        a->severity <= NVG_SEV_CRITICAL)
+        al->started_by[a->detector][a->severity]++;
     if (a->event == NVG_ALERT_START)
         nvg_log(a->severity >= NVG_SEV_HIGH ? NVG_LOG_WARNING : NVG_LOG_NOTICE,
                 "alert #%" PRIu64 " (%s, %s): %s", a->id, nvg_detector_name(a->detector),
@@ -516,4 +520,22 @@ uint64_t nvg_alerts_emit_own(struct nvg_alerts *al, struct nvg_alert *a)
         a->id = NVG_ALERTS_OWN_IDS + ++al->own_ids;
     emit(al, a, nvg_clock_wall_ms());
     return a->id;
+}
+
+uint64_t nvg_alerts_started_by(const struct nvg_alerts *al, unsigned detector, unsigned severity)
+{
+    if (!al || detector >= NVG_DET_COUNT || severity > NVG_SEV_CRITICAL)
+        return 0;
+    return al->started_by[detector][severity];
+}
+
+void nvg_alerts_queues(const struct nvg_alerts *al, size_t *records, size_t *events)
+{
+    *records = *events = 0;
+    if (!al || !al->engine)
+        return;
+    /* Tails first: a head read after its tail is never behind it. */
+    size_t rec_tail = atomic_load(&al->rec_tail), ev_tail = atomic_load(&al->ev_tail);
+    *records = atomic_load(&al->rec_head) - rec_tail;
+    *events = atomic_load(&al->ev_head) - ev_tail;
 }

@@ -63,6 +63,11 @@ const uint8_t *nvg_alerts_packed_since(struct nvg_alerts *al, int64_t since_ms, 
                                        bool *oom);
 void nvg_alerts_counters(const struct nvg_alerts *al, Netvigil__DetectionCounters *out);
 struct nvg_csv_writer *nvg_alerts_log(const struct nvg_alerts *al); /* NULL when disabled */
+/* For the metrics (main thread): alerts started since the start by detector (enum
+ * nvg_detector) and severity (enum nvg_severity; 0 for a number out of range), and what waits
+ * now in the queue to the detection thread (records) and back from it (alert events). */
+uint64_t nvg_alerts_started_by(const struct nvg_alerts *al, unsigned detector, unsigned severity);
+void nvg_alerts_queues(const struct nvg_alerts *al, size_t *records, size_t *events);
 
 /* An alert of the collector's own (retention.h's "disk"), not the engine's: written, published
  * and kept like the engine's. a->id 0 on a start: a new id is given (NVG_ALERTS_OWN_IDS and

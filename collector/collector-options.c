@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "budget.h"
+#include "metrics.h"
 #include "nvg-config.h"
 #include "nvg-error.h"
 #include "nvg-zmq.h"
@@ -58,6 +59,9 @@ static void usage(FILE *out)
             "                         a critical \"disk\" alert) (default 5%%, 0 = off)\n"
             "  --compress none|zstd|gzip  compress each file once rotation closed it, to\n"
             "                         NAME.csv.zst or NAME.csv.gz (default none)\n"
+            "  --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+            "                         (127.0.0.1:9464, [::1]:9464; off by default; plain HTTP\n"
+            "                         without authentication: another address needs --insecure)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -158,6 +162,7 @@ enum {
     OPT_RETAIN_TIME,
     OPT_MIN_FREE,
     OPT_COMPRESS,
+    OPT_METRICS_LISTEN,
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +188,7 @@ static const struct option long_opts[] = {
     {"retain-time", required_argument, NULL, OPT_RETAIN_TIME},
     {"min-free", required_argument, NULL, OPT_MIN_FREE},
     {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -254,6 +260,18 @@ static bool apply_retention_opt(struct nvg_collector_options *opts, int c, const
     return false;
 }
 
+/* The metrics option (metrics.h); false when c is another. */
+static bool apply_metrics_opt(struct nvg_collector_options *opts, int c, const char *arg, int *rc)
+{
+    if (c != OPT_METRICS_LISTEN)
+        return false;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    *rc = nvg_metrics_parse_listen(arg, &addr, &len, NULL);
+    opts->metrics_listen = arg;
+    return true;
+}
+
 /* The detection options; false when c is another. */
 static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const char *arg)
 {
@@ -267,7 +285,7 @@ static bool apply_alerts_opt(struct nvg_collector_options *opts, int c, const ch
 static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
 {
     int rc = 0;
-    if (apply_retention_opt(opts, c, arg, &rc))
+    if (apply_retention_opt(opts, c, arg, &rc) || apply_metrics_opt(opts, c, arg, &rc))
         return rc < 0 ? -1 : 0;
     switch (c) {
     case OPT_BIND:
@@ -326,6 +344,32 @@ static int apply_opt(struct nvg_collector_options *opts, int c, const char *arg)
         return -1;
     }
     return rc < 0 ? -1 : 0;
+}
+
+/* /metrics is plain HTTP without authentication whatever --keys says (CURVE covers the ZeroMQ
+ * sockets only), so an address that is not loopback takes --insecure even with keys. */
+static int check_metrics_listen(const struct nvg_collector_options *opts)
+{
+    bool loopback;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (!opts->metrics_listen ||
+        nvg_metrics_parse_listen(opts->metrics_listen, &addr, &len, &loopback) < 0 || loopback)
+        return 0;
+    if (!opts->insecure) {
+        fprintf(stderr,
+                "netvigil-collector: refusing to serve the metrics on non-loopback address '%s': "
+                "it is plain HTTP without authentication (--keys protects the ZeroMQ sockets, "
+                "not this); use a loopback address behind a TLS proxy, or pass --insecure to do "
+                "it anyway\n",
+                opts->metrics_listen);
+        return -1;
+    }
+    fprintf(stderr,
+            "netvigil-collector: WARNING: --insecure: anyone who can reach %s can read the "
+            "metrics (sensor names, counts)\n",
+            opts->metrics_listen);
+    return 0;
 }
 
 static int apply_any(struct nvg_collector_options *opts, int c, const char *arg)
@@ -443,6 +487,10 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
     if (rc != 0) {
         nvg_collector_options_free(opts);
         return rc;
+    }
+    if (check_metrics_listen(opts) < 0) {
+        nvg_collector_options_free(opts);
+        return -1;
     }
     if (opts->insecure && !opts->keys_dir && !nvg_zmq_is_loopback(opts->bind))
         fprintf(stderr,

@@ -23,8 +23,9 @@ struct nvg_collector_options {
     uint64_t memory_budget;    /* bytes peers may make the collector hold (budget.h) */
     const char *alerts_config; /* --alerts-config; NULL = the built-in defaults */
     bool no_alerts;
-    int sensor_idle_ms;  /* a sensor connection silent this long is closed; 0 = never */
-    int control_idle_ms; /* the same for control connections */
+    int sensor_idle_ms;         /* a sensor connection silent this long is closed; 0 = never */
+    int control_idle_ms;        /* the same for control connections */
+    const char *metrics_listen; /* --metrics-listen ADDR:PORT; NULL = no /metrics */
     bool insecure;
     bool verbose;
     /* --config (issue 13): the file, and the strings its values live in (options point into

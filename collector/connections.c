@@ -502,3 +502,14 @@ int nvg_connections_cut(struct nvg_connections *c, const char *address)
         }
     return cut;
 }
+
+size_t nvg_connections_open(const struct nvg_connections *c, enum nvg_conn_socket which)
+{
+    if (!c || which >= NVG_CONN_COUNT)
+        return 0;
+    const struct watched *w = &c->w[which];
+    size_t n = 0;
+    for (size_t i = 0; i < w->n; i++)
+        n += w->v[i].fd >= 0 && w->v[i].state == CONN_OPEN;
+    return n;
+}

@@ -53,4 +53,8 @@ void nvg_connections_tick(struct nvg_connections *conns);
  * libzmq then sees it close. Returns how many were cut. */
 int nvg_connections_cut(struct nvg_connections *conns, const char *address);
 
+/* Connections accepted on a socket and open now (none refused or reaped), for the metrics:
+ * on the feed socket, the subscribers. */
+size_t nvg_connections_open(const struct nvg_connections *conns, enum nvg_conn_socket which);
+
 #endif

@@ -33,6 +33,7 @@ struct nvg_csv_writer {
     bool in_group;
     uint64_t rows_in, rows_refused, rows_dropped;
     uint64_t committed_total, flushed_total;
+    uint64_t rotations; /* files closed complete and replaced by a new one */
     int64_t last_sync_log_ms;
     bool refusing;
 };
@@ -355,6 +356,7 @@ static void rotate(struct nvg_csv_writer *w)
         abort(); /* a few MiB at rotation time; nothing sensible is left to do */
     nvg_outbuf_set_whole(w->ob, w->cfg.on_durable != NULL);
     write_header(w);
+    w->rotations++;
     nvg_log(NVG_LOG_INFO, "rotated %s -> %s", old_path, w->path);
 }
 
@@ -520,4 +522,9 @@ int64_t nvg_csv_cut_back(const char *dir, const char *prefix, const char *name, 
     }
     close(fd);
     return cut;
+}
+
+uint64_t nvg_csv_writer_rotations(const struct nvg_csv_writer *w)
+{
+    return w->rotations;
 }

@@ -81,6 +81,8 @@ uint64_t nvg_csv_writer_rows_pending(const struct nvg_csv_writer *w);
  * when committed_bytes was X is in the file once flushed_bytes >= X. */
 uint64_t nvg_csv_writer_committed_bytes(const struct nvg_csv_writer *w);
 uint64_t nvg_csv_writer_flushed_bytes(const struct nvg_csv_writer *w);
+/* Rotations done (a file closed complete and the next one opened), for the metrics. */
+uint64_t nvg_csv_writer_rotations(const struct nvg_csv_writer *w);
 
 /* At shutdown, after a last flush failed: call fn for every buffered row (a pending header is
  * not one), count them as failed and forget them, so that the close writes nothing the count

@@ -34,6 +34,7 @@
 #include "flows.h"
 #include "hosts.h"
 #include "ingest.h"
+#include "metrics.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-format.h"
@@ -80,6 +81,7 @@ struct collector {
     struct nvg_ingest *ingest;
     struct nvg_status *status;
     struct nvg_retention *retention;
+    struct nvg_metrics *metrics; /* NULL without --metrics-listen */
     int64_t start_ms;
     /* The wall clock as of the message at hand: the ingest and control drains refresh it per
      * message; packets_durable, called from ingest's writes and from main's flushes, reads it. */
@@ -518,6 +520,7 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
     nvg_fanout_rates(c->feed);
     nvg_alerts_tick(c->alerts);
     nvg_retention_tick(c->retention, now);
+    nvg_metrics_tick(c->metrics, now);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
@@ -571,6 +574,7 @@ static void run(struct collector *c)
 /* Close every open second, write everything, remember where each sensor is. */
 static void shutdown_collector(struct collector *c)
 {
+    nvg_metrics_free(c->metrics); /* first: its text is a stopping collector's */
     /* Answers the requests in flight: needs the sockets and the audit. */
     nvg_control_free(c->ctl);
     nvg_audit_free(c->audit);
@@ -648,7 +652,8 @@ int main(int argc, char **argv)
         nvg_log(NVG_LOG_ERR, "--keys %s: %s", opts.keys_dir, err);
     } else if (open_sockets(&c) < 0) {
         /* logged */
-    } else if (open_modules(&c) < 0) {
+    } else if (open_modules(&c) < 0 || nvg_metrics_start(&c.metrics, opts.metrics_listen,
+                                                         opts.out_dir, c.status, c.conns) < 0) {
         /* logged */
     } else if (nvg_limits_check_memory(NVG_COLLECTOR_RUN_MARGIN, opts.memory_budget, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);

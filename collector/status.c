@@ -216,3 +216,8 @@ void nvg_status_publish(struct nvg_status *st)
     if (p)
         nvg_fanout_raw(st->cfg.feed, NVG_TOPIC_STATUS, strlen(NVG_TOPIC_STATUS), p, len);
 }
+
+const struct nvg_status_config *nvg_status_sources(const struct nvg_status *st)
+{
+    return &st->cfg;
+}

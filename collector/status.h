@@ -58,5 +58,7 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st);
 const uint8_t *nvg_status_packed(struct nvg_status *st, int64_t now_ms, size_t *len);
 /* Publish the packed status on the feed (topic "status"); skipped when out of memory. */
 void nvg_status_publish(struct nvg_status *st);
+/* The modules it reads, for the metrics (metrics.h), which read the same ones. */
+const struct nvg_status_config *nvg_status_sources(const struct nvg_status *st);
 
 #endif

@@ -14,7 +14,7 @@ import sys
 # Options the other issue-13 branches add (retention, compression, metrics): documented here
 # already; until those branches are merged the collector's --help does not list them. Empty
 # this once they are.
-PENDING = {"netvigil-collector": {"metrics-listen"}}
+PENDING = {}
 NOT_KEYS = {"help", "version", "config"}
 CONFIGS = {"netvigil-collector": "netvigil-collector.conf.5",
            "netvigil-sensor": "netvigil-sensor.conf.5"}
