@@ -27,7 +27,6 @@ in a finally block whatever happens:
 Usage: test_disk_full.py --bin-dir DIR [--bin-dir DIR...] [SCENARIO...]   (default: all)
 """
 import argparse
-import contextlib
 import glob
 import os
 import re
@@ -39,7 +38,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import nvgtest  # noqa: E402
-from nvgtest import Skip, prog  # noqa: E402
+from nvgtest import Skip, prog, tmpfs  # noqa: E402
 
 PROGRAMS = ("netvigil-collector", "netvigil-ctl", "nvg-fake-sensor", "netvigil-sensor")
 ENOSPC_TEXT = "No space left on device"
@@ -49,23 +48,6 @@ RECORDS = 60000      # ~6 MB of rows: more than the buffer and the free space to
 BATCH = 500
 RATE = 30000
 
-
-@contextlib.contextmanager
-def tmpfs(path, size):
-    os.makedirs(path, exist_ok=True)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size, "tmpfs", path],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Skip("mount -t tmpfs failed: %s" % r.stderr.strip())
-    try:
-        yield path
-    finally:
-        for _ in range(50):
-            if subprocess.run(["umount", path], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            subprocess.run(["umount", "-l", path], capture_output=True)
 
 
 def fill(mnt, leave):

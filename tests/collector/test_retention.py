@@ -24,7 +24,6 @@ otherwise), always unmounted, and nvg-fake-sensor for the rows:
 Usage: test_retention.py --bin-dir DIR [--bin-dir DIR...] [SCENARIO...]   (default: all)
 """
 import argparse
-import contextlib
 import csv
 import gzip
 import io
@@ -38,7 +37,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import nvgtest  # noqa: E402
-from nvgtest import Skip, prog  # noqa: E402
+from nvgtest import Skip, prog, tmpfs  # noqa: E402
 
 PROGRAMS = ("netvigil-collector", "netvigil-ctl", "nvg-fake-sensor")
 NAME = re.compile(r"^(?P<prefix>[a-z]+)-(?P<stamp>\d{8}T\d{6}Z)-(?P<n>\d+)\.csv"
@@ -49,23 +48,6 @@ try:
 except ImportError:
     zstandard = None
 
-
-@contextlib.contextmanager
-def tmpfs(path, size="8m"):
-    os.makedirs(path, exist_ok=True)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size, "tmpfs", path],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Skip("mount -t tmpfs failed: %s" % r.stderr.strip())
-    try:
-        yield path
-    finally:
-        for _ in range(50):
-            if subprocess.run(["umount", path], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            subprocess.run(["umount", "-l", path], capture_output=True)
 
 
 def our_files(d):

@@ -30,6 +30,7 @@ A suite looks like
 """
 import argparse
 import collections
+import contextlib
 import csv
 import ctypes
 import datetime
@@ -67,6 +68,26 @@ class Skip(Exception):
 # ---- programs -------------------------------------------------------------------------------
 
 _programs = {}
+
+
+@contextlib.contextmanager
+def tmpfs(path, size):
+    """A tmpfs of size mounted at path for the with block (a small disk to fill); Skip when
+    it cannot be mounted. Always unmounted, lazily if still busy after 5 s."""
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size, "tmpfs", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("mount -t tmpfs failed: %s" % r.stderr.strip())
+    try:
+        yield path
+    finally:
+        for _ in range(50):
+            if subprocess.run(["umount", path], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            subprocess.run(["umount", "-l", path], capture_output=True)
 
 
 def find_programs(bin_dirs, names):
