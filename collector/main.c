@@ -11,6 +11,7 @@
  * due seconds of the rates, publish status and talkers. Sequence positions are saved right
  * after each flush of the packet log (packets_durable), never ahead of it. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 #include "nvg-format.h"
 #include "nvg-monitor.h"
 #include "nvg-ratelog.h"
+#include "nvg-sdnotify.h"
 #include "nvg-zmq.h"
 #include "rate-rebuild.h"
 #include "retention.h"
@@ -82,6 +84,7 @@ struct collector {
     struct nvg_status *status;
     struct nvg_retention *retention;
     struct nvg_metrics *metrics; /* NULL without --metrics-listen */
+    struct nvg_sdnotify sd;      /* systemd: ready, status line, watchdog */
     int64_t start_ms;
     /* The wall clock as of the message at hand: the ingest and control drains refresh it per
      * message; packets_durable, called from ingest's writes and from main's flushes, reads it. */
@@ -208,9 +211,8 @@ static void cut_revoked(void *ud, const char *address)
 
 /* SIGHUP: the config file (config-reload.h), the alert rules, and the allow-lists when there
  * are keys. */
-static void reload(struct collector *c)
+static void reload_files_and_keys(struct collector *c)
 {
-    reload_requested = 0;
     struct nvg_reload_targets t = {
         .logs = {c->packets, c->rates_csv, nvg_flow_log_writer(c->flows), nvg_alerts_log(c->alerts),
                  nvg_audit_log(c->audit)},
@@ -234,6 +236,14 @@ static void reload(struct collector *c)
                 "revoked",
                 nvg_auth_count(c->auth, NVG_ROLE_SENSOR), nvg_auth_count(c->auth, NVG_ROLE_VIEWER),
                 nvg_auth_count(c->auth, NVG_ROLE_ADMIN), revoked);
+}
+
+static void reload(struct collector *c)
+{
+    reload_requested = 0;
+    nvg_sdnotify_reloading(&c->sd);
+    reload_files_and_keys(c);
+    nvg_sdnotify_ready(&c->sd, c->sd.status);
 }
 
 /* A closed second of a sensor's rates. The table holds sensors (those of sensors.state) before
@@ -501,6 +511,26 @@ struct ticker {
     int64_t next_tick, next_second, talkers_start_s;
 };
 
+/* `systemctl status` shows this line: "3 sensors (2 connected), 84.2k records/s". */
+static void service_status(struct collector *c, int64_t now, char *line, size_t size)
+{
+    size_t alive = 0;
+    double pps = 0;
+    uint64_t unwritten = 0;
+    for (size_t i = 0; i < c->sensors.n; i++) {
+        const struct nvg_sensor_entry *s = c->sensors.v[i];
+        alive += nvg_sensor_entry_alive(s, now);
+        pps += s->pps;
+        unwritten += s->write_failures;
+    }
+    char rate[16];
+    nvg_format_si(rate, sizeof(rate), pps);
+    int n = snprintf(line, size, "%zu sensor%s (%zu connected), %s records/s", c->sensors.n,
+                     c->sensors.n == 1 ? "" : "s", alive, rate);
+    if (unwritten && n > 0 && (size_t)n < size)
+        snprintf(line + n, size - (size_t)n, "; %" PRIu64 " rows not written", unwritten);
+}
+
 static void every_second(struct collector *c, int64_t now)
 {
     for (size_t i = 0; i < c->sensors.n; i++)
@@ -511,6 +541,9 @@ static void every_second(struct collector *c, int64_t now)
     nvg_alerts_second(c->alerts, now);
     nvg_connections_tick(c->conns); /* idle peers, descriptors */
     nvg_status_publish(c->status);
+    char line[sizeof(c->sd.status)];
+    service_status(c, now, line, sizeof(line));
+    nvg_sdnotify_status(&c->sd, line);
 }
 
 static void tick(struct collector *c, struct ticker *t, int64_t now)
@@ -563,6 +596,7 @@ static void run(struct collector *c)
         if (reload_requested)
             reload(c);
         now = nvg_clock_wall_ms();
+        nvg_sdnotify_kick(&c->sd, nvg_clock_mono_ms()); /* this loop turns: we are alive */
         nvg_control_tick(c->ctl, now);
         if (now >= t.next_tick || now < t.next_tick - 10 * TICK_MS) {
             tick(c, &t, now);
@@ -639,6 +673,7 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     c.opts = &opts;
     c.start_ms = nvg_clock_wall_ms();
+    nvg_sdnotify_init(&c.sd);
     nvg_sensor_table_init(&c.sensors, rate_closed, &c);
     char err[NVG_ERRBUF_SIZE] = "";
     int status = 1;
@@ -666,8 +701,12 @@ int main(int argc, char **argv)
                 NVG_LOG_NOTICE, "CURVE on every socket: %zu sensor, %zu viewer, %zu admin key(s)",
                 nvg_auth_count(c.auth, NVG_ROLE_SENSOR), nvg_auth_count(c.auth, NVG_ROLE_VIEWER),
                 nvg_auth_count(c.auth, NVG_ROLE_ADMIN));
+        char line[sizeof(c.sd.status)];
+        service_status(&c, nvg_clock_wall_ms(), line, sizeof(line));
+        nvg_sdnotify_ready(&c.sd, line);
         run(&c);
         nvg_log(NVG_LOG_NOTICE, "stopping: flushing and closing the logs");
+        nvg_sdnotify_stopping(&c.sd, "stopping: flushing and closing the logs");
         status = 0;
     }
     shutdown_collector(&c);

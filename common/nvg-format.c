@@ -8,6 +8,7 @@
 #include "nvg-format.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nvg-error.h"
@@ -430,6 +431,14 @@ size_t nvg_format_thousands(char *buf, size_t size, uint64_t v)
     }
     buf[o] = '\0';
     return o;
+}
+
+size_t nvg_format_si(char *buf, size_t size, double v)
+{
+    const char *unit = v >= 1e9 ? "G" : v >= 1e6 ? "M" : v >= 1e3 ? "k" : "";
+    double shown = v >= 1e9 ? v / 1e9 : v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v;
+    int n = snprintf(buf, size, "%.*f%s", *unit ? 1 : 0, shown, unit);
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size ? size - 1 : 0;
 }
 
 /* Cells a spreadsheet would evaluate: OWASP's list of formula triggers. */

@@ -75,6 +75,9 @@ size_t nvg_format_addr(char *buf, const uint8_t *addr, int ip_version);
  * buffer gets the leading characters that fit. Returns the length. */
 size_t nvg_format_thousands(char *buf, size_t size, uint64_t v);
 
+/* A rate for a one-line summary: "950", "84.2k", "1.3M" (systemd's status line). */
+size_t nvg_format_si(char *buf, size_t size, double v);
+
 /* TCP flags as letters in bit order F S R P A U E C N, e.g. "PA" for PSH+ACK. */
 size_t nvg_format_tcp_flags(char *buf, uint16_t flags);
 

@@ -99,6 +99,11 @@ static void on_link_event(void *user, const struct nvg_monitor_event *ev)
     }
 }
 
+bool nvg_link_connected(const struct nvg_link *link)
+{
+    return link->connected && (!link->curve || link->handshaken);
+}
+
 void nvg__link_recv_monitor(struct nvg_link *link)
 {
     nvg_monitor_drain(link->monitor, on_link_event, link);

@@ -172,6 +172,8 @@ void nvg_link_get_stats(const struct nvg_link *link, struct nvg_link_stats *stat
  * failed (a collector with keys and a sensor without, or the other way round). Every call
  * then returns NVG_EPERM, with the reason in nvg_link_error. */
 bool nvg_link_key_refused(const struct nvg_link *link);
+/* A connection to the collector is up (with keys: its handshake done too). */
+bool nvg_link_connected(const struct nvg_link *link);
 /* Text of the last failure (refusal, ack mismatch, timeout); "" when none. */
 const char *nvg_link_error(const struct nvg_link *link);
 

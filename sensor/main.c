@@ -250,6 +250,7 @@ static int run(struct nvg_sensor *s)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return EXIT_RUNTIME;
     }
+    nvg_sensor_service_ready(s);
     int status = EXIT_SUCCESS;
     int rc;
     /* A live sensor in a fleet outlives its interface: it reports the failure and reopens. */
@@ -258,6 +259,7 @@ static int run(struct nvg_sensor *s)
         if (rc != 0)
             break;
     }
+    nvg_sensor_service_stopping(s);
     if (rc == NVG_EPCAP) {
         report_read_error(o, err, s->pl.records);
         status = EXIT_RUNTIME;
@@ -295,6 +297,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct nvg_sensor s = {.opts = &opts, .stop = &stop_requested};
+    nvg_sdnotify_init(&s.sd);
     /* The exclusion of our own link is known before the capture opens, so the filter is
      * compiled once, with it, and a filter that fails only combined is a bad filter too. */
     if (nvg_remote_resolve(&s) < 0)

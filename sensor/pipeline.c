@@ -154,6 +154,8 @@ int nvg_pipeline_run(struct nvg_pipeline *pl, volatile sig_atomic_t *stop, char 
     bool live = nvg_capture_is_live(pl->cap);
     int64_t last_flush = nvg_clock_mono_ms();
     while (!*stop) {
+        if (pl->notify)
+            nvg_sdnotify_kick(pl->notify, nvg_clock_mono_ms());
         if (!live && pl->ticking && nvg_capture_paused(pl->cap)) {
             /* A stopped file read waits for a start instead of reading on into the void. */
             if (nvg_pipeline_tick(pl) < 0)

@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "decode.h"
 #include "flow-table.h"
+#include "nvg-sdnotify.h"
 #include "sink.h"
 
 #define NVG_PIPELINE_MAX_SINKS 6
@@ -33,6 +34,8 @@ struct nvg_pipeline {
     struct nvg_flow_table *flows;
     uint64_t flow_records;
     int64_t flow_mono_ms, flow_base_ns;
+    /* systemd's watchdog, kicked on every turn of the capture loop (NULL: none) */
+    struct nvg_sdnotify *notify;
 };
 
 void nvg_pipeline_init(struct nvg_pipeline *pl, struct nvg_capture *cap, unsigned payload_max,

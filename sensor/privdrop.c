@@ -188,6 +188,12 @@ static const char *const allowed[] = {
     "sendto",
     "recvfrom",
     "sendmmsg",
+    /* sd_notify (libsystemd): READY, STATUS, WATCHDOG; it compares real and effective ids
+     * to decide whether to send credentials */
+    "sendmsg",
+    "getuid",
+    "getgid",
+    "getegid",
     /* the filter compiler child, and raising CAP_NET_RAW around a reopen */
     "wait4",
     "kill",

@@ -81,6 +81,7 @@ int nvg_sensor_recover(struct nvg_sensor *s, const char *err)
     char last[NVG_ERRBUF_SIZE] = "";
     while (!*s->stop) {
         int64_t now = nvg_clock_mono_ms();
+        nvg_sdnotify_kick(&s->sd, now); /* down, but the sensor's loop is alive */
         if (now >= next_try) {
             if (try_reopen(s, last, sizeof(last)) == 0)
                 return 0;

@@ -84,6 +84,7 @@ static void on_status(void *user, struct nvg_link_status *st)
     st->flows_active = fc.active;
     st->flows_exported = fc.exported;
     st->flows_evicted = fc.evicted;
+    nvg_sensor_service_update(s, st);
 }
 
 void nvg_sensor_swap_capture(struct nvg_sensor *s, struct nvg_capture *fresh)

@@ -8,12 +8,14 @@
 
 #include "capture.h"
 #include "nvg-cert.h"
+#include "nvg-sdnotify.h"
 #include "nvg-text.h"
 #include "nvg-zmq.h"
 #include "pipeline.h"
 #include "sensor-options.h"
 
 struct nvg_link;
+struct nvg_link_status;
 
 enum { NVG_OUT_CSV, NVG_OUT_TEXT, NVG_OUT_ALERTS, NVG_OUT_FLOWS, NVG_OUT_LINK, NVG_OUT_COUNT };
 
@@ -39,6 +41,11 @@ struct nvg_sensor {
     /* The kernel's counters start again with each reopened handle: what the closed handles
      * counted is added to the live handle's, so a heartbeat's counters never go back. */
     struct nvg_capture_stats pcap_base, pcap_last;
+    /* systemd (service.c): the notifier, and the records count and time its last status line
+     * measured the rate from. */
+    struct nvg_sdnotify sd;
+    uint64_t sd_records;
+    int64_t sd_ms;
 };
 
 /* Opens the capture the options ask for (and installs the exclusion, if any); NULL after
@@ -68,5 +75,12 @@ int nvg_sensor_recover(struct nvg_sensor *s, const char *err);
 void nvg_sensor_capture_up(struct nvg_sensor *s, bool by_itself);
 /* Puts fresh (opened like s->cap, filter copied) in place of s->cap, which is freed. */
 void nvg_sensor_swap_capture(struct nvg_sensor *s, struct nvg_capture *fresh);
+
+/* service.c: what systemd (Type=notify) hears of the sensor. _ready once capturing (or
+ * stopped as asked), _update with each heartbeat's status (also the watchdog when there is no
+ * capture loop turning, as while the capture is down), _stopping as the capture ends. */
+void nvg_sensor_service_ready(struct nvg_sensor *s);
+void nvg_sensor_service_update(struct nvg_sensor *s, const struct nvg_link_status *st);
+void nvg_sensor_service_stopping(struct nvg_sensor *s);
 
 #endif

@@ -194,6 +194,18 @@ int nvg_ctl_conn_timed_out(struct nvg_ctl *ctl, const struct nvg_ctl_conn *c, co
                 what, sep, c->ep, timeout_ms, c->handshake_closed);
         return NVG_CTL_EXIT_HANDSHAKE;
     }
+    /* A CURVE server closes on a client without keys; when it closes before its greeting
+     * reaches us (a reset can discard it), libzmq reports a plain disconnect, not the
+     * mismatch, and redials: the pattern itself is the evidence. */
+    if (!ctl->keys && c->connected && !c->handshaken && c->handshake_closed + c->disconnects) {
+        fprintf(stderr,
+                "netvigil-ctl: %s%sthe collector at %s closed %u connection(s) before a "
+                "handshake within %d ms: it most likely requires keys (CURVE): use --key "
+                "FILE.key_secret --collector-key FILE.key, or put them in "
+                "$XDG_CONFIG_HOME/netvigil/\n",
+                what, sep, c->ep, c->handshake_closed + c->disconnects, timeout_ms);
+        return NVG_CTL_EXIT_HANDSHAKE;
+    }
     if (c->unreadable) {
         fprintf(stderr,
                 "netvigil-ctl: %s%sthe collector at %s sent %u repl%s netvigil-ctl cannot read "
