@@ -394,11 +394,46 @@ static void render_disk(struct nvg_metrics_buf *b, const char *out_dir)
         sample(b, "netvigil_output_size_bytes", (uint64_t)v.f_blocks * v.f_frsize);
 }
 
-/* RETENTION: the retention helper's counters (collector/retention.h: files and bytes deleted,
- * the free-space floor's state) go here, read through its getters like everything above. */
-static void render_retention(struct nvg_metrics_buf *b)
+/* Retention (retention.c) as status reports it: what was deleted and compressed, the
+ * directory's size, and the free-space floor -- the gauge an alert rule watches before the
+ * disk fills, and the refused rows that say the floor cost data. */
+static void render_retention(struct nvg_metrics_buf *b, const Netvigil__CollectorStatus *st)
 {
-    (void)b;
+    const Netvigil__RetentionCounters *r = st->retention;
+    if (!r)
+        return;
+    one(b, "netvigil_retention_deleted_files_total", "counter",
+        "Rotated files deleted for --retain-size or --retain-time.", r->files_deleted);
+    one(b, "netvigil_retention_deleted_bytes_total", "counter",
+        "Bytes of the rotated files deleted.", r->bytes_deleted);
+    one(b, "netvigil_output_files", "gauge",
+        "The collector's files in its output directory, at the last listing.", r->dir_files);
+    one(b, "netvigil_output_files_bytes", "gauge", "Their size, at the last listing.",
+        r->dir_bytes);
+    one(b, "netvigil_retain_size_bytes", "gauge", "--retain-size in force (0: no limit).",
+        r->retain_size);
+    one(b, "netvigil_retain_time_seconds", "gauge", "--retain-time in force (0: no limit).",
+        r->retain_time_s > 0 ? (uint64_t)r->retain_time_s : 0);
+    one(b, "netvigil_min_free_bytes", "gauge", "The free-space floor, --min-free (0: none).",
+        r->floor_bytes);
+    one(b, "netvigil_below_min_free", "gauge",
+        "1 while free space is below --min-free and packet and flow rows are refused.",
+        r->below_floor);
+    one(b, "netvigil_min_free_episodes_total", "counter",
+        "Times writing stopped at the free-space floor.", r->floor_episodes);
+    one(b, "netvigil_min_free_refused_rows_total", "counter",
+        "Packet and flow rows not written below the floor (also counted as write failures).",
+        r->rows_refused);
+    one(b, "netvigil_compressed_files_total", "counter",
+        "Rotated files compressed (--compress).", r->files_compressed);
+    one(b, "netvigil_compress_failures_total", "counter",
+        "Rotated files whose compression failed (the plain file is kept).", r->compress_failures);
+    one(b, "netvigil_compress_input_bytes_total", "counter", "Bytes read by the compressor.",
+        r->compress_bytes_in);
+    one(b, "netvigil_compress_output_bytes_total", "counter", "Bytes it wrote.",
+        r->compress_bytes_out);
+    one(b, "netvigil_compress_queued_files", "gauge",
+        "Closed files waiting for the compression thread.", r->compress_queued);
 }
 
 static void render_http(struct nvg_metrics_buf *b, const struct nvg_metrics_http_counters *http)
@@ -440,7 +475,7 @@ bool nvg_metrics_render(struct nvg_metrics_buf *b, struct nvg_status *status,
     render_alerts(b, st, src->alerts);
     render_misc(b, st, conns);
     render_disk(b, out_dir);
-    render_retention(b);
+    render_retention(b, st);
     render_http(b, http);
     return !b->oom;
 }

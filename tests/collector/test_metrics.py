@@ -206,7 +206,7 @@ def test_prometheus():
 
 def test_promtool():
     need_prometheus()
-    col = collector()
+    col = collector(["--retain-size", "64M", "--retain-time", "2d", "--min-free", "1%"])
     col.run_fake("--name", "a", "--records", "3000", "--skip-seq", "2", "--status", "--eos",
                  "--batch", "500")
     col.run_fake("--name", "b.2", "--records", "100", "--syn-flood", "--eos")
@@ -225,6 +225,11 @@ def test_promtool():
                  'netvigil_alerts_total{detector="synflood",severity="high"}'):
         assert name in s, name
     assert s['netvigil_csv_written_bytes_total{log="packets"}'] > 0, s
+    # the retention limits in force and the floor, as status reports them
+    assert s["netvigil_retain_size_bytes"] == 64 << 20, s
+    assert s["netvigil_retain_time_seconds"] == 2 * 86400, s
+    assert s["netvigil_min_free_bytes"] > 0 and s["netvigil_below_min_free"] == 0, s
+    assert s["netvigil_output_files"] >= 1 and s["netvigil_retention_deleted_files_total"] == 0, s
     col.stop()
 
 
