@@ -424,8 +424,8 @@ static void render_retention(struct nvg_metrics_buf *b, const Netvigil__Collecto
     one(b, "netvigil_min_free_refused_rows_total", "counter",
         "Packet and flow rows not written below the floor (also counted as write failures).",
         r->rows_refused);
-    one(b, "netvigil_compressed_files_total", "counter",
-        "Rotated files compressed (--compress).", r->files_compressed);
+    one(b, "netvigil_compressed_files_total", "counter", "Rotated files compressed (--compress).",
+        r->files_compressed);
     one(b, "netvigil_compress_failures_total", "counter",
         "Rotated files whose compression failed (the plain file is kept).", r->compress_failures);
     one(b, "netvigil_compress_input_bytes_total", "counter", "Bytes read by the compressor.",
