@@ -35,6 +35,7 @@ struct nvg_csv_writer {
     uint64_t committed_total, flushed_total;
     uint64_t rotations; /* files closed complete and replaced by a new one */
     int64_t last_sync_log_ms;
+    bool unsynced; /* a flush wrote without fdatasync since the last one with it */
     bool refusing;
 };
 
@@ -61,7 +62,7 @@ static const char *base_name(const struct nvg_csv_writer *w)
 }
 
 static int64_t wall_ms(void);
-static int flush_now(struct nvg_csv_writer *w, int64_t now_ms);
+static int flush_now(struct nvg_csv_writer *w, int64_t now_ms, bool sync);
 
 /* A new file gets its header at once, so the first durable point of a file is known before
  * any row can reach it (crash recovery cuts back to it). A failed write keeps the header
@@ -72,7 +73,7 @@ static void write_header(struct nvg_csv_writer *w)
     nvg_outbuf_write(w->ob, w->header, hlen);
     w->file_bytes = hlen;
     w->committed_total += hlen;
-    flush_now(w, wall_ms());
+    flush_now(w, wall_ms(), true);
 }
 
 static int64_t wall_ms(void)
@@ -208,14 +209,14 @@ static uint64_t pending_rows(const struct nvg_csv_writer *w, const char **first)
 /* Outside a group only (a group is never split between the file and the buffer). With an
  * owner: its record of the new length is prepared first, the data synced after, then the
  * record made current; see csv-writer.h. */
-static int flush_now(struct nvg_csv_writer *w, int64_t now_ms)
+static int flush_now(struct nvg_csv_writer *w, int64_t now_ms, bool sync)
 {
     if (w->in_group)
         return 0;
     size_t pending = nvg_outbuf_pending(w->ob);
     bool hook = w->cfg.on_durable != NULL;
-    if (hook &&
-        w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_PREPARE, base_name(w), w->file_bytes) < 0)
+    if (hook && w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_PREPARE, sync, base_name(w),
+                                  w->file_bytes) < 0)
         return NVG_EIO; /* the owner logged why */
     if (nvg_outbuf_flush(w->ob) < 0) {
         log_write_error(w, now_ms);
@@ -225,11 +226,13 @@ static int flush_now(struct nvg_csv_writer *w, int64_t now_ms)
     if (!hook)
         return 0;
     /* The record about to name this length must not outlive the rows across a power loss. */
-    if (pending && fdatasync(w->fd) != 0 && now_ms - w->last_sync_log_ms >= 1000) {
+    bool to_sync = pending || w->unsynced;
+    w->unsynced = sync ? false : to_sync;
+    if (sync && to_sync && fdatasync(w->fd) != 0 && now_ms - w->last_sync_log_ms >= 1000) {
         w->last_sync_log_ms = now_ms;
         nvg_log(NVG_LOG_ERR, "fdatasync %s: %s", w->path, strerror(errno));
     }
-    w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_DURABLE, base_name(w), w->file_bytes);
+    w->cfg.on_durable(w->cfg.on_durable_ud, NVG_CSV_DURABLE, sync, base_name(w), w->file_bytes);
     return 0;
 }
 
@@ -237,7 +240,7 @@ int nvg_csv_writer_flush(struct nvg_csv_writer *w)
 {
     int64_t now = wall_ms();
     w->last_flush_ms = now;
-    return flush_now(w, now);
+    return flush_now(w, now, true);
 }
 
 void nvg_csv_writer_free(struct nvg_csv_writer *w)
@@ -246,7 +249,7 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
         return;
     if (w->ob) {
         w->in_group = false;
-        if (flush_now(w, wall_ms()) < 0 && nvg_outbuf_pending(w->ob) > 0) {
+        if (flush_now(w, wall_ms(), true) < 0 && nvg_outbuf_pending(w->ob) > 0) {
             /* The file ends on its last whole row (nvg_outbuf cuts a torn one back); the rows
              * still buffered are lost: say how many. */
             size_t pending = nvg_outbuf_pending(w->ob);
@@ -297,7 +300,7 @@ void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes)
         max_bytes = w->cfg.buffer_size; /* cannot be kept whole: at least start empty */
     size_t pending = nvg_outbuf_pending(w->ob);
     if (pending && w->cfg.buffer_size - pending < max_bytes)
-        nvg_csv_writer_flush(w); /* on a boundary: the last chance before the group */
+        flush_now(w, wall_ms(), false); /* on a boundary: the last chance before the group */
     w->in_group = true;
 }
 
@@ -318,7 +321,7 @@ char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
         return NULL;
     }
     if (pending && w->cfg.buffer_size - pending < n)
-        nvg_csv_writer_flush(w);
+        flush_now(w, wall_ms(), false);
     char *p = nvg_outbuf_reserve(w->ob, n);
     if (!p)
         log_write_error(w, wall_ms());
@@ -509,6 +512,12 @@ int64_t nvg_csv_cut_back(const char *dir, const char *prefix, const char *name, 
     int64_t cut = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         cut = NVG_EIO;
+    } else if ((uint64_t)st.st_size < length) {
+        nvg_log(NVG_LOG_WARNING,
+                "%s: %" PRIu64 " bytes shorter than the saved sequence positions say (a power "
+                "loss after the last synced flush?): rows counted as received are missing",
+                path, length - (uint64_t)st.st_size);
+        cut = NVG_ETRUNC;
     } else if ((uint64_t)st.st_size > length) {
         if (ftruncate(fd, (off_t)length) == 0) {
             cut = (int64_t)((uint64_t)st.st_size - length);

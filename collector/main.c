@@ -94,6 +94,7 @@ struct collector {
     char state_log_name[256];
     uint64_t state_log_length;
     bool state_prepared;         /* sensors.state.tmp holds the point the flush at hand reaches */
+    bool state_unsynced;         /* sensors.state was last renamed without fsync */
     struct nvg_ratelog rl_write; /* shared with ingest's packet-log failures */
 };
 
@@ -266,22 +267,23 @@ static void rebuild_rates(struct collector *c)
 }
 
 /* The packet log's durable point (csv-writer.h): before a flush, the state naming the length
- * the log will have is written to sensors.state.tmp and fsync'ed -- if that fails (a full
- * disk) the flush does not happen, so the log never holds rows the saved state does not know
- * and the saved length never lags what is in the file; after it (the log fdatasync'ed) the
- * state is renamed into place. Then held end-of-stream acks whose rows are now in the file go
- * out. */
-static int packets_durable(void *ud, enum nvg_csv_phase phase, const char *name, uint64_t length)
+ * the log will have is written to sensors.state.tmp (fsync'ed when the flush syncs) -- if that
+ * fails (a full disk) the flush does not happen, so the log never holds rows the saved state
+ * does not know and the saved length never lags what is in the file; after it the state is
+ * renamed into place. After a synced flush (the log fdatasync'ed) held end-of-stream acks
+ * whose rows are now in the file go out: an ack promises rows on disk. */
+static int packets_durable(void *ud, enum nvg_csv_phase phase, bool synced, const char *name,
+                           uint64_t length)
 {
     struct collector *c = ud;
     if (phase == NVG_CSV_PREPARE) {
         bool same = !c->sensors.state_dirty && length == c->state_log_length &&
-                    strcmp(name, c->state_log_name) == 0;
+                    strcmp(name, c->state_log_name) == 0 && !(synced && c->state_unsynced);
         nvg_sensor_table_mark_durable(&c->sensors);
         c->state_prepared = false;
         if (same)
             return 0;
-        if (nvg_sensor_state_prepare(&c->sensors, c->opts->out_dir, name, length) < 0) {
+        if (nvg_sensor_state_prepare(&c->sensors, c->opts->out_dir, name, length, synced) < 0) {
             nvg_ratelog_log(&c->rl_write, c->now_ms, NVG_LOG_ERR,
                             "cannot save %s/sensors.state: %s; the packet log waits (its rows "
                             "stay buffered, counted as pending)",
@@ -293,8 +295,9 @@ static int packets_durable(void *ud, enum nvg_csv_phase phase, const char *name,
     }
     if (c->state_prepared) {
         c->state_prepared = false;
-        if (nvg_sensor_state_commit(c->opts->out_dir) == 0) {
+        if (nvg_sensor_state_commit(c->opts->out_dir, synced) == 0) {
             c->sensors.state_dirty = false;
+            c->state_unsynced = !synced;
             snprintf(c->state_log_name, sizeof(c->state_log_name), "%s", name);
             c->state_log_length = length;
         } else {
@@ -304,9 +307,26 @@ static int packets_durable(void *ud, enum nvg_csv_phase phase, const char *name,
                             strerror(errno));
         }
     }
-    if (c->ingest)
+    if (c->ingest && synced)
         nvg_ingest_durable(c->ingest);
     return 0;
+}
+
+/* Rows past the saved positions are cut (their batches count as lost); a log shorter than
+ * them makes the positions worthless, as a corrupt state would. */
+static void cut_back_packets(struct collector *c, const char *log_name, uint64_t log_length)
+{
+    const char *dir = c->opts->out_dir;
+    int64_t rc = nvg_csv_cut_back(dir, "packets", log_name, log_length);
+    if (rc == NVG_ETRUNC) {
+        nvg_sensor_table_forget_history(&c->sensors);
+        nvg_log(NVG_LOG_WARNING,
+                "%s/sensors.state names more rows than %s holds: sensors resume with unknown "
+                "history (no loss is claimed for what came before this start)",
+                dir, log_name);
+    } else if (rc < 0) {
+        nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", dir, log_name);
+    }
 }
 
 static int open_files(struct collector *c, char *err)
@@ -335,8 +355,8 @@ static int open_files(struct collector *c, char *err)
                 "unknown history (no loss is claimed for what came before this start)",
                 o->out_dir, why, loaded == NVG_EIO ? ": " : "",
                 loaded == NVG_EIO ? strerror(errno) : "");
-    else if (log_name[0] && nvg_csv_cut_back(o->out_dir, "packets", log_name, log_length) < 0)
-        nvg_log(NVG_LOG_WARNING, "cannot cut %s/%s back to its saved length", o->out_dir, log_name);
+    else if (log_name[0])
+        cut_back_packets(c, log_name, log_length);
     nvg_csv_repair_dir(o->out_dir, "packets");
     nvg_csv_repair_dir(o->out_dir, "rates");
     struct nvg_csv_writer_config pk = {
@@ -472,6 +492,7 @@ static int open_modules(struct collector *c)
         .sensors = &c->sensors,
         .memory_budget = c->opts->memory_budget,
         .security = &c->security,
+        .conns = c->conns,
     };
     c->feed = nvg_fanout_new(&fc);
     if (!c->feed) {

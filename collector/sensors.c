@@ -506,7 +506,7 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
-                             const char *log_name, uint64_t log_length)
+                             const char *log_name, uint64_t log_length, bool sync)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
@@ -534,7 +534,7 @@ int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
     int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
     /* Written whole and on disk before _commit renames it over the old one: a crash leaves the
      * old state or the new one, never half of one. */
-    if (fd < 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+    if (fd < 0 || write_all(fd, buf, len) != 0 || (sync && fsync(fd) != 0)) {
         saved_errno = saved_errno ? saved_errno : errno;
         ok = false;
     }
@@ -551,7 +551,7 @@ int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
     return 0;
 }
 
-int nvg_sensor_state_commit(const char *dir)
+int nvg_sensor_state_commit(const char *dir, bool sync)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/sensors.state", dir);
@@ -563,7 +563,7 @@ int nvg_sensor_state_commit(const char *dir)
         return NVG_EIO;
     }
     /* The rename on disk too, or a power loss could bring back the old state. */
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = sync ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
@@ -574,9 +574,9 @@ int nvg_sensor_state_commit(const char *dir)
 int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
                           uint64_t log_length)
 {
-    if (nvg_sensor_state_prepare(t, dir, log_name, log_length) < 0)
+    if (nvg_sensor_state_prepare(t, dir, log_name, log_length, true) < 0)
         return NVG_EIO;
-    return nvg_sensor_state_commit(dir);
+    return nvg_sensor_state_commit(dir, true);
 }
 
 /* One sensor line: "boot seq records lost NAME" with a valid name and nothing else. */
@@ -666,6 +666,18 @@ static void no_history(struct nvg_sensor_table *t, const char **why, const char 
     for (size_t i = 0; i < t->n; i++)
         t->v[i]->history_unknown = true;
     *why = reason;
+}
+
+void nvg_sensor_table_forget_history(struct nvg_sensor_table *t)
+{
+    const char *why;
+    for (size_t i = 0; i < t->n; i++) { /* back to what a rejected state restores: names */
+        struct nvg_sensor_entry *s = t->v[i];
+        s->have_boot = false;
+        s->boot_id = s->last_seq = s->boot_records = s->boot_batches_lost = 0;
+        s->durable = (struct nvg_seq_pos){0};
+    }
+    no_history(t, &why, "");
 }
 
 /* The whole file into *text (NUL-terminated, malloc'd): NVG_ENOTFOUND when missing, NVG_EIO

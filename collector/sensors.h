@@ -226,9 +226,11 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
  * _mark_durable: every received row is now in the file (call right after a flush that left
  * nothing pending, at a batch boundary); copies each sensor's position into s->durable.
  * _prepare writes the durable positions ("netvigil-state 2", one line per sensor, a checksum
- * line) to sensors.state.tmp and fsyncs it (before the packet log is flushed to log_length);
- * _commit renames it over sensors.state and fsyncs the directory (after that flush); _save is
- * the two in a row. Each returns 0 or NVG_EIO with errno set. _load
+ * line) to sensors.state.tmp and, with sync, fsyncs it (before the packet log is flushed to
+ * log_length); _commit renames it over sensors.state and, with sync, fsyncs the directory
+ * (after that flush). Without sync the pair still holds against a crash of the process (the
+ * kernel has every write) but not against a power loss, which the synced pair of the next
+ * second covers; _save is the synced pair in a row. Each returns 0 or NVG_EIO with errno set. _load
  * restores them (as both the live and the durable position) and returns the number of
  * sensors, with the log file's name ("" when the state names none) and length. A state that
  * cannot be trusted (unreadable, a directory, torn, edited, another format; or missing while
@@ -236,9 +238,12 @@ void nvg_sensor_entry_update_speed(struct nvg_sensor_entry *s, int64_t now_ms);
  * in *why: NVG_EIO (errno set) or NVG_EMALFORMED (the file is renamed aside, never deleted),
  * or 0 when missing. The caller must then cut no log. */
 void nvg_sensor_table_mark_durable(struct nvg_sensor_table *t);
+/* The positions just loaded cannot be trusted after all (the log they describe is shorter):
+ * every sensor resumes with unknown history, as after a corrupt state. */
+void nvg_sensor_table_forget_history(struct nvg_sensor_table *t);
 int nvg_sensor_state_prepare(const struct nvg_sensor_table *t, const char *dir,
-                             const char *log_name, uint64_t log_length);
-int nvg_sensor_state_commit(const char *dir);
+                             const char *log_name, uint64_t log_length, bool sync);
+int nvg_sensor_state_commit(const char *dir, bool sync);
 int nvg_sensor_state_save(const struct nvg_sensor_table *t, const char *dir, const char *log_name,
                           uint64_t log_length);
 int nvg_sensor_state_load(struct nvg_sensor_table *t, const char *dir, char *log_name,

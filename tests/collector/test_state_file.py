@@ -19,6 +19,8 @@ on with batches 21..40. Each case asserts:
   torn-name    a line cut inside a sensor name (that made a phantom sensor)
   directory    a directory where the file should be
   missing      deleted, with the packet logs still there (counted lost batches before)
+  short-log    the state is fine but the packet log is shorter than it says (a power loss
+               after a flush that did not fdatasync): the positions are dropped, not trusted
 
 Usage: test_state_file.py --bin-dir DIR [--bin-dir DIR...] CASE
 """
@@ -35,8 +37,22 @@ PROGRAMS = ["netvigil-collector", "netvigil-ctl", "nvg-fake-sensor"]
 BATCH, BATCHES, BOOT = 1024, 20, 4242
 
 
+def cut_log(out, rows):
+    """The newest packet log loses its last rows, as a power loss would take them."""
+    path = sorted(glob.glob(os.path.join(out, "packets-*.csv")))[-1]
+    with open(path, "rb") as f:
+        data = f.read()
+    end = len(data)
+    for _ in range(rows):
+        end = data.rindex(b"\n", 0, end - 1) + 1
+    with open(path, "rb+") as f:
+        f.truncate(end)
+
+
 def spoil(case, path):
-    if case == "edited-log":
+    if case == "short-log":
+        cut_log(os.path.dirname(path), 5)
+    elif case == "edited-log":
         with open(path) as f:
             lines = f.read().splitlines(True)
         lines = ["log 100 " + ln.split(" ", 2)[2] if ln.startswith("log ") else ln for ln in lines]
@@ -80,8 +96,10 @@ def run(args, work):
     state = os.path.join(col.out, "sensors.state")
     rows_before = len(nvgtest.read_packets(col.out))
     assert rows_before == sent, rows_before
-    size_before = sum(os.path.getsize(p) for p in glob.glob(os.path.join(col.out, "packets-*")))
     spoil(case, state)
+    if case == "short-log":
+        rows_before -= 5
+    size_before = sum(os.path.getsize(p) for p in glob.glob(os.path.join(col.out, "packets-*")))
 
     col.start()
     size_now = sum(os.path.getsize(p) for p in glob.glob(os.path.join(col.out, "packets-*")))
@@ -94,15 +112,18 @@ def run(args, work):
     s = col.sensor("state-s", st)
     assert s.get("batches_lost", 0) == 0, s
     assert s.get("history_unknown") is True, s
-    want_rejected = 0 if case == "missing" else 1
+    want_rejected = 0 if case in ("missing", "short-log") else 1
     assert st.get("state_rejected", 0) == want_rejected, (st.get("state_rejected"), case)
     col.stop()
     log = col.log_text()
-    assert "keeping every log as it is" in log, log[-2000:]
+    if case == "short-log":
+        assert "names more rows than" in log and "bytes shorter than" in log, log[-2000:]
+    else:
+        assert "keeping every log as it is" in log, log[-2000:]
     rows = nvgtest.read_packets(col.out)
     assert len(rows) == rows_before + sent2, "rows %d, sent %d" % (len(rows), rows_before + sent2)
     assert {r[1] for r in rows} == {"state-s"}, {r[1] for r in rows}
-    if case not in ("missing", "directory"):
+    if case not in ("missing", "directory", "short-log"):
         assert glob.glob(state + ".rejected-*"), "the rejected state was not kept"
     if case == "directory":
         assert "Is a directory" in log, log[-2000:]
