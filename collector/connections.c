@@ -503,6 +503,11 @@ int nvg_connections_cut(struct nvg_connections *c, const char *address)
     return cut;
 }
 
+bool nvg_connections_maybe_open(const struct nvg_connections *c, enum nvg_conn_socket which)
+{
+    return !c || which >= NVG_CONN_COUNT || !c->w[which].mon || nvg_connections_open(c, which);
+}
+
 size_t nvg_connections_open(const struct nvg_connections *c, enum nvg_conn_socket which)
 {
     if (!c || which >= NVG_CONN_COUNT)

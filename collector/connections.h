@@ -56,5 +56,8 @@ int nvg_connections_cut(struct nvg_connections *conns, const char *address);
 /* Connections accepted on a socket and open now (none refused or reaped), for the metrics:
  * on the feed socket, the subscribers. */
 size_t nvg_connections_open(const struct nvg_connections *conns, enum nvg_conn_socket which);
+/* Whether a peer may be there: a connection is open, or the socket is not watched (no
+ * monitor, or conns NULL), so nothing can be ruled out. */
+bool nvg_connections_maybe_open(const struct nvg_connections *conns, enum nvg_conn_socket which);
 
 #endif

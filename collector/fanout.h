@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "connections.h"
 #include "nvg-wire.h"
 #include "peer.h"
 #include "sensors.h"
@@ -30,6 +31,9 @@ struct nvg_fanout_config {
     struct nvg_sensor_table *sensors;
     uint64_t memory_budget; /* the collector's; the feed takes NVG_BUDGET_FEED_SHARE */
     struct nvg_security_counters *security;
+    /* The feed socket's connections (NULL: unknown): with none open, records are not encoded
+     * for nobody; their feed offsets still advance. */
+    const struct nvg_connections *conns;
 };
 
 struct nvg_fanout;
