@@ -4,15 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EMPTY UINT16_MAX
+#include "lazy-heap.h"
 
-/* One entry of the min-heap over the counters. key is the counter's byte count when the
- * entry was last placed, so key <= the counter's bytes at all times (counts only grow within
- * an interval); a stale key is refreshed only when the entry reaches the top. */
-struct heap_entry {
-    uint64_t key;
-    uint16_t k; /* counter index */
-};
+#define EMPTY UINT16_MAX
 
 struct nvg_talkers {
     size_t cap; /* counters */
@@ -21,7 +15,7 @@ struct nvg_talkers {
     uint16_t *slot; /* counter index or EMPTY */
     uint32_t *hash; /* per counter: hash of its address, for probing and deletion */
     struct nvg_talker *c;
-    struct heap_entry *heap; /* used entries, a min-heap by key */
+    struct nvg_lazy_entry *heap; /* used entries (lazy-heap.h) */
 };
 
 static size_t pow2_at_least(size_t n)
@@ -162,51 +156,11 @@ static void remove_slot(struct nvg_talkers *t, size_t i)
     }
 }
 
-/* ---- the min-heap ------------------------------------------------------------------------- */
-
-static void sift_up(struct heap_entry *h, size_t i)
-{
-    struct heap_entry e = h[i];
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (h[p].key <= e.key)
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = e;
-}
-
-static void sift_down(struct heap_entry *h, size_t n, size_t i)
-{
-    struct heap_entry e = h[i];
-    for (;;) {
-        size_t l = 2 * i + 1;
-        if (l >= n)
-            break;
-        size_t m = (l + 1 < n && h[l + 1].key < h[l].key) ? l + 1 : l;
-        if (h[m].key >= e.key)
-            break;
-        h[i] = h[m];
-        i = m;
-    }
-    h[i] = e;
-}
-
-/* The counter with the fewest bytes, at the heap's top on return. Stale keys met at the top
- * are brought up to date and sunk: each counter hit since its last refresh is refreshed at most
- * once, so the cost is O(log n) amortised over the hits that made the keys stale. Once the top
- * is fresh it is the true minimum, since every other key is <= its own counter's bytes. */
+/* The counter with the fewest bytes (lazy-heap.h), at the heap's top on return. */
 static uint16_t min_counter(struct nvg_talkers *t)
 {
-    for (;;) {
-        struct heap_entry *top = &t->heap[0];
-        uint64_t bytes = t->c[top->k].bytes;
-        if (top->key == bytes)
-            return top->k;
-        top->key = bytes;
-        sift_down(t->heap, t->used, 0);
-    }
+    struct nvg_lazy_values v = {&t->c[0].bytes, sizeof(t->c[0])};
+    return (uint16_t)nvg_lazy_min(t->heap, t->used, v);
 }
 
 void nvg_talkers_add(struct nvg_talkers *t, const uint8_t *addr, int ip_version, uint32_t bytes)
@@ -226,8 +180,8 @@ void nvg_talkers_add(struct nvg_talkers *t, const uint8_t *addr, int ip_version,
     uint64_t base = 0;
     if (t->used < t->cap) {
         k = (uint16_t)t->used++;
-        t->heap[k] = (struct heap_entry){.key = bytes, .k = k};
-        sift_up(t->heap, k);
+        t->heap[k] = (struct nvg_lazy_entry){.key = bytes, .idx = k};
+        nvg_lazy_sift_up(t->heap, k);
     } else {
         /* Take over the smallest counter: the newcomer inherits its count as error. */
         k = min_counter(t);
@@ -235,7 +189,7 @@ void nvg_talkers_add(struct nvg_talkers *t, const uint8_t *addr, int ip_version,
         remove_slot(t, slot_of(t, k));
         i = find_slot(t, addr, ip_version, h);
         t->heap[0].key = base + bytes;
-        sift_down(t->heap, t->used, 0);
+        nvg_lazy_sift_down(t->heap, t->used, 0);
     }
     struct nvg_talker *c = &t->c[k];
     memset(c->addr, 0, sizeof(c->addr));
