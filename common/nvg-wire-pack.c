@@ -89,22 +89,57 @@ size_t nvg_wire_batch_pack_bound(const char *sensor, size_t n)
     return 1 + varint_len(slen) + slen + 3 * 11 + n * (1 + 2 + NVG_WIRE_RECORD_PACK_MAX);
 }
 
+uint8_t *nvg_wire_batch_put_record(uint8_t *p, const struct nvg_pkt *pkt)
+{
+    uint8_t body[NVG_WIRE_RECORD_PACK_MAX];
+    size_t len = nvg_wire_record_pack(pkt, body);
+    /* An empty record is still a repeated element: written with length 0. */
+    *p++ = TAG(4, WT_LEN);
+    p = put_varint(p, len);
+    memcpy(p, body, len);
+    return p + len;
+}
+
+static uint8_t *put_batch_head(uint8_t *p, const char *sensor, uint64_t boot_id, uint64_t seq)
+{
+    p = put_bytes(p, TAG(1, WT_LEN), sensor, strlen(sensor));
+    p = put_uint(p, TAG(2, WT_VARINT), boot_id);
+    return put_uint(p, TAG(3, WT_VARINT), seq);
+}
+
 size_t nvg_wire_batch_pack(uint8_t *out, const char *sensor, uint64_t boot_id, uint64_t seq,
                            const struct nvg_pkt *pkts, size_t n, uint64_t feed_offset)
 {
-    uint8_t *p = out;
-    p = put_bytes(p, TAG(1, WT_LEN), sensor, strlen(sensor));
-    p = put_uint(p, TAG(2, WT_VARINT), boot_id);
-    p = put_uint(p, TAG(3, WT_VARINT), seq);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t body[NVG_WIRE_RECORD_PACK_MAX];
-        size_t len = nvg_wire_record_pack(&pkts[i], body);
-        /* An empty record is still a repeated element: written with length 0. */
-        *p++ = TAG(4, WT_LEN);
-        p = put_varint(p, len);
-        memcpy(p, body, len);
-        p += len;
-    }
+    uint8_t *p = put_batch_head(out, sensor, boot_id, seq);
+    for (size_t i = 0; i < n; i++)
+        p = nvg_wire_batch_put_record(p, &pkts[i]);
     p = put_uint(p, TAG(5, WT_VARINT), feed_offset);
     return (size_t)(p - out);
+}
+
+static size_t uint_len(uint64_t v)
+{
+    return v ? 1 + varint_len(v) : 0;
+}
+
+size_t nvg_wire_message_head_bound(const char *sensor)
+{
+    /* version (tag + 5), batch (tag + 10), sensor (tag + 10 + name), boot_id, seq (tag + 10) */
+    return 6 + 11 + 11 + strlen(sensor) + 11 + 11;
+}
+
+uint8_t *nvg_wire_message_head(uint8_t *rest, uint32_t version, const char *sensor,
+                               uint64_t boot_id, uint64_t seq, size_t rest_len, size_t *len)
+{
+    size_t name = strlen(sensor);
+    size_t batch_len =
+        (name ? 1 + varint_len(name) + name : 0) + uint_len(boot_id) + uint_len(seq) + rest_len;
+    size_t msg_len = uint_len(version) + 1 + varint_len(batch_len);
+    uint8_t *start = rest - (batch_len - rest_len) - msg_len;
+    uint8_t *p = put_uint(start, TAG(1, WT_VARINT), version);
+    p = put_varint(p, TAG(3, WT_LEN));
+    p = put_varint(p, batch_len);
+    put_batch_head(p, sensor, boot_id, seq);
+    *len = msg_len + batch_len;
+    return start;
 }

@@ -19,6 +19,20 @@
  * returns its length. Fields as nvg_wire_record_to_pb sets them. */
 size_t nvg_wire_record_pack(const struct nvg_pkt *pkt, uint8_t *out);
 
+/* A Batch's record as a repeated field: tag, length and body at p (room for
+ * NVG_WIRE_RECORD_PACK_MAX + 3 bytes); returns the end. */
+uint8_t *nvg_wire_batch_put_record(uint8_t *p, const struct nvg_pkt *pkt);
+
+/* The sensor's batches are packed from their records on (records, then flows, as they come),
+ * and the head -- SensorMessage{protocol_version, batch: Batch{sensor, boot_id, seq, ...}}
+ * up to the first record -- is put in front once seq is known, in room left for it:
+ * nvg_wire_message_head_bound(sensor) bytes before rest. rest_len: the bytes of records and
+ * flows at rest. Returns where the message starts, its whole length in *len: the bytes
+ * protobuf-c packs for the same message. */
+size_t nvg_wire_message_head_bound(const char *sensor);
+uint8_t *nvg_wire_message_head(uint8_t *rest, uint32_t version, const char *sensor,
+                               uint64_t boot_id, uint64_t seq, size_t rest_len, size_t *len);
+
 /* Bytes nvg_wire_batch_pack needs at most for n records under sensor. */
 size_t nvg_wire_batch_pack_bound(const char *sensor, size_t n);
 

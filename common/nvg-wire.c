@@ -10,6 +10,7 @@
 
 #include "nvg-error.h"
 #include "nvg-time.h"
+#include "nvg-wire-pack.h"
 
 /* ---- records --------------------------------------------------------------------------- */
 
@@ -301,11 +302,10 @@ struct nvg_batch_encoder {
     size_t extra_used;
     Netvigil__FlowRecord **flows; /* lent by set_flows until the pack */
     size_t n_flows;
-    struct nvg_pkt *slots;
-    Netvigil__PacketRecord *pbs;
-    Netvigil__PacketRecord **ptrs;
+    /* Records are packed into out as they come (nvg-wire-pack), after head_room bytes where
+     * the message head goes once seq is known; rec_end is where the next one goes. */
     uint8_t *out;
-    size_t out_cap;
+    size_t out_cap, head_room, rec_end;
 };
 
 struct nvg_batch_encoder *nvg_batch_encoder_new(const char *sensor, uint64_t boot_id,
@@ -325,24 +325,23 @@ struct nvg_batch_encoder *nvg_batch_encoder_new_ex(const char *sensor, uint64_t 
     enc->sensor = strdup(sensor);
     enc->boot_id = boot_id;
     enc->max = max_records;
-    enc->slots = malloc(max_records * sizeof(*enc->slots));
-    enc->pbs = malloc(max_records * sizeof(*enc->pbs));
-    enc->ptrs = malloc(max_records * sizeof(*enc->ptrs));
     enc->bytes_empty = strlen(sensor) + BATCH_OVERHEAD;
     enc->bytes = enc->bytes_empty;
     enc->bytes_limit = NVG_LINK_MAX_MSG;
     enc->extra_cap = extra_cap < NVG_LINK_MAX_MSG ? extra_cap : NVG_LINK_MAX_MSG;
-    enc->out_cap = max_records * RECORD_PACKED_MAX + enc->bytes_empty + enc->extra_cap;
-    if (enc->out_cap > enc->bytes_limit)
-        enc->out_cap = enc->bytes_limit;
+    enc->head_room = nvg_wire_message_head_bound(sensor);
+    /* What follows the head never passes the bound that closes the batch. */
+    size_t body = max_records * RECORD_PACKED_MAX + enc->extra_cap;
+    if (enc->bytes_empty < enc->bytes_limit && body > enc->bytes_limit - enc->bytes_empty)
+        body = enc->bytes_limit - enc->bytes_empty;
+    enc->out_cap = enc->head_room + body;
+    enc->rec_end = enc->head_room;
     enc->out = malloc(enc->out_cap);
-    if (!enc->sensor || !enc->slots || !enc->pbs || !enc->ptrs || !enc->out ||
+    if (!enc->sensor || !enc->out || enc->head_room > enc->bytes_empty ||
         enc->bytes_empty + RECORD_PACKED_MAX > enc->bytes_limit) {
         nvg_batch_encoder_free(enc);
         return NULL;
     }
-    for (size_t i = 0; i < max_records; i++)
-        enc->ptrs[i] = &enc->pbs[i];
     return enc;
 }
 
@@ -351,9 +350,6 @@ void nvg_batch_encoder_free(struct nvg_batch_encoder *enc)
     if (!enc)
         return;
     free(enc->sensor);
-    free(enc->slots);
-    free(enc->pbs);
-    free(enc->ptrs);
     free(enc->out);
     free(enc);
 }
@@ -367,11 +363,11 @@ size_t nvg_batch_encoder_add(struct nvg_batch_encoder *enc, const struct nvg_pkt
 {
     if (nvg_batch_encoder_full(enc))
         return enc->count; /* caller forgot to pack; never overrun */
-    struct nvg_pkt *slot = &enc->slots[enc->count];
-    memcpy(slot, pkt, sizeof(*slot));
-    Netvigil__PacketRecord *pb = &enc->pbs[enc->count];
-    nvg_wire_record_to_pb(slot, pb);
-    enc->bytes += RECORD_FIXED_MAX + pb->payload.len;
+    uint8_t *end = nvg_wire_batch_put_record(enc->out + enc->rec_end, pkt);
+    enc->rec_end = (size_t)(end - enc->out);
+    size_t plen = pkt->payload_len <= NVG_PAYLOAD_MAX ? pkt->payload_len : NVG_PAYLOAD_MAX;
+    enc->bytes += RECORD_FIXED_MAX + plen;
+    assert(enc->rec_end - enc->head_room <= enc->bytes - enc->bytes_empty);
     return ++enc->count;
 }
 
@@ -418,34 +414,38 @@ void nvg_batch_encoder_clear(struct nvg_batch_encoder *enc)
     enc->extra_used = 0;
     enc->flows = NULL;
     enc->n_flows = 0;
+    enc->rec_end = enc->head_room;
+}
+
+/* Batch.flows (field 6) after the records, through protobuf-c: a few per batch. */
+static size_t put_flows(struct nvg_batch_encoder *enc)
+{
+    uint8_t *p = enc->out + enc->rec_end;
+    for (size_t i = 0; i < enc->n_flows; i++) {
+        const ProtobufCMessage *f = &enc->flows[i]->base;
+        size_t len = protobuf_c_message_get_packed_size(f);
+        *p++ = (6 << 3) | 2;
+        for (size_t v = len;; v >>= 7) {
+            *p++ = (uint8_t)(v >= 0x80 ? (v & 0x7f) | 0x80 : v);
+            if (v < 0x80)
+                break;
+        }
+        p += protobuf_c_message_pack(f, p);
+    }
+    return (size_t)(p - enc->out) - enc->head_room;
 }
 
 int nvg_batch_encoder_pack(struct nvg_batch_encoder *enc, uint64_t seq, const uint8_t **out,
                            size_t *out_len)
 {
-    Netvigil__Batch batch = NETVIGIL__BATCH__INIT;
-    batch.sensor = enc->sensor;
-    batch.boot_id = enc->boot_id;
-    batch.seq = seq;
-    batch.n_records = enc->count;
-    batch.records = enc->ptrs;
-    batch.n_flows = enc->n_flows;
-    batch.flows = enc->flows;
-
-    Netvigil__SensorMessage msg = NETVIGIL__SENSOR_MESSAGE__INIT;
-    msg.protocol_version = NVG_PROTOCOL_VERSION;
-    msg.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
-    msg.batch = &batch;
-
-    /* bytes is a proven upper bound (RECORD_FIXED_MAX + payload) within out_cap, so no
-     * get_packed_size pass: pack alone already walks each record twice (size for the length
-     * prefix, then bytes). */
-    assert(enc->bytes <= enc->out_cap);
-    size_t len = protobuf_c_message_pack(&msg.base, enc->out);
-    assert(len <= enc->bytes);
+    /* bytes is a proven upper bound (RECORD_FIXED_MAX + payload, the flows' reservations)
+     * within out_cap: the records went in as they came, the flows go after them, then the
+     * head in front. Each field is packed once, with no size pass over the records. */
+    size_t rest = put_flows(enc);
+    assert(enc->head_room + rest <= enc->out_cap && rest <= enc->bytes - enc->bytes_empty);
+    *out = nvg_wire_message_head(enc->out + enc->head_room, NVG_PROTOCOL_VERSION, enc->sensor,
+                                 enc->boot_id, seq, rest, out_len);
     nvg_batch_encoder_clear(enc);
-    *out = enc->out;
-    *out_len = len;
     return 0;
 }
 

@@ -294,6 +294,64 @@ static void test_batch_roundtrip_arena(void **state)
     nvg_batch_encoder_free(enc);
 }
 
+/* The encoder packs records as they come and the head last: the bytes must be protobuf-c's
+ * for the same message, records, flows and all. */
+static void test_batch_encoder_is_protobuf_c(void **state)
+{
+    (void)state;
+    enum { MAX = 64 };
+    const char *names[] = {"s", "sensor-a",
+                           "a-rather-long-sensor-name-of-sixty-three-bytes-xxxxxxxxxxxxxxx"};
+    static struct nvg_pkt in[MAX];
+    Netvigil__PacketRecord pbs[MAX], *ptrs[MAX];
+    Netvigil__FlowRecord flows[3], *fptrs[3];
+    for (int k = 0; k < 3; k++) {
+        netvigil__flow_record__init(&flows[k]);
+        flows[k].id = 1000u + (uint64_t)k * 77777u;
+        flows[k].ip_version = 4;
+        flows[k].export_seq = (uint32_t)k;
+        fptrs[k] = &flows[k];
+    }
+    for (size_t t = 0; t < 3 * 40; t++) {
+        const char *name = names[t % 3];
+        uint64_t boot = t % 5 ? 0x123456789abcdefull * t : 0, seq = t % 7 ? t * 1000003u : 0;
+        size_t n = t % MAX, nf = t % 4 == 3 ? 3 : t % 4;
+        struct nvg_batch_encoder *enc = nvg_batch_encoder_new_ex(name, boot, MAX, 4096);
+        assert_non_null(enc);
+        for (size_t i = 0; i < n; i++) {
+            make_pkt(&in[i], (int)(i * 31 + t), i % 3 == 0 ? 6 : 4, (i + t) % 2 == 0);
+            nvg_batch_encoder_add(enc, &in[i]);
+            nvg_wire_record_to_pb(&in[i], &pbs[i]);
+            ptrs[i] = &pbs[i];
+        }
+        assert_true(nvg_batch_encoder_reserve_extra(enc, nf * 64));
+        nvg_batch_encoder_set_flows(enc, fptrs, nf);
+        Netvigil__Batch b = NETVIGIL__BATCH__INIT;
+        b.sensor = (char *)name;
+        b.boot_id = boot;
+        b.seq = seq;
+        b.n_records = n;
+        b.records = ptrs;
+        b.n_flows = nf;
+        b.flows = fptrs;
+        Netvigil__SensorMessage m = NETVIGIL__SENSOR_MESSAGE__INIT;
+        m.protocol_version = NVG_PROTOCOL_VERSION;
+        m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
+        m.batch = &b;
+        size_t want_len = protobuf_c_message_get_packed_size(&m.base);
+        uint8_t *want = malloc(want_len);
+        assert_non_null(want);
+        protobuf_c_message_pack(&m.base, want);
+        size_t len;
+        uint8_t *got = pack_batch(enc, seq, &len);
+        assert_int_equal(len, want_len);
+        assert_memory_equal(got, want, len);
+        free(got);
+        free(want);
+        nvg_batch_encoder_free(enc);
+    }
+}
+
 static void test_arena_alloc(void **state)
 {
     (void)state;
@@ -605,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_to_pb_clamps_payload),
         cmocka_unit_test(test_rejects_each_bad_field),
         cmocka_unit_test(test_batch_roundtrip_arena),
+        cmocka_unit_test(test_batch_encoder_is_protobuf_c),
         cmocka_unit_test(test_arena_alloc),
         cmocka_unit_test(test_truncated_and_garbage),
         cmocka_unit_test(test_arena_limit_stops_amplification),
