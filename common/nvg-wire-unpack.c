@@ -9,12 +9,9 @@ struct rd {
     const uint8_t *p, *end;
 };
 
-static bool get_varint(struct rd *r, uint64_t *v)
+/* Out of line: varints of four bytes and more, and any near the end of the buffer. */
+static __attribute__((noinline)) bool get_varint_long(struct rd *r, uint64_t *v)
 {
-    if (r->p < r->end && *r->p < 0x80) { /* most tags and small values */
-        *v = *r->p++;
-        return true;
-    }
     uint64_t x = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end)
@@ -31,7 +28,33 @@ static bool get_varint(struct rd *r, uint64_t *v)
     return false;
 }
 
-static bool get_tag(struct rd *r, unsigned *field, unsigned *wt)
+/* Inlined up to three bytes: tags, lengths, ports, lengths and flags of a record, which were a
+ * tenth of the collector's time as calls. */
+static inline __attribute__((always_inline)) bool get_varint(struct rd *r, uint64_t *v)
+{
+    const uint8_t *p = r->p;
+    if (__builtin_expect(r->end - p >= 3, 1)) {
+        if (p[0] < 0x80) {
+            *v = p[0];
+            r->p = p + 1;
+            return true;
+        }
+        if (p[1] < 0x80) {
+            *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+            r->p = p + 2;
+            return true;
+        }
+        if (p[2] < 0x80) {
+            *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 | (uint64_t)p[2] << 14;
+            r->p = p + 3;
+            return true;
+        }
+    }
+    return get_varint_long(r, v);
+}
+
+static inline __attribute__((always_inline)) bool get_tag(struct rd *r, unsigned *field,
+                                                          unsigned *wt)
 {
     uint64_t t;
     if (!get_varint(r, &t) || t > UINT32_MAX || (t >> 3) == 0)
@@ -41,7 +64,7 @@ static bool get_tag(struct rd *r, unsigned *field, unsigned *wt)
     return true;
 }
 
-static bool get_len(struct rd *r, struct rd *sub)
+static inline __attribute__((always_inline)) bool get_len(struct rd *r, struct rd *sub)
 {
     uint64_t n;
     if (!get_varint(r, &n) || n > (uint64_t)(r->end - r->p))
@@ -52,7 +75,7 @@ static bool get_len(struct rd *r, struct rd *sub)
     return true;
 }
 
-static bool get_u32(struct rd *r, uint32_t *v)
+static inline __attribute__((always_inline)) bool get_u32(struct rd *r, uint32_t *v)
 {
     uint64_t x;
     if (!get_varint(r, &x) || x > UINT32_MAX)
