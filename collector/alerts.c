@@ -60,6 +60,7 @@ struct nvg_alerts {
     char *rules_path;
     struct nvg_csv_writer *log;
     struct nvg_fanout *feed;
+    struct nvg_clickhouse *clickhouse;
     uint64_t config_errors, rows_failed;
     uint64_t started_by[NVG_DET_COUNT][NVG_SEV_CRITICAL + 1]; /* main thread's: alerts started */
     /* The engine's sensor indexes: names in order of first sight. */
@@ -96,6 +97,7 @@ static void emit(struct nvg_alerts *al, const struct nvg_alert *a, int64_t time_
     struct nvg_alert_pb pb;
     nvg_alert_to_pb(a, time_ms, sensor_name, al, &pb);
     write_row(al, &pb.pb);
+    nvg_clickhouse_alert(al->clickhouse, &pb.pb);
     nvg_fanout_pb(al->feed, NVG_TOPIC_ALERTS, &pb.pb.base);
     struct kept *k = &al->ring[al->ring_next];
     k->a = *a;
@@ -314,6 +316,7 @@ struct nvg_alerts *nvg_alerts_new(const struct nvg_alerts_config *cfg, char *err
         return NULL;
     }
     al->feed = cfg->feed;
+    al->clickhouse = cfg->clickhouse;
     if (cfg->disabled)
         return al;
     struct nvg_detect_rules *rules = malloc(sizeof(*rules));

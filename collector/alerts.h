@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clickhouse.h"
 #include "csv-writer.h"
 #include "fanout.h"
 #include "netvigil.pb-c.h"
@@ -30,6 +31,7 @@ struct nvg_alerts_config {
     const char *rules_path; /* alerts.conf, or NULL for the defaults */
     bool disabled;          /* --no-alerts: no engine, no file */
     struct nvg_fanout *feed;
+    struct nvg_clickhouse *clickhouse; /* a copy of every event's row; NULL: none */
 };
 
 struct nvg_alerts;

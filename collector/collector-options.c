@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "budget.h"
+#include "clickhouse.h"
 #include "metrics.h"
 #include "nvg-config.h"
 #include "nvg-error.h"
@@ -62,6 +63,17 @@ static void usage(FILE *out)
             "  --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
             "                         (127.0.0.1:9464, [::1]:9464; off by default; plain HTTP\n"
             "                         without authentication: another address needs --insecure)\n"
+            "  --clickhouse URL       also insert packets, rates, alerts and flows into\n"
+            "                         ClickHouse, e.g. http://127.0.0.1:8123/?database=netvigil\n"
+            "                         (README \"ClickHouse\"; off by default)\n"
+            "  --clickhouse-user NAME    its user (default: ClickHouse's default user)\n"
+            "  --clickhouse-password PW  config file only, refused on the command line (ps\n"
+            "                         shows it): the user's password\n"
+            "  --clickhouse-password-file FILE  the password from FILE's first line\n"
+            "  --clickhouse-buffer SIZE  rows waiting for a down or slow server, K/M/G\n"
+            "                         suffixes (default 256M; what overflows is dropped and\n"
+            "                         counted, clickhouse_dropped)\n"
+            "  --clickhouse-retain DAYS  drop day partitions older than DAYS (default 0 = keep)\n"
             "  -v, --verbose          debug logging\n"
             "  -h, --help             show this help\n"
             "  -V, --version          show the version\n");
@@ -163,6 +175,13 @@ enum {
     OPT_MIN_FREE,
     OPT_COMPRESS,
     OPT_METRICS_LISTEN,
+    /* ClickHouse (issue 14) */
+    OPT_CLICKHOUSE,
+    OPT_CLICKHOUSE_USER,
+    OPT_CLICKHOUSE_PASSWORD,
+    OPT_CLICKHOUSE_PASSWORD_FILE,
+    OPT_CLICKHOUSE_BUFFER,
+    OPT_CLICKHOUSE_RETAIN,
 };
 
 static const struct option long_opts[] = {
@@ -189,6 +208,12 @@ static const struct option long_opts[] = {
     {"min-free", required_argument, NULL, OPT_MIN_FREE},
     {"compress", required_argument, NULL, OPT_COMPRESS},
     {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"clickhouse", required_argument, NULL, OPT_CLICKHOUSE},
+    {"clickhouse-user", required_argument, NULL, OPT_CLICKHOUSE_USER},
+    {"clickhouse-password", required_argument, NULL, OPT_CLICKHOUSE_PASSWORD},
+    {"clickhouse-password-file", required_argument, NULL, OPT_CLICKHOUSE_PASSWORD_FILE},
+    {"clickhouse-buffer", required_argument, NULL, OPT_CLICKHOUSE_BUFFER},
+    {"clickhouse-retain", required_argument, NULL, OPT_CLICKHOUSE_RETAIN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -270,6 +295,41 @@ static bool apply_metrics_opt(struct nvg_collector_options *opts, int c, const c
     *rc = nvg_metrics_parse_listen(arg, &addr, &len, NULL);
     opts->metrics_listen = arg;
     return true;
+}
+
+/* The ClickHouse options (clickhouse.h); false when c is another. */
+static bool apply_clickhouse_opt(struct nvg_collector_options *opts, int c, const char *arg,
+                                 int *rc)
+{
+    switch (c) {
+    case OPT_CLICKHOUSE:
+        *rc = strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0 ? 0 : NVG_EINVAL;
+        opts->clickhouse_url = arg;
+        return true;
+    case OPT_CLICKHOUSE_USER:
+        opts->clickhouse_user = arg;
+        return true;
+    case OPT_CLICKHOUSE_PASSWORD:
+        opts->clickhouse_password = arg;
+        return true;
+    case OPT_CLICKHOUSE_PASSWORD_FILE:
+        opts->clickhouse_password_file = arg;
+        return true;
+    case OPT_CLICKHOUSE_BUFFER:
+        *rc = nvg_parse_size(arg, 1, &opts->clickhouse_buffer);
+        if (*rc == 0 && opts->clickhouse_buffer < NVG_CH_BUFFER_MIN)
+            *rc = NVG_EINVAL;
+        return true;
+    case OPT_CLICKHOUSE_RETAIN: {
+        char *end;
+        errno = 0;
+        long v = strtol(arg, &end, 10);
+        *rc = errno || end == arg || *end || v < 0 || v > 36500 ? NVG_EINVAL : 0;
+        opts->clickhouse_retain_days = (int)v;
+        return true;
+    }
+    }
+    return false;
 }
 
 /* The detection options; false when c is another. */
@@ -374,6 +434,9 @@ static int check_metrics_listen(const struct nvg_collector_options *opts)
 
 static int apply_any(struct nvg_collector_options *opts, int c, const char *arg)
 {
+    int rc = 0;
+    if (apply_clickhouse_opt(opts, c, arg, &rc))
+        return rc < 0 ? -1 : 0;
     return apply_alerts_opt(opts, c, arg) ? 0 : apply_opt(opts, c, arg);
 }
 
@@ -411,6 +474,7 @@ static void set_defaults(struct nvg_collector_options *opts)
         .sensor_idle_ms = 30000,
         .control_idle_ms = 60000,
         .min_free_pct = 5,
+        .clickhouse_buffer = NVG_CH_BUFFER_DEFAULT,
     };
 }
 
@@ -471,6 +535,11 @@ int nvg_collector_options_parse(struct nvg_collector_options *opts, int argc, ch
     while (rc == 0 && (c = getopt_long(argc, argv, "o:vhV", long_opts, NULL)) != -1) {
         if (c == '?' || c == ':') {
             usage(stderr);
+            rc = -1;
+        } else if (c == OPT_CLICKHOUSE_PASSWORD) {
+            fprintf(stderr, "netvigil-collector: --clickhouse-password: give it in the config "
+                            "file or with --clickhouse-password-file (a command line shows in "
+                            "ps)\n");
             rc = -1;
         } else if ((rc = apply_any(opts, c, optarg)) < 0) {
             fprintf(stderr, "netvigil-collector: invalid value '%s'\n", optarg);

@@ -41,6 +41,14 @@ struct nvg_collector_options {
     double min_free_pct;
     uint64_t min_free_bytes;
     int compress;
+    /* The ClickHouse sink (clickhouse.h): clickhouse_url NULL = none. The password is read
+     * from the config file or clickhouse_password_file, never from the command line. */
+    const char *clickhouse_url;
+    const char *clickhouse_user;
+    const char *clickhouse_password;
+    const char *clickhouse_password_file;
+    uint64_t clickhouse_buffer;
+    int clickhouse_retain_days;
 };
 
 /* Parse argv into opts. Returns 0 to run, 1 when --help/--version was printed (exit 0), or -1

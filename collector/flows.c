@@ -17,6 +17,7 @@ struct nvg_flow_log {
     struct nvg_csv_writer *csv;
     struct nvg_fanout *feed;
     struct nvg_hosts *hosts;
+    struct nvg_clickhouse *clickhouse;
     struct nvg_ratelog rl_refused, rl_write;
     size_t cap;
     struct nvg_flow *scratch;
@@ -48,6 +49,7 @@ struct nvg_flow_log *nvg_flow_log_new(const struct nvg_flow_log_config *cfg, cha
     }
     fl->feed = cfg->feed;
     fl->hosts = cfg->hosts;
+    fl->clickhouse = cfg->clickhouse;
     fl->rl_refused = NVG_RATELOG_INIT(10000);
     fl->rl_write = NVG_RATELOG_INIT(10000);
     return fl;
@@ -133,6 +135,7 @@ static void write_rows(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, size
             failed++;
     }
     nvg_csv_writer_count_rows(fl->csv, n - failed, failed);
+    nvg_clickhouse_flows(fl->clickhouse, s->name, fl->scratch, n);
     if (failed) {
         s->flows_write_failures += failed;
         s->boot_flows_write_failures += failed;

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "clickhouse.h"
 #include "csv-writer.h"
 #include "fanout.h"
 #include "hosts.h"
@@ -21,8 +22,9 @@ struct nvg_flow_log_config {
     const char *dir;
     uint64_t rotate_size;
     int64_t rotate_interval_s;
-    struct nvg_fanout *feed; /* lent */
-    struct nvg_hosts *hosts; /* lent */
+    struct nvg_fanout *feed;           /* lent */
+    struct nvg_hosts *hosts;           /* lent */
+    struct nvg_clickhouse *clickhouse; /* lent: a copy of the rows; NULL: none */
 };
 
 struct nvg_flow_log;

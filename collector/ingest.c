@@ -41,6 +41,7 @@ struct nvg_ingest {
     struct nvg_alerts *alerts;
     struct nvg_flow_log *flows;
     struct nvg_control *control;
+    struct nvg_clickhouse *clickhouse;
     int64_t *now_ms;
     struct nvg_ratelog *write_log;
     bool keys;
@@ -81,6 +82,7 @@ void nvg_ingest_rate_closed(struct nvg_ingest *ing, const struct nvg_sensor_entr
                             int proto, uint64_t packets, uint64_t bytes)
 {
     rate_csv_row(ing, s, sec, proto, packets, bytes);
+    nvg_clickhouse_rate(ing->clickhouse, s->name, sec, proto, packets, bytes);
     nvg_fanout_queue_rate(ing->feed, s->name, sec, proto, packets, bytes);
 }
 
@@ -189,6 +191,7 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
     s->write_failures += failed;
     s->boot_write_failures += failed;
     nvg_csv_writer_count_rows(ing->packets, n - failed, failed);
+    nvg_clickhouse_packets(ing->clickhouse, s->name, ing->scratch, n);
     if (failed)
         nvg_ratelog_log(ing->write_log, *ing->now_ms, NVG_LOG_ERR,
                         "packet log full or failing: %" PRIu64 " record(s) of '%s' not written",
@@ -681,6 +684,7 @@ struct nvg_ingest *nvg_ingest_new(const struct nvg_ingest_config *cfg)
     ing->alerts = cfg->alerts;
     ing->flows = cfg->flows;
     ing->control = cfg->control;
+    ing->clickhouse = cfg->clickhouse;
     ing->now_ms = cfg->now_ms;
     ing->write_log = cfg->write_log;
     ing->keys = cfg->keys;

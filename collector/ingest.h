@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "alerts.h"
+#include "clickhouse.h"
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
@@ -33,9 +34,10 @@ struct nvg_ingest_config {
     struct nvg_csv_writer *packets; /* one row per record */
     struct nvg_csv_writer *rates;   /* one row per closed (second, sensor, protocol) */
     struct nvg_fanout *feed;
-    struct nvg_alerts *alerts;   /* sees every validated record */
-    struct nvg_flow_log *flows;  /* takes each accepted batch's conversation records */
-    struct nvg_control *control; /* takes the CommandReplies */
+    struct nvg_alerts *alerts;         /* sees every validated record */
+    struct nvg_flow_log *flows;        /* takes each accepted batch's conversation records */
+    struct nvg_control *control;       /* takes the CommandReplies */
+    struct nvg_clickhouse *clickhouse; /* a copy of the packet and rates rows; NULL: none */
     /* The collector's clock, the wall time of the message at hand: set here per message. */
     int64_t *now_ms;
     /* The rate limit of the packet log's write failures, shared with main's sensors.state

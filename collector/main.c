@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "budget.h"
+#include "clickhouse.h"
 #include "collector-options.h"
 #include "config-reload.h"
 #include "connections.h"
@@ -83,8 +84,9 @@ struct collector {
     struct nvg_ingest *ingest;
     struct nvg_status *status;
     struct nvg_retention *retention;
-    struct nvg_metrics *metrics; /* NULL without --metrics-listen */
-    struct nvg_sdnotify sd;      /* systemd: ready, status line, watchdog */
+    struct nvg_metrics *metrics;       /* NULL without --metrics-listen */
+    struct nvg_clickhouse *clickhouse; /* NULL without --clickhouse */
+    struct nvg_sdnotify sd;            /* systemd: ready, status line, watchdog */
     int64_t start_ms;
     /* The wall clock as of the message at hand: the ingest and control drains refresh it per
      * message; packets_durable, called from ingest's writes and from main's flushes, reads it. */
@@ -432,6 +434,7 @@ static int open_control_ingest(struct collector *c)
         .alerts = c->alerts,
         .flows = c->flows,
         .control = c->ctl,
+        .clickhouse = c->clickhouse,
         .now_ms = &c->now_ms,
         .write_log = &c->rl_write,
         .keys = c->auth != NULL,
@@ -459,6 +462,7 @@ static int open_status(struct collector *c)
         .flows = c->flows,
         .hosts = c->hosts,
         .retention = c->retention,
+        .clickhouse = c->clickhouse,
         .start_ms = c->start_ms,
     };
     c->status = nvg_status_new(&sc);
@@ -479,14 +483,37 @@ static int open_flows(struct collector *c, char *err)
         .rotate_interval_s = c->opts->rotate_interval_s,
         .feed = c->feed,
         .hosts = c->hosts,
+        .clickhouse = c->clickhouse,
     };
     c->flows = nvg_flow_log_new(&fc, err);
     return c->flows ? 0 : NVG_EIO;
 }
 
+/* The ClickHouse sink, before the modules that hand it rows. */
+static int open_clickhouse(struct collector *c, char *err)
+{
+    const struct nvg_collector_options *o = c->opts;
+    if (!o->clickhouse_url)
+        return 0;
+    struct nvg_clickhouse_config cc = {
+        .url = o->clickhouse_url,
+        .user = o->clickhouse_user,
+        .password = o->clickhouse_password,
+        .password_file = o->clickhouse_password_file,
+        .buffer_size = o->clickhouse_buffer,
+        .retain_days = o->clickhouse_retain_days,
+    };
+    c->clickhouse = nvg_clickhouse_new(&cc, err);
+    return c->clickhouse ? 0 : NVG_EINVAL;
+}
+
 static int open_modules(struct collector *c)
 {
-    char err[NVG_ERRBUF_SIZE];
+    char err[NVG_ERRBUF_SIZE] = "";
+    if (open_clickhouse(c, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return NVG_EINVAL;
+    }
     struct nvg_fanout_config fc = {
         .pub = c->pub,
         .sensors = &c->sensors,
@@ -506,6 +533,7 @@ static int open_modules(struct collector *c)
         .rules_path = c->opts->alerts_config,
         .disabled = c->opts->no_alerts,
         .feed = c->feed,
+        .clickhouse = c->clickhouse,
     };
     c->alerts = nvg_alerts_new(&ac, err);
     if (!c->alerts) {
@@ -575,6 +603,7 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
     nvg_alerts_tick(c->alerts);
     nvg_retention_tick(c->retention, now);
     nvg_metrics_tick(c->metrics, now);
+    nvg_clickhouse_tick(c->clickhouse, now);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
@@ -650,6 +679,7 @@ static void shutdown_collector(struct collector *c)
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
     nvg_flow_log_free(c->flows);
+    nvg_clickhouse_free(c->clickhouse); /* after every module that hands it rows */
     nvg_hosts_free(c->hosts);
     nvg_status_free(c->status);
     nvg_ingest_free(c->ingest);

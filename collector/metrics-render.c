@@ -436,6 +436,46 @@ static void render_retention(struct nvg_metrics_buf *b, const Netvigil__Collecto
         "Closed files waiting for the compression thread.", r->compress_queued);
 }
 
+/* The ClickHouse sink (clickhouse.h) as status reports it, per table: rows inserted, dropped
+ * (clickhouse_dropped: no room in the buffer, refused, left at shutdown) and waiting. */
+static void render_clickhouse(struct nvg_metrics_buf *b, const Netvigil__CollectorStatus *st)
+{
+    const Netvigil__ClickHouseCounters *ch = st->clickhouse;
+    if (!ch)
+        return;
+    static const struct {
+        const char *name, *type, *help;
+    } fam[4] = {
+        {"netvigil_clickhouse_rows_total", "counter", "Rows ClickHouse acknowledged."},
+        {"netvigil_clickhouse_dropped_total", "counter",
+         "Rows that never reached ClickHouse: no room in --clickhouse-buffer, a batch the "
+         "server refused three times, or still waiting at shutdown."},
+        {"netvigil_clickhouse_buffered_rows", "gauge", "Rows waiting for ClickHouse."},
+        {"netvigil_clickhouse_inserts_total", "counter", "Insert requests that succeeded."},
+    };
+    for (int f = 0; f < 4; f++) {
+        family(b, fam[f].name, fam[f].type, fam[f].help);
+        for (size_t i = 0; i < ch->n_tables; i++) {
+            const Netvigil__ClickHouseTable *t = ch->tables[i];
+            uint64_t v = f == 0   ? t->rows_inserted
+                         : f == 1 ? t->rows_dropped
+                         : f == 2 ? t->rows_buffered
+                                  : t->inserts;
+            sample1(b, fam[f].name, "table", t->name, v);
+        }
+    }
+    one(b, "netvigil_clickhouse_up", "gauge",
+        "1 while the last request to ClickHouse got an answer.", ch->connected);
+    one(b, "netvigil_clickhouse_buffered_bytes", "gauge", "Bytes of rows waiting for ClickHouse.",
+        ch->buffered_bytes);
+    one(b, "netvigil_clickhouse_buffer_bytes", "gauge", "--clickhouse-buffer in force.",
+        ch->buffer_size);
+    one(b, "netvigil_clickhouse_request_failures_total", "counter",
+        "Requests to ClickHouse that failed (retried with back-off).", ch->insert_failures);
+    one(b, "netvigil_clickhouse_partitions_dropped_total", "counter",
+        "Day partitions dropped for --clickhouse-retain.", ch->partitions_dropped);
+}
+
 static void render_http(struct nvg_metrics_buf *b, const struct nvg_metrics_http_counters *http)
 {
     one(b, "netvigil_metrics_scrapes_total", "counter", "GET /metrics answered with the text.",
@@ -476,6 +516,7 @@ bool nvg_metrics_render(struct nvg_metrics_buf *b, struct nvg_status *status,
     render_misc(b, st, conns);
     render_disk(b, out_dir);
     render_retention(b, st);
+    render_clickhouse(b, st);
     render_http(b, http);
     return !b->oom;
 }

@@ -19,6 +19,7 @@ struct nvg_status {
     Netvigil__DetectionCounters det;
     Netvigil__HostTable hosts;
     Netvigil__RetentionCounters retention;
+    struct nvg_clickhouse_status clickhouse;
     /* The last build, packed. */
     uint8_t *packed;
     size_t packed_len, packed_cap;
@@ -178,6 +179,10 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
     if (cfg->retention) {
         fill_retention(cfg->retention, &st->retention);
         m->retention = &st->retention;
+    }
+    if (cfg->clickhouse) {
+        nvg_clickhouse_status(cfg->clickhouse, &st->clickhouse);
+        m->clickhouse = &st->clickhouse.msg;
     }
     m->keys = cfg->keys;
     return m;

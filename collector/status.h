@@ -15,6 +15,7 @@
 
 #include "alerts.h"
 #include "audit.h"
+#include "clickhouse.h"
 #include "control.h"
 #include "csv-writer.h"
 #include "fanout.h"
@@ -41,8 +42,9 @@ struct nvg_status_config {
     const struct nvg_alerts *alerts;
     const struct nvg_flow_log *flows;
     const struct nvg_hosts *hosts;
-    const struct nvg_retention *retention; /* NULL: no RetentionCounters */
-    int64_t start_ms;                      /* wall clock at start, for the uptime */
+    const struct nvg_retention *retention;   /* NULL: no RetentionCounters */
+    const struct nvg_clickhouse *clickhouse; /* NULL: no ClickHouseCounters */
+    int64_t start_ms;                        /* wall clock at start, for the uptime */
 };
 
 struct nvg_status;

@@ -142,6 +142,34 @@ static void print_retention(FILE *out, const Netvigil__RetentionCounters *r)
     fputc('\n', out);
 }
 
+/* The ClickHouse sink (collector/clickhouse.h): one line, then one per table that lost rows. */
+static void print_clickhouse(FILE *out, const Netvigil__ClickHouseCounters *ch)
+{
+    if (!ch)
+        return;
+    fprintf(out, "clickhouse: ");
+    nvg_ctl_put(out, ch->url, 512);
+    fprintf(out, " %s, %" PRIu64 " of %" PRIu64 " MiB buffered, %" PRIu64 " failed request(s)",
+            ch->connected ? "up" : "DOWN", ch->buffered_bytes >> 20, ch->buffer_size >> 20,
+            ch->insert_failures);
+    for (size_t i = 0; i < ch->n_tables; i++) {
+        const Netvigil__ClickHouseTable *t = ch->tables[i];
+        if (!t)
+            continue;
+        fprintf(out, "; ");
+        nvg_ctl_put(out, t->name, 16);
+        fprintf(out, " %" PRIu64 " inserted, %" PRIu64 " waiting", t->rows_inserted,
+                t->rows_buffered);
+        if (t->rows_dropped)
+            fprintf(out, ", %" PRIu64 " DROPPED", t->rows_dropped);
+    }
+    if (!ch->connected && ch->last_error && *ch->last_error) {
+        fprintf(out, "; last error: ");
+        nvg_ctl_put(out, ch->last_error, 256);
+    }
+    fputc('\n', out);
+}
+
 static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
 {
     fprintf(out, "%-16s %-8s %-16s %-16s %8s %8s %23s  %-20s  %-16s %s\n", "SENSOR", "STATE",
@@ -192,6 +220,7 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
                 " lost\n",
                 st->rate_records_rebuilt, st->rate_records_lost);
     print_retention(out, st->retention);
+    print_clickhouse(out, st->clickhouse);
     print_security(out, st);
 }
 
@@ -274,6 +303,37 @@ static void print_json_retention(FILE *out, const Netvigil__RetentionCounters *r
     fputc('}', out);
 }
 
+static void print_json_clickhouse(FILE *out, const Netvigil__ClickHouseCounters *ch)
+{
+    if (!ch)
+        return;
+    fprintf(out, ",\"clickhouse\":{\"connected\":%s", ch->connected ? "true" : "false");
+    JS("url", ch->url);
+    JU("buffered_bytes", ch->buffered_bytes);
+    JU("buffer_size", ch->buffer_size);
+    JU("insert_failures", ch->insert_failures);
+    JU("partitions_dropped", ch->partitions_dropped);
+    JU("retain_days", ch->retain_days);
+    JS("last_error", ch->last_error);
+    fprintf(out, ",\"tables\":{");
+    const char *sep = "";
+    for (size_t i = 0; i < ch->n_tables; i++) {
+        const Netvigil__ClickHouseTable *t = ch->tables[i];
+        if (!t)
+            continue;
+        fputs(sep, out);
+        nvg_ctl_json_str(out, t->name);
+        fprintf(out, ":{\"rows_queued\":%" PRIu64, t->rows_queued);
+        JU("rows_inserted", t->rows_inserted);
+        JU("rows_dropped", t->rows_dropped);
+        JU("rows_buffered", t->rows_buffered);
+        JU("inserts", t->inserts);
+        fputc('}', out);
+        sep = ",";
+    }
+    fprintf(out, "}}");
+}
+
 static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
 {
     fprintf(out, "{\"uptime_ms\":%" PRId64, st->uptime_ms);
@@ -318,6 +378,7 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JU("flows_written", st->flows_written);
     JU("flows_write_failures", st->flows_write_failures);
     print_json_retention(out, st->retention);
+    print_json_clickhouse(out, st->clickhouse);
     fprintf(out, ",\"keys\":%s", st->keys ? "true" : "false");
     const Netvigil__SecurityCounters *c = st->security ? st->security : &no_security;
     fprintf(out, ",\"security\":{\"present\":%s", st->security ? "true" : "false");
