@@ -30,8 +30,8 @@ bool nvg__link_spool_wants(const struct nvg_link *link)
 void nvg__link_spool_batch(struct nvg_link *link, const uint8_t *data, size_t len, size_t n,
                            size_t nf)
 {
-    int rc = nvg_spool_append(link->opts.spool, link->boot_id, link->st.last_seq + 1,
-                              (uint32_t)n, (uint32_t)nf, data, len);
+    int rc = nvg_spool_append(link->opts.spool, link->boot_id, link->st.last_seq + 1, (uint32_t)n,
+                              (uint32_t)nf, data, len);
     if (rc == 0) {
         link->st.last_seq++;
         return;

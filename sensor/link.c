@@ -520,6 +520,11 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
     link->start_ns = nvg_clock_mono_ns();
     link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
     link->announced_boot = nvg__link_wanted_boot(link);
+    if (link->announced_boot != link->boot_id)
+        nvg_log(NVG_LOG_INFO,
+                "link to %s: replaying spooled batches of boot id %016" PRIx64
+                " first (heartbeats wait until they are through)",
+                link->endpoint, link->announced_boot);
     nvg__link_send_hello(link); /* queued in file mode; live mode retries until connected */
     return link;
 }

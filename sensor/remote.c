@@ -243,8 +243,7 @@ static int open_spool(struct nvg_sensor *s)
     if (!o->spool_dir)
         return 0;
     char err[NVG_ERRBUF_SIZE];
-    struct nvg_spool_opts so = {
-        .dir = o->spool_dir, .sensor = o->name, .max_bytes = o->spool_size};
+    struct nvg_spool_opts so = {.dir = o->spool_dir, .sensor = o->name, .max_bytes = o->spool_size};
     s->spool = nvg_spool_open(&so, err);
     if (!s->spool || give_spool(s, err) < 0) {
         nvg_log(NVG_LOG_ERR, "%s", err);

@@ -94,6 +94,28 @@ static void usage_end(FILE *f)
           f);
 }
 
+/* The collector link's options, in the middle of the help. */
+static void usage_link(FILE *f)
+{
+    fprintf(f,
+            "  -c, --collector ENDPOINT  send records to the collector at ENDPOINT, e.g.\n"
+            "                         tcp://127.0.0.1:7700 (HOST or HOST:PORT also work; the\n"
+            "                         sensor's own traffic to it is never captured)\n"
+            "      --batch-size N     records per batch to the collector (1..%d, default %d)\n"
+            "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
+            "                         (1..10000, default %d)\n"
+            "      --stopped          start with recording stopped; wait for a start command\n"
+            "      --spool DIR        live with -c: keep the batches the link cannot take\n"
+            "                         (collector down or slow) in DIR and send them, in order,\n"
+            "                         when it is back; kept across restarts (see the man page)\n"
+            "      --spool-size SIZE  the spool's disk space at most; bytes, or K/M/G suffixes\n"
+            "                         (default 1G); a batch past it is dropped and counted\n"
+            "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
+            "                         the link and authenticate to the collector\n"
+            "      --collector-key FILE  the collector's public key (collector.key)\n",
+            NVG_BATCH_MAX, NVG_BATCH_DEFAULT, NVG_BATCH_MS_DEFAULT);
+}
+
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
@@ -111,22 +133,10 @@ static void usage(FILE *f, const char *prog)
             "  -s, --snaplen BYTES    bytes captured per frame (default %d)\n"
             "  -B, --buffer-size SIZE kernel capture ring; a bare number is MiB, or give a\n"
             "                         suffix: 512k, 64M, 1G (default 32M)\n"
-            "      --no-promisc       do not put the interface into promiscuous mode\n"
-            "  -c, --collector ENDPOINT  send records to the collector at ENDPOINT, e.g.\n"
-            "                         tcp://127.0.0.1:7700 (HOST or HOST:PORT also work; the\n"
-            "                         sensor's own traffic to it is never captured)\n"
-            "      --batch-size N     records per batch to the collector (1..%d, default %d)\n"
-            "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
-            "                         (1..10000, default %d)\n"
-            "      --stopped          start with recording stopped; wait for a start command\n"
-            "      --spool DIR        live with -c: keep the batches the link cannot take\n"
-            "                         (collector down or slow) in DIR and send them, in order,\n"
-            "                         when it is back; kept across restarts (see the man page)\n"
-            "      --spool-size SIZE  the spool's disk space at most; bytes, or K/M/G suffixes\n"
-            "                         (default 1G); a batch past it is dropped and counted\n"
-            "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
-            "                         the link and authenticate to the collector\n"
-            "      --collector-key FILE  the collector's public key (collector.key)\n"
+            "      --no-promisc       do not put the interface into promiscuous mode\n",
+            prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT);
+    usage_link(f);
+    fprintf(f,
             "      --user USER        started as root: become USER once the capture and the\n"
             "                         link are open (default nobody), keeping only CAP_NET_RAW\n"
             "                         for restarts; --user root stays root\n"
@@ -157,9 +167,7 @@ static void usage(FILE *f, const char *prog)
             "      --help             show this help\n"
             "      --version          show the version\n"
             "\n",
-            prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
-            NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT,
-            nvg_flow_table_entry_bytes());
+            NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT, nvg_flow_table_entry_bytes());
     usage_end(f);
 }
 
@@ -292,6 +300,9 @@ static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *ar
         return 0;
     case OPT_CONFIG:
         return 0; /* read before every other option: apply_config() */
+    case OPT_SPOOL:
+        o->spool_dir = arg;
+        return 0;
     case OPT_SPOOL_SIZE:
         if (nvg_parse_size(arg, 1, &v) < 0 || v < NVG_SPOOL_SIZE_MIN)
             return fail(err, "--spool-size: '%s' is not a size of at least 64K (e.g. 512M, 1G)",
@@ -372,9 +383,6 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         return 0;
     case OPT_FLOWS:
         o->flows_path = arg;
-        return 0;
-    case OPT_SPOOL:
-        o->spool_dir = arg;
         return 0;
     case OPT_HELP:
         usage(out, prog);

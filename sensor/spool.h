@@ -50,9 +50,9 @@
 #define NVG_SPOOL_FRAME_HEADER 24
 
 struct nvg_spool_opts {
-    const char *dir;        /* created (0700) when missing */
-    const char *sensor;     /* the name segments are written under; another name's spool is refused */
-    uint64_t max_bytes;     /* segments and staging together; 0 = NVG_SPOOL_SIZE_DEFAULT */
+    const char *dir;    /* created (0700) when missing */
+    const char *sensor; /* the name segments are written under; another name's spool is refused */
+    uint64_t max_bytes; /* segments and staging together; 0 = NVG_SPOOL_SIZE_DEFAULT */
     uint64_t segment_bytes; /* 0 = max_bytes / 4 within [64 KiB, NVG_SPOOL_SEGMENT_MAX] */
     size_t frame_max;       /* largest batch taken; 0 = 2 MiB (NVG_LINK_MAX_MSG) */
 };
@@ -70,8 +70,8 @@ struct nvg_spool_stats {
     /* Lost from the spool: torn tails cut at open, frames behind a corruption (records as far
      * as their headers could be read). */
     uint64_t cut_batches, cut_records, cut_bytes;
-    uint64_t set_aside;    /* segments renamed *.corrupt */
-    uint64_t write_errors; /* failed writes, retried on the next _write */
+    uint64_t set_aside;         /* segments renamed *.corrupt */
+    uint64_t write_errors;      /* failed writes, retried on the next _write */
     uint64_t recovered_batches; /* found at open, from earlier runs */
 };
 
