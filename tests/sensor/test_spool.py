@@ -156,6 +156,8 @@ def finish(work, sensor, col, log="sensor.log"):
                      "the spool to be replayed")
     sensor.terminate()
     assert sensor.wait(15) == 0, "sensor exit status after SIGTERM"
+    report = nvgtest.sanitizer_report(log_text(work, log))
+    assert not report, "sanitizer report in %s: %s" % (log, report)
     n = processed(work, log)
     nvgtest.wait_for(lambda: state(col).get("records_sent") == state(col).get("boot_records_received"),
                      10, "the collector to hold the sensor's last records")
