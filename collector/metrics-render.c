@@ -128,6 +128,12 @@ SUM_GETTER(get_flows_failed, sum->flows_write_failures)
 SUM_GETTER(get_flows_missing, sum->flows_missing)
 SUM_GETTER(get_connected, sum->connected)
 SUM_GETTER(get_uptime, sum->last_status->uptime_ms / 1000)
+SUM_GETTER(get_spool_bytes, sum->last_status->spool_bytes)
+SUM_GETTER(get_spool_batches, sum->last_status->spool_batches)
+SUM_GETTER(get_spooled, sum->last_status->spooled_total)
+SUM_GETTER(get_replayed, sum->last_status->replayed_total)
+SUM_GETTER(get_spool_dropped, sum->last_status->spool_dropped)
+SUM_GETTER(get_spool_cut, sum->last_status->spool_cut)
 
 static const struct per_sensor per_sensor[] = {
     {"netvigil_records_total", "counter",
@@ -170,6 +176,20 @@ static const struct per_sensor per_sensor[] = {
      "1 when the sensor was heard from within the last 3 seconds.", get_connected},
     {"netvigil_sensor_uptime_seconds", "gauge", "The sensor's uptime as its last heartbeat said.",
      get_uptime},
+    /* The sensor's disk spool (--spool), as its last heartbeat said; 0 without one. */
+    {"netvigil_sensor_spool_bytes", "gauge", "Disk space the sensor's spool holds.",
+     get_spool_bytes},
+    {"netvigil_sensor_spool_batches", "gauge", "Batches waiting in the sensor's spool.",
+     get_spool_batches},
+    {"netvigil_sensor_spooled_batches_total", "counter",
+     "Batches the sensor spooled while its link was down or full (since it started).", get_spooled},
+    {"netvigil_sensor_replayed_batches_total", "counter",
+     "Batches the sensor replayed from its spool (since it started).", get_replayed},
+    {"netvigil_sensor_spool_drops_total", "counter",
+     "Records the sensor dropped because its spool was full (also in sensor drops).",
+     get_spool_dropped},
+    {"netvigil_sensor_spool_cut_batches_total", "counter",
+     "Batches lost from the sensor's spool: torn by a crash, or damaged.", get_spool_cut},
 };
 
 static const char *const state_names[] = {"unknown", "running", "stopped", "finished", "error"};

@@ -370,6 +370,12 @@ void nvg_sensor_entry_store_status(struct nvg_sensor_entry *s, const Netvigil__S
     hb->flows_exported = st->flows_exported;
     hb->flows_evicted = st->flows_evicted;
     hb->flows_dropped = st->flows_dropped;
+    hb->spool_bytes = st->spool_bytes;
+    hb->spool_batches = st->spool_batches;
+    hb->spooled_total = st->spooled_total;
+    hb->replayed_total = st->replayed_total;
+    hb->spool_dropped = st->spool_dropped;
+    hb->spool_cut = st->spool_cut;
     copy_str(hb->source, sizeof(hb->source), st->source);
     copy_str(hb->filter, sizeof(hb->filter), st->filter);
     copy_str(hb->version, sizeof(hb->version), st->software_version);
@@ -407,6 +413,12 @@ void nvg_sensor_entry_summary(const struct nvg_sensor_entry *s, int64_t now_ms,
     hb_out->flows_exported = hb->flows_exported;
     hb_out->flows_evicted = hb->flows_evicted;
     hb_out->flows_dropped = hb->flows_dropped;
+    hb_out->spool_bytes = hb->spool_bytes;
+    hb_out->spool_batches = hb->spool_batches;
+    hb_out->spooled_total = hb->spooled_total;
+    hb_out->replayed_total = hb->replayed_total;
+    hb_out->spool_dropped = hb->spool_dropped;
+    hb_out->spool_cut = hb->spool_cut;
     hb_out->error = (char *)hb->error;
 
     netvigil__sensor_summary__init(sum);

@@ -50,6 +50,7 @@ struct nvg_sensor_heartbeat {
     uint64_t uptime_ms, last_seq;
     uint64_t capture_down_ms, capture_reopens;
     uint64_t flows_active, flows_exported, flows_evicted, flows_dropped;
+    uint64_t spool_bytes, spool_batches, spooled_total, replayed_total, spool_dropped, spool_cut;
     char source[256];
     char filter[1024];
     char version[64];

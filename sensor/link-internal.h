@@ -33,6 +33,9 @@ struct nvg_link {
     char *endpoint;
     char *sensor, *source, *version, *filter;
     uint64_t boot_id;
+    /* The boot id the collector was last told in a Hello: an earlier one while the spool
+     * replays that boot's batches (heartbeats wait meanwhile), else boot_id. */
+    uint64_t announced_boot;
     enum nvg_link_mode mode;
     struct nvg_link_opts opts;
 
@@ -76,6 +79,16 @@ void nvg__link_send_eos(struct nvg_link *link);
 struct nvg__link_flows *nvg__link_flows_new(void);
 void nvg__link_flows_free(struct nvg__link_flows *fl);
 size_t nvg__link_flows_take(struct nvg_link *link);
+
+/* link-spool.c: the spool (opts.spool) on the link, live mode. _batch takes the batch packed
+ * as last_seq + 1 (spooled: seq taken; no room: dropped and counted like a full link); _tick
+ * writes what is staged and replays while the link has room; _announce says Hello under the
+ * boot id the collector must hear next (false while that Hello waits for room). */
+void nvg__link_spool_batch(struct nvg_link *link, const uint8_t *data, size_t len, size_t n,
+                           size_t nf);
+void nvg__link_spool_tick(struct nvg_link *link);
+bool nvg__link_spool_wants(const struct nvg_link *link);
+uint64_t nvg__link_wanted_boot(const struct nvg_link *link);
 
 /* link-events.c: the DEALER with its limits, CURVE and monitor (0 or an NVG_E* with the
  * reason in err), and the monitor's events (connects, handshakes, refusals). */

@@ -17,6 +17,7 @@
 #include "nvg-text.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
+#include "spool.h"
 
 #ifndef NVG_VERSION
 #define NVG_VERSION "unknown"
@@ -92,6 +93,16 @@ static void fill_status(struct nvg_link *link, const struct nvg_link_status *s,
     pb->flows_exported = s->flows_exported;
     pb->flows_evicted = s->flows_evicted;
     pb->flows_dropped = link->st.flows_dropped;
+    if (link->opts.spool) {
+        struct nvg_spool_stats ss;
+        nvg_spool_get_stats(link->opts.spool, &ss);
+        pb->spool_bytes = ss.bytes;
+        pb->spool_batches = ss.batches;
+        pb->spooled_total = ss.spooled;
+        pb->replayed_total = ss.replayed;
+        pb->spool_dropped = ss.dropped_records;
+        pb->spool_cut = ss.cut_batches;
+    }
     pb->error =
         (char *)wire_text(link->status_error, sizeof(link->status_error), s->error ? s->error : "");
 }
@@ -114,7 +125,7 @@ void nvg__link_send_hello(struct nvg_link *link)
     get_status(link, &s);
     Netvigil__Hello h = NETVIGIL__HELLO__INIT;
     h.sensor = link->sensor;
-    h.boot_id = link->boot_id;
+    h.boot_id = link->announced_boot;
     h.mode = link->mode == NVG_LINK_FILE ? NETVIGIL__CAPTURE_MODE__CAPTURE_FILE
                                          : NETVIGIL__CAPTURE_MODE__CAPTURE_LIVE;
     h.source = link->source;
@@ -129,6 +140,8 @@ void nvg__link_send_hello(struct nvg_link *link)
 
 static void send_status(struct nvg_link *link)
 {
+    if (link->announced_boot != link->boot_id)
+        return; /* the spool replays an earlier boot id: see link.h "Spool" */
     struct nvg_link_status s;
     get_status(link, &s);
     Netvigil__SensorStatus pb;
@@ -232,6 +245,11 @@ static int send_batch(struct nvg_link *link)
     const uint8_t *data;
     size_t len;
     nvg_batch_encoder_pack(link->enc, link->st.last_seq + 1, &data, &len);
+    bool spool = link->opts.spool && link->mode == NVG_LINK_LIVE;
+    if (spool && nvg__link_spool_wants(link)) {
+        nvg__link_spool_batch(link, data, len, n, nf);
+        return 0;
+    }
     int flags = link->mode == NVG_LINK_LIVE ? ZMQ_DONTWAIT : 0;
     int rc;
     for (;;) {
@@ -249,6 +267,10 @@ static int send_batch(struct nvg_link *link)
         link->st.batches_sent++;
         link->st.records_sent += n;
         link->st.flows_sent += nf;
+        return 0;
+    }
+    if (rc == NVG_EAGAIN && spool) {
+        nvg__link_spool_batch(link, data, len, n, nf);
         return 0;
     }
     count_drop(link, n, nf);
@@ -283,7 +305,8 @@ static void reply_command(struct nvg_link *link, uint64_t id, int rc, const char
     reply.id = id;
     reply.ok = rc == 0;
     reply.error = rc == 0 ? "" : (char *)wire_text(text, sizeof(text), err);
-    reply.status = &status;
+    /* A status names the current boot id: not while the spool replays an earlier one. */
+    reply.status = link->announced_boot == link->boot_id ? &status : NULL;
     Netvigil__SensorMessage m;
     sensor_message_init(&m);
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY;
@@ -496,6 +519,12 @@ struct nvg_link *nvg_link_new(void *ctx, const char *endpoint, const struct nvg_
     }
     link->start_ns = nvg_clock_mono_ns();
     link->next_hb_ns = link->start_ns + (int64_t)o->heartbeat_ms * NS_PER_MS;
+    link->announced_boot = nvg__link_wanted_boot(link);
+    if (link->announced_boot != link->boot_id)
+        nvg_log(NVG_LOG_INFO,
+                "link to %s: replaying spooled batches of boot id %016" PRIx64
+                " first (heartbeats wait until they are through)",
+                link->endpoint, link->announced_boot);
     nvg__link_send_hello(link); /* queued in file mode; live mode retries until connected */
     return link;
 }
@@ -569,6 +598,7 @@ int nvg_link_tick(struct nvg_link *link, int64_t now)
         if (rc != 0)
             return rc;
     }
+    nvg__link_spool_tick(link);
     if (now >= link->next_retry_ns) {
         link->next_retry_ns = now + RETRY_MS * NS_PER_MS;
         if (link->hello_pending)
@@ -667,6 +697,8 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms)
     int rc = send_batch(link);
     if (rc != 0)
         return rc;
+    if (link->opts.spool)
+        nvg_spool_write(link->opts.spool); /* what is staged goes to disk, for the next start */
     /* A last heartbeat, so the collector holds the final counters and state even when the
      * whole run was shorter than one heartbeat period. */
     send_status(link);
@@ -727,6 +759,7 @@ int nvg_link_restart(struct nvg_link *link, uint64_t boot_id)
     uint64_t rejected = link->st.rejected, connects = link->st.connects;
     link->st = (struct nvg_link_stats){.rejected = rejected, .connects = connects};
     link->start_ns = nvg_clock_mono_ns();
+    link->announced_boot = nvg__link_wanted_boot(link);
     nvg__link_send_hello(link);
     return rc == NVG_EVERSION ? rc : 0;
 }

@@ -93,7 +93,22 @@ struct nvg_link_opts {
     const struct nvg_cert *own_key;       /* must hold a secret key */
     const struct nvg_cert *collector_key; /* the collector's public certificate */
     void *user;                           /* passed to the callbacks */
+    /* Live mode: where batches go while the link is down or full, and from where they are
+     * replayed in order (spool.h); lent until nvg_link_free. NULL: such batches are dropped
+     * and counted. See "Spool" below. */
+    struct nvg_spool *spool;
 };
+
+/* Spool. With opts.spool a live batch that finds the link not connected or its queue full
+ * is appended to the spool with its sequence number (it takes one, as a sent batch does), and
+ * while the spool holds anything every new batch goes behind it, so the collector sees one
+ * sequence in order. Each tick writes what the spool staged and, while connected, replays the
+ * oldest batches (at most 64 or 8 MiB a tick, never waiting: a full queue ends the turn).
+ * Batches of an earlier boot id (a restarted sensor, a restart command) are replayed under a
+ * Hello of that boot id, and heartbeats and the status in command replies wait until they
+ * are through, because a message of the newer boot id would make the collector take the
+ * rest for a restart with a false loss; then a Hello of the current boot id follows. A batch
+ * the spool has no room for is dropped and counted in records_dropped as without a spool. */
 
 /* A connection that has not finished its handshake by then is closed and retried, with a
  * warning when CURVE is on (a wrong collector key makes the collector fall silent). */
@@ -111,6 +126,8 @@ struct nvg_link_stats {
     uint64_t commands; /* commands executed */
     uint64_t connects; /* (re)connections seen */
 };
+
+struct nvg_spool_stats; /* spool.h */
 
 struct nvg_link;
 

@@ -169,6 +169,11 @@ static const char *const allowed[] = {
     "ftruncate",
     "access",
     "ioctl",
+    /* the spool (--spool): replay.pos rewritten in place, segments deleted or set aside */
+    "pwrite64",
+    "unlinkat",
+    "renameat",
+    "renameat2",
     /* waiting: zmq_poll, libpcap's poll, libzmq's epoll and its eventfd mailboxes */
     "poll",
     "epoll_create1",

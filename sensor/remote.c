@@ -2,6 +2,8 @@
  * the commands that come down the link (start, stop, restart, set-filter). Commands arrive in
  * the pipeline's tick, between two capture dispatches, so they can change the capture safely. */
 #include <arpa/inet.h>
+#include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "privdrop.h"
 #include "publish.h"
 #include "sensor.h"
+#include "spool.h"
 
 static uint64_t new_boot_id(void)
 {
@@ -218,6 +221,43 @@ int nvg_remote_resolve(struct nvg_sensor *s)
     return -1;
 }
 
+/* A root sensor becomes --user once the link is open: the spool must be that user's, since
+ * it creates and deletes segments from then on. */
+static int give_spool(struct nvg_sensor *s, char *err)
+{
+    const char *user = s->opts->user;
+    if (geteuid() != 0 || !user || strcmp(user, "root") == 0)
+        return 0;
+    struct passwd pw, *found = NULL;
+    char buf[4096];
+    getpwnam_r(user, &pw, buf, sizeof(buf), &found);
+    if (!found)
+        return 0; /* the privilege drop says what is wrong with the user */
+    return nvg_spool_chown(s->spool, pw.pw_uid, pw.pw_gid, err);
+}
+
+/* --spool: opened (and recovered) before the link, which replays it; 0 or -1 after logging. */
+static int open_spool(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    if (!o->spool_dir)
+        return 0;
+    char err[NVG_ERRBUF_SIZE];
+    struct nvg_spool_opts so = {.dir = o->spool_dir, .sensor = o->name, .max_bytes = o->spool_size};
+    s->spool = nvg_spool_open(&so, err);
+    if (!s->spool || give_spool(s, err) < 0) {
+        nvg_log(NVG_LOG_ERR, "%s", err);
+        return -1;
+    }
+    struct nvg_spool_stats st;
+    nvg_spool_get_stats(s->spool, &st);
+    nvg_log(NVG_LOG_INFO,
+            "spool %s (at most %" PRIu64 " bytes): %" PRIu64 " batches (%" PRIu64
+            " records) from earlier runs to replay; %" PRIu64 " torn or damaged batches cut",
+            o->spool_dir, o->spool_size, st.batches, st.records, st.cut_batches);
+    return 0;
+}
+
 int nvg_remote_open(struct nvg_sensor *s)
 {
     const struct nvg_sensor_opts *o = s->opts;
@@ -231,6 +271,8 @@ int nvg_remote_open(struct nvg_sensor *s)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return -1;
     }
+    if (open_spool(s) < 0)
+        return -1;
     s->zmq_ctx = zmq_ctx_new();
     if (!s->zmq_ctx) {
         nvg_log(NVG_LOG_ERR, "cannot create a ZeroMQ context: %s", zmq_strerror(zmq_errno()));
@@ -253,6 +295,7 @@ int nvg_remote_open(struct nvg_sensor *s)
         .own_key = keys ? &s->own_key : NULL,
         .collector_key = keys ? &s->collector_key : NULL,
         .user = s,
+        .spool = s->spool,
     };
     s->outputs[NVG_OUT_LINK] = nvg_publish_new(s->zmq_ctx, s->endpoint, &info, &lo, err);
     if (!s->outputs[NVG_OUT_LINK]) {
@@ -266,6 +309,20 @@ int nvg_remote_open(struct nvg_sensor *s)
     return 0;
 }
 
+static void log_spool(const struct nvg_sensor *s)
+{
+    if (!s->spool)
+        return;
+    struct nvg_spool_stats st;
+    nvg_spool_get_stats(s->spool, &st);
+    nvg_log(NVG_LOG_INFO,
+            "spool %s: %" PRIu64 " batches spooled, %" PRIu64 " replayed, %" PRIu64
+            " batches (%" PRIu64 " records, %" PRIu64 " bytes) left for the next start, %" PRIu64
+            " records dropped (no room), %" PRIu64 " batches cut",
+            nvg_spool_dir(s->spool), st.spooled, st.replayed, st.batches, st.records, st.bytes,
+            st.dropped_records, st.cut_batches);
+}
+
 int nvg_remote_finish(struct nvg_sensor *s)
 {
     if (!s->link)
@@ -277,6 +334,7 @@ int nvg_remote_finish(struct nvg_sensor *s)
     }
     s->finished = s->opts->file != NULL;
     int rc = nvg_link_finish(s->link, -1);
+    log_spool(s);
     if (rc == 0)
         return 0;
     if (rc == NVG_EAGAIN)
@@ -294,4 +352,6 @@ void nvg_remote_close(struct nvg_sensor *s)
     if (s->zmq_ctx)
         zmq_ctx_term(s->zmq_ctx);
     s->zmq_ctx = NULL;
+    nvg_spool_close(s->spool); /* after the link that borrowed it */
+    s->spool = NULL;
 }

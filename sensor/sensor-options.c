@@ -13,6 +13,7 @@
 #include "nvg-error.h"
 #include "nvg-parse.h"
 #include "privdrop.h"
+#include "spool.h"
 
 enum {
     OPT_NO_PROMISC = 256,
@@ -41,6 +42,9 @@ enum {
     OPT_FLOW_ACTIVE,
     /* config files (issue 13) */
     OPT_CONFIG,
+    /* the disk spool (issue 14) */
+    OPT_SPOOL,
+    OPT_SPOOL_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +77,8 @@ static const struct option long_opts[] = {
     {"flow-syn-timeout", required_argument, NULL, OPT_FLOW_SYN},
     {"flow-closed-timeout", required_argument, NULL, OPT_FLOW_CLOSED},
     {"flow-active-timeout", required_argument, NULL, OPT_FLOW_ACTIVE},
+    {"spool", required_argument, NULL, OPT_SPOOL},
+    {"spool-size", required_argument, NULL, OPT_SPOOL_SIZE},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -86,6 +92,28 @@ static void usage_end(FILE *f)
           "2 usage error or bad filter expression, 3 the collector does not accept this\n"
           "sensor's key (or the CURVE handshake failed: wrong --collector-key).\n",
           f);
+}
+
+/* The collector link's options, in the middle of the help. */
+static void usage_link(FILE *f)
+{
+    fprintf(f,
+            "  -c, --collector ENDPOINT  send records to the collector at ENDPOINT, e.g.\n"
+            "                         tcp://127.0.0.1:7700 (HOST or HOST:PORT also work; the\n"
+            "                         sensor's own traffic to it is never captured)\n"
+            "      --batch-size N     records per batch to the collector (1..%d, default %d)\n"
+            "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
+            "                         (1..10000, default %d)\n"
+            "      --stopped          start with recording stopped; wait for a start command\n"
+            "      --spool DIR        live with -c: keep the batches the link cannot take\n"
+            "                         (collector down or slow) in DIR and send them, in order,\n"
+            "                         when it is back; kept across restarts (see the man page)\n"
+            "      --spool-size SIZE  the spool's disk space at most; bytes, or K/M/G suffixes\n"
+            "                         (default 1G); a batch past it is dropped and counted\n"
+            "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
+            "                         the link and authenticate to the collector\n"
+            "      --collector-key FILE  the collector's public key (collector.key)\n",
+            NVG_BATCH_MAX, NVG_BATCH_DEFAULT, NVG_BATCH_MS_DEFAULT);
 }
 
 static void usage(FILE *f, const char *prog)
@@ -105,17 +133,10 @@ static void usage(FILE *f, const char *prog)
             "  -s, --snaplen BYTES    bytes captured per frame (default %d)\n"
             "  -B, --buffer-size SIZE kernel capture ring; a bare number is MiB, or give a\n"
             "                         suffix: 512k, 64M, 1G (default 32M)\n"
-            "      --no-promisc       do not put the interface into promiscuous mode\n"
-            "  -c, --collector ENDPOINT  send records to the collector at ENDPOINT, e.g.\n"
-            "                         tcp://127.0.0.1:7700 (HOST or HOST:PORT also work; the\n"
-            "                         sensor's own traffic to it is never captured)\n"
-            "      --batch-size N     records per batch to the collector (1..%d, default %d)\n"
-            "      --batch-ms MS      a batch is sent at most MS ms after its first record\n"
-            "                         (1..10000, default %d)\n"
-            "      --stopped          start with recording stopped; wait for a start command\n"
-            "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
-            "                         the link and authenticate to the collector\n"
-            "      --collector-key FILE  the collector's public key (collector.key)\n"
+            "      --no-promisc       do not put the interface into promiscuous mode\n",
+            prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT);
+    usage_link(f);
+    fprintf(f,
             "      --user USER        started as root: become USER once the capture and the\n"
             "                         link are open (default nobody), keeping only CAP_NET_RAW\n"
             "                         for restarts; --user root stays root\n"
@@ -146,9 +167,7 @@ static void usage(FILE *f, const char *prog)
             "      --help             show this help\n"
             "      --version          show the version\n"
             "\n",
-            prog, NVG_NAME_MAX, NVG_SNAPLEN_DEFAULT, NVG_BATCH_MAX, NVG_BATCH_DEFAULT,
-            NVG_BATCH_MS_DEFAULT, NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT,
-            nvg_flow_table_entry_bytes());
+            NVG_PAYLOAD_MAX, NVG_FLOW_CAPACITY_DEFAULT, nvg_flow_table_entry_bytes());
     usage_end(f);
 }
 
@@ -281,6 +300,15 @@ static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *ar
         return 0;
     case OPT_CONFIG:
         return 0; /* read before every other option: apply_config() */
+    case OPT_SPOOL:
+        o->spool_dir = arg;
+        return 0;
+    case OPT_SPOOL_SIZE:
+        if (nvg_parse_size(arg, 1, &v) < 0 || v < NVG_SPOOL_SIZE_MIN)
+            return fail(err, "--spool-size: '%s' is not a size of at least 64K (e.g. 512M, 1G)",
+                        arg);
+        o->spool_size = v;
+        return 0;
     case OPT_FLOW_TABLE:
         if (parse_u64(arg, 1, NVG_FLOW_CAPACITY_MAX, &v) < 0)
             return fail(err, "--flow-table: '%s' is not a number from 1 to %u", arg,
@@ -390,6 +418,19 @@ static int join_filter(struct nvg_sensor_opts *o, int argc, char **argv, int fir
     return check_filter(o->filter, err);
 }
 
+/* Reading a file waits for the collector instead (back-pressure): it has nothing to spool. */
+static int validate_spool(struct nvg_sensor_opts *o, char *err)
+{
+    if (o->spool_size && !o->spool_dir)
+        return fail(err, "--spool-size without --spool: give the spool's directory");
+    if (o->spool_dir && (!o->collector || o->file))
+        return fail(err, "--spool is for live capture to a collector (-i IFACE -c ENDPOINT); "
+                         "reading a file waits for the collector and loses nothing");
+    if (o->spool_dir && !o->spool_size)
+        o->spool_size = NVG_SPOOL_SIZE_DEFAULT;
+    return 0;
+}
+
 static int validate(struct nvg_sensor_opts *o, char *err)
 {
     if (o->iface && o->file)
@@ -418,7 +459,7 @@ static int validate(struct nvg_sensor_opts *o, char *err)
         return fail(err, "--key without -c: keys are for the link to a collector");
     if (o->name[0] == '\0')
         default_name(o);
-    return 0;
+    return validate_spool(o, err);
 }
 
 static void opts_init(struct nvg_sensor_opts *o)

@@ -46,6 +46,8 @@ struct nvg_sensor_opts {
     bool no_flows;               /* --no-flows */
     bool flows;                  /* conversations tracked: (-c or --flows) and not --no-flows */
     struct nvg_flow_config flow; /* --flow-table, --flow-*-timeout */
+    const char *spool_dir;       /* --spool: live batches the link cannot take; NULL: none */
+    uint64_t spool_size;         /* --spool-size, bytes; 0 until given (NVG_SPOOL_SIZE_DEFAULT) */
     char filter_buf[NVG_TEXT_FILTER_MAX + 1];
 };
 

@@ -26,6 +26,7 @@ struct nvg_sensor {
     struct nvg_sink *outputs[NVG_OUT_COUNT];
     void *zmq_ctx;
     struct nvg_link *link;                  /* lent from outputs[NVG_OUT_LINK] */
+    struct nvg_spool *spool;                /* --spool (remote.c), lent to the link */
     struct nvg_filter_job *filter_job;      /* a set-filter command compiling, NULL when none */
     struct nvg_cert own_key, collector_key; /* --key, --collector-key: lent to the link */
     bool finished;                          /* the capture file has been read to its end */

@@ -101,6 +101,12 @@ static void print_row(FILE *out, const Netvigil__SensorSummary *s)
         fprintf(out, "  history unknown: the collector started without a trusted state; counts "
                      "are since then (the log has the rest)\n");
     print_capture_health(out, s, h);
+    if (h->spooled_total || h->spool_batches || h->spool_dropped || h->spool_cut)
+        fprintf(out,
+                "  spool: %" PRIu64 " batches (%" PRIu64 " KiB) held, %" PRIu64 " spooled, %" PRIu64
+                " replayed, %" PRIu64 " records dropped full, %" PRIu64 " batches cut\n",
+                h->spool_batches, h->spool_bytes >> 10, h->spooled_total, h->replayed_total,
+                h->spool_dropped, h->spool_cut);
 }
 
 static void print_security(FILE *out, const Netvigil__CollectorStatus *st)
@@ -273,6 +279,12 @@ static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
     JU("flows_exported", h->flows_exported);
     JU("flows_evicted", h->flows_evicted);
     JU("flows_dropped", h->flows_dropped);
+    JU("spool_bytes", h->spool_bytes);
+    JU("spool_batches", h->spool_batches);
+    JU("spooled_total", h->spooled_total);
+    JU("replayed_total", h->replayed_total);
+    JU("spool_dropped", h->spool_dropped);
+    JU("spool_cut", h->spool_cut);
     fprintf(out, ",\"history_unknown\":%s", s->history_unknown ? "true" : "false");
     JS("key_name", s->key_name);
     JS("peer_address", s->peer_address);
