@@ -290,6 +290,10 @@ def run(args, work):
         check_installed(args, with_gtk)
         check_units(work)
         check_man()
+        # An instance the admin enabled: its link must go at purge (sensor postrm).
+        sh(["systemctl", "enable", "netvigil-sensor@lo.service"])
+        assert os.path.lexists(WANTS.replace("netvigil-collector", "netvigil-sensor@lo")), (
+            "systemctl enable netvigil-sensor@lo made no link")
         if os.path.isdir("/run/systemd/system"):
             # postinst started the service: it must not share /var/lib/netvigil with ours.
             sh(["systemctl", "stop", "netvigil-collector.service"], check=False)
