@@ -29,6 +29,8 @@ int nvg_ctl_alerts(struct nvg_ctl *ctl)
 {
     if (ctl->since_s < 0)
         return nvg_ctl_alerts_live(ctl);
+    if (ctl->n_collectors > 1)
+        return nvg_ctl_multi_alerts_since(ctl);
     Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
     req.kind = NETVIGIL__COMMAND_KIND__COMMAND_ALERTS;
     req.since_ms = nvg_clock_wall_ms() - ctl->since_s * 1000;

@@ -42,11 +42,27 @@ int nvg_ctl_load_keys(struct nvg_ctl *ctl)
         return NVG_CTL_EXIT_USAGE;
     }
     ctl->keys = rc == 1;
+    /* Several collectors: each its own public key, or the one loaded above. */
+    for (size_t i = 0; i < ctl->n_collectors; i++) {
+        struct nvg_ctl_collector *c = &ctl->collectors[i];
+        if (!ctl->keys || c->key_path == ctl->collector_key_path) {
+            c->cert = ctl->collector;
+        } else if (nvg_cert_load(c->key_path, &c->cert, err) < 0) {
+            fprintf(stderr, "netvigil-ctl: collector %s: %s\n", c->label, err);
+            return NVG_CTL_EXIT_USAGE;
+        }
+    }
     return 0;
 }
 
 int nvg_ctl_conn_open(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, const char *ep,
                       int rcvhwm)
+{
+    return nvg_ctl_conn_open_to(ctl, c, type, ep, rcvhwm, &ctl->collector);
+}
+
+int nvg_ctl_conn_open_to(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, const char *ep,
+                         int rcvhwm, const struct nvg_cert *server)
 {
     memset(c, 0, sizeof(*c));
     c->ep = ep;
@@ -56,7 +72,7 @@ int nvg_ctl_conn_open(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, con
                               .max_msg_size = NVG_CLIENT_MAX_MSG,
                               .heartbeat_ms = CTL_HEARTBEAT_MS};
     c->sock = nvg_zmq_socket(ctl->zctx, type, &so, err);
-    if (c->sock && ctl->keys && nvg_zmq_curve_client(c->sock, &ctl->own, &ctl->collector, err) < 0)
+    if (c->sock && ctl->keys && nvg_zmq_curve_client(c->sock, &ctl->own, server, err) < 0)
         goto fail;
     if (c->sock)
         c->mon = nvg_monitor_new(ctl->zctx, c->sock, MONITOR_EVENTS, err);
@@ -130,13 +146,14 @@ static void on_event(void *user, const struct nvg_monitor_event *ev)
         return; /* said once */
     switch (ev->event) {
     case ZMQ_EVENT_CONNECTED:
-        c->connected = true;
+        c->connected = c->up = true;
         c->lost_ms = 0;
         break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
         c->handshaken = true;
         break;
     case ZMQ_EVENT_DISCONNECTED:
+        c->up = false;
         c->disconnects++;
         c->lost_ms = nvg_clock_mono_ms();
         break;
@@ -156,6 +173,18 @@ static void on_event(void *user, const struct nvg_monitor_event *ev)
     default:
         break;
     }
+}
+
+int nvg_ctl_conn_events(struct nvg_ctl *ctl, struct nvg_ctl_conn *c)
+{
+    struct event_ctx x = {ctl, c};
+    nvg_monitor_drain(c->mon, on_event, &x);
+    return -c->verdict;
+}
+
+void *nvg_ctl_conn_monitor(const struct nvg_ctl_conn *c)
+{
+    return nvg_monitor_socket(c->mon);
 }
 
 int nvg_ctl_conn_wait(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, long ms)

@@ -26,6 +26,9 @@ static void describe(char *what, size_t size, const Netvigil__ControlRequest *re
 int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char *sensor,
                     const char *filter)
 {
+    /* Several collectors, or COLLECTOR/SENSOR: routed (ctl-multi.c). */
+    if (ctl->n_collectors > 1 || (sensor && strchr(sensor, '/')))
+        return nvg_ctl_multi_command(ctl, kind, sensor, filter);
     struct nvg_ctl_conn c;
     int rc = nvg_ctl_conn_open(ctl, &c, ZMQ_DEALER, ctl->control_ep, 4);
     if (rc)

@@ -27,6 +27,8 @@ enum {
     NVG_CTL_EXIT_KEY_REFUSED = 3, /* the collector does not accept our key (ZAP) */
     NVG_CTL_EXIT_HANDSHAKE = 4,   /* CURVE handshake failed or never completed */
     NVG_CTL_EXIT_NOT_ALLOWED = 5, /* our key's role may not do that ("not allowed: ...") */
+    NVG_CTL_EXIT_PARTIAL = 6,     /* several collectors: one or more did not answer (or failed
+                                   * otherwise); the others' results are printed */
 };
 
 /* What one unpacked message may cost us at most: far above a legitimate reply (a full sensor
@@ -64,6 +66,18 @@ bool nvg_ctl_reply_not_allowed(const Netvigil__ControlReply *r);
  * lines) or one JSON object. Any field may be missing: a sensor without last_status shows as
  * "?" with zero counters. */
 void nvg_ctl_status_print(FILE *out, const Netvigil__CollectorStatus *st, bool json);
+/* The parts of the table, for several collectors' merged one (ctl-multi.c): the header with a
+ * COLLECTOR column of width characters first (0: none), one sensor's row (collector NULL: no
+ * column), and the lines under the rows (collector, control, detection, ..., security). */
+void nvg_ctl_status_print_header(FILE *out, int width);
+void nvg_ctl_status_print_row(FILE *out, const Netvigil__SensorSummary *s, const char *collector,
+                              int width);
+void nvg_ctl_status_print_footer(FILE *out, const Netvigil__CollectorStatus *st);
+/* The JSON object of a status without its newline, and one sensor's object with a
+ * "collector" member first (collector NULL: none). */
+void nvg_ctl_status_print_json(FILE *out, const Netvigil__CollectorStatus *st);
+void nvg_ctl_status_print_json_sensor(FILE *out, const Netvigil__SensorSummary *s,
+                                      const char *collector);
 
 /* The result of a sensor command (start, stop, ..., forget) described by what: the
  * per-sensor table or JSON. Returns the exit status: 0 only when the collector said ok and

@@ -126,6 +126,8 @@ static int follow(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, struct nvg_ctl_fe
 
 static int watch(struct nvg_ctl *ctl, const char *topic, feed_printer print)
 {
+    if (ctl->n_collectors > 1)
+        return nvg_ctl_multi_watch(ctl, topic, print);
     struct nvg_ctl_conn c;
     int rc = subscribe(ctl, &c, topic);
     if (rc)

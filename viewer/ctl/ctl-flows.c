@@ -12,6 +12,8 @@ int nvg_ctl_flows(struct nvg_ctl *ctl)
 
 int nvg_ctl_hosts(struct nvg_ctl *ctl)
 {
+    if (ctl->n_collectors > 1)
+        return nvg_ctl_multi_hosts(ctl);
     Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
     req.kind = NETVIGIL__COMMAND_KIND__COMMAND_HOSTS;
     req.limit = ctl->count > 0 && ctl->count <= 1000 ? (uint32_t)ctl->count : 0;

@@ -77,7 +77,8 @@ static void print_capture_health(FILE *out, const Netvigil__SensorSummary *s,
             h->capture_reopens == 1 ? "" : "s", error ? ")" : "");
 }
 
-static void print_row(FILE *out, const Netvigil__SensorSummary *s)
+void nvg_ctl_status_print_row(FILE *out, const Netvigil__SensorSummary *s, const char *collector,
+                              int width)
 {
     const Netvigil__SensorStatus *h = status_of(s);
     char pps[16], bps[16], seen[48], drops[96];
@@ -87,6 +88,10 @@ static void print_row(FILE *out, const Netvigil__SensorSummary *s)
     snprintf(drops, sizeof(drops), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
              sat_add(h->pcap_dropped, h->pcap_ifdropped), h->records_dropped, s->batches_lost,
              s->write_failures);
+    if (collector) {
+        nvg_ctl_put_col(out, collector, width, false);
+        fputc(' ', out);
+    }
     nvg_ctl_put_col(out, s->last_status ? h->sensor : "?", 16, false);
     fprintf(out, " %-8s ", nvg_wire_summary_state(s));
     nvg_ctl_put_col(out, h->source, 16, true);
@@ -176,14 +181,17 @@ static void print_clickhouse(FILE *out, const Netvigil__ClickHouseCounters *ch)
     fputc('\n', out);
 }
 
-static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
+void nvg_ctl_status_print_header(FILE *out, int width)
 {
+    if (width > 0)
+        fprintf(out, "%-*s ", width, "COLLECTOR");
     fprintf(out, "%-16s %-8s %-16s %-16s %8s %8s %23s  %-20s  %-16s %s\n", "SENSOR", "STATE",
             "SOURCE", "FILTER", "PKT/S", "BYTES/S", "DROPS KERN/SENS/LINK/COLL", "LAST SEEN", "KEY",
             "PEER");
-    for (size_t i = 0; i < st->n_sensors; i++)
-        if (st->sensors[i])
-            print_row(out, st->sensors[i]);
+}
+
+void nvg_ctl_status_print_footer(FILE *out, const Netvigil__CollectorStatus *st)
+{
     fprintf(out,
             "collector: %" PRIu64 " records written, %" PRIu64 " write failures, %" PRIu64
             " rejected messages (malformed %" PRIu64 ", unknown %" PRIu64 ", refused %" PRIu64
@@ -230,6 +238,15 @@ static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
     print_security(out, st);
 }
 
+static void print_table(FILE *out, const Netvigil__CollectorStatus *st)
+{
+    nvg_ctl_status_print_header(out, 0);
+    for (size_t i = 0; i < st->n_sensors; i++)
+        if (st->sensors[i])
+            nvg_ctl_status_print_row(out, st->sensors[i], NULL, 0);
+    nvg_ctl_status_print_footer(out, st);
+}
+
 #define JU(name, v) fprintf(out, ",\"%s\":%" PRIu64, name, (uint64_t)(v))
 #define JS(name, v) (fprintf(out, ",\"%s\":", name), nvg_ctl_json_str(out, v))
 
@@ -242,10 +259,17 @@ static void json_rate(FILE *out, const char *name, double v)
         fprintf(out, ",\"%s\":null", name);
 }
 
-static void print_json_sensor(FILE *out, const Netvigil__SensorSummary *s)
+void nvg_ctl_status_print_json_sensor(FILE *out, const Netvigil__SensorSummary *s,
+                                      const char *collector)
 {
     const Netvigil__SensorStatus *h = status_of(s);
-    fprintf(out, "{\"sensor\":");
+    fputc('{', out);
+    if (collector) {
+        fprintf(out, "\"collector\":");
+        nvg_ctl_json_str(out, collector);
+        fputc(',', out);
+    }
+    fprintf(out, "\"sensor\":");
     nvg_ctl_json_str(out, s->last_status ? h->sensor : "?");
     JS("state", nvg_wire_summary_state(s));
     fprintf(out, ",\"connected\":%s,\"has_status\":%s", s->connected ? "true" : "false",
@@ -346,7 +370,7 @@ static void print_json_clickhouse(FILE *out, const Netvigil__ClickHouseCounters 
     fprintf(out, "}}");
 }
 
-static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
+void nvg_ctl_status_print_json(FILE *out, const Netvigil__CollectorStatus *st)
 {
     fprintf(out, "{\"uptime_ms\":%" PRId64, st->uptime_ms);
     JU("records_written", st->records_written);
@@ -403,17 +427,18 @@ static void print_json(FILE *out, const Netvigil__CollectorStatus *st)
         if (!st->sensors[i])
             continue;
         fputs(sep, out);
-        print_json_sensor(out, st->sensors[i]);
+        nvg_ctl_status_print_json_sensor(out, st->sensors[i], NULL);
         sep = ",";
     }
-    fprintf(out, "]}\n");
+    fprintf(out, "]}");
 }
 
 void nvg_ctl_status_print(FILE *out, const Netvigil__CollectorStatus *st, bool json)
 {
-    if (json)
-        print_json(out, st);
-    else
+    if (json) {
+        nvg_ctl_status_print_json(out, st);
+        fputc('\n', out);
+    } else
         print_table(out, st);
 }
 

@@ -8,6 +8,8 @@
 
 int nvg_ctl_status(struct nvg_ctl *ctl)
 {
+    if (ctl->n_collectors > 1)
+        return nvg_ctl_multi_status(ctl); /* ctl-multi.c */
     Netvigil__ControlRequest req = NETVIGIL__CONTROL_REQUEST__INIT;
     req.kind = NETVIGIL__COMMAND_KIND__COMMAND_STATUS;
     struct nvg_arena *arena;

@@ -11,6 +11,9 @@
  *   netvigil-ctl [--collector HOST] forget SENSOR
  *   netvigil-ctl keygen NAME [--out DIR]
  *
+ * --collector may be repeated: every command then runs against each collector (ctl-multi.c,
+ * ctl-multi-feed.c) and merges what they answer.
+ *
  * With --key / --collector-key (or defaults in $XDG_CONFIG_HOME/netvigil/) every socket to the
  * collector runs CURVE; a collector that refuses the key is reported as such (ctl-conn.c).
  *
@@ -18,46 +21,60 @@
  * sensor's link and answers with one result per sensor; the exit status is 0 only when every
  * targeted sensor said ok. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
 
 #include "ctl.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
+static void usage_commands(FILE *out)
+{
+    fprintf(out, "Usage: netvigil-ctl [OPTION]... COMMAND\n"
+                 "Watch a netvigil collector and steer its sensors.\n\n"
+                 "Commands:\n"
+                 "  status                 sensors, rates and losses at every hop\n"
+                 "  tail                   print packet records as they arrive\n"
+                 "  rates                  print per-second rates as they are closed\n"
+                 "  events                 print feed events: who sent which command, sensors\n"
+                 "                         connecting, ...\n"
+                 "  alerts                 print alerts as they start, change and end; with\n"
+                 "                         --since T the ones the collector kept from the last T\n"
+                 "  flows                  print conversation records as sensors export them,\n"
+                 "                         each batch sorted by --sort; tail's filters apply\n"
+                 "                         (--src the initiator, --dst the responder)\n"
+                 "  hosts                  per-host totals: bytes in/out, bytes/s, conversations,\n"
+                 "                         TCP retransmission ratio (--count N: the top N)\n"
+                 "  start [SENSOR]         start recording on SENSOR (default: every connected\n"
+                 "                         sensor)\n"
+                 "  stop [SENSOR]          stop recording; the sensor stays connected\n"
+                 "  restart [SENSOR]       reopen the capture, reset its counters\n"
+                 "  clear-filter [SENSOR]  remove the capture filter: capture everything\n"
+                 "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
+                 "                         argument, EXPR for every sensor\n"
+                 "  forget SENSOR          drop SENSOR's entry from the collector's table (admin)\n"
+                 "  keygen NAME            write a CURVE key pair: NAME.key (public, for the\n"
+                 "                         collector's sensors/, viewers/ or admins/) and\n"
+                 "                         NAME.key_secret (mode 0600, stays here)\n\n");
+}
+
 static void usage(FILE *out)
 {
+    usage_commands(out);
     fprintf(out,
-            "Usage: netvigil-ctl [OPTION]... COMMAND\n"
-            "Watch a netvigil collector and steer its sensors.\n\n"
-            "Commands:\n"
-            "  status                 sensors, rates and losses at every hop\n"
-            "  tail                   print packet records as they arrive\n"
-            "  rates                  print per-second rates as they are closed\n"
-            "  events                 print feed events: who sent which command, sensors\n"
-            "                         connecting, ...\n"
-            "  alerts                 print alerts as they start, change and end; with\n"
-            "                         --since T the ones the collector kept from the last T\n"
-            "  flows                  print conversation records as sensors export them,\n"
-            "                         each batch sorted by --sort; tail's filters apply\n"
-            "                         (--src the initiator, --dst the responder)\n"
-            "  hosts                  per-host totals: bytes in/out, bytes/s, conversations,\n"
-            "                         TCP retransmission ratio (--count N: the top N)\n"
-            "  start [SENSOR]         start recording on SENSOR (default: every connected\n"
-            "                         sensor)\n"
-            "  stop [SENSOR]          stop recording; the sensor stays connected\n"
-            "  restart [SENSOR]       reopen the capture, reset its counters\n"
-            "  clear-filter [SENSOR]  remove the capture filter: capture everything\n"
-            "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
-            "                         argument, EXPR for every sensor\n"
-            "  forget SENSOR          drop SENSOR's entry from the collector's table (admin)\n"
-            "  keygen NAME            write a CURVE key pair: NAME.key (public, for the\n"
-            "                         collector's sensors/, viewers/ or admins/) and\n"
-            "                         NAME.key_secret (mode 0600, stays here)\n\n"
             "Options:\n"
-            "  --collector HOST       collector host (default localhost)\n"
+            "  --collector [NAME=]HOST[:PORT]  collector host (default localhost), PORT its\n"
+            "                         feed port (default 7701; control is PORT+1). Repeat it\n"
+            "                         to watch several collectors at once: status merges\n"
+            "                         their sensors (COLLECTOR column), feeds are merged with\n"
+            "                         each line prefixed [NAME], commands go to the collector\n"
+            "                         that holds the sensor (COLLECTOR/SENSOR picks one when\n"
+            "                         a name is on several). NAME labels it (default: HOST[:PORT]\n"
+            "                         as typed)\n"
             "  --feed-endpoint EP     live feed endpoint (default tcp://HOST:7701)\n"
             "  --control-endpoint EP  control endpoint (default tcp://HOST:7702)\n"
             "  --timeout MS           request timeout (default 3000 for status, 5000 for\n"
@@ -66,14 +83,17 @@ static void usage(FILE *out)
             "  --key FILE.key_secret  this client's key pair (CURVE); default: the one\n"
             "                         *.key_secret in $XDG_CONFIG_HOME/netvigil/\n"
             "  --collector-key FILE.key  the collector's public certificate; default:\n"
-            "                         $XDG_CONFIG_HOME/netvigil/collector.key\n"
+            "                         $XDG_CONFIG_HOME/netvigil/collector.key. With several\n"
+            "                         collectors: once for all, once per --collector (in\n"
+            "                         their order), or a directory holding NAME.key for each\n"
             "  --out DIR              keygen: where to write the files (default .)\n"
             "  --json                 status and command results as JSON\n"
             "  --proto P              tail: only this protocol (tcp, udp, icmp, icmpv6, arp, ...)\n"
             "  --src ADDR[/PREFIX]    tail: only from this address or network\n"
             "  --dst ADDR[/PREFIX]    tail: only to this address or network\n"
             "  --port N               tail: only with this source or destination port\n"
-            "  --sensor NAME          tail: only from this sensor\n"
+            "  --sensor NAME          tail: only from this sensor (COLLECTOR/NAME: of that\n"
+            "                         collector only)\n"
             "  --count N              tail, rates, events, alerts: stop after N lines\n"
             "  --since T              alerts: the kept events of the last T (90s, 5m, 1h)\n"
             "  --sort KEY             flows: bytes, rate, duration, rtt or retrans; hosts:\n"
@@ -83,7 +103,8 @@ static void usage(FILE *out)
             "Exit status: 0 ok; 1 a command failed or no answer; 2 bad arguments or key\n"
             "files; 3 the collector does not accept this key; 4 CURVE handshake failed or\n"
             "never completed (wrong --collector-key, keys on one side only); 5 not allowed\n"
-            "for this key's role (commands need an admin key).\n");
+            "for this key's role (commands need an admin key); 6 with several collectors,\n"
+            "some did not answer (or failed): the others' results are shown.\n");
 }
 
 enum {
@@ -130,7 +151,11 @@ static const struct option long_opts[] = {
 };
 
 struct parsed {
-    const char *host, *feed, *control;
+    const char *hosts[NVG_CTL_MAX_COLLECTORS];
+    size_t n_hosts;
+    const char *collector_keys[NVG_CTL_MAX_COLLECTORS];
+    size_t n_collector_keys;
+    const char *feed, *control;
 };
 
 static int bad(const char *what, const char *value)
@@ -164,15 +189,31 @@ static int parse_sort(const char *arg, enum nvg_ctl_sort *out)
     return bad("--sort (bytes, rate, duration, rtt, retrans)", arg);
 }
 
+/* --collector and --collector-key, both repeatable. */
+static int collector_opt(struct parsed *p, int c, const char *arg)
+{
+    if (c == OPT_COLLECTOR_KEY) {
+        if (p->n_collector_keys == NVG_CTL_MAX_COLLECTORS)
+            return bad("--collector-key (one per --collector at most)", arg);
+        p->collector_keys[p->n_collector_keys++] = arg;
+        return 0;
+    }
+    if (p->n_hosts == NVG_CTL_MAX_COLLECTORS) {
+        fprintf(stderr, "netvigil-ctl: at most %d --collector\n", NVG_CTL_MAX_COLLECTORS);
+        return -1;
+    }
+    p->hosts[p->n_hosts++] = arg;
+    return 0;
+}
+
 static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *arg)
 {
     char *end;
     if (c == OPT_SINCE || c == OPT_SORT)
         return c == OPT_SINCE ? parse_since(arg, &ctl->since_s) : parse_sort(arg, &ctl->sort);
+    if (c == OPT_COLLECTOR || c == OPT_COLLECTOR_KEY)
+        return collector_opt(p, c, arg);
     switch (c) {
-    case OPT_COLLECTOR:
-        p->host = arg;
-        return 0;
     case OPT_FEED:
         p->feed = arg;
         return 0;
@@ -194,6 +235,8 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
     case OPT_PORT:
         return nvg_filter_parse_port(arg, &ctl->filter.port) < 0 ? bad("port", arg) : 0;
     case OPT_SENSOR:
+        ctl->sensor_collector = strchr(arg, '/') ? arg : NULL;
+        arg = ctl->sensor_collector ? strchr(arg, '/') + 1 : arg;
         if (strlen(arg) == 0 || strlen(arg) > NVG_SENSOR_NAME_MAX)
             return bad("sensor name", arg);
         snprintf(ctl->filter.sensor, sizeof(ctl->filter.sensor), "%s", arg);
@@ -208,9 +251,6 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
         return 0;
     case OPT_KEY:
         ctl->key_path = arg;
-        return 0;
-    case OPT_COLLECTOR_KEY:
-        ctl->collector_key_path = arg;
         return 0;
     case OPT_OUT:
         ctl->keygen_dir = arg;
@@ -227,15 +267,87 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
     }
 }
 
+/* One --collector [NAME=]HOST[:PORT] into c: PORT is the feed port, control the next one up,
+ * as a collector binds them (and as the viewer's --collector reads it). */
+static int parse_collector(const char *arg, struct nvg_ctl_collector *c)
+{
+    const char *eq = strchr(arg, '=');
+    const char *host = eq ? eq + 1 : arg;
+    size_t label_len = eq ? (size_t)(eq - arg) : strlen(arg);
+    char h[NVG_ZMQ_HOST_MAX];
+    int port = 0;
+    if (label_len == 0 || label_len > NVG_CTL_LABEL_MAX || strstr(host, "://") ||
+        nvg_zmq_endpoint_split(host, h, sizeof(h), &port) < 0 || !h[0] || port >= 65535)
+        return bad("collector ([NAME=]HOST[:PORT])", arg);
+    snprintf(c->label, sizeof(c->label), "%.*s", (int)label_len, arg);
+    if ((eq && !nvg_name_valid(c->label)) || strchr(c->label, '/'))
+        return bad("collector name (letters, digits, '.', '_', '-')", c->label);
+    port = port ? port : NVG_PORT_FEED;
+    if (nvg_zmq_endpoint(c->feed_ep, sizeof(c->feed_ep), h, port) < 0 ||
+        nvg_zmq_endpoint(c->control_ep, sizeof(c->control_ep), h, port + 1) < 0)
+        return bad("collector host", host);
+    return 0;
+}
+
+/* Each collector's --collector-key: the one given for all, the i-th of one per collector, or
+ * NAME.key in the directory given. */
+static int collector_keys(struct nvg_ctl *ctl, const struct parsed *p, char paths[][4096])
+{
+    size_t n = ctl->n_collectors, nk = p->n_collector_keys;
+    if (nk > 1 && nk != n) {
+        fprintf(stderr,
+                "netvigil-ctl: %zu --collector-key for %zu --collector: give one for all, or "
+                "one per collector in their order, or a directory of NAME.key\n",
+                nk, n);
+        return -1;
+    }
+    struct stat sb;
+    bool dir = nk == 1 && stat(p->collector_keys[0], &sb) == 0 && S_ISDIR(sb.st_mode);
+    for (size_t i = 0; i < n; i++) {
+        const char *given = nk == 0 ? NULL : p->collector_keys[nk == 1 ? 0 : i];
+        if (dir && snprintf(paths[i], 4096, "%s/%s.key", given, ctl->collectors[i].label) >= 4096)
+            return bad("--collector-key directory", given);
+        ctl->collectors[i].key_path = dir ? paths[i] : given;
+    }
+    ctl->collector_key_path = n ? ctl->collectors[0].key_path : NULL;
+    return 0;
+}
+
 static int endpoints(struct nvg_ctl *ctl, const struct parsed *p)
 {
-    const char *host = p->host ? p->host : "localhost";
-    if (nvg_zmq_endpoint_client(ctl->feed_ep, sizeof(ctl->feed_ep), p->feed, host, NVG_PORT_FEED) <
-        0)
-        return p->feed ? bad("feed endpoint", p->feed) : bad("collector host", host);
-    if (nvg_zmq_endpoint_client(ctl->control_ep, sizeof(ctl->control_ep), p->control, host,
-                                NVG_PORT_CONTROL) < 0)
-        return p->control ? bad("control endpoint", p->control) : bad("collector host", host);
+    if (p->n_hosts > 1 && (p->feed || p->control)) {
+        fprintf(stderr, "netvigil-ctl: --feed-endpoint and --control-endpoint name one "
+                        "collector; with several, give each as --collector HOST[:PORT]\n");
+        return -1;
+    }
+    for (size_t i = 0; i < p->n_hosts; i++) {
+        if (parse_collector(p->hosts[i], &ctl->collectors[i]) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(ctl->collectors[i].label, ctl->collectors[j].label) == 0)
+                return bad("collector (named twice; NAME=HOST tells them apart)", p->hosts[i]);
+    }
+    ctl->n_collectors = p->n_hosts ? p->n_hosts : 1;
+    if (!p->n_hosts)
+        parse_collector("localhost", &ctl->collectors[0]);
+    const struct nvg_ctl_collector *c0 = &ctl->collectors[0];
+    /* an endpoint given replaces the one --collector implies, the other stays */
+    const char *feed = p->feed ? p->feed : c0->feed_ep;
+    const char *control = p->control ? p->control : c0->control_ep;
+    if (snprintf(ctl->feed_ep, sizeof(ctl->feed_ep), "%s", feed) >= (int)sizeof(ctl->feed_ep))
+        return bad("feed endpoint", feed);
+    if (snprintf(ctl->control_ep, sizeof(ctl->control_ep), "%s", control) >=
+        (int)sizeof(ctl->control_ep))
+        return bad("control endpoint", control);
+    if (ctl->sensor_collector) {
+        size_t len = (size_t)(strchr(ctl->sensor_collector, '/') - ctl->sensor_collector);
+        bool known = false;
+        for (size_t i = 0; i < ctl->n_collectors; i++)
+            known |= strlen(ctl->collectors[i].label) == len &&
+                     strncmp(ctl->collectors[i].label, ctl->sensor_collector, len) == 0;
+        if (!known)
+            return bad("--sensor (no such collector)", ctl->sensor_collector);
+    }
     return 0;
 }
 
@@ -285,7 +397,10 @@ static int command_args(Netvigil__CommandKind kind, int nargs, char **args, cons
     } else if (nargs == 1) {
         *sensor = args[0];
     }
-    if (strlen(*sensor) > NVG_SENSOR_NAME_MAX ||
+    /* COLLECTOR/SENSOR: ctl-multi.c checks the two parts */
+    size_t max =
+        strchr(*sensor, '/') ? NVG_CTL_LABEL_MAX + 1 + NVG_SENSOR_NAME_MAX : NVG_SENSOR_NAME_MAX;
+    if (strlen(*sensor) > max ||
         (nargs && !**sensor && kind != NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER))
         return bad("sensor name", *sensor);
     return 0;
@@ -298,7 +413,7 @@ static int run_forget(struct nvg_ctl *ctl, int nargs, char **args)
         fprintf(stderr, "netvigil-ctl: usage: forget SENSOR\n");
         return NVG_CTL_EXIT_USAGE;
     }
-    if (strlen(args[0]) > NVG_SENSOR_NAME_MAX)
+    if (strlen(args[0]) > NVG_CTL_LABEL_MAX + 1 + NVG_SENSOR_NAME_MAX)
         return bad("sensor name", args[0]) < 0 ? NVG_CTL_EXIT_USAGE : 0;
     return nvg_ctl_command(ctl, NETVIGIL__COMMAND_KIND__COMMAND_FORGET, args[0], "");
 }
@@ -337,7 +452,8 @@ static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **
 /* Commands that talk to the collector: endpoints, keys, one context for the process. */
 static int run_remote(struct nvg_ctl *ctl, const struct parsed *p, int nargs, char **args)
 {
-    if (endpoints(ctl, p) < 0)
+    char key_paths[NVG_CTL_MAX_COLLECTORS][4096];
+    if (endpoints(ctl, p) < 0 || collector_keys(ctl, p, key_paths) < 0)
         return NVG_CTL_EXIT_USAGE;
     int rc = nvg_ctl_load_keys(ctl);
     if (rc)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ctl-core.h"
 #include "netvigil.pb-c.h"
@@ -21,6 +22,19 @@
  * messages, so it is this budget over the largest message the socket accepts. */
 #define NVG_CTL_FEED_QUEUE_BYTES ((int64_t)64 * 1024 * 1024)
 
+/* Several collectors (--collector given more than once): each with its label, endpoints and
+ * public key; ctl-multi.c merges what they say. */
+#define NVG_CTL_MAX_COLLECTORS 16
+#define NVG_CTL_LABEL_MAX 64
+
+struct nvg_ctl_collector {
+    char label[NVG_CTL_LABEL_MAX + 1]; /* NAME of NAME=HOST, else HOST[:PORT] as typed */
+    char feed_ep[NVG_ZMQ_ENDPOINT_MAX];
+    char control_ep[NVG_ZMQ_ENDPOINT_MAX];
+    const char *key_path; /* its --collector-key; NULL: the default */
+    struct nvg_cert cert; /* its public key, when keys are on */
+};
+
 struct nvg_ctl {
     void *zctx;
     char feed_ep[NVG_ZMQ_ENDPOINT_MAX];
@@ -36,6 +50,10 @@ struct nvg_ctl {
     const char *keygen_dir;                    /* keygen --out */
     bool keys;                                 /* CURVE: own and collector loaded */
     struct nvg_cert own, collector;
+    /* --collector given more than once; with one, feed_ep and control_ep are all there is. */
+    struct nvg_ctl_collector collectors[NVG_CTL_MAX_COLLECTORS];
+    size_t n_collectors;
+    const char *sensor_collector; /* tail --sensor COLLECTOR/SENSOR: that collector only */
 };
 
 /* ctl-conn.c: one socket to the collector with its CURVE keys and a monitor that tells a
@@ -45,6 +63,7 @@ struct nvg_ctl_conn {
     struct nvg_monitor *mon;
     const char *ep;
     bool connected;            /* TCP connection made at least once */
+    bool up;                   /* connected now (until the monitor says it was lost) */
     bool handshaken;           /* ZMTP/CURVE handshake completed at least once */
     unsigned handshake_closed; /* connections closed before the handshake completed */
     unsigned unreadable;       /* replies we could not unpack */
@@ -62,6 +81,14 @@ int nvg_ctl_load_keys(struct nvg_ctl *ctl);
  * printing why. */
 int nvg_ctl_conn_open(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, const char *ep,
                       int rcvhwm);
+/* The same with server as the collector's public key (one collector of several). */
+int nvg_ctl_conn_open_to(struct nvg_ctl *ctl, struct nvg_ctl_conn *c, int type, const char *ep,
+                         int rcvhwm, const struct nvg_cert *server);
+/* Reads the socket monitor's pending events into c without waiting: 0, or minus the exit
+ * status after printing that the collector refused our key or the handshake. */
+int nvg_ctl_conn_events(struct nvg_ctl *ctl, struct nvg_ctl_conn *c);
+/* The monitor's socket, for a zmq_poll over several connections. */
+void *nvg_ctl_conn_monitor(const struct nvg_ctl_conn *c);
 void nvg_ctl_conn_close(struct nvg_ctl_conn *c);
 /* Waits up to ms for the socket to be readable while watching the connection: 1 readable, 0
  * not yet (timeout or a signal), or minus the exit status after printing that the collector
@@ -93,6 +120,26 @@ Netvigil__ControlReply *nvg_ctl_query(struct nvg_ctl *ctl, Netvigil__ControlRequ
  * per-sensor results. Returns the exit status: 0 only when every targeted sensor said ok. */
 int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char *sensor,
                     const char *filter);
+
+/* ctl-multi.c: the same commands over several collectors (n_collectors > 1): status merged
+ * with a COLLECTOR column, commands routed to the collector that holds the named sensor (or
+ * to every one), one-reply queries (hosts, alerts --since) per collector. A collector that
+ * does not answer is said on stderr while the others' answers are printed; the exit status
+ * is then NVG_CTL_EXIT_PARTIAL. */
+int nvg_ctl_multi_status(struct nvg_ctl *ctl);
+int nvg_ctl_multi_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char *sensor,
+                          const char *filter);
+int nvg_ctl_multi_hosts(struct nvg_ctl *ctl);
+int nvg_ctl_multi_alerts_since(struct nvg_ctl *ctl);
+/* ctl-multi-feed.c: tail, rates, events, alerts and flows merged from every collector, each
+ * line prefixed "[LABEL] " (JSON objects get a "collector" member). */
+struct nvg_ctl_feed;
+typedef long (*nvg_ctl_feed_printer)(struct nvg_ctl_feed *f, FILE *out, const void *data,
+                                     size_t len, long limit);
+int nvg_ctl_multi_watch(struct nvg_ctl *ctl, const char *topic, nvg_ctl_feed_printer print);
+/* Writes text (len bytes, whole lines) to out with each line prefixed "[label] ", or a line
+ * that is a JSON object as {"collector":"label",...}. */
+void nvg_ctl_put_labelled(FILE *out, const char *label, const char *text, size_t len);
 
 /* ctl-status.c */
 int nvg_ctl_status(struct nvg_ctl *ctl);

@@ -147,7 +147,7 @@ static void act_connect(GSimpleAction *a, GVariant *p, gpointer data)
     g_autoptr(GError) error = NULL;
     struct nvg_viewer_config c = {0};
     nvg_viewer_config_copy(&c, &self->config);
-    if (!nvg_viewer_config_set_host(&c, host, &error)) {
+    if (!nvg_viewer_config_set_hosts(&c, host, &error)) {
         g_message("connect: %s", error->message);
         if (self->window)
             gtk_widget_activate_action(GTK_WIDGET(self->window), "window.toast", "s",
@@ -291,9 +291,19 @@ static void on_flows_items(GListModel *m, guint pos, guint removed, guint added,
         self->flows_idle = g_timeout_add(ALERTS_STATE_MS, refresh_flows_state, self);
 }
 
+/* app.collectors: read-only, each collector's (label, feed endpoint, state), refreshed with
+ * the connection and once a second (a collector's own state changes under "partial"). */
+static void refresh_collectors(NvgApplication *self)
+{
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "collectors");
+    if (a && self->window)
+        g_simple_action_set_state(G_SIMPLE_ACTION(a), nvg_window_get_collectors(self->window));
+}
+
 static gboolean on_flows_tick(gpointer data)
 {
     on_flows_items(NULL, 0, 0, 0, data);
+    refresh_collectors(data);
     return G_SOURCE_CONTINUE;
 }
 
@@ -368,10 +378,12 @@ static void on_connection(NvgWindow *w, GParamSpec *pspec, NvgApplication *self)
     if (a)
         g_simple_action_set_state(G_SIMPLE_ACTION(a),
                                   g_variant_new_string(nvg_window_get_connection(w)));
+    refresh_collectors(self);
 }
 
 static const GActionEntry app_actions[] = {
     {"connection", NULL, NULL, "'connecting'", change_readonly, {0}},
+    {"collectors", NULL, NULL, "@a(sss) []", change_readonly, {0}},
     {"apply-filter", act_apply_filter, "s", NULL, NULL, {0}},
     {"clear-filter", act_clear_filter, NULL, NULL, NULL, {0}},
     {"export", act_export, "s", NULL, NULL, {0}},

@@ -100,7 +100,10 @@ void nvg_connect_dialog_present(GtkWindow *parent, const struct nvg_viewer_confi
     GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
     g_object_set(box, "margin-start", 18, "margin-end", 18, "margin-top", 18, "margin-bottom", 18,
                  NULL);
-    GtkWidget *intro = gtk_label_new("The collector's public key and your own key pair, as "
+    GtkWidget *intro = gtk_label_new("One collector, or a list of them separated by commas "
+                                     "(NAME=host labels a collector's sensors NAME/SENSOR). "
+                                     "The collector's public key (with several: a directory of "
+                                     "NAME.key, or one key for all) and your own key pair, as "
                                      "`netvigil-ctl keygen` writes them. Leave both empty for a "
                                      "collector without keys (or the defaults in "
                                      "~/.config/netvigil/).");
@@ -112,7 +115,7 @@ void nvg_connect_dialog_present(GtkWindow *parent, const struct nvg_viewer_confi
     gtk_grid_set_row_spacing(grid, 8);
     gtk_grid_set_column_spacing(grid, 8);
     d->host = add_row(grid, 0, "_Collector", config->host ? config->host : "localhost",
-                      "host or host:port (feed port, default 7701)", NULL);
+                      "host[:port], or several: east=host1, west=host2:7711", NULL);
     gtk_entry_set_activates_default(d->host, TRUE);
     d->collector_key = add_row(grid, 1, "Collector _key", config->collector_key_path,
                                "collector.key", "The collector's public key");

@@ -1,4 +1,6 @@
-/* The feed worker: see nvg-feed.h. */
+/* The feed workers, one per collector, and the feed that holds them: see nvg-feed.h. What
+ * several collectors add (names prefixed, statuses merged, requests routed, replies gathered)
+ * is in nvg-feed-multi.c. */
 #include "nvg-feed.h"
 
 #include <errno.h>
@@ -10,50 +12,9 @@
 
 #include "nvg-cert.h"
 #include "nvg-error.h"
-#include "nvg-feed-skip.h"
-#include "nvg-monitor.h"
+#include "nvg-feed-private.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
-
-struct request {
-    uint64_t id;
-    int kind;
-    char *sensor;
-    char *filter;
-    int64_t since_ms;
-    uint32_t limit;
-};
-
-struct nvg_feed {
-    void *zctx;
-    char *feed_ep, *control_ep;
-    struct nvg_cert *own, *collector; /* NULL: no CURVE */
-    struct nvg_sensor_names *names;
-    GThread *thread;
-    GCond ready_cond; /* startup handshake, under lock */
-    int ready;        /* 0 starting, 1 running, -1 failed (ready_error) */
-    GError *ready_error;
-    int wake_fd; /* eventfd: main -> worker */
-    gint stop;
-    char requester[200];
-
-    /* worker-owned */
-    void *sub, *dealer;
-    struct nvg_monitor *monitor; /* the SUB socket's connect/disconnect events */
-    int links;                   /* connected pipes of the SUB socket */
-    int64_t orphaned_us;         /* when the SUB lost its link with no reconnect planned */
-    struct nvg_arena *arena;
-    struct nvg_feed_skips skips; /* forgotten at each disconnect */
-
-    /* hand-over, under lock */
-    GMutex lock;
-    struct nvg_view_rec *fill, *spare;
-    guint fill_n, cap;
-    struct nvg_feed_stats stats;
-
-    GAsyncQueue *out;      /* struct nvg_feed_msg * */
-    GAsyncQueue *requests; /* struct request * */
-};
 
 static void request_free(struct request *r)
 {
@@ -64,7 +25,7 @@ static void request_free(struct request *r)
 
 /* Hands m to the main thread, unless NVG_FEED_QUEUE_BYTES are waiting already: then it is
  * dropped and counted, so a collector that floods us costs a bounded amount of memory. */
-static void push(struct nvg_feed *feed, struct nvg_feed_msg *m)
+static void push(struct nvg_feed_link *feed, struct nvg_feed_msg *m)
 {
     g_mutex_lock(&feed->lock);
     gboolean fits = feed->stats.queue_bytes + m->bytes <= NVG_FEED_QUEUE_BYTES;
@@ -79,8 +40,13 @@ static void push(struct nvg_feed *feed, struct nvg_feed_msg *m)
         nvg_feed_msg_free(m);
 }
 
+void nvg__feed_link_push(struct nvg_feed_link *link, struct nvg_feed_msg *m)
+{
+    push(link, m);
+}
+
 /* feed_rx: it came over the feed, which is therefore alive. */
-static void add_counts(struct nvg_feed *feed, const struct nvg_feed_parse_counts *c,
+static void add_counts(struct nvg_feed_link *feed, const struct nvg_feed_parse_counts *c,
                        gboolean feed_rx)
 {
     g_mutex_lock(&feed->lock);
@@ -92,7 +58,7 @@ static void add_counts(struct nvg_feed *feed, const struct nvg_feed_parse_counts
     g_mutex_unlock(&feed->lock);
 }
 
-static void count_invalid(struct nvg_feed *feed)
+static void count_invalid(struct nvg_feed_link *feed)
 {
     g_mutex_lock(&feed->lock);
     feed->stats.invalid++;
@@ -101,17 +67,19 @@ static void count_invalid(struct nvg_feed *feed)
 
 /* ---- records ------------------------------------------------------------------------------ */
 
-static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
+static void take_batch(struct nvg_feed_link *feed, const void *data, size_t len)
 {
     struct nvg_feed_parse_counts counts = {0};
-    char name[NVG_SENSOR_NAME_MAX + 1];
+    char name[NVG_SENSOR_NAME_MAX + 1], shown[NVG_VIEW_NAME_MAX + 1];
     Netvigil__Batch *b = nvg_feed_parse_batch(feed->arena, data, len, name, &counts);
     if (!b) {
         add_counts(feed, &counts, TRUE);
         nvg_arena_reset(feed->arena);
         return;
     }
-    uint16_t sid = nvg_sensor_names_intern(feed->names, name);
+    if (feed->label)
+        g_snprintf(shown, sizeof(shown), "%s/%s", feed->label, name);
+    uint16_t sid = nvg_sensor_names_intern(feed->names, feed->label ? shown : name);
     uint64_t skipped = nvg_feed_skips_batch(&feed->skips, name, b->feed_offset, b->n_records);
     uint64_t bad = 0, dropped = 0, ok = 0;
     g_mutex_lock(&feed->lock);
@@ -141,7 +109,7 @@ static void take_batch(struct nvg_feed *feed, const void *data, size_t len)
 
 /* ---- other feed messages ---------------------------------------------------------------- */
 
-static void take_other(struct nvg_feed *feed, const char *topic, size_t tlen, const void *data,
+static void take_other(struct nvg_feed_link *feed, const char *topic, size_t tlen, const void *data,
                        size_t len)
 {
     struct nvg_feed_parse_counts counts = {0};
@@ -150,12 +118,14 @@ static void take_other(struct nvg_feed *feed, const char *topic, size_t tlen, co
     if (kind < 0)
         counts.invalid++;
     add_counts(feed, &counts, TRUE);
+    if (m && feed->label)
+        m = nvg__feed_multi_adopt(feed, m);
     if (m)
         push(feed, m);
 }
 
 /* Drain the SUB socket (bounded per call so a stop request is seen promptly). */
-static void drain_sub(struct nvg_feed *feed)
+static void drain_sub(struct nvg_feed_link *feed)
 {
     for (int n = 0; n < 512; n++) {
         zmq_msg_t topic, body;
@@ -182,7 +152,7 @@ static void drain_sub(struct nvg_feed *feed)
 
 /* ---- control ----------------------------------------------------------------------------- */
 
-static void send_requests(struct nvg_feed *feed)
+static void send_requests(struct nvg_feed_link *feed)
 {
     struct request *r;
     while ((r = g_async_queue_try_pop(feed->requests))) {
@@ -198,16 +168,21 @@ static void send_requests(struct nvg_feed *feed)
         /* ZMQ_IMMEDIATE: with no live connection this fails now instead of queueing a command
          * that would run whenever the collector comes back. */
         int rc = nvg_zmq_send_pb(feed->dealer, &req.base, ZMQ_DONTWAIT);
-        if (rc < 0)
-            push(feed,
-                 nvg_feed_msg_new_error(
-                     r->id, rc == NVG_EAGAIN ? "not connected to the collector's control socket"
-                                             : nvg_strerror(rc)));
+        struct nvg_feed_msg *m =
+            rc >= 0 ? NULL
+                    : nvg_feed_msg_new_error(r->id, rc == NVG_EAGAIN
+                                                        ? "not connected to the collector's "
+                                                          "control socket"
+                                                        : nvg_strerror(rc));
+        if (m && feed->label)
+            m = nvg__feed_multi_reply(feed, m);
+        if (m)
+            push(feed, m);
         request_free(r);
     }
 }
 
-static void drain_dealer(struct nvg_feed *feed)
+static void drain_dealer(struct nvg_feed_link *feed)
 {
     for (;;) {
         zmq_msg_t m;
@@ -221,6 +196,8 @@ static void drain_dealer(struct nvg_feed *feed)
             nvg_feed_parse(NVG_FEED_REPLY, zmq_msg_data(&m), zmq_msg_size(&m), &counts);
         zmq_msg_close(&m);
         add_counts(feed, &counts, FALSE);
+        if (r && feed->label)
+            r = nvg__feed_multi_reply(feed, r);
         if (r)
             push(feed, r);
     }
@@ -230,7 +207,7 @@ static void drain_dealer(struct nvg_feed *feed)
 
 /* The handshake's outcome: refused by ZAP, or failed at the security mechanism (wrong
  * collector key, or only one side uses keys), or through. */
-static void on_handshake(struct nvg_feed *feed, const struct nvg_monitor_event *ev)
+static void on_handshake(struct nvg_feed_link *feed, const struct nvg_monitor_event *ev)
 {
     enum nvg_feed_auth auth = ev->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ? NVG_FEED_AUTH_OK
                               : ev->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
@@ -249,7 +226,7 @@ static void on_handshake(struct nvg_feed *feed, const struct nvg_monitor_event *
 
 static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
 {
-    struct nvg_feed *feed = user;
+    struct nvg_feed_link *feed = user;
     if (ev->event & (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)) {
         on_handshake(feed, ev);
@@ -278,6 +255,8 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
     if (ev->event == ZMQ_EVENT_DISCONNECTED)
         feed->stats.disconnects++;
     g_mutex_unlock(&feed->lock);
+    if (!up && was && feed->label)
+        nvg__feed_multi_link_down(feed);
 }
 
 /* libzmq (4.3) reconnects after a lost connection, but a protocol error (a message over our
@@ -286,7 +265,7 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
  * on the same socket keeps its subscriptions. */
 #define ORPHAN_GRACE_US (1500 * 1000)
 
-static void reconnect_orphaned(struct nvg_feed *feed)
+static void reconnect_orphaned(struct nvg_feed_link *feed)
 {
     if (!feed->orphaned_us || g_get_monotonic_time() - feed->orphaned_us < ORPHAN_GRACE_US)
         return;
@@ -299,11 +278,11 @@ static void reconnect_orphaned(struct nvg_feed *feed)
         g_warning("feed %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
 }
 
-static int open_sockets(struct nvg_feed *feed, GError **error);
+static int open_sockets(struct nvg_feed_link *feed, GError **error);
 
 static gpointer worker(gpointer data)
 {
-    struct nvg_feed *feed = data;
+    struct nvg_feed_link *feed = data;
     GError *error = NULL;
     int rc = open_sockets(feed, &error);
     g_mutex_lock(&feed->lock);
@@ -363,7 +342,7 @@ static const char *const topics[] = {NVG_TOPIC_RECORDS, NVG_TOPIC_RATES,  NVG_TO
                                      NVG_TOPIC_FLOWS};
 
 /* Runs on the worker: it creates, uses and closes both sockets. */
-static int open_sockets(struct nvg_feed *feed, GError **error)
+static int open_sockets(struct nvg_feed_link *feed, GError **error)
 {
     char err[NVG_ERRBUF_SIZE];
     /* HWMs in messages of at most NVG_CLIENT_MAX_MSG: what libzmq may buffer for us is bounded
@@ -419,18 +398,23 @@ static int open_sockets(struct nvg_feed *feed, GError **error)
     return 0;
 }
 
-struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
-                              const struct nvg_cert *own, const struct nvg_cert *collector,
-                              guint pending_cap, struct nvg_sensor_names *names, GError **error)
+static void link_free(struct nvg_feed_link *feed);
+
+static struct nvg_feed_link *link_new(struct nvg_feed *hub, guint index, void *zctx,
+                                      const struct nvg_feed_collector *c, guint pending_cap,
+                                      struct nvg_sensor_names *names, GError **error)
 {
-    struct nvg_feed *feed = g_new0(struct nvg_feed, 1);
+    struct nvg_feed_link *feed = g_new0(struct nvg_feed_link, 1);
+    feed->hub = hub;
+    feed->index = index;
+    feed->label = g_strdup(c->label);
     feed->zctx = zctx;
-    if (own && collector) {
-        feed->own = g_memdup2(own, sizeof(*own));
-        feed->collector = g_memdup2(collector, sizeof(*collector));
+    if (c->own && c->collector) {
+        feed->own = g_memdup2(c->own, sizeof(*c->own));
+        feed->collector = g_memdup2(c->collector, sizeof(*c->collector));
     }
-    feed->feed_ep = g_strdup(feed_ep);
-    feed->control_ep = g_strdup(control_ep);
+    feed->feed_ep = g_strdup(c->feed_ep);
+    feed->control_ep = g_strdup(c->control_ep);
     feed->names = names;
     feed->cap = MAX(pending_cap, 1024u);
     feed->fill = g_new(struct nvg_view_rec, feed->cap);
@@ -444,7 +428,7 @@ struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *contr
     requester_name(feed->requester, sizeof(feed->requester));
     if (feed->wake_fd < 0 || !feed->arena) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "out of resources");
-        nvg_feed_free(feed);
+        link_free(feed);
         return NULL;
     }
     g_cond_init(&feed->ready_cond);
@@ -456,20 +440,20 @@ struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *contr
     if (feed->ready < 0) {
         g_propagate_error(error, feed->ready_error);
         feed->ready_error = NULL;
-        nvg_feed_free(feed);
+        link_free(feed);
         return NULL;
     }
     return feed;
 }
 
-static void wake(struct nvg_feed *feed)
+static void wake(struct nvg_feed_link *feed)
 {
     uint64_t one = 1;
     if (write(feed->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         g_warning("feed: eventfd: %s", g_strerror(errno));
 }
 
-void nvg_feed_free(struct nvg_feed *feed)
+static void link_free(struct nvg_feed_link *feed)
 {
     if (!feed)
         return;
@@ -494,10 +478,13 @@ void nvg_feed_free(struct nvg_feed *feed)
         memset(feed->own->secret_key, 0, sizeof(feed->own->secret_key));
     g_free(feed->own);
     g_free(feed->collector);
+    g_free(feed->label);
+    if (feed->status)
+        g_bytes_unref(feed->status);
     g_free(feed);
 }
 
-const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *feed, guint *n)
+static const struct nvg_view_rec *link_take_records(struct nvg_feed_link *feed, guint *n)
 {
     g_mutex_lock(&feed->lock);
     struct nvg_view_rec *full = feed->fill;
@@ -509,7 +496,7 @@ const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *feed, guint *n
     return full;
 }
 
-struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *feed)
+static struct nvg_feed_msg *link_pop(struct nvg_feed_link *feed)
 {
     struct nvg_feed_msg *m = g_async_queue_try_pop(feed->out);
     if (m) {
@@ -520,14 +507,14 @@ struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *feed)
     return m;
 }
 
-void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats)
+static void link_get_stats(struct nvg_feed_link *feed, struct nvg_feed_stats *stats)
 {
     g_mutex_lock(&feed->lock);
     *stats = feed->stats;
     g_mutex_unlock(&feed->lock);
 }
 
-static void queue_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
+void nvg__feed_link_queue(struct nvg_feed_link *feed, uint64_t id, int kind, const char *sensor,
                           const char *filter, int64_t since_ms, uint32_t limit)
 {
     struct request *r = g_new0(struct request, 1);
@@ -541,18 +528,106 @@ static void queue_request(struct nvg_feed *feed, uint64_t id, int kind, const ch
     wake(feed);
 }
 
-void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
-                      const char *filter)
+/* ---- the feed: every collector's worker ------------------------------------------------ */
+
+struct nvg_feed *nvg_feed_new_multi(void *zctx, const struct nvg_feed_collector *collectors,
+                                    guint n, guint pending_cap, struct nvg_sensor_names *names,
+                                    GError **error)
 {
-    queue_request(feed, id, kind, sensor, filter, 0, 0);
+    g_return_val_if_fail(n >= 1 && n <= NVG_FEED_MAX_COLLECTORS, NULL);
+    struct nvg_feed *hub = g_new0(struct nvg_feed, 1);
+    g_mutex_init(&hub->lock);
+    nvg__feed_multi_init(hub);
+    for (guint i = 0; i < n; i++) {
+        hub->links[i] = link_new(hub, i, zctx, &collectors[i], pending_cap, names, error);
+        if (!hub->links[i]) {
+            nvg_feed_free(hub);
+            return NULL;
+        }
+        hub->n++;
+    }
+    return hub;
 }
 
-void nvg_feed_request_alerts(struct nvg_feed *feed, uint64_t id, int64_t since_ms)
+struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
+                              const struct nvg_cert *own, const struct nvg_cert *collector,
+                              guint pending_cap, struct nvg_sensor_names *names, GError **error)
 {
-    queue_request(feed, id, NETVIGIL__COMMAND_KIND__COMMAND_ALERTS, "", "", since_ms, 0);
+    struct nvg_feed_collector c = {NULL, feed_ep, control_ep, own, collector};
+    return nvg_feed_new_multi(zctx, &c, 1, pending_cap, names, error);
 }
 
-void nvg_feed_request_hosts(struct nvg_feed *feed, uint64_t id, uint32_t limit)
+void nvg_feed_free(struct nvg_feed *hub)
 {
-    queue_request(feed, id, NETVIGIL__COMMAND_KIND__COMMAND_HOSTS, "", "", 0, limit);
+    if (!hub)
+        return;
+    for (guint i = 0; i < hub->n; i++)
+        link_free(hub->links[i]); /* joins its worker: none is left to touch the hub after */
+    nvg__feed_multi_clear(hub);
+    g_mutex_clear(&hub->lock);
+    g_free(hub);
+}
+
+guint nvg_feed_get_n_collectors(struct nvg_feed *hub)
+{
+    return hub->n;
+}
+
+const char *nvg_feed_get_label(struct nvg_feed *hub, guint i)
+{
+    return i < hub->n ? hub->links[i]->label : NULL;
+}
+
+const char *nvg_feed_get_endpoint(struct nvg_feed *hub, guint i)
+{
+    return i < hub->n ? hub->links[i]->feed_ep : NULL;
+}
+
+const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *hub, guint i, guint *n)
+{
+    *n = 0;
+    return i < hub->n ? link_take_records(hub->links[i], n) : NULL;
+}
+
+struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *hub)
+{
+    for (guint k = 0; k < hub->n; k++) {
+        guint i = (hub->next_pop + k) % hub->n;
+        struct nvg_feed_msg *m = link_pop(hub->links[i]);
+        if (m) {
+            hub->next_pop = (i + 1) % hub->n; /* round robin: no collector starves another */
+            return m;
+        }
+    }
+    return NULL;
+}
+
+void nvg_feed_get_collector_stats(struct nvg_feed *hub, guint i, struct nvg_feed_stats *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    if (i < hub->n)
+        link_get_stats(hub->links[i], stats);
+}
+
+void nvg_feed_get_stats(struct nvg_feed *hub, struct nvg_feed_stats *stats)
+{
+    link_get_stats(hub->links[0], stats);
+    for (guint i = 1; i < hub->n; i++) {
+        struct nvg_feed_stats o;
+        link_get_stats(hub->links[i], &o);
+        stats->records += o.records;
+        stats->records_dropped += o.records_dropped;
+        stats->records_skipped += o.records_skipped;
+        stats->invalid += o.invalid;
+        stats->escaped += o.escaped;
+        stats->omitted += o.omitted;
+        stats->queue_dropped += o.queue_dropped;
+        stats->queue_bytes += o.queue_bytes;
+        stats->auth = MAX(stats->auth, o.auth);
+        stats->auth_change_us = MAX(stats->auth_change_us, o.auth_change_us);
+        stats->last_rx_us = MAX(stats->last_rx_us, o.last_rx_us);
+        stats->link_up = stats->link_up && o.link_up;
+        stats->link_change_us = MAX(stats->link_change_us, o.link_change_us);
+        stats->disconnects += o.disconnects;
+    }
 }

@@ -1,5 +1,15 @@
-/* The viewer's network side: one worker thread that owns the SUB socket (live feed) and the
- * DEALER socket (control requests). Widgets never touch a socket.
+/* The viewer's network side: per collector one worker thread that owns its SUB socket (live
+ * feed) and DEALER socket (control requests). Widgets never touch a socket.
+ *
+ * Several collectors (--collector given more than once): each worker is bounded as with one
+ * (its own hand-over buffer and queue), and every sensor name that crosses to the main thread
+ * is LABEL/SENSOR, so that the pages tell the collectors' sensors apart without knowing of
+ * collectors: records, statuses (merged: the sensors of every collector in one
+ * CollectorStatus; those of a collector that is away show as not connected), rates, flows,
+ * alerts, events and command results. A request naming LABEL/SENSOR goes to that collector
+ * with SENSOR; one for all sensors (and COMMAND_ALERTS, COMMAND_HOSTS) to every collector,
+ * and their replies come back as one (results and alerts concatenated, ok only when every
+ * collector said ok, a collector that could not be reached named in the error).
  *
  * Worker -> main thread: packet records go into a bounded buffer (records that do not fit are
  * counted, never queued without bound); every other message (status, rates, talkers, events,
@@ -60,27 +70,49 @@ struct nvg_feed_stats {
 
 struct nvg_feed;
 
+#define NVG_FEED_MAX_COLLECTORS 16
+
 struct nvg_cert;
-/* Starts the worker. pending_cap bounds the records handed over per drain. zctx is the
- * process's ZeroMQ context. own and collector (both or neither, copied): CURVE on both sockets
- * with our key pair and the collector's public key. NULL with error set when the sockets cannot
- * be set up. */
+/* One collector: label NULL for the only one (names as they come), else its label (at most
+ * NVG_VIEW_LABEL_MAX, no '/'). own and collector (both or neither, copied): CURVE on both
+ * sockets with our key pair and the collector's public key. */
+struct nvg_feed_collector {
+    const char *label;
+    const char *feed_ep, *control_ep;
+    const struct nvg_cert *own, *collector;
+};
+
+/* Starts the workers, one per collector (1..NVG_FEED_MAX_COLLECTORS). pending_cap bounds the
+ * records each hands over per drain. zctx is the process's ZeroMQ context. NULL with error set
+ * when the sockets cannot be set up. */
+struct nvg_feed *nvg_feed_new_multi(void *zctx, const struct nvg_feed_collector *collectors,
+                                    guint n, guint pending_cap, struct nvg_sensor_names *names,
+                                    GError **error);
+/* One collector, names as they come. */
 struct nvg_feed *nvg_feed_new(void *zctx, const char *feed_ep, const char *control_ep,
                               const struct nvg_cert *own, const struct nvg_cert *collector,
                               guint pending_cap, struct nvg_sensor_names *names, GError **error);
-/* Stops and joins the worker, closes its sockets. NULL does nothing. */
+/* Stops and joins the workers, closes their sockets. NULL does nothing. */
 void nvg_feed_free(struct nvg_feed *feed);
 
-/* Main thread: the records received since the last call (oldest first). The array stays valid
- * until the next call. */
-const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *feed, guint *n);
-/* The next non-record message or NULL. Free it with nvg_feed_msg_free. */
-struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *feed);
-void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats);
+guint nvg_feed_get_n_collectors(struct nvg_feed *feed);
+/* Collector i's label (NULL with one collector) and feed endpoint. */
+const char *nvg_feed_get_label(struct nvg_feed *feed, guint i);
+const char *nvg_feed_get_endpoint(struct nvg_feed *feed, guint i);
 
-/* Queue a control request (kind: Netvigil__CommandKind; sensor "" = all). The answer comes
- * back as an NVG_FEED_REPLY with the same id: the collector's reply, or an error when it could
- * not be sent. */
+/* Main thread: the records of collector i received since the last call (oldest first). The
+ * array stays valid until the next call for i. */
+const struct nvg_view_rec *nvg_feed_take_records(struct nvg_feed *feed, guint i, guint *n);
+/* The next non-record message of any collector, or NULL. Free it with nvg_feed_msg_free. */
+struct nvg_feed_msg *nvg_feed_pop(struct nvg_feed *feed);
+/* Every collector's counters summed (auth: the worst; the link: up only when every one is). */
+void nvg_feed_get_stats(struct nvg_feed *feed, struct nvg_feed_stats *stats);
+/* Collector i's own. */
+void nvg_feed_get_collector_stats(struct nvg_feed *feed, guint i, struct nvg_feed_stats *stats);
+
+/* Queue a control request (kind: Netvigil__CommandKind; sensor "" = all; with several
+ * collectors LABEL/SENSOR). The answer comes back as an NVG_FEED_REPLY with the same id: the
+ * collector's reply, or an error when it could not be sent. */
 void nvg_feed_request(struct nvg_feed *feed, uint64_t id, int kind, const char *sensor,
                       const char *filter);
 /* COMMAND_ALERTS: the alert events the collector kept, emitted at or after since_ms (wall

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nvg-cert.h"
+#include "nvg-sensor-names.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
 
@@ -21,6 +22,7 @@ void nvg_viewer_config_copy(struct nvg_viewer_config *dst, const struct nvg_view
     c.control_ep = g_strdup(src->control_ep);
     c.key_path = g_strdup(src->key_path);
     c.collector_key_path = g_strdup(src->collector_key_path);
+    c.collectors = g_strdupv(src->collectors);
     nvg_viewer_config_clear(dst);
     *dst = c;
 }
@@ -32,6 +34,7 @@ void nvg_viewer_config_clear(struct nvg_viewer_config *config)
     g_free(config->control_ep);
     g_free(config->key_path);
     g_free(config->collector_key_path);
+    g_strfreev(config->collectors);
     memset(config, 0, sizeof(*config));
 }
 
@@ -60,6 +63,71 @@ gboolean nvg_viewer_config_set_host(struct nvg_viewer_config *config, const char
     config->host = g_strdup(host);
     config->feed_ep = g_strdup(feed);
     config->control_ep = g_strdup(control);
+    return TRUE;
+}
+
+gboolean nvg_viewer_config_parse_collector(const char *spec, char **label, char **feed_ep,
+                                           char **control_ep, GError **error)
+{
+    const char *eq = strchr(spec, '=');
+    const char *host = eq ? eq + 1 : spec;
+    g_autofree char *name = eq ? g_strndup(spec, (gsize)(eq - spec)) : g_strdup(spec);
+    if (!name[0] || strlen(name) > NVG_VIEW_LABEL_MAX || strchr(name, '/') ||
+        (eq && !nvg_name_valid(name))) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "'%s': a collector's NAME is at most %d letters, digits, '.', '_' or '-'", spec,
+                    NVG_VIEW_LABEL_MAX);
+        return FALSE;
+    }
+    struct nvg_viewer_config one = {0};
+    if (!nvg_viewer_config_set_host(&one, host, error))
+        return FALSE;
+    *label = g_steal_pointer(&name);
+    *feed_ep = g_steal_pointer(&one.feed_ep);
+    *control_ep = g_steal_pointer(&one.control_ep);
+    nvg_viewer_config_clear(&one);
+    return TRUE;
+}
+
+gboolean nvg_viewer_config_set_hosts(struct nvg_viewer_config *config, const char *text,
+                                     GError **error)
+{
+    g_auto(GStrv) parts = g_regex_split_simple("[,\\s]+", text ? text : "", 0, 0);
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; parts[i]; i++) {
+        char *label, *feed, *control;
+        if (!parts[i][0])
+            continue;
+        if (!nvg_viewer_config_parse_collector(parts[i], &label, &feed, &control, error))
+            return FALSE;
+        g_free(feed);
+        g_free(control);
+        if (!g_hash_table_add(labels, label)) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "collector '%s' given twice (NAME=HOST tells them apart)", parts[i]);
+            return FALSE;
+        }
+        g_ptr_array_add(list, g_strdup(parts[i]));
+    }
+    if (list->len == 0 || list->len > NVG_VIEWER_MAX_COLLECTORS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "give 1 to %d collectors, not '%s'", NVG_VIEWER_MAX_COLLECTORS,
+                    text ? text : "");
+        return FALSE;
+    }
+    const char *first = list->pdata[0];
+    const char *eq = strchr(first, '=');
+    if (!nvg_viewer_config_set_host(config, eq ? eq + 1 : first, error))
+        return FALSE;
+    g_free(config->host);
+    config->host = g_strdup(text);
+    g_strfreev(config->collectors);
+    config->collectors = NULL;
+    if (list->len > 1) {
+        g_ptr_array_add(list, NULL);
+        config->collectors = (char **)g_ptr_array_steal(list, NULL);
+    }
     return TRUE;
 }
 
@@ -95,7 +163,7 @@ gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *pa
     }
     if (!config->feed_ep && !config->host) {
         g_autofree char *host = g_key_file_get_string(kf, GROUP, "host", NULL);
-        if (host && *host && !nvg_viewer_config_set_host(config, host, error))
+        if (host && *host && !nvg_viewer_config_set_hosts(config, host, error))
             return FALSE;
     }
     load_string(kf, "key", &config->key_path);

@@ -5,13 +5,29 @@
 
 #include <glib.h>
 
+#define NVG_VIEWER_MAX_COLLECTORS 16 /* NVG_FEED_MAX_COLLECTORS */
+
 struct nvg_viewer_config {
     char *host;                 /* as typed: "HOST" or "HOST:FEEDPORT"; NULL: endpoints given */
     char *feed_ep, *control_ep; /* the collector's live feed and control endpoints */
     char *key_path;             /* --key FILE.key_secret; NULL: the default, if any */
     char *collector_key_path;   /* --collector-key FILE.key; NULL: the default, if any */
     guint ring_size;            /* rows of the packet list, 0 = the store's default */
+    /* Several collectors (--collector given more than once, or a list in the Connect dialog):
+     * each "[NAME=]HOST[:PORT]"; feed_ep and control_ep are then the first one's. NULL: one. */
+    char **collectors;
 };
+
+/* One collector of a list, "[NAME=]HOST[:PORT]": its label (NAME, else HOST[:PORT] as
+ * given; at most NVG_VIEW_LABEL_MAX, no '/') and endpoints (as nvg_viewer_config_set_host).
+ * FALSE with error set for one that is not. The strings are newly allocated. */
+gboolean nvg_viewer_config_parse_collector(const char *spec, char **label, char **feed_ep,
+                                           char **control_ep, GError **error);
+/* text is one collector or several, separated by commas or spaces: sets host (text as given),
+ * feed_ep, control_ep (the first's) and, for several, collectors. FALSE with error set (config
+ * unchanged) when one is not a collector or two have the same label. */
+gboolean nvg_viewer_config_set_hosts(struct nvg_viewer_config *config, const char *text,
+                                     GError **error);
 
 /* dst gets copies of src's strings; dst's old ones are freed. */
 void nvg_viewer_config_copy(struct nvg_viewer_config *dst, const struct nvg_viewer_config *src);

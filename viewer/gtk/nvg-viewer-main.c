@@ -1,6 +1,7 @@
 /* netvigil-viewer: the GTK 4 desktop viewer of a netvigil collector.
  *
- *   netvigil-viewer [--collector HOST[:PORT]] [--feed-endpoint EP] [--control-endpoint EP]
+ *   netvigil-viewer [--collector [NAME=]HOST[:PORT]]... [--feed-endpoint EP]
+ *                   [--control-endpoint EP]
  *                   [--key FILE.key_secret] [--collector-key FILE.key]
  *                   [--ring-size N] [--app-id ID]
  *
@@ -27,14 +28,15 @@
 #define RING_MAX 10000000
 
 struct options {
-    char *host, *feed, *control, *app_id, *key, *collector_key;
+    char **hosts;
+    char *feed, *control, *app_id, *key, *collector_key;
     gint ring;
     gboolean version;
 };
 
 static void options_clear(struct options *o)
 {
-    g_free(o->host);
+    g_strfreev(o->hosts);
     g_free(o->feed);
     g_free(o->control);
     g_free(o->app_id);
@@ -46,8 +48,10 @@ static void options_clear(struct options *o)
 static int parse_options(int *argc, char ***argv, struct options *o)
 {
     GOptionEntry entries[] = {
-        {"collector", 0, 0, G_OPTION_ARG_STRING, &o->host,
-         "Collector host, PORT its feed port (default localhost:7701)", "HOST[:PORT]"},
+        {"collector", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->hosts,
+         "Collector host, PORT its feed port (default localhost:7701); repeat it to watch "
+         "several collectors, NAME labelling each one's sensors (NAME/SENSOR)",
+         "[NAME=]HOST[:PORT]"},
         {"feed-endpoint", 0, 0, G_OPTION_ARG_STRING, &o->feed,
          "Live feed endpoint (default tcp://HOST:7701)", "EP"},
         {"control-endpoint", 0, 0, G_OPTION_ARG_STRING, &o->control,
@@ -55,7 +59,8 @@ static int parse_options(int *argc, char ***argv, struct options *o)
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &o->key,
          "Own key pair (default: the one in $XDG_CONFIG_HOME/netvigil/)", "FILE.key_secret"},
         {"collector-key", 0, 0, G_OPTION_ARG_FILENAME, &o->collector_key,
-         "The collector's public key (default: $XDG_CONFIG_HOME/netvigil/collector.key)",
+         "The collector's public key (default: $XDG_CONFIG_HOME/netvigil/collector.key); with "
+         "several collectors one for all, or a directory of NAME.key",
          "FILE.key"},
         {"ring-size", 0, 0, G_OPTION_ARG_INT, &o->ring,
          "Rows the packet list keeps (default 200000)", "N"},
@@ -93,13 +98,25 @@ static int make_config(struct options *o, struct nvg_viewer_config *c)
     g_autoptr(GError) error = NULL;
     c->key_path = g_strdup(o->key);
     c->collector_key_path = g_strdup(o->collector_key);
-    if (o->host && !nvg_viewer_config_set_host(c, o->host, &error)) {
+    guint n_hosts = o->hosts ? g_strv_length(o->hosts) : 0;
+    const char *host = n_hosts ? o->hosts[0] : NULL;
+    if (n_hosts > 1 && (o->feed || o->control)) {
+        fprintf(stderr, "netvigil-viewer: --feed-endpoint and --control-endpoint name one "
+                        "collector; with several, give each as --collector HOST[:PORT]\n");
+        return 2;
+    }
+    g_autofree char *list = n_hosts > 1 ? g_strjoinv(",", o->hosts) : NULL;
+    if (n_hosts == 1 && !nvg_viewer_config_set_host(c, host, &error)) {
+        fprintf(stderr, "netvigil-viewer: %s\n", error->message);
+        return 2;
+    }
+    if (list && !nvg_viewer_config_set_hosts(c, list, &error)) {
         fprintf(stderr, "netvigil-viewer: %s\n", error->message);
         return 2;
     }
     if (o->feed || o->control) {
         char feed[NVG_ZMQ_ENDPOINT_MAX], control[NVG_ZMQ_ENDPOINT_MAX];
-        const char *h = o->host ? o->host : "localhost";
+        const char *h = host ? host : "localhost";
         if (nvg_zmq_endpoint_client(feed, sizeof(feed), o->feed, h, NVG_PORT_FEED) < 0 ||
             nvg_zmq_endpoint_client(control, sizeof(control), o->control, h, NVG_PORT_CONTROL) <
                 0) {

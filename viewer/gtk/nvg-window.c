@@ -35,7 +35,15 @@
  * byte-bounded queue, or is dropped there, instead of freezing the main loop. */
 #define DRAIN_BUDGET_US (20 * 1000)
 
-enum { CONN_CONNECTING, CONN_OK, CONN_RECONNECTING, CONN_FAILED, CONN_REFUSED, CONN_MISMATCH };
+enum {
+    CONN_CONNECTING,
+    CONN_OK,
+    CONN_RECONNECTING,
+    CONN_FAILED,
+    CONN_REFUSED,
+    CONN_MISMATCH,
+    CONN_PARTIAL, /* several collectors: some connected, some not */
+};
 
 struct _NvgWindow {
     GtkApplicationWindow parent_instance;
@@ -68,6 +76,8 @@ struct _NvgWindow {
     guint64 rate_n0;
     double feed_rate;
     int conn_state;
+    int collector_state[NVG_FEED_MAX_COLLECTORS]; /* with several: each one's CONN_* */
+    char *partial_text;                           /* CONN_PARTIAL's badge */
 
     /* sensor selector */
     char *selected; /* "" = all sensors */
@@ -168,6 +178,7 @@ static const char *const conn_names[] = {
     [CONN_CONNECTING] = "connecting",     [CONN_OK] = "connected",
     [CONN_RECONNECTING] = "reconnecting", [CONN_FAILED] = "failed",
     [CONN_REFUSED] = "refused",           [CONN_MISMATCH] = "handshake-failed",
+    [CONN_PARTIAL] = "partial",
 };
 
 const char *nvg_window_get_connection(NvgWindow *self)
@@ -181,6 +192,7 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
 {
     static const char *const classes[] = {"conn-ok", "conn-wait", "conn-lost"};
     const char *cls = state == CONN_OK                                ? classes[0]
+                      : state == CONN_PARTIAL                         ? classes[1]
                       : state == CONN_FAILED || state >= CONN_REFUSED ? classes[2]
                                                                       : classes[1];
     char text[120];
@@ -203,6 +215,9 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
         break;
     case CONN_MISMATCH:
         g_strlcpy(text, "Refused: wrong collector key, or keys on one side only", sizeof(text));
+        break;
+    case CONN_PARTIAL:
+        g_strlcpy(text, self->partial_text ? self->partial_text : "Partly connected", sizeof(text));
         break;
     default:
         g_strlcpy(text, "Not connected", sizeof(text));
@@ -230,32 +245,96 @@ static void set_conn_state(NvgWindow *self, int state, gint64 away_s)
  * collector publishes its status every second). reconnecting: it was connected once and the
  * link dropped (noticed at once through the socket monitor) or went silent; ZeroMQ reconnects
  * by itself (backing off up to 2 s) and the state returns to connected with the next message. */
+static int link_state(const struct nvg_feed_stats *fs, gint64 now, gint64 *away_s)
+{
+    *away_s = 0;
+    /* a refusal newer than the last data: libzmq keeps retrying, and is refused each time */
+    if ((fs->auth == NVG_FEED_AUTH_REFUSED || fs->auth == NVG_FEED_AUTH_MISMATCH) &&
+        fs->auth_change_us >= fs->last_rx_us)
+        return fs->auth == NVG_FEED_AUTH_REFUSED ? CONN_REFUSED : CONN_MISMATCH;
+    gboolean ever = fs->last_rx_us != 0 || fs->disconnects != 0;
+    /* with a monitor, data counts only when it came after the latest (re)connect */
+    gboolean link_ok =
+        fs->link_change_us == 0 || (fs->link_up && fs->last_rx_us >= fs->link_change_us);
+    if (link_ok && fs->last_rx_us && now - fs->last_rx_us < CONN_SILENT_US)
+        return CONN_OK;
+    if (!ever)
+        return CONN_CONNECTING;
+    gint64 since = fs->last_rx_us;
+    if (!fs->link_up && fs->link_change_us > since)
+        since = fs->link_change_us;
+    *away_s = since ? (now - since) / G_USEC_PER_SEC : 0;
+    return CONN_RECONNECTING;
+}
+
+/* Several collectors: connected when all are; partial, naming the ones away, when some are;
+ * else the first one's state. */
+static void update_collectors(NvgWindow *self, gint64 now)
+{
+    guint n = nvg_feed_get_n_collectors(self->feed), ok = 0;
+    GString *away = g_string_new(NULL);
+    int first = CONN_CONNECTING;
+    gint64 first_away = 0;
+    for (guint i = 0; i < n; i++) {
+        struct nvg_feed_stats fs;
+        gint64 away_s;
+        nvg_feed_get_collector_stats(self->feed, i, &fs);
+        int st = link_state(&fs, now, &away_s);
+        if (st != self->collector_state[i])
+            g_info("collector %s: %s", nvg_feed_get_label(self->feed, i), conn_names[st]);
+        self->collector_state[i] = st;
+        ok += st == CONN_OK;
+        if (st != CONN_OK)
+            g_string_append_printf(away, "%s%s %s", away->len ? ", " : "",
+                                   nvg_feed_get_label(self->feed, i),
+                                   st == CONN_RECONNECTING ? "away" : conn_names[st]);
+        if (st == CONN_RECONNECTING && away_s)
+            g_string_append_printf(away, " %" G_GINT64_FORMAT " s", away_s);
+        if (i == 0) {
+            first = st;
+            first_away = away_s;
+        }
+    }
+    g_free(self->partial_text);
+    self->partial_text = g_strdup_printf("● %u of %u collectors · %s", ok, n, away->str);
+    g_string_free(away, TRUE);
+    if (ok == n || ok == 0)
+        set_conn_state(self, ok ? CONN_OK : first, first_away);
+    else
+        set_conn_state(self, CONN_PARTIAL, 0);
+}
+
+/* connected: the feed link is up and a message came over it within CONN_SILENT_US (the
+ * collector publishes its status every second). reconnecting: it was connected once and the
+ * link dropped (noticed at once through the socket monitor) or went silent; ZeroMQ reconnects
+ * by itself (backing off up to 2 s) and the state returns to connected with the next message. */
 static void update_connection(NvgWindow *self, const struct nvg_feed_stats *fs, gint64 now)
 {
     if (!self->feed) {
         set_conn_state(self, CONN_FAILED, 0);
         return;
     }
-    /* a refusal newer than the last data: libzmq keeps retrying, and is refused each time */
-    if ((fs->auth == NVG_FEED_AUTH_REFUSED || fs->auth == NVG_FEED_AUTH_MISMATCH) &&
-        fs->auth_change_us >= fs->last_rx_us) {
-        set_conn_state(self, fs->auth == NVG_FEED_AUTH_REFUSED ? CONN_REFUSED : CONN_MISMATCH, 0);
+    if (nvg_feed_get_n_collectors(self->feed) > 1) {
+        update_collectors(self, now);
         return;
     }
-    gboolean ever = fs->last_rx_us != 0 || fs->disconnects != 0;
-    /* with a monitor, data counts only when it came after the latest (re)connect */
-    gboolean link_ok =
-        fs->link_change_us == 0 || (fs->link_up && fs->last_rx_us >= fs->link_change_us);
-    if (link_ok && fs->last_rx_us && now - fs->last_rx_us < CONN_SILENT_US)
-        set_conn_state(self, CONN_OK, 0);
-    else if (!ever)
-        set_conn_state(self, CONN_CONNECTING, 0);
-    else {
-        gint64 since = fs->last_rx_us;
-        if (!fs->link_up && fs->link_change_us > since)
-            since = fs->link_change_us;
-        set_conn_state(self, CONN_RECONNECTING, since ? (now - since) / G_USEC_PER_SEC : 0);
+    gint64 away_s;
+    int st = link_state(fs, now, &away_s);
+    set_conn_state(self, st, away_s);
+}
+
+GVariant *nvg_window_get_collectors(NvgWindow *self)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(sss)"));
+    guint n = self->feed ? nvg_feed_get_n_collectors(self->feed) : 0;
+    for (guint i = 0; i < n; i++) {
+        const char *label = nvg_feed_get_label(self->feed, i);
+        int st = n > 1 ? self->collector_state[i] : self->conn_state;
+        g_variant_builder_add(&b, "(sss)", label ? label : "", nvg_feed_get_endpoint(self->feed, i),
+                              conn_names[st >= 0 ? st : CONN_CONNECTING]);
     }
+    return g_variant_builder_end(&b);
 }
 
 gboolean nvg_window_get_feed_stats(NvgWindow *self, struct nvg_feed_stats *stats)
@@ -422,9 +501,11 @@ static void real_drain(NvgWindow *self)
     gint64 t0 = g_get_monotonic_time();
     struct nvg_feed_stats fs = {0};
     if (self->feed) {
-        guint n;
-        const struct nvg_view_rec *recs = nvg_feed_take_records(self->feed, &n);
-        nvg_packets_page_append(self->packets, recs, n);
+        for (guint c = 0; c < nvg_feed_get_n_collectors(self->feed); c++) {
+            guint n;
+            const struct nvg_view_rec *recs = nvg_feed_take_records(self->feed, c, &n);
+            nvg_packets_page_append(self->packets, recs, n);
+        }
         struct nvg_feed_msg *m;
         for (int i = 0; i < MAX_MSGS_PER_DRAIN && (m = nvg_feed_pop(self->feed)); i++) {
             route(self, &m);
@@ -453,38 +534,109 @@ static gboolean on_drain_timer(gpointer data)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
-/* The feed worker for the application's configuration: its endpoints and keys (given, or
- * the defaults in $XDG_CONFIG_HOME/netvigil/). Without it the badge says why. */
+/* Several collectors: each one's label, endpoints and public key (the one given for all, or
+ * NAME.key in the directory given as the collector key). FALSE with *error set. */
+static gboolean collectors_of(const struct nvg_viewer_config *cfg, const struct nvg_cert *cert0,
+                              gboolean keys, struct nvg_feed_collector *c, struct nvg_cert *certs,
+                              char **strings, guint *n, char **error)
+{
+    gboolean dir =
+        cfg->collector_key_path && g_file_test(cfg->collector_key_path, G_FILE_TEST_IS_DIR);
+    for (*n = 0; cfg->collectors[*n] && *n < NVG_FEED_MAX_COLLECTORS; (*n)++) {
+        GError *e = NULL;
+        char **s = strings + 3 * *n;
+        if (!nvg_viewer_config_parse_collector(cfg->collectors[*n], &s[0], &s[1], &s[2], &e)) {
+            *error = g_strdup(e->message);
+            g_error_free(e);
+            return FALSE;
+        }
+        c[*n] = (struct nvg_feed_collector){s[0], s[1], s[2], NULL, NULL};
+        certs[*n] = *cert0;
+        char err[NVG_ERRBUF_SIZE];
+        g_autofree char *path =
+            dir ? g_strdup_printf("%s/%s.key", cfg->collector_key_path, s[0]) : NULL;
+        if (keys && path && nvg_cert_load(path, &certs[*n], err) < 0) {
+            *error = g_strdup_printf("keys: collector %s: %s", s[0], err);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The first collector's key for nvg_cert_load_client: with a directory, NAME.key in it. */
+static char *first_collector_key(const struct nvg_viewer_config *cfg)
+{
+    char *label = NULL, *feed = NULL, *control = NULL;
+    if (!cfg->collectors || !cfg->collector_key_path ||
+        !g_file_test(cfg->collector_key_path, G_FILE_TEST_IS_DIR) ||
+        !nvg_viewer_config_parse_collector(cfg->collectors[0], &label, &feed, &control, NULL))
+        return g_strdup(cfg->collector_key_path);
+    char *path = g_strdup_printf("%s/%s.key", cfg->collector_key_path, label);
+    g_free(label);
+    g_free(feed);
+    g_free(control);
+    return path;
+}
+
+static struct nvg_feed *new_feed(NvgWindow *self, const struct nvg_viewer_config *cfg,
+                                 const struct nvg_cert *own, const struct nvg_cert *collector,
+                                 int keys)
+{
+    /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring shows */
+    struct nvg_packets_page_counts pc;
+    nvg_packets_page_get_counts(self->packets, &pc);
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+    void *zctx = nvg_application_get_zmq_context(NVG_APPLICATION(app));
+    guint cap = MIN(pc.capacity, 65536u);
+    struct nvg_feed_collector c[NVG_FEED_MAX_COLLECTORS];
+    struct nvg_cert certs[NVG_FEED_MAX_COLLECTORS];
+    char *strings[3 * NVG_FEED_MAX_COLLECTORS] = {0};
+    guint n = 1;
+    GError *error = NULL;
+    struct nvg_feed *feed = NULL;
+    c[0] = (struct nvg_feed_collector){NULL, cfg->feed_ep, cfg->control_ep, keys ? own : NULL,
+                                       keys ? collector : NULL};
+    if (!cfg->collectors ||
+        collectors_of(cfg, collector, keys, c, certs, strings, &n, &self->feed_error)) {
+        for (guint i = 0; cfg->collectors && i < n; i++) {
+            c[i].own = keys ? own : NULL;
+            c[i].collector = keys ? &certs[i] : NULL;
+        }
+        feed = nvg_feed_new_multi(zctx, c, n, cap, self->names, &error);
+    }
+    if (!feed && error)
+        self->feed_error = g_strdup(error->message);
+    g_clear_error(&error);
+    for (guint i = 0; i < G_N_ELEMENTS(strings); i++)
+        g_free(strings[i]);
+    for (guint i = 0; i < G_N_ELEMENTS(certs); i++)
+        memset(certs[i].secret_key, 0, sizeof(certs[i].secret_key));
+    return feed;
+}
+
+/* The feed workers for the application's configuration: its endpoints and keys (given, or
+ * the defaults in $XDG_CONFIG_HOME/netvigil/). Without them the badge says why. */
 static void start_feed(NvgWindow *self)
 {
     const struct nvg_viewer_config *cfg = self->config;
     struct nvg_cert own, collector;
     char err[NVG_ERRBUF_SIZE] = "";
-    GError *error = NULL;
     g_clear_pointer(&self->feed_error, g_free);
-    int keys =
-        nvg_cert_load_client(cfg->key_path, cfg->collector_key_path, true, &own, &collector, err);
-    if (keys < 0) {
+    g_autofree char *collector_key = first_collector_key(cfg);
+    int keys = nvg_cert_load_client(cfg->key_path, collector_key, true, &own, &collector, err);
+    if (keys < 0)
         self->feed_error = g_strdup_printf("keys: %s", err);
-    } else {
-        /* hand-over buffer: ~0.65 s of a 100k records/s feed, never more than the ring shows */
-        struct nvg_packets_page_counts c;
-        nvg_packets_page_get_counts(self->packets, &c);
-        GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
-        self->feed =
-            nvg_feed_new(nvg_application_get_zmq_context(NVG_APPLICATION(app)), cfg->feed_ep,
-                         cfg->control_ep, keys ? &own : NULL, keys ? &collector : NULL,
-                         MIN(c.capacity, 65536u), self->names, &error);
-        if (!self->feed)
-            self->feed_error = g_strdup(error->message);
-        g_clear_error(&error);
-    }
+    else
+        self->feed = new_feed(self, cfg, &own, &collector, keys);
     memset(own.secret_key, 0, sizeof(own.secret_key));
     if (self->feed_error)
         g_warning("%s", self->feed_error);
     char ep[700];
-    g_snprintf(ep, sizeof(ep), "feed %s · control %s%s", cfg->feed_ep, cfg->control_ep,
-               keys > 0 ? " · with keys" : "");
+    if (cfg->collectors)
+        g_snprintf(ep, sizeof(ep), "collectors %s%s", cfg->host, keys > 0 ? " · with keys" : "");
+    else
+        g_snprintf(ep, sizeof(ep), "feed %s · control %s%s", cfg->feed_ep, cfg->control_ep,
+                   keys > 0 ? " · with keys" : "");
     gtk_label_set_text(self->status_endpoint, ep);
 }
 
@@ -502,6 +654,8 @@ void nvg_window_reconnect(NvgWindow *self)
     nvg_flows_page_set_feed(self->flows, self->feed);
     self->rate_n0 = 0;
     self->conn_state = -1;
+    for (guint i = 0; i < NVG_FEED_MAX_COLLECTORS; i++)
+        self->collector_state[i] = CONN_CONNECTING;
     set_conn_state(self, self->feed ? CONN_CONNECTING : CONN_FAILED, 0);
 }
 
@@ -554,6 +708,7 @@ static void nvg_window_finalize(GObject *object)
     NvgWindow *self = NVG_WINDOW(object);
     nvg_sensor_names_free(self->names);
     g_free(self->feed_error);
+    g_free(self->partial_text);
     g_free(self->selected);
     G_OBJECT_CLASS(nvg_window_parent_class)->finalize(object);
 }

@@ -53,6 +53,9 @@ void nvg_window_focus_filter(NvgWindow *self);
 /* "" = all sensors. FALSE for a sensor the collector does not report. */
 gboolean nvg_window_select_sensor(NvgWindow *self, const char *sensor);
 const char *nvg_window_get_connection(NvgWindow *self);
+/* Each collector's (label, feed endpoint, connection state as above): one entry, label "",
+ * with one collector. "partial" is the connection with several when some are connected. */
+GVariant *nvg_window_get_collectors(NvgWindow *self);
 /* The feed worker's counters; FALSE (all zero) when the feed could not start. */
 gboolean nvg_window_get_feed_stats(NvgWindow *self, struct nvg_feed_stats *stats);
 
