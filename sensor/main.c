@@ -48,6 +48,18 @@ void nvg_sensor_set_signal_capture(struct nvg_capture *cap)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The sensor reads its config file at start only (a filter changes through set-filter, keys
+ * and the capture need a restart): SIGHUP, which `kill -HUP` or a habit of `systemctl reload`
+ * sends, says so instead of ending the capture as its default action would. */
+static void on_hangup(int sig)
+{
+    (void)sig;
+    static const char msg[] = "<5>netvigil-sensor: SIGHUP: nothing is reloaded while running; "
+                              "restart the sensor to apply a changed config\n";
+    ssize_t rc = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)rc;
+}
+
 static void install_signals(struct nvg_capture *cap)
 {
     nvg_sensor_set_signal_capture(cap);
@@ -57,6 +69,9 @@ static void install_signals(struct nvg_capture *cap)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
     /* A closed pipe shows up as EPIPE from write(2) and is reported, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
 }

@@ -5,7 +5,8 @@ hand it, and $WATCHDOG_USEC set. Each must say READY=1 only once it serves (the 
 answers status, the sensor is capturing and confined by its seccomp allow-list, which must
 let sd_notify through), keep kicking WATCHDOG=1 at half the interval, give `systemctl status`
 a line that follows what it does (sensors and records/s; packets/s and the collector link),
-say RELOADING=1 / READY=1 around SIGHUP and STOPPING=1 before it exits 0 on SIGTERM."""
+say RELOADING=1 / READY=1 around SIGHUP (the sensor, which reloads nothing, says so and keeps
+capturing) and STOPPING=1 before it exits 0 on SIGTERM."""
 import os
 import re
 import signal
@@ -159,6 +160,12 @@ def sensor_in_netns(work, ns):
     ping = subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "20", "-i", "0.05", "-q",
                            "127.0.0.1"], capture_output=True, timeout=20)
     assert ping.returncode == 0, ping
+    # SIGHUP (systemctl reload out of habit) must not end the capture
+    p.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    assert p.poll() is None, "SIGHUP ended the sensor (exit %s)" % p.returncode
+    with open(work.path("sensor-sd1.log")) as f:
+        assert "SIGHUP: nothing is reloaded while running" in f.read()
     mark = len(n.msgs)
     p.send_signal(signal.SIGTERM)
     rc = p.wait(15)
