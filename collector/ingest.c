@@ -53,6 +53,7 @@ struct nvg_ingest {
     struct nvg_arena *arena;
     struct nvg_pkt *scratch; /* validated records of the batch at hand */
     size_t scratch_cap;
+    bool converted; /* the decoder put the batch's records in scratch, validated */
     struct nvg_time_cache tc;
     struct nvg_ingest_counters counts;
     struct nvg_ratelog rl_malformed, rl_unknown, rl_refused, rl_invalid, rl_name, rl_strings;
@@ -138,6 +139,12 @@ static bool grow_scratch(struct nvg_ingest *ing, size_t n)
     ing->scratch = v;
     ing->scratch_cap = cap;
     return true;
+}
+
+static struct nvg_pkt *scratch_room(void *ud, size_t n)
+{
+    struct nvg_ingest *ing = ud;
+    return grow_scratch(ing, n) ? ing->scratch : NULL;
 }
 
 static void reject_batch(struct nvg_ingest *ing, struct nvg_sensor_entry *s, const char *why)
@@ -363,7 +370,7 @@ static void batch_rows(struct nvg_ingest *ing, const Netvigil__Batch *b)
         reject_batch(ing, s, "out of memory");
         return;
     }
-    for (size_t i = 0; i < b->n_records; i++) {
+    for (size_t i = 0; !ing->converted && i < b->n_records; i++) {
         if (nvg_wire_record_from_pb(b->records[i], &ing->scratch[i]) < 0) {
             char why[64];
             snprintf(why, sizeof(why), "record %zu of %zu is invalid", i, b->n_records);
@@ -610,8 +617,11 @@ static void handle_message(struct nvg_ingest *ing, const zmq_msg_t *rid, zmq_msg
     nvg_peer_from_msg(body, ing->keys, &ing->peer);
     ing->rid = rid;
     ProtobufCAllocator *alloc = nvg_arena_allocator(ing->arena);
-    /* Batches in their canonical form the direct way; anything else protobuf-c decides. */
-    Netvigil__SensorMessage *m = nvg_wire_unpack_batch_message(alloc, len, raw);
+    /* Batches in their canonical form the direct way, records straight into scratch; anything
+     * else protobuf-c decides. */
+    struct nvg_wire_pkt_room room = {scratch_room, ing};
+    Netvigil__SensorMessage *m =
+        nvg_wire_unpack_batch_pkts(alloc, len, raw, &room, &ing->converted);
     if (!m) {
         nvg_arena_reset(ing->arena);
         m = netvigil__sensor_message__unpack(alloc, len, raw);

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "nvg-wire.h"
+
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2 };
 
 struct rd {
@@ -247,18 +249,32 @@ static void *take(ProtobufCAllocator *a, size_t n)
     return a->alloc(a->allocator_data, n ? n : 1);
 }
 
-static Netvigil__Batch *build_batch(ProtobufCAllocator *a, struct rd r, const struct batch_scan *s)
+/* Record number i: into recs (the struct path) or converted into pkts. */
+static bool take_record(struct rd sub, Netvigil__PacketRecord *recs, Netvigil__PacketRecord **ptrs,
+                        struct nvg_pkt *pkts, size_t i)
+{
+    static const Netvigil__PacketRecord rec_init = NETVIGIL__PACKET_RECORD__INIT;
+    if (pkts) {
+        Netvigil__PacketRecord rec = rec_init;
+        return parse_record(sub, &rec) && nvg_wire_record_from_pb(&rec, &pkts[i]) == 0;
+    }
+    recs[i] = rec_init;
+    ptrs[i] = &recs[i];
+    return parse_record(sub, &recs[i]);
+}
+
+static Netvigil__Batch *build_batch(ProtobufCAllocator *a, struct rd r, const struct batch_scan *s,
+                                    struct nvg_pkt *pkts)
 {
     static const Netvigil__Batch batch_init = NETVIGIL__BATCH__INIT;
-    static const Netvigil__PacketRecord rec_init = NETVIGIL__PACKET_RECORD__INIT;
     Netvigil__Batch *b = take(a, sizeof(*b));
     size_t slen = s->have_sensor ? (size_t)(s->sensor.end - s->sensor.p) : 0;
     char *name = s->have_sensor ? take(a, slen + 1) : NULL;
-    Netvigil__PacketRecord *recs = s->n_records ? take(a, s->n_records * sizeof(*recs)) : NULL;
-    Netvigil__PacketRecord **ptrs = s->n_records ? take(a, s->n_records * sizeof(*ptrs)) : NULL;
+    bool structs = s->n_records && !pkts;
+    Netvigil__PacketRecord *recs = structs ? take(a, s->n_records * sizeof(*recs)) : NULL;
+    Netvigil__PacketRecord **ptrs = structs ? take(a, s->n_records * sizeof(*ptrs)) : NULL;
     Netvigil__FlowRecord **flows = s->n_flows ? take(a, s->n_flows * sizeof(*flows)) : NULL;
-    if (!b || (s->have_sensor && !name) || (s->n_records && (!recs || !ptrs)) ||
-        (s->n_flows && !flows))
+    if (!b || (s->have_sensor && !name) || (structs && (!recs || !ptrs)) || (s->n_flows && !flows))
         return NULL;
     *b = batch_init;
     if (name) {
@@ -297,17 +313,14 @@ static Netvigil__Batch *build_batch(ProtobufCAllocator *a, struct rd r, const st
         }
         struct rd sub;
         (void)get_len(&r, &sub);
-        recs[i] = rec_init;
-        if (!parse_record(sub, &recs[i]))
+        if (!take_record(sub, recs, ptrs, pkts, i++))
             return NULL;
-        ptrs[i] = &recs[i];
-        i++;
     }
     return b;
 }
 
-Netvigil__SensorMessage *nvg_wire_unpack_batch_message(ProtobufCAllocator *alloc, size_t len,
-                                                       const uint8_t *raw)
+static Netvigil__SensorMessage *unpack(ProtobufCAllocator *alloc, size_t len, const uint8_t *raw,
+                                       const struct nvg_wire_pkt_room *room, bool *converted)
 {
     static const Netvigil__SensorMessage msg_init = NETVIGIL__SENSOR_MESSAGE__INIT;
     struct rd r = {raw, raw + len}, body = {0};
@@ -338,6 +351,27 @@ Netvigil__SensorMessage *nvg_wire_unpack_batch_message(ProtobufCAllocator *alloc
     *m = msg_init;
     m->protocol_version = version;
     m->body_case = NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
-    m->batch = build_batch(alloc, body, &scan);
+    /* A batch past the sensor's own limit gets no room: the struct path's arena cap decides. */
+    struct nvg_pkt *pkts = room && scan.n_records && scan.n_records <= NVG_BATCH_MAX_RECORDS
+                               ? room->room(room->ud, scan.n_records)
+                               : NULL;
+    m->batch = build_batch(alloc, body, &scan, pkts);
+    if (m->batch && pkts)
+        *converted = true;
     return m->batch ? m : NULL;
+}
+
+Netvigil__SensorMessage *nvg_wire_unpack_batch_message(ProtobufCAllocator *alloc, size_t len,
+                                                       const uint8_t *raw)
+{
+    return unpack(alloc, len, raw, NULL, NULL);
+}
+
+Netvigil__SensorMessage *nvg_wire_unpack_batch_pkts(ProtobufCAllocator *alloc, size_t len,
+                                                    const uint8_t *raw,
+                                                    const struct nvg_wire_pkt_room *room,
+                                                    bool *converted)
+{
+    *converted = false;
+    return unpack(alloc, len, raw, room, converted);
 }

@@ -101,10 +101,48 @@ static size_t repack(const Netvigil__SensorMessage *m, uint8_t **out)
     return len;
 }
 
+static struct nvg_pkt room_pkts[NVG_BATCH_MAX_RECORDS];
+
+static struct nvg_pkt *room_for(void *ud, size_t n)
+{
+    (void)ud;
+    return n <= NVG_BATCH_MAX_RECORDS ? room_pkts : NULL;
+}
+
+/* The records converted in place: those nvg_wire_record_from_pb makes of protobuf-c's, and
+ * taken exactly when all of protobuf-c's convert (else the caller refuses the batch). */
+static void compare_converted(struct nvg_arena *fa, struct nvg_arena *sa, const uint8_t *msg,
+                              size_t len)
+{
+    struct nvg_wire_pkt_room room = {room_for, NULL};
+    bool converted;
+    Netvigil__SensorMessage *fast =
+        nvg_wire_unpack_batch_pkts(nvg_arena_allocator(fa), len, msg, &room, &converted);
+    Netvigil__SensorMessage *slow =
+        netvigil__sensor_message__unpack(nvg_arena_allocator(sa), len, msg);
+    bool all_valid = slow && slow->body_case == NETVIGIL__SENSOR_MESSAGE__BODY_BATCH;
+    for (size_t i = 0; all_valid && i < slow->batch->n_records; i++) {
+        struct nvg_pkt want;
+        all_valid = nvg_wire_record_from_pb(slow->batch->records[i], &want) == 0;
+        if (all_valid && fast && converted)
+            assert_memory_equal(&room_pkts[i], &want, sizeof(want));
+    }
+    if (fast && slow && slow->batch->n_records)
+        assert_true(converted);
+    if (fast && converted) {
+        assert_true(all_valid);
+        assert_int_equal(fast->batch->n_records, slow->batch->n_records);
+        assert_null(fast->batch->records);
+    }
+    nvg_arena_reset(fa);
+    nvg_arena_reset(sa);
+}
+
 /* Returns whether the fast decoder took the message; fails the test if it took one protobuf-c
  * reads differently or refuses. */
 static bool compare(struct nvg_arena *fa, struct nvg_arena *sa, const uint8_t *msg, size_t len)
 {
+    compare_converted(fa, sa, msg, len);
     Netvigil__SensorMessage *fast =
         nvg_wire_unpack_batch_message(nvg_arena_allocator(fa), len, msg);
     bool took = fast != NULL;
