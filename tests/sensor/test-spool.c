@@ -72,7 +72,7 @@ static uint64_t replay_n(struct nvg_spool *sp, uint64_t boot, uint64_t first, in
 }
 
 /* The segment files, sorted by name, into names (at most max). */
-static int list(char names[][96], int max, const char *suffix)
+static int list(char names[][128], int max, const char *suffix)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -81,10 +81,10 @@ static int list(char names[][96], int max, const char *suffix)
     while ((e = readdir(d)) && n < max) {
         size_t l = strlen(e->d_name), s = strlen(suffix);
         if (strncmp(e->d_name, "seg-", 4) == 0 && l > s && strcmp(e->d_name + l - s, suffix) == 0)
-            snprintf(names[n++], 96, "%s/%s", dir, e->d_name);
+            snprintf(names[n++], 128, "%.63s/%.63s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)n, 96, (int (*)(const void *, const void *))strcmp);
+    qsort(names, (size_t)n, 128, (int (*)(const void *, const void *))strcmp);
     return n;
 }
 
@@ -127,7 +127,7 @@ static void test_append_reopen(void **state)
     replay_n(sp, 7, 1, 30);
     nvg_spool_close(sp);
 
-    char names[8][96];
+    char names[8][128];
     assert_int_equal(list(names, 8, ".nvgspool"), 2);
     sp = open_spool(0, 64 << 10); /* a restarted sensor: the rest, from where replay stopped */
     nvg_spool_get_stats(sp, &st);
@@ -158,7 +158,7 @@ static void test_torn_tail(void **state)
     struct nvg_spool *sp = open_spool(0, 0);
     append_n(sp, 9, 1, 20);
     nvg_spool_close(sp);
-    char names[8][96];
+    char names[8][128];
     assert_int_equal(list(names, 8, ".nvgspool"), 1);
     off_t size = file_size(names[0]);
     /* What a sensor killed in the middle of writing the 20th batch leaves. */
@@ -198,7 +198,7 @@ static void test_corrupt(void **state)
     struct nvg_spool *sp = open_spool(0, 64 << 10);
     append_n(sp, 11, 1, 100); /* two segments */
     nvg_spool_close(sp);
-    char names[8][96];
+    char names[8][128];
     assert_int_equal(list(names, 8, ".nvgspool"), 2);
     /* A header that is not ours: the first segment is set aside whole. */
     int fd = open(names[0], O_WRONLY);
@@ -255,7 +255,7 @@ static void test_size_bound(void **state)
     assert_int_equal(st.dropped_records, (uint64_t)refused * 10);
     assert_int_equal(st.batches, (uint64_t)taken);
     assert_true(refused > 0 && taken > 200);
-    char names[16][96];
+    char names[16][128];
     int n = list(names, 16, ".nvgspool");
     off_t total = 0;
     for (int i = 0; i < n; i++)
