@@ -113,7 +113,15 @@ def big_statuses(fc, feed_rss):
 
 def run(st):
     feed_port, control_port = nvgtest.free_ports(2)
-    fc = hc.FakeCollector(feed_port, control_port)
+    armed = {"big": False}
+
+    def reply(body):
+        """An oversized reply once armed, then ok again."""
+        if armed["big"]:
+            armed["big"] = False
+            return b"\x00" * (5 << 20)
+        return hc.control_reply(hc.request_id(body), True)
+    fc = hc.FakeCollector(feed_port, control_port, reply=reply)
     try:
         start_viewer(st, feed_port, control_port)
         keep_alive(fc, 2)
@@ -153,6 +161,23 @@ def run(st):
         wait_for(flows_again, 20, "records after an oversized message (the viewer reconnects)",
                  interval=0.5)
         log("the feed flows again after an oversized message")
+
+        # The control DEALER ends the same way on an oversized reply: the viewer must connect
+        # it again, or every later command and status request waits for ever.
+        armed["big"] = True
+        g.action("stop", g.s(""))
+        wait_for(lambda: "control tcp://" in viewer_log(st) and "connecting again" in
+                 viewer_log(st).split("control tcp://", 1)[1], 20,
+                 "the control connection connected again after an oversized reply")
+        seen = len(fc.requests)
+
+        def commands_again():
+            g.action("stop", g.s(""))
+            time.sleep(0.5)
+            return len(fc.requests) > seen
+        wait_for(commands_again, 20, "a command reaching the collector after the oversized reply",
+                 interval=0.5)
+        log("commands reach the collector again after an oversized reply")
 
         # the selector knows the escaped name of the status' sensor (select-sensor says
         # "no sensor" for a name it does not have)

@@ -36,9 +36,11 @@ struct nvg_feed_link {
 
     /* worker-owned */
     void *sub, *dealer;
-    struct nvg_monitor *monitor; /* the SUB socket's connect/disconnect events */
-    int links;                   /* connected pipes of the SUB socket */
-    int64_t orphaned_us;         /* when the SUB lost its link with no reconnect planned */
+    struct nvg_monitor *monitor;        /* the SUB socket's connect/disconnect events */
+    int links;                          /* connected pipes of the SUB socket */
+    int64_t orphaned_us;                /* when the SUB lost its link with no reconnect planned */
+    struct nvg_monitor *dealer_monitor; /* the DEALER's: the same protocol-error ending */
+    int64_t dealer_orphaned_us;
     struct nvg_arena *arena;
     struct nvg_feed_skips skips; /* forgotten at each disconnect */
 

@@ -265,17 +265,35 @@ static void on_monitor_event(void *user, const struct nvg_monitor_event *ev)
  * on the same socket keeps its subscriptions. */
 #define ORPHAN_GRACE_US (1500 * 1000)
 
+static void reconnect_if_orphaned(void *sock, const char *ep, int64_t *orphaned_us,
+                                  const char *what)
+{
+    if (!*orphaned_us || g_get_monotonic_time() - *orphaned_us < ORPHAN_GRACE_US)
+        return;
+    *orphaned_us = 0;
+    g_warning("%s %s: the collector's connection ended on a protocol error (a message over "
+              "the size cap?); connecting again",
+              what, ep);
+    zmq_disconnect(sock, ep);
+    if (nvg_zmq_connect(sock, ep) != 0)
+        g_warning("%s %s: %s", what, ep, zmq_strerror(zmq_errno()));
+}
+
+/* The control DEALER ends the same way on an oversized reply: commands and status requests
+ * would then wait for ever. Its link state is not shown; only the reconnect matters. */
+static void on_dealer_event(void *user, const struct nvg_monitor_event *ev)
+{
+    struct nvg_feed_link *feed = user;
+    if (ev->event == ZMQ_EVENT_DISCONNECTED)
+        feed->dealer_orphaned_us = g_get_monotonic_time();
+    else if (ev->event == ZMQ_EVENT_CONNECT_RETRIED || ev->event == ZMQ_EVENT_CONNECTED)
+        feed->dealer_orphaned_us = 0;
+}
+
 static void reconnect_orphaned(struct nvg_feed_link *feed)
 {
-    if (!feed->orphaned_us || g_get_monotonic_time() - feed->orphaned_us < ORPHAN_GRACE_US)
-        return;
-    feed->orphaned_us = 0;
-    g_warning("feed %s: the collector's connection ended on a protocol error (a message over "
-              "the size cap?); connecting again",
-              feed->feed_ep);
-    zmq_disconnect(feed->sub, feed->feed_ep);
-    if (nvg_zmq_connect(feed->sub, feed->feed_ep) != 0)
-        g_warning("feed %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
+    reconnect_if_orphaned(feed->sub, feed->feed_ep, &feed->orphaned_us, "feed");
+    reconnect_if_orphaned(feed->dealer, feed->control_ep, &feed->dealer_orphaned_us, "control");
 }
 
 static int open_sockets(struct nvg_feed_link *feed, GError **error);
@@ -291,14 +309,23 @@ static gpointer worker(gpointer data)
     g_cond_signal(&feed->ready_cond);
     g_mutex_unlock(&feed->lock);
     while (rc == 0 && !g_atomic_int_get(&feed->stop)) {
-        zmq_pollitem_t it[4] = {
+        /* Monitors last: a missing one (NULL socket) would be polled as fd 0 if before. */
+        zmq_pollitem_t it[5] = {
             {.socket = feed->sub, .events = ZMQ_POLLIN},
             {.socket = feed->dealer, .events = ZMQ_POLLIN},
             {.fd = feed->wake_fd, .events = ZMQ_POLLIN},
-            {.socket = feed->monitor ? nvg_monitor_socket(feed->monitor) : NULL,
-             .events = ZMQ_POLLIN},
         };
-        if (zmq_poll(it, feed->monitor ? 4 : 3, 500) < 0) {
+        int n = 3;
+        int mon = feed->monitor ? n : -1, dmon = -1;
+        if (feed->monitor)
+            it[n++] =
+                (zmq_pollitem_t){.socket = nvg_monitor_socket(feed->monitor), .events = ZMQ_POLLIN};
+        if (feed->dealer_monitor) {
+            dmon = n;
+            it[n++] = (zmq_pollitem_t){.socket = nvg_monitor_socket(feed->dealer_monitor),
+                                       .events = ZMQ_POLLIN};
+        }
+        if (zmq_poll(it, n, 500) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             g_warning("feed: zmq_poll: %s", zmq_strerror(zmq_errno()));
@@ -311,8 +338,10 @@ static gpointer worker(gpointer data)
             send_requests(feed);
         }
         /* link events first: a connect is then never seen after the data that followed it */
-        if (feed->monitor && (it[3].revents & ZMQ_POLLIN))
+        if (mon >= 0 && (it[mon].revents & ZMQ_POLLIN))
             nvg_monitor_drain(feed->monitor, on_monitor_event, feed);
+        if (dmon >= 0 && (it[dmon].revents & ZMQ_POLLIN))
+            nvg_monitor_drain(feed->dealer_monitor, on_dealer_event, feed);
         reconnect_orphaned(feed);
         if (it[0].revents & ZMQ_POLLIN)
             drain_sub(feed);
@@ -320,7 +349,8 @@ static gpointer worker(gpointer data)
             drain_dealer(feed);
     }
     nvg_monitor_free(feed->monitor); /* before the socket it watches */
-    feed->monitor = NULL;
+    nvg_monitor_free(feed->dealer_monitor);
+    feed->monitor = feed->dealer_monitor = NULL;
     if (feed->sub)
         zmq_close(feed->sub);
     if (feed->dealer)
@@ -384,6 +414,11 @@ static int open_sockets(struct nvg_feed_link *feed, GError **error)
         err);
     if (!feed->monitor)
         g_warning("feed: no socket monitor (%s): link loss is noticed by silence only", err);
+    feed->dealer_monitor = nvg_monitor_new(
+        feed->zctx, feed->dealer,
+        ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED, err);
+    if (!feed->dealer_monitor)
+        g_warning("control: no socket monitor (%s): an oversized reply ends commands", err);
     if (nvg_zmq_connect(feed->sub, feed->feed_ep) != 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "cannot use feed endpoint %s: %s", feed->feed_ep, zmq_strerror(zmq_errno()));
