@@ -157,7 +157,7 @@ static void ring_add(struct host *e, int64_t sec, uint64_t in, uint64_t out)
         }
         e->sec = sec;
     }
-    if (sec > e->sec - WINDOW_S) { /* a clock stepped back far: nothing to add it to */
+    if (sec >= 0 && sec > e->sec - WINDOW_S) { /* a clock stepped back far: nothing to add to */
         e->in_s[sec % WINDOW_S] += in;
         e->out_s[sec % WINDOW_S] += out;
     }
@@ -227,7 +227,7 @@ static uint64_t window_sum(const struct host *e, const uint64_t *ring, int64_t n
     uint64_t sum = 0;
     for (int k = 0; k < w; k++) {
         int64_t s = now_s - k;
-        if (s <= e->sec && s > e->sec - WINDOW_S)
+        if (s >= 0 && s <= e->sec && s > e->sec - WINDOW_S) /* no negative index near 0 */
             sum += ring[s % WINDOW_S];
     }
     return sum;
