@@ -78,13 +78,17 @@ class Stack:
     def start_collector(self):
         self.col.start()
 
-    def start_viewer(self):
+    def start_viewer(self, wait=True):
+        # a config directory of the test's own: what the viewer remembers (viewer.ini) never
+        # comes from, nor goes to, the user running the tests
         env = dict(os.environ, G_MESSAGES_DEBUG="netvigil-viewer", GTK_A11Y="none",
-                   NO_AT_BRIDGE="1")
+                   NO_AT_BRIDGE="1", XDG_CONFIG_HOME=self.work.path("config"))
         self.viewer_log = self.work.path("viewer.log")
         self.viewer = self.spawn([prog("netvigil-viewer"), "--app-id", APP_ID, "--feed-endpoint",
                                   self.col.feed_ep, "--control-endpoint", self.col.control_ep,
                                   "--ring-size", "50000"], "viewer.log", env)
+        if not wait:
+            return
 
         def connected():
             assert self.viewer.poll() is None, "viewer exited: see " + self.viewer_log

@@ -55,7 +55,7 @@ class Viewer:
         self.work = work
         self.artifacts = artifacts
         env = dict(os.environ, G_MESSAGES_DEBUG="netvigil-viewer", GTK_A11Y="none",
-                   NO_AT_BRIDGE="1")
+                   NO_AT_BRIDGE="1", XDG_CONFIG_HOME=work.path("config"))
         self.proc = work.spawn([prog("netvigil-viewer"), "--app-id", g.APP_ID, "--ring-size",
                                 "50000"] + s.collector_args(), log="viewer.log", merge=True,
                                env=env)

@@ -1,5 +1,7 @@
 #include "nvg-alerts-page.h"
 
+#include "nvg-empty-state.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -31,6 +33,8 @@ struct _NvgAlertsPage {
     /* template children */
     GtkLabel *caption_label;
     GtkColumnView *column_view;
+    GtkStack *list_stack; /* the table, or its empty state */
+    GtkLabel *empty_title;
 
     struct nvg_feed *feed; /* borrowed; NULL: none */
     NvgAlertStore *store;
@@ -248,6 +252,13 @@ static void update_caption(NvgAlertsPage *self)
     if (g_strcmp0(gtk_label_get_text(self->caption_label), s->str) != 0)
         gtk_label_set_text(self->caption_label, s->str);
     g_string_free(s, TRUE);
+    guint listed = g_list_model_get_n_items(G_LIST_MODEL(self->listed));
+    if (self->empty_title && !listed)
+        gtk_label_set_text(self->empty_title, g_list_model_get_n_items(G_LIST_MODEL(self->store))
+                                                  ? "No Alerts for This Sensor"
+                                                  : "No Alerts");
+    if (self->empty_title)
+        nvg_empty_state_show(self->list_stack, listed == 0, "alerts");
     if (active != self->active) {
         self->active = active;
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ACTIVE]);
@@ -571,6 +582,20 @@ static void nvg_alerts_page_class_init(NvgAlertsPageClass *klass)
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-alerts-page.ui");
     gtk_widget_class_bind_template_child(wc, NvgAlertsPage, caption_label);
     gtk_widget_class_bind_template_child(wc, NvgAlertsPage, column_view);
+    gtk_widget_class_bind_template_child(wc, NvgAlertsPage, list_stack);
+}
+
+static void add_empty_state(NvgAlertsPage *self)
+{
+    GtkWidget *empty = nvg_empty_state_new(
+        "security-high-symbolic", "No Alerts",
+        "The collector raises an alert when it sees a port scan, a SYN flood or another attack "
+        "its detectors know. Active and recent alerts appear here, and high-severity ones also "
+        "as desktop notifications.");
+    for (GtkWidget *c = gtk_widget_get_first_child(empty); c; c = gtk_widget_get_next_sibling(c))
+        if (g_str_equal(gtk_widget_get_name(c), "empty-title"))
+            self->empty_title = GTK_LABEL(c);
+    gtk_stack_add_named(self->list_stack, empty, "empty");
 }
 
 static void nvg_alerts_page_init(NvgAlertsPage *self)
@@ -596,6 +621,7 @@ static void nvg_alerts_page_init(NvgAlertsPage *self)
     g_signal_connect(self->column_view, "activate", G_CALLBACK(on_activate), self);
     g_signal_connect(self->listed, "items-changed", G_CALLBACK(on_listed_changed), self);
     self->tick_id = g_timeout_add_seconds(1, on_tick, self);
+    add_empty_state(self);
     update_caption(self);
 }
 

@@ -1,20 +1,23 @@
 #include "nvg-application.h"
 
 #include <glib-unix.h>
+#include <string.h>
 #include <zmq.h>
 
 #include "netvigil.pb-c.h"
 #include "nvg-connect-dialog.h"
 #include "nvg-viewer-stats.h"
+#include "nvg-window-settings.h"
 
 struct _NvgApplication {
     GtkApplication parent_instance;
     struct nvg_viewer_config config;
-    void *zctx;        /* owned: terminated at finalize */
-    NvgWindow *window; /* weak: the application holds it while it is open */
-    guint alerts_idle; /* app.alerts' state is due for a refresh */
-    guint flows_idle;  /* app.flows' */
-    guint flows_tick;  /* app.flows' hosts: a refresh a second, as the page polls them */
+    void *zctx;                           /* owned: terminated at finalize */
+    NvgWindow *window;                    /* weak: the application holds it while it is open */
+    struct nvg_window_settings *settings; /* the window's, while it is open */
+    guint alerts_idle;                    /* app.alerts' state is due for a refresh */
+    guint flows_idle;                     /* app.flows' */
+    guint flows_tick; /* app.flows' hosts: a refresh a second, as the page polls them */
 };
 
 G_DEFINE_FINAL_TYPE(NvgApplication, nvg_application, GTK_TYPE_APPLICATION)
@@ -164,6 +167,8 @@ static void act_connect(GSimpleAction *a, GVariant *p, gpointer data)
     g_autofree char *ini = nvg_viewer_config_path();
     if (ini && !nvg_viewer_config_save(&self->config, ini, &error))
         g_message("connect: not remembered: %s", error->message);
+    if (self->settings)
+        nvg_window_settings_add_recent(self->settings, host, collector_key, key);
     g_info("connect: %s (%s)", self->config.host, self->config.feed_ep);
     if (self->window)
         nvg_window_reconnect(self->window);
@@ -343,7 +348,8 @@ static void act_connect_dialog(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NvgApplication *self = data;
     if (self->window)
-        nvg_connect_dialog_present(GTK_WINDOW(self->window), &self->config);
+        nvg_connect_dialog_present(GTK_WINDOW(self->window), &self->config,
+                                   nvg_window_settings_get(self->settings));
 }
 
 static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
@@ -356,9 +362,25 @@ static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
                           GTK_LICENSE_UNKNOWN, NULL);
 }
 
+/* app.chart (su): the Traffic chart's unit ("packets" or "bytes") and window (60, 300, 900 or
+ * 3600 s), as its drop-downs set them. */
+static void act_chart(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    WITH_WINDOW(NVG_APPLICATION(data), w);
+    const char *unit;
+    guint32 window_s;
+    g_variant_get(p, "(&su)", &unit, &window_s);
+    if ((strcmp(unit, "packets") != 0 && strcmp(unit, "bytes") != 0) ||
+        !nvg_traffic_page_set_chart(nvg_window_get_traffic_page(w), strcmp(unit, "bytes") == 0,
+                                    window_s))
+        g_message("chart: give 'packets' or 'bytes' and 60, 300, 900 or 3600 s, not '%s' %u", unit,
+                  window_s);
+}
+
 static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NvgApplication *self = data;
+    nvg_window_settings_flush(self->settings); /* while the pages are still there */
     if (self->window)
         gtk_window_destroy(GTK_WINDOW(self->window));
     g_application_quit(G_APPLICATION(self));
@@ -410,6 +432,7 @@ static const GActionEntry app_actions[] = {
     {"activate-flow", act_activate_flow, "(st)", NULL, NULL, {0}},
     {"sort-flows", act_sort_flows, "s", NULL, NULL, {0}},
     {"flows-filter", act_flows_filter, "s", NULL, NULL, {0}},
+    {"chart", act_chart, "(su)", NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
@@ -445,6 +468,7 @@ static void nvg_application_startup(GApplication *app)
 static void on_window_destroy(GtkWidget *w, NvgApplication *self)
 {
     self->window = NULL;
+    g_clear_pointer(&self->settings, nvg_window_settings_free);
 }
 
 static void nvg_application_activate(GApplication *app)
@@ -452,6 +476,11 @@ static void nvg_application_activate(GApplication *app)
     NvgApplication *self = NVG_APPLICATION(app);
     if (!self->window) {
         self->window = nvg_window_new(GTK_APPLICATION(app));
+        g_autofree char *ini = nvg_viewer_config_path();
+        self->settings = nvg_window_settings_new(self->window, ini);
+        if (self->config.host) /* the command line's or the last one: recent too */
+            nvg_window_settings_add_recent(self->settings, self->config.host,
+                                           self->config.collector_key_path, self->config.key_path);
         g_signal_connect(self->window, "destroy", G_CALLBACK(on_window_destroy), self);
         g_signal_connect(self->window, "notify::connection", G_CALLBACK(on_connection), self);
         on_connection(self->window, NULL, self);
@@ -476,6 +505,7 @@ static void nvg_application_finalize(GObject *object)
     g_clear_handle_id(&self->alerts_idle, g_source_remove);
     g_clear_handle_id(&self->flows_idle, g_source_remove);
     g_clear_handle_id(&self->flows_tick, g_source_remove);
+    g_clear_pointer(&self->settings, nvg_window_settings_free);
     nvg_viewer_config_clear(&self->config);
     if (self->zctx)
         zmq_ctx_term(self->zctx); /* every socket is closed by now (LINGER 0) */

@@ -14,7 +14,8 @@
  *   app.set-filter (ss)  sensor ("" = all), BPF expression
  *   app.connect (sss)    collector "HOST[:FEEDPORT]", collector key file, own key file ("" =
  *                        default): reconnect to it, and remember it in viewer.ini
- *   app.connect-dialog   the "Connect to Collector" dialog (Ctrl+O)
+ *   app.connect-dialog   the "Connect to Collector" dialog (Ctrl+O), with the recent collectors
+ *   app.chart (su)       the Traffic chart: "packets" or "bytes", window 60, 300, 900 or 3600 s
  *   app.alerts           read-only state (uus a(tsss)): rows the Alerts page lists, active
  *                        alerts, the page switcher's title for it (the badge), and per row
  *                        (the newest 100) id, "active"/"ended", severity number, summary

@@ -3,11 +3,45 @@
 struct dialog {
     GtkWindow *window;
     GtkEntry *host, *collector_key, *key;
+    struct nvg_settings recent; /* a copy: the collectors connected to lately */
 };
 
 static void dialog_free(gpointer data)
 {
-    g_free(data);
+    struct dialog *d = data;
+    nvg_settings_clear(&d->recent);
+    g_free(d);
+}
+
+/* Choosing a recent collector fills the three fields with what it was connected with. */
+static void on_recent(GtkDropDown *drop, GParamSpec *pspec, struct dialog *d)
+{
+    guint i = gtk_drop_down_get_selected(drop);
+    if (i == 0 || i > d->recent.n_recent)
+        return; /* the "Choose…" line */
+    const struct nvg_recent_collector *r = &d->recent.recent[i - 1];
+    gtk_editable_set_text(GTK_EDITABLE(d->host), r->host);
+    gtk_editable_set_text(GTK_EDITABLE(d->collector_key), r->collector_key);
+    gtk_editable_set_text(GTK_EDITABLE(d->key), r->key);
+}
+
+static void add_recent_row(GtkGrid *grid, int row, struct dialog *d)
+{
+    GtkStringList *items = gtk_string_list_new((const char *const[]){"Choose…", NULL});
+    for (guint i = 0; i < d->recent.n_recent; i++) {
+        const struct nvg_recent_collector *r = &d->recent.recent[i];
+        g_autofree char *item =
+            g_strdup_printf("%s%s", r->host, *r->key || *r->collector_key ? " · with keys" : "");
+        gtk_string_list_append(items, item);
+    }
+    GtkWidget *l = gtk_label_new_with_mnemonic("_Recent");
+    gtk_label_set_xalign(GTK_LABEL(l), 1);
+    gtk_grid_attach(grid, l, 0, row, 1, 1);
+    GtkWidget *drop = gtk_drop_down_new(G_LIST_MODEL(items), NULL);
+    gtk_widget_set_tooltip_text(drop, "Collectors connected to lately, with their keys");
+    gtk_label_set_mnemonic_widget(GTK_LABEL(l), drop);
+    g_signal_connect(drop, "notify::selected", G_CALLBACK(on_recent), d);
+    gtk_grid_attach(grid, drop, 1, row, 2, 1);
 }
 
 static void on_chosen(GtkNativeDialog *chooser, int response, GtkEntry *entry)
@@ -86,9 +120,13 @@ static GtkWidget *buttons(struct dialog *d)
     return box;
 }
 
-void nvg_connect_dialog_present(GtkWindow *parent, const struct nvg_viewer_config *config)
+void nvg_connect_dialog_present(GtkWindow *parent, const struct nvg_viewer_config *config,
+                                const struct nvg_settings *remembered)
 {
     struct dialog *d = g_new0(struct dialog, 1);
+    nvg_settings_init(&d->recent);
+    if (remembered)
+        nvg_settings_copy(&d->recent, remembered);
     d->window = GTK_WINDOW(gtk_window_new());
     g_object_set_data_full(G_OBJECT(d->window), "nvg-connect-dialog", d, dialog_free);
     gtk_window_set_title(d->window, "Connect to Collector");
@@ -114,13 +152,17 @@ void nvg_connect_dialog_present(GtkWindow *parent, const struct nvg_viewer_confi
     GtkGrid *grid = GTK_GRID(gtk_grid_new());
     gtk_grid_set_row_spacing(grid, 8);
     gtk_grid_set_column_spacing(grid, 8);
-    d->host = add_row(grid, 0, "_Collector", config->host ? config->host : "localhost",
+    int row = 0;
+    if (d->recent.n_recent)
+        add_recent_row(grid, row++, d);
+    d->host = add_row(grid, row++, "_Collector", config->host ? config->host : "localhost",
                       "host[:port], or several: east=host1, west=host2:7711", NULL);
     gtk_entry_set_activates_default(d->host, TRUE);
-    d->collector_key = add_row(grid, 1, "Collector _key", config->collector_key_path,
+    d->collector_key = add_row(grid, row++, "Collector _key", config->collector_key_path,
                                "collector.key", "The collector's public key");
-    d->key = add_row(grid, 2, "_Own key", config->key_path, "NAME.key_secret",
+    d->key = add_row(grid, row, "_Own key", config->key_path, "NAME.key_secret",
                      "Your key pair (.key_secret)");
+
     gtk_box_append(GTK_BOX(box), GTK_WIDGET(grid));
     gtk_box_append(GTK_BOX(box), buttons(d));
     gtk_window_set_child(d->window, box);

@@ -39,7 +39,8 @@ struct _NvgFlowsPage {
     GtkSortListModel *sorted;
     GtkSingleSelection *selection;
     GtkColumnViewColumn *sortable[NVG_FLOW_SORT_COUNT];
-    struct nvg_filter flt; /* the display filter in force */
+    struct nvg_filter flt;         /* the display filter in force */
+    struct nvg_view_fields fields; /* ... as text: what nvg-settings keeps */
 
     guint hosts_id, caption_id, head_id;
     gboolean to_head;                    /* a new order: show its head once sorted */
@@ -185,6 +186,7 @@ static unsigned apply_fields(NvgFlowsPage *self, const struct nvg_view_fields *f
         return bad;
     }
     self->flt = f;
+    self->fields = *fields;
     gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
     return 0;
 }
@@ -219,6 +221,12 @@ gboolean nvg_flows_page_apply_filter_spec(NvgFlowsPage *self, const char *spec, 
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "conversation filter %s not applied (fields 0x%x)", spec, bad);
     return bad == 0;
+}
+
+char *nvg_flows_page_dup_filter_spec(NvgFlowsPage *self)
+{
+    g_return_val_if_fail(NVG_IS_FLOWS_PAGE(self), NULL);
+    return nvg_view_fields_to_spec(&self->fields);
 }
 
 /* ---- activation ------------------------------------------------------------------------------ */

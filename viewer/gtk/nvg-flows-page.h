@@ -43,6 +43,8 @@ gboolean nvg_flows_page_reply(NvgFlowsPage *self, const struct nvg_feed_msg *msg
 /* The page's display filter, "proto=..;src=..;dst=..;port=.." (nvg-view-filter.h; "" = none).
  * FALSE with error when it does not compile (the filter in force stays). */
 gboolean nvg_flows_page_apply_filter_spec(NvgFlowsPage *self, const char *spec, GError **error);
+/* The filter in force in the spec form ("" = none; g_free it). */
+char *nvg_flows_page_dup_filter_spec(NvgFlowsPage *self);
 /* Sorts the table by key, heaviest first, as a click on the column's header would. */
 void nvg_flows_page_sort(NvgFlowsPage *self, enum nvg_flow_sort key);
 

@@ -320,6 +320,11 @@ gboolean nvg_packets_page_apply_filter_spec(NvgPacketsPage *self, const char *sp
     return TRUE;
 }
 
+char *nvg_packets_page_dup_filter_spec(NvgPacketsPage *self)
+{
+    return nvg_view_fields_to_spec(&self->fields);
+}
+
 void nvg_packets_page_clear_filter(NvgPacketsPage *self)
 {
     struct nvg_view_fields f;

@@ -41,6 +41,8 @@ GListModel *nvg_packets_page_get_model(NvgPacketsPage *self);
  * FALSE (fields marked, nothing applied) when a value is invalid. "" clears. */
 gboolean nvg_packets_page_apply_filter_spec(NvgPacketsPage *self, const char *spec, GError **error);
 void nvg_packets_page_clear_filter(NvgPacketsPage *self);
+/* The display filter applied, in the spec form ("" = none; g_free it): what nvg-settings keeps. */
+char *nvg_packets_page_dup_filter_spec(NvgPacketsPage *self);
 void nvg_packets_page_focus_filter(NvgPacketsPage *self);
 /* Write the rows shown to path (CSV, the collector's columns). */
 gboolean nvg_packets_page_export(NvgPacketsPage *self, const char *path, GError **error);

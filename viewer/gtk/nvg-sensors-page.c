@@ -1,5 +1,7 @@
 #include "nvg-sensors-page.h"
 
+#include "nvg-empty-state.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +23,7 @@ struct _NvgSensorsPage {
     GtkLabel *result_label;
     GtkLabel *security_label;
     GtkGrid *sensors_grid;
+    GtkStack *sensors_stack; /* the table, or its empty state */
     GtkListBox *events_list;
 
     struct nvg_feed *feed; /* borrowed; NULL: the feed could not start */
@@ -285,6 +288,7 @@ static void update_grid(NvgSensorsPage *self)
     for (size_t i = 0; i < st->n_sensors; i++)
         n += targeted(self, st->sensors[i]);
     self->sensors_targeted = n;
+    nvg_empty_state_show(self->sensors_stack, st->n_sensors == 0, "sensors");
     n = MIN(n, MAX_GRID_ROWS);
     if (n != self->grid_rows || !gtk_widget_get_first_child(GTK_WIDGET(self->sensors_grid))) {
         nvg_label_table_clear(self->sensors_grid);
@@ -490,6 +494,7 @@ static void nvg_sensors_page_class_init(NvgSensorsPageClass *klass)
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, result_label);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, security_label);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, sensors_grid);
+    gtk_widget_class_bind_template_child(wc, NvgSensorsPage, sensors_stack);
     gtk_widget_class_bind_template_child(wc, NvgSensorsPage, events_list);
     gtk_widget_class_install_action(wc, "sensors.start", NULL, act_control);
     gtk_widget_class_install_action(wc, "sensors.stop", NULL, act_control);
@@ -500,6 +505,15 @@ static void nvg_sensors_page_class_init(NvgSensorsPageClass *klass)
 static void nvg_sensors_page_init(NvgSensorsPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    gtk_stack_add_named(
+        self->sensors_stack,
+        nvg_empty_state_new("network-wired-symbolic", "No Sensors Yet",
+                            "The collector answers, but no sensor has reported to it. Start one "
+                            "where the traffic is, giving it this collector, e.g.\n"
+                            "sudo netvigil-sensor -i eth0 -c tcp://COLLECTOR:7700\n"
+                            "Sensors appear here with their state, rates and drops."),
+        "empty");
+    nvg_empty_state_show(self->sensors_stack, TRUE, "sensors");
     self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
     g_signal_connect(self->bpf_entry, "activate", G_CALLBACK(on_bpf_activate), self);
     update_actions(self);

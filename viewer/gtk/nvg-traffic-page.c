@@ -3,11 +3,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "nvg-empty-state.h"
 #include "nvg-format.h"
 #include "nvg-label-table.h"
 #include "nvg-rate-chart.h"
 #include "nvg-rate-series.h"
 #include "nvg-sensor-names.h"
+#include "nvg-settings.h"
 
 #define MAX_CHART_SENSORS 64
 #define MAX_TALKERS_SHOWN 20
@@ -18,12 +20,14 @@ struct _NvgTrafficPage {
     /* template children */
     GtkDropDown *metric_drop, *window_drop;
     NvgRateChart *chart;
+    GtkStack *chart_stack; /* the chart, or "no traffic yet" */
     GtkLabel *talkers_caption;
     GtkGrid *talkers_grid;
 
     struct nvg_rate_series *series_all;
     GHashTable *series_by_sensor; /* char* -> struct nvg_rate_series* */
     GHashTable *talkers;          /* char* sensor -> struct nvg_feed_msg* (Netvigil__TopTalkers) */
+    GHashTable *with_traffic;     /* char* sensor: it reported packets; "" any sensor did */
 };
 
 G_DEFINE_FINAL_TYPE(NvgTrafficPage, nvg_traffic_page, NVG_TYPE_PAGE)
@@ -169,6 +173,19 @@ static void update_chart_series(NvgTrafficPage *self)
     if (sensor_of(self)[0])
         s = sensor_series(self, sensor_of(self));
     nvg_rate_chart_set_series(self->chart, s);
+    nvg_empty_state_show(self->chart_stack,
+                         !g_hash_table_contains(self->with_traffic, sensor_of(self)), "traffic");
+}
+
+/* The chart says "no traffic yet" until the sensor shown (or any) has counted a packet. */
+static void note_traffic(NvgTrafficPage *self, const Netvigil__RateSample *s)
+{
+    if (!s->packets || g_hash_table_contains(self->with_traffic, s->sensor ? s->sensor : ""))
+        return;
+    g_hash_table_add(self->with_traffic, g_strdup(""));
+    if (s->sensor && g_hash_table_size(self->with_traffic) < MAX_CHART_SENSORS + 1)
+        g_hash_table_add(self->with_traffic, g_strdup(s->sensor));
+    update_chart_series(self);
 }
 
 void nvg_traffic_page_add_rates(NvgTrafficPage *self, const Netvigil__RateBatch *rb)
@@ -179,6 +196,7 @@ void nvg_traffic_page_add_rates(NvgTrafficPage *self, const Netvigil__RateBatch 
         struct nvg_rate_series *ss = s->sensor ? sensor_series(self, s->sensor) : NULL;
         if (ss)
             nvg_rate_series_add(ss, s->time_s, s->proto, s->packets, s->bytes);
+        note_traffic(self, s);
     }
     if (rb->n_samples)
         nvg_rate_chart_refresh(self->chart);
@@ -186,10 +204,30 @@ void nvg_traffic_page_add_rates(NvgTrafficPage *self, const Netvigil__RateBatch 
 
 static void on_chart_options(GObject *o, GParamSpec *pspec, NvgTrafficPage *self)
 {
-    static const guint windows[] = {60, 300, 900, 3600};
+    const guint *windows = nvg_settings_chart_windows;
     guint w = gtk_drop_down_get_selected(self->window_drop);
     nvg_rate_chart_set_window(self->chart, windows[MIN(w, 3u)]);
     nvg_rate_chart_set_bytes(self->chart, gtk_drop_down_get_selected(self->metric_drop) == 1);
+}
+
+gboolean nvg_traffic_page_set_chart(NvgTrafficPage *self, gboolean bytes, guint window_s)
+{
+    g_return_val_if_fail(NVG_IS_TRAFFIC_PAGE(self), FALSE);
+    for (guint i = 0; i < G_N_ELEMENTS(nvg_settings_chart_windows); i++) {
+        if (nvg_settings_chart_windows[i] == window_s) {
+            gtk_drop_down_set_selected(self->metric_drop, bytes ? 1 : 0);
+            gtk_drop_down_set_selected(self->window_drop, i); /* on_chart_options follows */
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void nvg_traffic_page_get_chart(NvgTrafficPage *self, gboolean *bytes, guint *window_s)
+{
+    guint w = gtk_drop_down_get_selected(self->window_drop);
+    *bytes = gtk_drop_down_get_selected(self->metric_drop) == 1;
+    *window_s = nvg_settings_chart_windows[MIN(w, 3u)];
 }
 
 /* ---- sensor --------------------------------------------------------------------------------- */
@@ -211,6 +249,7 @@ static void nvg_traffic_page_dispose(GObject *object)
     g_clear_pointer(&self->series_by_sensor, g_hash_table_destroy);
     g_clear_pointer(&self->series_all, nvg_rate_series_free);
     g_clear_pointer(&self->talkers, g_hash_table_destroy);
+    g_clear_pointer(&self->with_traffic, g_hash_table_destroy);
     G_OBJECT_CLASS(nvg_traffic_page_parent_class)->dispose(object);
 }
 
@@ -225,6 +264,7 @@ static void nvg_traffic_page_class_init(NvgTrafficPageClass *klass)
     gtk_widget_class_bind_template_child(wc, NvgTrafficPage, metric_drop);
     gtk_widget_class_bind_template_child(wc, NvgTrafficPage, window_drop);
     gtk_widget_class_bind_template_child(wc, NvgTrafficPage, chart);
+    gtk_widget_class_bind_template_child(wc, NvgTrafficPage, chart_stack);
     gtk_widget_class_bind_template_child(wc, NvgTrafficPage, talkers_caption);
     gtk_widget_class_bind_template_child(wc, NvgTrafficPage, talkers_grid);
 }
@@ -237,7 +277,15 @@ static void nvg_traffic_page_init(NvgTrafficPage *self)
                                                    (GDestroyNotify)nvg_rate_series_free);
     self->talkers =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)nvg_feed_msg_free);
+    self->with_traffic = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    gtk_stack_add_named(self->chart_stack,
+                        nvg_empty_state_new("gnome-power-manager-symbolic", "No Traffic Yet",
+                                            "The chart draws the collector's per-second rates "
+                                            "once a sensor has counted packets: start a sensor, "
+                                            "or wait for traffic on its interface."),
+                        "empty");
     nvg_rate_chart_set_series(self->chart, self->series_all);
+    update_chart_series(self);
     on_chart_options(NULL, NULL, self);
     g_signal_connect(self->metric_drop, "notify::selected", G_CALLBACK(on_chart_options), self);
     g_signal_connect(self->window_drop, "notify::selected", G_CALLBACK(on_chart_options), self);

@@ -22,6 +22,10 @@ void nvg_traffic_page_add_rates(NvgTrafficPage *self, const Netvigil__RateBatch 
 /* An NVG_FEED_TALKERS message: the page takes it (*msg is NULL afterwards) and keeps it as its
  * sensor's latest top talkers, or frees it when it names no sensor or one too many. */
 void nvg_traffic_page_take_talkers(NvgTrafficPage *self, struct nvg_feed_msg **msg);
+/* The chart's unit (bytes/s, else packets/s) and window (seconds: 60, 300, 900 or 3600), as
+ * its drop-downs choose them. FALSE (nothing changed) for another window. */
+gboolean nvg_traffic_page_set_chart(NvgTrafficPage *self, gboolean bytes, guint window_s);
+void nvg_traffic_page_get_chart(NvgTrafficPage *self, gboolean *bytes, guint *window_s);
 
 G_END_DECLS
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nvg-cert.h"
+#include "nvg-error.h"
 #include "nvg-sensor-names.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
@@ -153,18 +154,16 @@ gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *pa
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     GError *e = NULL;
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &e)) {
-        gboolean missing = g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-        if (missing)
-            g_error_free(e);
-        else
-            g_propagate_prefixed_error(error, e, "%s: ", path);
-        return missing;
-    }
+    /* A file that does not load is the window's to report (nvg-settings: once, in a toast and
+     * the log) and to replace; here it only means the defaults. */
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+        return TRUE;
     if (!config->feed_ep && !config->host) {
         g_autofree char *host = g_key_file_get_string(kf, GROUP, "host", NULL);
-        if (host && *host && !nvg_viewer_config_set_hosts(config, host, error))
+        if (host && *host && !nvg_viewer_config_set_hosts(config, host, &e)) {
+            g_propagate_prefixed_error(error, e, "%s: [" GROUP "] host: ", path);
             return FALSE;
+        }
     }
     load_string(kf, "key", &config->key_path);
     load_string(kf, "collector-key", &config->collector_key_path);
@@ -175,8 +174,12 @@ gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const ch
                                 GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_key_file_set_comment(kf, NULL, NULL, " netvigil-viewer: the last collector connected to",
-                           NULL);
+    /* the other groups (nvg-settings') stay as they are; a file that does not parse goes */
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL)) {
+        g_key_file_free(kf);
+        kf = g_key_file_new();
+        g_key_file_set_comment(kf, NULL, NULL, " netvigil-viewer: what it remembers", NULL);
+    }
     g_key_file_set_string(kf, GROUP, "host", config->host ? config->host : "");
     g_key_file_set_string(kf, GROUP, "key", config->key_path ? config->key_path : "");
     g_key_file_set_string(kf, GROUP, "collector-key",
@@ -188,5 +191,50 @@ gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const ch
                     g_strerror(err));
         return FALSE;
     }
-    return g_key_file_save_to_file(kf, path, error);
+    gsize len;
+    g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
+    return g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                    error);
+}
+
+gboolean nvg_viewer_config_collectors(const struct nvg_viewer_config *cfg,
+                                      const struct nvg_cert *cert0, gboolean keys,
+                                      struct nvg_feed_collector *c, struct nvg_cert *certs,
+                                      char **strings, guint *n, char **error)
+{
+    gboolean dir =
+        cfg->collector_key_path && g_file_test(cfg->collector_key_path, G_FILE_TEST_IS_DIR);
+    for (*n = 0; cfg->collectors[*n] && *n < NVG_FEED_MAX_COLLECTORS; (*n)++) {
+        GError *e = NULL;
+        char **s = strings + 3 * *n;
+        if (!nvg_viewer_config_parse_collector(cfg->collectors[*n], &s[0], &s[1], &s[2], &e)) {
+            *error = g_strdup(e->message);
+            g_error_free(e);
+            return FALSE;
+        }
+        c[*n] = (struct nvg_feed_collector){s[0], s[1], s[2], NULL, NULL};
+        certs[*n] = *cert0;
+        char err[NVG_ERRBUF_SIZE];
+        g_autofree char *path =
+            dir ? g_strdup_printf("%s/%s.key", cfg->collector_key_path, s[0]) : NULL;
+        if (keys && path && nvg_cert_load(path, &certs[*n], err) < 0) {
+            *error = g_strdup_printf("keys: collector %s: %s", s[0], err);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+char *nvg_viewer_config_first_collector_key(const struct nvg_viewer_config *cfg)
+{
+    char *label = NULL, *feed = NULL, *control = NULL;
+    if (!cfg->collectors || !cfg->collector_key_path ||
+        !g_file_test(cfg->collector_key_path, G_FILE_TEST_IS_DIR) ||
+        !nvg_viewer_config_parse_collector(cfg->collectors[0], &label, &feed, &control, NULL))
+        return g_strdup(cfg->collector_key_path);
+    char *path = g_strdup_printf("%s/%s.key", cfg->collector_key_path, label);
+    g_free(label);
+    g_free(feed);
+    g_free(control);
+    return path;
 }

@@ -5,6 +5,9 @@
 
 #include <glib.h>
 
+#include "nvg-cert.h"
+#include "nvg-feed.h"
+
 #define NVG_VIEWER_MAX_COLLECTORS 16 /* NVG_FEED_MAX_COLLECTORS */
 
 struct nvg_viewer_config {
@@ -44,10 +47,25 @@ gboolean nvg_viewer_config_set_host(struct nvg_viewer_config *config, const char
  * (newly allocated), NULL when there is no config directory. */
 char *nvg_viewer_config_path(void);
 /* Reads host, key and collector-key of [collector] from path into the fields still NULL (the
- * command line wins). A missing file is no error. */
+ * command line wins). A missing file, or one that does not parse, is no error here (the
+ * defaults; nvg-settings reports and replaces it); FALSE with error set for a host that is not
+ * one. */
 gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *path, GError **error);
-/* Writes host, key and collector-key to path (creating its directory, mode 0700). */
+/* Writes host, key and collector-key to path's [collector] (creating its directory, mode
+ * 0700), keeping the file's other groups; atomically (a temporary file renamed over it). */
 gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const char *path,
                                 GError **error);
+
+/* Several collectors (config->collectors): each one's label, endpoints and public key (cert0,
+ * the one given for all, or NAME.key in the directory given as the collector key) into c and
+ * certs, their strings into strings (3 per collector, the caller frees them), *n of them.
+ * FALSE with *error set (newly allocated). */
+gboolean nvg_viewer_config_collectors(const struct nvg_viewer_config *cfg,
+                                      const struct nvg_cert *cert0, gboolean keys,
+                                      struct nvg_feed_collector *c, struct nvg_cert *certs,
+                                      char **strings, guint *n, char **error);
+/* The first collector's key for nvg_cert_load_client: with a directory, NAME.key in it
+ * (newly allocated). */
+char *nvg_viewer_config_first_collector_key(const struct nvg_viewer_config *cfg);
 
 #endif

@@ -24,6 +24,7 @@
 #include "nvg-application.h"
 #include "nvg-cert.h"
 #include "nvg-error.h"
+#include "nvg-first-run.h"
 #include "nvg-format.h"
 #include "nvg-rate-series.h"
 #include "nvg-sensor-names.h"
@@ -34,6 +35,9 @@
 /* Time one drain may spend on messages: a flood (of events, say) then waits in the feed's
  * byte-bounded queue, or is dropped there, instead of freezing the main loop. */
 #define DRAIN_BUDGET_US (20 * 1000)
+/* The first-run page waits this long for a first answer, so that a collector that is there
+ * (it publishes its status every second) never makes it flash. */
+#define FIRST_RUN_DELAY_US (2 * G_USEC_PER_SEC)
 
 enum {
     CONN_CONNECTING,
@@ -51,7 +55,9 @@ struct _NvgWindow {
     /* template children */
     GtkDropDown *sensor_selector;
     GtkLabel *conn_label;
-    GtkStack *stack;
+    GtkStack *stack, *content_stack; /* content_stack: the pages' stack or the first-run page */
+    GtkStackSwitcher *switcher;
+    NvgFirstRun *first_run;
     GtkRevealer *toast_revealer;
     GtkLabel *toast_label;
     GtkLabel *status_shown, *status_received, *status_rate, *status_dropped, *status_endpoint;
@@ -76,6 +82,8 @@ struct _NvgWindow {
     guint64 rate_n0;
     double feed_rate;
     int conn_state;
+    gboolean answered; /* a collector answered since the feed started: no first-run page */
+    gint64 feed_t0;    /* when the feed started */
     int collector_state[NVG_FEED_MAX_COLLECTORS]; /* with several: each one's CONN_* */
     char *partial_text;                           /* CONN_PARTIAL's badge */
 
@@ -308,19 +316,39 @@ static void update_collectors(NvgWindow *self, gint64 now)
  * collector publishes its status every second). reconnecting: it was connected once and the
  * link dropped (noticed at once through the socket monitor) or went silent; ZeroMQ reconnects
  * by itself (backing off up to 2 s) and the state returns to connected with the next message. */
+/* The first-run page instead of the pages while nothing has answered since the feed started;
+ * a collector that goes away later leaves its rows in view (the badge says reconnecting). */
+static void update_first_run(NvgWindow *self, gint64 now)
+{
+    int st = self->conn_state;
+    self->answered |= st == CONN_OK || st == CONN_PARTIAL;
+    gboolean show = !self->answered && now - self->feed_t0 >= FIRST_RUN_DELAY_US;
+    static const enum nvg_first_run_reason reasons[] = {
+        [CONN_CONNECTING] = NVG_FIRST_RUN_NO_ANSWER, [CONN_RECONNECTING] = NVG_FIRST_RUN_NO_ANSWER,
+        [CONN_FAILED] = NVG_FIRST_RUN_FAILED,        [CONN_REFUSED] = NVG_FIRST_RUN_REFUSED,
+        [CONN_MISMATCH] = NVG_FIRST_RUN_MISMATCH,
+    };
+    if (show)
+        nvg_first_run_set(self->first_run, reasons[st >= 0 && st <= CONN_MISMATCH ? st : 0],
+                          gtk_label_get_text(self->status_endpoint), self->feed_error);
+    if (show == g_str_equal(gtk_stack_get_visible_child_name(self->content_stack), "first-run"))
+        return;
+    gtk_stack_set_visible_child_name(self->content_stack, show ? "first-run" : "pages");
+    gtk_widget_set_sensitive(GTK_WIDGET(self->switcher), !show);
+    g_info("first-run page %s: %s", show ? "shown" : "hidden",
+           show ? nvg_first_run_get_title(self->first_run) : "a collector answered");
+}
+
 static void update_connection(NvgWindow *self, const struct nvg_feed_stats *fs, gint64 now)
 {
-    if (!self->feed) {
+    gint64 away_s = 0;
+    if (!self->feed)
         set_conn_state(self, CONN_FAILED, 0);
-        return;
-    }
-    if (nvg_feed_get_n_collectors(self->feed) > 1) {
+    else if (nvg_feed_get_n_collectors(self->feed) > 1)
         update_collectors(self, now);
-        return;
-    }
-    gint64 away_s;
-    int st = link_state(fs, now, &away_s);
-    set_conn_state(self, st, away_s);
+    else
+        set_conn_state(self, link_state(fs, now, &away_s), away_s);
+    update_first_run(self, now);
 }
 
 GVariant *nvg_window_get_collectors(NvgWindow *self)
@@ -449,6 +477,11 @@ static void on_alerts_active(NvgAlertsPage *page, GParamSpec *pspec, NvgWindow *
     gtk_stack_page_set_needs_attention(self->alerts_tab, n > 0);
 }
 
+const char *nvg_window_get_page(NvgWindow *self)
+{
+    return gtk_stack_get_visible_child_name(self->stack);
+}
+
 void nvg_window_show_page(NvgWindow *self, const char *name)
 {
     if (gtk_stack_get_child_by_name(self->stack, name))
@@ -534,50 +567,6 @@ static gboolean on_drain_timer(gpointer data)
 
 /* ---- GObject ------------------------------------------------------------------------------ */
 
-/* Several collectors: each one's label, endpoints and public key (the one given for all, or
- * NAME.key in the directory given as the collector key). FALSE with *error set. */
-static gboolean collectors_of(const struct nvg_viewer_config *cfg, const struct nvg_cert *cert0,
-                              gboolean keys, struct nvg_feed_collector *c, struct nvg_cert *certs,
-                              char **strings, guint *n, char **error)
-{
-    gboolean dir =
-        cfg->collector_key_path && g_file_test(cfg->collector_key_path, G_FILE_TEST_IS_DIR);
-    for (*n = 0; cfg->collectors[*n] && *n < NVG_FEED_MAX_COLLECTORS; (*n)++) {
-        GError *e = NULL;
-        char **s = strings + 3 * *n;
-        if (!nvg_viewer_config_parse_collector(cfg->collectors[*n], &s[0], &s[1], &s[2], &e)) {
-            *error = g_strdup(e->message);
-            g_error_free(e);
-            return FALSE;
-        }
-        c[*n] = (struct nvg_feed_collector){s[0], s[1], s[2], NULL, NULL};
-        certs[*n] = *cert0;
-        char err[NVG_ERRBUF_SIZE];
-        g_autofree char *path =
-            dir ? g_strdup_printf("%s/%s.key", cfg->collector_key_path, s[0]) : NULL;
-        if (keys && path && nvg_cert_load(path, &certs[*n], err) < 0) {
-            *error = g_strdup_printf("keys: collector %s: %s", s[0], err);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* The first collector's key for nvg_cert_load_client: with a directory, NAME.key in it. */
-static char *first_collector_key(const struct nvg_viewer_config *cfg)
-{
-    char *label = NULL, *feed = NULL, *control = NULL;
-    if (!cfg->collectors || !cfg->collector_key_path ||
-        !g_file_test(cfg->collector_key_path, G_FILE_TEST_IS_DIR) ||
-        !nvg_viewer_config_parse_collector(cfg->collectors[0], &label, &feed, &control, NULL))
-        return g_strdup(cfg->collector_key_path);
-    char *path = g_strdup_printf("%s/%s.key", cfg->collector_key_path, label);
-    g_free(label);
-    g_free(feed);
-    g_free(control);
-    return path;
-}
-
 static struct nvg_feed *new_feed(NvgWindow *self, const struct nvg_viewer_config *cfg,
                                  const struct nvg_cert *own, const struct nvg_cert *collector,
                                  int keys)
@@ -596,8 +585,8 @@ static struct nvg_feed *new_feed(NvgWindow *self, const struct nvg_viewer_config
     struct nvg_feed *feed = NULL;
     c[0] = (struct nvg_feed_collector){NULL, cfg->feed_ep, cfg->control_ep, keys ? own : NULL,
                                        keys ? collector : NULL};
-    if (!cfg->collectors ||
-        collectors_of(cfg, collector, keys, c, certs, strings, &n, &self->feed_error)) {
+    if (!cfg->collectors || nvg_viewer_config_collectors(cfg, collector, keys, c, certs, strings,
+                                                         &n, &self->feed_error)) {
         for (guint i = 0; cfg->collectors && i < n; i++) {
             c[i].own = keys ? own : NULL;
             c[i].collector = keys ? &certs[i] : NULL;
@@ -622,7 +611,7 @@ static void start_feed(NvgWindow *self)
     struct nvg_cert own, collector;
     char err[NVG_ERRBUF_SIZE] = "";
     g_clear_pointer(&self->feed_error, g_free);
-    g_autofree char *collector_key = first_collector_key(cfg);
+    g_autofree char *collector_key = nvg_viewer_config_first_collector_key(cfg);
     int keys = nvg_cert_load_client(cfg->key_path, collector_key, true, &own, &collector, err);
     if (keys < 0)
         self->feed_error = g_strdup_printf("keys: %s", err);
@@ -654,6 +643,8 @@ void nvg_window_reconnect(NvgWindow *self)
     nvg_flows_page_set_feed(self->flows, self->feed);
     self->rate_n0 = 0;
     self->conn_state = -1;
+    self->answered = FALSE;
+    self->feed_t0 = g_get_monotonic_time();
     for (guint i = 0; i < NVG_FEED_MAX_COLLECTORS; i++)
         self->collector_state[i] = CONN_CONNECTING;
     set_conn_state(self, self->feed ? CONN_CONNECTING : CONN_FAILED, 0);
@@ -679,7 +670,7 @@ static void add_pages(NvgWindow *self, NvgApplication *app)
     self->flows = NVG_FLOWS_PAGE(nvg_flows_page_new(self->feed));
     gtk_stack_add_titled(self->stack, GTK_WIDGET(self->flows), "flows", "Conversations");
 
-    self->rate_t0 = g_get_monotonic_time();
+    self->rate_t0 = self->feed_t0 = g_get_monotonic_time();
     self->drain_id = g_timeout_add(DRAIN_INTERVAL_MS, on_drain_timer, self);
 }
 
@@ -698,6 +689,7 @@ static void nvg_window_dispose(GObject *object)
     self->alerts = NULL;
     self->alerts_tab = NULL;
     self->flows = NULL;
+    self->first_run = NULL;
     g_clear_object(&self->selector_model);
     gtk_widget_dispose_template(GTK_WIDGET(self), NVG_TYPE_WINDOW);
     G_OBJECT_CLASS(nvg_window_parent_class)->dispose(object);
@@ -736,11 +728,15 @@ static void nvg_window_class_init(NvgWindowClass *klass)
         "drain", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
         G_CALLBACK(real_drain), NULL, NULL, NULL, G_TYPE_NONE, 0);
     gtk_widget_class_install_action(wc, "window.toast", "s", act_toast);
+    g_type_ensure(NVG_TYPE_FIRST_RUN);
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(wc, NvgWindow, name)
     CHILD(sensor_selector);
     CHILD(conn_label);
     CHILD(stack);
+    CHILD(content_stack);
+    CHILD(switcher);
+    CHILD(first_run);
     CHILD(toast_revealer);
     CHILD(toast_label);
     CHILD(status_shown);

@@ -10,6 +10,8 @@
  * "handshake-failed": wrong collector key or keys on one side only, or "failed": the feed
  * could not start, keys that do not load for instance), notified on change;
  * NvgApplication mirrors it as the state of app.connection.
+ * While no collector has answered since the feed started (2 s and more), an NvgFirstRun page
+ * covers the pages and says why; the first answer takes it away for good (until a reconnect).
  * Signal "drain" (action): move what the feed worker handed over into the pages; emitted every
  * 50 ms, the work is its class handler. */
 #ifndef NVG_WINDOW_H
@@ -48,6 +50,8 @@ const char *nvg_window_get_page_title(NvgWindow *self, const char *name);
 
 /* "packets", "sensors", "traffic", "alerts" or "flows". */
 void nvg_window_show_page(NvgWindow *self, const char *name);
+/* The page shown (its name as above), also while the first-run page covers the pages. */
+const char *nvg_window_get_page(NvgWindow *self);
 /* The packets page, with the focus in its filter bar. */
 void nvg_window_focus_filter(NvgWindow *self);
 /* "" = all sensors. FALSE for a sensor the collector does not report. */
