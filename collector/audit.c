@@ -139,6 +139,13 @@ static void copy_clean(char *dst, size_t size, const char *text)
 void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *sensor,
                       const char *command, const char *filter, const char *error)
 {
+    nvg_audit_record_detail(a, requester, sensor, command, filter, error, NULL);
+}
+
+void nvg_audit_record_detail(struct nvg_audit *a, const char *requester, const char *sensor,
+                             const char *command, const char *filter, const char *error,
+                             const char *detail)
+{
     char cb[5][FIELD_MAX];
     requester = clean(cb[0], sizeof(cb[0]), requester);
     sensor = clean(cb[1], sizeof(cb[1]), sensor);
@@ -149,9 +156,10 @@ void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *se
     int64_t now = nvg_clock_wall_ms();
     char outcome[FIELD_MAX + 16];
     if (error)
-        snprintf(outcome, sizeof(outcome), "error: %s", error);
+        snprintf(outcome, sizeof(outcome), "error: %s%s%s%s", error, detail ? " (" : "",
+                 detail ? detail : "", detail ? ")" : "");
     else
-        snprintf(outcome, sizeof(outcome), "ok");
+        snprintf(outcome, sizeof(outcome), "ok%s%s", detail ? ": " : "", detail ? detail : "");
 
     const char *fields[5] = {requester, sensor, command, filter, outcome};
     write_row(a->csv, now, fields);

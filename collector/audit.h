@@ -34,6 +34,11 @@ void nvg_audit_free(struct nvg_audit *a);
 /* One outcome; error NULL = ok. filter is "" for commands without one. */
 void nvg_audit_record(struct nvg_audit *a, const char *requester, const char *sensor,
                       const char *command, const char *filter, const char *error);
+/* The same with detail (our own text, e.g. a pcap extraction's bytes and span) after the
+ * outcome: "ok: DETAIL" or "error: ERROR (DETAIL)"; NULL: none. */
+void nvg_audit_record_detail(struct nvg_audit *a, const char *requester, const char *sensor,
+                             const char *command, const char *filter, const char *error,
+                             const char *detail);
 /* A refused request of the peer known as peer (the coalescing key, nvg_peer_describe). */
 void nvg_audit_refused(struct nvg_audit *a, const char *peer, const char *requester,
                        const char *sensor, const char *command, const char *error, int64_t now_ms);

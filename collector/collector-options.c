@@ -43,6 +43,8 @@ static void usage(FILE *out)
             "                         suffix (default 3s, at most 60s)\n"
             "  --memory-budget SIZE   what slow or hostile peers may make the collector hold\n"
             "                         in queues, K/M/G suffixes (default 256M, at least 16M)\n"
+            "  --pcap-max SIZE        largest pcap extraction (netvigil-ctl pcap) passed on,\n"
+            "                         K/M/G suffixes (default 64M, 1K..1G); larger: refused\n"
             "  --alerts-config FILE   detector thresholds, rules and allow-lists (alerts.conf,\n"
             "                         README \"Alerts\"; SIGHUP rereads); default: built in\n"
             "  --no-alerts            run no detection (no alerts-*.csv)\n"
@@ -164,6 +166,7 @@ enum {
     OPT_TALKERS_INTERVAL,
     OPT_COMMAND_TIMEOUT,
     OPT_MEMORY_BUDGET,
+    OPT_PCAP_MAX,
     OPT_ALERTS_CONFIG,
     OPT_NO_ALERTS,
     OPT_SENSOR_IDLE,
@@ -198,6 +201,7 @@ static const struct option long_opts[] = {
     {"talkers-interval", required_argument, NULL, OPT_TALKERS_INTERVAL},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
+    {"pcap-max", required_argument, NULL, OPT_PCAP_MAX},
     {"alerts-config", required_argument, NULL, OPT_ALERTS_CONFIG},
     {"no-alerts", no_argument, NULL, OPT_NO_ALERTS},
     {"sensor-idle-timeout", required_argument, NULL, OPT_SENSOR_IDLE},
@@ -435,6 +439,10 @@ static int check_metrics_listen(const struct nvg_collector_options *opts)
 static int apply_any(struct nvg_collector_options *opts, int c, const char *arg)
 {
     int rc = 0;
+    if (c == OPT_PCAP_MAX) {
+        rc = nvg_parse_size(arg, 1, &opts->pcap_max);
+        return rc < 0 || opts->pcap_max < 1024 || opts->pcap_max > ((uint64_t)1 << 30) ? -1 : 0;
+    }
     if (apply_clickhouse_opt(opts, c, arg, &rc))
         return rc < 0 ? -1 : 0;
     return apply_alerts_opt(opts, c, arg) ? 0 : apply_opt(opts, c, arg);
@@ -471,6 +479,7 @@ static void set_defaults(struct nvg_collector_options *opts)
         .talkers_interval_s = 10,
         .command_timeout_ms = 3000,
         .memory_budget = NVG_BUDGET_DEFAULT,
+        .pcap_max = (uint64_t)64 << 20,
         .sensor_idle_ms = 30000,
         .control_idle_ms = 60000,
         .min_free_pct = 5,

@@ -21,6 +21,7 @@ struct nvg_collector_options {
     const char *own_key;       /* --key: own key pair; NULL = keys_dir/collector.key_secret */
     const char *keys_dir;      /* --keys: CURVE + allow-lists (auth.h); NULL = no keys */
     uint64_t memory_budget;    /* bytes peers may make the collector hold (budget.h) */
+    uint64_t pcap_max;         /* --pcap-max: the largest pcap extraction passed on */
     const char *alerts_config; /* --alerts-config; NULL = the built-in defaults */
     bool no_alerts;
     int sensor_idle_ms;         /* a sensor connection silent this long is closed; 0 = never */

@@ -99,7 +99,7 @@ bool nvg__control_is_command(Netvigil__CommandKind k)
 {
     return (k >= NETVIGIL__COMMAND_KIND__COMMAND_START &&
             k <= NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER) ||
-           k == NETVIGIL__COMMAND_KIND__COMMAND_FORGET;
+           k == NETVIGIL__COMMAND_KIND__COMMAND_FORGET || k == NETVIGIL__COMMAND_KIND__COMMAND_PCAP;
 }
 
 bool nvg__control_is_read(Netvigil__CommandKind k)

@@ -10,84 +10,13 @@
 #include "budget.h"
 #include "connections.h"
 #include "control-check.h"
+#include "control-internal.h"
 #include "nvg-clock.h"
 #include "nvg-error.h"
 #include "nvg-ratelog.h"
 #include "nvg-text.h"
 #include "nvg-zmq.h"
 #include "quota.h"
-
-#define MAX_ENVELOPE 3
-#define ENVELOPE_FRAME_MAX 256 /* ZeroMQ routing ids are at most 255 bytes */
-#define PENDING_MAX 1024       /* requests in flight, all peers; PEERS_MAX x the per-peer quota */
-#define PEERS_MAX 128
-#define TARGETS_MAX 16384 /* sensors waited for, all requests together */
-#define FILTER_MAX NVG_TEXT_FILTER_MAX
-#define WHO_MAX 512
-#define SENSOR_ERROR_MAX (NVG_TEXT_ERROR_MAX + 1) /* a sensor's error text kept per target */
-#define COMMAND_BURST 20.0
-#define COMMAND_PER_S 5.0
-#define STATUS_BURST 4.0
-#define STATUS_PER_S 2.0
-
-struct envelope {
-    uint8_t part[MAX_ENVELOPE][ENVELOPE_FRAME_MAX];
-    size_t len[MAX_ENVELOPE];
-    int n; /* frames before the body */
-};
-
-enum target_state { TARGET_WAITING, TARGET_DONE };
-
-struct target {
-    char sensor[NVG_SENSOR_NAME_MAX + 1];
-    uint64_t cmd_id;
-    uint8_t rid[NVG_ROUTING_ID_MAX];
-    size_t rid_len;
-    enum target_state state;
-    bool ok, sent;
-    char error[SENSOR_ERROR_MAX];
-};
-
-struct pending {
-    bool used;
-    uint64_t req_id;
-    Netvigil__CommandKind kind;
-    char filter[FILTER_MAX + 1];
-    char who[WHO_MAX];
-    char peer[128]; /* nvg_peer_describe: the audit's coalescing key */
-    struct envelope env;
-    int64_t deadline_ms;
-    size_t n, waiting;
-    struct target *t;
-};
-
-/* The request at hand: who sent it and what it says. */
-struct request {
-    const struct envelope *env;
-    const Netvigil__ControlRequest *req;
-    struct nvg_peer peer;
-    char peer_text[128];
-    char who[WHO_MAX];
-};
-
-struct nvg_control {
-    void *control, *router;
-    struct nvg_sensor_table *sensors;
-    struct nvg_audit *audit;
-    int64_t *now_ms;
-    int command_timeout_ms;
-    nvg_control_status_fn status;
-    void *status_ud;
-    bool keys;
-    struct nvg_security_counters *security;
-    struct nvg_budget *budget;
-    struct nvg_quota *quota;
-    struct pending *slot; /* PENDING_MAX */
-    size_t used, targets_waiting;
-    uint64_t next_cmd_id;
-    struct nvg_control_counters counts;
-    struct nvg_ratelog rl_rejected, rl_stray, rl_budget, rl_oversized;
-};
 
 /* ---- replies ----------------------------------------------------------------------------- */
 
@@ -241,6 +170,8 @@ static void target_done(struct nvg_control *ctl, struct pending *p, struct targe
     if (refused)
         nvg_audit_refused(ctl->audit, p->peer, p->who, t->sensor, nvg_wire_command_name(p->kind),
                           error, *ctl->now_ms);
+    else if (p->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP)
+        nvg__control_pcap_audit(ctl, p, t, error);
     else
         nvg_audit_record(ctl->audit, p->who, t->sensor, nvg_wire_command_name(p->kind),
                          p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : "",
@@ -279,6 +210,7 @@ static void complete(struct nvg_control *ctl, struct pending *p)
         }
         r.n_results = p->n;
         r.results = ptrs;
+        r.pcap = r.ok ? (Netvigil__PcapChunk *)p->chunk : NULL;
         /* One sensor named and it failed: that is also the request's answer. */
         if (p->n == 1 && !p->t[0].ok)
             r.error = p->t[0].error;
@@ -320,7 +252,9 @@ static const char *send_command(struct nvg_control *ctl, struct pending *p, stru
     Netvigil__Command cmd = NETVIGIL__COMMAND__INIT;
     cmd.id = t->cmd_id = ctl->next_cmd_id++;
     cmd.kind = p->kind;
-    cmd.filter = p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ? p->filter : (char *)"";
+    bool pcap = p->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP;
+    cmd.filter = p->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER || pcap ? p->filter : "";
+    cmd.pcap = pcap ? &p->pcap : NULL;
     Netvigil__CollectorMessage m = NETVIGIL__COLLECTOR_MESSAGE__INIT;
     m.protocol_version = NVG_PROTOCOL_VERSION;
     m.body_case = NETVIGIL__COLLECTOR_MESSAGE__BODY_COMMAND;
@@ -402,8 +336,9 @@ static void route_command(struct nvg_control *ctl, const struct request *q)
 {
     const Netvigil__ControlRequest *req = q->req;
     const char *name = req->sensor ? req->sensor : "";
-    const char *filter =
-        req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER && req->filter ? req->filter : "";
+    bool takes_filter = req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER ||
+                        req->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP;
+    const char *filter = takes_filter && req->filter ? req->filter : "";
     struct pending *p = free_slot(ctl);
     if (!p) {
         refuse(ctl, q, &ctl->security->quota_refused,
@@ -441,6 +376,8 @@ static void route_command(struct nvg_control *ctl, const struct request *q)
     p->t = t;
     p->n = p->waiting = n;
     p->deadline_ms = *ctl->now_ms + ctl->command_timeout_ms;
+    if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP)
+        nvg__control_pcap_prepare(ctl, q, p);
     nvg_log(NVG_LOG_INFO, "control: request %" PRIu64 " from %s: %s on %s", req->id, q->who,
             nvg_wire_command_name(req->kind), name[0] ? name : "all connected sensors");
     start_targets(ctl, p, name);
@@ -517,6 +454,15 @@ static void handle_command(struct nvg_control *ctl, const struct request *q)
     const char *no = nvg__control_not_allowed(&q->peer, NVG_RIGHT_COMMAND, buf, sizeof(buf));
     if (no) {
         refuse(ctl, q, &ctl->security->command_refused, no);
+        return;
+    }
+    if (q->req->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP) {
+        uint64_t *counter = NULL;
+        const char *why = nvg__control_pcap_admit(ctl, q, &counter);
+        if (why)
+            refuse(ctl, q, counter, why);
+        else
+            route_command(ctl, q);
         return;
     }
     struct nvg_quota_peer *qp =
@@ -675,6 +621,7 @@ struct nvg_control *nvg_control_new(const struct nvg_control_config *cfg)
     ctl->status_ud = cfg->status_ud;
     ctl->keys = cfg->keys;
     ctl->security = cfg->security;
+    ctl->pcap_max = cfg->pcap_max ? cfg->pcap_max : NVG_CONTROL_PCAP_MAX_DEFAULT;
     /* Unique for this process, and apart from the ids of earlier collector processes. */
     ctl->next_cmd_id = (uint64_t)nvg_clock_wall_ms() << 16;
     return ctl;
@@ -756,6 +703,13 @@ void nvg_control_command_reply(struct nvg_control *ctl, const uint8_t *rid, size
         return;
     }
     store_reply_status(ctl, t, r->status);
+    if (p->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP && r->ok &&
+        (!r->pcap || r->pcap->data.len > NVG_CONTROL_PCAP_CHUNK_MAX)) {
+        target_done(ctl, p, t, "the sensor answered without a valid pcap chunk", false);
+        complete(ctl, p);
+        return;
+    }
+    p->chunk = r->pcap;
     if (r->ok) {
         target_done(ctl, p, t, NULL, false);
     } else {

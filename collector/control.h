@@ -69,7 +69,13 @@ struct nvg_control_config {
     bool keys;              /* the socket runs CURVE with ZAP: peers carry roles */
     uint64_t memory_budget; /* the collector's; replies take NVG_BUDGET_CONTROL_SHARE */
     struct nvg_security_counters *security;
+    uint64_t pcap_max; /* the largest pcap extraction passed on (0: the default) */
 };
+
+/* COMMAND_PCAP: a stream larger than pcap_max is refused by its sensor before any of it is
+ * sent; each chunk a sensor sends (the sensor's NVG_PCAP_CHUNK) must be within the chunk cap. */
+#define NVG_CONTROL_PCAP_MAX_DEFAULT ((uint64_t)64 * 1024 * 1024)
+#define NVG_CONTROL_PCAP_CHUNK_MAX ((size_t)1024 * 1024)
 
 /* The control socket's ZMQ_MAXMSGSIZE. libzmq closes a connection whose message is over it
  * without a word to either side, so it is set above the cap that control itself applies

@@ -421,6 +421,7 @@ static int open_control_ingest(struct collector *c)
         .keys = c->auth != NULL,
         .memory_budget = c->opts->memory_budget,
         .security = &c->security,
+        .pcap_max = c->opts->pcap_max,
     };
     c->ctl = nvg_control_new(&cc);
     if (!c->ctl)

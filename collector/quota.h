@@ -31,6 +31,7 @@ struct nvg_quota_peer {
     unsigned in_flight; /* requests of this peer waiting for sensors */
     struct nvg_bucket commands, status;
     struct nvg_bucket hosts; /* COMMAND_HOSTS apart: a viewer polls it beside the status */
+    struct nvg_bucket pcap;  /* the chunks of a pcap extraction after its first request */
     int64_t last_ms;
 };
 

@@ -63,7 +63,8 @@
     X(STATUS, "status")                                                                            \
     X(FORGET, "forget")                                                                            \
     X(ALERTS, "alerts")                                                                            \
-    X(HOSTS, "hosts")
+    X(HOSTS, "hosts")                                                                              \
+    X(PCAP, "pcap")
 
 enum nvg_sensor_state {
 #define NVG__STATE_ENUM(name, text) NVG_STATE_##name,

@@ -72,6 +72,11 @@ struct nvg_link {
 };
 
 void nvg__link_send_hello(struct nvg_link *link);
+/* The reply to command id with a fresh status (and, when rc is 0, pcap: NULL for none). */
+void nvg__link_reply(struct nvg_link *link, uint64_t id, int rc, const char *err,
+                     Netvigil__PcapChunk *pcap);
+/* link-pcap.c: COMMAND_PCAP, through opts.pcap_cb. */
+void nvg__link_pcap_command(struct nvg_link *link, const Netvigil__Command *cmd);
 void nvg__link_send_eos(struct nvg_link *link);
 
 /* link-flows.c: the flows of the batch being built. _take hands them to the encoder for the

@@ -294,7 +294,8 @@ static void reject(struct nvg_link *link, const char *why)
 
 /* The reply to command id, with a fresh status. The error text is capped and printable like
  * every string we send (the collector refuses anything else). */
-static void reply_command(struct nvg_link *link, uint64_t id, int rc, const char *err)
+void nvg__link_reply(struct nvg_link *link, uint64_t id, int rc, const char *err,
+                     Netvigil__PcapChunk *pcap)
 {
     struct nvg_link_status s;
     get_status(link, &s);
@@ -307,6 +308,7 @@ static void reply_command(struct nvg_link *link, uint64_t id, int rc, const char
     reply.error = rc == 0 ? "" : (char *)wire_text(text, sizeof(text), err);
     /* A status names the current boot id: not while the spool replays an earlier one. */
     reply.status = link->announced_boot == link->boot_id ? &status : NULL;
+    reply.pcap = rc == 0 ? pcap : NULL;
     Netvigil__SensorMessage m;
     sensor_message_init(&m);
     m.body_case = NETVIGIL__SENSOR_MESSAGE__BODY_COMMAND_REPLY;
@@ -343,6 +345,10 @@ static int run_command(struct nvg_link *link, const Netvigil__Command *cmd, char
 
 static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
 {
+    if (cmd->kind == NETVIGIL__COMMAND_KIND__COMMAND_PCAP) {
+        nvg__link_pcap_command(link, cmd);
+        return;
+    }
     char err[NVG_ERRBUF_SIZE] = "";
     int rc = run_command(link, cmd, err, sizeof(err));
     link->st.commands++;
@@ -351,7 +357,7 @@ static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
         link->deferred_id = cmd->id;
         return;
     }
-    reply_command(link, cmd->id, rc, err);
+    nvg__link_reply(link, cmd->id, rc, err, NULL);
 }
 
 int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
@@ -359,7 +365,11 @@ int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
     if (!link->deferred)
         return NVG_EINVAL;
     link->deferred = false;
-    reply_command(link, link->deferred_id, rc, rc == 0 ? "" : err && *err ? err : nvg_strerror(rc));
+    nvg__link_reply(link, link->deferred_id, rc,
+                    rc == 0       ? ""
+                    : err && *err ? err
+                                  : nvg_strerror(rc),
+                    NULL);
     return 0;
 }
 

@@ -75,6 +75,12 @@ typedef int (*nvg_link_command_fn)(void *user, Netvigil__CommandKind kind, const
 /* What a command callback returns for a command that finishes later (a filter compiling off
  * the capture path): the reply waits for nvg_link_command_done. One at a time. */
 #define NVG_LINK_DEFERRED 1
+/* Runs a COMMAND_PCAP (pcap-extract.h): filter is the BPF expression, req the span and the
+ * chunk asked for. Returns like a command callback; when 0, chunk (its data lent until the
+ * callback's caller returns) goes with the reply. NVG_LINK_DEFERRED: the reply waits for
+ * nvg_link_pcap_done. */
+typedef int (*nvg_link_pcap_fn)(void *user, const char *filter, const Netvigil__PcapRequest *req,
+                                Netvigil__PcapChunk *chunk, char *err, size_t errsize);
 /* Called at the start of every nvg_link_tick: where the caller finishes deferred work. */
 typedef void (*nvg_link_tick_fn)(void *user);
 
@@ -89,6 +95,7 @@ struct nvg_link_opts {
     nvg_link_status_fn status_cb;   /* NULL: state RUNNING, no pcap counters */
     nvg_link_command_fn command_cb; /* NULL: commands other than STATUS get an error reply */
     nvg_link_tick_fn tick_cb;       /* NULL: none */
+    nvg_link_pcap_fn pcap_cb;       /* NULL: COMMAND_PCAP gets "keeps no packets" */
     /* CURVE to the collector: both, lent until nvg_link_free (NULL, NULL: no encryption). */
     const struct nvg_cert *own_key;       /* must hold a secret key */
     const struct nvg_cert *collector_key; /* the collector's public certificate */
@@ -179,6 +186,8 @@ int nvg_link_finish(struct nvg_link *link, int timeout_ms);
 /* Replies to the deferred command: rc 0 (ok) or a negative NVG_E* with err for the requester.
  * NVG_EINVAL when no command is deferred. */
 int nvg_link_command_done(struct nvg_link *link, int rc, const char *err);
+/* The same for a deferred COMMAND_PCAP, with its chunk when rc is 0 (data lent for the call). */
+int nvg_link_pcap_done(struct nvg_link *link, int rc, const char *err, Netvigil__PcapChunk *chunk);
 
 /* A fresh start (the RESTART command): sends the current batch, then continues under boot_id
  * with seq, counters and uptime reset, and announces itself with a new Hello. */

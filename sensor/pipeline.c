@@ -107,6 +107,8 @@ static void on_frame(void *ctx, const uint8_t *frame, uint32_t caplen, uint32_t 
     struct nvg_pkt pkt;
     /* A pcapng file may change link type from one frame to the next; the counters go on. */
     pl->dec.dlt = nvg_capture_frame_dlt(pl->cap);
+    if (pl->ring)
+        nvg_pcap_ring_add(pl->ring, pl->dec.dlt, frame, caplen, wirelen, ts_ns);
     nvg_decode(&pl->dec, frame, caplen, wirelen, ts_ns, &pkt);
     if (time_clamped)
         pkt.flags |= NVG_PKT_TIME_CLAMPED;

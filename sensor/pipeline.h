@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "flow-table.h"
 #include "nvg-sdnotify.h"
+#include "pcap-ring.h"
 #include "sink.h"
 
 #define NVG_PIPELINE_MAX_SINKS 6
@@ -34,6 +35,8 @@ struct nvg_pipeline {
     struct nvg_flow_table *flows;
     uint64_t flow_records;
     int64_t flow_mono_ms, flow_base_ns;
+    /* --pcap-ring: every frame captured is also kept raw (NULL: off; borrowed) */
+    struct nvg_pcap_ring *ring;
     /* systemd's watchdog, kicked on every turn of the capture loop (NULL: none) */
     struct nvg_sdnotify *notify;
 };

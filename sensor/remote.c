@@ -18,6 +18,8 @@
 #include "nvg-time.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
+#include "pcap-extract.h"
+#include "pcap-ring.h"
 #include "privdrop.h"
 #include "publish.h"
 #include "sensor.h"
@@ -141,6 +143,10 @@ static int start_filter(struct nvg_sensor *s, const char *filter, char *err, siz
                  nvg_filter_job_expr(s->filter_job));
         return NVG_EAGAIN;
     }
+    if (nvg_pcap_extract_busy(s->pcap)) {
+        snprintf(err, errsize, "busy: a pcap extraction's filter is compiling; try again");
+        return NVG_EAGAIN;
+    }
     char cerr[NVG_ERRBUF_SIZE] = "";
     int rc = nvg_capture_compile(s->cap, filter, &s->filter_job, cerr);
     if (rc < 0) {
@@ -151,10 +157,32 @@ static int start_filter(struct nvg_sensor *s, const char *filter, char *err, siz
     return NVG_LINK_DEFERRED;
 }
 
-/* Finishes a set-filter whose compile ended or ran over its budget. */
+static int on_pcap(void *user, const char *filter, const Netvigil__PcapRequest *req,
+                   Netvigil__PcapChunk *chunk, char *err, size_t errsize)
+{
+    struct nvg_sensor *s = user;
+    if (!s->pcap) {
+        snprintf(err, errsize, "the sensor is stopping");
+        return NVG_EAGAIN;
+    }
+    if (s->filter_job) {
+        snprintf(err, errsize, "busy: a set-filter is compiling; try again");
+        return NVG_EAGAIN;
+    }
+    return nvg_pcap_extract_request(s->pcap, filter, req, chunk, err, errsize);
+}
+
+/* Finishes a set-filter whose compile ended or ran over its budget, or a pcap extraction's. */
 static void on_tick(void *user)
 {
     struct nvg_sensor *s = user;
+    if (s->pcap) {
+        Netvigil__PcapChunk chunk = NETVIGIL__PCAP_CHUNK__INIT;
+        char perr[NVG_ERRBUF_SIZE] = "";
+        int prc;
+        if (nvg_pcap_extract_poll(s->pcap, &prc, &chunk, perr, sizeof(perr)))
+            nvg_link_pcap_done(s->link, prc, perr, &chunk);
+    }
     if (!s->filter_job)
         return;
     char err[NVG_ERRBUF_SIZE] = "";
@@ -258,6 +286,30 @@ static int open_spool(struct nvg_sensor *s)
     return 0;
 }
 
+/* --pcap-ring: the ring on the capture path and the extractor that reads it. */
+static int open_pcap_ring(struct nvg_sensor *s)
+{
+    const struct nvg_sensor_opts *o = s->opts;
+    if (!o->pcap_ring)
+        return 0;
+    s->pcap_ring = nvg_pcap_ring_new(o->pcap_ring);
+    struct nvg_pcap_extract_config cfg = {
+        .ring = s->pcap_ring,
+        .sensor = o->name,
+        .iface = o->file ? o->file : o->iface,
+        .snaplen = (uint32_t)o->snaplen,
+    };
+    s->pcap = s->pcap_ring ? nvg_pcap_extract_new(&cfg) : NULL;
+    if (!s->pcap) {
+        nvg_log(NVG_LOG_ERR, "--pcap-ring: cannot allocate %" PRIu64 " bytes", o->pcap_ring);
+        return -1;
+    }
+    s->pl.ring = s->pcap_ring;
+    nvg_log(NVG_LOG_INFO, "pcap ring: the last %" PRIu64 " bytes of frames kept for extraction",
+            o->pcap_ring);
+    return 0;
+}
+
 int nvg_remote_open(struct nvg_sensor *s)
 {
     const struct nvg_sensor_opts *o = s->opts;
@@ -271,7 +323,7 @@ int nvg_remote_open(struct nvg_sensor *s)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return -1;
     }
-    if (open_spool(s) < 0)
+    if (open_spool(s) < 0 || open_pcap_ring(s) < 0)
         return -1;
     s->zmq_ctx = zmq_ctx_new();
     if (!s->zmq_ctx) {
@@ -292,6 +344,7 @@ int nvg_remote_open(struct nvg_sensor *s)
         .status_cb = on_status,
         .command_cb = on_command,
         .tick_cb = on_tick,
+        .pcap_cb = s->pcap ? on_pcap : NULL,
         .own_key = keys ? &s->own_key : NULL,
         .collector_key = keys ? &s->collector_key : NULL,
         .user = s,
@@ -332,6 +385,11 @@ int nvg_remote_finish(struct nvg_sensor *s)
         s->filter_job = NULL;
         nvg_link_command_done(s->link, NVG_EAGAIN, "the sensor is stopping");
     }
+    if (nvg_pcap_extract_busy(s->pcap)) {
+        nvg_pcap_extract_free(s->pcap);
+        s->pcap = NULL;
+        nvg_link_pcap_done(s->link, NVG_EAGAIN, "the sensor is stopping", NULL);
+    }
     s->finished = s->opts->file != NULL;
     int rc = nvg_link_finish(s->link, -1);
     log_spool(s);
@@ -348,6 +406,11 @@ void nvg_remote_close(struct nvg_sensor *s)
 {
     nvg_filter_job_free(s->filter_job);
     s->filter_job = NULL;
+    s->pl.ring = NULL;
+    nvg_pcap_extract_free(s->pcap);
+    s->pcap = NULL;
+    nvg_pcap_ring_free(s->pcap_ring);
+    s->pcap_ring = NULL;
     /* The link's sockets are closed by freeing its sink, before the context is terminated. */
     if (s->zmq_ctx)
         zmq_ctx_term(s->zmq_ctx);

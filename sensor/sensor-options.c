@@ -12,6 +12,7 @@
 #include "nvg-config.h"
 #include "nvg-error.h"
 #include "nvg-parse.h"
+#include "pcap-ring.h"
 #include "privdrop.h"
 #include "spool.h"
 
@@ -45,6 +46,8 @@ enum {
     /* the disk spool (issue 14) */
     OPT_SPOOL,
     OPT_SPOOL_SIZE,
+    /* raw frames for extraction (issue 15) */
+    OPT_PCAP_RING,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +82,7 @@ static const struct option long_opts[] = {
     {"flow-active-timeout", required_argument, NULL, OPT_FLOW_ACTIVE},
     {"spool", required_argument, NULL, OPT_SPOOL},
     {"spool-size", required_argument, NULL, OPT_SPOOL_SIZE},
+    {"pcap-ring", required_argument, NULL, OPT_PCAP_RING},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -110,6 +114,9 @@ static void usage_link(FILE *f)
             "                         when it is back; kept across restarts (see the man page)\n"
             "      --spool-size SIZE  the spool's disk space at most; bytes, or K/M/G suffixes\n"
             "                         (default 1G); a batch past it is dropped and counted\n"
+            "      --pcap-ring SIZE   with -c: keep the last SIZE bytes of raw frames in memory\n"
+            "                         (K/M/G suffixes, 64K..16G; default off: no payload is\n"
+            "                         kept) for admins to extract as pcapng (netvigil-ctl pcap)\n"
             "      --key FILE         own CURVE key pair (NAME.key_secret, mode 0600): encrypt\n"
             "                         the link and authenticate to the collector\n"
             "      --collector-key FILE  the collector's public key (collector.key)\n",
@@ -266,6 +273,15 @@ static int flow_timeout(struct nvg_sensor_opts *o, int c, const char *arg, char 
     return 0;
 }
 
+static int pcap_ring_option(struct nvg_sensor_opts *o, const char *arg, char *err)
+{
+    uint64_t v;
+    if (nvg_parse_size(arg, 1, &v) < 0 || v < NVG_PCAP_RING_MIN || v > NVG_PCAP_RING_MAX)
+        return fail(err, "--pcap-ring: '%s' is not a size from 64K to 16G (e.g. 256M)", arg);
+    o->pcap_ring = v;
+    return 0;
+}
+
 static int handle_number_option(struct nvg_sensor_opts *o, int c, const char *arg, char *err)
 {
     uint64_t v;
@@ -391,7 +407,8 @@ static int handle_option(struct nvg_sensor_opts *o, int c, const char *arg, FILE
         fprintf(out, "netvigil-sensor %s\n", NVG_VERSION);
         return NVG_OPTS_HELP;
     default:
-        return handle_number_option(o, c, arg, err);
+        return c == OPT_PCAP_RING ? pcap_ring_option(o, arg, err)
+                                  : handle_number_option(o, c, arg, err);
     }
 }
 
@@ -428,6 +445,8 @@ static int validate_spool(struct nvg_sensor_opts *o, char *err)
                          "reading a file waits for the collector and loses nothing");
     if (o->spool_dir && !o->spool_size)
         o->spool_size = NVG_SPOOL_SIZE_DEFAULT;
+    if (o->pcap_ring && !o->collector)
+        return fail(err, "--pcap-ring without -c: frames are extracted through a collector");
     return 0;
 }
 

@@ -48,6 +48,7 @@ struct nvg_sensor_opts {
     struct nvg_flow_config flow; /* --flow-table, --flow-*-timeout */
     const char *spool_dir;       /* --spool: live batches the link cannot take; NULL: none */
     uint64_t spool_size;         /* --spool-size, bytes; 0 until given (NVG_SPOOL_SIZE_DEFAULT) */
+    uint64_t pcap_ring;          /* --pcap-ring, bytes of raw frames kept; 0: off */
     char filter_buf[NVG_TEXT_FILTER_MAX + 1];
 };
 

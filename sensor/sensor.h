@@ -16,6 +16,7 @@
 
 struct nvg_link;
 struct nvg_link_status;
+struct nvg_pcap_extract;
 
 enum { NVG_OUT_CSV, NVG_OUT_TEXT, NVG_OUT_ALERTS, NVG_OUT_FLOWS, NVG_OUT_LINK, NVG_OUT_COUNT };
 
@@ -28,6 +29,8 @@ struct nvg_sensor {
     struct nvg_link *link;                  /* lent from outputs[NVG_OUT_LINK] */
     struct nvg_spool *spool;                /* --spool (remote.c), lent to the link */
     struct nvg_filter_job *filter_job;      /* a set-filter command compiling, NULL when none */
+    struct nvg_pcap_ring *pcap_ring;        /* --pcap-ring (remote.c), NULL when off */
+    struct nvg_pcap_extract *pcap;          /* COMMAND_PCAP on that ring */
     struct nvg_cert own_key, collector_key; /* --key, --collector-key: lent to the link */
     bool finished;                          /* the capture file has been read to its end */
     char endpoint[NVG_ZMQ_ENDPOINT_MAX];

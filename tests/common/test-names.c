@@ -105,7 +105,8 @@ static void test_command_names(void **state)
     assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_FORGET), "forget");
     assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_ALERTS), "alerts");
     assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_HOSTS), "hosts");
-    assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)9), "?");
+    assert_string_equal(nvg_wire_command_name(NETVIGIL__COMMAND_KIND__COMMAND_PCAP), "pcap");
+    assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)10), "?");
     assert_string_equal(nvg_wire_command_name((Netvigil__CommandKind)-7), "?");
 }
 

@@ -9,6 +9,7 @@
  *   netvigil-ctl [--collector HOST] start|stop|restart [SENSOR]
  *   netvigil-ctl [--collector HOST] filter [SENSOR] EXPR
  *   netvigil-ctl [--collector HOST] forget SENSOR
+ *   netvigil-ctl [--collector HOST] pcap SENSOR (--last T | --from T [--to T]) [-f EXPR] -o FILE
  *   netvigil-ctl keygen NAME [--out DIR]
  *
  * --collector may be repeated: every command then runs against each collector (ctl-multi.c,
@@ -20,12 +21,14 @@
  * The sensor commands go to the collector's control socket, which routes them down each
  * sensor's link and answers with one result per sensor; the exit status is 0 only when every
  * targeted sensor said ok. */
+#define _GNU_SOURCE /* strptime, timegm */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "ctl.h"
@@ -57,6 +60,10 @@ static void usage_commands(FILE *out)
                  "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
                  "                         argument, EXPR for every sensor\n"
                  "  forget SENSOR          drop SENSOR's entry from the collector's table (admin)\n"
+                 "  pcap SENSOR -o FILE    the frames SENSOR's --pcap-ring holds for --last T or\n"
+                 "                         --from T [--to T], and -f EXPR (BPF), as a pcapng\n"
+                 "                         file (admin; \"-o -\": to stdout, e.g. for\n"
+                 "                         wireshark -k -i -)\n"
                  "  keygen NAME            write a CURVE key pair: NAME.key (public, for the\n"
                  "                         collector's sensors/, viewers/ or admins/) and\n"
                  "                         NAME.key_secret (mode 0600, stays here)\n\n");
@@ -96,6 +103,11 @@ static void usage(FILE *out)
             "                         collector only)\n"
             "  --count N              tail, rates, events, alerts: stop after N lines\n"
             "  --since T              alerts: the kept events of the last T (90s, 5m, 1h)\n"
+            "  --last T               pcap: the last T of the sensor's clock (30s, 5m, 1h)\n"
+            "  --from T, --to T       pcap: the span, ISO 8601 UTC (2024-07-28T18:58:41.5Z) or\n"
+            "                         seconds since the epoch (1722193121.5); --to default now\n"
+            "  -f, --filter EXPR      pcap: only the frames this BPF expression matches\n"
+            "  -o FILE                pcap: the pcapng file to write (\"-\": stdout)\n"
             "  --sort KEY             flows: bytes, rate, duration, rtt or retrans; hosts:\n"
             "                         bytes, rate (10 s), retrans (ratio), duration (convs)\n"
             "  -h, --help             show this help\n"
@@ -125,6 +137,9 @@ enum {
     OPT_OUT,
     OPT_SINCE,
     OPT_SORT,
+    OPT_LAST,
+    OPT_FROM,
+    OPT_TO,
 };
 
 static const struct option long_opts[] = {
@@ -145,6 +160,10 @@ static const struct option long_opts[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"since", required_argument, NULL, OPT_SINCE},
     {"sort", required_argument, NULL, OPT_SORT},
+    {"last", required_argument, NULL, OPT_LAST},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"filter", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -176,6 +195,63 @@ static int parse_since(const char *arg, int64_t *out_s)
         return bad("duration", arg);
     *out_s = v * mul;
     return 0;
+}
+
+/* A pcap span's end: ISO 8601 UTC with an optional fraction, or seconds since the epoch. */
+static int parse_time(const char *arg, int64_t *out_ns)
+{
+    struct tm tm = {0};
+    const char *frac = NULL;
+    char *end;
+    int64_t sec;
+    if (strchr(arg, 'T')) {
+        end = strptime(arg, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!end)
+            return bad("time (2024-07-28T18:58:41.5Z)", arg);
+        sec = (int64_t)timegm(&tm);
+        frac = *end == '.' ? end + 1 : NULL;
+    } else {
+        long long v = strtoll(arg, &end, 10);
+        if (end == arg || v <= 0 || v > INT32_MAX * 4LL)
+            return bad("time (seconds since the epoch)", arg);
+        sec = v;
+        frac = *end == '.' ? end + 1 : NULL;
+    }
+    int64_t ns = 0, scale = 100000000;
+    for (end = (char *)(frac ? frac : end); frac && *end >= '0' && *end <= '9'; end++) {
+        ns += (*end - '0') * scale;
+        scale /= 10;
+    }
+    if (*end == 'Z' && strchr(arg, 'T'))
+        end++;
+    if (*end || sec <= 0)
+        return bad("time", arg);
+    *out_ns = sec * 1000000000LL + ns;
+    return 0;
+}
+
+static int pcap_opt(struct nvg_ctl *ctl, int c, const char *arg)
+{
+    int64_t s;
+    switch (c) {
+    case OPT_LAST:
+        if (parse_since(arg, &s) < 0 || s == 0)
+            return s == 0 ? bad("--last (at least 1s)", arg) : -1;
+        ctl->pcap.last_ms = (uint64_t)s * 1000;
+        return 0;
+    case OPT_FROM:
+        return parse_time(arg, &ctl->pcap.from_ns);
+    case OPT_TO:
+        return parse_time(arg, &ctl->pcap.to_ns);
+    case 'f':
+        if (strlen(arg) > NVG_TEXT_FILTER_MAX)
+            return bad("-f (at most 1023 bytes)", arg);
+        ctl->pcap.filter = arg;
+        return 0;
+    default: /* 'o' */
+        ctl->pcap.out = arg;
+        return 0;
+    }
 }
 
 static int parse_sort(const char *arg, enum nvg_ctl_sort *out)
@@ -213,6 +289,8 @@ static int apply_opt(struct nvg_ctl *ctl, struct parsed *p, int c, const char *a
         return c == OPT_SINCE ? parse_since(arg, &ctl->since_s) : parse_sort(arg, &ctl->sort);
     if (c == OPT_COLLECTOR || c == OPT_COLLECTOR_KEY)
         return collector_opt(p, c, arg);
+    if (c == OPT_LAST || c == OPT_FROM || c == OPT_TO || c == 'f' || c == 'o')
+        return pcap_opt(ctl, c, arg);
     switch (c) {
     case OPT_FEED:
         p->feed = arg;
@@ -418,6 +496,31 @@ static int run_forget(struct nvg_ctl *ctl, int nargs, char **args)
     return nvg_ctl_command(ctl, NETVIGIL__COMMAND_KIND__COMMAND_FORGET, args[0], "");
 }
 
+/* pcap SENSOR: one named sensor, a span, an output. */
+static int run_pcap(struct nvg_ctl *ctl, int nargs, char **args)
+{
+    struct nvg_ctl_pcap *pc = &ctl->pcap;
+    const char *why = NULL;
+    if (nargs != 1 || !args[0][0] || strchr(args[0], '/'))
+        why = "usage: pcap SENSOR (--last T | --from T [--to T]) [-f EXPR] -o FILE";
+    else if (!pc->out)
+        why = "pcap: -o FILE is required (\"-o -\" for stdout)";
+    else if (!pc->last_ms == !pc->from_ns)
+        why = "pcap: give --last T or --from T [--to T]";
+    else if (pc->last_ms && pc->to_ns)
+        why = "pcap: --to goes with --from, not with --last";
+    else if (pc->to_ns && pc->to_ns < pc->from_ns)
+        why = "pcap: --to is before --from";
+    else if (strlen(args[0]) > NVG_SENSOR_NAME_MAX)
+        why = "pcap: sensor name too long";
+    if (why) {
+        fprintf(stderr, "netvigil-ctl: %s\n", why);
+        return NVG_CTL_EXIT_USAGE;
+    }
+    pc->sensor = args[0];
+    return nvg_ctl_pcap(ctl, pc);
+}
+
 static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **args)
 {
     for (size_t i = 0; i < sizeof(watchers) / sizeof(watchers[0]); i++) {
@@ -431,6 +534,8 @@ static int run_command(struct nvg_ctl *ctl, const char *name, int nargs, char **
     }
     if (strcmp(name, "forget") == 0)
         return run_forget(ctl, nargs, args);
+    if (strcmp(name, "pcap") == 0)
+        return run_pcap(ctl, nargs, args);
     for (size_t i = 0; i < sizeof(sensor_commands) / sizeof(sensor_commands[0]); i++) {
         if (strcmp(name, sensor_commands[i].name) != 0)
             continue;
@@ -474,7 +579,7 @@ int main(int argc, char **argv)
     nvg_filter_init(&ctl.filter);
     nvg_ctl_default_requester(ctl.requester, sizeof(ctl.requester));
     int c;
-    while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hVf:o:", long_opts, NULL)) != -1) {
         int rc = apply_opt(&ctl, &p, c, optarg);
         if (rc != 0)
             return rc > 0 ? 0 : NVG_CTL_EXIT_USAGE;
@@ -484,7 +589,7 @@ int main(int argc, char **argv)
             stderr,
             "netvigil-ctl: expected a command (status, tail, rates, events, alerts, flows, hosts, "
             "start, "
-            "stop, restart, filter, clear-filter, forget, keygen); see --help\n");
+            "stop, restart, filter, clear-filter, forget, pcap, keygen); see --help\n");
         return NVG_CTL_EXIT_USAGE;
     }
     if (strcmp(argv[optind], "keygen") == 0) {

@@ -35,6 +35,15 @@ struct nvg_ctl_collector {
     struct nvg_cert cert; /* its public key, when keys are on */
 };
 
+/* pcap: what to extract (ctl-pcap.c). */
+struct nvg_ctl_pcap {
+    const char *sensor;
+    const char *filter;     /* -f EXPR; NULL: every frame of the span */
+    const char *out;        /* -o FILE, "-" for stdout */
+    int64_t from_ns, to_ns; /* --from, --to (0: now) */
+    uint64_t last_ms;       /* --last */
+};
+
 struct nvg_ctl {
     void *zctx;
     char feed_ep[NVG_ZMQ_ENDPOINT_MAX];
@@ -54,6 +63,7 @@ struct nvg_ctl {
     struct nvg_ctl_collector collectors[NVG_CTL_MAX_COLLECTORS];
     size_t n_collectors;
     const char *sensor_collector; /* tail --sensor COLLECTOR/SENSOR: that collector only */
+    struct nvg_ctl_pcap pcap;     /* pcap's options */
 };
 
 /* ctl-conn.c: one socket to the collector with its CURVE keys and a monitor that tells a
@@ -155,6 +165,9 @@ int nvg_ctl_flows(struct nvg_ctl *ctl);
 int nvg_ctl_hosts(struct nvg_ctl *ctl);
 /* ctl-alerts.c: live, or the kept events of the last since_s. */
 int nvg_ctl_alerts(struct nvg_ctl *ctl);
+
+/* ctl-pcap.c: the frames of pc->sensor's pcap ring into pc->out; the exit status. */
+int nvg_ctl_pcap(struct nvg_ctl *ctl, const struct nvg_ctl_pcap *pc);
 
 /* ctl-keygen.c: `keygen NAME` into ctl->keygen_dir (default "."). Returns the exit status. */
 int nvg_ctl_keygen(struct nvg_ctl *ctl, const char *name);
