@@ -60,10 +60,10 @@ static void usage_commands(FILE *out)
                  "  filter [SENSOR] EXPR   replace the capture filter (tcpdump syntax); with one\n"
                  "                         argument, EXPR for every sensor\n"
                  "  forget SENSOR          drop SENSOR's entry from the collector's table (admin)\n"
-                 "  pcap SENSOR -o FILE    the frames SENSOR's --pcap-ring holds for --last T or\n"
+                 "  pcap SENSOR -o FILE    the frames SENSOR's pcap ring holds for --last T or\n"
                  "                         --from T [--to T], and -f EXPR (BPF), as a pcapng\n"
-                 "                         file (admin; \"-o -\": to stdout, e.g. for\n"
-                 "                         wireshark -k -i -)\n"
+                 "                         file (admin; \"-o -\": to stdout, e.g. piped into\n"
+                 "                         Wireshark reading its standard input)\n"
                  "  keygen NAME            write a CURVE key pair: NAME.key (public, for the\n"
                  "                         collector's sensors/, viewers/ or admins/) and\n"
                  "                         NAME.key_secret (mode 0600, stays here)\n\n");
