@@ -14,6 +14,8 @@
 
 #include "nvg-packet-item.h"
 
+#define REPLACE_CHUNK 512u /* rows per items-changed when every row is replaced */
+
 struct _NvgPacketStore {
     GObject parent_instance;
     const struct nvg_sensor_names *names;
@@ -164,7 +166,17 @@ static void replace_all(NvgPacketStore *self, guint old_n)
     if (!old_n && !n)
         return;
     g_signal_emit(self, signals[SIGNAL_REORDER], 0, FALSE);
-    g_list_model_items_changed(G_LIST_MODEL(self), 0, old_n, n);
+    /* GTK 4.8's list item manager looks for the items of the row widgets a change removed
+     * among all the items it adds (a get_item() each: 60-70 ms for 200k rows). In chunks, only
+     * the chunks over the rows on screen pay that, and only for their REPLACE_CHUNK rows. The
+     * length changes first (at the end) so that n_items is right for every signal after it. */
+    guint common = MIN(old_n, n);
+    if (old_n != n)
+        g_list_model_items_changed(G_LIST_MODEL(self), common, old_n - common, n - common);
+    for (guint pos = 0; pos < common; pos += REPLACE_CHUNK) {
+        guint len = MIN(REPLACE_CHUNK, common - pos);
+        g_list_model_items_changed(G_LIST_MODEL(self), pos, len, len);
+    }
     g_signal_emit(self, signals[SIGNAL_REORDER], 0, TRUE);
 }
 
