@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake pkg-config libpcap-dev libzmq3-dev libprotobuf
             libzstd-dev zlib1g-dev libmicrohttpd-dev libsystemd-dev libcurl4-openssl-dev)
 test_pkgs=(libcmocka-dev tshark tcpdump iproute2 xvfb xauth dbus dbus-x11 procps python3 imagemagick bc clang-format python3-zmq nftables strace nmap hping3 python3-scapy
            python3-zstandard python3-pandas prometheus clickhouse-server clickhouse-client
-           lintian desktop-file-utils file man-db systemd)
+           lintian desktop-file-utils file man-db systemd xdotool)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -1,66 +1,48 @@
-/* NvgPacketRow and NvgPacketHeader: see nvg-packet-row.h.
+/* NvgPacketRow and the geometry it shares with NvgPacketHeader: see nvg-packet-row.h.
  *
- * Column geometry is computed once per font (a static cache keyed by the font description):
- * fixed columns get max(chars × digit width, bold title width) plus padding; Source and
- * Destination get a minimum and share whatever width is left. A row formats its fields once per
- * record (when the record changes, into buffers inside the row: no heap), builds its accessible
- * label from them, and hands them to its layouts in the next snapshot(); a re-bind to the same
- * record costs a pointer swap. */
+ * Default column widths are computed once per font (a static cache keyed by the font
+ * description): fixed columns get max(chars × digit width, bold title width) plus padding;
+ * Source and Destination get a minimum and share whatever width is left unless the user gave
+ * them a width. The layout's order, visibility and user widths pick the columns drawn. A row
+ * formats its fields once per record (when the record changes, into buffers inside the row: no
+ * heap), builds its accessible label from them, and hands them to its layouts in the next
+ * snapshot(); a re-bind to the same record costs a pointer swap. */
 #include "nvg-packet-row.h"
 
 #include "nvg-format.h"
+#include "nvg-packet-row-private.h"
 
-#define PAD_X 6 /* left and right of each field */
-#define PAD_Y 2 /* above and below the text in a row */
-#define HEADER_PAD_Y 5
-
-enum col {
-    COL_TIME,
-    COL_SENSOR,
-    COL_PROTO,
-    COL_SRC,
-    COL_DST,
-    COL_SPORT,
-    COL_DPORT,
-    COL_FLAGS,
-    COL_TTL,
-    COL_LEN,
-    COL_PAYLOAD,
-    N_COLS
-};
+#define COL_TIME NVG_COL_TIME
+#define COL_SENSOR NVG_COL_SENSOR
+#define COL_PROTO NVG_COL_PROTO
+#define COL_SRC NVG_COL_SRC
+#define COL_DST NVG_COL_DST
+#define COL_SPORT NVG_COL_SPORT
+#define COL_DPORT NVG_COL_DPORT
+#define COL_FLAGS NVG_COL_FLAGS
+#define COL_TTL NVG_COL_TTL
+#define COL_LEN NVG_COL_LEN
+#define COL_PAYLOAD NVG_COL_PAYLOAD
+#define N_COLS NVG__N_COLS
 G_STATIC_ASSERT(N_COLS == NVG_PACKET_ROW_N_COLUMNS);
 
 static const struct {
-    const char *title;
     int chars; /* width in digit widths (minimum for the expanding columns) */
     int nat;   /* natural width of the expanding columns (IPv6 fits in 39) */
     gboolean right;
     gboolean expand;
 } columns[N_COLS] = {
-    [COL_TIME] = {"Time (UTC)", 15, 0, FALSE, FALSE},
-    [COL_SENSOR] = {"Sensor", 10, 0, FALSE, FALSE},
-    [COL_PROTO] = {"Protocol", 6, 0, FALSE, FALSE},
-    [COL_SRC] = {"Source", 10, 39, FALSE, TRUE},
-    [COL_DST] = {"Destination", 10, 39, FALSE, TRUE},
-    [COL_SPORT] = {"Src port", 5, 0, TRUE, FALSE},
-    [COL_DPORT] = {"Dst port", 5, 0, TRUE, FALSE},
-    [COL_FLAGS] = {"Flags", 9, 0, FALSE, FALSE},
-    [COL_TTL] = {"TTL", 3, 0, TRUE, FALSE},
-    [COL_LEN] = {"Length", 5, 0, TRUE, FALSE},
-    [COL_PAYLOAD] = {"Payload", 7, 0, FALSE, FALSE},
+    [COL_TIME] = {15, 0, FALSE, FALSE},   [COL_SENSOR] = {10, 0, FALSE, FALSE},
+    [COL_PROTO] = {6, 0, FALSE, FALSE},   [COL_SRC] = {10, 39, FALSE, TRUE},
+    [COL_DST] = {10, 39, FALSE, TRUE},    [COL_SPORT] = {5, 0, TRUE, FALSE},
+    [COL_DPORT] = {5, 0, TRUE, FALSE},    [COL_FLAGS] = {9, 0, FALSE, FALSE},
+    [COL_TTL] = {3, 0, TRUE, FALSE},      [COL_LEN] = {5, 0, TRUE, FALSE},
+    [COL_PAYLOAD] = {7, 0, FALSE, FALSE},
 };
 
 /* ---- shared geometry ------------------------------------------------------------------------ */
 
-struct geometry {
-    PangoFontDescription *desc; /* the font it was computed for */
-    int w[N_COLS];              /* fixed widths; minimum widths of the expanding ones */
-    int nat_extra;              /* natural width beyond the minimum (expanding columns) */
-    int min_total;
-    int line_h; /* logical height of one line of text */
-};
-
-static struct geometry geo; /* main thread only */
+static struct nvg__row_geometry geo; /* main thread only */
 
 static PangoAttrList *text_attrs(gboolean bold)
 {
@@ -75,7 +57,7 @@ static PangoAttrList *text_attrs(gboolean bold)
     return *a;
 }
 
-static const struct geometry *geometry(GtkWidget *widget)
+const struct nvg__row_geometry *nvg__row_geometry(GtkWidget *widget)
 {
     PangoContext *ctx = gtk_widget_get_pango_context(widget);
     const PangoFontDescription *desc = pango_context_get_font_description(ctx);
@@ -93,53 +75,82 @@ static const struct geometry *geometry(GtkWidget *widget)
     pango_layout_set_text(l, "Hgjy|", -1);
     pango_layout_get_pixel_size(l, NULL, &geo.line_h);
     pango_layout_set_attributes(l, text_attrs(TRUE));
-    geo.min_total = 0;
-    geo.nat_extra = 0;
     for (int c = 0; c < N_COLS; c++) {
         int tw;
-        pango_layout_set_text(l, columns[c].title, -1);
+        /* room for the title and the sort arrow */
+        g_autofree char *title = g_strconcat(nvg_packet_column_title(c), " \u25BE", NULL);
+        pango_layout_set_text(l, title, -1);
         pango_layout_get_pixel_size(l, &tw, NULL);
         int cw = (columns[c].chars * digits_w + 9) / 10;
-        geo.w[c] = MAX(cw, tw) + 2 * PAD_X;
-        geo.min_total += geo.w[c];
+        geo.w[c] = MAX(cw, tw) + 2 * NVG__PAD_X;
+        geo.nat_w[c] = geo.w[c];
         if (columns[c].expand)
-            geo.nat_extra += MAX(0, (columns[c].nat * digits_w + 9) / 10 + 2 * PAD_X - geo.w[c]);
+            geo.nat_w[c] = MAX(geo.w[c], (columns[c].nat * digits_w + 9) / 10 + 2 * NVG__PAD_X);
     }
     g_object_unref(l);
     return &geo;
 }
 
-/* Column positions for a given width: the expanding columns share what is above the minimum. */
-static void columns_at(const struct geometry *g, int width, int x[N_COLS], int w[N_COLS])
+/* A column takes the font's width unless the user gave one; Source and Destination without one
+ * share what is above the minimum. */
+void nvg__slots_at(const struct nvg__row_geometry *g, const struct nvg_column_layout *l, int width,
+                   struct nvg__slots *s)
 {
-    int extra = MAX(0, width - g->min_total), n_expand = 0, pos = 0;
-    for (int c = 0; c < N_COLS; c++)
-        n_expand += columns[c].expand;
-    for (int c = 0, e = 0; c < N_COLS; c++) {
-        w[c] = g->w[c];
-        if (columns[c].expand) {
+    int min_total = 0, n_expand = 0;
+    s->n = 0;
+    for (int i = 0; i < N_COLS; i++) {
+        int c = l->order[i];
+        if (!l->visible[c])
+            continue;
+        s->col[s->n] = c;
+        s->w[s->n] = l->width[c] >= 0 ? l->width[c] : g->w[c];
+        min_total += s->w[s->n];
+        n_expand += columns[c].expand && l->width[c] < 0;
+        s->n++;
+    }
+    int extra = MAX(0, width - min_total), pos = 0;
+    for (int i = 0, e = 0; i < s->n; i++) {
+        int c = s->col[i];
+        if (columns[c].expand && l->width[c] < 0) {
             /* the last expanding column takes the rounding remainder */
-            w[c] +=
+            s->w[i] +=
                 ++e == n_expand ? extra - (extra / n_expand) * (n_expand - 1) : extra / n_expand;
         }
-        x[c] = pos;
-        pos += w[c];
+        s->x[i] = pos;
+        pos += s->w[i];
     }
+    s->end = pos;
 }
 
-static void measure_common(GtkWidget *widget, GtkOrientation orientation, int pad_y, int *min,
-                           int *nat)
+void nvg__measure(GtkWidget *widget, const struct nvg_column_layout *l, GtkOrientation orientation,
+                  int pad_y, int *min, int *nat)
 {
-    const struct geometry *g = geometry(widget);
+    const struct nvg__row_geometry *g = nvg__row_geometry(widget);
     if (orientation == GTK_ORIENTATION_HORIZONTAL) {
-        *min = g->min_total;
-        *nat = g->min_total + g->nat_extra;
+        *min = *nat = 0;
+        for (int c = 0; c < N_COLS; c++) {
+            if (!l->visible[c])
+                continue;
+            *min += l->width[c] >= 0 ? l->width[c] : g->w[c];
+            *nat += l->width[c] >= 0 ? l->width[c] : g->nat_w[c];
+        }
     } else {
         *min = *nat = g->line_h + 2 * pad_y;
     }
 }
 
-static void fg_color(GtkWidget *w, GdkRGBA *c)
+const struct nvg_column_layout *nvg__default_layout(void)
+{
+    static struct nvg_column_layout def;
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        nvg_column_layout_init(&def);
+        g_once_init_leave(&done, 1);
+    }
+    return &def;
+}
+
+void nvg__fg_color(GtkWidget *w, GdkRGBA *c)
 {
 #if GTK_CHECK_VERSION(4, 10, 0)
     gtk_widget_get_color(w, c);
@@ -148,15 +159,15 @@ static void fg_color(GtkWidget *w, GdkRGBA *c)
 #endif
 }
 
-/* Thin vertical lines between columns (the column view's column separators). */
-static void draw_separators(GtkSnapshot *snapshot, const int x[N_COLS], int height,
-                            const GdkRGBA *fg, float alpha)
+void nvg__draw_separators(GtkSnapshot *snapshot, const struct nvg__slots *s, int height,
+                          const GdkRGBA *fg, float alpha)
 {
     GdkRGBA c = *fg;
     c.alpha *= alpha;
-    for (int i = 1; i < N_COLS; i++)
-        gtk_snapshot_append_color(snapshot, &c,
-                                  &GRAPHENE_RECT_INIT((float)x[i], 0, 1, (float)height));
+    for (int i = 1; i <= s->n; i++) {
+        float x = i < s->n ? (float)s->x[i] : (float)s->end;
+        gtk_snapshot_append_color(snapshot, &c, &GRAPHENE_RECT_INIT(x, 0, 1, (float)height));
+    }
 }
 
 /* ---- field text ------------------------------------------------------------------------------ */
@@ -165,7 +176,7 @@ void nvg_packet_row_format_field(guint column, NvgPacketItem *item, char *buf, g
 {
     const struct nvg_pkt *p = nvg_packet_item_get_pkt(item);
     buf[0] = '\0';
-    switch ((enum col)column) {
+    switch ((enum nvg_packet_column)column) {
     case COL_TIME: {
         char iso[40];
         nvg_format_time_iso(iso, p->ts_ns);
@@ -207,33 +218,29 @@ void nvg_packet_row_format_field(guint column, NvgPacketItem *item, char *buf, g
         if (p->payload_kind != NVG_PAYLOAD_NONE)
             g_strlcpy(buf, nvg_payload_kind_name(p->payload_kind), size);
         break;
-    case N_COLS:
+    case NVG_N_PACKET_COLUMNS:
         break;
     }
 }
 
 /* ---- layouts shared by row and header ----------------------------------------------------- */
 
-struct fields {
-    PangoLayout *layout[N_COLS];
-    guint16 empty;    /* bit per column with no text */
-    int laid_width;   /* row width the layouts' widths were set for; -1 = none */
-    guint ctx_serial; /* pango context serial the layouts were made for */
-};
+void nvg__fields_init(struct nvg__fields *f)
+{
+    for (int c = 0; c < N_COLS; c++)
+        f->laid_w[c] = -1;
+}
 
-static void fields_clear(struct fields *f)
+void nvg__fields_clear(struct nvg__fields *f)
 {
     for (int c = 0; c < N_COLS; c++)
         g_clear_object(&f->layout[c]);
-    f->laid_width = -1;
+    nvg__fields_init(f);
 }
 
-/* Make sure the layouts exist, match the context, and have the column widths of `width`;
- * fills x[] with the column positions. Returns TRUE when the layouts were (re)made. */
-static gboolean fields_prepare(struct fields *f, GtkWidget *widget, gboolean bold, int width,
-                               int x[N_COLS])
+gboolean nvg__fields_prepare(struct nvg__fields *f, GtkWidget *widget, gboolean bold,
+                             const struct nvg__slots *s)
 {
-    const struct geometry *g = geometry(widget);
     PangoContext *ctx = gtk_widget_get_pango_context(widget);
     guint serial = pango_context_get_serial(ctx);
     gboolean made = FALSE;
@@ -247,32 +254,34 @@ static gboolean fields_prepare(struct fields *f, GtkWidget *widget, gboolean bol
             f->layout[c] = l;
         }
         f->ctx_serial = serial;
-        f->laid_width = -1;
+        nvg__fields_init(f);
         made = TRUE;
     } else if (serial != f->ctx_serial) {
         for (int c = 0; c < N_COLS; c++)
             pango_layout_context_changed(f->layout[c]);
         f->ctx_serial = serial;
-        f->laid_width = -1;
+        nvg__fields_init(f);
     }
-    int w[N_COLS];
-    columns_at(g, width, x, w);
-    if (width != f->laid_width) {
-        for (int c = 0; c < N_COLS; c++)
-            pango_layout_set_width(f->layout[c], MAX(1, w[c] - 2 * PAD_X) * PANGO_SCALE);
-        f->laid_width = width;
+    for (int i = 0; i < s->n; i++) {
+        int c = s->col[i];
+        if (s->w[i] != f->laid_w[c]) {
+            pango_layout_set_width(f->layout[c], MAX(1, s->w[i] - 2 * NVG__PAD_X) * PANGO_SCALE);
+            f->laid_w[c] = s->w[i];
+        }
     }
     return made;
 }
 
-static void fields_draw(struct fields *f, GtkSnapshot *snapshot, const int x[N_COLS], int y,
-                        const GdkRGBA *color)
+void nvg__fields_draw(struct nvg__fields *f, GtkSnapshot *snapshot, const struct nvg__slots *s,
+                      int y, const GdkRGBA *color)
 {
-    for (int c = 0; c < N_COLS; c++) {
+    for (int i = 0; i < s->n; i++) {
+        int c = s->col[i];
         if (f->empty & (1u << c))
             continue;
         gtk_snapshot_save(snapshot);
-        gtk_snapshot_translate(snapshot, &GRAPHENE_POINT_INIT((float)(x[c] + PAD_X), (float)y));
+        gtk_snapshot_translate(snapshot,
+                               &GRAPHENE_POINT_INIT((float)(s->x[i] + NVG__PAD_X), (float)y));
         gtk_snapshot_append_layout(snapshot, f->layout[c], color);
         gtk_snapshot_restore(snapshot);
     }
@@ -286,7 +295,9 @@ G_STATIC_ASSERT(FIELD_MAX > NVG_SENSOR_NAME_MAX);
 struct _NvgPacketRow {
     GtkWidget parent_instance;
     NvgPacketItem *item;
-    struct fields fields;
+    NvgPacketLayout *layout; /* NULL = the default layout */
+    gulong layout_handler;
+    struct nvg__fields fields;
     char text[N_COLS][FIELD_MAX]; /* the item's fields, formatted when it changed */
     gboolean dirty;               /* text changed since the layouts were given it */
 };
@@ -341,10 +352,15 @@ gsize nvg_packet_row_format_label(NvgPacketItem *item, char *buf, gsize size)
 
 G_DEFINE_FINAL_TYPE(NvgPacketRow, nvg_packet_row, GTK_TYPE_WIDGET)
 
+static const struct nvg_column_layout *row_layout(NvgPacketRow *self)
+{
+    return self->layout ? nvg_packet_layout_get(self->layout) : nvg__default_layout();
+}
+
 static void row_measure(GtkWidget *widget, GtkOrientation orientation, int for_size, int *min,
                         int *nat, int *min_baseline, int *nat_baseline)
 {
-    measure_common(widget, orientation, PAD_Y, min, nat);
+    nvg__measure(widget, row_layout(NVG_PACKET_ROW(widget)), orientation, NVG__PAD_Y, min, nat);
 }
 
 static void row_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
@@ -352,8 +368,11 @@ static void row_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     NvgPacketRow *self = NVG_PACKET_ROW(widget);
     if (!self->item)
         return;
-    int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget), x[N_COLS];
-    if (fields_prepare(&self->fields, widget, FALSE, width, x))
+    int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
+    const struct nvg__row_geometry *g = nvg__row_geometry(widget);
+    struct nvg__slots s;
+    nvg__slots_at(g, row_layout(self), width, &s);
+    if (nvg__fields_prepare(&self->fields, widget, FALSE, &s))
         self->dirty = TRUE;
     if (self->dirty) {
         self->fields.empty = 0;
@@ -365,16 +384,43 @@ static void row_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
         self->dirty = FALSE;
     }
     GdkRGBA fg;
-    fg_color(widget, &fg);
-    draw_separators(snapshot, x, height, &fg, 0.08f);
-    fields_draw(&self->fields, snapshot, x, (height - geometry(widget)->line_h) / 2, &fg);
+    nvg__fg_color(widget, &fg);
+    nvg__draw_separators(snapshot, &s, height, &fg, 0.08f);
+    nvg__fields_draw(&self->fields, snapshot, &s, (height - g->line_h) / 2, &fg);
+}
+
+static void on_layout_changed(NvgPacketLayout *layout, GtkWidget *row)
+{
+    gtk_widget_queue_resize(row);
+    gtk_widget_queue_draw(row);
+}
+
+void nvg_packet_row_set_layout(NvgPacketRow *self, NvgPacketLayout *layout)
+{
+    g_return_if_fail(NVG_IS_PACKET_ROW(self));
+    if (self->layout == layout)
+        return;
+    if (self->layout) {
+        g_clear_signal_handler(&self->layout_handler, self->layout);
+        g_clear_object(&self->layout);
+    }
+    if (layout) {
+        self->layout = g_object_ref(layout);
+        self->layout_handler =
+            g_signal_connect(layout, "changed", G_CALLBACK(on_layout_changed), self);
+    }
+    on_layout_changed(layout, GTK_WIDGET(self));
 }
 
 static void nvg_packet_row_dispose(GObject *object)
 {
     NvgPacketRow *self = NVG_PACKET_ROW(object);
     g_clear_object(&self->item);
-    fields_clear(&self->fields);
+    if (self->layout) {
+        g_clear_signal_handler(&self->layout_handler, self->layout);
+        g_clear_object(&self->layout);
+    }
+    nvg__fields_clear(&self->fields);
     G_OBJECT_CLASS(nvg_packet_row_parent_class)->dispose(object);
 }
 
@@ -389,7 +435,7 @@ static void nvg_packet_row_class_init(NvgPacketRowClass *klass)
 
 static void nvg_packet_row_init(NvgPacketRow *self)
 {
-    self->fields.laid_width = -1;
+    nvg__fields_init(&self->fields);
 }
 
 GtkWidget *nvg_packet_row_new(void)
@@ -431,68 +477,4 @@ void nvg_packet_row_set_item(NvgPacketRow *self, NvgPacketItem *item)
 NvgPacketItem *nvg_packet_row_get_item(NvgPacketRow *self)
 {
     return self->item;
-}
-
-/* ---- NvgPacketHeader ---------------------------------------------------------------------- */
-
-struct _NvgPacketHeader {
-    GtkWidget parent_instance;
-    struct fields fields;
-};
-
-G_DEFINE_FINAL_TYPE(NvgPacketHeader, nvg_packet_header, GTK_TYPE_WIDGET)
-
-static void header_measure(GtkWidget *widget, GtkOrientation orientation, int for_size, int *min,
-                           int *nat, int *min_baseline, int *nat_baseline)
-{
-    measure_common(widget, orientation, HEADER_PAD_Y, min, nat);
-}
-
-static void header_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
-{
-    NvgPacketHeader *self = NVG_PACKET_HEADER(widget);
-    int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget), x[N_COLS];
-    if (fields_prepare(&self->fields, widget, TRUE, width, x)) {
-        for (int c = 0; c < N_COLS; c++)
-            pango_layout_set_text(self->fields.layout[c], columns[c].title, -1);
-    }
-    GdkRGBA fg, line;
-    fg_color(widget, &fg);
-    draw_separators(snapshot, x, height, &fg, 0.15f);
-    line = fg;
-    line.alpha *= 0.18f;
-    gtk_snapshot_append_color(snapshot, &line,
-                              &GRAPHENE_RECT_INIT(0, (float)height - 1, (float)width, 1));
-    fields_draw(&self->fields, snapshot, x, (height - geometry(widget)->line_h) / 2, &fg);
-}
-
-static void nvg_packet_header_dispose(GObject *object)
-{
-    fields_clear(&NVG_PACKET_HEADER(object)->fields);
-    G_OBJECT_CLASS(nvg_packet_header_parent_class)->dispose(object);
-}
-
-static void nvg_packet_header_class_init(NvgPacketHeaderClass *klass)
-{
-    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
-    G_OBJECT_CLASS(klass)->dispose = nvg_packet_header_dispose;
-    wc->measure = header_measure;
-    wc->snapshot = header_snapshot;
-    gtk_widget_class_set_css_name(wc, "packetheader");
-}
-
-static void nvg_packet_header_init(NvgPacketHeader *self)
-{
-    self->fields.laid_width = -1;
-    /* the titles are drawn, so say them: "Columns: Time (UTC), Sensor, ..., Payload" */
-    char label[256];
-    gsize n = 0;
-    for (int c = 0; c < N_COLS; c++)
-        put(label, sizeof(label), &n, c ? ", " : "Columns: ", columns[c].title);
-    gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-}
-
-GtkWidget *nvg_packet_header_new(void)
-{
-    return g_object_new(NVG_TYPE_PACKET_HEADER, NULL);
 }

@@ -4,13 +4,15 @@
  * what is left) and the row width. Its height is fixed by the font, so measuring it is free.
  *
  * NvgPacketHeader: the column titles, drawn with the same column positions, so a header above
- * the list view lines up with the rows as long as both get the same width. */
+ * the list view lines up with the rows as long as both get the same width. Both draw the
+ * columns of an NvgPacketLayout (order, widths, visibility; the header also the sort). */
 #ifndef NVG_PACKET_ROW_H
 #define NVG_PACKET_ROW_H
 
 #include <gtk/gtk.h>
 
 #include "nvg-packet-item.h"
+#include "nvg-packet-layout.h"
 
 G_BEGIN_DECLS
 
@@ -25,8 +27,14 @@ GtkWidget *nvg_packet_row_new(void);
  * re-bind rows whose position moved, and those keep their text and render node. */
 void nvg_packet_row_set_item(NvgPacketRow *self, NvgPacketItem *item);
 NvgPacketItem *nvg_packet_row_get_item(NvgPacketRow *self);
+/* The columns to draw (NULL = the default layout); the row follows its changes. */
+void nvg_packet_row_set_layout(NvgPacketRow *self, NvgPacketLayout *layout);
 
 GtkWidget *nvg_packet_header_new(void);
+/* The header shows and edits layout: a click on a title sorts (ascending, descending, arrival
+ * order), dragging a title's right edge resizes, the secondary button opens the columns menu
+ * (show / hide, move left / right, sort, reset). */
+void nvg_packet_header_set_layout(NvgPacketHeader *self, NvgPacketLayout *layout);
 
 /* The text of one field as the list shows it (column 0..10: Time, Sensor, Protocol, Source,
  * Destination, Src port, Dst port, Flags, TTL, Length, Payload). */

@@ -4,7 +4,13 @@
  * items are the ring's records that pass the display filter, oldest first, and get_item() wraps
  * one in an NvgPacketItem on demand. Appending a batch emits at most two items-changed: one for
  * the rows that fell off the front of the ring, one for the new rows at the back. Changing the
- * filter re-scans the ring (plain structs: ~ms for 200k) and emits one items-changed. */
+ * filter re-scans the ring (plain structs: ~ms for 200k) and emits one items-changed.
+ *
+ * Sorted by a column (nvg-packet-columns.h), the rows are sorted off the main thread; until the
+ * result is applied the model keeps its order. Then every batch is merged into the sorted rows
+ * and the model emits one items-changed that replaces every row, between two "reorder" signals
+ * (gboolean done: FALSE before, TRUE after) so that a view can keep its selection by record.
+ * "sort-changed" tells that the requested or the applied sort changed. */
 #ifndef NVG_PACKET_STORE_H
 #define NVG_PACKET_STORE_H
 
@@ -12,6 +18,7 @@
 
 #include "nvg-feed.h"
 #include "nvg-filter.h"
+#include "nvg-packet-columns.h"
 #include "nvg-sensor-names.h"
 
 G_BEGIN_DECLS
@@ -36,6 +43,26 @@ void nvg_packet_store_clear(NvgPacketStore *self);
 /* The record at a model position (NULL past the end): a borrowed pointer into the ring, valid
  * until the next append or clear. */
 const struct nvg_view_rec *nvg_packet_store_peek(NvgPacketStore *self, guint position);
+
+/* The position of the record numbered `number` (NvgPacketItem's), G_MAXUINT when not shown. */
+guint nvg_packet_store_find(NvgPacketStore *self, guint64 number);
+
+/* Sort by column (NVG_COL_NONE: arrival order, at once). A sort in progress is superseded. A new
+ * display filter re-sorts, showing arrival order meanwhile. */
+void nvg_packet_store_set_sort(NvgPacketStore *self, int column, gboolean descending);
+/* The requested sort column (NVG_COL_NONE = none) and direction; *sorting is TRUE while it is
+ * not applied yet. */
+int nvg_packet_store_get_sort(NvgPacketStore *self, gboolean *descending, gboolean *sorting);
+struct nvg_packet_store_sort_timing {
+    guint rows;         /* rows sorted */
+    gint64 snapshot_us; /* main thread: the keys copied */
+    gint64 thread_us;   /* the worker's sort */
+    gint64 apply_us;    /* main thread: the result applied, items-changed included */
+    gint64 total_us;    /* request to applied */
+};
+/* The last applied sort's figures. */
+void nvg_packet_store_get_sort_timing(NvgPacketStore *self,
+                                      struct nvg_packet_store_sort_timing *timing);
 
 struct nvg_packet_store_counts {
     guint64 appended;    /* records ever appended */

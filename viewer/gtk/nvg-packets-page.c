@@ -7,6 +7,7 @@
 #include "nvg-filter-fields.h"
 #include "nvg-format.h"
 #include "nvg-packet-item.h"
+#include "nvg-packet-layout.h"
 #include "nvg-packet-row.h"
 #include "nvg-view-filter.h"
 
@@ -23,6 +24,10 @@ struct _NvgPacketsPage {
     GtkLabel *filter_error;
     GtkListView *list_view;
     GtkLabel *details_label;
+    NvgPacketHeader *header;
+    GtkWidget *sort_bar;
+    GtkLabel *sort_label;
+    GtkButton *unsort_button;
 
     guint ring_size;
     const struct nvg_sensor_names *names; /* borrowed */
@@ -32,11 +37,16 @@ struct _NvgPacketsPage {
     struct nvg_filter filter;      /* ... compiled */
     gboolean paused, follow;
     guint64 missed_paused;
+
+    NvgPacketLayout *layout;
+    guint64 reorder_selected; /* the selected record's number while the store reorders; 0 none */
+    gboolean reordering;
+    GActionMap *app; /* weak: where the page's D-Bus actions live */
 };
 
 G_DEFINE_FINAL_TYPE(NvgPacketsPage, nvg_packets_page, NVG_TYPE_PAGE)
 
-enum { PROP_0, PROP_RING_SIZE, PROP_SENSOR_NAMES, N_PROPS };
+enum { PROP_0, PROP_RING_SIZE, PROP_SENSOR_NAMES, PROP_COLUMN_LAYOUT, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_FOLLOW_TAIL, N_SIGNALS };
@@ -46,9 +56,11 @@ static guint signals[N_SIGNALS];
 
 /* One NvgPacketRow widget per row (not a cell widget per field): binding is a pointer swap, and
  * re-binding a row that keeps its record (its position moved after a front trim) is a no-op. */
-static void row_setup(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
+static void row_setup(GtkSignalListItemFactory *f, GtkListItem *li, NvgPacketsPage *self)
 {
-    gtk_list_item_set_child(li, nvg_packet_row_new());
+    GtkWidget *row = nvg_packet_row_new();
+    nvg_packet_row_set_layout(NVG_PACKET_ROW(row), self->layout);
+    gtk_list_item_set_child(li, row);
 }
 
 static void row_bind(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data)
@@ -60,7 +72,7 @@ static void row_bind(GtkSignalListItemFactory *f, GtkListItem *li, gpointer data
 static void setup_list(NvgPacketsPage *self)
 {
     GtkListItemFactory *f = gtk_signal_list_item_factory_new();
-    g_signal_connect(f, "setup", G_CALLBACK(row_setup), NULL);
+    g_signal_connect(f, "setup", G_CALLBACK(row_setup), self);
     g_signal_connect(f, "bind", G_CALLBACK(row_bind), NULL);
     gtk_list_view_set_factory(self->list_view, f);
     g_object_unref(f);
@@ -130,7 +142,8 @@ static void show_details(NvgPacketsPage *self, NvgPacketItem *item)
 
 static void on_selected(GtkSingleSelection *sel, GParamSpec *pspec, NvgPacketsPage *self)
 {
-    show_details(self, gtk_single_selection_get_selected_item(sel));
+    if (!self->reordering)
+        show_details(self, gtk_single_selection_get_selected_item(sel));
 }
 
 /* ---- follow, pause, records ------------------------------------------------------------------ */
@@ -143,9 +156,16 @@ static void real_follow_tail(NvgPacketsPage *self)
         gtk_widget_activate_action(GTK_WIDGET(self->list_view), "list.scroll-to-item", "u", n - 1);
 }
 
+static gboolean sorted(NvgPacketsPage *self)
+{
+    return nvg_packet_layout_get(self->layout)->sort_column != NVG_COL_NONE;
+}
+
+/* Sorted, the newest row is anywhere: Follow waits for arrival order (the sort bar says so). */
 static void follow_tail(NvgPacketsPage *self)
 {
-    g_signal_emit(self, signals[SIGNAL_FOLLOW_TAIL], 0);
+    if (!sorted(self))
+        g_signal_emit(self, signals[SIGNAL_FOLLOW_TAIL], 0);
 }
 
 void nvg_packets_page_set_follow(NvgPacketsPage *self, gboolean follow)
@@ -412,6 +432,163 @@ void nvg_packets_page_export_dialog(NvgPacketsPage *self)
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
 }
 
+/* ---- columns and sort ------------------------------------------------------------------- */
+
+/* The store replaces every row when sorted rows change: keep the selected record selected. */
+static void on_reorder(NvgPacketStore *store, gboolean done, NvgPacketsPage *self)
+{
+    if (!done) {
+        NvgPacketItem *it = gtk_single_selection_get_selected_item(self->selection);
+        self->reorder_selected = it ? nvg_packet_item_get_number(it) : 0;
+        self->reordering = TRUE;
+        if (it)
+            gtk_single_selection_set_selected(self->selection, GTK_INVALID_LIST_POSITION);
+        return;
+    }
+    guint pos = self->reorder_selected ? nvg_packet_store_find(self->store, self->reorder_selected)
+                                       : G_MAXUINT;
+    if (pos != G_MAXUINT)
+        gtk_single_selection_set_selected(self->selection, pos);
+    self->reordering = FALSE;
+    if (self->reorder_selected && pos == G_MAXUINT)
+        show_details(self, NULL); /* it left the ring */
+    self->reorder_selected = 0;
+}
+
+static void set_app_state(NvgPacketsPage *self, const char *name, GVariant *state)
+{
+    GAction *a = self->app ? g_action_map_lookup_action(self->app, name) : NULL;
+    if (a)
+        g_simple_action_set_state(G_SIMPLE_ACTION(a), state);
+    else
+        g_variant_unref(g_variant_ref_sink(state));
+}
+
+/* Follow cannot work on a sorted list: its toggle is off limits (the sort bar says why). */
+static void enable_follow(NvgPacketsPage *self, gboolean enabled)
+{
+    GAction *a = self->app ? g_action_map_lookup_action(self->app, "follow") : NULL;
+    if (G_IS_SIMPLE_ACTION(a))
+        g_simple_action_set_enabled(G_SIMPLE_ACTION(a), enabled);
+}
+
+static void log_sort_timing(NvgPacketsPage *self, int column, gboolean desc)
+{
+    struct nvg_packet_store_sort_timing t;
+    nvg_packet_store_get_sort_timing(self->store, &t);
+    g_info("sorted %u rows by %s (%s) in %.1f ms: keys copied in %.1f ms and the result applied "
+           "in %.1f ms on the main loop, sorted in %.1f ms in a worker thread",
+           t.rows, nvg_packet_column_name(column), desc ? "desc" : "asc", t.total_us / 1000.0,
+           t.snapshot_us / 1000.0, t.apply_us / 1000.0, t.thread_us / 1000.0);
+    set_app_state(self, "packet-sort-status",
+                  g_variant_new("(bsudd)", FALSE, nvg_packet_column_name(column), t.rows,
+                                t.total_us / 1000.0, MAX(t.snapshot_us, t.apply_us) / 1000.0));
+}
+
+static void on_sort_changed(NvgPacketStore *store, NvgPacketsPage *self)
+{
+    gboolean desc, sorting;
+    int column = nvg_packet_store_get_sort(store, &desc, &sorting);
+    gtk_widget_set_visible(self->sort_bar, column != NVG_COL_NONE);
+    enable_follow(self, column == NVG_COL_NONE);
+    if (column == NVG_COL_NONE) {
+        set_app_state(self, "packet-sort-status", g_variant_new("(bsudd)", FALSE, "", 0, 0.0, 0.0));
+        return;
+    }
+    const char *title = nvg_packet_column_title(column), *dir = desc ? "descending" : "ascending";
+    g_autofree char *text =
+        sorting ? g_strdup_printf("Sorting by %s, %s…", title, dir)
+                : g_strdup_printf("Sorted by %s, %s: new packets are put in their place; Follow "
+                                  "is off until the list is back in arrival order",
+                                  title, dir);
+    gtk_label_set_text(self->sort_label, text);
+    if (sorting) {
+        set_app_state(self, "packet-sort-status",
+                      g_variant_new("(bsudd)", TRUE, nvg_packet_column_name(column), 0, 0.0, 0.0));
+        return;
+    }
+    log_sort_timing(self, column, desc);
+    /* a new order starts at its top, as in other sortable lists */
+    if (g_list_model_get_n_items(G_LIST_MODEL(self->store)))
+        gtk_widget_activate_action(GTK_WIDGET(self->list_view), "list.scroll-to-item", "u", 0);
+}
+
+static void on_layout_changed(NvgPacketLayout *layout, NvgPacketsPage *self)
+{
+    const struct nvg_column_layout *l = nvg_packet_layout_get(layout);
+    gboolean desc;
+    int column = nvg_packet_store_get_sort(self->store, &desc, NULL);
+    if (column != l->sort_column || (column != NVG_COL_NONE && !desc != !l->descending)) {
+        nvg_packet_store_set_sort(self->store, l->sort_column, l->descending);
+        if (l->sort_column == NVG_COL_NONE && self->follow && !self->paused)
+            follow_tail(self);
+    }
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_COLUMN_LAYOUT]);
+    set_app_state(self, "packet-columns",
+                  g_variant_new_take_string(nvg_column_layout_to_string(l)));
+}
+
+char *nvg_packets_page_dup_column_layout(NvgPacketsPage *self)
+{
+    return nvg_column_layout_to_string(nvg_packet_layout_get(self->layout));
+}
+
+gboolean nvg_packets_page_set_column_layout(NvgPacketsPage *self, const char *text, GError **error)
+{
+    struct nvg_column_layout l;
+    if (!nvg_column_layout_parse(&l, text, error))
+        return FALSE;
+    nvg_packet_layout_set(self->layout, &l);
+    return TRUE;
+}
+
+static void on_unsort_clicked(GtkButton *b, NvgPacketsPage *self)
+{
+    nvg_packet_layout_set_sort(self->layout, NVG_COL_NONE, FALSE);
+}
+
+/* app.packet-columns (state: the layout text; setting it applies one) and
+ * app.packet-sort-status (read only: sorting?, column, rows, ms to sort, longest main-loop
+ * part in ms), so that tests and the benchmark reach the page over D-Bus. */
+static void change_columns(GSimpleAction *a, GVariant *v, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    if (!nvg_packets_page_set_column_layout(data, g_variant_get_string(v, NULL), &error))
+        g_message("packet-columns: %s", error->message);
+}
+
+static void change_none(GSimpleAction *a, GVariant *v, gpointer data)
+{
+}
+
+static void add_app_actions(GtkWidget *widget, NvgPacketsPage *self)
+{
+    GtkRoot *root = gtk_widget_get_root(widget);
+    GtkApplication *app = GTK_IS_WINDOW(root) ? gtk_window_get_application(GTK_WINDOW(root)) : NULL;
+    if (self->app || !app || g_action_map_lookup_action(G_ACTION_MAP(app), "packet-columns"))
+        return;
+    const GActionEntry entries[] = {
+        {"packet-columns", NULL, NULL, "''", change_columns, {0}},
+        {"packet-sort-status", NULL, NULL, "(false, '', uint32 0, 0.0, 0.0)", change_none, {0}},
+    };
+    g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), self);
+    self->app = G_ACTION_MAP(app);
+    g_object_add_weak_pointer(G_OBJECT(app), (gpointer *)&self->app);
+    on_layout_changed(self->layout, self);
+    on_sort_changed(self->store, self);
+}
+
+static void remove_app_actions(NvgPacketsPage *self)
+{
+    if (!self->app)
+        return;
+    g_action_map_remove_action(self->app, "packet-columns");
+    g_action_map_remove_action(self->app, "packet-sort-status");
+    enable_follow(self, TRUE);
+    g_object_remove_weak_pointer(G_OBJECT(self->app), (gpointer *)&self->app);
+    self->app = NULL;
+}
+
 /* ---- GObject ------------------------------------------------------------------------------ */
 
 static void nvg_packets_page_constructed(GObject *object)
@@ -424,15 +601,24 @@ static void nvg_packets_page_constructed(GObject *object)
     gtk_single_selection_set_can_unselect(self->selection, TRUE);
     g_signal_connect(self->selection, "notify::selected-item", G_CALLBACK(on_selected), self);
     gtk_list_view_set_model(self->list_view, GTK_SELECTION_MODEL(self->selection));
+    g_signal_connect(self->store, "reorder", G_CALLBACK(on_reorder), self);
+    g_signal_connect(self->store, "sort-changed", G_CALLBACK(on_sort_changed), self);
+    g_signal_connect(self->layout, "changed", G_CALLBACK(on_layout_changed), self);
 }
 
 static void nvg_packets_page_dispose(GObject *object)
 {
     NvgPacketsPage *self = NVG_PACKETS_PAGE(object);
+    remove_app_actions(self);
     if (self->list_view)
         gtk_list_view_set_model(self->list_view, NULL);
+    if (self->store)
+        g_signal_handlers_disconnect_by_data(self->store, self);
+    if (self->layout)
+        g_signal_handlers_disconnect_by_data(self->layout, self);
     g_clear_object(&self->selection);
     g_clear_object(&self->store);
+    g_clear_object(&self->layout);
     G_OBJECT_CLASS(nvg_packets_page_parent_class)->dispose(object);
 }
 
@@ -446,6 +632,9 @@ static void nvg_packets_page_get_property(GObject *object, guint id, GValue *val
         break;
     case PROP_SENSOR_NAMES:
         g_value_set_pointer(value, (gpointer)self->names);
+        break;
+    case PROP_COLUMN_LAYOUT:
+        g_value_take_string(value, nvg_packets_page_dup_column_layout(self));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -463,6 +652,12 @@ static void nvg_packets_page_set_property(GObject *object, guint id, const GValu
     case PROP_SENSOR_NAMES:
         self->names = g_value_get_pointer(value);
         break;
+    case PROP_COLUMN_LAYOUT: {
+        g_autoptr(GError) error = NULL;
+        if (!nvg_packets_page_set_column_layout(self, g_value_get_string(value), &error))
+            g_message("%s; the columns stay as they are", error->message);
+        break;
+    }
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -474,6 +669,9 @@ static void install_properties(GObjectClass *oc)
                                   G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
     props[PROP_RING_SIZE] = g_param_spec_uint("ring-size", NULL, NULL, 0, G_MAXUINT, 0, construct);
     props[PROP_SENSOR_NAMES] = g_param_spec_pointer("sensor-names", NULL, NULL, construct);
+    props[PROP_COLUMN_LAYOUT] =
+        g_param_spec_string("column-layout", NULL, NULL, NULL,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -503,13 +701,21 @@ static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, filter_error);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, list_view);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, details_label);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, header);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, sort_bar);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, sort_label);
+    gtk_widget_class_bind_template_child(wc, NvgPacketsPage, unsort_button);
 }
 
 static void nvg_packets_page_init(NvgPacketsPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     nvg_filter_init(&self->filter);
+    self->layout = nvg_packet_layout_new();
+    nvg_packet_header_set_layout(self->header, self->layout);
     setup_list(self);
+    g_signal_connect(self->unsort_button, "clicked", G_CALLBACK(on_unsort_clicked), self);
+    g_signal_connect(self, "realize", G_CALLBACK(add_app_actions), self);
     g_signal_connect(self->filter_button, "clicked", G_CALLBACK(on_filter_clicked), self);
     g_signal_connect(self->time_chip, "clicked", G_CALLBACK(on_time_chip_clicked), self);
     g_signal_connect(self->src_entry, "activate", G_CALLBACK(on_filter_clicked), self);

@@ -4,7 +4,18 @@
  * in its NvgPage "sensor" property ("" = all) unless the display filter names one.
  *
  * Signal "follow-tail" (action): bring the newest row into view, as follow does after every
- * batch; the work is its class handler. */
+ * batch; the work is its class handler.
+ *
+ * Property "column-layout" (string, read-write, notified on every change): the packet list's
+ * columns as text (order, widths, hidden ones, sort column and direction; the format is in
+ * nvg-packet-columns.h), for remembered settings. Setting an invalid text logs and changes
+ * nothing. Sorted, the list keeps Follow off (app.follow disabled) and says so in a bar above
+ * the header.
+ *
+ * Once realized in an application window, the page adds two application actions (D-Bus):
+ * app.packet-columns (state: the layout text; change-state applies one) and
+ * app.packet-sort-status (state (bsudd): sort in progress, column name, rows sorted, ms from
+ * request to applied, longest main-loop part in ms). */
 #ifndef NVG_PACKETS_PAGE_H
 #define NVG_PACKETS_PAGE_H
 
@@ -49,6 +60,9 @@ gboolean nvg_packets_page_export(NvgPacketsPage *self, const char *path, GError 
 void nvg_packets_page_export_dialog(NvgPacketsPage *self);
 void nvg_packets_page_clear_list(NvgPacketsPage *self);
 void nvg_packets_page_set_paused(NvgPacketsPage *self, gboolean paused);
+/* The "column-layout" property: a copy to free / FALSE with *error set when text is invalid. */
+char *nvg_packets_page_dup_column_layout(NvgPacketsPage *self);
+gboolean nvg_packets_page_set_column_layout(NvgPacketsPage *self, const char *text, GError **error);
 /* Keep the newest row in view; TRUE also brings it into view now (unless paused). */
 void nvg_packets_page_set_follow(NvgPacketsPage *self, gboolean follow);
 

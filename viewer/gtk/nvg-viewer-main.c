@@ -20,6 +20,7 @@
 
 #include "nvg-application.h"
 #include "nvg-packet-store.h"
+#include "nvg-renderer.h"
 #include "nvg-viewer-config.h"
 #include "nvg-wire.h"
 #include "nvg-zmq.h"
@@ -170,6 +171,10 @@ int main(int argc, char **argv)
     }
     g_set_prgname("netvigil-viewer");
     g_set_application_name("netvigil");
+    /* before GtkApplication makes the first window (gtk_init() is done once; its second call in
+     * the application's startup does nothing) */
+    if (gtk_init_check())
+        nvg_renderer_choose();
     NvgApplication *app =
         nvg_application_new(o.app_id ? o.app_id : NVG_APPLICATION_ID, &config, zctx);
     nvg_viewer_config_clear(&config);
