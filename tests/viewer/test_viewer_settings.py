@@ -98,6 +98,21 @@ def window_size(title="netvigil"):
     return max(sizes, key=lambda s: s[0] * s[1]) if sizes else None
 
 
+def packet_columns(text=None):
+    """The packet list's column layout (app.packet-columns' state); with text, set it first."""
+    from gi.repository import Gio, GLib
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    if text is not None:
+        bus.call_sync(g.APP_ID, g.OBJ, "org.gtk.Actions", "SetState",
+                      GLib.Variant("(sva{sv})", ("packet-columns", GLib.Variant("s", text), {})),
+                      None, Gio.DBusCallFlags.NONE, 5000, None)
+    res = bus.call_sync(g.APP_ID, g.OBJ, "org.gtk.Actions", "Describe",
+                        GLib.Variant("(s)", ("packet-columns",)), None, Gio.DBusCallFlags.NONE,
+                        5000, None)
+    (_enabled, _sig, state), = res.unpack()
+    return state[0] if state else None
+
+
 def test_restart(st):
     st.col = nvgtest.Collector(st.work, out=st.work.path("data"), ports=consecutive_ports())
     st.col.start()
@@ -110,13 +125,23 @@ def test_restart(st):
     g.action("apply-filter", g.s("proto=udp;port=53"))
     g.action("flows-filter", g.s("proto=tcp"))
     g.action("chart", "<('bytes', uint32 900)>")
+    g.action("show-page", g.s("packets"))  # the page adds its column action when first shown
+    wait_for(lambda: packet_columns() is not None, 5, "app.packet-columns")
+    cols = packet_columns().split(";")[0].split(",")
+    cols = [c if c.split(":")[0] != "ttl" else "!ttl" for c in cols]  # hide one column
+    layout = ",".join([cols[1], cols[0]] + cols[2:]) + ";sort=len:desc"  # swap two, sort
+    packet_columns(layout)
+    layout = packet_columns()
+    assert "!ttl" in layout and "sort=len:desc" in layout, layout
+    g.action("show-page", g.s("traffic"))
     g.action("connect", "<('%s', '', '')>" % host)
     t0 = time.monotonic()
     wait_for(lambda: ": connected" in v.text().split("connect: " + host)[-1], 20,
              "connected again through app.connect")
     want = {("window", "page"): "traffic", ("packets", "filter"): "proto=udp;port=53",
             ("conversations", "filter"): "proto=tcp", ("traffic", "unit"): "bytes",
-            ("traffic", "window"): "900", ("recent-1", "host"): host}
+            ("traffic", "window"): "900", ("recent-1", "host"): host,
+            ("packets", "column-layout"): layout}
     wait_for(lambda: all(value(st, *k) == w for k, w in want.items()), 3,
              "every change in viewer.ini before the exit: %s" % want)
     log("changes saved while running, %.1f s after the last one" % (time.monotonic() - t0))
@@ -147,7 +172,12 @@ def test_restart(st):
     assert exp, "no udp port 53 rows: bad test data"
     wait_for(lambda: len(st.export("shown.csv")) == len(exp), 15,
              "the %d udp port 53 rows in the list" % len(exp))
-    g.check_same(st.export("shown.csv"), exp, "remembered packet filter proto=udp;port=53")
+    g.action("show-page", g.s("packets"))
+    wait_for(lambda: packet_columns() == layout, 5, "the remembered column layout %s" % layout)
+    log("the column layout came back: %s" % layout)
+    g.action("show-page", g.s("traffic"))  # as the first run left it, for the check at the end
+    g.check_same(sorted(st.export("shown.csv")), sorted(exp),
+                 "remembered packet filter proto=udp;port=53 (rows sorted by length: compared as sets)")
     st.screenshot("viewer-settings-restored.png")
     g.action("connect-dialog")
     time.sleep(0.8)
