@@ -607,6 +607,7 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean keyboard, 
                                  NvgPcapButton *self)
 {
     g_autofree char *text = tooltip_text(self);
+    g_debug("pcap button tooltip: %s", text);
     gtk_tooltip_set_text(tooltip, text);
     return TRUE;
 }
