@@ -6,6 +6,7 @@
 
 #include "netvigil.pb-c.h"
 #include "nvg-connect-dialog.h"
+#include "nvg-pcap-export.h"
 #include "nvg-viewer-stats.h"
 #include "nvg-window-settings.h"
 
@@ -447,6 +448,7 @@ static void nvg_application_startup(GApplication *app)
 {
     G_APPLICATION_CLASS(nvg_application_parent_class)->startup(app);
     g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
+    nvg_pcap_export_install(GTK_APPLICATION(app));
     GtkApplication *gapp = GTK_APPLICATION(app);
     gtk_application_set_accels_for_action(gapp, "app.quit", (const char *[]){"<Control>q", NULL});
     gtk_application_set_accels_for_action(gapp, "app.pause", (const char *[]){"<Control>p", NULL});

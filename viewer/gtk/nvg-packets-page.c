@@ -9,6 +9,7 @@
 #include "nvg-packet-item.h"
 #include "nvg-packet-layout.h"
 #include "nvg-packet-row.h"
+#include "nvg-pcap-export.h"
 #include "nvg-view-filter.h"
 
 struct _NvgPacketsPage {
@@ -209,6 +210,11 @@ void nvg_packets_page_get_counts(NvgPacketsPage *self, struct nvg_packets_page_c
 GListModel *nvg_packets_page_get_model(NvgPacketsPage *self)
 {
     return G_LIST_MODEL(self->store);
+}
+
+NvgPacketItem *nvg_packets_page_get_selected_item(NvgPacketsPage *self)
+{
+    return gtk_single_selection_get_selected_item(self->selection);
 }
 
 /* ---- display filter ------------------------------------------------------------------------ */
@@ -689,6 +695,7 @@ static void nvg_packets_page_class_init(NvgPacketsPageClass *klass)
         "follow-tail", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
         G_CALLBACK(real_follow_tail), NULL, NULL, NULL, G_TYPE_NONE, 0);
     g_type_ensure(NVG_TYPE_PACKET_HEADER);
+    g_type_ensure(NVG_TYPE_PCAP_BUTTON);
     gtk_widget_class_set_template_from_resource(wc, "/org/netvigil/Viewer/nvg-packets-page.ui");
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, proto_drop);
     gtk_widget_class_bind_template_child(wc, NvgPacketsPage, src_entry);

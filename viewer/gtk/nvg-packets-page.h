@@ -22,6 +22,7 @@
 #include <gtk/gtk.h>
 
 #include "nvg-feed.h"
+#include "nvg-packet-item.h"
 #include "nvg-packet-store.h"
 #include "nvg-page.h"
 #include "nvg-sensor-names.h"
@@ -47,6 +48,8 @@ struct nvg_packets_page_counts {
 void nvg_packets_page_get_counts(NvgPacketsPage *self, struct nvg_packets_page_counts *counts);
 /* The list's model (lent): the rows shown, oldest first. */
 GListModel *nvg_packets_page_get_model(NvgPacketsPage *self);
+/* The selected row (lent), NULL when none. */
+NvgPacketItem *nvg_packets_page_get_selected_item(NvgPacketsPage *self);
 
 /* "proto=udp;src=..;dst=..;port=53;sensor=NAME"; fills the filter fields and applies them.
  * FALSE (fields marked, nothing applied) when a value is invalid. "" clears. */
