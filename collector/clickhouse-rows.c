@@ -143,6 +143,23 @@ size_t nvg_ch_row_packet(uint8_t *p, const struct nvg_ch_name *sensor, const str
     return (size_t)(p - s);
 }
 
+/* What nvg_ch_row_packet puts around the name: time and time_ns before it, 69 bytes of fixed
+ * columns after it (proto ... record_flags). */
+#define PACKET_ROW_HEAD 12
+#define PACKET_ROW_TAIL 69
+
+size_t nvg_ch_packet_row_sensor(const uint8_t *p, size_t avail, const uint8_t **name, size_t *len)
+{
+    if (avail < PACKET_ROW_HEAD + 1 || p[PACKET_ROW_HEAD] > NVG_NAME_MAX)
+        return 0;
+    size_t n = p[PACKET_ROW_HEAD], row = PACKET_ROW_HEAD + 1 + n + PACKET_ROW_TAIL;
+    if (row > avail)
+        return 0;
+    *name = p + PACKET_ROW_HEAD + 1;
+    *len = n;
+    return row;
+}
+
 size_t nvg_ch_row_rate(uint8_t *p, const struct nvg_ch_name *sensor, int64_t sec, int proto,
                        uint64_t packets, uint64_t bytes)
 {
