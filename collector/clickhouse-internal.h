@@ -25,7 +25,7 @@ struct nvg__ch_block {
 
 /* dropped: every row lost, the ones that found no room and the abandoned ones (queued, then
  * refused by the server or left at shutdown). done: inserted + abandoned, raised after an
- * abandoned block of packet rows is on the lost list (clickhouse.h). */
+ * abandoned block of packet or flow rows is on the lost list (clickhouse.h). */
 struct nvg__ch_table_counts {
     _Atomic uint64_t queued, inserted, dropped, abandoned, inserts, done;
 };
@@ -56,7 +56,7 @@ struct nvg_clickhouse {
     pthread_mutex_t mu;
     pthread_cond_t wake;
     struct nvg__ch_block *head, *tail;
-    /* With return_lost: abandoned packet blocks, for nvg_clickhouse_take_lost (their bytes
+    /* With return_lost: abandoned packet and flow blocks, for nvg_clickhouse_take_lost (their bytes
      * stay in held until then). */
     struct nvg__ch_block *lost_head, *lost_tail;
     bool return_lost;

@@ -172,6 +172,43 @@ size_t nvg_ch_row_rate(uint8_t *p, const struct nvg_ch_name *sensor, int64_t sec
     return (size_t)(p - s);
 }
 
+/* What nvg_ch_row_flow puts around its strings: time, first_ns, last_ns before the name; 106
+ * bytes of fixed columns (id ... resp_flags) before state and history; 58 after (rtt ...
+ * flow_flags). */
+#define FLOW_ROW_HEAD 20
+#define FLOW_ROW_MID 106
+#define FLOW_ROW_TAIL 58
+
+/* A RowBinary string's length at p (put_str's one or two LEB128 bytes): *n and the bytes the
+ * whole string takes, 0 when it does not fit in avail. */
+static size_t str_at(const uint8_t *p, size_t avail, size_t *n)
+{
+    if (avail < 1)
+        return 0;
+    size_t head = p[0] & 0x80 ? 2 : 1;
+    if (avail < head)
+        return 0;
+    *n = head == 2 ? (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7 : p[0];
+    return head + *n <= avail ? head + *n : 0;
+}
+
+size_t nvg_ch_flow_row_sensor(const uint8_t *p, size_t avail, const uint8_t **name, size_t *len)
+{
+    size_t off = FLOW_ROW_HEAD, n, k;
+    if (avail < off || !(k = str_at(p + off, avail - off, &n)) || n > NVG_NAME_MAX)
+        return 0;
+    *name = p + off + 1;
+    *len = n;
+    off += k + FLOW_ROW_MID;
+    for (int i = 0; i < 2; i++) { /* state, history */
+        if (off > avail || !(k = str_at(p + off, avail - off, &n)))
+            return 0;
+        off += k;
+    }
+    off += FLOW_ROW_TAIL;
+    return off <= avail ? off : 0;
+}
+
 static uint8_t *put_flow_dir_counts(uint8_t *p, const struct nvg_flow *f)
 {
     for (int d = 0; d < 2; d++) {

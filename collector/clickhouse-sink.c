@@ -144,7 +144,7 @@ static void finish(struct nvg_clickhouse *ch, struct nvg__ch_block *b, bool inse
         atomic_fetch_add(&c->dropped, rows);
         atomic_fetch_add(&c->abandoned, rows);
     }
-    if (!inserted && ch->return_lost && b->table == NVG_CH_PACKETS) {
+    if (!inserted && ch->return_lost && (b->table == NVG_CH_PACKETS || b->table == NVG_CH_FLOWS)) {
         /* Whose rows they were is told to the main thread (clickhouse.h), before done says
          * they are done. */
         b->next = NULL;

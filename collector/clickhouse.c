@@ -264,11 +264,13 @@ static void give_lost(const struct nvg__ch_block *b, nvg_ch_lost_fn fn, void *ud
     size_t run_len = 0, len, row;
     uint64_t rows = 0;
     for (size_t off = 0; off < b->len; off += row) {
-        row = nvg_ch_packet_row_sensor(b->data + off, b->len - off, &name, &len);
+        const uint8_t *p = b->data + off;
+        row = b->table == NVG_CH_PACKETS ? nvg_ch_packet_row_sensor(p, b->len - off, &name, &len)
+                                         : nvg_ch_flow_row_sensor(p, b->len - off, &name, &len);
         if (!row)
             break; /* not reached: the rows are ours */
         if (rows && (len != run_len || memcmp(name, run, len) != 0)) {
-            fn(ud, (const char *)run, run_len, rows);
+            fn(ud, b->table, (const char *)run, run_len, rows);
             rows = 0;
         }
         run = name;
@@ -276,7 +278,7 @@ static void give_lost(const struct nvg__ch_block *b, nvg_ch_lost_fn fn, void *ud
         rows++;
     }
     if (rows)
-        fn(ud, (const char *)run, run_len, rows);
+        fn(ud, b->table, (const char *)run, run_len, rows);
 }
 
 void nvg_clickhouse_take_lost(struct nvg_clickhouse *ch, nvg_ch_lost_fn fn, void *ud)

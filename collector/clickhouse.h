@@ -17,8 +17,8 @@
  * progress instead of the packet log's flushes: per table, rows are numbered in the order they
  * were queued (nvg_clickhouse_mark) and the sink says how many it has inserted or dropped
  * (nvg_clickhouse_done; blocks are inserted in order, so every row numbered below it is done);
- * the packet rows it drops after queueing them (refused, or left at shutdown) come back to the
- * main thread (nvg_clickhouse_take_lost), so the sensors they belong to are told.
+ * the packet and flow rows it drops after queueing them (refused, or left at shutdown) come back
+ * to the main thread (nvg_clickhouse_take_lost), so the sensors they belong to are told.
  *
  * Every function takes ch == NULL (no --clickhouse) and does nothing, so the callers' hooks are
  * one line each. Main thread for all but the sink's own thread. */
@@ -83,11 +83,13 @@ void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms);
 uint64_t nvg_clickhouse_mark(struct nvg_clickhouse *ch, enum nvg_ch_table t);
 uint64_t nvg_clickhouse_queued(const struct nvg_clickhouse *ch, enum nvg_ch_table t);
 /* Of those, the first ones the sink is done with (inserted, or dropped after queueing). Read it
- * before nvg_clickhouse_take_lost: every packet row it covers that was dropped is then given. */
+ * before nvg_clickhouse_take_lost: every packet or flow row it covers that was dropped is then
+ * given. */
 uint64_t nvg_clickhouse_done(const struct nvg_clickhouse *ch, enum nvg_ch_table t);
-/* With return_lost: the packet rows dropped after queueing, as runs of one sensor's rows
- * (sensor: its name, len bytes, not NUL-terminated), handed over once each. */
-typedef void (*nvg_ch_lost_fn)(void *ud, const char *sensor, size_t len, uint64_t rows);
+/* With return_lost: the packet and flow rows dropped after queueing, as runs of one sensor's
+ * rows of table t (sensor: its name, len bytes, not NUL-terminated), handed over once each. */
+typedef void (*nvg_ch_lost_fn)(void *ud, enum nvg_ch_table t, const char *sensor, size_t len,
+                               uint64_t rows);
 void nvg_clickhouse_take_lost(struct nvg_clickhouse *ch, nvg_ch_lost_fn fn, void *ud);
 
 /* The ClickHouseCounters of CollectorStatus, with the storage its pointers use. */

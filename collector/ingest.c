@@ -478,30 +478,41 @@ static void release_ack(struct nvg_ingest *ing, struct nvg_sensor_entry *s)
     nvg_sensor_entry_release(ing->sensors, s);
 }
 
-/* Packet rows ClickHouse dropped after queueing them (--no-csv): whose they were. */
-static void rows_lost_in_store(void *ud, const char *name, size_t len, uint64_t rows)
+/* Packet or flow rows ClickHouse dropped after queueing them (--no-csv): whose they were. */
+static void rows_lost_in_store(void *ud, enum nvg_ch_table t, const char *name, size_t len,
+                               uint64_t rows)
 {
     struct nvg_ingest *ing = ud;
     for (size_t i = 0; i < ing->sensors->n; i++) {
         struct nvg_sensor_entry *s = ing->sensors->v[i];
-        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0) {
-            s->write_failures += rows;
-            s->boot_write_failures += rows;
-            return;
-        }
+        if (strlen(s->name) != len || memcmp(s->name, name, len) != 0)
+            continue;
+        *(t == NVG_CH_FLOWS ? &s->flows_write_failures : &s->write_failures) += rows;
+        *(t == NVG_CH_FLOWS ? &s->boot_flows_write_failures : &s->boot_write_failures) += rows;
+        return;
     }
 }
 
-/* How far the store has taken what it was given, in the unit of eos_mark: the packet log's
- * flushed bytes, or with --no-csv the packet rows ClickHouse is done with -- read before the
- * rows it dropped are counted, so none covered goes uncounted (clickhouse.h). */
-static uint64_t store_reached(struct nvg_ingest *ing)
+/* How far the store has taken what it was given, in the units of the eos marks: the packet
+ * log's flushed bytes, or with --no-csv the packet and flow rows ClickHouse is done with --
+ * read before the rows it dropped are counted, so none covered goes uncounted (clickhouse.h). */
+struct store_reach {
+    uint64_t packets, flows;
+};
+
+static struct store_reach store_reached(struct nvg_ingest *ing)
 {
     if (ing->packets)
-        return nvg_csv_writer_flushed_bytes(ing->packets);
-    uint64_t done = nvg_clickhouse_done(ing->clickhouse, NVG_CH_PACKETS);
+        return (struct store_reach){nvg_csv_writer_flushed_bytes(ing->packets), UINT64_MAX};
+    struct store_reach r = {nvg_clickhouse_done(ing->clickhouse, NVG_CH_PACKETS),
+                            nvg_clickhouse_done(ing->clickhouse, NVG_CH_FLOWS)};
     nvg_clickhouse_take_lost(ing->clickhouse, rows_lost_in_store, ing);
-    return done;
+    return r;
+}
+
+static bool stored(const struct nvg_sensor_entry *s, struct store_reach r)
+{
+    return s->eos_held && r.packets >= s->eos_mark && r.flows >= s->eos_mark_flows;
 }
 
 /* Everything of this sensor that is buffered reaches the file before the ack, so a sensor
@@ -534,6 +545,8 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
             nvg_flow_log_end(ing->flows, s, eos->flows);
             s->eos_mark = ing->packets ? nvg_csv_writer_committed_bytes(ing->packets)
                                        : nvg_clickhouse_mark(ing->clickhouse, NVG_CH_PACKETS);
+            s->eos_mark_flows =
+                ing->packets ? 0 : nvg_clickhouse_mark(ing->clickhouse, NVG_CH_FLOWS);
             s->eos_boot_id = eos->boot_id;
             s->eos_rid_len = rid_size(ing);
             memcpy(s->eos_rid, rid_data(ing), s->eos_rid_len);
@@ -548,7 +561,7 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
         send_ack(ing, rid_data(ing), rid_size(ing), eos->boot_id, eos->last_seq, NULL);
         return;
     }
-    if (s->eos_held && store_reached(ing) >= s->eos_mark)
+    if (stored(s, store_reached(ing)))
         release_ack(ing, s);
     else if (s->eos_held)
         ing->sensors->events++;
@@ -556,10 +569,10 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
 
 void nvg_ingest_durable(struct nvg_ingest *ing)
 {
-    uint64_t reached = store_reached(ing);
+    struct store_reach reached = store_reached(ing);
     for (size_t i = 0; i < ing->sensors->n; i++) {
         struct nvg_sensor_entry *s = ing->sensors->v[i];
-        if (s->eos_held && reached >= s->eos_mark)
+        if (stored(s, reached))
             release_ack(ing, s);
     }
 }

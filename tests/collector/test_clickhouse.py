@@ -458,6 +458,10 @@ def test_no_csv(work):
     at_exit = ch.count("packets", "sensor = 'solo'")  # the ack promised every row is in
     assert at_exit == records, "%d rows in ClickHouse when the sensor exited, of %d" % (
         at_exit, records)
+    with open(work.path("sensor-solo.log"), errors="replace") as f:
+        flows = int(re.search(r"(\d+) flow records exported", f.read()).group(1))
+    flows_at_exit = ch.count("flows", "sensor = 'solo'")
+    assert flows > 0 and flows_at_exit == flows, (flows, flows_at_exit)
     st = col.status()
     assert st.get("csv_off") is True and st["packets_file"] == "" and st["rates_file"] == "", st
     assert metric(scrape(mport), "netvigil_csv_enabled") == 0
@@ -508,11 +512,11 @@ def test_no_csv(work):
     pos3 = state_of(col.out, "cut")
     assert pos3 and pos3[2] == n3, pos3
     assert csv_logs(col.out) and all(f.startswith("audit-") for f in csv_logs(col.out))
-    log("no-csv: refused without --clickhouse; a sensor's %d rows all in ClickHouse when it "
-        "exited 0, no CSV but the audit log, sensors.state %r with no log named, status and "
+    log("no-csv: refused without --clickhouse; a sensor's %d rows and %d flows all in "
+        "ClickHouse when it exited 0, no CSV but the audit log, sensors.state %r with no log named, status and "
         "/metrics say CSV off; server down with a 256K buffer: ack held %d rows until it came "
         "back, then %d inserted + %d dropped == %d; stopped with the server down: %d of %d in "
-        "the ack, none inserted" % (records, pos, waiting, inserted, lost, n2, lost3, n3))
+        "the ack, none inserted" % (records, flows, pos, waiting, inserted, lost, n2, lost3, n3))
 
 
 def run(args, work):
