@@ -43,6 +43,7 @@ struct nvg_clickhouse {
     struct nvg__ch_block *open[NVG_CH_TABLES];
     uint64_t open_bytes;
     int64_t now_ms;
+    bool marked[NVG_CH_TABLES]; /* a mark closed the table's block this tick */
     struct nvg_ratelog rl_full;
 
     /* Bytes of closed blocks not yet inserted or dropped: the main thread adds, the sink

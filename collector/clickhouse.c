@@ -232,6 +232,7 @@ void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms)
     ch->now_ms = now_ms;
     for (int t = 0; t < NVG_CH_TABLES; t++) {
         const struct nvg__ch_block *b = ch->open[t];
+        ch->marked[t] = false;
         if (b && (now_ms - b->opened_ms >= ch->batch_ms || now_ms < b->opened_ms))
             close_block(ch, (enum nvg_ch_table)t);
     }
@@ -239,11 +240,15 @@ void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms)
 
 /* ---- progress (--no-csv) --------------------------------------------------------------------- */
 
+/* One close per table and tick: a sensor repeating EndOfStream cannot split the buffer into
+ * blocks of a row each (their overhead is not in the budget). */
 uint64_t nvg_clickhouse_mark(struct nvg_clickhouse *ch, enum nvg_ch_table t)
 {
     if (!ch)
         return 0;
-    close_block(ch, t);
+    if (!ch->marked[t])
+        close_block(ch, t);
+    ch->marked[t] = true;
     return nvg_clickhouse_queued(ch, t);
 }
 

@@ -79,7 +79,8 @@ size_t nvg_clickhouse_flows(struct nvg_clickhouse *ch, const char *sensor,
 void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms);
 
 /* Rows of table t queued so far (a monotonic count; rows dropped for want of room are not
- * numbered). mark closes t's open block first, so they go out now rather than at batch_ms. */
+ * numbered). mark closes t's open block first (once per tick), so they go out now rather than
+ * at batch_ms. */
 uint64_t nvg_clickhouse_mark(struct nvg_clickhouse *ch, enum nvg_ch_table t);
 uint64_t nvg_clickhouse_queued(const struct nvg_clickhouse *ch, enum nvg_ch_table t);
 /* Of those, the first ones the sink is done with (inserted, or dropped after queueing). Read it
