@@ -304,6 +304,8 @@ static int open_log(struct nvg_alerts *al, const struct nvg_alerts_config *cfg, 
         .buffer_size = 256u << 10,
     };
     nvg_csv_repair_dir(cfg->out_dir, "alerts");
+    if (cfg->no_csv)
+        return 0; /* the events go to ClickHouse, the feed and the ring only */
     al->log = nvg_csv_writer_new(&wc, err);
     return al->log ? 0 : NVG_EIO;
 }

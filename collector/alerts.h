@@ -30,6 +30,7 @@ struct nvg_alerts_config {
     int64_t rotate_interval_s;
     const char *rules_path; /* alerts.conf, or NULL for the defaults */
     bool disabled;          /* --no-alerts: no engine, no file */
+    bool no_csv;            /* --no-csv: an engine, no alerts-*.csv */
     struct nvg_fanout *feed;
     struct nvg_clickhouse *clickhouse; /* a copy of every event's row; NULL: none */
 };

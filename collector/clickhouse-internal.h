@@ -24,9 +24,10 @@ struct nvg__ch_block {
 };
 
 /* dropped: every row lost, the ones that found no room and the abandoned ones (queued, then
- * refused by the server or left at shutdown). */
+ * refused by the server or left at shutdown). done: inserted + abandoned, raised after an
+ * abandoned block of packet or flow rows is on the lost list (clickhouse.h). */
 struct nvg__ch_table_counts {
-    _Atomic uint64_t queued, inserted, dropped, abandoned, inserts;
+    _Atomic uint64_t queued, inserted, dropped, abandoned, inserts, done;
 };
 
 struct nvg_clickhouse {
@@ -42,6 +43,7 @@ struct nvg_clickhouse {
     struct nvg__ch_block *open[NVG_CH_TABLES];
     uint64_t open_bytes;
     int64_t now_ms;
+    bool marked[NVG_CH_TABLES]; /* a mark closed the table's block this tick */
     struct nvg_ratelog rl_full;
 
     /* Bytes of closed blocks not yet inserted or dropped: the main thread adds, the sink
@@ -55,6 +57,10 @@ struct nvg_clickhouse {
     pthread_mutex_t mu;
     pthread_cond_t wake;
     struct nvg__ch_block *head, *tail;
+    /* With return_lost: abandoned packet and flow blocks, for nvg_clickhouse_take_lost (their bytes
+     * stay in held until then). */
+    struct nvg__ch_block *lost_head, *lost_tail;
+    bool return_lost;
     bool stop;
     int64_t drain_deadline_ms; /* monotonic, once stop is set */
     char last_error[256];

@@ -143,6 +143,23 @@ size_t nvg_ch_row_packet(uint8_t *p, const struct nvg_ch_name *sensor, const str
     return (size_t)(p - s);
 }
 
+/* What nvg_ch_row_packet puts around the name: time and time_ns before it, 69 bytes of fixed
+ * columns after it (proto ... record_flags). */
+#define PACKET_ROW_HEAD 12
+#define PACKET_ROW_TAIL 69
+
+size_t nvg_ch_packet_row_sensor(const uint8_t *p, size_t avail, const uint8_t **name, size_t *len)
+{
+    if (avail < PACKET_ROW_HEAD + 1 || p[PACKET_ROW_HEAD] > NVG_NAME_MAX)
+        return 0;
+    size_t n = p[PACKET_ROW_HEAD], row = PACKET_ROW_HEAD + 1 + n + PACKET_ROW_TAIL;
+    if (row > avail)
+        return 0;
+    *name = p + PACKET_ROW_HEAD + 1;
+    *len = n;
+    return row;
+}
+
 size_t nvg_ch_row_rate(uint8_t *p, const struct nvg_ch_name *sensor, int64_t sec, int proto,
                        uint64_t packets, uint64_t bytes)
 {
@@ -153,6 +170,43 @@ size_t nvg_ch_row_rate(uint8_t *p, const struct nvg_ch_name *sensor, int64_t sec
     p = put_u64(p, packets);
     p = put_u64(p, bytes);
     return (size_t)(p - s);
+}
+
+/* What nvg_ch_row_flow puts around its strings: time, first_ns, last_ns before the name; 106
+ * bytes of fixed columns (id ... resp_flags) before state and history; 58 after (rtt ...
+ * flow_flags). */
+#define FLOW_ROW_HEAD 20
+#define FLOW_ROW_MID 106
+#define FLOW_ROW_TAIL 58
+
+/* A RowBinary string's length at p (put_str's one or two LEB128 bytes): *n and the bytes the
+ * whole string takes, 0 when it does not fit in avail. */
+static size_t str_at(const uint8_t *p, size_t avail, size_t *n)
+{
+    if (avail < 1)
+        return 0;
+    size_t head = p[0] & 0x80 ? 2 : 1;
+    if (avail < head)
+        return 0;
+    *n = head == 2 ? (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7 : p[0];
+    return head + *n <= avail ? head + *n : 0;
+}
+
+size_t nvg_ch_flow_row_sensor(const uint8_t *p, size_t avail, const uint8_t **name, size_t *len)
+{
+    size_t off = FLOW_ROW_HEAD, n, k;
+    if (avail < off || !(k = str_at(p + off, avail - off, &n)) || n > NVG_NAME_MAX)
+        return 0;
+    *name = p + off + 1;
+    *len = n;
+    off += k + FLOW_ROW_MID;
+    for (int i = 0; i < 2; i++) { /* state, history */
+        if (off > avail || !(k = str_at(p + off, avail - off, &n)))
+            return 0;
+        off += k;
+    }
+    off += FLOW_ROW_TAIL;
+    return off <= avail ? off : 0;
 }
 
 static uint8_t *put_flow_dir_counts(uint8_t *p, const struct nvg_flow *f)

@@ -44,5 +44,10 @@ size_t nvg_ch_row_rate(uint8_t *p, const struct nvg_ch_name *sensor, int64_t sec
                        uint64_t packets, uint64_t bytes);
 size_t nvg_ch_row_flow(uint8_t *p, const struct nvg_ch_name *sensor, const struct nvg_flow *f);
 size_t nvg_ch_row_alert(uint8_t *p, const Netvigil__Alert *a);
+/* The sensor of the packet (flow) row at p (of avail bytes): its name in *name, *len bytes;
+ * returns the row's length, 0 when p does not start a whole row. For rows dropped after
+ * queueing. */
+size_t nvg_ch_packet_row_sensor(const uint8_t *p, size_t avail, const uint8_t **name, size_t *len);
+size_t nvg_ch_flow_row_sensor(const uint8_t *p, size_t avail, const uint8_t **name, size_t *len);
 
 #endif

@@ -136,15 +136,30 @@ static void retention_pass(struct sink *s)
 static void finish(struct nvg_clickhouse *ch, struct nvg__ch_block *b, bool inserted)
 {
     struct nvg__ch_table_counts *c = &ch->counts[b->table];
+    uint32_t rows = b->rows;
     if (inserted) {
-        atomic_fetch_add(&c->inserted, b->rows);
+        atomic_fetch_add(&c->inserted, rows);
         atomic_fetch_add(&c->inserts, 1);
     } else {
-        atomic_fetch_add(&c->dropped, b->rows);
-        atomic_fetch_add(&c->abandoned, b->rows);
+        atomic_fetch_add(&c->dropped, rows);
+        atomic_fetch_add(&c->abandoned, rows);
     }
-    atomic_fetch_sub(&ch->held, b->len);
-    nvg__ch_block_free(b);
+    if (!inserted && ch->return_lost && (b->table == NVG_CH_PACKETS || b->table == NVG_CH_FLOWS)) {
+        /* Whose rows they were is told to the main thread (clickhouse.h), before done says
+         * they are done. */
+        b->next = NULL;
+        pthread_mutex_lock(&ch->mu);
+        if (ch->lost_tail)
+            ch->lost_tail->next = b;
+        else
+            ch->lost_head = b;
+        ch->lost_tail = b;
+        pthread_mutex_unlock(&ch->mu);
+    } else {
+        atomic_fetch_sub(&ch->held, b->len);
+        nvg__ch_block_free(b);
+    }
+    atomic_fetch_add(&c->done, rows);
 }
 
 static enum nvg_ch_result insert(struct sink *s, struct nvg__ch_block *b)

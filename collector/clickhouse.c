@@ -148,11 +148,11 @@ static void dropped(struct nvg_clickhouse *ch, enum nvg_ch_table t, size_t rows)
 
 /* ---- rows ------------------------------------------------------------------------------------ */
 
-void nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
-                            const struct nvg_pkt *pkts, size_t n)
+size_t nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
+                              const struct nvg_pkt *pkts, size_t n)
 {
     if (!ch || n == 0)
-        return;
+        return 0;
     struct nvg_ch_name name;
     nvg_ch_name_set(&name, sensor);
     size_t i = 0;
@@ -161,7 +161,7 @@ void nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
         uint8_t *p = reserve_rows(ch, NVG_CH_PACKETS, NVG_CH_PACKET_ROW_MAX, n - i, &k);
         if (!p) {
             dropped(ch, NVG_CH_PACKETS, n - i);
-            return;
+            return n - i;
         }
         uint8_t *start = p;
         for (size_t j = 0; j < k; j++)
@@ -169,6 +169,7 @@ void nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
         commit_rows(ch, NVG_CH_PACKETS, (size_t)(p - start), k);
         i += k;
     }
+    return 0;
 }
 
 void nvg_clickhouse_rate(struct nvg_clickhouse *ch, const char *sensor, int64_t sec, int proto,
@@ -200,11 +201,11 @@ void nvg_clickhouse_alert(struct nvg_clickhouse *ch, const Netvigil__Alert *a)
     commit_rows(ch, NVG_CH_ALERTS, nvg_ch_row_alert(p, a), 1);
 }
 
-void nvg_clickhouse_flows(struct nvg_clickhouse *ch, const char *sensor,
-                          const struct nvg_flow *flows, size_t n)
+size_t nvg_clickhouse_flows(struct nvg_clickhouse *ch, const char *sensor,
+                            const struct nvg_flow *flows, size_t n)
 {
     if (!ch || n == 0)
-        return;
+        return 0;
     struct nvg_ch_name name;
     nvg_ch_name_set(&name, sensor);
     size_t i = 0;
@@ -213,7 +214,7 @@ void nvg_clickhouse_flows(struct nvg_clickhouse *ch, const char *sensor,
         uint8_t *p = reserve_rows(ch, NVG_CH_FLOWS, NVG_CH_FLOW_ROW_MAX, n - i, &k);
         if (!p) {
             dropped(ch, NVG_CH_FLOWS, n - i);
-            return;
+            return n - i;
         }
         uint8_t *start = p;
         for (size_t j = 0; j < k; j++)
@@ -221,6 +222,7 @@ void nvg_clickhouse_flows(struct nvg_clickhouse *ch, const char *sensor,
         commit_rows(ch, NVG_CH_FLOWS, (size_t)(p - start), k);
         i += k;
     }
+    return 0;
 }
 
 void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms)
@@ -230,8 +232,73 @@ void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms)
     ch->now_ms = now_ms;
     for (int t = 0; t < NVG_CH_TABLES; t++) {
         const struct nvg__ch_block *b = ch->open[t];
+        ch->marked[t] = false;
         if (b && (now_ms - b->opened_ms >= ch->batch_ms || now_ms < b->opened_ms))
             close_block(ch, (enum nvg_ch_table)t);
+    }
+}
+
+/* ---- progress (--no-csv) --------------------------------------------------------------------- */
+
+/* One close per table and tick: a sensor repeating EndOfStream cannot split the buffer into
+ * blocks of a row each (their overhead is not in the budget). */
+uint64_t nvg_clickhouse_mark(struct nvg_clickhouse *ch, enum nvg_ch_table t)
+{
+    if (!ch)
+        return 0;
+    if (!ch->marked[t])
+        close_block(ch, t);
+    ch->marked[t] = true;
+    return nvg_clickhouse_queued(ch, t);
+}
+
+uint64_t nvg_clickhouse_queued(const struct nvg_clickhouse *ch, enum nvg_ch_table t)
+{
+    return ch ? atomic_load(&ch->counts[t].queued) : 0;
+}
+
+uint64_t nvg_clickhouse_done(const struct nvg_clickhouse *ch, enum nvg_ch_table t)
+{
+    return ch ? atomic_load(&ch->counts[t].done) : 0;
+}
+
+/* Consecutive rows of one sensor make one call: a block holds whole batches. */
+static void give_lost(const struct nvg__ch_block *b, nvg_ch_lost_fn fn, void *ud)
+{
+    const uint8_t *run = NULL, *name;
+    size_t run_len = 0, len, row;
+    uint64_t rows = 0;
+    for (size_t off = 0; off < b->len; off += row) {
+        const uint8_t *p = b->data + off;
+        row = b->table == NVG_CH_PACKETS ? nvg_ch_packet_row_sensor(p, b->len - off, &name, &len)
+                                         : nvg_ch_flow_row_sensor(p, b->len - off, &name, &len);
+        if (!row)
+            break; /* not reached: the rows are ours */
+        if (rows && (len != run_len || memcmp(name, run, len) != 0)) {
+            fn(ud, b->table, (const char *)run, run_len, rows);
+            rows = 0;
+        }
+        run = name;
+        run_len = len;
+        rows++;
+    }
+    if (rows)
+        fn(ud, b->table, (const char *)run, run_len, rows);
+}
+
+void nvg_clickhouse_take_lost(struct nvg_clickhouse *ch, nvg_ch_lost_fn fn, void *ud)
+{
+    if (!ch)
+        return;
+    pthread_mutex_lock(&ch->mu);
+    struct nvg__ch_block *b = ch->lost_head;
+    ch->lost_head = ch->lost_tail = NULL;
+    pthread_mutex_unlock(&ch->mu);
+    for (struct nvg__ch_block *next; b; b = next) {
+        next = b->next;
+        give_lost(b, fn, ud);
+        atomic_fetch_sub_explicit(&ch->held, b->len, memory_order_relaxed);
+        nvg__ch_block_free(b);
     }
 }
 
@@ -309,6 +376,7 @@ struct nvg_clickhouse *nvg_clickhouse_new(const struct nvg_clickhouse_config *cf
     ch->batch_rows = cfg->batch_rows ? cfg->batch_rows : NVG_CH_BATCH_ROWS;
     ch->batch_ms = cfg->batch_ms > 0 ? cfg->batch_ms : NVG_CH_BATCH_MS;
     ch->retain_days = cfg->retain_days;
+    ch->return_lost = cfg->return_lost;
     ch->now_ms = nvg_clock_wall_ms();
     ch->rl_full = NVG_RATELOG_INIT(10000);
     if (nvg_ch_url_parse(cfg->url, &ch->url, err) < 0 || take_credentials(ch, cfg, err) < 0 ||
@@ -326,7 +394,7 @@ struct nvg_clickhouse *nvg_clickhouse_new(const struct nvg_clickhouse_config *cf
     return ch;
 }
 
-void nvg_clickhouse_free(struct nvg_clickhouse *ch)
+void nvg_clickhouse_stop(struct nvg_clickhouse *ch)
 {
     if (!ch)
         return;
@@ -339,9 +407,25 @@ void nvg_clickhouse_free(struct nvg_clickhouse *ch)
         pthread_cond_signal(&ch->wake);
         pthread_mutex_unlock(&ch->mu);
         pthread_join(ch->thread, NULL);
+        ch->thread_running = false;
     }
-    /* The thread counted what it left as dropped; without one nothing was queued. */
+}
+
+void nvg_clickhouse_free(struct nvg_clickhouse *ch)
+{
+    if (!ch)
+        return;
+    nvg_clickhouse_stop(ch);
+    for (int t = 0; t < NVG_CH_TABLES; t++)
+        close_block(ch, (enum nvg_ch_table)t);
+    /* The thread counted what it left as dropped; these came after it stopped. */
     for (struct nvg__ch_block *b = ch->head, *next; b; b = next) {
+        next = b->next;
+        atomic_fetch_add(&ch->counts[b->table].dropped, b->rows);
+        atomic_fetch_add(&ch->counts[b->table].abandoned, b->rows);
+        nvg__ch_block_free(b);
+    }
+    for (struct nvg__ch_block *b = ch->lost_head, *next; b; b = next) {
         next = b->next;
         nvg__ch_block_free(b);
     }

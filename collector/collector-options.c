@@ -17,6 +17,26 @@
 #include "nvg-error.h"
 #include "nvg-zmq.h"
 
+/* The ClickHouse sink's options (clickhouse.h), in their place in usage(). */
+static void usage_clickhouse(FILE *out)
+{
+    fprintf(out,
+            "  --clickhouse URL       also insert packets, rates, alerts and flows into\n"
+            "                         ClickHouse, e.g. http://127.0.0.1:8123/?database=netvigil\n"
+            "                         (README \"ClickHouse\"; off by default)\n"
+            "  --clickhouse-user NAME    its user (default: ClickHouse's default user)\n"
+            "  --clickhouse-password PW  config file only, refused on the command line (ps\n"
+            "                         shows it): the user's password\n"
+            "  --clickhouse-password-file FILE  the password from FILE's first line\n"
+            "  --clickhouse-buffer SIZE  rows waiting for a down or slow server, K/M/G\n"
+            "                         suffixes (default 256M; what overflows is dropped and\n"
+            "                         counted, clickhouse_dropped)\n"
+            "  --clickhouse-retain DAYS  drop day partitions older than DAYS (default 0 = keep)\n"
+            "  --no-csv               with --clickhouse: ClickHouse is the only store, no\n"
+            "                         packets, rates, flows or alerts CSV (the audit log stays);\n"
+            "                         end-of-stream acks wait for the rows to be inserted\n");
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -64,21 +84,11 @@ static void usage(FILE *out)
             "                         NAME.csv.zst or NAME.csv.gz (default none)\n"
             "  --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
             "                         (127.0.0.1:9464, [::1]:9464; off by default; plain HTTP\n"
-            "                         without authentication: another address needs --insecure)\n"
-            "  --clickhouse URL       also insert packets, rates, alerts and flows into\n"
-            "                         ClickHouse, e.g. http://127.0.0.1:8123/?database=netvigil\n"
-            "                         (README \"ClickHouse\"; off by default)\n"
-            "  --clickhouse-user NAME    its user (default: ClickHouse's default user)\n"
-            "  --clickhouse-password PW  config file only, refused on the command line (ps\n"
-            "                         shows it): the user's password\n"
-            "  --clickhouse-password-file FILE  the password from FILE's first line\n"
-            "  --clickhouse-buffer SIZE  rows waiting for a down or slow server, K/M/G\n"
-            "                         suffixes (default 256M; what overflows is dropped and\n"
-            "                         counted, clickhouse_dropped)\n"
-            "  --clickhouse-retain DAYS  drop day partitions older than DAYS (default 0 = keep)\n"
-            "  -v, --verbose          debug logging\n"
-            "  -h, --help             show this help\n"
-            "  -V, --version          show the version\n");
+            "                         without authentication: another address needs --insecure)\n");
+    usage_clickhouse(out);
+    fprintf(out, "  -v, --verbose          debug logging\n"
+                 "  -h, --help             show this help\n"
+                 "  -V, --version          show the version\n");
 }
 
 int nvg__parse_duration(const char *text, int64_t *out_s)
@@ -185,6 +195,7 @@ enum {
     OPT_CLICKHOUSE_PASSWORD_FILE,
     OPT_CLICKHOUSE_BUFFER,
     OPT_CLICKHOUSE_RETAIN,
+    OPT_NO_CSV,
 };
 
 static const struct option long_opts[] = {
@@ -218,6 +229,7 @@ static const struct option long_opts[] = {
     {"clickhouse-password-file", required_argument, NULL, OPT_CLICKHOUSE_PASSWORD_FILE},
     {"clickhouse-buffer", required_argument, NULL, OPT_CLICKHOUSE_BUFFER},
     {"clickhouse-retain", required_argument, NULL, OPT_CLICKHOUSE_RETAIN},
+    {"no-csv", no_argument, NULL, OPT_NO_CSV},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -323,6 +335,9 @@ static bool apply_clickhouse_opt(struct nvg_collector_options *opts, int c, cons
         *rc = nvg_parse_size(arg, 1, &opts->clickhouse_buffer);
         if (*rc == 0 && opts->clickhouse_buffer < NVG_CH_BUFFER_MIN)
             *rc = NVG_EINVAL;
+        return true;
+    case OPT_NO_CSV:
+        opts->no_csv = true;
         return true;
     case OPT_CLICKHOUSE_RETAIN: {
         char *end;
@@ -523,6 +538,14 @@ static int validate(const struct nvg_collector_options *opts, char *err)
                  "would be unauthenticated and in clear text); pass --keys DIR, or --insecure "
                  "to do it anyway",
                  opts->bind);
+        return -1;
+    }
+    /* The packet log is what an ack promises and what the sequence positions describe:
+     * without it the database must take both roles. */
+    if (opts->no_csv && !opts->clickhouse_url) {
+        snprintf(err, NVG_ERRBUF_SIZE,
+                 "--no-csv needs --clickhouse URL: without CSV logs the records must go "
+                 "somewhere");
         return -1;
     }
     return 0;

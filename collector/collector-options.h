@@ -50,6 +50,7 @@ struct nvg_collector_options {
     const char *clickhouse_password_file;
     uint64_t clickhouse_buffer;
     int clickhouse_retain_days;
+    bool no_csv; /* --no-csv: ClickHouse is the only store of records, rates, flows, alerts */
 };
 
 /* Parse argv into opts. Returns 0 to run, 1 when --help/--version was printed (exit 0), or -1

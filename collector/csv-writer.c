@@ -238,6 +238,8 @@ static int flush_now(struct nvg_csv_writer *w, int64_t now_ms, bool sync)
 
 int nvg_csv_writer_flush(struct nvg_csv_writer *w)
 {
+    if (!w)
+        return 0;
     int64_t now = wall_ms();
     w->last_flush_ms = now;
     return flush_now(w, now, true);
@@ -276,6 +278,8 @@ void nvg_csv_writer_free(struct nvg_csv_writer *w)
 
 uint64_t nvg_csv_writer_drop_pending(struct nvg_csv_writer *w, nvg_csv_row_fn fn, void *ud)
 {
+    if (!w)
+        return 0;
     const char *p;
     uint64_t rows = pending_rows(w, &p);
     size_t pending = nvg_outbuf_pending(w->ob);
@@ -296,6 +300,8 @@ uint64_t nvg_csv_writer_drop_pending(struct nvg_csv_writer *w, nvg_csv_row_fn fn
 
 void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes)
 {
+    if (!w)
+        return;
     if (max_bytes > w->cfg.buffer_size)
         max_bytes = w->cfg.buffer_size; /* cannot be kept whole: at least start empty */
     size_t pending = nvg_outbuf_pending(w->ob);
@@ -306,11 +312,15 @@ void nvg_csv_writer_begin_group(struct nvg_csv_writer *w, size_t max_bytes)
 
 void nvg_csv_writer_end_group(struct nvg_csv_writer *w)
 {
+    if (!w)
+        return;
     w->in_group = false;
 }
 
 char *nvg_csv_writer_reserve(struct nvg_csv_writer *w, size_t n)
 {
+    if (!w)
+        return NULL;
     /* Outside a group every row is a boundary: flush here (with the owner's record) rather
      * than inside nvg_outbuf. Inside a group never: a row that finds no room is refused. */
     if (w->refusing)
@@ -365,18 +375,24 @@ static void rotate(struct nvg_csv_writer *w)
 
 void nvg_csv_writer_maybe_rotate(struct nvg_csv_writer *w)
 {
+    if (!w)
+        return;
     if (w->cfg.rotate_size && w->file_bytes >= w->cfg.rotate_size)
         rotate(w);
 }
 
 void nvg_csv_writer_set_rotation(struct nvg_csv_writer *w, uint64_t size, int64_t interval_s)
 {
+    if (!w)
+        return;
     w->cfg.rotate_size = size;
     w->cfg.rotate_interval_s = interval_s;
 }
 
 void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
 {
+    if (!w)
+        return;
     if (w->cfg.rotate_interval_s && now_ms - w->opened_ms >= w->cfg.rotate_interval_s * 1000 &&
         w->file_bytes > strlen(w->header)) {
         rotate(w);
@@ -388,54 +404,60 @@ void nvg_csv_writer_tick(struct nvg_csv_writer *w, int64_t now_ms)
 
 const char *nvg_csv_writer_path(const struct nvg_csv_writer *w)
 {
-    return w->path;
+    return w ? w->path : "";
 }
 
 const char *nvg_csv_writer_prefix(const struct nvg_csv_writer *w)
 {
-    return w->prefix;
+    return w ? w->prefix : "";
 }
 
 void nvg_csv_writer_set_refusing(struct nvg_csv_writer *w, bool refusing)
 {
+    if (!w)
+        return;
     w->refusing = refusing;
 }
 
 size_t nvg_csv_writer_buffer_size(const struct nvg_csv_writer *w)
 {
-    return w->cfg.buffer_size;
+    return w ? w->cfg.buffer_size : 0;
 }
 
 void nvg_csv_writer_count_rows(struct nvg_csv_writer *w, uint64_t written, uint64_t failed)
 {
+    if (!w)
+        return;
     w->rows_in += written;
     w->rows_refused += failed;
 }
 
 uint64_t nvg_csv_writer_rows_pending(const struct nvg_csv_writer *w)
 {
-    return pending_rows(w, NULL);
+    return w ? pending_rows(w, NULL) : 0;
 }
 
 uint64_t nvg_csv_writer_rows_written(const struct nvg_csv_writer *w)
 {
+    if (!w)
+        return 0;
     uint64_t gone = w->rows_dropped + pending_rows(w, NULL);
     return w->rows_in > gone ? w->rows_in - gone : 0;
 }
 
 uint64_t nvg_csv_writer_rows_failed(const struct nvg_csv_writer *w)
 {
-    return w->rows_refused + w->rows_dropped;
+    return w ? w->rows_refused + w->rows_dropped : 0;
 }
 
 uint64_t nvg_csv_writer_committed_bytes(const struct nvg_csv_writer *w)
 {
-    return w->committed_total;
+    return w ? w->committed_total : 0;
 }
 
 uint64_t nvg_csv_writer_flushed_bytes(const struct nvg_csv_writer *w)
 {
-    return w->flushed_total;
+    return w ? w->flushed_total : 0;
 }
 
 /* Cut one file back to its last '\n'. Returns 1 when it was cut, 0 when fine, <0 on error. */
@@ -535,5 +557,5 @@ int64_t nvg_csv_cut_back(const char *dir, const char *prefix, const char *name, 
 
 uint64_t nvg_csv_writer_rotations(const struct nvg_csv_writer *w)
 {
-    return w->rotations;
+    return w ? w->rotations : 0;
 }

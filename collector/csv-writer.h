@@ -20,7 +20,11 @@
  * before a rotation) fdatasyncs the file before DURABLE and says synced; a flush because the
  * buffer is full does not (synced false): the record then holds against a crash of the
  * process, and a power loss can take at most what came since the last synced flush. A sync
- * per full buffer cost more than the whole write: three syncs per 4 MiB at 400 MB/s. */
+ * per full buffer cost more than the whole write: three syncs per 4 MiB at 400 MB/s.
+ *
+ * A log switched off (--no-csv) is a NULL writer: every call takes it and does nothing (counts
+ * and sizes 0, the path ""), so its owner's calls stay as they are -- except that reserve
+ * returns NULL, so an owner that counts refusals as write failures must skip a NULL writer. */
 #ifndef NVG_CSV_WRITER_H
 #define NVG_CSV_WRITER_H
 

@@ -42,8 +42,8 @@ struct nvg_flow_log *nvg_flow_log_new(const struct nvg_flow_log_config *cfg, cha
         .rotate_interval_s = cfg->rotate_interval_s,
         .buffer_size = 1u << 20,
     };
-    fl->csv = nvg_csv_writer_new(&wc, err);
-    if (!fl->csv) {
+    fl->csv = cfg->no_csv ? NULL : nvg_csv_writer_new(&wc, err);
+    if (!fl->csv && !cfg->no_csv) {
         free(fl);
         return NULL;
     }
@@ -126,7 +126,7 @@ static void write_rows(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, size
                        int64_t now_ms)
 {
     uint64_t failed = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; fl->csv && i < n; i++) {
         char *row = nvg_csv_writer_reserve(fl->csv, NVG_FLOW_CSV_LINE_MAX);
         if (row)
             nvg_csv_writer_commit(
@@ -135,7 +135,9 @@ static void write_rows(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, size
             failed++;
     }
     nvg_csv_writer_count_rows(fl->csv, n - failed, failed);
-    nvg_clickhouse_flows(fl->clickhouse, s->name, fl->scratch, n);
+    size_t ch_dropped = nvg_clickhouse_flows(fl->clickhouse, s->name, fl->scratch, n);
+    if (!fl->csv)
+        failed = ch_dropped; /* --no-csv: ClickHouse is the store */
     if (failed) {
         s->flows_write_failures += failed;
         s->boot_flows_write_failures += failed;

@@ -25,6 +25,7 @@ struct nvg_flow_log_config {
     struct nvg_fanout *feed;           /* lent */
     struct nvg_hosts *hosts;           /* lent */
     struct nvg_clickhouse *clickhouse; /* lent: a copy of the rows; NULL: none */
+    bool no_csv;                       /* no flows-*.csv: clickhouse is the store */
 };
 
 struct nvg_flow_log;

@@ -172,7 +172,7 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
         for (size_t i = 0; i < n; i++)
             p += nvg_format_csv_row_r(&ing->tc, p, &ing->scratch[i], s->name_csv, s->name_csv_len);
         nvg_csv_writer_commit(ing->packets, (size_t)(p - all));
-    } else {
+    } else if (ing->packets) {
         for (size_t i = 0; i < n; i++) {
             char *row = nvg_csv_writer_reserve(ing->packets, NVG_FORMAT_LINE_MAX);
             if (row)
@@ -183,6 +183,9 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
                 failed++;
         }
     }
+    size_t ch_dropped = nvg_clickhouse_packets(ing->clickhouse, s->name, ing->scratch, n);
+    if (!ing->packets)
+        failed = ch_dropped; /* --no-csv: ClickHouse is the store (logged there) */
     if (!s->alert_indexed) {
         s->alert_index = nvg_alerts_sensor_index(ing->alerts, s->name);
         s->alert_indexed = true;
@@ -198,8 +201,7 @@ static void write_records(struct nvg_ingest *ing, struct nvg_sensor_entry *s, si
     s->write_failures += failed;
     s->boot_write_failures += failed;
     nvg_csv_writer_count_rows(ing->packets, n - failed, failed);
-    nvg_clickhouse_packets(ing->clickhouse, s->name, ing->scratch, n);
-    if (failed)
+    if (failed && ing->packets)
         nvg_ratelog_log(ing->write_log, *ing->now_ms, NVG_LOG_ERR,
                         "packet log full or failing: %" PRIu64 " record(s) of '%s' not written",
                         failed, s->name);
@@ -476,6 +478,43 @@ static void release_ack(struct nvg_ingest *ing, struct nvg_sensor_entry *s)
     nvg_sensor_entry_release(ing->sensors, s);
 }
 
+/* Packet or flow rows ClickHouse dropped after queueing them (--no-csv): whose they were. */
+static void rows_lost_in_store(void *ud, enum nvg_ch_table t, const char *name, size_t len,
+                               uint64_t rows)
+{
+    struct nvg_ingest *ing = ud;
+    for (size_t i = 0; i < ing->sensors->n; i++) {
+        struct nvg_sensor_entry *s = ing->sensors->v[i];
+        if (strlen(s->name) != len || memcmp(s->name, name, len) != 0)
+            continue;
+        *(t == NVG_CH_FLOWS ? &s->flows_write_failures : &s->write_failures) += rows;
+        *(t == NVG_CH_FLOWS ? &s->boot_flows_write_failures : &s->boot_write_failures) += rows;
+        return;
+    }
+}
+
+/* How far the store has taken what it was given, in the units of the eos marks: the packet
+ * log's flushed bytes, or with --no-csv the packet and flow rows ClickHouse is done with --
+ * read before the rows it dropped are counted, so none covered goes uncounted (clickhouse.h). */
+struct store_reach {
+    uint64_t packets, flows;
+};
+
+static struct store_reach store_reached(struct nvg_ingest *ing)
+{
+    if (ing->packets)
+        return (struct store_reach){nvg_csv_writer_flushed_bytes(ing->packets), UINT64_MAX};
+    struct store_reach r = {nvg_clickhouse_done(ing->clickhouse, NVG_CH_PACKETS),
+                            nvg_clickhouse_done(ing->clickhouse, NVG_CH_FLOWS)};
+    nvg_clickhouse_take_lost(ing->clickhouse, rows_lost_in_store, ing);
+    return r;
+}
+
+static bool stored(const struct nvg_sensor_entry *s, struct store_reach r)
+{
+    return s->eos_held && r.packets >= s->eos_mark && r.flows >= s->eos_mark_flows;
+}
+
 /* Everything of this sensor that is buffered reaches the file before the ack, so a sensor
  * that exits on the ack has lost nothing it was not told about: when the flush fails (a full
  * disk) the ack waits until a later flush takes the rows (nvg_ingest_durable) or the collector
@@ -504,7 +543,10 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
                     " batch(es) lost",
                     s->name, s->boot_records, eos->records, s->boot_batches_lost);
             nvg_flow_log_end(ing->flows, s, eos->flows);
-            s->eos_mark = nvg_csv_writer_committed_bytes(ing->packets);
+            s->eos_mark = ing->packets ? nvg_csv_writer_committed_bytes(ing->packets)
+                                       : nvg_clickhouse_mark(ing->clickhouse, NVG_CH_PACKETS);
+            s->eos_mark_flows =
+                ing->packets ? 0 : nvg_clickhouse_mark(ing->clickhouse, NVG_CH_FLOWS);
             s->eos_boot_id = eos->boot_id;
             s->eos_rid_len = rid_size(ing);
             memcpy(s->eos_rid, rid_data(ing), s->eos_rid_len);
@@ -519,7 +561,7 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
         send_ack(ing, rid_data(ing), rid_size(ing), eos->boot_id, eos->last_seq, NULL);
         return;
     }
-    if (s->eos_held && nvg_csv_writer_flushed_bytes(ing->packets) >= s->eos_mark)
+    if (stored(s, store_reached(ing)))
         release_ack(ing, s);
     else if (s->eos_held)
         ing->sensors->events++;
@@ -527,10 +569,10 @@ static void handle_eos(struct nvg_ingest *ing, const Netvigil__EndOfStream *eos)
 
 void nvg_ingest_durable(struct nvg_ingest *ing)
 {
-    uint64_t flushed = nvg_csv_writer_flushed_bytes(ing->packets);
+    struct store_reach reached = store_reached(ing);
     for (size_t i = 0; i < ing->sensors->n; i++) {
         struct nvg_sensor_entry *s = ing->sensors->v[i];
-        if (s->eos_held && flushed >= s->eos_mark)
+        if (stored(s, reached))
             release_ack(ing, s);
     }
 }
@@ -567,6 +609,7 @@ void nvg_ingest_finish(struct nvg_ingest *ing)
                 " buffered row(s) could not be written; counted per sensor as write failures",
                 rows);
     }
+    store_reached(ing); /* --no-csv, after the sink stopped: what it dropped last */
     for (size_t i = 0; i < ing->sensors->n; i++)
         if (ing->sensors->v[i]->eos_held)
             release_ack(ing, ing->sensors->v[i]);

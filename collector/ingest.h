@@ -31,7 +31,7 @@
 struct nvg_ingest_config {
     void *router; /* the sensor ROUTER (7700) */
     struct nvg_sensor_table *sensors;
-    struct nvg_csv_writer *packets; /* one row per record */
+    struct nvg_csv_writer *packets; /* one row per record; NULL: --no-csv */
     struct nvg_csv_writer *rates;   /* one row per closed (second, sensor, protocol) */
     struct nvg_fanout *feed;
     struct nvg_alerts *alerts;         /* sees every validated record */
@@ -68,10 +68,14 @@ void nvg_ingest_rate_closed(struct nvg_ingest *ing, const struct nvg_sensor_entr
                             int proto, uint64_t packets, uint64_t bytes);
 const struct nvg_ingest_counters *nvg_ingest_counters(const struct nvg_ingest *ing);
 /* The packet log reached the disk up to its current end: send the end-of-stream acks that
- * waited for their rows (main.c calls this after each durable flush). */
+ * waited for their rows (main.c calls this after each durable flush). With --no-csv (packets
+ * NULL) ClickHouse is the store: the acks wait for the sink to be done with the sensor's rows
+ * (clickhouse.h), the rows it dropped count as the sensor's write failures, and main.c calls
+ * this every tick. */
 void nvg_ingest_durable(struct nvg_ingest *ing);
-/* Shutdown, before the packet writer closes: a last flush; rows it cannot write are counted
- * per sensor as write failures and dropped, then every held ack goes out. */
+/* Shutdown, before the packet writer closes (--no-csv: after the sink stopped): a last flush;
+ * rows it cannot write are counted per sensor as write failures and dropped, then every held
+ * ack goes out. */
 void nvg_ingest_finish(struct nvg_ingest *ing);
 
 #endif

@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "budget.h"
+#include "clickhouse-store.h"
 #include "clickhouse.h"
 #include "collector-options.h"
 #include "config-reload.h"
@@ -86,6 +87,7 @@ struct collector {
     struct nvg_retention *retention;
     struct nvg_metrics *metrics;       /* NULL without --metrics-listen */
     struct nvg_clickhouse *clickhouse; /* NULL without --clickhouse */
+    struct nvg_ch_store *store;        /* --no-csv: acks and positions follow ClickHouse */
     struct nvg_sdnotify sd;            /* systemd: ready, status line, watchdog */
     int64_t start_ms;
     /* The wall clock as of the message at hand: the ingest and control drains refresh it per
@@ -262,6 +264,8 @@ static void rate_closed(void *ud, int64_t sec, int proto, uint64_t packets, uint
 /* Before any record is counted: the rates rows a crash left out, from the packet log. */
 static void rebuild_rates(struct collector *c)
 {
+    if (!c->rates_csv)
+        return; /* --no-csv: no packet log to rebuild from */
     struct nvg_rate_rebuild_result r;
     nvg_rate_rebuild(c->opts->out_dir, c->rates_csv, 0, 0, &r);
     c->sensors.rate_records_rebuilt += r.rebuilt;
@@ -361,6 +365,8 @@ static int open_files(struct collector *c, char *err)
         cut_back_packets(c, log_name, log_length);
     nvg_csv_repair_dir(o->out_dir, "packets");
     nvg_csv_repair_dir(o->out_dir, "rates");
+    if (o->no_csv)
+        return 0; /* no packet or rates log: ClickHouse is the store (clickhouse-store.h) */
     struct nvg_csv_writer_config pk = {
         .dir = o->out_dir,
         .prefix = "packets",
@@ -464,6 +470,7 @@ static int open_status(struct collector *c)
         .hosts = c->hosts,
         .retention = c->retention,
         .clickhouse = c->clickhouse,
+        .csv_off = c->opts->no_csv,
         .start_ms = c->start_ms,
     };
     c->status = nvg_status_new(&sc);
@@ -485,6 +492,7 @@ static int open_flows(struct collector *c, char *err)
         .feed = c->feed,
         .hosts = c->hosts,
         .clickhouse = c->clickhouse,
+        .no_csv = c->opts->no_csv,
     };
     c->flows = nvg_flow_log_new(&fc, err);
     return c->flows ? 0 : NVG_EIO;
@@ -503,6 +511,7 @@ static int open_clickhouse(struct collector *c, char *err)
         .password_file = o->clickhouse_password_file,
         .buffer_size = o->clickhouse_buffer,
         .retain_days = o->clickhouse_retain_days,
+        .return_lost = o->no_csv,
     };
     c->clickhouse = nvg_clickhouse_new(&cc, err);
     return c->clickhouse ? 0 : NVG_EINVAL;
@@ -533,6 +542,7 @@ static int open_modules(struct collector *c)
         .rotate_interval_s = c->opts->rotate_interval_s,
         .rules_path = c->opts->alerts_config,
         .disabled = c->opts->no_alerts,
+        .no_csv = c->opts->no_csv,
         .feed = c->feed,
         .clickhouse = c->clickhouse,
     };
@@ -550,7 +560,9 @@ static int open_modules(struct collector *c)
         nvg_log(NVG_LOG_ERR, "%s", err);
         return NVG_EIO;
     }
-    if (open_control_ingest(c) < 0 || open_status(c) < 0) {
+    if (open_control_ingest(c) < 0 || open_status(c) < 0 ||
+        (c->opts->no_csv &&
+         !(c->store = nvg_ch_store_new(c->clickhouse, &c->sensors, c->ingest, c->opts->out_dir)))) {
         nvg_log(NVG_LOG_ERR, "out of memory");
         return NVG_ENOMEM;
     }
@@ -589,6 +601,7 @@ static void every_second(struct collector *c, int64_t now)
     nvg_csv_writer_tick(c->rates_csv, now);
     nvg_csv_writer_tick(nvg_flow_log_writer(c->flows), now);
     nvg_alerts_second(c->alerts, now);
+    nvg_ch_store_second(c->store, now);
     nvg_connections_tick(c->conns); /* idle peers, descriptors */
     nvg_status_publish(c->status);
     char line[sizeof(c->sd.status)];
@@ -605,6 +618,7 @@ static void tick(struct collector *c, struct ticker *t, int64_t now)
     nvg_retention_tick(c->retention, now);
     nvg_metrics_tick(c->metrics, now);
     nvg_clickhouse_tick(c->clickhouse, now);
+    nvg_ch_store_tick(c->store);
     if (now >= t->next_second) {
         every_second(c, now);
         t->next_second = now + 1000;
@@ -669,7 +683,7 @@ static void shutdown_collector(struct collector *c)
         nvg_fanout_rates(c->feed);
     /* Rows that cannot reach the disk now are counted per sensor and reported in the held
      * end-of-stream acks; the router lingers so those acks leave before it closes. */
-    if (c->ingest)
+    if (c->ingest && !c->store)
         nvg_ingest_finish(c->ingest);
     nvg_retention_free(c->retention); /* ends its disk alert */
     nvg_alerts_free(c->alerts);       /* ends the open alerts: on the feed and in their log */
@@ -680,6 +694,8 @@ static void shutdown_collector(struct collector *c)
     nvg_csv_writer_free(c->packets); /* its last flush saves the sequence positions */
     nvg_csv_writer_free(c->rates_csv);
     nvg_flow_log_free(c->flows);
+    nvg_ch_store_finish(c->store); /* --no-csv: the acks wait for the sink's drain */
+    nvg_ch_store_free(c->store);
     nvg_clickhouse_free(c->clickhouse); /* after every module that hands it rows */
     nvg_hosts_free(c->hosts);
     nvg_status_free(c->status);

@@ -311,6 +311,10 @@ static void render_logs(struct nvg_metrics_buf *b, const struct nvg_status_confi
                                          src->flows ? nvg_flow_log_writer(src->flows) : NULL,
                                          src->alerts ? nvg_alerts_log(src->alerts) : NULL};
     static const char *const names[4] = {"packets", "rates", "flows", "alerts"};
+    one(b, "netvigil_csv_enabled", "gauge",
+        "1 when the packets, rates, flows and alerts CSV logs are written; 0 with --no-csv "
+        "(ClickHouse is the store).",
+        !src->csv_off);
     static const struct {
         const char *name, *type, *help;
     } fam[5] = {

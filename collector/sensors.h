@@ -96,6 +96,7 @@ struct nvg_sensor_entry {
      * writer's committed bytes) is in the file (ingest.c). */
     bool eos_held;
     uint64_t eos_mark, eos_boot_id, eos_last_seq;
+    uint64_t eos_mark_flows; /* --no-csv: ClickHouse's flows rows queued before it */
     uint8_t eos_rid[NVG_ROUTING_ID_MAX];
     size_t eos_rid_len;
     int mode; /* Netvigil__CaptureMode from Hello/status */

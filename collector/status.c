@@ -158,6 +158,7 @@ const Netvigil__CollectorStatus *nvg_status_build(struct nvg_status *st)
     m->packets_file = (char *)nvg_csv_writer_path(cfg->packets);
     m->rates_file = (char *)nvg_csv_writer_path(cfg->rates);
     m->audit_file = (char *)nvg_audit_path(cfg->audit);
+    m->csv_off = cfg->csv_off;
     fill_security(cfg->security, &st->sec);
     m->security = &st->sec;
     if (cfg->alerts) {

@@ -44,6 +44,7 @@ struct nvg_status_config {
     const struct nvg_hosts *hosts;
     const struct nvg_retention *retention;   /* NULL: no RetentionCounters */
     const struct nvg_clickhouse *clickhouse; /* NULL: no ClickHouseCounters */
+    bool csv_off;                            /* --no-csv */
     int64_t start_ms;                        /* wall clock at start, for the uptime */
 };
 

@@ -16,6 +16,12 @@ end).
              drop is logged and in /metrics
   retention  day partitions of a 2024 capture dropped at the start of a collector with
              --clickhouse-retain 30 (ClickHouse 18.16 has no TTL), today's rows kept
+  no-csv     --no-csv (refused without --clickhouse): netvigil-sensor -r exits 0 only once
+             every row is in ClickHouse, no packets/rates/flows/alerts CSV (the audit log
+             stays), sensors.state holds the position with no log named, status and /metrics
+             say CSV is off; then ClickHouse killed, a 256K buffer: the held ack waits for the
+             server's return and counts the overflow (records == inserted + dropped); killed
+             again and the collector stopped: the rows it never inserted are in the ack
 
 Skips (77) with a printed reason when clickhouse-server is not installed.
 
@@ -26,6 +32,7 @@ import csv
 import datetime
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -394,6 +401,122 @@ def test_retention(work):
     log("retention: --clickhouse-retain 30 dropped %d day partition(s) of a 2024 capture "
         "(%d rows) at start; 5000 rows of today kept (%d partitions dropped in all)" % (
             len(parts), old, st["partitions_dropped"]))
+
+
+def sensor_lost(proc, logfile, work):
+    """The ack's write failures, from a sensor that exited on an ack counting some."""
+    with open(work.path(logfile), errors="replace") as f:
+        text = f.read()
+    m = re.search(r"received (\d+) of (\d+) records but could not write (\d+)", text)
+    assert proc.returncode != 0 and m, "sensor rc %s, no write failures in its log:\n%s" % (
+        proc.returncode, text[-2000:])
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+
+
+def state_lines(out):
+    try:
+        with open(os.path.join(out, "sensors.state")) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def state_of(out, name):
+    """(boot, seq, records, lost) of name in sensors.state, or None."""
+    for line in state_lines(out)[1:-1]:
+        f = line.split(" ")
+        if len(f) == 5 and f[4] == name:
+            return tuple(int(v) for v in f[:4])
+    return None
+
+
+def csv_logs(out):
+    return sorted(f for f in os.listdir(out) if f.endswith(".csv"))
+
+
+def held(sensor, seconds):
+    """The sensor is still waiting for its ack after seconds."""
+    try:
+        sensor.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return True
+    return False
+
+
+def test_no_csv(work):
+    r = subprocess.run([prog("netvigil-collector"), "--no-csv", "-o", work.path("refused")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--no-csv needs --clickhouse" in r.stderr, (r.returncode,
+                                                                           r.stderr)
+    ch = ClickHouse(work).start()
+    records = 50000
+    pcap = gen_pcap(work, records, 33)
+    mport = nvgtest.free_ports(1)[0]
+    col = collector(work, ch, ["--metrics-listen", "127.0.0.1:%d" % mport], ["no-csv = true"])
+    s = col.start_sensor("solo", "-r", pcap)
+    assert s.wait(120) == 0, "sensor failed: see sensor-solo.log"
+    at_exit = ch.count("packets", "sensor = 'solo'")  # the ack promised every row is in
+    assert at_exit == records, "%d rows in ClickHouse when the sensor exited, of %d" % (
+        at_exit, records)
+    with open(work.path("sensor-solo.log"), errors="replace") as f:
+        flows = int(re.search(r"(\d+) flow records exported", f.read()).group(1))
+    flows_at_exit = ch.count("flows", "sensor = 'solo'")
+    assert flows > 0 and flows_at_exit == flows, (flows, flows_at_exit)
+    st = col.status()
+    assert st.get("csv_off") is True and st["packets_file"] == "" and st["rates_file"] == "", st
+    assert metric(scrape(mport), "netvigil_csv_enabled") == 0
+    pos = wait_for(lambda: state_of(col.out, "solo"), 10, "solo's position in sensors.state")
+    assert pos[2] == records and pos[3] == 0, pos
+    assert not any(line.startswith("log ") for line in state_lines(col.out)), state_lines(col.out)
+    logs = csv_logs(col.out)
+    assert logs and all(f.startswith("audit-") for f in logs), logs
+    col.stop()
+    assert ch.count("rates", "sensor = 'solo'") > 0, "no rates rows"
+
+    # Overflow: the server down, a 256K buffer. The ack waits for the rows that fit, until the
+    # server is back; the others are dropped and the ack counts them.
+    ch.kill()
+    col = collector(work, ch, [], ["no-csv = true", "clickhouse-buffer = 256K"])
+    n2 = 20000
+    pcap2 = gen_pcap(work, n2, 34)
+    s = col.start_sensor("late", "-r", pcap2)
+    wait_for(lambda: (col.find_sensor("late") or {}).get("records_received") == n2, 60,
+             "late's records at the collector")
+    assert held(s, 3), "the ack went out while the rows waited for a down server"
+    waiting = ch_status(col)[1]["packets"]["rows_buffered"]
+    assert waiting > 0, ch_status(col)
+    ch.start()
+    s.wait(60)
+    got, sent, lost = sensor_lost(s, "sensor-late.log", work)
+    inserted = ch.count("packets", "sensor = 'late'")
+    dropped = ch_status(col)[1]["packets"]["rows_dropped"]
+    assert got == sent == n2 and lost > 0 and inserted + lost == n2 and dropped == lost, (
+        got, sent, lost, inserted, dropped)
+    col.stop()
+
+    # Stopped while the server is down: what never reached it is in the ack (counted at the
+    # end of the sink's drain), and nothing of it is in ClickHouse.
+    ch.kill()
+    col = collector(work, ch, [], ["no-csv = true"])
+    n3 = 10000
+    s = col.start_sensor("cut", "-r", gen_pcap(work, n3, 35))
+    wait_for(lambda: (col.find_sensor("cut") or {}).get("records_received") == n3, 60,
+             "cut's records at the collector")
+    assert held(s, 2), "the ack went out while the rows waited for a down server"
+    col.stop()
+    s.wait(30)
+    got3, sent3, lost3 = sensor_lost(s, "sensor-cut.log", work)
+    ch.start()
+    in3 = ch.count("packets", "sensor = 'cut'")
+    assert got3 == sent3 == n3 and in3 == 0 and lost3 == n3, (got3, sent3, lost3, in3)
+    pos3 = state_of(col.out, "cut")
+    assert pos3 and pos3[2] == n3, pos3
+    assert csv_logs(col.out) and all(f.startswith("audit-") for f in csv_logs(col.out))
+    log("no-csv: refused without --clickhouse; a sensor's %d rows and %d flows all in "
+        "ClickHouse when it exited 0, no CSV but the audit log, sensors.state %r with no log named, status and "
+        "/metrics say CSV off; server down with a 256K buffer: ack held %d rows until it came "
+        "back, then %d inserted + %d dropped == %d; stopped with the server down: %d of %d in "
+        "the ack, none inserted" % (records, flows, pos, waiting, inserted, lost, n2, lost3, n3))
 
 
 def run(args, work):

@@ -234,6 +234,9 @@ void nvg_ctl_status_print_footer(FILE *out, const Netvigil__CollectorStatus *st)
                 " lost\n",
                 st->rate_records_rebuilt, st->rate_records_lost);
     print_retention(out, st->retention);
+    if (st->csv_off)
+        fprintf(out,
+                "csv: off (--no-csv): records, rates, flows and alerts go to ClickHouse only\n");
     print_clickhouse(out, st->clickhouse);
     print_security(out, st);
 }
@@ -411,6 +414,7 @@ void nvg_ctl_status_print_json(FILE *out, const Netvigil__CollectorStatus *st)
     JS("packets_file", st->packets_file);
     JS("rates_file", st->rates_file);
     JS("flows_file", st->flows_file);
+    fprintf(out, ",\"csv_off\":%s", st->csv_off ? "true" : "false");
     JU("flows_written", st->flows_written);
     JU("flows_write_failures", st->flows_write_failures);
     print_json_retention(out, st->retention);
