@@ -16,6 +16,9 @@
 # with netvigil-ctl built, zero loss is checked in the collector's status (batches lost, sensor
 # and kernel drops, write failures), not only by counting rows.
 set -euo pipefail
+# --help has an option: grep reads all of it (grep -q would stop early, the program would get
+# SIGPIPE on its next write, and pipefail would make a long help look like a missing option).
+has_opt() { "$1" --help 2>&1 | grep -c -- "$2" >/dev/null; }
 
 BUILD=${1:?usage: bench-pipeline.sh BUILD_DIR [RECORDS]}
 N=${2:-2000000}
@@ -61,7 +64,7 @@ echo "== generating a $N-packet capture"
 
 # ---- 1. the pipeline ----------------------------------------------------------------------
 USE_SENSOR=0
-if [ -n "$SENSOR" ] && "$SENSOR" --help 2>&1 | grep -q -- '--collector'; then
+if [ -n "$SENSOR" ] && has_opt "$SENSOR" --collector; then
     USE_SENSOR=1
 fi
 status_loss() { # sensor name, expected records: prints "ok" or what is wrong
@@ -140,7 +143,7 @@ make_keys() { # the collector's pair, the sensor "bench" and an admin for status
 
 run_pipeline plain
 PLAIN_RPS=$RPS
-if "$COLLECTOR" --help 2>&1 | grep -q -- '--no-alerts'; then
+if has_opt "$COLLECTOR" --no-alerts; then
     # Detection runs by default (the plain runs above): the same pipeline without it.
     COL_EXTRA=(--no-alerts)
     run_pipeline "detection off"
@@ -163,8 +166,8 @@ if "$COLLECTOR" --help 2>&1 | grep -q -- '--no-alerts'; then
     printf '%s\n' "${PAIRS[@]}" | sort -n | awk '{ a[NR] = $0 } END { printf "ratio: detection on keeps %.2fx the detection-off rate (median of %d back-to-back pairs; target >= 0.9x)\n", a[int((NR + 1) / 2)], NR }'
     RPS=$PLAIN_RPS
 fi
-if [ $USE_SENSOR = 1 ] && [ -n "$CTL" ] && "$COLLECTOR" --help 2>&1 | grep -q -- '--keys' &&
-    "$SENSOR" --help 2>&1 | grep -q -- '--collector-key' && make_keys; then
+if [ $USE_SENSOR = 1 ] && [ -n "$CTL" ] && has_opt "$COLLECTOR" --keys &&
+    has_opt "$SENSOR" --collector-key && make_keys; then
     run_pipeline CURVE
     awk -v a="$RPS" -v b="$PLAIN_RPS" 'BEGIN { printf "ratio: CURVE keeps %.2fx the plain pipeline rate (target >= 0.8x)\n", a / b }'
     KEYS=() SENSOR_KEYS=() CTL_KEYS=()
