@@ -68,15 +68,16 @@ def keys(work):
 class NsCollector(nvgtest.Collector):
     """The harness's collector inside the namespace, with keys; ctl as admin by default."""
 
-    def __init__(self, work, kdir, **kw):
+    def __init__(self, work, kdir, cap=CAP, **kw):
         super().__init__(work, **kw)
         self.kdir = kdir
+        self.cap = cap
         self.as_key = "a1"
 
     def start(self, timeout=15):
         args = in_ns(prog("netvigil-collector"), "-o", self.out, "--sensor-port", self.ports[0],
                      "--feed-port", self.ports[1], "--control-port", self.ports[2],
-                     "--keys", self.kdir, "--pcap-max", CAP)
+                     "--keys", self.kdir, "--pcap-max", self.cap)
         self.proc = self.work.spawn(args, log=self.log)
         nvgtest.wait_for(lambda: self.proc.poll() is not None or self.status(300, check=False),
                          timeout, "the collector to answer status")
@@ -162,9 +163,8 @@ def audit_rows(col):
     return rows
 
 
-def test_run(work):
-    kdir = keys(work)
-    col = NsCollector(work, kdir).start()
+def start_capture(work, kdir, col, ring):
+    """tcpdump and the sensor (with a ring of ring bytes) on vp0; returns tcpdump."""
     tcpdump = work.spawn(in_ns("tcpdump", "-i", "vp0", "-n", "-U", "-w", work.path("td.pcap"),
                                "--time-stamp-precision=nano", "-s", "262144"),
                          log="tcpdump.log")
@@ -172,10 +172,72 @@ def test_run(work):
                      "tcpdump to listen")
     work.spawn(in_ns(prog("netvigil-sensor"), "-i", "vp0", "-n", NAME, "-c", col.sensor_ep,
                      "--key", os.path.join(kdir, NAME + ".key_secret"), "--collector-key",
-                     os.path.join(kdir, "collector.key"), "--pcap-ring", RING, "--batch-ms", 20,
+                     os.path.join(kdir, "collector.key"), "--pcap-ring", ring, "--batch-ms", 20,
                      "--seccomp", "kill"), log="sensor.log")
     nvgtest.wait_for(lambda: (col.find_sensor(NAME) or {}).get("state") == "running", 15,
                      "the sensor to run")
+    return tcpdump
+
+
+def stop_tcpdump(work, tcpdump):
+    """tcpdump stops reading at SIGTERM: first let it write what its buffer still holds (its
+    file stops growing), or a loaded machine leaves frames out of it."""
+    size, t0 = -1, time.time()
+    while size != os.path.getsize(work.path("td.pcap")) and time.time() - t0 < 10:
+        size = os.path.getsize(work.path("td.pcap"))
+        time.sleep(0.5)
+    tcpdump.terminate()
+    tcpdump.wait(10)
+
+
+def same_as_tcpdump(work, out, summary, expr=None, held_only=False):
+    """The extraction out equals tcpdump's frames of its span (and expr); returns them. With
+    held_only, the span starts at the oldest frame the ring still held (it wrapped inside the
+    span asked for)."""
+    td = work.path("td.pcap")
+    if expr:
+        sh("tcpdump", "-r", td, "-w", work.path("td-f.pcap"), expr)
+        td = work.path("td-f.pcap")
+    shb, idb, got = read_pcapng(out)
+    lo, hi = summary["from_ns"], summary["to_ns"]
+    if held_only and got:
+        lo = got[0][0]
+    want = [f for f in read_pcap(td) if lo // 1000 <= f[0] // 1000 <= hi // 1000]
+    assert summary["frames"] == len(got) and summary["bytes"] == os.path.getsize(out), summary
+    assert len(got) == len(want), "%d frames extracted, tcpdump has %d" % (len(got), len(want))
+    # tcpdump's stamps come with whole microseconds here (its socket's), ours with the
+    # nanoseconds the kernel gave the sensor: equal to the microsecond.
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert (g[0] // 1000, g[1], g[2]) == (w[0] // 1000, w[1], w[2]), "frame %d differs: ours (%d, %d, %d bytes), tcpdump's (%d, %d, %d)" % (
+            i, g[0], g[1], len(g[2]), w[0], w[1], len(w[2]))
+    return shb, idb, got, want, td
+
+
+def test_chunks(work):
+    """An extraction of several 1 MiB chunks: 3,000 frames of 1,442 bytes into a 4 MiB ring,
+    the whole ring fetched in one `netvigil-ctl pcap` (about four chunks, each checked and
+    appended in order) equals tcpdump's frames of the span."""
+    kdir = keys(work)
+    col = NsCollector(work, kdir, cap=64 << 20).start()
+    tcpdump = start_capture(work, kdir, col, 4 << 20)
+    ping(1400, 1500, "0.002")
+    time.sleep(0.5)
+    out = work.path("chunks.pcapng")
+    r = col.ctl("--json", "pcap", NAME, "--last", "60s", "-o", out)
+    assert r.returncode == 0, "pcap failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr)
+    summary = json.loads(r.stdout)
+    stop_tcpdump(work, tcpdump)
+    assert summary["bytes"] > 3 << 20, "%d bytes: not several 1 MiB chunks" % summary["bytes"]
+    _, _, got, _, _ = same_as_tcpdump(work, out, summary, held_only=True)
+    assert len(got) > 2500, "%d frames: the ring held fewer than it can" % len(got)
+    print("ok   %d frames (%d bytes, %d chunks of 1 MiB) equal tcpdump's for the span" %
+          (len(got), summary["bytes"], (summary["bytes"] + (1 << 20) - 1) >> 20), flush=True)
+
+
+def test_run(work):
+    kdir = keys(work)
+    col = NsCollector(work, kdir).start()
+    tcpdump = start_capture(work, kdir, col, RING)
 
     ping(1400, 150)  # 300 frames of 1442 bytes: more than the ring holds
     time.sleep(11)   # out of the "last 10 s" that follow
@@ -192,24 +254,13 @@ def test_run(work):
     summary = json.loads(r.stdout)
     print("ok   extracted: %s" % r.stdout.strip(), flush=True)
     assert os.stat(out).st_mode & 0o077 == 0, "the file is readable by others"
-    time.sleep(0.3)
-    tcpdump.terminate()
-    tcpdump.wait(10)
+    stop_tcpdump(work, tcpdump)
 
     # tcpdump's frames of the span that EXPR matches
-    sh("tcpdump", "-r", work.path("td.pcap"), "-w", work.path("td-f.pcap"), EXPR)
+    shb, idb, got, want, _ = same_as_tcpdump(work, out, summary, EXPR)
     lo, hi = summary["from_ns"], summary["to_ns"]
-    want = [f for f in read_pcap(work.path("td-f.pcap")) if lo // 1000 <= f[0] // 1000 <= hi // 1000]
-    shb, idb, got = read_pcapng(out)
-    assert summary["frames"] == len(got) and summary["bytes"] == os.path.getsize(out), summary
     assert len(want) >= 60 + udp, "tcpdump saw %d frames in the span" % len(want)
     assert t_traffic * 1e9 > lo, "the span reaches back into the wrap burst"
-    assert len(got) == len(want), "%d frames extracted, tcpdump has %d" % (len(got), len(want))
-    # tcpdump's stamps come with whole microseconds here (its socket's), ours with the
-    # nanoseconds the kernel gave the sensor: equal to the microsecond.
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert (g[0] // 1000, g[1], g[2]) == (w[0] // 1000, w[1], w[2]), "frame %d differs: ours (%d, %d, %d bytes), tcpdump's (%d, %d, %d)" % (
-            i, g[0], g[1], len(g[2]), w[0], w[1], len(w[2]))
     print("ok   %d frames equal tcpdump's for the span and filter (time, length, bytes)" %
           len(got), flush=True)
 
