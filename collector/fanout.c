@@ -148,6 +148,11 @@ void nvg_fanout_raw(struct nvg_fanout *f, const char *topic, size_t topic_len, c
     send_body(f, topic, topic_len, &m);
 }
 
+bool nvg_fanout_has_subscribers(const struct nvg_fanout *f)
+{
+    return nvg_connections_maybe_open(f->conns, NVG_CONN_FEED);
+}
+
 void nvg_fanout_pb(struct nvg_fanout *f, const char *topic, const ProtobufCMessage *msg)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
@@ -228,7 +233,7 @@ void nvg_fanout_batch(struct nvg_fanout *f, const struct nvg_sensor_entry *s, ui
 {
     /* Taken before anything can drop the batch, so its records show as skipped. */
     uint64_t offset = nvg_fanout_take_offset(f, s->name, n);
-    if (!nvg_connections_maybe_open(f->conns, NVG_CONN_FEED))
+    if (!nvg_fanout_has_subscribers(f))
         return; /* a fifth of the collector's time went into batches nobody received */
     size_t bound = nvg_wire_batch_pack_bound(s->name, n);
     if (!grow_pack(f, bound)) {

@@ -16,6 +16,7 @@
 #ifndef NVG_FANOUT_H
 #define NVG_FANOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,9 @@ struct nvg_fanout;
 struct nvg_fanout *nvg_fanout_new(const struct nvg_fanout_config *cfg);
 void nvg_fanout_free(struct nvg_fanout *f);
 
+/* Whether anyone may receive the feed (nvg_connections_maybe_open of the feed socket): a
+ * publisher with nothing to tell skips encoding, after advancing its feed offsets. */
+bool nvg_fanout_has_subscribers(const struct nvg_fanout *f);
 /* A body that is already encoded (the status, packed once for feed and control). */
 void nvg_fanout_raw(struct nvg_fanout *f, const char *topic, size_t topic_len, const void *body,
                     size_t len);

@@ -152,6 +152,11 @@ static void write_rows(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, size
 /* Re-encoded from the validated structs: nothing a sensor sent unchecked reaches the feed. */
 static void publish(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, size_t n)
 {
+    /* Taken before the budget may drop it, so a subscriber sees the flows as skipped. */
+    uint64_t offset = s->flows_published;
+    s->flows_published += n;
+    if (!nvg_fanout_has_subscribers(fl->feed))
+        return; /* nobody to encode them for */
     for (size_t i = 0; i < n; i++) {
         nvg_flow_to_pb(&fl->scratch[i], &fl->pbs[i], fl->dirs[i]);
         fl->ptrs[i] = &fl->pbs[i];
@@ -160,9 +165,7 @@ static void publish(struct nvg_flow_log *fl, struct nvg_sensor_entry *s, size_t 
     fb.sensor = s->name;
     fb.n_flows = n;
     fb.flows = fl->ptrs;
-    /* Taken before the budget may drop it, so a subscriber sees the flows as skipped. */
-    fb.feed_offset = s->flows_published;
-    s->flows_published += n;
+    fb.feed_offset = offset;
     nvg_fanout_pb(fl->feed, NVG_TOPIC_FLOWS, &fb.base);
 }
 
