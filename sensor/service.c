@@ -32,14 +32,13 @@ static void running_line(struct nvg_sensor *s, const struct nvg_link_status *st,
                          size_t size)
 {
     int64_t now = nvg_clock_mono_ms();
-    double pps = 0;
-    if (now - s->sd_ms >= 1000 && s->pl.records >= s->sd_records) {
-        pps = (double)(s->pl.records - s->sd_records) * 1000.0 / (double)(now - s->sd_ms);
-        s->sd_records = s->pl.records;
-        s->sd_ms = now;
-    } else if (now - s->sd_ms < 1000) {
+    if (now - s->sd_ms < 1000)
         return; /* too soon to measure: the last line stands */
-    }
+    /* A restart command counts records from 0 again: that second counts what came since. */
+    uint64_t since = s->pl.records >= s->sd_records ? s->pl.records - s->sd_records : s->pl.records;
+    double pps = (double)since * 1000.0 / (double)(now - s->sd_ms);
+    s->sd_records = s->pl.records;
+    s->sd_ms = now;
     char rate[16];
     nvg_format_si(rate, sizeof(rate), pps);
     struct nvg_link_stats ls = {0};
