@@ -75,6 +75,10 @@ void nvg__link_send_hello(struct nvg_link *link);
 /* The reply to command id with a fresh status (and, when rc is 0, pcap: NULL for none). */
 void nvg__link_reply(struct nvg_link *link, uint64_t id, int rc, const char *err,
                      Netvigil__PcapChunk *pcap);
+/* The reply to the deferred command, when its job ended (rc, err as nvg__link_reply; err NULL or
+ * "": rc's text). NVG_EINVAL when none is deferred. */
+int nvg__link_deferred_done(struct nvg_link *link, int rc, const char *err,
+                            Netvigil__PcapChunk *pcap);
 /* link-pcap.c: COMMAND_PCAP, through opts.pcap_cb. */
 void nvg__link_pcap_command(struct nvg_link *link, const Netvigil__Command *cmd);
 void nvg__link_send_eos(struct nvg_link *link);

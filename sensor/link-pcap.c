@@ -36,13 +36,5 @@ void nvg__link_pcap_command(struct nvg_link *link, const Netvigil__Command *cmd)
 
 int nvg_link_pcap_done(struct nvg_link *link, int rc, const char *err, Netvigil__PcapChunk *chunk)
 {
-    if (!link->deferred)
-        return NVG_EINVAL;
-    link->deferred = false;
-    nvg__link_reply(link, link->deferred_id, rc,
-                    rc == 0       ? ""
-                    : err && *err ? err
-                                  : nvg_strerror(rc),
-                    chunk);
-    return 0;
+    return nvg__link_deferred_done(link, rc, err, chunk);
 }

@@ -360,7 +360,8 @@ static void handle_command(struct nvg_link *link, const Netvigil__Command *cmd)
     nvg__link_reply(link, cmd->id, rc, err, NULL);
 }
 
-int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
+int nvg__link_deferred_done(struct nvg_link *link, int rc, const char *err,
+                            Netvigil__PcapChunk *pcap)
 {
     if (!link->deferred)
         return NVG_EINVAL;
@@ -369,8 +370,13 @@ int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
                     rc == 0       ? ""
                     : err && *err ? err
                                   : nvg_strerror(rc),
-                    NULL);
+                    pcap);
     return 0;
+}
+
+int nvg_link_command_done(struct nvg_link *link, int rc, const char *err)
+{
+    return nvg__link_deferred_done(link, rc, err, NULL);
 }
 
 static void handle_refused(struct nvg_link *link, const Netvigil__Refused *r)
