@@ -12,7 +12,7 @@
 #include "ctl.h"
 #include "nvg-wire.h"
 
-static void describe(char *what, size_t size, const Netvigil__ControlRequest *req)
+void nvg_ctl_describe_command(char *what, size_t size, const Netvigil__ControlRequest *req)
 {
     const char *all = req->sensor[0] ? "" : "all sensors";
     if (req->clear_filter)
@@ -44,7 +44,7 @@ int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char 
     req.filter = (char *)(filter ? filter : "");
     req.clear_filter = kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER && !filter;
     char what[1200];
-    describe(what, sizeof(what), &req);
+    nvg_ctl_describe_command(what, sizeof(what), &req);
     int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_COMMAND_TIMEOUT_MS;
     Netvigil__ControlReply *r = nvg_ctl_request(ctl, &c, arena, &req, what, timeout, &rc);
     nvg_ctl_conn_close(&c);

@@ -302,17 +302,6 @@ int nvg_ctl_multi_alerts_since(struct nvg_ctl *ctl)
 
 /* ---- sensor commands -------------------------------------------------------------------- */
 
-static void describe(char *what, size_t size, const Netvigil__ControlRequest *req)
-{
-    const char *all = req->sensor[0] ? "" : "all sensors";
-    if (req->clear_filter)
-        snprintf(what, size, "clear-filter on %s%s", all, req->sensor);
-    else if (req->kind == NETVIGIL__COMMAND_KIND__COMMAND_SET_FILTER)
-        snprintf(what, size, "filter '%s' on %s%s", req->filter, all, req->sensor);
-    else
-        snprintf(what, size, "%s %s%s", nvg_wire_command_name(req->kind), all, req->sensor);
-}
-
 /* The command to the collectors of idx; each one's result table labelled. Returns the worst
  * result of those that answered, else PARTIAL when some did not, else the first failure. */
 static int send_command(struct nvg_ctl *ctl, const size_t *idx, size_t n,
@@ -320,7 +309,7 @@ static int send_command(struct nvg_ctl *ctl, const size_t *idx, size_t n,
 {
     struct job jobs[NVG_CTL_MAX_COLLECTORS];
     char what[1200];
-    describe(what, sizeof(what), req);
+    nvg_ctl_describe_command(what, sizeof(what), req);
     int timeout = ctl->timeout_ms > 0 ? ctl->timeout_ms : NVG_CTL_COMMAND_TIMEOUT_MS;
     run_jobs(ctl, jobs, idx, n, req, what, timeout);
     int worst = NVG_CTL_EXIT_OK;

@@ -130,6 +130,8 @@ Netvigil__ControlReply *nvg_ctl_query(struct nvg_ctl *ctl, Netvigil__ControlRequ
  * per-sensor results. Returns the exit status: 0 only when every targeted sensor said ok. */
 int nvg_ctl_command(struct nvg_ctl *ctl, Netvigil__CommandKind kind, const char *sensor,
                     const char *filter);
+/* "stop s1", "filter 'udp' on all sensors", ...: what req asks, for messages. */
+void nvg_ctl_describe_command(char *what, size_t size, const Netvigil__ControlRequest *req);
 
 /* ctl-multi.c: the same commands over several collectors (n_collectors > 1): status merged
  * with a COLLECTOR column, commands routed to the collector that holds the named sensor (or
