@@ -148,8 +148,12 @@ static void dropped(struct nvg_clickhouse *ch, enum nvg_ch_table t, size_t rows)
 
 /* ---- rows ------------------------------------------------------------------------------------ */
 
-size_t nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
-                              const struct nvg_pkt *pkts, size_t n)
+/* One sensor's n records of a table, in as many blocks as they take: row(out, name, item i)
+ * writes each. Returns how many found no room (counted dropped). */
+typedef size_t (*row_fn)(uint8_t *out, const struct nvg_ch_name *name, const void *items, size_t i);
+
+static size_t put_rows(struct nvg_clickhouse *ch, enum nvg_ch_table table, size_t row_max,
+                       const char *sensor, const void *items, size_t n, row_fn row)
 {
     if (!ch || n == 0)
         return 0;
@@ -158,18 +162,34 @@ size_t nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
     size_t i = 0;
     while (i < n) {
         size_t k;
-        uint8_t *p = reserve_rows(ch, NVG_CH_PACKETS, NVG_CH_PACKET_ROW_MAX, n - i, &k);
+        uint8_t *p = reserve_rows(ch, table, row_max, n - i, &k);
         if (!p) {
-            dropped(ch, NVG_CH_PACKETS, n - i);
+            dropped(ch, table, n - i);
             return n - i;
         }
         uint8_t *start = p;
         for (size_t j = 0; j < k; j++)
-            p += nvg_ch_row_packet(p, &name, &pkts[i + j]);
-        commit_rows(ch, NVG_CH_PACKETS, (size_t)(p - start), k);
+            p += row(p, &name, items, i + j);
+        commit_rows(ch, table, (size_t)(p - start), k);
         i += k;
     }
     return 0;
+}
+
+static size_t packet_row(uint8_t *out, const struct nvg_ch_name *name, const void *items, size_t i)
+{
+    return nvg_ch_row_packet(out, name, &((const struct nvg_pkt *)items)[i]);
+}
+
+static size_t flow_row(uint8_t *out, const struct nvg_ch_name *name, const void *items, size_t i)
+{
+    return nvg_ch_row_flow(out, name, &((const struct nvg_flow *)items)[i]);
+}
+
+size_t nvg_clickhouse_packets(struct nvg_clickhouse *ch, const char *sensor,
+                              const struct nvg_pkt *pkts, size_t n)
+{
+    return put_rows(ch, NVG_CH_PACKETS, NVG_CH_PACKET_ROW_MAX, sensor, pkts, n, packet_row);
 }
 
 void nvg_clickhouse_rate(struct nvg_clickhouse *ch, const char *sensor, int64_t sec, int proto,
@@ -204,25 +224,7 @@ void nvg_clickhouse_alert(struct nvg_clickhouse *ch, const Netvigil__Alert *a)
 size_t nvg_clickhouse_flows(struct nvg_clickhouse *ch, const char *sensor,
                             const struct nvg_flow *flows, size_t n)
 {
-    if (!ch || n == 0)
-        return 0;
-    struct nvg_ch_name name;
-    nvg_ch_name_set(&name, sensor);
-    size_t i = 0;
-    while (i < n) {
-        size_t k;
-        uint8_t *p = reserve_rows(ch, NVG_CH_FLOWS, NVG_CH_FLOW_ROW_MAX, n - i, &k);
-        if (!p) {
-            dropped(ch, NVG_CH_FLOWS, n - i);
-            return n - i;
-        }
-        uint8_t *start = p;
-        for (size_t j = 0; j < k; j++)
-            p += nvg_ch_row_flow(p, &name, &flows[i + j]);
-        commit_rows(ch, NVG_CH_FLOWS, (size_t)(p - start), k);
-        i += k;
-    }
-    return 0;
+    return put_rows(ch, NVG_CH_FLOWS, NVG_CH_FLOW_ROW_MAX, sensor, flows, n, flow_row);
 }
 
 void nvg_clickhouse_tick(struct nvg_clickhouse *ch, int64_t now_ms)
