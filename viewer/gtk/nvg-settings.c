@@ -1,9 +1,10 @@
 #include "nvg-settings.h"
 
-#include <errno.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+
+#include "nvg-viewer-config.h"
 
 const guint nvg_settings_chart_windows[4] = {60, 300, 900, 3600};
 
@@ -228,15 +229,5 @@ gboolean nvg_settings_save(const struct nvg_settings *s, const char *path, GErro
         g_key_file_remove_group(kf, group, NULL);
     }
     set_groups(kf, s);
-    g_autofree char *dir = g_path_get_dirname(path);
-    if (g_mkdir_with_parents(dir, 0700) != 0) {
-        int err = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot create %s: %s", dir,
-                    g_strerror(err));
-        return FALSE;
-    }
-    gsize len;
-    g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
-    return g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                    error);
+    return nvg_viewer_config_write(kf, path, error);
 }

@@ -170,6 +170,21 @@ gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *pa
     return TRUE;
 }
 
+gboolean nvg_viewer_config_write(GKeyFile *kf, const char *path, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        int err = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot create %s: %s", dir,
+                    g_strerror(err));
+        return FALSE;
+    }
+    gsize len;
+    g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
+    return g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                    error);
+}
+
 gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const char *path,
                                 GError **error)
 {
@@ -184,17 +199,7 @@ gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const ch
     g_key_file_set_string(kf, GROUP, "key", config->key_path ? config->key_path : "");
     g_key_file_set_string(kf, GROUP, "collector-key",
                           config->collector_key_path ? config->collector_key_path : "");
-    g_autofree char *dir = g_path_get_dirname(path);
-    if (g_mkdir_with_parents(dir, 0700) != 0) {
-        int err = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot create %s: %s", dir,
-                    g_strerror(err));
-        return FALSE;
-    }
-    gsize len;
-    g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
-    return g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                    error);
+    return nvg_viewer_config_write(kf, path, error);
 }
 
 gboolean nvg_viewer_config_collectors(const struct nvg_viewer_config *cfg,

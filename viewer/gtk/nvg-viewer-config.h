@@ -53,6 +53,9 @@ char *nvg_viewer_config_path(void);
 gboolean nvg_viewer_config_load(struct nvg_viewer_config *config, const char *path, GError **error);
 /* Writes host, key and collector-key to path's [collector] (creating its directory, mode
  * 0700), keeping the file's other groups; atomically (a temporary file renamed over it). */
+/* kf into path (its directory made, 0700): whole or not at all, mode 0600 (both viewer.ini's
+ * writers, this file's [collector] group and nvg-settings' groups). */
+gboolean nvg_viewer_config_write(GKeyFile *kf, const char *path, GError **error);
 gboolean nvg_viewer_config_save(const struct nvg_viewer_config *config, const char *path,
                                 GError **error);
 
