@@ -319,18 +319,9 @@ static void on_layout_changed(NvgPacketLayout *layout, NvgPacketHeader *self)
 void nvg_packet_header_set_layout(NvgPacketHeader *self, NvgPacketLayout *layout)
 {
     g_return_if_fail(NVG_IS_PACKET_HEADER(self));
-    if (self->layout == layout)
-        return;
-    if (self->layout) {
-        g_clear_signal_handler(&self->layout_handler, self->layout);
-        g_clear_object(&self->layout);
-    }
-    if (layout) {
-        self->layout = g_object_ref(layout);
-        self->layout_handler =
-            g_signal_connect(layout, "changed", G_CALLBACK(on_layout_changed), self);
-    }
-    on_layout_changed(layout, self);
+    if (nvg_packet_layout_follow(&self->layout, &self->layout_handler, layout,
+                                 G_CALLBACK(on_layout_changed), self))
+        on_layout_changed(layout, self);
 }
 
 static void header_size_allocate(GtkWidget *widget, int width, int height, int baseline)

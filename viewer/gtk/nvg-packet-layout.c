@@ -102,3 +102,19 @@ void nvg_packet_layout_cycle_sort(NvgPacketLayout *self, int column)
     else
         nvg_packet_layout_set_sort(self, NVG_COL_NONE, FALSE);
 }
+
+gboolean nvg_packet_layout_follow(NvgPacketLayout **slot, gulong *handler, NvgPacketLayout *layout,
+                                  GCallback on_changed, gpointer data)
+{
+    if (*slot == layout)
+        return FALSE;
+    if (*slot) {
+        g_clear_signal_handler(handler, *slot);
+        g_clear_object(slot);
+    }
+    if (layout) {
+        *slot = g_object_ref(layout);
+        *handler = g_signal_connect(layout, "changed", on_changed, data);
+    }
+    return TRUE;
+}

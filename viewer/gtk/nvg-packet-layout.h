@@ -27,6 +27,12 @@ void nvg_packet_layout_set_sort(NvgPacketLayout *self, int column, gboolean desc
 /* A click on a column title: ascending, then descending, then arrival order again. */
 void nvg_packet_layout_cycle_sort(NvgPacketLayout *self, int column);
 
+/* For a widget that follows a layout: *slot becomes layout (a reference, or NULL), its
+ * "changed" connected to on_changed(layout, data) in *handler, the previous layout's handler
+ * and reference dropped. FALSE (and nothing done) when *slot is layout already. */
+gboolean nvg_packet_layout_follow(NvgPacketLayout **slot, gulong *handler, NvgPacketLayout *layout,
+                                  GCallback on_changed, gpointer data);
+
 G_END_DECLS
 
 #endif

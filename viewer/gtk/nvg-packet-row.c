@@ -398,18 +398,9 @@ static void on_layout_changed(NvgPacketLayout *layout, GtkWidget *row)
 void nvg_packet_row_set_layout(NvgPacketRow *self, NvgPacketLayout *layout)
 {
     g_return_if_fail(NVG_IS_PACKET_ROW(self));
-    if (self->layout == layout)
-        return;
-    if (self->layout) {
-        g_clear_signal_handler(&self->layout_handler, self->layout);
-        g_clear_object(&self->layout);
-    }
-    if (layout) {
-        self->layout = g_object_ref(layout);
-        self->layout_handler =
-            g_signal_connect(layout, "changed", G_CALLBACK(on_layout_changed), self);
-    }
-    on_layout_changed(layout, GTK_WIDGET(self));
+    if (nvg_packet_layout_follow(&self->layout, &self->layout_handler, layout,
+                                 G_CALLBACK(on_layout_changed), self))
+        on_layout_changed(layout, GTK_WIDGET(self));
 }
 
 static void nvg_packet_row_dispose(GObject *object)
