@@ -100,6 +100,13 @@ uint8_t *nvg_wire_batch_put_record(uint8_t *p, const struct nvg_pkt *pkt)
     return p + len;
 }
 
+uint8_t *nvg_wire_batch_put_flow(uint8_t *p, const ProtobufCMessage *flow)
+{
+    *p++ = TAG(6, WT_LEN);
+    p = put_varint(p, protobuf_c_message_get_packed_size(flow));
+    return p + protobuf_c_message_pack(flow, p);
+}
+
 static uint8_t *put_batch_head(uint8_t *p, const char *sensor, uint64_t boot_id, uint64_t seq)
 {
     p = put_bytes(p, TAG(1, WT_LEN), sensor, strlen(sensor));

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #include "nvg-pkt.h"
 
 /* Largest PacketRecord body one record packs to (every field at its widest, 64 payload
@@ -22,6 +24,8 @@ size_t nvg_wire_record_pack(const struct nvg_pkt *pkt, uint8_t *out);
 /* A Batch's record as a repeated field: tag, length and body at p (room for
  * NVG_WIRE_RECORD_PACK_MAX + 3 bytes); returns the end. */
 uint8_t *nvg_wire_batch_put_record(uint8_t *p, const struct nvg_pkt *pkt);
+/* A Batch's conversation record (field 6) as protobuf-c packs it, tag and length first. */
+uint8_t *nvg_wire_batch_put_flow(uint8_t *p, const ProtobufCMessage *flow);
 
 /* The sensor's batches are packed from their records on (records, then flows, as they come),
  * and the head -- SensorMessage{protocol_version, batch: Batch{sensor, boot_id, seq, ...}}

@@ -421,17 +421,8 @@ void nvg_batch_encoder_clear(struct nvg_batch_encoder *enc)
 static size_t put_flows(struct nvg_batch_encoder *enc)
 {
     uint8_t *p = enc->out + enc->rec_end;
-    for (size_t i = 0; i < enc->n_flows; i++) {
-        const ProtobufCMessage *f = &enc->flows[i]->base;
-        size_t len = protobuf_c_message_get_packed_size(f);
-        *p++ = (6 << 3) | 2;
-        for (size_t v = len;; v >>= 7) {
-            *p++ = (uint8_t)(v >= 0x80 ? (v & 0x7f) | 0x80 : v);
-            if (v < 0x80)
-                break;
-        }
-        p += protobuf_c_message_pack(f, p);
-    }
+    for (size_t i = 0; i < enc->n_flows; i++)
+        p = nvg_wire_batch_put_flow(p, &enc->flows[i]->base);
     return (size_t)(p - enc->out) - enc->head_room;
 }
 
