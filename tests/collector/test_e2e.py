@@ -553,7 +553,11 @@ def test_feed():
     assert want_tail, "the generated capture has no UDP port 53"
     want_rates = rates_from_sensor_csv(os.path.join(WORK, "feedy-feed.csv"))
 
-    col = collector().start()
+    # Every record must reach every subscriber here, so each gets the feed's high-water mark of
+    # a 1 GiB budget (128 messages) rather than the default's 32: at the collector's rate 32
+    # batches are ~16 ms, and a subscriber descheduled that long on a loaded 2-core machine
+    # loses one (by design, counted through feed_offset).
+    col = collector(["--memory-budget", "1G"]).start()
     sub = W.spawn([prog("nvg-e2e-sub"), col.feed_ep, 120], stdout=subprocess.PIPE, log="sub.log")
     tail = W.spawn(col.ctl_args("tail", "--proto", "udp", "--port", "53"),
                    stdout=open(os.path.join(WORK, "tail.out"), "wb"), log="tail.log")
